@@ -1,0 +1,2 @@
+//! Benchmarks (written with the performance issue).
+fn main() {}

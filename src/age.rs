@@ -1,0 +1,420 @@
+//! Age in completed years (周岁), and the calendar date of an instant at a
+//! fixed UTC offset.
+
+use core::fmt;
+use core::str::FromStr;
+
+use chrono::{DateTime, Datelike as _, FixedOffset, NaiveDate};
+
+/// When a birthday's year of age is completed. A policy setting per
+/// jurisdiction.
+///
+/// The two modes differ only on the anniversary itself: on the day someone
+/// born on 2011-11-28 turns 14 under [`AgeBoundary::Birthday`]
+/// (2025-11-28), they are still 13 under [`AgeBoundary::DayAfter`].
+///
+/// A 29 February birthday is completed on 1 March in a common year in both
+/// modes.
+///
+/// # Example
+///
+/// ```
+/// use lawful::AgeBoundary;
+///
+/// assert_eq!(AgeBoundary::default(), AgeBoundary::DayAfter);
+/// let boundary: AgeBoundary = "birthday".parse()?;
+/// assert_eq!(boundary, AgeBoundary::Birthday);
+/// assert_eq!(boundary.as_str(), "birthday");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AgeBoundary {
+    /// The year is completed on the anniversary itself (common civil
+    /// practice).
+    ///
+    /// In a common year, the anniversary of a 29 February birthday is taken
+    /// as 1 March.
+    Birthday,
+    /// The year is completed only from the day after the anniversary
+    /// (Supreme People's Court 2006 interpretation, art. 2:
+    /// 周岁从周岁生日的第二天起算). The default: conservative.
+    ///
+    /// In a common year, the anniversary of a 29 February birthday is taken
+    /// as 28 February, so the year is completed on 1 March.
+    #[default]
+    DayAfter,
+}
+
+impl AgeBoundary {
+    /// Returns the name of the mode: `"birthday"` or `"day_after"`.
+    ///
+    /// This is the name used by serde and accepted by [`str::parse`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use lawful::AgeBoundary;
+    ///
+    /// assert_eq!(AgeBoundary::DayAfter.as_str(), "day_after");
+    /// assert_eq!("day_after".parse::<AgeBoundary>()?, AgeBoundary::DayAfter);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgeBoundary::Birthday => "birthday",
+            AgeBoundary::DayAfter => "day_after",
+        }
+    }
+}
+
+impl FromStr for AgeBoundary {
+    type Err = ParseAgeBoundaryError;
+
+    /// Parses the name of a mode, `birthday` or `day_after`, exactly.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error for any other input, including other spellings or
+    /// surrounding whitespace.
+    fn from_str(input: &str) -> Result<AgeBoundary, ParseAgeBoundaryError> {
+        match input {
+            "birthday" => Ok(AgeBoundary::Birthday),
+            "day_after" => Ok(AgeBoundary::DayAfter),
+            _ => Err(ParseAgeBoundaryError::unknown(input)),
+        }
+    }
+}
+
+/// An error parsing an [`AgeBoundary`] from a string.
+///
+/// # Example
+///
+/// ```
+/// use lawful::AgeBoundary;
+///
+/// let err = "birth_day".parse::<AgeBoundary>().unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     "unknown age boundary `birth_day`, expected `day_after` or `birthday`",
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseAgeBoundaryError {
+    /// The input that is not the name of a mode.
+    input: Box<str>,
+}
+
+impl ParseAgeBoundaryError {
+    #[cold]
+    fn unknown(input: &str) -> ParseAgeBoundaryError {
+        ParseAgeBoundaryError {
+            input: input.into(),
+        }
+    }
+}
+
+impl fmt::Display for ParseAgeBoundaryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown age boundary `{}`, expected `day_after` or `birthday`",
+            self.input
+        )
+    }
+}
+
+impl std::error::Error for ParseAgeBoundaryError {}
+
+/// Age in completed years of someone born on `birth` on the calendar date
+/// `on`; `None` when `birth` is after `on`.
+///
+/// On the day of birth the age is 0 in both modes. Runs in constant time.
+pub(crate) fn age_on(birth: NaiveDate, on: NaiveDate, boundary: AgeBoundary) -> Option<u32> {
+    if birth > on {
+        return None;
+    }
+    // Anniversaries passed by calendar year, if the year's own one counts.
+    let years = u32::try_from(on.year().checked_sub(birth.year())?).ok()?;
+    // Comparing (month, day) pairs handles 29 February without special
+    // cases: in a common year no date falls between (2, 28) and (2, 29), so
+    // `on >= (2, 29)` means from 1 March (Birthday mode), and `on > (2, 29)`
+    // is the same as `on > (2, 28)`, the day after 28 February (DayAfter).
+    let this_year = (on.month(), on.day());
+    let anniversary = (birth.month(), birth.day());
+    let completed = match boundary {
+        AgeBoundary::Birthday => this_year >= anniversary,
+        AgeBoundary::DayAfter => this_year > anniversary,
+    };
+    if completed {
+        Some(years)
+    } else {
+        // `years` is 0 only when `on` is in the year of birth, where the age
+        // is 0 (in DayAfter mode, on the day of birth itself).
+        Some(years.saturating_sub(1))
+    }
+}
+
+/// The calendar date of the instant `at` at the fixed UTC offset `offset`
+/// (e.g. UTC+8 for CN).
+///
+/// At the very edges of chrono's range, where the local date would not be
+/// representable, the result is clamped to [`NaiveDate::MIN`] or
+/// [`NaiveDate::MAX`] (rather than panicking as `DateTime::date_naive` can).
+pub(crate) fn local_date(at: DateTime<FixedOffset>, offset: FixedOffset) -> NaiveDate {
+    let utc = at.naive_utc();
+    match utc.checked_add_offset(offset) {
+        Some(local) => local.date(),
+        None if offset.local_minus_utc() < 0 => NaiveDate::MIN,
+        None => NaiveDate::MAX,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    use AgeBoundary::{Birthday, DayAfter};
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn instant(rfc3339: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(rfc3339).unwrap()
+    }
+
+    fn east(hours: i32) -> FixedOffset {
+        FixedOffset::east_opt(hours * 3600).unwrap()
+    }
+
+    /// Counts anniversaries year by year: the n-th year is completed on the
+    /// n-th anniversary (`Birthday`) or the day after it (`DayAfter`), a 29
+    /// February anniversary in a common year being 1 March (`Birthday`) or
+    /// 28 February (`DayAfter`).
+    fn reference_age(birth: NaiveDate, on: NaiveDate, boundary: AgeBoundary) -> Option<u32> {
+        if birth > on {
+            return None;
+        }
+        let mut age = 0;
+        for n in 1.. {
+            let year = birth.year() + n;
+            let anniversary = NaiveDate::from_ymd_opt(year, birth.month(), birth.day())
+                .unwrap_or_else(|| match boundary {
+                    Birthday => date(year, 3, 1),
+                    DayAfter => date(year, 2, 28),
+                });
+            let completed = match boundary {
+                Birthday => anniversary,
+                DayAfter => anniversary.succ_opt().unwrap(),
+            };
+            if completed > on {
+                break;
+            }
+            age = u32::try_from(n).unwrap();
+        }
+        Some(age)
+    }
+
+    #[test]
+    fn ages_on_and_around_birthdays() {
+        let k1 = date(2011, 11, 28);
+        let k2 = date(2012, 2, 29);
+        // (birth, on, DayAfter, Birthday)
+        let table = [
+            (k1, date(2025, 11, 27), 13, 13),
+            (k1, date(2025, 11, 28), 13, 14),
+            (k1, date(2025, 11, 29), 14, 14),
+            (k2, date(2026, 2, 28), 13, 13),
+            (k2, date(2026, 3, 1), 14, 14),
+            (k2, date(2024, 2, 28), 11, 11),
+            (k2, date(2024, 2, 29), 11, 12),
+            (k2, date(2024, 3, 1), 12, 12),
+        ];
+        for (birth, on, day_after, birthday) in table {
+            assert_eq!(
+                age_on(birth, on, DayAfter),
+                Some(day_after),
+                "{birth} on {on}"
+            );
+            assert_eq!(
+                age_on(birth, on, Birthday),
+                Some(birthday),
+                "{birth} on {on}"
+            );
+        }
+    }
+
+    #[test]
+    fn ages_at_the_start_of_life_and_before_it() {
+        let birth = date(2011, 11, 28);
+        for boundary in [Birthday, DayAfter] {
+            assert_eq!(age_on(birth, date(2011, 11, 27), boundary), None);
+            assert_eq!(age_on(birth, birth, boundary), Some(0));
+            assert_eq!(age_on(birth, date(2012, 11, 27), boundary), Some(0));
+            assert_eq!(age_on(birth, date(2012, 11, 29), boundary), Some(1));
+        }
+        assert_eq!(age_on(birth, date(2012, 11, 28), Birthday), Some(1));
+        assert_eq!(age_on(birth, date(2012, 11, 28), DayAfter), Some(0));
+    }
+
+    #[test]
+    fn a_new_year_birthday_completes_in_the_next_year() {
+        let birth = date(2000, 12, 31);
+        assert_eq!(age_on(birth, date(2018, 12, 31), Birthday), Some(18));
+        assert_eq!(age_on(birth, date(2018, 12, 31), DayAfter), Some(17));
+        assert_eq!(age_on(birth, date(2019, 1, 1), DayAfter), Some(18));
+    }
+
+    #[test]
+    fn ages_at_the_edges_of_chrono_do_not_overflow() {
+        for boundary in [Birthday, DayAfter] {
+            let age = age_on(NaiveDate::MIN, NaiveDate::MAX, boundary).unwrap();
+            assert_eq!(
+                i64::from(age),
+                i64::from(NaiveDate::MAX.year()) - i64::from(NaiveDate::MIN.year())
+            );
+            assert_eq!(age_on(NaiveDate::MAX, NaiveDate::MIN, boundary), None);
+        }
+    }
+
+    #[test]
+    fn local_date_at_the_time_zone_boundary() {
+        let cn = east(8);
+        assert_eq!(
+            local_date(instant("2025-11-28T16:30:00Z"), cn),
+            date(2025, 11, 29)
+        );
+        assert_eq!(
+            local_date(instant("2025-11-28T15:59:59Z"), cn),
+            date(2025, 11, 28)
+        );
+        assert_eq!(
+            local_date(instant("2025-11-28T16:00:00Z"), cn),
+            date(2025, 11, 29)
+        );
+        // The offset the instant was written in does not matter.
+        assert_eq!(
+            local_date(instant("2025-11-28T10:30:00-06:00"), cn),
+            date(2025, 11, 29)
+        );
+        assert_eq!(
+            local_date(instant("2025-11-29T00:30:00+08:00"), east(0)),
+            date(2025, 11, 28)
+        );
+    }
+
+    #[test]
+    fn local_date_at_the_edges_of_chrono_does_not_panic() {
+        let max = NaiveDate::MAX.and_hms_opt(23, 59, 59).unwrap().and_utc();
+        let min = NaiveDate::MIN.and_hms_opt(0, 0, 0).unwrap().and_utc();
+        assert_eq!(local_date(max.fixed_offset(), east(8)), NaiveDate::MAX);
+        assert_eq!(local_date(min.fixed_offset(), east(-8)), NaiveDate::MIN);
+        let last_midnight = NaiveDate::MAX.and_hms_opt(0, 0, 0).unwrap().and_utc();
+        assert_eq!(
+            local_date(last_midnight.fixed_offset(), east(-8)),
+            NaiveDate::MAX.pred_opt().unwrap()
+        );
+    }
+
+    #[test]
+    fn boundary_names_round_trip() {
+        use serde::Deserialize as _;
+        use serde::de::IntoDeserializer as _;
+        use serde::de::value::{Error, StrDeserializer};
+
+        for boundary in [Birthday, DayAfter] {
+            assert_eq!(boundary.as_str().parse::<AgeBoundary>(), Ok(boundary));
+            let name: StrDeserializer<'_, Error> = boundary.as_str().into_deserializer();
+            let deserialized = AgeBoundary::deserialize(name).unwrap();
+            assert_eq!(deserialized, boundary);
+        }
+        assert_eq!(AgeBoundary::default(), DayAfter);
+    }
+
+    #[cfg(feature = "json")]
+    #[test]
+    fn boundary_serializes_as_its_name() {
+        for boundary in [Birthday, DayAfter] {
+            assert_eq!(
+                serde_json::to_string(&boundary).unwrap(),
+                format!("\"{}\"", boundary.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_boundary_message() {
+        assert_eq!(
+            "x".parse::<AgeBoundary>().unwrap_err().to_string(),
+            "unknown age boundary `x`, expected `day_after` or `birthday`"
+        );
+        assert!("Birthday".parse::<AgeBoundary>().is_err());
+        assert!(" day_after".parse::<AgeBoundary>().is_err());
+    }
+
+    /// A date from 1900-01-01 to 2100-12-31.
+    fn any_date() -> impl Strategy<Value = NaiveDate> {
+        let first = date(1900, 1, 1).num_days_from_ce();
+        let last = date(2100, 12, 31).num_days_from_ce();
+        (first..=last).prop_map(|days| NaiveDate::from_num_days_from_ce_opt(days).unwrap())
+    }
+
+    fn any_boundary() -> impl Strategy<Value = AgeBoundary> {
+        prop_oneof![Just(Birthday), Just(DayAfter)]
+    }
+
+    proptest! {
+        #[test]
+        fn age_is_monotonic_in_time(
+            birth in any_date(),
+            a in any_date(),
+            b in any_date(),
+            boundary in any_boundary(),
+        ) {
+            let (on1, on2) = if a <= b { (a, b) } else { (b, a) };
+            // `None` (not yet born) orders before every age.
+            prop_assert!(age_on(birth, on1, boundary) <= age_on(birth, on2, boundary));
+        }
+
+        #[test]
+        fn age_matches_a_naive_reference(
+            birth in any_date(),
+            on in any_date(),
+            boundary in any_boundary(),
+        ) {
+            prop_assert_eq!(age_on(birth, on, boundary), reference_age(birth, on, boundary));
+        }
+
+        #[test]
+        fn age_matches_a_naive_reference_near_anniversaries(
+            birth in any_date(),
+            years in 0i32..=120,
+            shift in -3i64..=3,
+            boundary in any_boundary(),
+        ) {
+            // The anniversary, or 28 February for 29 February in a common year.
+            let year = birth.year() + years;
+            let anniversary = NaiveDate::from_ymd_opt(year, birth.month(), birth.day())
+                .unwrap_or_else(|| date(year, 2, 28));
+            let on = anniversary + chrono::Duration::days(shift);
+            prop_assert_eq!(age_on(birth, on, boundary), reference_age(birth, on, boundary));
+        }
+
+        #[test]
+        fn birthday_mode_is_never_younger_than_day_after(
+            birth in any_date(),
+            on in any_date(),
+        ) {
+            let birthday = age_on(birth, on, Birthday);
+            let day_after = age_on(birth, on, DayAfter);
+            prop_assert!(birthday >= day_after);
+            // And never by more than a year.
+            prop_assert!(birthday <= day_after.map(|age| age + 1));
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Data categories (`account.phone`, `device.identifier.imei`...) and the
+//! flags that drive the decision: sensitive, identifying, unique identifier,
+//! device or log information.
+
+use std::fmt;
+
+/// A category resolved against an engine's policy, by
+/// [`Engine::category`](crate::Engine::category). `Copy` and cheap to compare.
+///
+/// An id is only meaningful for the engine that produced it.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CategoryId(u32);
+
+impl CategoryId {
+    pub(crate) const fn from_index(index: u32) -> CategoryId {
+        CategoryId(index)
+    }
+
+    pub(crate) const fn index(self) -> u32 {
+        self.0
+    }
+}
+
+impl fmt::Debug for CategoryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CategoryId({})", self.0)
+    }
+}
+
+/// The flags of a category (SPEC.md §8: S, I, U, D).
+///
+/// In a policy file a category inherits each flag from its nearest declared
+/// ancestor unless it sets the flag itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CategoryFlags {
+    pub(crate) sensitive: bool,
+    pub(crate) identifying: bool,
+    pub(crate) unique_identifier: bool,
+    pub(crate) device_or_log: bool,
+}
+
+impl CategoryFlags {
+    /// Sensitive personal information (PIPL art. 28): separate consent,
+    /// encryption and minimal access.
+    pub fn is_sensitive(self) -> bool {
+        self.sensitive
+    }
+
+    /// Identifies a person on its own (a name, a phone number).
+    pub fn is_identifying(self) -> bool {
+        self.identifying
+    }
+
+    /// A persistent unique identifier (IMEI, MAC address): personal
+    /// information even on its own (LEGAL.md A-9, conservative mode).
+    pub fn is_unique_identifier(self) -> bool {
+        self.unique_identifier
+    }
+
+    /// Device or log information: not personal on its own unless it is a
+    /// unique identifier or is combined with personal information.
+    pub fn is_device_or_log(self) -> bool {
+        self.device_or_log
+    }
+}
+
+/// A category of a compiled policy: its name, flags and the seed clause it
+/// comes from.
+#[derive(Clone, Debug)]
+pub struct Category {
+    pub(crate) id: CategoryId,
+    pub(crate) name: Box<str>,
+    pub(crate) declared: bool,
+    pub(crate) clause: Option<Box<str>>,
+    pub(crate) description: Option<Box<str>>,
+    /// Its own flags, after inheritance.
+    pub(crate) flags: CategoryFlags,
+    /// What a request naming this category touches: sensitive, identifying
+    /// and unique if any node of the subtree is; device or log only if every
+    /// declared node of the subtree is.
+    pub(crate) touches: CategoryFlags,
+}
+
+impl Category {
+    /// The category's id.
+    pub fn id(&self) -> CategoryId {
+        self.id
+    }
+
+    /// The dotted name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether the policy declares it, rather than it being only the prefix
+    /// of declared names (`device` for `device.model`).
+    pub fn is_declared(&self) -> bool {
+        self.declared
+    }
+
+    /// The policy clause the category comes from.
+    pub fn clause(&self) -> Option<&str> {
+        self.clause.as_deref()
+    }
+
+    /// A description for people.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The category's flags after inheritance.
+    pub fn flags(&self) -> CategoryFlags {
+        self.flags
+    }
+
+    /// The flags of everything a request naming this category touches,
+    /// descendants included (a request for `account` includes the password).
+    pub fn touches(&self) -> CategoryFlags {
+        self.touches
+    }
+}

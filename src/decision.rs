@@ -1,0 +1,452 @@
+//! What `decide()` answers: permit or deny, the basis, the obligations and
+//! the reasons, each reason naming the policy rule (and so the clause) behind it.
+//!
+//! A [`Decision`] lives entirely inline (no heap): reasons are a small array,
+//! obligations a bit set plus their due dates, so deciding never allocates.
+
+use chrono::NaiveDate;
+
+use crate::basis::Basis;
+use crate::category::CategoryId;
+use crate::policy::RuleId;
+use crate::retention::RetentionEvent;
+use crate::subject::AgeFinding;
+use crate::vocab::{BitSet, vocabulary};
+
+vocabulary! {
+    /// The outcome of a decision.
+    pub enum Effect as "effect" {
+        /// The processing must not happen.
+        Deny = "deny",
+        /// The processing may happen, with the decision's obligations.
+        Permit = "permit",
+    }
+}
+
+vocabulary! {
+    /// Why a decision came out as it did (SPEC.md §3). A deny carries at
+    /// least one; a permit carries the rule that allowed it.
+    pub enum ReasonCode as "reason code" {
+        /// A permit rule covers the request (the permit's own reason).
+        RulePermits = "rule_permits",
+        /// No permit rule covers a requested category for this action and purpose.
+        NoMatchingRule = "no_matching_rule",
+        /// An explicit deny rule matches.
+        DeniedByRule = "denied_by_rule",
+        /// Device or log information alone cannot identify a person: no basis is needed.
+        NotPersonalInformation = "not_personal_information",
+        /// Device or log information combined with identifying data is personal information.
+        CombinedAsPersonalInformation = "combined_as_personal_information",
+        /// None of the rule's lawful bases has its evidence.
+        BasisMissing = "basis_missing",
+        /// Consent is the only basis and no consent record covers the request.
+        ConsentMissing = "consent_missing",
+        /// A consent exists but does not cover the purpose, a category, the action or the recipient.
+        ConsentOutOfScope = "consent_out_of_scope",
+        /// The covering consent was withdrawn before the processing time.
+        ConsentWithdrawn = "consent_withdrawn",
+        /// The covering consent was given after the processing time.
+        ConsentNotYetGiven = "consent_not_yet_given",
+        /// The covering consent is not separate, and the processing needs separate consent.
+        SeparateConsentRequired = "separate_consent_required",
+        /// The subject is a child and there is no valid consent of a verified guardian.
+        GuardianConsentRequired = "guardian_consent_required",
+        /// The subject's age cannot be determined, and consent or the rule needs it.
+        AgeUnknown = "age_unknown",
+        /// The resident identity number is invalid; it was ignored as an age source.
+        ResidentIdInvalid = "resident_id_invalid",
+        /// The emergency basis was claimed for an emergency that is not ongoing.
+        EmergencyNotOngoing = "emergency_not_ongoing",
+        /// Public data used outside its context, after the subject refused, or sensitive.
+        PublicDataBeyondScope = "public_data_beyond_scope",
+        /// Storing outside the policy's storage region.
+        LocalizationRequired = "localization_required",
+        /// Export without a transfer mechanism (security assessment, certification, standard contract).
+        TransferMechanismRequired = "transfer_mechanism_required",
+        /// An acquirer that does not accept the policy, without a separate consent naming it.
+        RecipientNotBound = "recipient_not_bound",
+        /// A child's data to a recipient other than the guardian without a security assessment.
+        SecurityAssessmentRequired = "security_assessment_required",
+        /// The retention period of the covering rule has run out.
+        RetentionExpired = "retention_expired",
+        /// A category name the policy does not declare (wire requests only).
+        UnknownCategory = "unknown_category",
+        /// A purpose name the policy does not declare (wire requests only).
+        UnknownPurpose = "unknown_purpose",
+        /// The request could not be read (wire requests only).
+        InvalidRequest = "invalid_request",
+    }
+}
+
+vocabulary! {
+    /// What the host must do when it goes ahead (SPEC.md §3). Some carry a date.
+    pub enum ObligationCode as "obligation" {
+        /// Encrypt the data at rest.
+        EncryptAtRest = "encrypt_at_rest",
+        /// Limit access to the minimum: approval, access log, no copying.
+        MinimalAccess = "minimal_access",
+        /// Tell the subject (export, emergency).
+        NotifySubject = "notify_subject",
+        /// Tell the child's guardian.
+        NotifyGuardian = "notify_guardian",
+        /// Tell the subject the recipient's name, contact, purpose and method.
+        NotifyRecipientIdentity = "notify_recipient_identity",
+        /// Bind the recipient to this privacy policy.
+        BindRecipientToPolicy = "bind_recipient_to_policy",
+        /// Take industry-standard security measures for the disclosure.
+        SecurityMeasures = "security_measures",
+        /// Record the disclosure.
+        LogDisclosure = "log_disclosure",
+        /// De-identify or anonymize the combined data after use.
+        DeidentifyAfterUse = "deidentify_after_use",
+        /// Carry out a personal information protection impact assessment.
+        ImpactAssessment = "impact_assessment",
+        /// Keep no longer than this date (or event).
+        RetainUntil = "retain_until",
+        /// Delete or anonymize by this date.
+        DeleteOrAnonymize = "delete_or_anonymize",
+        /// Delete by this date.
+        Delete = "delete",
+        /// Purge backup copies by this date.
+        BackupPurge = "backup_purge",
+        /// Only store the data and keep it secure; no other processing.
+        RestrictToStorage = "restrict_to_storage",
+        /// Verify the requester's identity first.
+        VerifyIdentity = "verify_identity",
+        /// Answer the request by this date.
+        RespondBy = "respond_by",
+        /// Announce the fee before charging for a repeated request.
+        FeeNotice = "fee_notice",
+    }
+}
+
+impl ObligationCode {
+    /// Whether the obligation carries a date (or retention event) that the
+    /// engine computes, rather than one a policy author may list on a rule.
+    pub const fn is_dated(self) -> bool {
+        matches!(
+            self,
+            ObligationCode::RetainUntil
+                | ObligationCode::DeleteOrAnonymize
+                | ObligationCode::Delete
+                | ObligationCode::BackupPurge
+                | ObligationCode::RespondBy
+        )
+    }
+}
+
+/// A set of obligation codes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct ObligationSet(BitSet);
+
+impl ObligationSet {
+    pub(crate) const EMPTY: ObligationSet = ObligationSet(BitSet::EMPTY);
+
+    pub(crate) const fn with(self, code: ObligationCode) -> ObligationSet {
+        ObligationSet(self.0.with(code.index()))
+    }
+
+    pub(crate) const fn contains(self, code: ObligationCode) -> bool {
+        self.0.contains(code.index())
+    }
+
+    pub(crate) const fn union(self, other: ObligationSet) -> ObligationSet {
+        ObligationSet(self.0.union(other.0))
+    }
+
+    pub(crate) fn iter(self) -> impl Iterator<Item = ObligationCode> {
+        ObligationCode::ALL
+            .iter()
+            .copied()
+            .filter(move |c| self.contains(*c))
+    }
+}
+
+impl FromIterator<ObligationCode> for ObligationSet {
+    fn from_iter<I: IntoIterator<Item = ObligationCode>>(iter: I) -> Self {
+        iter.into_iter()
+            .fold(ObligationSet::EMPTY, ObligationSet::with)
+    }
+}
+
+/// When a dated obligation falls due: a calendar date, or an event such as
+/// the account's deregistration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Due {
+    /// By this calendar date (in the policy's home jurisdiction).
+    Date(NaiveDate),
+    /// When this event happens.
+    Event(RetentionEvent),
+}
+
+impl Due {
+    /// The date, if the obligation falls due on one.
+    pub fn date(self) -> Option<NaiveDate> {
+        match self {
+            Due::Date(date) => Some(date),
+            Due::Event(_) => None,
+        }
+    }
+}
+
+/// One obligation of a decision, with its due date or event if it has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Obligation {
+    code: ObligationCode,
+    due: Option<Due>,
+}
+
+impl Obligation {
+    pub(crate) fn new(code: ObligationCode, due: Option<Due>) -> Obligation {
+        Obligation { code, due }
+    }
+
+    /// What must be done.
+    pub fn code(&self) -> ObligationCode {
+        self.code
+    }
+
+    /// By when (date or event), for the dated obligations.
+    pub fn due(&self) -> Option<Due> {
+        self.due
+    }
+}
+
+/// One reason behind a decision: a code, and where it applies, the rule (and
+/// so the policy clause) and the category it is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Reason {
+    code: ReasonCode,
+    rule: Option<RuleId>,
+    category: Option<CategoryId>,
+}
+
+impl Reason {
+    pub(crate) const fn new(
+        code: ReasonCode,
+        rule: Option<RuleId>,
+        category: Option<CategoryId>,
+    ) -> Reason {
+        Reason {
+            code,
+            rule,
+            category,
+        }
+    }
+
+    /// The reason code.
+    pub fn code(&self) -> ReasonCode {
+        self.code
+    }
+
+    /// The policy rule behind the reason; look it up with [`Engine::rule`](crate::Engine::rule).
+    pub fn rule(&self) -> Option<RuleId> {
+        self.rule
+    }
+
+    /// The category the reason is about (the one left uncovered, denied...).
+    pub fn category(&self) -> Option<CategoryId> {
+        self.category
+    }
+}
+
+/// How many reasons a decision keeps. Requests rarely need more than five;
+/// past this, further reasons of a code already present are dropped, and
+/// [`Decision::reasons_truncated`] says so.
+const MAX_REASONS: usize = 16;
+
+/// The engine's answer to a [`Request`](crate::Request).
+///
+/// A decision is complete on its own: the effect, the lawful basis it rests
+/// on, every obligation with its due date, and every reason with the rule
+/// behind it. [`Decision::explain`] renders it for an auditor.
+#[must_use]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    effect: Effect,
+    basis: Option<Basis>,
+    obligations: ObligationSet,
+    dues: [Option<Due>; ObligationCode::ALL.len()],
+    reasons: [Reason; MAX_REASONS],
+    reason_count: u8,
+    reasons_truncated: bool,
+    age: Option<AgeFinding>,
+}
+
+impl Decision {
+    /// A deny with no reasons yet; the procedure adds them.
+    pub(crate) fn new() -> Decision {
+        Decision {
+            effect: Effect::Deny,
+            basis: None,
+            obligations: ObligationSet::EMPTY,
+            dues: [None; ObligationCode::ALL.len()],
+            reasons: [Reason::new(ReasonCode::InvalidRequest, None, None); MAX_REASONS],
+            reason_count: 0,
+            reasons_truncated: false,
+            age: None,
+        }
+    }
+
+    /// Whether the processing may go ahead.
+    pub fn is_permit(&self) -> bool {
+        self.effect == Effect::Permit
+    }
+
+    /// Permit or deny.
+    pub fn effect(&self) -> Effect {
+        self.effect
+    }
+
+    /// The lawful basis a permit rests on. `None` for a deny, for
+    /// information that is not personal, and for a transfer to an acquirer
+    /// bound by the policy (PIPL art. 22: no fresh basis is needed).
+    pub fn basis(&self) -> Option<Basis> {
+        self.basis
+    }
+
+    /// Every obligation, in the vocabulary's order, with due dates.
+    pub fn obligations(&self) -> impl Iterator<Item = Obligation> + '_ {
+        self.obligations.iter().map(|code| {
+            let due = self.dues.get(code.index() as usize).copied().flatten();
+            Obligation::new(code, due)
+        })
+    }
+
+    /// Whether the decision carries the obligation.
+    pub fn has_obligation(&self, code: ObligationCode) -> bool {
+        self.obligations.contains(code)
+    }
+
+    /// The due date or event of an obligation the decision carries.
+    pub fn due(&self, code: ObligationCode) -> Option<Due> {
+        self.dues.get(code.index() as usize).copied().flatten()
+    }
+
+    /// The reasons, most important first.
+    pub fn reasons(&self) -> &[Reason] {
+        self.reasons
+            .get(..usize::from(self.reason_count))
+            .unwrap_or(&[])
+    }
+
+    /// Whether the decision carries a reason with this code.
+    pub fn has_reason(&self, code: ReasonCode) -> bool {
+        self.reasons().iter().any(|r| r.code == code)
+    }
+
+    /// Whether some reasons were dropped because there were too many to keep.
+    pub fn reasons_truncated(&self) -> bool {
+        self.reasons_truncated
+    }
+
+    /// What the engine found about the subject's age, when it had a source.
+    pub fn age(&self) -> Option<AgeFinding> {
+        self.age
+    }
+
+    pub(crate) fn set_effect(&mut self, effect: Effect) {
+        self.effect = effect;
+    }
+
+    pub(crate) fn set_basis(&mut self, basis: Option<Basis>) {
+        self.basis = basis;
+    }
+
+    pub(crate) fn set_age(&mut self, age: Option<AgeFinding>) {
+        self.age = age;
+    }
+
+    /// Adds a reason unless the same (code, rule, category) is already there.
+    pub(crate) fn push_reason(&mut self, reason: Reason) {
+        if self.reasons().contains(&reason) {
+            return;
+        }
+        match self.reasons.get_mut(usize::from(self.reason_count)) {
+            Some(slot) => {
+                *slot = reason;
+                self.reason_count += 1;
+            }
+            None => self.reasons_truncated = true,
+        }
+    }
+
+    /// Whether any reason makes the decision a deny.
+    pub(crate) fn has_deny_reason(&self) -> bool {
+        self.reasons().iter().any(|r| r.code.denies())
+    }
+
+    pub(crate) fn add_obligation(&mut self, code: ObligationCode) {
+        self.obligations = self.obligations.with(code);
+    }
+
+    pub(crate) fn add_obligations(&mut self, codes: ObligationSet) {
+        self.obligations = self.obligations.union(codes);
+    }
+
+    pub(crate) fn add_dated(&mut self, code: ObligationCode, due: Due) {
+        self.obligations = self.obligations.with(code);
+        if let Some(slot) = self.dues.get_mut(code.index() as usize) {
+            *slot = Some(due);
+        }
+    }
+
+    /// Removes an obligation (and its date).
+    pub(crate) fn remove_obligation(&mut self, code: ObligationCode) {
+        self.obligations = ObligationSet(self.obligations.0.without(code.index()));
+        if let Some(slot) = self.dues.get_mut(code.index() as usize) {
+            *slot = None;
+        }
+    }
+}
+
+impl ReasonCode {
+    /// Whether a reason with this code makes the decision a deny. The others
+    /// explain a permit (`rule_permits`, `not_personal_information`) or only
+    /// report a finding (`combined_as_personal_information`,
+    /// `resident_id_invalid`: the id is ignored as an age source).
+    pub const fn denies(self) -> bool {
+        !matches!(
+            self,
+            ReasonCode::RulePermits
+                | ReasonCode::NotPersonalInformation
+                | ReasonCode::CombinedAsPersonalInformation
+                | ReasonCode::ResidentIdInvalid
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_deduplicated_and_bounded() {
+        let mut d = Decision::new();
+        let r = Reason::new(ReasonCode::BasisMissing, None, None);
+        d.push_reason(r);
+        d.push_reason(r);
+        assert_eq!(d.reasons().len(), 1);
+        for i in 0..40 {
+            d.push_reason(Reason::new(
+                ReasonCode::NoMatchingRule,
+                None,
+                Some(CategoryId::from_index(i)),
+            ));
+        }
+        assert_eq!(d.reasons().len(), MAX_REASONS);
+        assert!(d.reasons_truncated());
+    }
+
+    #[test]
+    fn dated_obligations_keep_their_date() {
+        let mut d = Decision::new();
+        let date = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        d.add_dated(ObligationCode::RetainUntil, Due::Date(date));
+        d.add_obligation(ObligationCode::EncryptAtRest);
+        let all: Vec<_> = d.obligations().collect();
+        assert_eq!(all.len(), 2);
+        assert_eq!(d.due(ObligationCode::RetainUntil), Some(Due::Date(date)));
+        assert_eq!(all[0].code(), ObligationCode::EncryptAtRest);
+    }
+}

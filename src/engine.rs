@@ -1,0 +1,397 @@
+//! The engine: a compiled policy and the entry points hosts call.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use crate::category::{Category, CategoryId};
+use crate::decide::decide;
+use crate::decision::Decision;
+use crate::error::{Diagnostic, DiagnosticKind, LoadError, Source};
+use crate::policy::{Policy, Rule, RuleId};
+use crate::purpose::{Purpose, PurposeId};
+use crate::region::RegionCode;
+use crate::request::Request;
+use crate::subject::{Jurisdiction, JurisdictionId};
+use crate::suggest::did_you_mean;
+
+/// The seed policy, embedded (SPEC.md §8).
+const BUILTIN: &str = include_str!("../policies/default.toml");
+
+/// A compiled policy that decides requests.
+///
+/// An `Engine` is immutable, `Send + Sync`, and cheap to share with [`Arc`].
+/// [`Engine::decide`] is a pure function of the policy and the request: the
+/// time of processing is in the request, and the engine never reads the
+/// clock or the environment.
+///
+/// # Example: the built-in seed policy
+///
+/// ```
+/// use chrono::DateTime;
+/// use lawful::{Action, Engine, Evidence, Request};
+///
+/// let engine = Engine::builtin();
+/// let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")?;
+/// let request = Request::new(Action::Collect, engine.purpose("service.browse")?, at)
+///     .category(engine.category("account.phone")?);
+/// let decision = engine.decide(&request);
+/// assert!(!decision.is_permit()); // browsing needs no account data
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Engine {
+    policy: Policy,
+}
+
+impl Engine {
+    /// Loads a policy from TOML text.
+    ///
+    /// # Errors
+    ///
+    /// Every problem in the policy, at once, each with line, column, caret
+    /// and hint (see [`LoadError`]).
+    ///
+    /// # Example: a one-rule policy
+    ///
+    /// ```
+    /// let engine = lawful::Engine::from_toml(r#"
+    /// [policy]
+    /// id = "tiny"
+    /// version = "1"
+    /// home_jurisdiction = "CN"
+    /// storage_region = "CN"
+    ///
+    /// [[jurisdiction]]
+    /// code = "CN"
+    /// child_age = 14
+    /// utc_offset = "+08:00"
+    ///
+    /// [[category]]
+    /// name = "account.email"
+    /// identifying = true
+    ///
+    /// [[purpose]]
+    /// name = "newsletter"
+    ///
+    /// [[permit]]
+    /// id = "newsletter"
+    /// clause = "Newsletter"
+    /// actions = ["collect", "use"]
+    /// purposes = ["newsletter"]
+    /// categories = ["account.email"]
+    /// bases = ["consent"]
+    /// retention = "until_consent_withdrawn"
+    /// "#)?;
+    /// assert_eq!(engine.policy_id(), "tiny");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_toml(text: &str) -> Result<Engine, LoadError> {
+        Engine::from_named_toml("<policy>", text)
+    }
+
+    /// Loads a policy from TOML text, naming it (a path) in diagnostics.
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::from_toml`].
+    pub fn from_named_toml(name: &str, text: &str) -> Result<Engine, LoadError> {
+        Policy::load(name, text).map(|policy| Engine { policy })
+    }
+
+    /// Loads a policy file.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read (one `Io` diagnostic), or as
+    /// [`Engine::from_toml`].
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Engine, LoadError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => Engine::from_named_toml(&name, &text),
+            Err(e) => {
+                let source = Arc::new(Source {
+                    name: name.as_str().into(),
+                    text: "".into(),
+                });
+                let message = format!("cannot read policy file `{name}`: {}", io_message(&e));
+                Err(LoadError::new(
+                    source,
+                    vec![Diagnostic::new(DiagnosticKind::Io, 0..0, message)],
+                ))
+            }
+        }
+    }
+
+    /// The built-in seed policy (`policies/default.toml`), parsed once.
+    ///
+    /// # Panics
+    ///
+    /// Never: the embedded policy is fixed at build time, and the test
+    /// suite loads it and asserts it has no diagnostics.
+    pub fn builtin() -> &'static Engine {
+        static BUILTIN_ENGINE: OnceLock<Engine> = OnceLock::new();
+        BUILTIN_ENGINE.get_or_init(|| {
+            #[expect(
+                clippy::expect_used,
+                reason = "the embedded policy is fixed at build time and loaded by the test suite"
+            )]
+            // INVARIANT: `tests` load BUILTIN and assert it has no diagnostics.
+            Engine::from_named_toml("policies/default.toml", BUILTIN)
+                .expect("the built-in policy loads")
+        })
+    }
+
+    /// The text of the built-in seed policy.
+    pub fn builtin_source() -> &'static str {
+        BUILTIN
+    }
+
+    /// Decides a request: permit or deny, the basis, the obligations and the
+    /// reasons. Never fails, never allocates; anything it cannot judge is a deny.
+    pub fn decide(&self, request: &Request) -> Decision {
+        decide(&self.policy, request)
+    }
+
+    /// Resolves a category name.
+    ///
+    /// # Errors
+    ///
+    /// When the policy has no such category (with a did-you-mean hint).
+    pub fn category(&self, name: &str) -> Result<CategoryId, NameError> {
+        self.policy
+            .category_tree
+            .lookup(name)
+            .map(CategoryId::from_index)
+            .ok_or_else(|| {
+                NameError::new(NameKind::Category, name, self.policy.category_tree.names())
+            })
+    }
+
+    /// Resolves a purpose name.
+    ///
+    /// # Errors
+    ///
+    /// When the policy has no such purpose (with a did-you-mean hint).
+    pub fn purpose(&self, name: &str) -> Result<PurposeId, NameError> {
+        self.policy
+            .purpose_tree
+            .lookup(name)
+            .map(PurposeId::from_index)
+            .ok_or_else(|| {
+                NameError::new(NameKind::Purpose, name, self.policy.purpose_tree.names())
+            })
+    }
+
+    /// Resolves a jurisdiction code (`CN`, `FR`).
+    ///
+    /// # Errors
+    ///
+    /// When the policy has no such jurisdiction.
+    pub fn jurisdiction(&self, code: &str) -> Result<JurisdictionId, NameError> {
+        let found = RegionCode::new(code)
+            .ok()
+            .and_then(|code| self.policy.jurisdictions.iter().find(|j| j.code == code));
+        found.map(Jurisdiction::id).ok_or_else(|| {
+            NameError::new(
+                NameKind::Jurisdiction,
+                code,
+                self.policy.jurisdictions.iter().map(|j| j.code.as_str()),
+            )
+        })
+    }
+
+    /// The policy's id.
+    pub fn policy_id(&self) -> &str {
+        &self.policy.id
+    }
+
+    /// The policy's version.
+    pub fn policy_version(&self) -> &str {
+        &self.policy.version
+    }
+
+    /// The policy's title.
+    pub fn policy_title(&self) -> Option<&str> {
+        self.policy.title.as_deref()
+    }
+
+    /// The region where data must be stored.
+    pub fn storage_region(&self) -> RegionCode {
+        self.policy.storage_region
+    }
+
+    /// The home jurisdiction (subjects without one are judged by it).
+    pub fn home_jurisdiction(&self) -> &Jurisdiction {
+        self.policy.home_jurisdiction()
+    }
+
+    /// A rule by id.
+    pub fn rule(&self, id: RuleId) -> Option<&Rule> {
+        self.policy.rule(id)
+    }
+
+    /// A rule by the id written in the policy.
+    pub fn rule_named(&self, name: &str) -> Option<&Rule> {
+        self.policy.rules.iter().find(|r| r.id() == name)
+    }
+
+    /// Every rule, permits first, in policy order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.policy.rules
+    }
+
+    /// A category by id.
+    pub fn category_info(&self, id: CategoryId) -> Option<&Category> {
+        self.policy.category(id)
+    }
+
+    /// Every category (declared, and the prefixes of declared names).
+    pub fn categories(&self) -> &[Category] {
+        &self.policy.categories
+    }
+
+    /// A purpose by id.
+    pub fn purpose_info(&self, id: PurposeId) -> Option<&Purpose> {
+        self.policy.purpose(id)
+    }
+
+    /// Every purpose.
+    pub fn purposes(&self) -> &[Purpose] {
+        &self.policy.purposes
+    }
+
+    /// A jurisdiction by id.
+    pub fn jurisdiction_info(&self, id: JurisdictionId) -> Option<&Jurisdiction> {
+        self.policy.jurisdiction(id)
+    }
+
+    /// Every jurisdiction.
+    pub fn jurisdictions(&self) -> &[Jurisdiction] {
+        &self.policy.jurisdictions
+    }
+
+    /// The name the policy was loaded under (its path, or `<policy>`).
+    pub fn policy_source_name(&self) -> &str {
+        &self.policy.source.name
+    }
+
+    /// The policy's TOML text.
+    pub fn policy_source(&self) -> &str {
+        &self.policy.source.text
+    }
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => "it is a directory".into(),
+        std::io::ErrorKind::InvalidData => "it is not UTF-8 text".into(),
+        _ => e.to_string().to_lowercase(),
+    }
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("policy", &self.policy.id)
+            .field("version", &self.policy.version)
+            .field("rules", &self.policy.rules.len())
+            .field("categories", &self.policy.categories.len())
+            .field("purposes", &self.policy.purposes.len())
+            .finish()
+    }
+}
+
+/// What kind of name failed to resolve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NameKind {
+    /// A data category.
+    Category,
+    /// A purpose.
+    Purpose,
+    /// A jurisdiction.
+    Jurisdiction,
+}
+
+impl NameKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            NameKind::Category => "category",
+            NameKind::Purpose => "purpose",
+            NameKind::Jurisdiction => "jurisdiction",
+        }
+    }
+}
+
+/// A name the policy does not declare.
+///
+/// ```
+/// let err = lawful::Engine::builtin().category("acount.phone").unwrap_err();
+/// assert_eq!(err.to_string(), "unknown category `acount.phone`: did you mean `account.phone`?");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameError {
+    kind: NameKind,
+    name: Box<str>,
+    suggestion: Option<Box<str>>,
+}
+
+impl NameError {
+    #[cold]
+    fn new<'a>(kind: NameKind, name: &str, candidates: impl Iterator<Item = &'a str>) -> NameError {
+        NameError {
+            kind,
+            name: name.into(),
+            suggestion: did_you_mean(name, candidates).map(Into::into),
+        }
+    }
+
+    /// What kind of name it was.
+    pub fn kind(&self) -> NameKind {
+        self.kind
+    }
+
+    /// The name as given.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The closest declared name, if one is close.
+    pub fn suggestion(&self) -> Option<&str> {
+        self.suggestion.as_deref()
+    }
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown {} `{}`", self.kind.as_str(), self.name)?;
+        if let Some(suggestion) = &self.suggestion {
+            write!(f, ": did you mean `{suggestion}`?")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for NameError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Engine>();
+    }
+
+    #[test]
+    fn builtin_policy_loads_without_diagnostics() {
+        if let Err(e) = Engine::from_toml(BUILTIN) {
+            panic!("{e}");
+        }
+    }
+}

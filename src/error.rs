@@ -1,0 +1,287 @@
+//! Load errors: every problem in a policy file at once, each with its line,
+//! column, the offending text underlined with carets, and a hint.
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// What kind of problem a [`Diagnostic`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DiagnosticKind {
+    /// The file is not valid TOML.
+    Syntax,
+    /// A key the policy language does not have (a typo, usually).
+    UnknownKey,
+    /// A required key is missing.
+    MissingKey,
+    /// A value of the wrong TOML type (a string where a list belongs...).
+    WrongType,
+    /// A value that does not parse: a bad duration, an unknown action, basis,
+    /// obligation, recipient kind, a malformed name or offset.
+    InvalidValue,
+    /// A rule names a category the policy does not declare.
+    UndeclaredCategory,
+    /// A rule names a purpose the policy does not declare.
+    UndeclaredPurpose,
+    /// The policy names a jurisdiction it does not declare.
+    UndeclaredJurisdiction,
+    /// Two rules, categories, purposes or jurisdictions share an id or name.
+    Duplicate,
+    /// A permit rule lists no lawful basis.
+    MissingBasis,
+    /// A permit rule has no retention period.
+    MissingRetention,
+    /// A permit rule can never apply: a deny rule covers all it permits.
+    ShadowedRule,
+    /// The policy file could not be read.
+    Io,
+}
+
+/// One problem in a policy file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    kind: DiagnosticKind,
+    message: Box<str>,
+    span: Range<usize>,
+    help: Option<Box<str>>,
+    note: Option<(Range<usize>, Box<str>)>,
+}
+
+impl Diagnostic {
+    #[cold]
+    pub(crate) fn new(
+        kind: DiagnosticKind,
+        span: Range<usize>,
+        message: impl Into<Box<str>>,
+    ) -> Self {
+        Diagnostic {
+            kind,
+            message: message.into(),
+            span,
+            help: None,
+            note: None,
+        }
+    }
+
+    /// Adds a hint (`did you mean ...`).
+    #[cold]
+    #[must_use]
+    pub(crate) fn help(mut self, help: impl Into<Box<str>>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a hint if there is one.
+    #[cold]
+    #[must_use]
+    pub(crate) fn maybe_help(self, help: Option<String>) -> Self {
+        match help {
+            Some(help) => self.help(help),
+            None => self,
+        }
+    }
+
+    /// Points at a second place (`first defined here`).
+    #[cold]
+    #[must_use]
+    pub(crate) fn note(mut self, span: Range<usize>, label: impl Into<Box<str>>) -> Self {
+        self.note = Some((span, label.into()));
+        self
+    }
+
+    /// The kind of problem.
+    pub fn kind(&self) -> DiagnosticKind {
+        self.kind
+    }
+
+    /// The message: lowercase, user input in backticks, no final period.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The byte range of the offending text in the source.
+    pub fn span(&self) -> Range<usize> {
+        self.span.clone()
+    }
+
+    /// A hint to fix it.
+    pub fn help_text(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+
+    /// A second place the problem involves, with its label.
+    pub fn note_span(&self) -> Option<(Range<usize>, &str)> {
+        self.note
+            .as_ref()
+            .map(|(span, label)| (span.clone(), &**label))
+    }
+}
+
+/// A policy source: its name (a path, or `<builtin>`) and text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Source {
+    pub(crate) name: Box<str>,
+    pub(crate) text: Box<str>,
+}
+
+/// A policy that could not be loaded, with every problem found.
+///
+/// Its `Display` renders each diagnostic like a compiler does:
+///
+/// ```text
+/// error: unknown key `categorie` in permit rule
+///  --> policy.toml:12:1
+///    |
+/// 12 | categorie = ["account"]
+///    | ^^^^^^^^^
+///    = help: did you mean `categories`?
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadError {
+    source: Arc<Source>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadError {
+    /// INVARIANT: callers pass at least one diagnostic.
+    #[cold]
+    pub(crate) fn new(source: Arc<Source>, mut diagnostics: Vec<Diagnostic>) -> LoadError {
+        diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
+        diagnostics.dedup();
+        LoadError {
+            source,
+            diagnostics,
+        }
+    }
+
+    /// Every problem, in source order. Never empty.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The name of the file (its path, or `<builtin>`).
+    pub fn file_name(&self) -> &str {
+        &self.source.name
+    }
+
+    /// The 1-based line and column (in characters) of a byte offset.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        line_column(&self.source.text, offset)
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, diagnostic) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            render(f, &self.source, diagnostic)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// The 1-based line and column (in characters) of a byte offset.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    (line, column)
+}
+
+/// Writes one diagnostic: message, location, the source line, carets, hint.
+fn render(f: &mut fmt::Formatter<'_>, source: &Source, d: &Diagnostic) -> fmt::Result {
+    writeln!(f, "error: {}", d.message)?;
+    if source.text.is_empty() && d.span.is_empty() {
+        writeln!(f, " --> {}", source.name)?;
+    } else {
+        snippet(f, source, &d.span, None)?;
+        if let Some((span, label)) = &d.note {
+            snippet(f, source, span, Some(label))?;
+        }
+    }
+    if let Some(help) = &d.help {
+        writeln!(f, "   = help: {help}")?;
+    }
+    Ok(())
+}
+
+/// Writes ` --> file:line:col`, the source line, and carets under the span
+/// (only its first line, for spans that cross lines).
+fn snippet(
+    f: &mut fmt::Formatter<'_>,
+    source: &Source,
+    span: &Range<usize>,
+    label: Option<&str>,
+) -> fmt::Result {
+    let text = &source.text;
+    let (line, column) = line_column(text, span.start);
+    let start = span.start.min(text.len());
+    let line_start = text
+        .get(..start)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line_end = text
+        .get(start..)
+        .and_then(|s| s.find('\n'))
+        .map_or(text.len(), |i| start + i);
+    let source_line = text
+        .get(line_start..line_end)
+        .unwrap_or("")
+        .trim_end_matches('\r');
+    let end = span.end.clamp(start, line_end);
+    let width = text.get(start..end).map_or(0, |s| s.chars().count()).max(1);
+    let gutter = line.to_string().len();
+    let pad = " ".repeat(gutter);
+    writeln!(f, "{pad}--> {}:{line}:{column}", source.name)?;
+    writeln!(f, "{pad} |")?;
+    writeln!(f, "{line} | {source_line}")?;
+    let indent: String = source_line
+        .chars()
+        .take(column - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    match label {
+        Some(label) => writeln!(f, "{pad} | {indent}{} {label}", "-".repeat(width)),
+        None => writeln!(f, "{pad} | {indent}{}", "^".repeat(width)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let text = "a = 1\nb = \"é\" x\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 6), (2, 1));
+        let x = text.find('x').unwrap();
+        assert_eq!(line_column(text, x), (2, 9));
+    }
+
+    #[test]
+    fn rendering_underlines_the_span() {
+        let source = Arc::new(Source {
+            name: "p.toml".into(),
+            text: "[policy]\nidd = 1\n".into(),
+        });
+        let err = LoadError::new(
+            source,
+            vec![
+                Diagnostic::new(DiagnosticKind::UnknownKey, 9..12, "unknown key `idd`")
+                    .help("did you mean `id`?"),
+            ],
+        );
+        assert_eq!(
+            err.to_string(),
+            "error: unknown key `idd`\n --> p.toml:2:1\n  |\n2 | idd = 1\n  | ^^^\n   = help: did you mean `id`?\n"
+        );
+    }
+}

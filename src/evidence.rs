@@ -1,0 +1,185 @@
+//! The evidence behind the lawful bases: consents, a contract, a legal
+//! citation, an emergency, public data.
+
+use crate::consent::Consent;
+use crate::vocab::vocabulary;
+
+vocabulary! {
+    /// The kind of emergency (PIPL art. 13(4)).
+    pub enum EmergencyKind as "emergency kind" {
+        /// Protecting the life, health or property of a natural person.
+        LifeHealthProperty = "life_health_property",
+        /// A public-health emergency.
+        PublicHealth = "public_health",
+    }
+}
+
+/// An emergency claimed as the basis: it holds only while ongoing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Emergency {
+    pub(crate) kind: EmergencyKind,
+    pub(crate) ongoing: bool,
+}
+
+impl Emergency {
+    /// An emergency of `kind` that is still going on.
+    pub fn ongoing(kind: EmergencyKind) -> Emergency {
+        Emergency {
+            kind,
+            ongoing: true,
+        }
+    }
+
+    /// An emergency of `kind` that is over.
+    pub fn ended(kind: EmergencyKind) -> Emergency {
+        Emergency {
+            kind,
+            ongoing: false,
+        }
+    }
+
+    /// The kind of emergency.
+    pub fn kind(&self) -> EmergencyKind {
+        self.kind
+    }
+
+    /// Whether it is still going on.
+    pub fn is_ongoing(&self) -> bool {
+        self.ongoing
+    }
+}
+
+vocabulary! {
+    /// How public data became public (PIPL art. 27).
+    pub enum PublicSource as "public data source" {
+        /// The subject disclosed it themself.
+        SelfDisclosed = "self_disclosed",
+        /// It was otherwise lawfully disclosed.
+        LawfullyDisclosed = "lawfully_disclosed",
+    }
+}
+
+/// Information already public, claimed as the basis: it holds within the
+/// same context, when the subject has not refused, and never for sensitive
+/// categories (LEGAL.md A-15).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PublicData {
+    pub(crate) source: PublicSource,
+    pub(crate) same_context: bool,
+    pub(crate) subject_refused: bool,
+}
+
+impl PublicData {
+    /// Public data from `source`, reused in the context it was published in,
+    /// with no refusal from the subject.
+    pub fn in_context(source: PublicSource) -> PublicData {
+        PublicData {
+            source,
+            same_context: true,
+            subject_refused: false,
+        }
+    }
+
+    /// Public data from `source` used outside the context it was published in
+    /// (profiling, marketing, sale: LEGAL.md A-15).
+    pub fn out_of_context(source: PublicSource) -> PublicData {
+        PublicData {
+            source,
+            same_context: false,
+            subject_refused: false,
+        }
+    }
+
+    /// Records that the subject refused this processing.
+    #[must_use]
+    pub fn refused_by_subject(mut self) -> PublicData {
+        self.subject_refused = true;
+        self
+    }
+
+    /// How it became public.
+    pub fn source(&self) -> PublicSource {
+        self.source
+    }
+}
+
+/// Everything a request offers in support of a lawful basis.
+///
+/// # Example: a contract and a consent
+///
+/// ```
+/// use chrono::DateTime;
+/// use lawful::{Consent, Evidence};
+///
+/// let given = DateTime::parse_from_rfc3339("2026-01-01T00:00:00+08:00")?;
+/// let evidence = Evidence::new().contract().consent(Consent::by_subject(given));
+/// assert!(evidence.has_contract());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Evidence {
+    pub(crate) consents: Vec<Consent>,
+    pub(crate) contract: bool,
+    pub(crate) legal_obligation: Option<Box<str>>,
+    pub(crate) emergency: Option<Emergency>,
+    pub(crate) public_data: Option<PublicData>,
+}
+
+impl Evidence {
+    /// No evidence at all.
+    pub fn new() -> Evidence {
+        Evidence::default()
+    }
+
+    /// Adds a consent record.
+    #[must_use]
+    pub fn consent(mut self, consent: Consent) -> Evidence {
+        self.consents.push(consent);
+        self
+    }
+
+    /// The processing is necessary for a contract with the subject.
+    #[must_use]
+    pub fn contract(mut self) -> Evidence {
+        self.contract = true;
+        self
+    }
+
+    /// A statutory duty, with its citation (`Civil Procedure Law art. 67`).
+    /// A blank citation is no evidence.
+    #[must_use]
+    pub fn legal_obligation(mut self, citation: &str) -> Evidence {
+        let citation = citation.trim();
+        self.legal_obligation = (!citation.is_empty()).then(|| citation.into());
+        self
+    }
+
+    /// An emergency.
+    #[must_use]
+    pub fn emergency(mut self, emergency: Emergency) -> Evidence {
+        self.emergency = Some(emergency);
+        self
+    }
+
+    /// Public data.
+    #[must_use]
+    pub fn public_data(mut self, public_data: PublicData) -> Evidence {
+        self.public_data = Some(public_data);
+        self
+    }
+
+    /// The consent records.
+    pub fn consents(&self) -> &[Consent] {
+        &self.consents
+    }
+
+    /// Whether a contract was claimed.
+    pub fn has_contract(&self) -> bool {
+        self.contract
+    }
+
+    /// The legal citation, if any.
+    pub fn citation(&self) -> Option<&str> {
+        self.legal_obligation.as_deref()
+    }
+}

@@ -1,0 +1,227 @@
+//! Decisions in words, for auditors and privacy counsel: the effect, the
+//! basis, each reason with the policy clause it cites, each obligation with
+//! its date.
+
+use std::fmt;
+
+use crate::basis::Basis;
+use crate::decision::{Decision, Due, Effect, ObligationCode, ReasonCode};
+use crate::engine::Engine;
+
+impl Decision {
+    /// A readable account of the decision, citing the policy's clauses.
+    ///
+    /// The result implements `Display`; nothing is formatted until it is
+    /// printed.
+    ///
+    /// # Example: why browsing may not collect a phone number
+    ///
+    /// ```
+    /// use chrono::DateTime;
+    /// use lawful::{Action, Engine, Request};
+    ///
+    /// let engine = Engine::builtin();
+    /// let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")?;
+    /// let request = Request::new(Action::Collect, engine.purpose("service.browse")?, at)
+    ///     .category(engine.category("account.phone")?);
+    /// let text = engine.decide(&request).explain(engine).to_string();
+    /// assert!(text.starts_with("Deny."));
+    /// assert!(text.contains("Registration and login"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain<'a>(&'a self, engine: &'a Engine) -> Explanation<'a> {
+        Explanation {
+            decision: self,
+            engine,
+        }
+    }
+}
+
+/// A decision with the engine that made it, ready to print.
+#[derive(Debug)]
+pub struct Explanation<'a> {
+    decision: &'a Decision,
+    engine: &'a Engine,
+}
+
+impl fmt::Display for Explanation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.decision;
+        match (d.effect(), d.basis()) {
+            (Effect::Permit, Some(basis)) => {
+                writeln!(f, "Permit, on the basis of {}.", basis_words(basis))?;
+            }
+            (Effect::Permit, None) => writeln!(f, "Permit, with no lawful basis needed.")?,
+            (Effect::Deny, _) => writeln!(f, "Deny.")?,
+        }
+        if let Some(age) = d.age() {
+            let role = if age.is_child() {
+                "a child"
+            } else {
+                "not a child"
+            };
+            write!(
+                f,
+                "The subject is {} years old ({role}), from the {}",
+                age.years(),
+                age.source().as_str().replace('_', " ")
+            )?;
+            if age.sources_disagree() {
+                write!(
+                    f,
+                    "; the resident id and the birth date disagree, and the younger age counts"
+                )?;
+            }
+            writeln!(f, ".")?;
+        }
+        writeln!(f, "Reasons:")?;
+        for reason in d.reasons() {
+            write!(f, "  - {}: {}", reason.code(), reason_words(reason.code()))?;
+            if let Some(category) = reason.category().and_then(|c| self.engine.category_info(c)) {
+                write!(f, " (category `{}`)", category.name())?;
+            }
+            if let Some(rule) = reason.rule().and_then(|r| self.engine.rule(r)) {
+                write!(f, " Rule `{}`, citing \"{}\".", rule.id(), rule.clause())?;
+            }
+            writeln!(f)?;
+        }
+        if d.reasons_truncated() {
+            writeln!(f, "  - (further reasons were dropped)")?;
+        }
+        let mut obligations = d.obligations().peekable();
+        if obligations.peek().is_some() {
+            writeln!(f, "Obligations:")?;
+            for obligation in obligations {
+                write!(
+                    f,
+                    "  - {}: {}",
+                    obligation.code(),
+                    obligation_words(obligation.code())
+                )?;
+                match obligation.due() {
+                    Some(Due::Date(date)) => write!(f, " {date}")?,
+                    Some(Due::Event(event)) => write!(f, " {}", event_words(event))?,
+                    None => {}
+                }
+                writeln!(f)?;
+            }
+        }
+        write!(
+            f,
+            "Policy `{}`, version {}.",
+            self.engine.policy_id(),
+            self.engine.policy_version()
+        )
+    }
+}
+
+fn basis_words(basis: Basis) -> &'static str {
+    match basis {
+        Basis::Consent => "consent",
+        Basis::Contract => "a contract with the subject (necessary to conclude or perform it)",
+        Basis::Emergency => "an ongoing emergency to life, health or property",
+        Basis::LegalObligation => "a legal obligation",
+        Basis::PublicData => "information made public, used within its context",
+    }
+}
+
+fn event_words(event: crate::retention::RetentionEvent) -> &'static str {
+    use crate::retention::RetentionEvent;
+    match event {
+        RetentionEvent::Deregistration => "the account is deregistered",
+        RetentionEvent::PurposeAchieved => "the purpose is achieved",
+        RetentionEvent::ConsentWithdrawn => "consent is withdrawn",
+    }
+}
+
+/// One sentence per reason code.
+pub(crate) fn reason_words(code: ReasonCode) -> &'static str {
+    match code {
+        ReasonCode::RulePermits => "a policy rule permits this.",
+        ReasonCode::NoMatchingRule => {
+            "no rule permits this action for this purpose on this category."
+        }
+        ReasonCode::DeniedByRule => "a policy rule forbids this.",
+        ReasonCode::NotPersonalInformation => {
+            "device or log information alone cannot identify a person, so it is not personal information."
+        }
+        ReasonCode::CombinedAsPersonalInformation => {
+            "device or log information combined with identifying data is personal information while combined."
+        }
+        ReasonCode::BasisMissing => "no lawful basis the rule accepts has its evidence.",
+        ReasonCode::ConsentMissing => {
+            "consent is the only basis, and there is no consent from the subject."
+        }
+        ReasonCode::ConsentOutOfScope => {
+            "the consent given does not cover this purpose, category, action or recipient; ask again."
+        }
+        ReasonCode::ConsentWithdrawn => {
+            "the consent was withdrawn before this time; withdrawal is not retroactive, but holds from then on."
+        }
+        ReasonCode::ConsentNotYetGiven => "the consent was given after this time.",
+        ReasonCode::SeparateConsentRequired => {
+            "this needs separate consent, asked for on its own (sensitive data, a child, sharing, disclosure, export)."
+        }
+        ReasonCode::GuardianConsentRequired => {
+            "the subject is a child: this needs the separate consent of a verified guardian."
+        }
+        ReasonCode::AgeUnknown => {
+            "the subject's age is unknown, and consent or the rule needs it; adulthood is never presumed."
+        }
+        ReasonCode::ResidentIdInvalid => {
+            "the resident identity number is invalid and was ignored as an age source."
+        }
+        ReasonCode::EmergencyNotOngoing => "the emergency is not ongoing.",
+        ReasonCode::PublicDataBeyondScope => {
+            "public data may only be used in its context, without the subject's refusal, and never when sensitive."
+        }
+        ReasonCode::LocalizationRequired => {
+            "personal information collected in the storage region must be stored there."
+        }
+        ReasonCode::TransferMechanismRequired => {
+            "an export needs a security assessment, certification or standard contract."
+        }
+        ReasonCode::RecipientNotBound => {
+            "the acquirer does not accept the policy, and no separate consent names it."
+        }
+        ReasonCode::SecurityAssessmentRequired => {
+            "a child's data may go to anyone but the guardian only after a security assessment."
+        }
+        ReasonCode::RetentionExpired => "the retention period has run out.",
+        ReasonCode::UnknownCategory => "the request names a category the policy does not declare.",
+        ReasonCode::UnknownPurpose => "the request names a purpose the policy does not declare.",
+        ReasonCode::InvalidRequest => "the request could not be read.",
+    }
+}
+
+/// What each obligation asks of the host.
+pub(crate) fn obligation_words(code: ObligationCode) -> &'static str {
+    match code {
+        ObligationCode::EncryptAtRest => "encrypt the data at rest",
+        ObligationCode::MinimalAccess => {
+            "limit access to the minimum, with approval and an access log"
+        }
+        ObligationCode::NotifySubject => "notify the subject",
+        ObligationCode::NotifyGuardian => "notify the guardian",
+        ObligationCode::NotifyRecipientIdentity => {
+            "tell the subject who the recipient is, its contact, purpose and method"
+        }
+        ObligationCode::BindRecipientToPolicy => "bind the recipient to this privacy policy",
+        ObligationCode::SecurityMeasures => "take industry-standard security measures",
+        ObligationCode::LogDisclosure => "record the disclosure",
+        ObligationCode::DeidentifyAfterUse => {
+            "de-identify or anonymize the combined data after use"
+        }
+        ObligationCode::ImpactAssessment => {
+            "carry out a personal information protection impact assessment"
+        }
+        ObligationCode::RetainUntil => "keep it no longer than",
+        ObligationCode::DeleteOrAnonymize => "delete or anonymize it by",
+        ObligationCode::Delete => "delete it by",
+        ObligationCode::BackupPurge => "purge backup copies by",
+        ObligationCode::RestrictToStorage => "only store it and keep it secure; no other use",
+        ObligationCode::VerifyIdentity => "verify the requester's identity first",
+        ObligationCode::RespondBy => "respond by",
+        ObligationCode::FeeNotice => "announce the fee before charging",
+    }
+}

@@ -1,0 +1,568 @@
+//! The second stage of loading: raw structs to a [`Policy`], with the checks
+//! that span several values, and the rule index that `decide()` walks.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::action::{Action, ActionSet};
+use crate::age::AgeBoundary;
+use crate::basis::{Basis, BasisSet};
+use crate::category::{Category, CategoryFlags, CategoryId};
+use crate::decision::{Effect, ObligationSet};
+use crate::error::{Diagnostic, DiagnosticKind, Source};
+use crate::hierarchy::{Hierarchy, check_name};
+use crate::purpose::{Purpose, PurposeId};
+use crate::recipient::RecipientKinds;
+use crate::retention::{Disposal, Period};
+use crate::subject::{Jurisdiction, JurisdictionId};
+use crate::suggest::did_you_mean;
+
+use super::raw::{Pattern, RawCategory, RawPolicy, RawPurpose, RawRule, Spanned};
+use super::{Policy, RetentionSettings, RightsSettings, Rule, RuleId, RuleIndex, SubjectScope};
+
+/// Defaults for settings a policy leaves out (LEGAL.md §8).
+const DEFAULT_RESPONSE_DAYS: u32 = 15;
+const DEFAULT_EU_RESPONSE_MONTHS: u32 = 1;
+const DEFAULT_FEE_THRESHOLD: u32 = 3;
+const DEFAULT_FEE_WINDOW_DAYS: u32 = 30;
+const DEFAULT_BACKUP_LAG_DAYS: u32 = 30;
+
+/// Compiles what `raw` could read. Returns `None` when something essential
+/// is missing; every problem found is in `d` either way.
+pub(super) fn compile(
+    raw: &RawPolicy,
+    source: Arc<Source>,
+    d: &mut Vec<Diagnostic>,
+) -> Option<Policy> {
+    let jurisdictions = compile_jurisdictions(raw, d);
+    let home = raw.meta.as_ref().and_then(|meta| {
+        let code = &meta.home_jurisdiction;
+        let found = jurisdictions.iter().find(|j| j.code == code.value);
+        if found.is_none() {
+            let known: Vec<&str> = jurisdictions.iter().map(|j| j.code.as_str()).collect();
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::UndeclaredJurisdiction,
+                    code.span.clone(),
+                    format!("home jurisdiction `{}` is not declared", code.value),
+                )
+                .help(suggestion(
+                    code.value.as_str(),
+                    &known,
+                    "add a `[[jurisdiction]]` table for it",
+                )),
+            );
+        }
+        found.cloned()
+    });
+
+    let (category_tree, categories) = compile_categories(&raw.categories, d);
+    let (purpose_tree, purposes) = compile_purposes(&raw.purposes, d);
+    let names = Names {
+        category_tree: &category_tree,
+        purpose_tree: &purpose_tree,
+    };
+
+    let mut rules = Vec::with_capacity(raw.permits.len() + raw.denies.len());
+    let mut first_use: HashMap<&str, Range<usize>> = HashMap::new();
+    let all = raw
+        .permits
+        .iter()
+        .map(|r| (Effect::Permit, r))
+        .chain(raw.denies.iter().map(|r| (Effect::Deny, r)));
+    for (effect, raw_rule) in all {
+        let id = &raw_rule.id;
+        if let Some(first) = first_use.get(id.value.as_str()) {
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    id.span.clone(),
+                    format!("duplicate rule id `{}`", id.value),
+                )
+                .note(first.clone(), "first defined here")
+                .help("give each rule its own id"),
+            );
+            continue;
+        }
+        first_use.insert(&id.value, id.span.clone());
+        let index = u32::try_from(rules.len()).unwrap_or(u32::MAX);
+        rules.push(compile_rule(
+            raw_rule,
+            effect,
+            RuleId::from_index(index),
+            &names,
+            d,
+        ));
+    }
+    check_shadowed(raw, &rules, &category_tree, &purpose_tree, d);
+
+    let permits = build_index(&rules, Effect::Permit, &purpose_tree);
+    let denies = build_index(&rules, Effect::Deny, &purpose_tree);
+
+    let meta = raw.meta.as_ref()?;
+    let home = home?;
+    let (rights, retention) = settings(raw)?;
+    Some(Policy {
+        source,
+        id: meta.id.value.as_str().into(),
+        version: meta.version.value.as_str().into(),
+        title: meta.title.as_ref().map(|t| t.value.as_str().into()),
+        home_offset: home.utc_offset,
+        home_jurisdiction: home,
+        storage_region: meta.storage_region.value,
+        rights,
+        retention,
+        jurisdictions,
+        category_tree,
+        categories,
+        purpose_tree,
+        purposes,
+        rules,
+        permits,
+        denies,
+    })
+}
+
+/// The rights and retention settings, with the defaults of LEGAL.md §8.
+fn settings(raw: &RawPolicy) -> Option<(RightsSettings, RetentionSettings)> {
+    let fee_window = raw
+        .rights
+        .fee_window
+        .as_ref()
+        .map(|w| w.value)
+        .or_else(|| Period::days(DEFAULT_FEE_WINDOW_DAYS))?;
+    let backup_lag = raw
+        .retention
+        .backup_lag
+        .as_ref()
+        .map(|w| w.value)
+        .or_else(|| Period::days(DEFAULT_BACKUP_LAG_DAYS))?;
+    let rights = RightsSettings {
+        response_days: value_or(raw.rights.response_days.as_ref(), DEFAULT_RESPONSE_DAYS),
+        eu_response_months: value_or(
+            raw.rights.eu_response_months.as_ref(),
+            DEFAULT_EU_RESPONSE_MONTHS,
+        ),
+        fee_threshold: value_or(raw.rights.fee_threshold.as_ref(), DEFAULT_FEE_THRESHOLD),
+        fee_window,
+        clause: text(raw.rights.clause.as_ref()),
+    };
+    let retention = RetentionSettings {
+        disposal: raw
+            .retention
+            .disposal
+            .as_ref()
+            .map_or(Disposal::DeleteOrAnonymize, |s| s.value),
+        backup_lag,
+        clause: text(raw.retention.clause.as_ref()),
+    };
+    Some((rights, retention))
+}
+
+fn value_or(value: Option<&Spanned<u32>>, default: u32) -> u32 {
+    value.map_or(default, |v| v.value)
+}
+
+fn text(value: Option<&Spanned<String>>) -> Option<Box<str>> {
+    value.map(|v| v.value.as_str().into())
+}
+
+/// `did you mean ...?` when a candidate is close, else the fallback hint.
+fn suggestion(input: &str, candidates: &[&str], fallback: &str) -> String {
+    match did_you_mean(input, candidates.iter().copied()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => fallback.to_owned(),
+    }
+}
+
+fn compile_jurisdictions(raw: &RawPolicy, d: &mut Vec<Diagnostic>) -> Vec<Jurisdiction> {
+    let mut out: Vec<Jurisdiction> = Vec::with_capacity(raw.jurisdictions.len());
+    let mut spans: Vec<Range<usize>> = Vec::new();
+    for j in &raw.jurisdictions {
+        if let Some(first) = out.iter().position(|o| o.code == j.code.value) {
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    j.code.span.clone(),
+                    format!("duplicate jurisdiction `{}`", j.code.value),
+                )
+                .note(
+                    spans.get(first).cloned().unwrap_or_default(),
+                    "first declared here",
+                ),
+            );
+            continue;
+        }
+        let id = JurisdictionId::from_index(u16::try_from(out.len()).unwrap_or(u16::MAX));
+        out.push(Jurisdiction {
+            id,
+            code: j.code.value,
+            child_age: j.child_age.value,
+            utc_offset: j.utc_offset.value,
+            age_boundary: j
+                .age_boundary
+                .as_ref()
+                .map_or(AgeBoundary::DayAfter, |b| b.value),
+            law: text(j.law.as_ref()),
+            clause: text(j.clause.as_ref()),
+        });
+        spans.push(j.code.span.clone());
+    }
+    out
+}
+
+/// Checks names and duplicates; returns the valid, first-declared ones.
+fn declared<'a, T>(
+    items: &'a [T],
+    name: impl Fn(&T) -> &Spanned<String>,
+    what: &str,
+    d: &mut Vec<Diagnostic>,
+) -> HashMap<&'a str, &'a T> {
+    let mut seen: HashMap<&'a str, &'a T> = HashMap::new();
+    for item in items {
+        let n = name(item);
+        if let Err(problem) = check_name(&n.value) {
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::InvalidValue,
+                    n.span.clone(),
+                    format!("invalid {what} name `{}`", n.value),
+                )
+                .help(problem),
+            );
+            continue;
+        }
+        if let Some(first) = seen.get(n.value.as_str()) {
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    n.span.clone(),
+                    format!("duplicate {what} `{}`", n.value),
+                )
+                .note(name(first).span.clone(), "first declared here"),
+            );
+            continue;
+        }
+        seen.insert(n.value.as_str(), item);
+    }
+    seen
+}
+
+fn compile_categories(raw: &[RawCategory], d: &mut Vec<Diagnostic>) -> (Hierarchy, Vec<Category>) {
+    let declared = declared(raw, |c| &c.name, "category", d);
+    let tree = Hierarchy::build(declared.keys().copied());
+    let mut categories: Vec<Category> = Vec::with_capacity(tree.len());
+    for (index, name) in tree.names().enumerate() {
+        let id = u32::try_from(index).unwrap_or(u32::MAX);
+        let parent_flags = tree
+            .parent(id)
+            .and_then(|p| categories.get(p as usize))
+            .map(|p| p.flags)
+            .unwrap_or_default();
+        let own = declared.get(name);
+        let flags = match own {
+            Some(c) => CategoryFlags {
+                sensitive: c.sensitive.unwrap_or(parent_flags.sensitive),
+                identifying: c.identifying.unwrap_or(parent_flags.identifying),
+                unique_identifier: c
+                    .unique_identifier
+                    .unwrap_or(parent_flags.unique_identifier),
+                device_or_log: c.device_or_log.unwrap_or(parent_flags.device_or_log),
+            },
+            None => parent_flags,
+        };
+        categories.push(Category {
+            id: CategoryId::from_index(id),
+            name: name.into(),
+            declared: own.is_some(),
+            clause: own.and_then(|c| text(c.clause.as_ref())),
+            description: own.and_then(|c| text(c.description.as_ref())),
+            flags,
+            // Filled in below, leaves first.
+            touches: CategoryFlags {
+                device_or_log: own.is_none_or(|_| flags.device_or_log),
+                ..flags
+            },
+        });
+    }
+    // Reverse pre-order visits every node after all its descendants.
+    for index in (0..categories.len()).rev() {
+        let id = u32::try_from(index).unwrap_or(u32::MAX);
+        let Some(parent) = tree.parent(id) else {
+            continue;
+        };
+        let Some(child) = categories.get(index).map(|c| c.touches) else {
+            continue;
+        };
+        if let Some(p) = categories.get_mut(parent as usize) {
+            p.touches.sensitive |= child.sensitive;
+            p.touches.identifying |= child.identifying;
+            p.touches.unique_identifier |= child.unique_identifier;
+            p.touches.device_or_log &= child.device_or_log;
+        }
+    }
+    (tree, categories)
+}
+
+fn compile_purposes(raw: &[RawPurpose], d: &mut Vec<Diagnostic>) -> (Hierarchy, Vec<Purpose>) {
+    let declared = declared(raw, |p| &p.name, "purpose", d);
+    let tree = Hierarchy::build(declared.keys().copied());
+    let purposes = tree
+        .names()
+        .enumerate()
+        .map(|(index, name)| {
+            let own = declared.get(name);
+            Purpose {
+                id: PurposeId::from_index(u32::try_from(index).unwrap_or(u32::MAX)),
+                name: name.into(),
+                declared: own.is_some(),
+                clause: own.and_then(|p| text(p.clause.as_ref())),
+                description: own.and_then(|p| text(p.description.as_ref())),
+                before_guardian_consent: own.is_some_and(|p| p.before_guardian_consent),
+            }
+        })
+        .collect();
+    (tree, purposes)
+}
+
+struct Names<'a> {
+    category_tree: &'a Hierarchy,
+    purpose_tree: &'a Hierarchy,
+}
+
+/// Resolves a rule's names against a tree: `*` is every root.
+fn resolve_names(
+    patterns: &[Spanned<Pattern<String>>],
+    tree: &Hierarchy,
+    rule: &str,
+    what: &str,
+    kind: DiagnosticKind,
+    d: &mut Vec<Diagnostic>,
+) -> Vec<u32> {
+    let mut ids = Vec::with_capacity(patterns.len());
+    for pattern in patterns {
+        match &pattern.value {
+            Pattern::Any => {
+                let roots = (0..u32::try_from(tree.len()).unwrap_or(u32::MAX))
+                    .filter(|&id| tree.parent(id).is_none());
+                ids.extend(roots);
+            }
+            Pattern::Is(name) => {
+                if let Some(id) = tree.lookup(name) {
+                    ids.push(id);
+                } else {
+                    let known: Vec<&str> = tree.names().collect();
+                    d.push(
+                        Diagnostic::new(
+                            kind,
+                            pattern.span.clone(),
+                            format!("rule `{rule}` uses undeclared {what} `{name}`"),
+                        )
+                        .help(suggestion(
+                            name,
+                            &known,
+                            &format!("declare it in a `[[{what}]]` table first"),
+                        )),
+                    );
+                }
+            }
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+fn compile_rule(
+    raw: &RawRule,
+    effect: Effect,
+    id: RuleId,
+    names: &Names<'_>,
+    d: &mut Vec<Diagnostic>,
+) -> Rule {
+    let rule_name = raw.id.value.as_str();
+    let categories = resolve_names(
+        &raw.categories,
+        names.category_tree,
+        rule_name,
+        "category",
+        DiagnosticKind::UndeclaredCategory,
+        d,
+    );
+    let purposes = resolve_names(
+        &raw.purposes,
+        names.purpose_tree,
+        rule_name,
+        "purpose",
+        DiagnosticKind::UndeclaredPurpose,
+        d,
+    );
+    let actions: ActionSet = if raw.actions.iter().any(|a| a.value == Pattern::Any) {
+        ActionSet::all()
+    } else {
+        raw.actions
+            .iter()
+            .filter_map(|a| match a.value {
+                Pattern::Is(action) => Some(action),
+                Pattern::Any => None,
+            })
+            .collect()
+    };
+    let recipients = raw.recipients.as_ref().map(|list| {
+        if list.iter().any(|r| r.value == Pattern::Any) {
+            crate::recipient::RecipientKind::ALL
+                .iter()
+                .copied()
+                .collect()
+        } else {
+            list.iter()
+                .filter_map(|r| match r.value {
+                    Pattern::Is(kind) => Some(kind),
+                    Pattern::Any => None,
+                })
+                .collect::<RecipientKinds>()
+        }
+    });
+    let mut bases: Vec<Basis> = Vec::with_capacity(raw.bases.len());
+    for basis in &raw.bases {
+        if !bases.contains(&basis.value) {
+            bases.push(basis.value);
+        }
+    }
+    if effect == Effect::Permit {
+        if bases.is_empty() {
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::MissingBasis,
+                    raw.id.span.clone(),
+                    format!("permit rule `{rule_name}` has no lawful basis"),
+                )
+                .help("add `bases = [...]` with one or more of `consent`, `contract`, `emergency`, `legal_obligation`, `public_data`"),
+            );
+        }
+        if raw.retention.is_none() {
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::MissingRetention,
+                    raw.id.span.clone(),
+                    format!("permit rule `{rule_name}` has no retention period"),
+                )
+                .help("add `retention = \"1y\"` (a period: `d`, `w`, `m`, `y`) or an event such as `until_deregistration`"),
+            );
+        }
+    }
+    let category_ranges = categories
+        .iter()
+        .map(|&c| (c, names.category_tree.end(c)))
+        .collect();
+    Rule {
+        id,
+        name: rule_name.into(),
+        effect,
+        clause: raw.clause.value.as_str().into(),
+        description: text(raw.description.as_ref()),
+        actions,
+        purposes: purposes.into_iter().map(PurposeId::from_index).collect(),
+        categories: categories.into_iter().map(CategoryId::from_index).collect(),
+        category_ranges,
+        recipients,
+        subjects: raw.subjects.as_ref().map_or(SubjectScope::Any, |s| s.value),
+        requires_known_age: raw.requires_known_age,
+        basis_set: bases.iter().copied().collect::<BasisSet>(),
+        bases,
+        obligations: raw
+            .obligations
+            .iter()
+            .map(|o| o.value)
+            .collect::<ObligationSet>(),
+        retention: raw.retention.as_ref().map(|r| r.value),
+    }
+}
+
+/// Reports permit rules that a single deny rule entirely covers: every
+/// action, purpose and category the permit names is denied (for the same
+/// subjects and recipients), so the permit can never apply.
+fn check_shadowed(
+    raw: &RawPolicy,
+    rules: &[Rule],
+    categories: &Hierarchy,
+    purposes: &Hierarchy,
+    d: &mut Vec<Diagnostic>,
+) {
+    let span_of = |rule: &Rule| {
+        raw.permits
+            .iter()
+            .chain(&raw.denies)
+            .find(|r| *r.id.value == *rule.name)
+            .map(|r| r.id.span.clone())
+            .unwrap_or_default()
+    };
+    for permit in rules.iter().filter(|r| r.effect == Effect::Permit) {
+        let shadow = rules
+            .iter()
+            .filter(|r| r.effect == Effect::Deny)
+            .find(|deny| {
+                permit.actions.is_subset(deny.actions)
+                    && permit.purposes.iter().all(|p| {
+                        deny.purposes
+                            .iter()
+                            .any(|q| purposes.covers(q.index(), p.index()))
+                    })
+                    && permit.categories.iter().all(|c| {
+                        deny.categories
+                            .iter()
+                            .any(|k| categories.covers(k.index(), c.index()))
+                    })
+                    && match (deny.recipients, permit.recipients) {
+                        (None, _) => true,
+                        (Some(denied), Some(permitted)) => permitted.is_subset(denied),
+                        (Some(_), None) => false,
+                    }
+                    && (deny.subjects == SubjectScope::Any || deny.subjects == permit.subjects)
+            });
+        if let Some(deny) = shadow {
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::ShadowedRule,
+                    span_of(permit),
+                    format!(
+                        "permit rule `{}` can never apply: deny rule `{}` covers everything it permits",
+                        permit.name, deny.name
+                    ),
+                )
+                .note(span_of(deny), "denied by this rule")
+                .help("narrow the deny rule, or remove the permit rule"),
+            );
+        }
+    }
+}
+
+/// Indexes the rules of one effect by (action, purpose node).
+fn build_index(rules: &[Rule], effect: Effect, purposes: &Hierarchy) -> RuleIndex {
+    let purpose_count = purposes.len();
+    let mut slots: Vec<Vec<RuleId>> = vec![Vec::new(); Action::ALL.len() * purpose_count];
+    for rule in rules.iter().filter(|r| r.effect == effect) {
+        for action in rule.actions.iter() {
+            let base = action.index() as usize * purpose_count;
+            for purpose in &rule.purposes {
+                let start = purpose.index();
+                for node in start..purposes.end(start) {
+                    if let Some(slot) = slots.get_mut(base + node as usize) {
+                        if slot.last() != Some(&rule.id) {
+                            slot.push(rule.id);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut offsets = Vec::with_capacity(slots.len() + 1);
+    let mut flat = Vec::with_capacity(slots.iter().map(Vec::len).sum());
+    offsets.push(0);
+    for slot in slots {
+        flat.extend(slot);
+        offsets.push(u32::try_from(flat.len()).unwrap_or(u32::MAX));
+    }
+    RuleIndex::new(purpose_count, offsets, flat)
+}

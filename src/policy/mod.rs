@@ -1,0 +1,297 @@
+//! A compiled policy: categories, purposes, jurisdictions and rules, with
+//! every name resolved to an id and the rules indexed for `decide()`.
+//!
+//! Loading runs in two stages, like cedar's CST → AST: [`raw`] reads the
+//! TOML and checks each value where it stands; [`compile`] checks what spans
+//! several values (undeclared names, duplicates, rules that can never apply)
+//! and builds the index. A `Policy` in hand is always valid.
+
+mod compile;
+pub(crate) mod raw;
+
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::FixedOffset;
+
+use crate::action::{Action, ActionSet};
+use crate::basis::{Basis, BasisSet};
+use crate::category::{Category, CategoryId};
+use crate::decision::{Effect, ObligationSet};
+use crate::error::{LoadError, Source};
+use crate::hierarchy::Hierarchy;
+use crate::purpose::{Purpose, PurposeId};
+use crate::recipient::{RecipientKind, RecipientKinds};
+use crate::region::RegionCode;
+use crate::retention::{Disposal, Period, Retention};
+use crate::subject::{Jurisdiction, JurisdictionId};
+use crate::vocab::vocabulary;
+
+vocabulary! {
+    /// Which subjects a rule is about.
+    pub enum SubjectScope as "subjects" {
+        /// Anyone (the default).
+        Any = "any",
+        /// Only subjects known to be adults.
+        Adult = "adult",
+        /// Only subjects known to be children.
+        Child = "child",
+    }
+}
+
+/// A rule of a compiled policy, by index; look it up with
+/// [`Engine::rule`](crate::Engine::rule).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RuleId(u32);
+
+impl RuleId {
+    pub(crate) const fn from_index(index: u32) -> RuleId {
+        RuleId(index)
+    }
+
+    pub(crate) const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Debug for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RuleId({})", self.0)
+    }
+}
+
+/// A permit or deny rule: what it matches and, for a permit, on which bases,
+/// with which obligations and for how long.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub(crate) id: RuleId,
+    pub(crate) name: Box<str>,
+    pub(crate) effect: Effect,
+    pub(crate) clause: Box<str>,
+    pub(crate) description: Option<Box<str>>,
+    pub(crate) actions: ActionSet,
+    pub(crate) purposes: Vec<PurposeId>,
+    pub(crate) categories: Vec<CategoryId>,
+    /// Each category's id range `[start, end)`, for covering tests.
+    pub(crate) category_ranges: Vec<(u32, u32)>,
+    /// `None`: the rule does not care who receives the data.
+    pub(crate) recipients: Option<RecipientKinds>,
+    pub(crate) subjects: SubjectScope,
+    pub(crate) requires_known_age: bool,
+    pub(crate) bases: Vec<Basis>,
+    pub(crate) basis_set: BasisSet,
+    pub(crate) obligations: ObligationSet,
+    pub(crate) retention: Option<Retention>,
+}
+
+impl Rule {
+    /// The rule's handle.
+    pub fn rule_id(&self) -> RuleId {
+        self.id
+    }
+
+    /// The rule's id as written in the policy (`registration`).
+    pub fn id(&self) -> &str {
+        &self.name
+    }
+
+    /// Permit or deny.
+    pub fn effect(&self) -> Effect {
+        self.effect
+    }
+
+    /// The policy clause the rule encodes (`How do we collect and use
+    /// personal information / Registration and login`).
+    pub fn clause(&self) -> &str {
+        &self.clause
+    }
+
+    /// A description for people.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// The actions it matches.
+    pub fn actions(&self) -> impl Iterator<Item = Action> + '_ {
+        self.actions.iter()
+    }
+
+    /// The purposes it matches (with their descendants).
+    pub fn purposes(&self) -> &[PurposeId] {
+        &self.purposes
+    }
+
+    /// The categories it covers (with their descendants).
+    pub fn categories(&self) -> &[CategoryId] {
+        &self.categories
+    }
+
+    /// The recipient kinds it allows; `None` when it does not restrict them.
+    pub fn recipient_kinds(&self) -> Option<impl Iterator<Item = RecipientKind>> {
+        self.recipients.map(RecipientKinds::iter)
+    }
+
+    /// Which subjects it is about.
+    pub fn subjects(&self) -> SubjectScope {
+        self.subjects
+    }
+
+    /// Whether it needs the subject's age to be known.
+    pub fn requires_known_age(&self) -> bool {
+        self.requires_known_age
+    }
+
+    /// The lawful bases it accepts, in order of preference.
+    pub fn bases(&self) -> &[Basis] {
+        &self.bases
+    }
+
+    /// How long data it permits may be kept.
+    pub fn retention(&self) -> Option<Retention> {
+        self.retention
+    }
+
+    /// Whether the rule covers the category with id range start `category`.
+    pub(crate) fn covers(&self, category: u32) -> bool {
+        self.category_ranges
+            .iter()
+            .any(|&(start, end)| start <= category && category < end)
+    }
+
+    /// Whether the rule's categories share a node with the subtree
+    /// `[start, end)` (deny rules match on any overlap).
+    pub(crate) fn overlaps(&self, start: u32, end: u32) -> bool {
+        self.category_ranges
+            .iter()
+            .any(|&(s, e)| (s <= start && start < e) || (start <= s && s < end))
+    }
+
+    /// Whether the rule matches a recipient (or its absence).
+    pub(crate) fn allows_recipient(&self, kind: Option<RecipientKind>) -> bool {
+        match (self.recipients, kind) {
+            (None, _) => true,
+            (Some(kinds), Some(kind)) => kinds.contains(kind),
+            (Some(_), None) => false,
+        }
+    }
+
+    /// Whether the rule is about a subject who is a child (`Some(true)`),
+    /// an adult (`Some(false)`) or of unknown age (`None`).
+    pub(crate) fn allows_subject(&self, child: Option<bool>) -> bool {
+        match self.subjects {
+            SubjectScope::Any => true,
+            SubjectScope::Adult => child == Some(false),
+            SubjectScope::Child => child == Some(true),
+        }
+    }
+}
+
+/// Settings for data-subject rights requests.
+#[derive(Clone, Debug)]
+#[allow(dead_code, reason = "read by the rights-request entry point")]
+pub(crate) struct RightsSettings {
+    pub(crate) response_days: u32,
+    pub(crate) eu_response_months: u32,
+    pub(crate) fee_threshold: u32,
+    pub(crate) fee_window: Period,
+    pub(crate) clause: Option<Box<str>>,
+}
+
+/// Settings for what happens when retention ends.
+#[derive(Clone, Debug)]
+#[allow(dead_code, reason = "read by the retention-plan entry point")]
+pub(crate) struct RetentionSettings {
+    pub(crate) disposal: Disposal,
+    pub(crate) backup_lag: Period,
+    pub(crate) clause: Option<Box<str>>,
+}
+
+/// Rules by (action, purpose): for each pair, the ids of the rules that
+/// match it, in policy order. `decide()` looks at these and nothing else, so
+/// its cost does not grow with the number of rules that cannot apply.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RuleIndex {
+    purposes: usize,
+    /// `offsets[slot]..offsets[slot + 1]` is the slot's range of `rules`.
+    offsets: Vec<u32>,
+    rules: Vec<RuleId>,
+}
+
+impl RuleIndex {
+    pub(crate) fn new(purposes: usize, offsets: Vec<u32>, rules: Vec<RuleId>) -> RuleIndex {
+        RuleIndex {
+            purposes,
+            offsets,
+            rules,
+        }
+    }
+
+    pub(crate) fn get(&self, action: Action, purpose: PurposeId) -> &[RuleId] {
+        let slot = action.index() as usize * self.purposes + purpose.index() as usize;
+        let start = self.offsets.get(slot).copied().unwrap_or(0) as usize;
+        let end = self.offsets.get(slot + 1).copied().unwrap_or(0) as usize;
+        self.rules.get(start..end).unwrap_or(&[])
+    }
+}
+
+/// A compiled, valid policy.
+#[derive(Clone, Debug)]
+pub(crate) struct Policy {
+    pub(crate) source: Arc<Source>,
+    pub(crate) id: Box<str>,
+    pub(crate) version: Box<str>,
+    pub(crate) title: Option<Box<str>>,
+    /// The home jurisdiction (a copy of its entry in `jurisdictions`).
+    pub(crate) home_jurisdiction: Jurisdiction,
+    /// The home jurisdiction's UTC offset: obligation dates are on its calendar.
+    pub(crate) home_offset: FixedOffset,
+    pub(crate) storage_region: RegionCode,
+    #[allow(dead_code, reason = "read by the rights-request entry point")]
+    pub(crate) rights: RightsSettings,
+    pub(crate) retention: RetentionSettings,
+    pub(crate) jurisdictions: Vec<Jurisdiction>,
+    pub(crate) category_tree: Hierarchy,
+    pub(crate) categories: Vec<Category>,
+    pub(crate) purpose_tree: Hierarchy,
+    pub(crate) purposes: Vec<Purpose>,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) permits: RuleIndex,
+    pub(crate) denies: RuleIndex,
+}
+
+impl Policy {
+    /// Parses and compiles a policy, reporting every problem at once.
+    pub(crate) fn load(name: &str, text: &str) -> Result<Policy, LoadError> {
+        let source = Arc::new(Source {
+            name: name.into(),
+            text: text.into(),
+        });
+        let mut diagnostics = Vec::new();
+        let raw = raw::parse(text, &mut diagnostics);
+        let compiled = compile::compile(&raw, Arc::clone(&source), &mut diagnostics);
+        match compiled {
+            Some(policy) if diagnostics.is_empty() => Ok(policy),
+            _ => Err(LoadError::new(source, diagnostics)),
+        }
+    }
+
+    pub(crate) fn jurisdiction(&self, id: JurisdictionId) -> Option<&Jurisdiction> {
+        self.jurisdictions.get(id.index())
+    }
+
+    pub(crate) fn home_jurisdiction(&self) -> &Jurisdiction {
+        &self.home_jurisdiction
+    }
+
+    pub(crate) fn rule(&self, id: RuleId) -> Option<&Rule> {
+        self.rules.get(id.index())
+    }
+
+    pub(crate) fn category(&self, id: CategoryId) -> Option<&Category> {
+        self.categories.get(id.index() as usize)
+    }
+
+    pub(crate) fn purpose(&self, id: PurposeId) -> Option<&Purpose> {
+        self.purposes.get(id.index() as usize)
+    }
+}

@@ -1,0 +1,193 @@
+//! Who receives personal information when it is shared, entrusted,
+//! transferred, disclosed or exported.
+
+use std::fmt;
+
+use crate::region::RegionCode;
+use crate::vocab::{BitSet, vocabulary};
+
+vocabulary! {
+    /// The kind of party that receives data (SPEC.md §3).
+    pub enum RecipientKind as "recipient kind" {
+        /// Another controller that decides its own purposes.
+        ThirdParty = "third_party",
+        /// A processor acting on our behalf (entrusted processing).
+        Processor = "processor",
+        /// The verified guardian of a child: giving them the child's data is access, not sharing.
+        Guardian = "guardian",
+        /// A court, regulator or other public authority.
+        Authority = "authority",
+        /// The new holder in a merger, acquisition or asset transfer.
+        Acquirer = "acquirer",
+        /// The public at large (disclosure).
+        Public = "public",
+    }
+}
+
+/// A set of recipient kinds; rules use it to say whom they allow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct RecipientKinds(BitSet);
+
+impl RecipientKinds {
+    pub(crate) const EMPTY: RecipientKinds = RecipientKinds(BitSet::EMPTY);
+
+    pub(crate) const fn with(self, kind: RecipientKind) -> RecipientKinds {
+        RecipientKinds(self.0.with(kind.index()))
+    }
+
+    pub(crate) const fn contains(self, kind: RecipientKind) -> bool {
+        self.0.contains(kind.index())
+    }
+
+    pub(crate) const fn is_subset(self, other: RecipientKinds) -> bool {
+        self.0.is_subset(other.0)
+    }
+
+    pub(crate) fn iter(self) -> impl Iterator<Item = RecipientKind> {
+        RecipientKind::ALL
+            .iter()
+            .copied()
+            .filter(move |k| self.contains(*k))
+    }
+}
+
+impl FromIterator<RecipientKind> for RecipientKinds {
+    fn from_iter<I: IntoIterator<Item = RecipientKind>>(iter: I) -> Self {
+        iter.into_iter()
+            .fold(RecipientKinds::EMPTY, RecipientKinds::with)
+    }
+}
+
+/// The name of a recipient, as a consent names it (`Acme`).
+///
+/// Names are compared exactly (after trimming). A hash computed once at
+/// construction lets the engine compare names without walking the strings
+/// unless the hashes agree.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct RecipientName {
+    hash: u64,
+    name: Box<str>,
+}
+
+impl RecipientName {
+    /// Makes a recipient name.
+    pub fn new(name: &str) -> RecipientName {
+        let name = name.trim();
+        RecipientName {
+            hash: fnv1a(name.as_bytes()),
+            name: name.into(),
+        }
+    }
+
+    /// The name as given.
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+
+    /// Fast equality: the hashes first, the text only when they agree.
+    pub(crate) fn same_as(&self, other: &RecipientName) -> bool {
+        self.hash == other.hash && self.name == other.name
+    }
+}
+
+impl fmt::Debug for RecipientName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.name, f)
+    }
+}
+
+impl fmt::Display for RecipientName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl From<&str> for RecipientName {
+    fn from(name: &str) -> Self {
+        RecipientName::new(name)
+    }
+}
+
+/// 64-bit FNV-1a: small, deterministic and good enough to skip most string compares.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The party that receives data in a share, entrust, transfer, disclose or
+/// export request.
+///
+/// # Example: an acquirer that accepts the privacy policy
+///
+/// ```
+/// use lawful::{Recipient, RecipientKind};
+///
+/// let acquirer = Recipient::new(RecipientKind::Acquirer)
+///     .name("NewCo")
+///     .accepts_policy(true);
+/// assert_eq!(acquirer.kind(), RecipientKind::Acquirer);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recipient {
+    pub(crate) kind: RecipientKind,
+    pub(crate) name: Option<RecipientName>,
+    pub(crate) region: Option<RegionCode>,
+    pub(crate) accepts_policy: bool,
+    pub(crate) security_assessment: bool,
+}
+
+impl Recipient {
+    /// A recipient of the given kind, unnamed, that has not accepted the
+    /// policy and has no security assessment (the safe defaults).
+    pub fn new(kind: RecipientKind) -> Recipient {
+        Recipient {
+            kind,
+            name: None,
+            region: None,
+            accepts_policy: false,
+            security_assessment: false,
+        }
+    }
+
+    /// Names the recipient, as consents name it.
+    #[must_use]
+    pub fn name(mut self, name: &str) -> Recipient {
+        self.name = Some(RecipientName::new(name));
+        self
+    }
+
+    /// Where the recipient is.
+    #[must_use]
+    pub fn region(mut self, region: RegionCode) -> Recipient {
+        self.region = Some(region);
+        self
+    }
+
+    /// Whether the recipient has agreed to stay bound by this privacy policy
+    /// (an acquirer, PIPL art. 22).
+    #[must_use]
+    pub fn accepts_policy(mut self, accepts: bool) -> Recipient {
+        self.accepts_policy = accepts;
+        self
+    }
+
+    /// Whether a security assessment of the recipient has been done (needed
+    /// before a child's data goes to anyone but the guardian).
+    #[must_use]
+    pub fn security_assessment(mut self, done: bool) -> Recipient {
+        self.security_assessment = done;
+        self
+    }
+
+    /// The kind of recipient.
+    pub fn kind(&self) -> RecipientKind {
+        self.kind
+    }
+
+    /// The recipient's name, if given.
+    pub fn recipient_name(&self) -> Option<&RecipientName> {
+        self.name.as_ref()
+    }
+}

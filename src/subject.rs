@@ -1,0 +1,244 @@
+//! The person the information is about: age sources, jurisdiction, and what
+//! the engine concludes from them (adult, child, or unknown).
+
+use std::fmt;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+use crate::age::{AgeBoundary, age_on, local_date};
+use crate::region::RegionCode;
+use crate::resident_id::{ResidentId, ResidentIdError};
+use crate::vocab::vocabulary;
+
+/// A jurisdiction resolved against an engine's policy, by
+/// [`Engine::jurisdiction`](crate::Engine::jurisdiction).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JurisdictionId(u16);
+
+impl JurisdictionId {
+    pub(crate) const fn from_index(index: u16) -> JurisdictionId {
+        JurisdictionId(index)
+    }
+
+    pub(crate) const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Debug for JurisdictionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JurisdictionId({})", self.0)
+    }
+}
+
+/// A jurisdiction of a compiled policy: who counts as a child there, and on
+/// which calendar the age is counted.
+#[derive(Clone, Debug)]
+pub struct Jurisdiction {
+    pub(crate) id: JurisdictionId,
+    pub(crate) code: RegionCode,
+    pub(crate) child_age: u8,
+    pub(crate) utc_offset: FixedOffset,
+    pub(crate) age_boundary: AgeBoundary,
+    pub(crate) law: Option<Box<str>>,
+    pub(crate) clause: Option<Box<str>>,
+}
+
+impl Jurisdiction {
+    /// The jurisdiction's id.
+    pub fn id(&self) -> JurisdictionId {
+        self.id
+    }
+
+    /// Its code (`CN`, `FR`...).
+    pub fn code(&self) -> RegionCode {
+        self.code
+    }
+
+    /// A subject younger than this, in completed years, is a child.
+    pub fn child_age(&self) -> u8 {
+        self.child_age
+    }
+
+    /// The UTC offset whose calendar date counts for ages.
+    pub fn utc_offset(&self) -> FixedOffset {
+        self.utc_offset
+    }
+
+    /// When a year of age is completed.
+    pub fn age_boundary(&self) -> AgeBoundary {
+        self.age_boundary
+    }
+
+    /// The law that sets the age (for explanations).
+    pub fn law(&self) -> Option<&str> {
+        self.law.as_deref()
+    }
+
+    /// The policy clause behind the age threshold.
+    pub fn clause(&self) -> Option<&str> {
+        self.clause.as_deref()
+    }
+}
+
+/// What a request says about its subject.
+///
+/// Both age sources are optional; with neither, the age is unknown and
+/// consent-based processing is not valid (the engine never presumes
+/// adulthood). Without a jurisdiction, the policy's home jurisdiction applies.
+///
+/// # Example: a subject with a resident identity number
+///
+/// ```
+/// use lawful::Subject;
+///
+/// let subject = Subject::new().resident_id_str("11010519491231002X");
+/// # let _ = subject;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Subject {
+    pub(crate) birth_date: Option<NaiveDate>,
+    pub(crate) resident_id: Option<Result<ResidentId, ResidentIdError>>,
+    pub(crate) jurisdiction: Option<JurisdictionId>,
+}
+
+impl Subject {
+    /// A subject of unknown age in the policy's home jurisdiction.
+    pub fn new() -> Subject {
+        Subject::default()
+    }
+
+    /// The declared date of birth.
+    #[must_use]
+    pub fn birth_date(mut self, date: NaiveDate) -> Subject {
+        self.birth_date = Some(date);
+        self
+    }
+
+    /// A parsed resident identity number.
+    #[must_use]
+    pub fn resident_id(mut self, id: ResidentId) -> Subject {
+        self.resident_id = Some(Ok(id));
+        self
+    }
+
+    /// A resident identity number as given. If it does not parse, the
+    /// decision reports `resident_id_invalid` and ignores it as an age source.
+    #[must_use]
+    pub fn resident_id_str(mut self, text: &str) -> Subject {
+        self.resident_id = Some(ResidentId::parse(text));
+        self
+    }
+
+    /// The subject's jurisdiction, which picks the child age threshold.
+    #[must_use]
+    pub fn jurisdiction(mut self, jurisdiction: JurisdictionId) -> Subject {
+        self.jurisdiction = Some(jurisdiction);
+        self
+    }
+}
+
+vocabulary! {
+    /// Which source the age came from.
+    pub enum AgeSource as "age source" {
+        /// The declared date of birth.
+        BirthDate = "birth_date",
+        /// The resident identity number.
+        ResidentId = "resident_id",
+        /// Both, and they agree.
+        Both = "both",
+    }
+}
+
+/// What the engine found about a subject's age.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AgeFinding {
+    pub(crate) years: u32,
+    pub(crate) source: AgeSource,
+    pub(crate) sources_disagree: bool,
+    pub(crate) child: bool,
+}
+
+impl AgeFinding {
+    /// Age in completed years on the processing date.
+    pub fn years(&self) -> u32 {
+        self.years
+    }
+
+    /// Where the age came from. When both sources were given and disagree,
+    /// the younger age wins and this names its source.
+    pub fn source(&self) -> AgeSource {
+        self.source
+    }
+
+    /// Whether the resident id and the declared birth date give different ages.
+    pub fn sources_disagree(&self) -> bool {
+        self.sources_disagree
+    }
+
+    /// Whether the subject is a child in their jurisdiction.
+    pub fn is_child(&self) -> bool {
+        self.child
+    }
+}
+
+/// The engine's reading of the subject for one request.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Assessment {
+    pub(crate) age: Option<AgeFinding>,
+    pub(crate) resident_id_invalid: bool,
+}
+
+impl Assessment {
+    /// `Some(true)` for a child, `Some(false)` for an adult, `None` when unknown.
+    pub(crate) fn child(&self) -> Option<bool> {
+        self.age.map(|a| a.child)
+    }
+}
+
+/// Reads the subject's age on the calendar date of `at` in the
+/// jurisdiction's offset. A resident id born after that date is invalid; a
+/// declared birth date after it is ignored.
+pub(crate) fn assess(
+    subject: &Subject,
+    jurisdiction: &Jurisdiction,
+    at: DateTime<FixedOffset>,
+) -> Assessment {
+    let today = local_date(at, jurisdiction.utc_offset);
+    let boundary = jurisdiction.age_boundary;
+    let mut resident_id_invalid = false;
+    let from_id = match &subject.resident_id {
+        Some(Ok(id)) if !id.is_born_after(today) => age_on(id.birth_date(), today, boundary),
+        Some(_) => {
+            resident_id_invalid = true;
+            None
+        }
+        None => None,
+    };
+    let from_birth_date = subject
+        .birth_date
+        .and_then(|birth| age_on(birth, today, boundary));
+    let (years, source, sources_disagree) = match (from_id, from_birth_date) {
+        (Some(a), Some(b)) if a == b => (a, AgeSource::Both, false),
+        (Some(a), Some(b)) if a < b => (a, AgeSource::ResidentId, true),
+        (Some(_), Some(b)) => (b, AgeSource::BirthDate, true),
+        (Some(a), None) => (a, AgeSource::ResidentId, false),
+        (None, Some(b)) => (b, AgeSource::BirthDate, false),
+        (None, None) => {
+            return Assessment {
+                age: None,
+                resident_id_invalid,
+            };
+        }
+    };
+    Assessment {
+        age: Some(AgeFinding {
+            years,
+            source,
+            sources_disagree,
+            child: years < u32::from(jurisdiction.child_age),
+        }),
+        resident_id_invalid,
+    }
+}

@@ -1,0 +1,601 @@
+//! The JSON wire format of SPEC.md §4: requests and decisions as documents
+//! with names instead of ids, for the CLI, decision logs and non-Rust hosts.
+//!
+//! A [`RequestDoc`] becomes a [`Request`] through [`Engine::resolve`], which
+//! checks every name against the policy; a [`Decision`] becomes a
+//! [`DecisionDoc`] with the rule ids and clauses spelled out. Unknown fields
+//! are errors, not ignored: a misspelled `linked_to_acount` must not silently
+//! turn a combined request into a non-personal one.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::action::Action;
+use crate::basis::Basis;
+use crate::consent::{Consent, Grantor, GuardianVerification};
+use crate::decision::{Decision, Due, Effect, ObligationCode, ReasonCode};
+use crate::engine::{Engine, NameError};
+use crate::evidence::{Emergency, EmergencyKind, Evidence, PublicData, PublicSource};
+use crate::recipient::{Recipient, RecipientKind};
+use crate::region::RegionCode;
+use crate::request::{Request, TransferMechanism};
+use crate::retention::RetentionEvent;
+use crate::subject::{AgeSource, Subject};
+
+/// A request as JSON: one object per line (SPEC.md §4).
+///
+/// # Example
+///
+/// ```
+/// use lawful::{Engine, RequestDoc};
+///
+/// let engine = Engine::builtin();
+/// let doc: RequestDoc = serde_json::from_str(r#"{
+///     "id": "req-1", "at": "2026-11-28T10:00:00+08:00", "action": "collect",
+///     "purpose": "account.registration", "categories": ["account.phone"],
+///     "subject": { "birth_date": "1990-01-01" }, "evidence": { "contract": true }
+/// }"#)?;
+/// let request = engine.resolve(&doc)?;
+/// assert!(engine.decide(&request).is_permit());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestDoc {
+    /// The host's id for the request, echoed in the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// When the processing happens (RFC 3339, with an offset).
+    pub at: DateTime<FixedOffset>,
+    /// The action.
+    pub action: Action,
+    /// The purpose's name.
+    pub purpose: String,
+    /// The names of the categories touched.
+    pub categories: Vec<String>,
+    /// The subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<SubjectDoc>,
+    /// Whether device or log data is linked to an account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked_to_account: Option<bool>,
+    /// Who receives the data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<RecipientDoc>,
+    /// Where the data is stored or sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_region: Option<RegionCode>,
+    /// The export mechanism.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_mechanism: Option<TransferMechanism>,
+    /// When the data was collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_at: Option<DateTime<FixedOffset>>,
+    /// The evidence for the lawful bases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<EvidenceDoc>,
+}
+
+/// The subject of a [`RequestDoc`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectDoc {
+    /// Declared date of birth (`1990-01-01`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<NaiveDate>,
+    /// The 18-digit resident identity number, as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resident_id: Option<String>,
+    /// A jurisdiction code (`CN`, `FR`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jurisdiction: Option<String>,
+}
+
+/// The recipient of a [`RequestDoc`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecipientDoc {
+    /// The kind of recipient.
+    pub kind: RecipientKind,
+    /// Its name, as consents name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Where it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<RegionCode>,
+    /// Whether it stays bound by the policy (an acquirer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepts_policy: Option<bool>,
+    /// Whether a security assessment of it was done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_assessment: Option<bool>,
+}
+
+/// The evidence of a [`RequestDoc`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceDoc {
+    /// Consent records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consents: Vec<ConsentDoc>,
+    /// Whether the processing is necessary for a contract with the subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<bool>,
+    /// The citation of a legal obligation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_obligation: Option<String>,
+    /// An emergency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emergency: Option<EmergencyDoc>,
+    /// Public data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_data: Option<PublicDataDoc>,
+}
+
+/// Who gave a consent, on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantorDoc {
+    /// The subject.
+    Subject,
+    /// A guardian.
+    Guardian,
+}
+
+/// A consent record of an [`EvidenceDoc`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentDoc {
+    /// Who gave it.
+    pub by: GrantorDoc,
+    /// For a guardian: whether the guardianship is verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardian_verified: Option<bool>,
+    /// Whether it was a separate consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub separate: Option<bool>,
+    /// Purposes covered.
+    #[serde(default)]
+    pub purposes: Vec<String>,
+    /// Categories covered.
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Actions covered (empty: any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<Action>,
+    /// Recipients covered, by name (empty: any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<String>,
+    /// When it was given.
+    pub given_at: DateTime<FixedOffset>,
+    /// When it was withdrawn, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<DateTime<FixedOffset>>,
+}
+
+/// An emergency of an [`EvidenceDoc`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyDoc {
+    /// The kind (default `life_health_property`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<EmergencyKind>,
+    /// Whether it is ongoing.
+    #[serde(default)]
+    pub ongoing: bool,
+}
+
+/// Public data of an [`EvidenceDoc`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicDataDoc {
+    /// How it became public (default `self_disclosed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<PublicSource>,
+    /// Whether it is used in the context it was published in.
+    #[serde(default)]
+    pub same_context: bool,
+    /// Whether the subject refused the processing.
+    #[serde(default)]
+    pub subject_refused: bool,
+}
+
+/// Why a [`RequestDoc`] could not become a [`Request`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestError {
+    code: ReasonCode,
+    message: Box<str>,
+}
+
+impl RequestError {
+    #[cold]
+    fn new(code: ReasonCode, message: impl Into<Box<str>>) -> RequestError {
+        RequestError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    #[cold]
+    fn name(code: ReasonCode, e: &NameError) -> RequestError {
+        RequestError::new(code, e.to_string())
+    }
+
+    /// The reason code for the deny: `unknown_category`, `unknown_purpose`
+    /// or `invalid_request`.
+    pub fn code(&self) -> ReasonCode {
+        self.code
+    }
+
+    /// What was wrong, for people.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl std::fmt::Display for RequestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+impl Engine {
+    /// Turns a wire request into a typed one, resolving every name.
+    ///
+    /// # Errors
+    ///
+    /// `unknown_category` or `unknown_purpose` for a name the policy does
+    /// not declare (in the request or in a consent), `invalid_request` for an
+    /// unknown jurisdiction.
+    pub fn resolve(&self, doc: &RequestDoc) -> Result<Request, RequestError> {
+        let purpose = self
+            .purpose(&doc.purpose)
+            .map_err(|e| RequestError::name(ReasonCode::UnknownPurpose, &e))?;
+        let mut request = Request::new(doc.action, purpose, doc.at);
+        if let Some(id) = &doc.id {
+            request = request.id(id);
+        }
+        for name in &doc.categories {
+            let category = self
+                .category(name)
+                .map_err(|e| RequestError::name(ReasonCode::UnknownCategory, &e))?;
+            request = request.category(category);
+        }
+        if let Some(subject) = &doc.subject {
+            request = request.subject(self.resolve_subject(subject)?);
+        }
+        request = request.linked_to_account(doc.linked_to_account.unwrap_or(false));
+        if let Some(r) = &doc.recipient {
+            let mut recipient = Recipient::new(r.kind)
+                .accepts_policy(r.accepts_policy.unwrap_or(false))
+                .security_assessment(r.security_assessment.unwrap_or(false));
+            if let Some(name) = &r.name {
+                recipient = recipient.name(name);
+            }
+            if let Some(region) = r.region {
+                recipient = recipient.region(region);
+            }
+            request = request.recipient(recipient);
+        }
+        if let Some(region) = doc.destination_region {
+            request = request.destination_region(region);
+        }
+        if let Some(mechanism) = doc.transfer_mechanism {
+            request = request.transfer_mechanism(mechanism);
+        }
+        if let Some(at) = doc.collected_at {
+            request = request.collected_at(at);
+        }
+        if let Some(evidence) = &doc.evidence {
+            request = request.evidence(self.resolve_evidence(evidence)?);
+        }
+        Ok(request)
+    }
+
+    fn resolve_subject(&self, doc: &SubjectDoc) -> Result<Subject, RequestError> {
+        let mut subject = Subject::new();
+        if let Some(date) = doc.birth_date {
+            subject = subject.birth_date(date);
+        }
+        if let Some(id) = &doc.resident_id {
+            subject = subject.resident_id_str(id);
+        }
+        if let Some(code) = &doc.jurisdiction {
+            let id = self
+                .jurisdiction(code)
+                .map_err(|e| RequestError::name(ReasonCode::InvalidRequest, &e))?;
+            subject = subject.jurisdiction(id);
+        }
+        Ok(subject)
+    }
+
+    fn resolve_evidence(&self, doc: &EvidenceDoc) -> Result<Evidence, RequestError> {
+        let mut evidence = Evidence::new();
+        for c in &doc.consents {
+            evidence = evidence.consent(self.resolve_consent(c)?);
+        }
+        if doc.contract == Some(true) {
+            evidence = evidence.contract();
+        }
+        if let Some(citation) = &doc.legal_obligation {
+            evidence = evidence.legal_obligation(citation);
+        }
+        if let Some(e) = doc.emergency {
+            let kind = e.kind.unwrap_or(EmergencyKind::LifeHealthProperty);
+            evidence = evidence.emergency(if e.ongoing {
+                Emergency::ongoing(kind)
+            } else {
+                Emergency::ended(kind)
+            });
+        }
+        if let Some(p) = doc.public_data {
+            let source = p.source.unwrap_or(PublicSource::SelfDisclosed);
+            let mut public = if p.same_context {
+                PublicData::in_context(source)
+            } else {
+                PublicData::out_of_context(source)
+            };
+            if p.subject_refused {
+                public = public.refused_by_subject();
+            }
+            evidence = evidence.public_data(public);
+        }
+        Ok(evidence)
+    }
+
+    fn resolve_consent(&self, doc: &ConsentDoc) -> Result<Consent, RequestError> {
+        let grantor = match doc.by {
+            GrantorDoc::Subject => Grantor::Subject,
+            GrantorDoc::Guardian if doc.guardian_verified == Some(true) => {
+                Grantor::Guardian(GuardianVerification::Verified)
+            }
+            GrantorDoc::Guardian => Grantor::Guardian(GuardianVerification::Unverified),
+        };
+        let mut consent = Consent::new(grantor, doc.given_at);
+        if doc.separate == Some(true) {
+            consent = consent.separate();
+        }
+        for name in &doc.purposes {
+            let purpose = self
+                .purpose(name)
+                .map_err(|e| RequestError::name(ReasonCode::UnknownPurpose, &e))?;
+            consent = consent.purpose(purpose);
+        }
+        for name in &doc.categories {
+            let category = self
+                .category(name)
+                .map_err(|e| RequestError::name(ReasonCode::UnknownCategory, &e))?;
+            consent = consent.category(category);
+        }
+        for &action in &doc.actions {
+            consent = consent.action(action);
+        }
+        for name in &doc.recipients {
+            consent = consent.recipient(name);
+        }
+        if let Some(at) = doc.withdrawn_at {
+            consent = consent.withdrawn_at(at);
+        }
+        Ok(consent)
+    }
+
+    /// Decides one JSON line: parse, resolve, decide. Never fails: a line
+    /// that is not a valid request is a deny with `invalid_request` (or
+    /// `unknown_category` / `unknown_purpose`) and a message.
+    ///
+    /// # Example: a malformed line
+    ///
+    /// ```
+    /// let engine = lawful::Engine::builtin();
+    /// let doc = engine.decide_json(r#"{"id": "x1", "action": "collect"}"#);
+    /// assert_eq!(doc.id.as_deref(), Some("x1"));
+    /// assert_eq!(doc.reasons[0].code, lawful::ReasonCode::InvalidRequest);
+    /// ```
+    pub fn decide_json(&self, line: &str) -> DecisionDoc {
+        match serde_json::from_str::<RequestDoc>(line) {
+            Ok(doc) => self.decide_doc(&doc),
+            Err(e) => {
+                let id = request_id_of(line);
+                let error = RequestError::new(ReasonCode::InvalidRequest, json_message(&e));
+                DecisionDoc::rejected(self, id, &error)
+            }
+        }
+    }
+
+    /// Decides a parsed wire request.
+    pub fn decide_doc(&self, doc: &RequestDoc) -> DecisionDoc {
+        match self.resolve(doc) {
+            Ok(request) => DecisionDoc::new(self, doc.id.clone(), &self.decide(&request)),
+            Err(error) => DecisionDoc::rejected(self, doc.id.clone(), &error),
+        }
+    }
+}
+
+/// The `id` of a line that is not a valid request, if it has one.
+fn request_id_of(line: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct JustId {
+        id: Option<String>,
+    }
+    serde_json::from_str::<JustId>(line).ok().and_then(|j| j.id)
+}
+
+fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    // serde_json says "... at line 1 column 9"; keep it: it locates the fault.
+    text
+}
+
+/// A decision as JSON (SPEC.md §4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionDoc {
+    /// The request's id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Permit or deny.
+    pub effect: Effect,
+    /// The basis of a permit.
+    #[serde(default)]
+    pub basis: Option<Basis>,
+    /// The obligations.
+    #[serde(default)]
+    pub obligations: Vec<ObligationDoc>,
+    /// The reasons.
+    pub reasons: Vec<ReasonDoc>,
+    /// What the engine found about the subject's age.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<AgeDoc>,
+    /// The policy that decided.
+    pub policy: PolicyRef,
+}
+
+/// An obligation of a [`DecisionDoc`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObligationDoc {
+    /// What must be done.
+    pub code: ObligationCode,
+    /// By when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    /// Until which event (retention that ends with an event).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<RetentionEvent>,
+}
+
+/// A reason of a [`DecisionDoc`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonDoc {
+    /// The reason code.
+    pub code: ReasonCode,
+    /// The rule's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The policy clause the rule cites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clause: Option<String>,
+    /// The category concerned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// A message, for requests that could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// The subject's age, as a decision reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgeDoc {
+    /// Completed years.
+    pub age: u32,
+    /// Whether a child in their jurisdiction.
+    pub child: bool,
+    /// Which source the age came from.
+    pub age_source: AgeSource,
+    /// Whether the resident id and the birth date disagree (the younger age counts).
+    #[serde(default)]
+    pub sources_disagree: bool,
+}
+
+/// Which policy decided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyRef {
+    /// The policy id.
+    pub id: String,
+    /// Its version.
+    pub version: String,
+}
+
+impl DecisionDoc {
+    /// The wire form of a decision made by `engine`.
+    pub fn new(engine: &Engine, id: Option<String>, decision: &Decision) -> DecisionDoc {
+        let obligations = decision
+            .obligations()
+            .map(|o| ObligationDoc {
+                code: o.code(),
+                date: o.due().and_then(Due::date),
+                until: match o.due() {
+                    Some(Due::Event(event)) => Some(event),
+                    _ => None,
+                },
+            })
+            .collect();
+        let reasons = decision
+            .reasons()
+            .iter()
+            .map(|r| {
+                let rule = r.rule().and_then(|id| engine.rule(id));
+                ReasonDoc {
+                    code: r.code(),
+                    rule: rule.map(|rule| rule.id().to_owned()),
+                    clause: rule.map(|rule| rule.clause().to_owned()),
+                    category: r
+                        .category()
+                        .and_then(|c| engine.category_info(c))
+                        .map(|c| c.name().to_owned()),
+                    message: None,
+                }
+            })
+            .collect();
+        DecisionDoc {
+            id,
+            effect: decision.effect(),
+            basis: decision.basis(),
+            obligations,
+            reasons,
+            subject: decision.age().map(|a| AgeDoc {
+                age: a.years(),
+                child: a.is_child(),
+                age_source: a.source(),
+                sources_disagree: a.sources_disagree(),
+            }),
+            policy: PolicyRef::of(engine),
+        }
+    }
+
+    /// The deny for a request that could not be read or resolved.
+    pub fn rejected(engine: &Engine, id: Option<String>, error: &RequestError) -> DecisionDoc {
+        DecisionDoc {
+            id,
+            effect: Effect::Deny,
+            basis: None,
+            obligations: Vec::new(),
+            reasons: vec![ReasonDoc {
+                code: error.code(),
+                rule: None,
+                clause: None,
+                category: None,
+                message: Some(error.message().to_owned()),
+            }],
+            subject: None,
+            policy: PolicyRef::of(engine),
+        }
+    }
+
+    /// Whether it is a permit.
+    pub fn is_permit(&self) -> bool {
+        self.effect == Effect::Permit
+    }
+
+    /// The JSON line.
+    pub fn to_json(&self) -> String {
+        // Serializing plain data to a string cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl PolicyRef {
+    fn of(engine: &Engine) -> PolicyRef {
+        PolicyRef {
+            id: engine.policy_id().to_owned(),
+            version: engine.policy_version().to_owned(),
+        }
+    }
+}
+
+impl ReasonDoc {
+    /// Whether the code matches.
+    pub fn is(&self, code: ReasonCode) -> bool {
+        self.code == code
+    }
+}
