@@ -21,6 +21,8 @@ mod resident_id;
 mod retention;
 mod subject;
 mod suggest;
+#[cfg(feature = "json")]
+mod testfile;
 mod vocab;
 #[cfg(feature = "json")]
 mod wire;
@@ -43,6 +45,8 @@ pub use request::{Request, TransferMechanism};
 pub use resident_id::{ResidentId, ResidentIdError, ResidentIdErrorKind};
 pub use retention::{Disposal, Period, PeriodError, PeriodUnit, Retention, RetentionEvent};
 pub use subject::{AgeFinding, AgeSource, Jurisdiction, JurisdictionId, Subject};
+#[cfg(feature = "json")]
+pub use testfile::{CaseOutcome, TestCase, TestFile, TestFileError};
 pub use vocab::UnknownWord;
 #[cfg(feature = "json")]
 pub use wire::{

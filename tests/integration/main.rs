@@ -1,1 +1,3 @@
-//! Integration tests.
+//! The integration suite: one test binary, a module per topic.
+
+mod data;
