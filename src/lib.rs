@@ -12,6 +12,8 @@ mod error;
 mod evidence;
 mod explain;
 mod hierarchy;
+#[cfg(feature = "json")]
+mod lifecycle_wire;
 mod policy;
 mod purpose;
 mod recipient;
