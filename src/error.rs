@@ -198,28 +198,31 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// Writes one diagnostic: message, location, the source line, carets, hint.
 fn render(f: &mut fmt::Formatter<'_>, source: &Source, d: &Diagnostic) -> fmt::Result {
     writeln!(f, "error: {}", d.message)?;
-    if source.text.is_empty() && d.span.is_empty() {
+    let gutter = if source.text.is_empty() && d.span.is_empty() {
         writeln!(f, " --> {}", source.name)?;
+        1
     } else {
-        snippet(f, source, &d.span, None)?;
+        let gutter = snippet(f, source, &d.span, None)?;
         if let Some((span, label)) = &d.note {
             snippet(f, source, span, Some(label))?;
         }
-    }
+        gutter
+    };
     if let Some(help) = &d.help {
-        writeln!(f, "   = help: {help}")?;
+        writeln!(f, "{} = help: {help}", " ".repeat(gutter))?;
     }
     Ok(())
 }
 
 /// Writes ` --> file:line:col`, the source line, and carets under the span
-/// (only its first line, for spans that cross lines).
+/// (only its first line, for spans that cross lines). Returns the width of
+/// the line-number gutter.
 fn snippet(
     f: &mut fmt::Formatter<'_>,
     source: &Source,
     span: &Range<usize>,
     label: Option<&str>,
-) -> fmt::Result {
+) -> Result<usize, fmt::Error> {
     let text = &source.text;
     let (line, column) = line_column(text, span.start);
     let start = span.start.min(text.len());
@@ -248,9 +251,10 @@ fn snippet(
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
     match label {
-        Some(label) => writeln!(f, "{pad} | {indent}{} {label}", "-".repeat(width)),
-        None => writeln!(f, "{pad} | {indent}{}", "^".repeat(width)),
+        Some(label) => writeln!(f, "{pad} | {indent}{} {label}", "-".repeat(width))?,
+        None => writeln!(f, "{pad} | {indent}{}", "^".repeat(width))?,
     }
+    Ok(gutter)
 }
 
 #[cfg(test)]
@@ -281,7 +285,7 @@ mod tests {
         );
         assert_eq!(
             err.to_string(),
-            "error: unknown key `idd`\n --> p.toml:2:1\n  |\n2 | idd = 1\n  | ^^^\n   = help: did you mean `id`?\n"
+            "error: unknown key `idd`\n --> p.toml:2:1\n  |\n2 | idd = 1\n  | ^^^\n  = help: did you mean `id`?\n"
         );
     }
 }

@@ -39,7 +39,7 @@ pub(super) fn compile(
     let home = raw.meta.as_ref().and_then(|meta| {
         let code = &meta.home_jurisdiction;
         let found = jurisdictions.iter().find(|j| j.code == code.value);
-        if found.is_none() {
+        if found.is_none() && !raw.jurisdiction_codes.contains(&code.value) {
             let known: Vec<&str> = jurisdictions.iter().map(|j| j.code.as_str()).collect();
             d.push(
                 Diagnostic::new(
@@ -431,7 +431,8 @@ fn compile_rule(
         }
     }
     if effect == Effect::Permit {
-        if bases.is_empty() {
+        // Bad entries have their own diagnostics; only an absent or empty list is "no basis".
+        if bases.is_empty() && raw.bases_written == 0 {
             d.push(
                 Diagnostic::new(
                     DiagnosticKind::MissingBasis,
@@ -441,7 +442,7 @@ fn compile_rule(
                 .help("add `bases = [...]` with one or more of `consent`, `contract`, `emergency`, `legal_obligation`, `public_data`"),
             );
         }
-        if raw.retention.is_none() {
+        if !raw.retention_written {
             d.push(
                 Diagnostic::new(
                     DiagnosticKind::MissingRetention,

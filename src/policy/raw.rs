@@ -56,6 +56,9 @@ pub(crate) struct RawPolicy {
     pub(crate) rights: RawRights,
     pub(crate) retention: RawRetentionSettings,
     pub(crate) jurisdictions: Vec<RawJurisdiction>,
+    /// Every jurisdiction code written, even in tables with other problems,
+    /// so a bad table does not also make its code "undeclared".
+    pub(crate) jurisdiction_codes: Vec<RegionCode>,
     pub(crate) categories: Vec<RawCategory>,
     pub(crate) purposes: Vec<RawPurpose>,
     pub(crate) permits: Vec<RawRule>,
@@ -130,8 +133,12 @@ pub(crate) struct RawRule {
     pub(crate) subjects: Option<Spanned<SubjectScope>>,
     pub(crate) requires_known_age: bool,
     pub(crate) bases: Vec<Spanned<Basis>>,
+    /// How many entries `bases` had as written, valid or not.
+    pub(crate) bases_written: usize,
     pub(crate) obligations: Vec<Spanned<ObligationCode>>,
     pub(crate) retention: Option<Spanned<Retention>>,
+    /// Whether `retention` was written (even if invalid).
+    pub(crate) retention_written: bool,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -207,11 +214,16 @@ const DENY_KEYS: &[&str] = &[
 /// stage can find more.
 pub(crate) fn parse(text: &str, diags: &mut Vec<Diagnostic>) -> RawPolicy {
     let (document, errors) = DeTable::parse_recoverable(text);
+    let syntax_errors = !errors.is_empty();
     for error in errors {
         let span = error.span().unwrap_or(0..0);
         let message = first_line(error.message());
         diags.push(Diagnostic::new(DiagnosticKind::Syntax, span, message));
     }
+    // After a syntax error the recovered tree is a guess: checking it would
+    // report problems that are only echoes of the syntax error.
+    let mut scratch = Vec::new();
+    let diags = if syntax_errors { &mut scratch } else { diags };
     let root = Table {
         entries: document.get_ref(),
         span: 0..0,
@@ -252,11 +264,22 @@ pub(crate) fn parse(text: &str, diags: &mut Vec<Diagnostic>) -> RawPolicy {
         );
     }
 
+    let jurisdiction_codes = root
+        .get("jurisdiction")
+        .and_then(|v| v.get_ref().as_array())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item.get_ref().get("code")?.get_ref().as_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
     RawPolicy {
         meta,
         rights,
         retention,
         jurisdictions,
+        jurisdiction_codes,
         categories,
         purposes,
         permits,
@@ -495,8 +518,13 @@ fn read_rule(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawRule> {
         subjects,
         requires_known_age,
         bases,
+        bases_written: t
+            .get("bases")
+            .and_then(|v| v.get_ref().as_array())
+            .map_or(0, |a| a.len()),
         obligations,
         retention,
+        retention_written: t.get("retention").is_some(),
     })
 }
 
@@ -590,7 +618,16 @@ impl<'a, 'i> Table<'a, 'i> {
         self.entries.get(key)
     }
 
+    /// Reports a missing key, unless a misspelled key in the table is
+    /// plainly meant to be it (its own diagnostic says `did you mean`).
     fn missing(&self, key: &str, help: &str, d: &mut Vec<Diagnostic>) {
+        let misspelled = self.entries.keys().any(|k| {
+            let name: &str = k.get_ref();
+            name != key && did_you_mean(name, [key]).is_some()
+        });
+        if misspelled {
+            return;
+        }
         d.push(
             Diagnostic::new(
                 DiagnosticKind::MissingKey,
@@ -769,7 +806,12 @@ impl<'a, 'i> Table<'a, 'i> {
             return None;
         }
         let list = self.list(key, d, parse)?;
-        if list.is_empty() {
+        let written = self
+            .get(key)
+            .and_then(|v| v.get_ref().as_array())
+            .map_or(0, |a| a.len());
+        // Bad entries have their own diagnostics; only a list written empty is empty.
+        if written == 0 {
             if let Some(value) = self.get(key) {
                 d.push(
                     Diagnostic::new(

@@ -1,0 +1,467 @@
+//! Every kind of load diagnostic, with its full text pinned: message,
+//! `file:line:column`, the source line, the carets, and the hint.
+
+use lawful::{DiagnosticKind, Engine};
+
+/// The policy every case starts from (valid on its own).
+const HEAD: &str = r#"[policy]
+id = "p"
+version = "1"
+home_jurisdiction = "CN"
+storage_region = "CN"
+
+[[jurisdiction]]
+code = "CN"
+child_age = 14
+utc_offset = "+08:00"
+
+[[category]]
+name = "account.phone"
+
+[[purpose]]
+name = "support"
+"#;
+
+/// A permit rule to vary.
+const RULE: &str = r#"
+[[permit]]
+id = "r"
+clause = "c"
+actions = ["collect"]
+purposes = ["support"]
+categories = ["account"]
+bases = ["contract"]
+retention = "1y"
+"#;
+
+/// Loads `HEAD` + `tail`, expecting failure; returns the kinds and the text.
+fn load(tail: &str) -> (Vec<DiagnosticKind>, String) {
+    let text = format!("{HEAD}{tail}");
+    let err = Engine::from_named_toml("policy.toml", &text).expect_err("the policy must not load");
+    let kinds = err.diagnostics().iter().map(|d| d.kind()).collect();
+    (kinds, err.to_string())
+}
+
+/// `RULE` with `from` replaced by `to`.
+fn rule_with(from: &str, to: &str) -> String {
+    assert!(RULE.contains(from), "{from}");
+    RULE.replace(from, to)
+}
+
+#[test]
+fn the_head_policy_is_valid() {
+    let engine = Engine::from_toml(&format!("{HEAD}{RULE}")).unwrap();
+    assert_eq!(engine.rules().len(), 1);
+}
+
+#[test]
+fn syntax_error() {
+    let (kinds, rendered) = load(
+        &r#"
+[[permit]
+id = "r"
+"#
+        .to_owned(),
+    );
+    assert_eq!(kinds, [DiagnosticKind::Syntax]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: unclosed array table, expected `]`\n",
+            "  --> policy.toml:18:10\n",
+            "   |\n",
+            "18 | [[permit]\n",
+            "   |          ^\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn unknown_key() {
+    let (kinds, rendered) = load(&rule_with("clause = ", "clauze = "));
+    assert_eq!(kinds, [DiagnosticKind::UnknownKey]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: unknown key `clauze` in permit rule `r`\n",
+            "  --> policy.toml:20:1\n",
+            "   |\n",
+            "20 | clauze = \"c\"\n",
+            "   | ^^^^^^\n",
+            "   = help: did you mean `clause`?\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn missing_key() {
+    let (kinds, rendered) = load(&rule_with("purposes = [\"support\"]\n", ""));
+    assert_eq!(kinds, [DiagnosticKind::MissingKey]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: permit rule `r` has no `purposes`\n",
+            "  --> policy.toml:18:1\n",
+            "   |\n",
+            "18 | [[permit]]\n",
+            "   | ^^^^^^^^^^\n",
+            "   = help: add `purposes = [\"...\"]` (or `[\"*\"]` for any)\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn wrong_type() {
+    let (kinds, rendered) = load(&rule_with(
+        "actions = [\"collect\"]",
+        "actions = \"collect\"",
+    ));
+    assert_eq!(kinds, [DiagnosticKind::WrongType]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: `actions` in permit rule `r` must be a list of strings, found a string\n",
+            "  --> policy.toml:21:11\n",
+            "   |\n",
+            "21 | actions = \"collect\"\n",
+            "   |           ^^^^^^^^^\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn unknown_action() {
+    let (kinds, rendered) = load(&rule_with("[\"collect\"]", "[\"colect\"]"));
+    assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: unknown action `colect`\n",
+            "  --> policy.toml:21:12\n",
+            "   |\n",
+            "21 | actions = [\"colect\"]\n",
+            "   |            ^^^^^^^^\n",
+            "   = help: did you mean `collect`?\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn unknown_basis() {
+    let (kinds, rendered) = load(&rule_with(
+        "bases = [\"contract\"]",
+        "bases = [\"legitimate_interest\"]",
+    ));
+    assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: unknown basis `legitimate_interest`\n",
+            "  --> policy.toml:24:10\n",
+            "   |\n",
+            "24 | bases = [\"legitimate_interest\"]\n",
+            "   |          ^^^^^^^^^^^^^^^^^^^^^\n",
+            "   = help: expected one of `consent`, `contract`, `emergency`, `legal_obligation`, `public_data`\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn bad_duration() {
+    let (kinds, rendered) = load(&rule_with("retention = \"1y\"", "retention = \"6 months\""));
+    assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: invalid duration `6 months`: expected a positive number and a unit `d`, `w`, `m` or `y`\n",
+            "  --> policy.toml:25:13\n",
+            "   |\n",
+            "25 | retention = \"6 months\"\n",
+            "   |             ^^^^^^^^^^\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn dated_obligation_on_a_rule() {
+    let (kinds, rendered) = load(&rule_with(
+        "retention = \"1y\"",
+        "retention = \"1y\"\nobligations = [\"retain_until\"]",
+    ));
+    assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: obligation `retain_until` is computed by the engine and cannot be listed on a rule\n",
+            "  --> policy.toml:26:16\n",
+            "   |\n",
+            "26 | obligations = [\"retain_until\"]\n",
+            "   |                ^^^^^^^^^^^^^^\n",
+            "   = help: the engine adds dated obligations itself (`retain_until` from `retention`)\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn bad_category_name() {
+    let (kinds, rendered) = load(&"\n[[category]]\nname = \"Account.Email\"\n".to_owned());
+    assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: invalid category name `Account.Email`\n",
+            "  --> policy.toml:19:8\n",
+            "   |\n",
+            "19 | name = \"Account.Email\"\n",
+            "   |        ^^^^^^^^^^^^^^^\n",
+            "   = help: use lower-case letters, digits and `_`, in segments separated by `.`\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn bad_utc_offset() {
+    let text = HEAD.replace("utc_offset = \"+08:00\"", "utc_offset = \"UTC+8\"");
+    let err = Engine::from_named_toml("policy.toml", &text).expect_err("the policy must not load");
+    let kinds: Vec<_> = err.diagnostics().iter().map(|d| d.kind()).collect();
+    let rendered = err.to_string();
+    assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: invalid UTC offset `UTC+8`\n",
+            "  --> policy.toml:10:14\n",
+            "   |\n",
+            "10 | utc_offset = \"UTC+8\"\n",
+            "   |              ^^^^^^^\n",
+            "   = help: write it as `+08:00` or `-05:30`\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn child_age_out_of_range() {
+    let text = HEAD.replace("child_age = 14", "child_age = 0");
+    let err = Engine::from_named_toml("policy.toml", &text).expect_err("the policy must not load");
+    let kinds: Vec<_> = err.diagnostics().iter().map(|d| d.kind()).collect();
+    let rendered = err.to_string();
+    assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: `child_age` must be between 1 and 25\n",
+            " --> policy.toml:9:13\n",
+            "  |\n",
+            "9 | child_age = 0\n",
+            "  |             ^\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn undeclared_category() {
+    let (kinds, rendered) = load(&rule_with(
+        "categories = [\"account\"]",
+        "categories = [\"acount.phone\"]",
+    ));
+    assert_eq!(kinds, [DiagnosticKind::UndeclaredCategory]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: rule `r` uses undeclared category `acount.phone`\n",
+            "  --> policy.toml:23:15\n",
+            "   |\n",
+            "23 | categories = [\"acount.phone\"]\n",
+            "   |               ^^^^^^^^^^^^^^\n",
+            "   = help: did you mean `account.phone`?\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn undeclared_purpose() {
+    let (kinds, rendered) = load(&rule_with(
+        "purposes = [\"support\"]",
+        "purposes = [\"suport\"]",
+    ));
+    assert_eq!(kinds, [DiagnosticKind::UndeclaredPurpose]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: rule `r` uses undeclared purpose `suport`\n",
+            "  --> policy.toml:22:13\n",
+            "   |\n",
+            "22 | purposes = [\"suport\"]\n",
+            "   |             ^^^^^^^^\n",
+            "   = help: did you mean `support`?\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn undeclared_home_jurisdiction() {
+    let text = HEAD.replace("home_jurisdiction = \"CN\"", "home_jurisdiction = \"CM\"");
+    let err = Engine::from_named_toml("policy.toml", &text).expect_err("the policy must not load");
+    let kinds: Vec<_> = err.diagnostics().iter().map(|d| d.kind()).collect();
+    let rendered = err.to_string();
+    assert_eq!(kinds, [DiagnosticKind::UndeclaredJurisdiction]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: home jurisdiction `CM` is not declared\n",
+            " --> policy.toml:4:21\n",
+            "  |\n",
+            "4 | home_jurisdiction = \"CM\"\n",
+            "  |                     ^^^^\n",
+            "  = help: did you mean `CN`?\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn duplicate_rule_id() {
+    let (kinds, rendered) = load(&format!("{RULE}{RULE}"));
+    assert_eq!(kinds, [DiagnosticKind::Duplicate]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: duplicate rule id `r`\n",
+            "  --> policy.toml:28:6\n",
+            "   |\n",
+            "28 | id = \"r\"\n",
+            "   |      ^^^\n",
+            "  --> policy.toml:19:6\n",
+            "   |\n",
+            "19 | id = \"r\"\n",
+            "   |      --- first defined here\n",
+            "   = help: give each rule its own id\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn permit_without_basis() {
+    let (kinds, rendered) = load(&rule_with("bases = [\"contract\"]\n", ""));
+    assert_eq!(kinds, [DiagnosticKind::MissingBasis]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: permit rule `r` has no lawful basis\n",
+            "  --> policy.toml:19:6\n",
+            "   |\n",
+            "19 | id = \"r\"\n",
+            "   |      ^^^\n",
+            "   = help: add `bases = [...]` with one or more of `consent`, `contract`, `emergency`, `legal_obligation`, `public_data`\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn permit_without_retention() {
+    let (kinds, rendered) = load(&rule_with("retention = \"1y\"\n", ""));
+    assert_eq!(kinds, [DiagnosticKind::MissingRetention]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: permit rule `r` has no retention period\n",
+            "  --> policy.toml:19:6\n",
+            "   |\n",
+            "19 | id = \"r\"\n",
+            "   |      ^^^\n",
+            "   = help: add `retention = \"1y\"` (a period: `d`, `w`, `m`, `y`) or an event such as `until_deregistration`\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn permit_shadowed_by_deny() {
+    let (kinds, rendered) = load(&format!(
+        "{RULE}\n[[deny]]\nid = \"no-phone\"\nclause = \"d\"\nactions = [\"*\"]\npurposes = [\"*\"]\ncategories = [\"account\"]\n"
+    ));
+    assert_eq!(kinds, [DiagnosticKind::ShadowedRule]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: permit rule `r` can never apply: deny rule `no-phone` covers everything it permits\n",
+            "  --> policy.toml:19:6\n",
+            "   |\n",
+            "19 | id = \"r\"\n",
+            "   |      ^^^\n",
+            "  --> policy.toml:28:6\n",
+            "   |\n",
+            "28 | id = \"no-phone\"\n",
+            "   |      ---------- denied by this rule\n",
+            "   = help: narrow the deny rule, or remove the permit rule\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn a_misspelled_key_an_undeclared_category_and_a_bad_duration_are_reported_in_one_load() {
+    let first = rule_with("categories = ", "categorie = ");
+    let second = rule_with("id = \"r\"", "id = \"r2\"")
+        .replace(
+            "categories = [\"account\"]",
+            "categories = [\"acount.phone\"]",
+        )
+        .replace("retention = \"1y\"", "retention = \"18O d\"");
+    let (kinds, rendered) = load(&format!("{first}{second}"));
+    assert_eq!(
+        kinds,
+        [
+            DiagnosticKind::UnknownKey,
+            DiagnosticKind::UndeclaredCategory,
+            DiagnosticKind::InvalidValue
+        ]
+    );
+    assert_eq!(
+        rendered,
+        "error: unknown key `categorie` in permit rule `r`\n  --> policy.toml:23:1\n   |\n23 | categorie = [\"account\"]\n   | ^^^^^^^^^\n   = help: did you mean `categories`?\n\nerror: rule `r2` uses undeclared category `acount.phone`\n  --> policy.toml:32:15\n   |\n32 | categories = [\"acount.phone\"]\n   |               ^^^^^^^^^^^^^^\n   = help: did you mean `account.phone`?\n\nerror: invalid duration `18O d`: expected a positive number and a unit `d`, `w`, `m` or `y`\n  --> policy.toml:34:13\n   |\n34 | retention = \"18O d\"\n   |             ^^^^^^^\n"
+    );
+}
+
+#[test]
+fn every_diagnostic_has_a_line_and_column() {
+    let (_, rendered) = load(&rule_with("retention = \"1y\"", "retention = \"1 year\""));
+    let err = Engine::from_named_toml(
+        "policy.toml",
+        &format!(
+            "{HEAD}{}",
+            rule_with("retention = \"1y\"", "retention = \"1 year\"")
+        ),
+    )
+    .unwrap_err();
+    let d = &err.diagnostics()[0];
+    assert_eq!(err.line_column(d.span().start), (25, 13));
+    assert!(rendered.contains("policy.toml:25:13"));
+}
+
+#[test]
+fn an_unreadable_policy_file_is_one_io_diagnostic() {
+    let err = Engine::from_path("/nonexistent/policy.toml").unwrap_err();
+    assert_eq!(err.diagnostics()[0].kind(), DiagnosticKind::Io);
+    assert_eq!(
+        err.to_string(),
+        "error: cannot read policy file `/nonexistent/policy.toml`: no such file\n --> /nonexistent/policy.toml\n"
+    );
+    let dir = Engine::from_path(env!("CARGO_MANIFEST_DIR")).unwrap_err();
+    assert!(dir.to_string().contains("it is a directory"), "{dir}");
+}
