@@ -51,7 +51,16 @@ impl fmt::Display for Explanation<'_> {
             (Effect::Permit, Some(basis)) => {
                 writeln!(f, "Permit, on the basis of {}.", basis_words(basis))?;
             }
-            (Effect::Permit, None) => writeln!(f, "Permit, with no lawful basis needed.")?,
+            (Effect::Permit, None) if d.has_reason(ReasonCode::NotPersonalInformation) => {
+                writeln!(
+                    f,
+                    "Permit, with no lawful basis needed: this is not personal information."
+                )?;
+            }
+            (Effect::Permit, None) => writeln!(
+                f,
+                "Permit, with no fresh lawful basis needed: the acquirer stays bound by the policy (PIPL art. 22)."
+            )?,
             (Effect::Deny, _) => writeln!(f, "Deny.")?,
         }
         if let Some(age) = d.age() {

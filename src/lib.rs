@@ -1,4 +1,85 @@
-//! lawful (front page written below).
+//! **lawful** decides, before a service touches a piece of personal
+//! information, whether it may: permit or deny, the lawful basis it rests on,
+//! the obligations that come with it, and the policy clause behind each
+//! reason. It is fast enough to call on every request (well under a
+//! microsecond, no allocation) and explains itself to an auditor.
+//!
+//! ```
+//! use chrono::DateTime;
+//! use lawful::{Action, Engine, Evidence, Request};
+//!
+//! let engine = Engine::from_toml(r#"
+//! [policy]
+//! id = "shop"
+//! version = "1"
+//! home_jurisdiction = "CN"
+//! storage_region = "CN"
+//!
+//! [[jurisdiction]]
+//! code = "CN"
+//! child_age = 14
+//! utc_offset = "+08:00"
+//!
+//! [[category]]
+//! name = "account.email"
+//! identifying = true
+//!
+//! [[purpose]]
+//! name = "orders"
+//!
+//! [[permit]]
+//! id = "orders"
+//! clause = "How we use your data / Orders"
+//! actions = ["collect", "use", "store"]
+//! purposes = ["orders"]
+//! categories = ["account"]
+//! bases = ["contract"]
+//! retention = "3y"
+//! "#)?;
+//! let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")?;
+//! let request = Request::new(Action::Collect, engine.purpose("orders")?, at)
+//!     .category(engine.category("account.email")?)
+//!     .evidence(Evidence::new().contract());
+//! assert!(engine.decide(&request).is_permit());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Overview
+//!
+//! - [`Engine`] holds a compiled policy. Build it once ([`Engine::builtin`],
+//!   [`Engine::from_toml`], [`Engine::from_path`]), share it with `Arc`.
+//! - Names resolve once to `Copy` ids: [`Engine::category`] →
+//!   [`CategoryId`], [`Engine::purpose`] → [`PurposeId`],
+//!   [`Engine::jurisdiction`] → [`JurisdictionId`].
+//! - A [`Request`] is one processing operation: an [`Action`], a purpose, the
+//!   categories, the instant `at`, the [`Subject`], the [`Evidence`] for the
+//!   lawful bases ([`Consent`] records, a contract, a legal citation, an
+//!   [`Emergency`], [`PublicData`]) and, when data is given away, the
+//!   [`Recipient`].
+//! - [`Engine::decide`] returns a [`Decision`]: [`Effect`], [`Basis`],
+//!   [`Obligation`]s with their [`Due`] dates, and [`Reason`]s naming the
+//!   [`Rule`] (and so the clause) behind them. It never fails and never
+//!   allocates; what it cannot judge is a deny. [`Decision::explain`] puts
+//!   it in words.
+//! - With the `json` feature (on by default), [`RequestDoc`] and
+//!   [`DecisionDoc`] are the JSON wire format, [`Engine::resolve`] turns one
+//!   into a [`Request`], [`Engine::decide_json`] decides a JSON line, and
+//!   [`TestFile`] runs policy tests written in TOML.
+//!
+//! # Policy files
+//!
+//! A policy is TOML: metadata, jurisdictions, categories (a dotted
+//! hierarchy with flags), purposes, permit rules and deny rules, retention
+//! and rights settings. The README shows the format; the built-in policy
+//! (`policies/default.toml`, [`Engine::builtin_source`]) is a full, commented
+//! example. Loading is two stages, parse then compile, and reports every
+//! problem at once as a [`LoadError`] of [`Diagnostic`]s with line, column,
+//! carets and hints.
+//!
+//! # Crate features
+//!
+//! - `json` (default): the JSON wire format, policy test files, and
+//!   `serde_json`.
 
 mod action;
 mod age;
@@ -55,3 +136,13 @@ pub use wire::{
     AgeDoc, ConsentDoc, DecisionDoc, EmergencyDoc, EvidenceDoc, GrantorDoc, ObligationDoc,
     PolicyRef, PublicDataDoc, ReasonDoc, RecipientDoc, RequestDoc, RequestError, SubjectDoc,
 };
+
+/// Design notes, in prose.
+pub mod _documentation {
+    #[doc = include_str!("../DESIGN.md")]
+    pub mod design {}
+}
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
