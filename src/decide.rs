@@ -158,7 +158,9 @@ impl<'a> Context<'a> {
             child,
             recipient,
             personal,
-            combined: personal && any_device,
+            // SPEC.md §5 step 2, LEGAL.md R-45: device or log data together
+            // with an identifying category, a unique identifier or an account.
+            combined: any_device && (identifying || unique || request.linked_to_account),
             sensitive,
             guardian_access,
         })
