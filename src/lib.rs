@@ -83,6 +83,8 @@
 
 mod action;
 mod age;
+#[cfg(feature = "json")]
+mod audit;
 mod basis;
 mod category;
 mod consent;
@@ -112,6 +114,8 @@ mod wire;
 
 pub use action::Action;
 pub use age::{AgeBoundary, ParseAgeBoundaryError};
+#[cfg(feature = "json")]
+pub use audit::AuditRecord;
 pub use basis::Basis;
 pub use category::{Category, CategoryFlags, CategoryId};
 pub use consent::{Consent, ConsentState, Grantor, GuardianVerification};

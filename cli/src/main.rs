@@ -1,40 +1,209 @@
-//! The `lawful` command line (minimal: `decide`; the CLI issue completes it).
+//! The `lawful` command line: check policy files, decide JSON-line requests,
+//! explain one decision, run policy test files, plan retention and answer
+//! rights requests (SPEC.md §6).
+//!
+//! Exit status: 0 on success, 1 when `check` finds an error in a policy or
+//! `test` has a failing case, 2 on misuse (bad arguments, a file that cannot
+//! be read, an invalid policy for a command that needs one, a write error).
+//! Misuse is reported as one line on stderr, `lawful: <what went wrong>`.
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
     reason = "a command line prints"
 )]
 
-use std::io::{BufRead, Write};
+mod check;
+mod explain;
+mod files;
+mod lines;
+mod seed;
+mod test;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
+use clap::{Parser, Subcommand};
+
+use crate::lines::Lifecycle;
+
+/// What the exit codes mean, shown at the end of `--help`.
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  success (a deny is a successful decision too)
+  1  `check` found an error in a policy, or `test` had a failing case
+  2  misuse: bad arguments, a file that cannot be read, an invalid policy
+     for a command that needs one, a write error; one line on stderr";
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "lawful",
+    version,
+    about = "Decide whether personal information may be processed, on what lawful basis, \
+             and with which obligations (PIPL, GDPR)",
+    after_help = EXIT_STATUS,
+    arg_required_else_help = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check policy files: every problem with file, line, column, carets and a hint
+    #[command(after_help = EXIT_STATUS)]
+    Check {
+        /// The policy files (TOML)
+        #[arg(value_name = "POLICY", required = true)]
+        policies: Vec<PathBuf>,
+    },
+    /// Decide requests: JSON lines in, one decision per line out, in order
+    ///
+    /// Each non-blank input line is one request (SPEC.md §4). A line that is
+    /// not a valid request gets a deny with `invalid_request` (or
+    /// `unknown_category` / `unknown_purpose`) and a message, and the stream
+    /// goes on. Blank lines are skipped. Input is read line by line, so large
+    /// inputs stream in constant memory.
+    #[command(after_help = EXIT_STATUS)]
+    Decide {
+        /// The policy file (default: the built-in seed policy)
+        #[arg(long, short, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// Append one audit record per decision to this file, as a JSON line
+        /// (decided_at, id, policy, effect, basis, reasons, rules, obligations)
+        #[arg(long, value_name = "LOG")]
+        log: Option<PathBuf>,
+        /// The requests, one JSON object per line (`-` or none: stdin)
+        #[arg(value_name = "FILE")]
+        input: Option<PathBuf>,
+    },
+    /// Explain the decision on one request, in words, citing the policy's clauses
+    ///
+    /// Each clause a reason cites is quoted from the privacy policy text:
+    /// the seed policy for the built-in policy, or the text given with
+    /// `--seed` (`- Heading` lines, each followed by its paragraphs).
+    #[command(after_help = EXIT_STATUS)]
+    Explain {
+        /// The policy file (default: the built-in seed policy)
+        #[arg(long, short, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// The privacy policy text to quote clauses from
+        #[arg(long, value_name = "TEXT")]
+        seed: Option<PathBuf>,
+        /// The request: one JSON object (`-`: stdin)
+        #[arg(value_name = "REQUEST.json")]
+        request: PathBuf,
+    },
+    /// Run policy test files: requests with the decisions they must get
+    #[command(after_help = EXIT_STATUS)]
+    Test {
+        /// The test files (TOML, `[[case]]` tables)
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Plan retention: JSON lines in (records, sweeps, service termination), one answer per line out
+    ///
+    /// Each answer says until when a record may be kept, then whether to
+    /// delete or anonymize it, and when backups must be purged. A line that
+    /// cannot be read gets `{"id": ..., "error": {"code": ..., "message": ...}}`
+    /// and the stream goes on. Blank lines are skipped.
+    #[command(after_help = EXIT_STATUS)]
+    Retention {
+        /// The policy file (default: the built-in seed policy)
+        #[arg(long, short, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// The requests, one JSON object per line (`-` or none: stdin)
+        #[arg(value_name = "FILE")]
+        input: Option<PathBuf>,
+    },
+    /// Answer data-subject rights requests: JSON lines in, one answer per line out
+    ///
+    /// Each answer gives the date to respond by, identity verification, and
+    /// the fee or refusal rules for repeated requests (access, copy,
+    /// correction, deletion, withdrawal, deregistration). A line that cannot
+    /// be read gets `{"id": ..., "error": {"code": ..., "message": ...}}` and
+    /// the stream goes on. Blank lines are skipped.
+    #[command(after_help = EXIT_STATUS)]
+    Rights {
+        /// The policy file (default: the built-in seed policy)
+        #[arg(long, short, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// The requests, one JSON object per line (`-` or none: stdin)
+        #[arg(value_name = "FILE")]
+        input: Option<PathBuf>,
+    },
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("decide") => decide(),
-        _ => {
-            println!("usage: lawful decide < requests.jsonl");
-            ExitCode::SUCCESS
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    let result = match cli.command {
+        Command::Check { policies } => Ok(check::run(&policies)),
+        Command::Decide { policy, log, input } => {
+            lines::decide(policy.as_deref(), log.as_deref(), input.as_deref())
         }
+        Command::Explain {
+            policy,
+            seed,
+            request,
+        } => explain::run(policy.as_deref(), seed.as_deref(), &request),
+        Command::Test { files } => Ok(test::run(&files)),
+        Command::Retention { policy, input } => {
+            lines::lifecycle(Lifecycle::Retention, policy.as_deref(), input.as_deref())
+        }
+        Command::Rights { policy, input } => {
+            lines::lifecycle(Lifecycle::Rights, policy.as_deref(), input.as_deref())
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(fail) => fail.report(),
     }
 }
 
-fn decide() -> ExitCode {
-    let engine = lawful::Engine::builtin();
-    let stdin = std::io::stdin();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for line in stdin.lock().lines() {
-        let Ok(line) = line else {
-            return ExitCode::from(2);
-        };
-        if line.trim().is_empty() {
-            continue;
+/// Help and version go to stdout with status 0; every other argument error
+/// is one line on stderr with status 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            // Printing help can only fail if stdout is gone; nothing to add then.
+            let _ = e.print();
+            ExitCode::SUCCESS
         }
-        let doc = engine.decide_json(&line);
-        if writeln!(out, "{}", doc.to_json()).is_err() {
-            return ExitCode::from(2);
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(files::MISUSE)
+        }
+        _ => {
+            // clap writes the error, its continuation lines (the missing
+            // arguments), tips, then usage; keep all but the usage, on one line.
+            let text = e.render().to_string();
+            let mut message = Vec::new();
+            let mut tips = Vec::new();
+            for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                if line.starts_with("Usage:") || line.starts_with("For more information") {
+                    break;
+                }
+                match line.strip_prefix("tip: ") {
+                    Some(tip) => tips.push(tip),
+                    None => message.push(line.strip_prefix("error: ").unwrap_or(line)),
+                }
+            }
+            let mut line = message.join(" ");
+            if line.is_empty() {
+                line.push_str("invalid arguments");
+            }
+            for tip in tips {
+                line.push_str("; ");
+                line.push_str(tip);
+            }
+            eprintln!("lawful: {line} (see `lawful --help`)");
+            ExitCode::from(files::MISUSE)
         }
     }
-    let _ = out.flush();
-    ExitCode::SUCCESS
 }

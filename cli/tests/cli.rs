@@ -1,0 +1,909 @@
+//! The `lawful` binary, run as a user runs it: each subcommand, its output
+//! and exit status, and every misuse (one line on stderr, exit 2, never a
+//! panic).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test helpers as well as tests: a failed unwrap is a failed test"
+)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_lawful");
+
+/// The workspace root (the library's directory).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A fresh directory for one test's files.
+fn scratch(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{test}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// Asserts the run failed as misuse: exit 2, exactly one line on
+    /// stderr, starting `lawful: `; returns that line.
+    fn misuse(&self) -> &str {
+        assert_eq!(self.code, 2, "{self:#?}");
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "not one line on stderr: {self:#?}");
+        assert!(lines[0].starts_with("lawful: "), "{self:#?}");
+        lines[0]
+    }
+
+    fn stdout_lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+}
+
+fn lawful_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("RUST_BACKTRACE", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        // The binary may exit without reading its input; that is fine.
+        let _ = input.write_all(&stdin);
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let run = Run {
+        code: output
+            .status
+            .code()
+            .expect("exited, not killed by a signal"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    };
+    assert!(
+        !run.stderr.contains("panicked") && !run.stderr.contains("backtrace"),
+        "{run:#?}"
+    );
+    run
+}
+
+fn lawful(args: &[&str], stdin: &[u8]) -> Run {
+    lawful_in(&root(), args, stdin)
+}
+
+fn json(line: &str) -> serde_json::Value {
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("`{line}` is not JSON: {e}"))
+}
+
+/// A registration request of an adult on a contract (LEGAL.md §9 scenario 1).
+const REGISTRATION: &str = r#"{"id": "reg-1", "at": "2026-11-28T10:00:00+08:00", "action": "collect", "purpose": "account.registration", "categories": ["account.phone"], "subject": {"birth_date": "1990-01-01"}, "evidence": {"contract": true}}"#;
+
+/// Browsing needs no account data (LEGAL.md §9 scenario 2): a deny.
+const BROWSING: &str = r#"{"id": "browse-1", "at": "2026-11-28T10:00:00+08:00", "action": "collect", "purpose": "service.browse", "categories": ["account.phone"]}"#;
+
+/// A small valid policy, with its own id.
+const TINY: &str = r#"[policy]
+id = "tiny"
+version = "7"
+home_jurisdiction = "CN"
+storage_region = "CN"
+
+[[jurisdiction]]
+code = "CN"
+child_age = 14
+utc_offset = "+08:00"
+
+[[category]]
+name = "account.email"
+identifying = true
+
+[[purpose]]
+name = "newsletter"
+
+[[permit]]
+id = "newsletter"
+clause = "Newsletter"
+actions = ["collect", "use"]
+purposes = ["newsletter"]
+categories = ["account.email"]
+bases = ["consent"]
+retention = "until_consent_withdrawn"
+"#;
+
+// ---------------------------------------------------------------- usage
+
+#[test]
+fn help_documents_every_subcommand_and_the_exit_codes() {
+    let run = lawful(&["--help"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    for word in [
+        "check",
+        "decide",
+        "explain",
+        "test",
+        "retention",
+        "rights",
+        "Exit status",
+    ] {
+        assert!(
+            run.stdout.contains(word),
+            "`{word}` missing: {}",
+            run.stdout
+        );
+    }
+    let decide = lawful(&["decide", "--help"], b"");
+    assert_eq!(decide.code, 0);
+    assert!(decide.stdout.contains("--log"), "{}", decide.stdout);
+    assert!(decide.stdout.contains("Exit status"), "{}", decide.stdout);
+}
+
+#[test]
+fn no_subcommand_is_misuse() {
+    let run = lawful(&[], b"");
+    assert_eq!(run.code, 2, "{run:#?}");
+}
+
+#[test]
+fn bad_arguments_are_one_line_and_exit_2() {
+    let line = lawful(&["frobnicate"], b"").misuse().to_owned();
+    assert!(line.contains("frobnicate"), "{line}");
+    let line = lawful(&["decide", "--polcy", "p.toml"], b"")
+        .misuse()
+        .to_owned();
+    assert!(
+        line.contains("--polcy") && line.contains("--policy"),
+        "{line}"
+    );
+    let line = lawful(&["check"], b"").misuse().to_owned();
+    assert!(line.contains("POLICY"), "{line}");
+    let line = lawful(&["explain"], b"").misuse().to_owned();
+    assert!(line.contains("REQUEST.json"), "{line}");
+    lawful(&["test"], b"").misuse();
+    lawful(&["decide", "a.jsonl", "b.jsonl"], b"").misuse();
+    lawful(&["decide", "--log"], b"").misuse();
+}
+
+// ---------------------------------------------------------------- check
+
+#[test]
+fn check_accepts_the_seed_policy_with_a_summary() {
+    let run = lawful(&["check", "policies/default.toml"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    let lines = run.stdout_lines();
+    assert_eq!(lines.len(), 1, "{run:#?}");
+    let line = lines[0];
+    assert!(
+        line.starts_with("policies/default.toml: ok, policy `platform-privacy`"),
+        "{line}"
+    );
+    for word in [" rules (", " categories, ", " purposes"] {
+        assert!(line.contains(word), "`{word}` missing: {line}");
+    }
+}
+
+#[test]
+fn check_counts_rules_categories_and_purposes() {
+    let dir = scratch("check-counts");
+    std::fs::write(dir.join("tiny.toml"), TINY).unwrap();
+    let run = lawful_in(&dir, &["check", "tiny.toml"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(
+        run.stdout,
+        "tiny.toml: ok, policy `tiny` version 7: 1 rule (1 permit, 0 deny), 1 category, 1 purpose\n"
+    );
+}
+
+/// The issue's done-when: a misspelled key and a rule naming an undeclared
+/// category, both reported, each naming the bad text with line and caret.
+#[test]
+fn check_reports_a_misspelled_key_and_an_undeclared_category_together() {
+    let dir = scratch("check-bad");
+    let bad = TINY
+        .replace("identifying = true", "identifyng = true")
+        .replace(
+            "categories = [\"account.email\"]",
+            "categories = [\"account.emial\"]",
+        );
+    std::fs::write(dir.join("bad.toml"), bad).unwrap();
+    let run = lawful_in(&dir, &["check", "bad.toml"], b"");
+    assert_eq!(run.code, 1, "{run:#?}");
+    let out = &run.stdout;
+    // The misspelled key: line 14, column 1, underlined, with a hint.
+    assert!(out.contains("unknown key `identifyng`"), "{out}");
+    assert!(
+        out.contains(
+            "  --> bad.toml:14:1\n   |\n14 | identifyng = true\n   | ^^^^^^^^^^\n   = help: did you mean `identifying`?"
+        ),
+        "{out}"
+    );
+    // The undeclared category: line 24, column 15, the quoted name underlined.
+    assert!(
+        out.contains("rule `newsletter` uses undeclared category `account.emial`"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "  --> bad.toml:24:15\n   |\n24 | categories = [\"account.emial\"]\n   |               ^^^^^^^^^^^^^^^\n   = help: did you mean `account.email`?"
+        ),
+        "{out}"
+    );
+    assert!(out.ends_with("bad.toml: 2 errors\n"), "{out}");
+}
+
+#[test]
+fn check_reports_every_file_and_exit_1_when_one_is_invalid() {
+    let dir = scratch("check-several");
+    std::fs::write(dir.join("tiny.toml"), TINY).unwrap();
+    std::fs::write(dir.join("broken.toml"), "[policy\n").unwrap();
+    let run = lawful_in(&dir, &["check", "broken.toml", "tiny.toml"], b"");
+    assert_eq!(run.code, 1, "{run:#?}");
+    assert!(run.stdout.contains("--> broken.toml:1:"), "{run:#?}");
+    assert!(run.stdout.contains("broken.toml: 1 error\n"), "{run:#?}");
+    assert!(run.stdout.contains("tiny.toml: ok"), "{run:#?}");
+}
+
+#[test]
+fn check_a_missing_file_is_misuse_but_the_others_are_still_checked() {
+    let dir = scratch("check-missing");
+    std::fs::write(dir.join("tiny.toml"), TINY).unwrap();
+    let run = lawful_in(&dir, &["check", "nope.toml", "tiny.toml"], b"");
+    assert_eq!(
+        run.misuse(),
+        "lawful: cannot read `nope.toml`: no such file"
+    );
+    assert!(run.stdout.contains("tiny.toml: ok"), "{run:#?}");
+}
+
+#[test]
+fn check_a_directory_is_misuse() {
+    let run = lawful(&["check", "policies"], b"");
+    assert_eq!(
+        run.misuse(),
+        "lawful: cannot read `policies`: it is a directory"
+    );
+}
+
+#[test]
+fn check_a_file_that_is_not_text_is_misuse() {
+    let dir = scratch("check-binary");
+    std::fs::write(dir.join("p.toml"), b"id = \"\xff\xfe\"\n").unwrap();
+    let run = lawful_in(&dir, &["check", "p.toml"], b"");
+    assert_eq!(
+        run.misuse(),
+        "lawful: cannot read `p.toml`: it is not UTF-8 text"
+    );
+}
+
+// ---------------------------------------------------------------- decide
+
+#[test]
+fn decide_answers_each_line_in_order_with_the_seed_policy() {
+    let input = format!("{REGISTRATION}\n{BROWSING}\n");
+    let run = lawful(&["decide"], input.as_bytes());
+    assert_eq!(run.code, 0, "{run:#?}");
+    let lines = run.stdout_lines();
+    assert_eq!(lines.len(), 2, "{run:#?}");
+    let first = json(lines[0]);
+    assert_eq!(first["id"], "reg-1");
+    assert_eq!(first["effect"], "permit");
+    assert_eq!(first["basis"], "contract");
+    assert_eq!(first["reasons"][0]["code"], "rule_permits");
+    assert_eq!(first["policy"]["id"], "platform-privacy");
+    let second = json(lines[1]);
+    assert_eq!(second["id"], "browse-1");
+    assert_eq!(second["effect"], "deny");
+}
+
+/// The issue's done-when: a malformed line in the middle of a stream is a
+/// deny with a message, and the lines after it are still decided.
+#[test]
+fn decide_goes_on_after_bad_lines() {
+    let unknown_category = REGISTRATION
+        .replace("reg-1", "typo-1")
+        .replace("account.phone", "acount.phone");
+    let unknown_purpose = REGISTRATION
+        .replace("reg-1", "typo-2")
+        .replace("account.registration", "acount.registration");
+    let mut input = Vec::new();
+    input.extend_from_slice(format!("{REGISTRATION}\n").as_bytes());
+    input.extend_from_slice(b"{\"id\": \"cut\", \"action\": \"collect\"\n");
+    input.extend_from_slice(b"\n   \n");
+    input.extend_from_slice(b"not json at all\n");
+    input.extend_from_slice(b"{\"id\": \"bytes\", \"x\": \"\xff\"}\n");
+    input.extend_from_slice(format!("{unknown_category}\n{unknown_purpose}\n").as_bytes());
+    input.extend_from_slice(format!("{BROWSING}\n{REGISTRATION}").as_bytes()); // no final newline
+    let run = lawful(&["decide", "-"], &input);
+    assert_eq!(run.code, 0, "{run:#?}");
+    let lines: Vec<_> = run.stdout_lines().into_iter().map(json).collect();
+    let summary: Vec<(String, String, String)> = lines
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap_or("-").to_owned(),
+                d["effect"].as_str().unwrap().to_owned(),
+                d["reasons"][0]["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String, String)> = [
+        ("reg-1", "permit", "rule_permits"),
+        ("-", "deny", "invalid_request"),
+        ("-", "deny", "invalid_request"),
+        ("-", "deny", "invalid_request"),
+        ("typo-1", "deny", "unknown_category"),
+        ("typo-2", "deny", "unknown_purpose"),
+        ("browse-1", "deny", "denied_by_rule"),
+        ("reg-1", "permit", "rule_permits"),
+    ]
+    .iter()
+    .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+    .collect();
+    assert_eq!(summary, expected, "{}", run.stdout);
+    // Every deny for a bad line says what was wrong.
+    for d in &lines[1..6] {
+        let message = d["reasons"][0]["message"].as_str().unwrap();
+        assert!(!message.is_empty(), "{d}");
+    }
+    assert!(
+        lines[4]["reasons"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `account.phone`"),
+        "{}",
+        lines[4]
+    );
+    assert_eq!(
+        lines[3]["reasons"][0]["message"],
+        "the line is not UTF-8 text"
+    );
+}
+
+#[test]
+fn decide_reads_a_file_argument() {
+    let dir = scratch("decide-file");
+    std::fs::write(dir.join("in.jsonl"), format!("{BROWSING}\n")).unwrap();
+    let run = lawful_in(&dir, &["decide", "in.jsonl"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(json(run.stdout.trim())["id"], "browse-1");
+}
+
+#[test]
+fn decide_uses_the_policy_given() {
+    let dir = scratch("decide-policy");
+    std::fs::write(dir.join("tiny.toml"), TINY).unwrap();
+    let request = r#"{"id": "n1", "at": "2026-11-28T10:00:00+08:00", "action": "collect", "purpose": "newsletter", "categories": ["account.email"]}"#;
+    let run = lawful_in(
+        &dir,
+        &["decide", "--policy", "tiny.toml"],
+        request.as_bytes(),
+    );
+    assert_eq!(run.code, 0, "{run:#?}");
+    let d = json(run.stdout.trim());
+    assert_eq!(d["policy"]["id"], "tiny");
+    assert_eq!(d["policy"]["version"], "7");
+    // The seed's purposes do not exist in the tiny policy.
+    let run = lawful_in(
+        &dir,
+        &["decide", "-p", "tiny.toml"],
+        REGISTRATION.as_bytes(),
+    );
+    assert_eq!(
+        json(run.stdout.trim())["reasons"][0]["code"],
+        "unknown_purpose"
+    );
+}
+
+#[test]
+fn decide_with_an_invalid_policy_shows_its_diagnostics_and_exits_2() {
+    let dir = scratch("decide-bad-policy");
+    std::fs::write(
+        dir.join("bad.toml"),
+        TINY.replace("bases = [\"consent\"]", "basis = [\"consent\"]"),
+    )
+    .unwrap();
+    let run = lawful_in(
+        &dir,
+        &["decide", "--policy", "bad.toml"],
+        BROWSING.as_bytes(),
+    );
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stdout.is_empty(), "{run:#?}");
+    assert!(run.stderr.contains("--> bad.toml:"), "{run:#?}");
+    assert!(
+        run.stderr
+            .ends_with("\nlawful: policy `bad.toml` has 2 errors\n")
+            || run
+                .stderr
+                .ends_with("\nlawful: policy `bad.toml` has 1 error\n"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn decide_misuse_is_one_line() {
+    let dir = scratch("decide-misuse");
+    let run = lawful_in(&dir, &["decide", "nope.jsonl"], b"");
+    assert_eq!(
+        run.misuse(),
+        "lawful: cannot read `nope.jsonl`: no such file"
+    );
+    let run = lawful_in(&dir, &["decide", "--policy", "nope.toml"], b"");
+    assert_eq!(
+        run.misuse(),
+        "lawful: cannot read `nope.toml`: no such file"
+    );
+    let run = lawful_in(&dir, &["decide", "--policy", "."], b"");
+    assert_eq!(run.misuse(), "lawful: cannot read `.`: it is a directory");
+    let run = lawful_in(&dir, &["decide", "."], b"");
+    assert_eq!(run.misuse(), "lawful: cannot read `.`: it is a directory");
+    let run = lawful_in(&dir, &["decide", "--log", "."], b"");
+    assert_eq!(
+        run.misuse(),
+        "lawful: cannot open log `.`: it is a directory"
+    );
+}
+
+/// Streaming: a host that writes one request and waits gets its answer
+/// before it sends the next (nothing waits for the end of the input).
+#[test]
+fn decide_answers_each_line_before_the_input_ends() {
+    let mut child = Command::new(BIN)
+        .arg("decide")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    for (i, request) in [REGISTRATION, BROWSING, REGISTRATION].iter().enumerate() {
+        writeln!(stdin, "{request}").unwrap();
+        stdin.flush().unwrap();
+        let answer = rx
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|e| panic!("no answer to request {i} while the input is open: {e}"));
+        assert!(answer.starts_with('{'), "{answer}");
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    reader.join().unwrap();
+}
+
+#[test]
+fn decide_streams_a_large_input() {
+    let mut input = String::new();
+    for i in 0..20_000 {
+        input.push_str(&REGISTRATION.replace("reg-1", &format!("r{i}")));
+        input.push('\n');
+    }
+    let run = lawful(&["decide"], input.as_bytes());
+    assert_eq!(run.code, 0);
+    let lines = run.stdout_lines();
+    assert_eq!(lines.len(), 20_000);
+    assert_eq!(json(lines[19_999])["id"], "r19999");
+}
+
+// ---------------------------------------------------------------- decision log
+
+#[test]
+fn decide_log_appends_one_audit_record_per_decision() {
+    let dir = scratch("decide-log");
+    let input = format!("{REGISTRATION}\n{{broken\n\n{BROWSING}\n");
+    let run = lawful_in(&dir, &["decide", "--log", "audit.jsonl"], input.as_bytes());
+    assert_eq!(run.code, 0, "{run:#?}");
+    let decisions: Vec<_> = run.stdout_lines().into_iter().map(json).collect();
+    assert_eq!(decisions.len(), 3);
+    let log = std::fs::read_to_string(dir.join("audit.jsonl")).unwrap();
+    let records: Vec<_> = log.lines().map(json).collect();
+    assert_eq!(records.len(), 3, "{log}");
+    for (record, decision) in records.iter().zip(&decisions) {
+        assert_eq!(record["id"], decision["id"]);
+        assert_eq!(record["effect"], decision["effect"]);
+        assert_eq!(record["basis"], decision["basis"]);
+        assert_eq!(record["policy"], decision["policy"]);
+        let codes = |list: &serde_json::Value| -> Vec<serde_json::Value> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["code"].clone())
+                .collect()
+        };
+        assert_eq!(
+            record["reasons"].as_array().unwrap(),
+            &codes(&decision["reasons"])
+        );
+        assert_eq!(
+            record["obligations"].as_array().unwrap(),
+            &codes(&decision["obligations"])
+        );
+        let decided_at = record["decided_at"].as_str().unwrap();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(decided_at).is_ok(),
+            "{decided_at}"
+        );
+    }
+    assert_eq!(records[0]["rules"], serde_json::json!(["registration"]));
+    assert_eq!(
+        records[1]["reasons"],
+        serde_json::json!(["invalid_request"])
+    );
+    // The record is the library's AuditRecord.
+    let typed: lawful::AuditRecord = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    assert_eq!(typed.id.as_deref(), Some("reg-1"));
+
+    // A second run appends.
+    let run = lawful_in(
+        &dir,
+        &["decide", "--log", "audit.jsonl"],
+        BROWSING.as_bytes(),
+    );
+    assert_eq!(run.code, 0, "{run:#?}");
+    let log = std::fs::read_to_string(dir.join("audit.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 4, "{log}");
+}
+
+// ---------------------------------------------------------------- explain
+
+/// The issue's done-when: explaining a registration request cites the
+/// registration clause of the seed.
+#[test]
+fn explain_cites_the_registration_clause_of_the_seed() {
+    let dir = scratch("explain-registration");
+    std::fs::write(dir.join("request.json"), REGISTRATION).unwrap();
+    let run = lawful_in(&dir, &["explain", "request.json"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    let out = &run.stdout;
+    assert!(out.contains("Permit, on the basis of a contract"), "{out}");
+    assert!(
+        out.contains(
+            "Rule `registration`, citing \"How do we collect and use personal information / Registration and login\""
+        ),
+        "{out}"
+    );
+    // The seed's own words for that clause are quoted (wrapped: compare
+    // without line breaks).
+    let words = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains(
+            "The policy says: How do we collect and use personal information / Registration and login: \"In order to facilitate us"
+        ),
+        "{out}"
+    );
+    assert!(
+        words.contains("we need you to provide basic registration or login information"),
+        "{out}"
+    );
+    assert!(out.contains("Policy `platform-privacy`"), "{out}");
+}
+
+#[test]
+fn explain_a_deny_cites_the_rule_that_forbids() {
+    let run = lawful(&["explain", "-"], BROWSING.as_bytes());
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stdout.contains("Deny."), "{run:#?}");
+    assert!(run.stdout.contains("denied_by_rule"), "{run:#?}");
+    assert!(run.stdout.contains("Registration and login"), "{run:#?}");
+    assert!(run.stdout.contains("The policy says:"), "{run:#?}");
+}
+
+#[test]
+fn explain_quotes_the_text_given_with_seed_and_nothing_for_another_policy() {
+    let dir = scratch("explain-seed");
+    std::fs::write(dir.join("tiny.toml"), TINY).unwrap();
+    let request = r#"{"at": "2026-11-28T10:00:00+08:00", "action": "collect", "purpose": "newsletter", "categories": ["account.email"], "evidence": {"consents": [{"by": "subject", "purposes": ["newsletter"], "given_at": "2026-01-01T00:00:00+08:00"}]}}"#;
+    std::fs::write(dir.join("request.json"), request).unwrap();
+    let run = lawful_in(&dir, &["explain", "-p", "tiny.toml", "request.json"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stdout.contains("citing \"Newsletter\""), "{run:#?}");
+    assert!(!run.stdout.contains("The policy says:"), "{run:#?}");
+    std::fs::write(
+        dir.join("policy.txt"),
+        "- Newsletter\nWe send news to those who ask for it.\n",
+    )
+    .unwrap();
+    let run = lawful_in(
+        &dir,
+        &[
+            "explain",
+            "-p",
+            "tiny.toml",
+            "--seed",
+            "policy.txt",
+            "request.json",
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stdout.ends_with(
+            "The policy says:\n  Newsletter:\n    \"We send news to those who ask for it.\"\n"
+        ),
+        "{run:#?}"
+    );
+    let run = lawful_in(
+        &dir,
+        &["explain", "--seed", "nope.txt", "request.json"],
+        b"",
+    );
+    assert_eq!(run.misuse(), "lawful: cannot read `nope.txt`: no such file");
+}
+
+#[test]
+fn explain_reads_a_pretty_printed_request() {
+    let dir = scratch("explain-pretty");
+    let value = json(REGISTRATION);
+    std::fs::write(
+        dir.join("request.json"),
+        serde_json::to_string_pretty(&value).unwrap(),
+    )
+    .unwrap();
+    let run = lawful_in(&dir, &["explain", "request.json"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stdout.contains("Permit"), "{run:#?}");
+}
+
+#[test]
+fn explain_misuse_is_one_line() {
+    let dir = scratch("explain-misuse");
+    let run = lawful_in(&dir, &["explain", "nope.json"], b"");
+    assert_eq!(
+        run.misuse(),
+        "lawful: cannot read `nope.json`: no such file"
+    );
+    let run = lawful_in(&dir, &["explain", "."], b"");
+    assert_eq!(run.misuse(), "lawful: cannot read `.`: it is a directory");
+    std::fs::write(
+        dir.join("bad.json"),
+        "{\"id\": \"x\", \"actoin\": \"collect\"}",
+    )
+    .unwrap();
+    let line = lawful_in(&dir, &["explain", "bad.json"], b"")
+        .misuse()
+        .to_owned();
+    assert!(
+        line.starts_with("lawful: `bad.json` is not a valid request: unknown field `actoin`"),
+        "{line}"
+    );
+    let typo = REGISTRATION.replace("account.phone", "acount.phone");
+    std::fs::write(dir.join("typo.json"), typo).unwrap();
+    let line = lawful_in(&dir, &["explain", "typo.json"], b"")
+        .misuse()
+        .to_owned();
+    assert_eq!(
+        line,
+        "lawful: `typo.json` is not a valid request (unknown_category): unknown category `acount.phone`: did you mean `account.phone`?"
+    );
+    let run = lawful_in(
+        &dir,
+        &["explain", "--policy", "nope.toml", "typo.json"],
+        b"",
+    );
+    assert_eq!(
+        run.misuse(),
+        "lawful: cannot read `nope.toml`: no such file"
+    );
+}
+
+// ---------------------------------------------------------------- test
+
+/// The issue's done-when: the project's own test files pass, with the
+/// summary line last.
+#[test]
+fn test_passes_the_projects_own_test_files() {
+    let mut files: Vec<String> = std::fs::read_dir(root().join("tests/data"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| format!("tests/data/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let expected_cases: usize = files
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(root().join(f))
+                .unwrap()
+                .lines()
+                .filter(|l| l.trim() == "[[case]]")
+                .count()
+        })
+        .sum();
+    let args: Vec<&str> = std::iter::once("test")
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let run = lawful(&args, b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some(format!("{expected_cases} passed, 0 failed").as_str()),
+        "{run:#?}"
+    );
+    for file in &files {
+        assert!(run.stdout.contains(&format!("ok   {file} (")), "{run:#?}");
+    }
+}
+
+#[test]
+fn test_prints_each_failing_case_with_expected_and_actual() {
+    let dir = scratch("test-failing");
+    std::fs::write(
+        dir.join("cases.toml"),
+        format!(
+            r#"
+[[case]]
+name = "registration on a contract"
+request = {REGISTRATION_TOML}
+effect = "permit"
+basis = "contract"
+
+[[case]]
+name = "deliberately wrong"
+source = "this test"
+request = {REGISTRATION_TOML}
+effect = "deny"
+basis = "consent"
+"#
+        ),
+    )
+    .unwrap();
+    let run = lawful_in(&dir, &["test", "cases.toml"], b"");
+    assert_eq!(run.code, 1, "{run:#?}");
+    let out = &run.stdout;
+    assert!(
+        out.contains("FAIL cases.toml (1 of 2 cases failed)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("case `deliberately wrong` (this test)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("expected effect `deny`, got `permit`"),
+        "{out}"
+    );
+    assert!(
+        out.contains("expected basis `consent`, got `contract`"),
+        "{out}"
+    );
+    assert!(!out.contains("case `registration on a contract`"), "{out}");
+    assert_eq!(out.lines().last(), Some("1 passed, 1 failed"), "{out}");
+}
+
+/// The request of [`REGISTRATION`] as a TOML inline table.
+const REGISTRATION_TOML: &str = r#"{ id = "reg-1", at = "2026-11-28T10:00:00+08:00", action = "collect", purpose = "account.registration", categories = ["account.phone"], subject = { birth_date = "1990-01-01" }, evidence = { contract = true } }"#;
+
+#[test]
+fn test_runs_against_the_policy_the_file_names() {
+    let dir = scratch("test-policy");
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    std::fs::create_dir_all(dir.join("cases")).unwrap();
+    std::fs::write(dir.join("policies/tiny.toml"), TINY).unwrap();
+    std::fs::write(
+        dir.join("cases/tiny.toml"),
+        r#"
+policy = "../policies/tiny.toml"
+
+[[case]]
+name = "newsletter without consent"
+request = { at = "2026-11-28T10:00:00+08:00", action = "collect", purpose = "newsletter", categories = ["account.email"] }
+effect = "deny"
+reasons_include = ["consent_missing"]
+"#,
+    )
+    .unwrap();
+    let run = lawful_in(&dir, &["test", "cases/tiny.toml"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some("1 passed, 0 failed"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn test_misuse_exits_2_and_still_runs_the_other_files() {
+    let dir = scratch("test-misuse");
+    std::fs::write(
+        dir.join("ok.toml"),
+        format!("[[case]]\nname = \"ok\"\nrequest = {REGISTRATION_TOML}\neffect = \"permit\"\n"),
+    )
+    .unwrap();
+    let run = lawful_in(&dir, &["test", "nope.toml", "ok.toml"], b"");
+    assert_eq!(
+        run.misuse(),
+        "lawful: cannot read `nope.toml`: no such file"
+    );
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some("1 passed, 0 failed"),
+        "{run:#?}"
+    );
+
+    std::fs::write(
+        dir.join("typo.toml"),
+        "[[case]]\nname = \"x\"\nrequest = {}\neffekt = \"deny\"\n",
+    )
+    .unwrap();
+    let line = lawful_in(&dir, &["test", "typo.toml"], b"")
+        .misuse()
+        .to_owned();
+    assert!(
+        line.contains("typo.toml") && line.contains("effekt"),
+        "{line}"
+    );
+
+    std::fs::write(dir.join("missing-policy.toml"), "policy = \"nope.toml\"\n").unwrap();
+    let line = lawful_in(&dir, &["test", "missing-policy.toml"], b"")
+        .misuse()
+        .to_owned();
+    assert!(
+        line.contains("cannot read") && line.contains("nope.toml"),
+        "{line}"
+    );
+}
+
+// ---------------------------------------------------------------- retention, rights
+
+/// Both lifecycle streams answer each non-blank line with one JSON line, in
+/// order, echo ids, and go on after a line they cannot read.
+#[test]
+fn retention_and_rights_answer_every_line_in_order() {
+    for command in ["retention", "rights"] {
+        let input = b"{\"id\": \"a\"}\n\nnot json\n{\"id\": \"bad-bytes\", \"x\": \"\xff\"}\n{\"id\": \"c\"}\n";
+        let run = lawful(&[command], input);
+        assert_eq!(run.code, 0, "{command}: {run:#?}");
+        let lines: Vec<_> = run.stdout_lines().into_iter().map(json).collect();
+        assert_eq!(lines.len(), 4, "{command}: {run:#?}");
+        assert_eq!(lines[0]["id"], "a", "{command}");
+        assert_eq!(lines[1]["error"]["code"], "invalid_request", "{command}");
+        assert_eq!(lines[2]["error"]["code"], "invalid_request", "{command}");
+        assert_eq!(lines[3]["id"], "c", "{command}");
+    }
+}
+
+#[test]
+fn retention_and_rights_misuse_is_one_line() {
+    for command in ["retention", "rights"] {
+        let run = lawful(&[command, "nope.jsonl"], b"");
+        assert_eq!(
+            run.misuse(),
+            "lawful: cannot read `nope.jsonl`: no such file"
+        );
+        let run = lawful(&[command, "--policy", "nope.toml"], b"");
+        assert_eq!(
+            run.misuse(),
+            "lawful: cannot read `nope.toml`: no such file"
+        );
+    }
+}
