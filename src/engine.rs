@@ -281,6 +281,11 @@ impl Engine {
     pub fn policy_source(&self) -> &str {
         &self.policy.source.text
     }
+
+    /// The compiled policy, for the crate's other entry points.
+    pub(crate) fn policy(&self) -> &Policy {
+        &self.policy
+    }
 }
 
 fn io_message(e: &std::io::Error) -> String {

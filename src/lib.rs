@@ -83,6 +83,7 @@
 
 mod action;
 mod age;
+mod age_group;
 #[cfg(feature = "json")]
 mod audit;
 mod basis;
@@ -90,6 +91,7 @@ mod category;
 mod consent;
 mod decide;
 mod decision;
+mod deletion;
 mod engine;
 mod error;
 mod evidence;
@@ -104,8 +106,11 @@ mod region;
 mod request;
 mod resident_id;
 mod retention;
+mod retention_plan;
+mod rights;
 mod subject;
 mod suggest;
+mod termination;
 #[cfg(feature = "json")]
 mod testfile;
 mod vocab;
@@ -114,16 +119,26 @@ mod wire;
 
 pub use action::Action;
 pub use age::{AgeBoundary, ParseAgeBoundaryError};
+pub use age_group::AgeGroup;
 #[cfg(feature = "json")]
 pub use audit::AuditRecord;
 pub use basis::Basis;
 pub use category::{Category, CategoryFlags, CategoryId};
 pub use consent::{Consent, ConsentState, Grantor, GuardianVerification};
 pub use decision::{Decision, Due, Effect, Obligation, ObligationCode, Reason, ReasonCode};
+pub use deletion::{
+    DeletionDue, DeletionTrigger, LegalHold, PurposeStatus, RecordOutcome, RecordState,
+};
 pub use engine::{Engine, NameError, NameKind};
 pub use error::{Diagnostic, DiagnosticKind, LoadError};
 pub use evidence::{Emergency, EmergencyKind, Evidence, PublicData, PublicSource};
 pub use explain::Explanation;
+#[cfg(feature = "json")]
+pub use lifecycle_wire::{
+    DeletionDueDoc, EarlierRequestDoc, ErrorDoc, ErrorLineDoc, LegalGroundDoc, LegalHoldDoc,
+    PurposeStatusDoc, RetentionPlanDoc, RetentionRequestDoc, RetentionResponseDoc, RightsReasonDoc,
+    RightsRequestDoc, RightsResponseDoc, TerminateServiceDoc, TerminationPlanDoc,
+};
 pub use policy::{Rule, RuleId, SubjectScope};
 pub use purpose::{Purpose, PurposeId};
 pub use recipient::{Recipient, RecipientKind, RecipientName};
@@ -131,7 +146,13 @@ pub use region::{RegionCode, RegionCodeError};
 pub use request::{Request, TransferMechanism};
 pub use resident_id::{ResidentId, ResidentIdError, ResidentIdErrorKind};
 pub use retention::{Disposal, Period, PeriodError, PeriodUnit, Retention, RetentionEvent};
+pub use retention_plan::{RetentionEnd, RetentionPlan, RetentionSource};
+pub use rights::{
+    Authorisation, IdentityStatus, RefusalGround, Requester, RequesterKind, RightKind,
+    RightsReason, RightsReasonCode, RightsRequest, RightsResponse,
+};
 pub use subject::{AgeFinding, AgeSource, Jurisdiction, JurisdictionId, Subject};
+pub use termination::TerminationPlan;
 #[cfg(feature = "json")]
 pub use testfile::{CaseOutcome, TestCase, TestFile, TestFileError};
 pub use vocab::UnknownWord;

@@ -188,7 +188,6 @@ impl Rule {
 
 /// Settings for data-subject rights requests.
 #[derive(Clone, Debug)]
-#[allow(dead_code, reason = "read by the rights-request entry point")]
 pub(crate) struct RightsSettings {
     pub(crate) response_days: u32,
     pub(crate) eu_response_months: u32,
@@ -199,7 +198,6 @@ pub(crate) struct RightsSettings {
 
 /// Settings for what happens when retention ends.
 #[derive(Clone, Debug)]
-#[allow(dead_code, reason = "read by the retention-plan entry point")]
 pub(crate) struct RetentionSettings {
     pub(crate) disposal: Disposal,
     pub(crate) backup_lag: Period,
@@ -246,7 +244,6 @@ pub(crate) struct Policy {
     /// The home jurisdiction's UTC offset: obligation dates are on its calendar.
     pub(crate) home_offset: FixedOffset,
     pub(crate) storage_region: RegionCode,
-    #[allow(dead_code, reason = "read by the rights-request entry point")]
     pub(crate) rights: RightsSettings,
     pub(crate) retention: RetentionSettings,
     pub(crate) jurisdictions: Vec<Jurisdiction>,

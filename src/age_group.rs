@@ -1,0 +1,136 @@
+//! Whether a record's subject is an adult or a child, as the retention and
+//! rights entry points need it: only the answer, not the age sources.
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::engine::Engine;
+use crate::subject::{Subject, assess};
+use crate::vocab::vocabulary;
+
+vocabulary! {
+    /// Whether the subject of a record or a rights request is a child.
+    ///
+    /// For a record, this is the subject's age group when the data was
+    /// **collected**: data collected from a child stays a child's data after
+    /// the child grows up (GDPR art. 17(1)(f); CAC-2019 arts. 20 and 23).
+    /// Children's data is always deleted, never anonymized (LEGAL.md A-22).
+    ///
+    /// `Unknown` is never read as `Adult` (LEGAL.md A-1: adulthood is never
+    /// presumed): where the answer changes an outcome, an unknown age is
+    /// treated like a child's, since deleting satisfies every disposal.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use lawful::{AgeGroup, Disposal};
+    ///
+    /// assert_eq!("child".parse::<AgeGroup>()?, AgeGroup::Child);
+    /// assert_eq!(AgeGroup::Unknown.disposal(Disposal::DeleteOrAnonymize), Disposal::Delete);
+    /// assert_eq!(AgeGroup::Adult.disposal(Disposal::DeleteOrAnonymize), Disposal::DeleteOrAnonymize);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub enum AgeGroup as "age group" {
+        /// At or above the jurisdiction's child age.
+        Adult = "adult",
+        /// Below the jurisdiction's child age (CN: 14; EU: 13 to 16).
+        Child = "child",
+        /// No age source: treated as a child wherever that is the stricter reading.
+        Unknown = "unknown",
+    }
+}
+
+impl AgeGroup {
+    /// How data of this subject is disposed of when the policy's disposal
+    /// for adults is `adult`: children's data, and data of a subject of
+    /// unknown age, is always deleted (LEGAL.md A-22, A-1).
+    pub const fn disposal(self, adult: crate::retention::Disposal) -> crate::retention::Disposal {
+        match self {
+            AgeGroup::Adult => adult,
+            AgeGroup::Child | AgeGroup::Unknown => crate::retention::Disposal::Delete,
+        }
+    }
+
+    /// `Some(true)` for a child, `Some(false)` for an adult, `None` when
+    /// unknown: the shape rules' `subjects` scopes match against.
+    pub(crate) const fn child(self) -> Option<bool> {
+        match self {
+            AgeGroup::Adult => Some(false),
+            AgeGroup::Child => Some(true),
+            AgeGroup::Unknown => None,
+        }
+    }
+}
+
+impl Engine {
+    /// The age group of a subject at an instant, by the rules of
+    /// `decide()` (SPEC.md §5 step 1): the younger of the resident id's and
+    /// the declared birth date's ages, on the calendar of the subject's
+    /// jurisdiction (the home jurisdiction when none is given), against that
+    /// jurisdiction's child age. A subject with no valid age source, or
+    /// built against another engine, is `Unknown`.
+    ///
+    /// Pass the collection time for a record (the age group the data was
+    /// collected in) and the receipt time for a rights request.
+    ///
+    /// # Example: a subject who was a child when the data was collected
+    ///
+    /// ```
+    /// use chrono::{DateTime, NaiveDate};
+    /// use lawful::{AgeGroup, Engine, Subject};
+    ///
+    /// let engine = Engine::builtin();
+    /// let born = NaiveDate::from_ymd_opt(2016, 5, 10).ok_or("date")?;
+    /// let subject = Subject::new().birth_date(born);
+    /// let collected = DateTime::parse_from_rfc3339("2026-01-01T10:00:00+08:00")?;
+    /// assert_eq!(engine.age_group(&subject, collected), AgeGroup::Child);
+    /// assert_eq!(engine.age_group(&Subject::new(), collected), AgeGroup::Unknown);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn age_group(&self, subject: &Subject, at: DateTime<FixedOffset>) -> AgeGroup {
+        let policy = self.policy();
+        let jurisdiction = match subject.jurisdiction {
+            Some(id) => match policy.jurisdiction(id) {
+                Some(j) => j,
+                None => return AgeGroup::Unknown,
+            },
+            None => policy.home_jurisdiction(),
+        };
+        match assess(subject, jurisdiction, at).child() {
+            Some(true) => AgeGroup::Child,
+            Some(false) => AgeGroup::Adult,
+            None => AgeGroup::Unknown,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::retention::Disposal;
+
+    #[test]
+    fn only_adults_data_may_be_anonymized() {
+        for group in AgeGroup::ALL {
+            let disposal = group.disposal(Disposal::DeleteOrAnonymize);
+            assert_eq!(
+                disposal == Disposal::DeleteOrAnonymize,
+                *group == AgeGroup::Adult,
+                "{group}"
+            );
+            assert_eq!(group.disposal(Disposal::Delete), Disposal::Delete);
+        }
+    }
+
+    #[test]
+    fn age_group_follows_the_jurisdiction() {
+        let engine = Engine::builtin();
+        let at = DateTime::parse_from_rfc3339("2026-06-01T10:00:00+08:00").unwrap();
+        let born = NaiveDate::from_ymd_opt(2011, 1, 1).unwrap(); // 15
+        let cn = Subject::new().birth_date(born);
+        assert_eq!(engine.age_group(&cn, at), AgeGroup::Adult);
+        let de = cn.clone().jurisdiction(engine.jurisdiction("DE").unwrap());
+        assert_eq!(engine.age_group(&de, at), AgeGroup::Child);
+    }
+}

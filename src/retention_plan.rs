@@ -1,0 +1,462 @@
+//! How long one kind of record may be kept, how it is disposed of when that
+//! time ends, and by when its backup copies must be purged (SPEC.md §6,
+//! LEGAL.md R-29, R-32, A-19, A-22).
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+
+use crate::action::Action;
+use crate::age::local_date;
+use crate::age_group::AgeGroup;
+use crate::category::CategoryId;
+use crate::decision::{Due, Obligation, ObligationCode};
+use crate::engine::Engine;
+use crate::policy::{Policy, Rule, RuleId};
+use crate::purpose::PurposeId;
+use crate::retention::{Disposal, Period, Retention, RetentionEvent};
+
+/// When a retention period ends: at an instant, or at an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RetentionEnd {
+    /// At this instant: collection plus the rule's period.
+    At(DateTime<FixedOffset>),
+    /// When this event happens (deregistration, purpose achieved, consent withdrawn).
+    Event(RetentionEvent),
+}
+
+/// Where a [`RetentionPlan`]'s period comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RetentionSource {
+    /// This permit rule's retention (the shortest of the covering rules).
+    Rule(RuleId),
+    /// This deny rule forbids storing the category for the purpose: the
+    /// record may not be kept at all.
+    DeniedBy(RuleId),
+    /// No permit rule lets the category be stored for the purpose: the
+    /// record may not be kept at all.
+    NoRule,
+}
+
+/// How long a record may be kept, how it is disposed of, and when its
+/// backups must be purged; from [`Engine::retention_plan`].
+///
+/// # How the period is chosen
+///
+/// A record is a category collected for a purpose. The policy's permit rules
+/// that let that category be **stored** for that purpose (for the record's
+/// age group) each give a retention: a period from collection (`1y`) or an
+/// event (`until_deregistration`). Data is kept only for the shortest period
+/// necessary (R-29, PIPL art. 19), so the plan takes the earliest end among
+/// the fixed periods; when every covering rule keeps the data until an
+/// event, the first such rule in policy order gives the event. This is the
+/// same choice `decide()` makes for `retain_until`, over every basis at once
+/// rather than the one a decision rested on. A covering rule that states no
+/// retention keeps data until its purpose is achieved.
+///
+/// When a deny rule forbids storing the category for the purpose, or no
+/// permit rule covers it, nothing lets the record be kept: the plan ends at
+/// collection (fail closed) and [`RetentionPlan::source`] says why.
+///
+/// Dates are calendar dates in the policy's home jurisdiction, like every
+/// obligation date of a [`Decision`](crate::Decision). All arithmetic is
+/// checked; a period too long to compute ends at collection (fail closed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RetentionPlan {
+    source: RetentionSource,
+    retention: Option<Retention>,
+    end: RetentionEnd,
+    end_due: Due,
+    disposal: Disposal,
+    backup_lag: Period,
+    backup_purge: Due,
+}
+
+impl RetentionPlan {
+    /// The rule behind the period, or why there is none.
+    pub fn source(&self) -> RetentionSource {
+        self.source
+    }
+
+    /// The permit rule whose retention applies, if one does.
+    pub fn rule(&self) -> Option<RuleId> {
+        match self.source {
+            RetentionSource::Rule(id) => Some(id),
+            RetentionSource::DeniedBy(_) | RetentionSource::NoRule => None,
+        }
+    }
+
+    /// The retention as the rule states it (`1y`, `until_deregistration`);
+    /// `None` when no rule lets the record be kept.
+    pub fn retention(&self) -> Option<Retention> {
+        self.retention
+    }
+
+    /// When the period ends: an instant, or an event.
+    pub fn end(&self) -> RetentionEnd {
+        self.end
+    }
+
+    /// When the period ends, as an obligation date (the home jurisdiction's
+    /// calendar date of the end) or event: the date of `retain_until` and of
+    /// the disposal.
+    pub fn end_due(&self) -> Due {
+        self.end_due
+    }
+
+    /// Delete, or delete or anonymize: the policy's disposal for adults;
+    /// always delete for a child or a subject of unknown age (LEGAL.md A-22).
+    pub fn disposal(&self) -> Disposal {
+        self.disposal
+    }
+
+    /// The policy's `backup_lag`: how long after the primary copy the
+    /// backups may hold the record (LEGAL.md A-19).
+    pub fn backup_lag(&self) -> Period {
+        self.backup_lag
+    }
+
+    /// By when backup copies must be purged: the end date plus
+    /// `backup_lag`, or, when the period ends with an event, `backup_lag`
+    /// after that event.
+    pub fn backup_purge(&self) -> Due {
+        self.backup_purge
+    }
+
+    /// Whether the period has run out at `at` (`at` at or after the end; a
+    /// period ending with an event never runs out by time alone: see
+    /// [`Engine::deletion_due`]).
+    pub fn is_expired(&self, at: DateTime<FixedOffset>) -> bool {
+        match self.end {
+            RetentionEnd::At(end) => at >= end,
+            RetentionEnd::Event(_) => false,
+        }
+    }
+
+    /// The plan as obligations: `retain_until`, then `delete` or
+    /// `delete_or_anonymize`, both at the end, then `backup_purge`.
+    pub fn obligations(&self) -> impl Iterator<Item = Obligation> + use<> {
+        let disposal = disposal_code(self.disposal);
+        [
+            Obligation::new(ObligationCode::RetainUntil, Some(self.end_due)),
+            Obligation::new(disposal, Some(self.end_due)),
+            Obligation::new(ObligationCode::BackupPurge, Some(self.backup_purge)),
+        ]
+        .into_iter()
+    }
+}
+
+impl Engine {
+    /// The policy clause behind retention and disposal (`[retention]
+    /// clause`), for explanations.
+    pub fn retention_clause(&self) -> Option<&str> {
+        self.policy().retention.clause.as_deref()
+    }
+
+    /// The retention plan of a record: `category` collected for `purpose`
+    /// at `collected_at` from a subject of age group `age` (at collection).
+    ///
+    /// Never fails: a record no rule lets the policy keep gets a plan that
+    /// ends at collection. See [`RetentionPlan`] for how the period is
+    /// chosen.
+    ///
+    /// # Example: operations logs are kept one year, then deleted or anonymized
+    ///
+    /// ```
+    /// use chrono::{DateTime, NaiveDate};
+    /// use lawful::{AgeGroup, Disposal, Due, Engine};
+    ///
+    /// let engine = Engine::builtin();
+    /// let collected = DateTime::parse_from_rfc3339("2025-03-01T09:00:00+08:00")?;
+    /// let plan = engine.retention_plan(
+    ///     engine.category("log.usage")?,
+    ///     engine.purpose("operations.security")?,
+    ///     collected,
+    ///     AgeGroup::Adult,
+    /// );
+    /// assert_eq!(plan.end_due(), Due::Date(NaiveDate::from_ymd_opt(2026, 3, 1).ok_or("date")?));
+    /// assert_eq!(plan.disposal(), Disposal::DeleteOrAnonymize);
+    /// assert_eq!(plan.backup_purge(), Due::Date(NaiveDate::from_ymd_opt(2026, 3, 31).ok_or("date")?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Example: a child's account data is kept until deregistration, then deleted
+    ///
+    /// ```
+    /// use chrono::DateTime;
+    /// use lawful::{AgeGroup, Disposal, Due, Engine, RetentionEvent};
+    ///
+    /// let engine = Engine::builtin();
+    /// let collected = DateTime::parse_from_rfc3339("2025-03-01T09:00:00+08:00")?;
+    /// let plan = engine.retention_plan(
+    ///     engine.category("account.phone")?,
+    ///     engine.purpose("account.registration")?,
+    ///     collected,
+    ///     AgeGroup::Child,
+    /// );
+    /// assert_eq!(plan.end_due(), Due::Event(RetentionEvent::Deregistration));
+    /// assert_eq!(plan.disposal(), Disposal::Delete);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn retention_plan(
+        &self,
+        category: CategoryId,
+        purpose: PurposeId,
+        collected_at: DateTime<FixedOffset>,
+        age: AgeGroup,
+    ) -> RetentionPlan {
+        let policy = self.policy();
+        let (source, retention) = governing_retention(policy, category, purpose, age);
+        let end = match retention {
+            Some(Retention::For(period)) => {
+                RetentionEnd::At(period.after(collected_at).unwrap_or(collected_at))
+            }
+            Some(Retention::Until(event)) => RetentionEnd::Event(event),
+            None => RetentionEnd::At(collected_at),
+        };
+        let backup_lag = policy.retention.backup_lag;
+        let (end_due, backup_purge) = match end {
+            RetentionEnd::At(at) => {
+                let date = home_date(policy, at);
+                let purge = date_after(policy, backup_lag, date).unwrap_or(date);
+                (Due::Date(date), Due::Date(purge))
+            }
+            RetentionEnd::Event(event) => (Due::Event(event), Due::Event(event)),
+        };
+        RetentionPlan {
+            source,
+            retention,
+            end,
+            end_due,
+            disposal: age.disposal(policy.retention.disposal),
+            backup_lag,
+            backup_purge,
+        }
+    }
+}
+
+/// The rule and retention that govern keeping `category` for `purpose`.
+fn governing_retention(
+    policy: &Policy,
+    category: CategoryId,
+    purpose: PurposeId,
+    age: AgeGroup,
+) -> (RetentionSource, Option<Retention>) {
+    if policy.category(category).is_none() || policy.purpose(purpose).is_none() {
+        return (RetentionSource::NoRule, None);
+    }
+    let child = age.child();
+    let applies = |rule: &&Rule| rule.allows_subject(child) && rule.allows_recipient(None);
+    let start = category.index();
+    let end = policy.category_tree.end(start);
+    let denied = policy
+        .denies
+        .get(Action::Store, purpose)
+        .iter()
+        .filter_map(|&id| policy.rule(id))
+        .filter(applies)
+        .find(|rule| rule.overlaps(start, end));
+    if let Some(rule) = denied {
+        return (RetentionSource::DeniedBy(rule.id), None);
+    }
+    // The shortest fixed period wins; else the first event.
+    let mut shortest: Option<(&Rule, Period)> = None;
+    let mut first_event: Option<(&Rule, RetentionEvent)> = None;
+    let covering = policy
+        .permits
+        .get(Action::Store, purpose)
+        .iter()
+        .filter_map(|&id| policy.rule(id))
+        .filter(applies)
+        .filter(|rule| rule.covers(start));
+    for rule in covering {
+        match rule
+            .retention
+            .unwrap_or(Retention::Until(RetentionEvent::PurposeAchieved))
+        {
+            Retention::For(period) => {
+                if shortest.is_none_or(|(_, best)| is_shorter(period, best)) {
+                    shortest = Some((rule, period));
+                }
+            }
+            Retention::Until(event) => {
+                first_event.get_or_insert((rule, event));
+            }
+        }
+    }
+    match (shortest, first_event) {
+        (Some((rule, period)), _) => (RetentionSource::Rule(rule.id), Some(Retention::For(period))),
+        (None, Some((rule, event))) => (
+            RetentionSource::Rule(rule.id),
+            Some(Retention::Until(event)),
+        ),
+        (None, None) => (RetentionSource::NoRule, None),
+    }
+}
+
+/// Whether `a` ends before `b` for every start. Calendar months vary in
+/// length, so periods are compared from a fixed reference start (a 31-day
+/// month in a leap year): close enough to rank the periods policies use.
+fn is_shorter(a: Period, b: Period) -> bool {
+    let reference =
+        NaiveDate::from_ymd_opt(2024, 1, 1).map(|d| d.and_time(NaiveTime::MIN).and_utc());
+    let Some(reference) = reference else {
+        return false;
+    };
+    let reference = reference.fixed_offset();
+    match (a.after(reference), b.after(reference)) {
+        (Some(a), Some(b)) => a < b,
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
+}
+
+/// The obligation code of a disposal.
+pub(crate) const fn disposal_code(disposal: Disposal) -> ObligationCode {
+    match disposal {
+        Disposal::Delete => ObligationCode::Delete,
+        Disposal::DeleteOrAnonymize => ObligationCode::DeleteOrAnonymize,
+    }
+}
+
+/// The calendar date of an instant in the policy's home jurisdiction.
+pub(crate) fn home_date(policy: &Policy, at: DateTime<FixedOffset>) -> NaiveDate {
+    local_date(at, policy.home_offset)
+}
+
+/// The date `period` after `date` on the home calendar; `None` on overflow.
+pub(crate) fn date_after(policy: &Policy, period: Period, date: NaiveDate) -> Option<NaiveDate> {
+    let start = date
+        .and_time(NaiveTime::MIN)
+        .and_local_timezone(policy.home_offset)
+        .single()?;
+    period.after(start).map(|end| home_date(policy, end))
+}
+
+/// The date `days` calendar days after `date`; `None` on overflow.
+pub(crate) fn days_after(date: NaiveDate, days: u32) -> Option<NaiveDate> {
+    date.checked_add_days(chrono::Days::new(u64::from(days)))
+}
+
+/// By when backups must be purged once the primary copy is due for deletion
+/// by `primary_by` (LEGAL.md R-32, A-19): the host's next backup cycle, if
+/// it falls on or after `start` (the day the deletion became due), capped
+/// by `primary_by` plus the policy's `backup_lag`.
+pub(crate) fn backup_purge_by(
+    policy: &Policy,
+    start: NaiveDate,
+    primary_by: NaiveDate,
+    next_backup_cycle: Option<NaiveDate>,
+) -> NaiveDate {
+    let cap = date_after(policy, policy.retention.backup_lag, primary_by).unwrap_or(primary_by);
+    match next_backup_cycle {
+        Some(cycle) if cycle >= start => cycle.min(cap),
+        _ => cap,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn plan(category: &str, purpose: &str, collected: &str, age: AgeGroup) -> RetentionPlan {
+        let engine = Engine::builtin();
+        engine.retention_plan(
+            engine.category(category).unwrap(),
+            engine.purpose(purpose).unwrap(),
+            at(collected),
+            age,
+        )
+    }
+
+    #[test]
+    fn the_shortest_fixed_period_wins_over_events() {
+        // `operations` (1y) and `exceptions-to-consent` (until purpose achieved) both cover.
+        let p = plan(
+            "network.ip",
+            "operations.quality",
+            "2025-01-31T23:30:00+08:00",
+            AgeGroup::Adult,
+        );
+        assert_eq!(p.retention(), Some("1y".parse().unwrap()));
+        let rule = Engine::builtin().rule(p.rule().unwrap()).unwrap();
+        assert_eq!(rule.id(), "operations");
+        assert_eq!(p.end_due(), Due::Date(date("2026-01-31")));
+        assert!(!p.is_expired(at("2026-01-31T23:29:59+08:00")));
+        assert!(p.is_expired(at("2026-01-31T23:30:00+08:00")));
+    }
+
+    #[test]
+    fn a_denied_or_uncovered_record_ends_at_collection() {
+        let p = plan(
+            "account.phone",
+            "service.browse",
+            "2025-01-01T10:00:00+08:00",
+            AgeGroup::Adult,
+        );
+        assert!(matches!(p.source(), RetentionSource::DeniedBy(_)));
+        assert_eq!(p.end(), RetentionEnd::At(at("2025-01-01T10:00:00+08:00")));
+        assert!(p.is_expired(at("2025-01-01T10:00:00+08:00")));
+        // Cookies for authentication are not kept for the browsing purpose.
+        let p = plan(
+            "cookie.preference",
+            "cookies.authentication",
+            "2025-01-01T10:00:00+08:00",
+            AgeGroup::Adult,
+        );
+        // `exceptions-to-consent` covers every category: kept until the purpose is achieved.
+        assert_eq!(p.end_due(), Due::Event(RetentionEvent::PurposeAchieved));
+    }
+
+    #[test]
+    fn dates_are_on_the_home_calendar() {
+        // 16:30 UTC on 2025-05-31 is already 1 June in Shanghai.
+        let p = plan(
+            "log.usage",
+            "service.browse",
+            "2025-05-31T16:30:00Z",
+            AgeGroup::Adult,
+        );
+        assert_eq!(p.end_due(), Due::Date(date("2025-12-01")));
+        assert_eq!(p.backup_purge(), Due::Date(date("2025-12-31")));
+    }
+
+    #[test]
+    fn backups_follow_the_next_cycle_capped_by_the_lag() {
+        let policy = Engine::builtin().policy();
+        let start = date("2025-11-28");
+        let primary = date("2025-12-13");
+        assert_eq!(
+            backup_purge_by(policy, start, primary, Some(date("2025-12-10"))),
+            date("2025-12-10")
+        );
+        assert_eq!(
+            backup_purge_by(policy, start, primary, Some(date("2026-06-01"))),
+            date("2026-01-12")
+        );
+        // A cycle before the deletion became due has already run.
+        assert_eq!(
+            backup_purge_by(policy, start, primary, Some(date("2025-11-01"))),
+            date("2026-01-12")
+        );
+        assert_eq!(
+            backup_purge_by(policy, start, primary, None),
+            date("2026-01-12")
+        );
+    }
+
+    #[test]
+    fn periods_rank_by_length() {
+        let p = |s: &str| s.parse::<Period>().unwrap();
+        assert!(is_shorter(p("30d"), p("1m")));
+        assert!(is_shorter(p("6m"), p("1y")));
+        assert!(is_shorter(p("180d"), p("6m")));
+        assert!(!is_shorter(p("1y"), p("1y")));
+    }
+}
