@@ -73,7 +73,7 @@ enum Command {
         #[arg(long, short, value_name = "POLICY")]
         policy: Option<PathBuf>,
         /// Append one audit record per decision to this file, as a JSON line
-        /// (decided_at, id, policy, effect, basis, reasons, rules, obligations)
+        /// (when, request id, policy, effect, basis, reason, rule and obligation codes)
         #[arg(long, value_name = "LOG")]
         log: Option<PathBuf>,
         /// The requests, one JSON object per line (`-` or none: stdin)
