@@ -15,7 +15,10 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use lawful::{AuditRecord, DecisionDoc, Effect, Engine, PolicyRef, ReasonCode, ReasonDoc};
+use lawful::{
+    AuditRecord, DecisionDoc, Effect, Engine, ErrorDoc, ErrorLineDoc, PolicyRef, ReasonCode,
+    ReasonDoc,
+};
 
 use crate::files::{self, Fail};
 
@@ -66,10 +69,17 @@ pub(crate) fn lifecycle(
             (Ok(line), Lifecycle::Retention) => engine.retention_json(line),
             (Ok(line), Lifecycle::Rights) => engine.rights_json(line),
             // The library's error line, for a line it cannot be handed.
-            (Err(NotUtf8), _) => serde_json::json!({
-                "error": { "code": "invalid_request", "message": "the line is not UTF-8 text" }
-            })
-            .to_string(),
+            (Err(NotUtf8), _) => {
+                let line = ErrorLineDoc {
+                    id: None,
+                    error: ErrorDoc {
+                        code: ReasonCode::InvalidRequest,
+                        message: "the line is not UTF-8 text".into(),
+                    },
+                    policy: policy_ref(&engine),
+                };
+                serde_json::to_string(&line).unwrap_or_default()
+            }
         };
         (answer, None)
     });
@@ -104,10 +114,14 @@ fn not_utf8(engine: &Engine) -> DecisionDoc {
             message: Some("the line is not UTF-8 text".into()),
         }],
         subject: None,
-        policy: PolicyRef {
-            id: engine.policy_id().to_owned(),
-            version: engine.policy_version().to_owned(),
-        },
+        policy: policy_ref(engine),
+    }
+}
+
+fn policy_ref(engine: &Engine) -> PolicyRef {
+    PolicyRef {
+        id: engine.policy_id().to_owned(),
+        version: engine.policy_version().to_owned(),
     }
 }
 

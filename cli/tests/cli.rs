@@ -889,7 +889,66 @@ fn retention_and_rights_answer_every_line_in_order() {
         assert_eq!(lines[1]["error"]["code"], "invalid_request", "{command}");
         assert_eq!(lines[2]["error"]["code"], "invalid_request", "{command}");
         assert_eq!(lines[3]["id"], "c", "{command}");
+        assert_eq!(
+            lines[2]["error"]["message"], "the line is not UTF-8 text",
+            "{command}"
+        );
+        for line in &lines {
+            assert_eq!(
+                line["policy"]["id"], "platform-privacy",
+                "{command}: {line}"
+            );
+        }
     }
+}
+
+/// SPEC.md §6: a rights request is answered by the date received + the
+/// policy's `response_days` (15 in the seed), after verifying identity.
+#[test]
+fn rights_gives_the_date_to_respond_by() {
+    let input = concat!(
+        r#"{"id": "dsr-1", "kind": "access", "received_at": "2025-11-03T09:00:00+08:00", "identity_verified": true}"#,
+        "\n",
+        r#"{"id": "dsr-2", "kind": "erase", "received_at": "2025-11-03T09:00:00+08:00"}"#,
+        "\n",
+        r#"{"id": "dsr-3", "kind": "deletion", "received_at": "2025-11-20T09:00:00+08:00", "identity_verified": true}"#,
+        "\n",
+    );
+    let run = lawful(&["rights"], input.as_bytes());
+    assert_eq!(run.code, 0, "{run:#?}");
+    let lines: Vec<_> = run.stdout_lines().into_iter().map(json).collect();
+    assert_eq!(lines.len(), 3, "{run:#?}");
+    assert_eq!(lines[0]["id"], "dsr-1");
+    assert_eq!(lines[0]["respond_by"], "2025-11-18");
+    assert_eq!(lines[1]["id"], "dsr-2");
+    assert_eq!(lines[1]["error"]["code"], "invalid_request");
+    assert_eq!(lines[2]["id"], "dsr-3");
+    assert_eq!(lines[2]["respond_by"], "2025-12-05");
+}
+
+/// SPEC.md §6: a retention plan says until when, then delete or anonymize,
+/// and when backups must be purged.
+#[test]
+fn retention_plans_a_record_and_says_what_is_due() {
+    let input = concat!(
+        r#"{"id": "rec-1", "at": "2026-11-28T02:00:00+08:00", "category": "log.usage", "purpose": "operations.security", "collected_at": "2024-11-28T10:00:00+08:00", "age_group": "adult"}"#,
+        "\n",
+        r#"{"id": "rec-2", "category": "log.usage", "purpose": "operations.secuirty", "collected_at": "2024-11-28T10:00:00+08:00"}"#,
+        "\n",
+    );
+    let run = lawful(&["retention"], input.as_bytes());
+    assert_eq!(run.code, 0, "{run:#?}");
+    let lines: Vec<_> = run.stdout_lines().into_iter().map(json).collect();
+    assert_eq!(lines.len(), 2, "{run:#?}");
+    assert_eq!(lines[0]["id"], "rec-1");
+    assert!(lines[0]["plan"]["end"].is_string(), "{}", lines[0]);
+    assert_eq!(
+        lines[0]["due"]["trigger"], "retention_expired",
+        "{}",
+        lines[0]
+    );
+    assert_eq!(lines[1]["id"], "rec-2");
+    assert_eq!(lines[1]["error"]["code"], "unknown_purpose", "{}", lines[1]);
 }
 
 #[test]
