@@ -2,7 +2,10 @@
 //!
 //! Run with `cargo run --example quickstart`.
 #![allow(clippy::print_stdout, reason = "an example prints its results")]
-#![allow(clippy::too_many_lines, reason = "the cases read top to bottom, like the seed")]
+#![allow(
+    clippy::too_many_lines,
+    reason = "the cases read top to bottom, like the seed"
+)]
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use lawful::{
