@@ -46,11 +46,15 @@ pub enum RetentionSource {
 /// age group) each give a retention: a period from collection (`1y`) or an
 /// event (`until_deregistration`). Data is kept only for the shortest period
 /// necessary (R-29, PIPL art. 19), so the plan takes the earliest end among
-/// the fixed periods; when every covering rule keeps the data until an
-/// event, the first such rule in policy order gives the event. This is the
-/// same choice `decide()` makes for `retain_until`, over every basis at once
-/// rather than the one a decision rested on. A covering rule that states no
-/// retention keeps data until its purpose is achieved.
+/// the fixed periods, as `decide()` does for `retain_until` (over every
+/// basis at once, rather than the one a decision rested on). When every
+/// covering rule keeps the data until an event, the most specific rule
+/// gives the event: the one whose category, then purpose, covering the
+/// record is narrowest (first in policy order on a tie), so a rule written
+/// for the data (`child-guardian-verification`: until deregistration) wins
+/// over a catch-all (`exceptions-to-consent`: until the purpose is
+/// achieved). A covering rule that states no retention keeps data until its
+/// purpose is achieved.
 ///
 /// When a deny rule forbids storing the category for the purpose, or no
 /// permit rule covers it, nothing lets the record be kept: the plan ends at
@@ -257,9 +261,9 @@ fn governing_retention(
     if let Some(rule) = denied {
         return (RetentionSource::DeniedBy(rule.id), None);
     }
-    // The shortest fixed period wins; else the first event.
+    // The shortest fixed period wins; else the most specific rule's event.
     let mut shortest: Option<(&Rule, Period)> = None;
-    let mut first_event: Option<(&Rule, RetentionEvent)> = None;
+    let mut specific_event: Option<((u32, u32), &Rule, RetentionEvent)> = None;
     let covering = policy
         .permits
         .get(Action::Store, purpose)
@@ -278,18 +282,43 @@ fn governing_retention(
                 }
             }
             Retention::Until(event) => {
-                first_event.get_or_insert((rule, event));
+                let rank = specificity(policy, rule, start, purpose);
+                if specific_event.is_none_or(|(best, _, _)| rank < best) {
+                    specific_event = Some((rank, rule, event));
+                }
             }
         }
     }
-    match (shortest, first_event) {
+    match (shortest, specific_event) {
         (Some((rule, period)), _) => (RetentionSource::Rule(rule.id), Some(Retention::For(period))),
-        (None, Some((rule, event))) => (
+        (None, Some((_, rule, event))) => (
             RetentionSource::Rule(rule.id),
             Some(Retention::Until(event)),
         ),
         (None, None) => (RetentionSource::NoRule, None),
     }
+}
+
+/// How narrowly a covering rule names the record: the size of its
+/// narrowest category subtree covering the category, then of its narrowest
+/// purpose subtree covering the purpose (smaller is more specific).
+fn specificity(policy: &Policy, rule: &Rule, category: u32, purpose: PurposeId) -> (u32, u32) {
+    let by_category = rule
+        .category_ranges
+        .iter()
+        .filter(|&&(start, end)| start <= category && category < end)
+        .map(|&(start, end)| end - start)
+        .min()
+        .unwrap_or(u32::MAX);
+    let tree = &policy.purpose_tree;
+    let by_purpose = rule
+        .purposes
+        .iter()
+        .filter(|q| tree.covers(q.index(), purpose.index()))
+        .map(|q| tree.end(q.index()).saturating_sub(q.index()))
+        .min()
+        .unwrap_or(u32::MAX);
+    (by_category, by_purpose)
 }
 
 /// Whether `a` ends before `b` for every start. Calendar months vary in
@@ -403,15 +432,73 @@ mod tests {
         assert!(matches!(p.source(), RetentionSource::DeniedBy(_)));
         assert_eq!(p.end(), RetentionEnd::At(at("2025-01-01T10:00:00+08:00")));
         assert!(p.is_expired(at("2025-01-01T10:00:00+08:00")));
-        // Cookies for authentication are not kept for the browsing purpose.
+        // A policy whose one rule keeps emails but not phones.
+        let engine = Engine::from_toml(
+            r#"
+[policy]
+id = "tiny"
+version = "1"
+home_jurisdiction = "CN"
+storage_region = "CN"
+
+[[jurisdiction]]
+code = "CN"
+child_age = 14
+utc_offset = "+08:00"
+
+[[category]]
+name = "account.email"
+
+[[category]]
+name = "account.phone"
+
+[[purpose]]
+name = "newsletter"
+
+[[permit]]
+id = "newsletter"
+clause = "Newsletter"
+actions = ["collect", "store"]
+purposes = ["newsletter"]
+categories = ["account.email"]
+bases = ["consent"]
+retention = "until_consent_withdrawn"
+"#,
+        )
+        .unwrap();
+        let collected = at("2025-01-01T10:00:00+08:00");
+        let newsletter = engine.purpose("newsletter").unwrap();
+        let p = engine.retention_plan(
+            engine.category("account.phone").unwrap(),
+            newsletter,
+            collected,
+            AgeGroup::Adult,
+        );
+        assert_eq!(p.source(), RetentionSource::NoRule);
+        assert_eq!(p.retention(), None);
+        assert_eq!(p.end(), RetentionEnd::At(collected));
+        let p = engine.retention_plan(
+            engine.category("account.email").unwrap(),
+            newsletter,
+            collected,
+            AgeGroup::Adult,
+        );
+        assert_eq!(p.end_due(), Due::Event(RetentionEvent::ConsentWithdrawn));
+    }
+
+    #[test]
+    fn the_most_specific_rule_gives_the_event() {
+        // `exceptions-to-consent` (every category and purpose, until the
+        // purpose is achieved) comes first in the policy.
         let p = plan(
-            "cookie.preference",
-            "cookies.authentication",
+            "guardian.contact",
+            "children.guardian_verification",
             "2025-01-01T10:00:00+08:00",
             AgeGroup::Adult,
         );
-        // `exceptions-to-consent` covers every category: kept until the purpose is achieved.
-        assert_eq!(p.end_due(), Due::Event(RetentionEvent::PurposeAchieved));
+        let rule = Engine::builtin().rule(p.rule().unwrap()).unwrap();
+        assert_eq!(rule.id(), "child-guardian-verification");
+        assert_eq!(p.end_due(), Due::Event(RetentionEvent::Deregistration));
     }
 
     #[test]

@@ -1,5 +1,14 @@
 //! The integration suite: one test binary, a module per topic.
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test helpers: a failed expectation is a test failure"
+)]
 
 mod data;
+mod lifecycle;
 mod load_errors;
 mod policy;
+mod rights;
