@@ -38,7 +38,11 @@ retention = "1y"
 fn load(tail: &str) -> (Vec<DiagnosticKind>, String) {
     let text = format!("{HEAD}{tail}");
     let err = Engine::from_named_toml("policy.toml", &text).expect_err("the policy must not load");
-    let kinds = err.diagnostics().iter().map(|d| d.kind()).collect();
+    let kinds = err
+        .diagnostics()
+        .iter()
+        .map(lawful::Diagnostic::kind)
+        .collect();
     (kinds, err.to_string())
 }
 
@@ -57,11 +61,10 @@ fn the_head_policy_is_valid() {
 #[test]
 fn syntax_error() {
     let (kinds, rendered) = load(
-        &r#"
+        r#"
 [[permit]
 id = "r"
-"#
-        .to_owned(),
+"#,
     );
     assert_eq!(kinds, [DiagnosticKind::Syntax]);
     assert_eq!(
@@ -212,7 +215,7 @@ fn dated_obligation_on_a_rule() {
 
 #[test]
 fn bad_category_name() {
-    let (kinds, rendered) = load(&"\n[[category]]\nname = \"Account.Email\"\n".to_owned());
+    let (kinds, rendered) = load("\n[[category]]\nname = \"Account.Email\"\n");
     assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
     assert_eq!(
         rendered,
@@ -232,7 +235,11 @@ fn bad_category_name() {
 fn bad_utc_offset() {
     let text = HEAD.replace("utc_offset = \"+08:00\"", "utc_offset = \"UTC+8\"");
     let err = Engine::from_named_toml("policy.toml", &text).expect_err("the policy must not load");
-    let kinds: Vec<_> = err.diagnostics().iter().map(|d| d.kind()).collect();
+    let kinds: Vec<_> = err
+        .diagnostics()
+        .iter()
+        .map(lawful::Diagnostic::kind)
+        .collect();
     let rendered = err.to_string();
     assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
     assert_eq!(
@@ -253,7 +260,11 @@ fn bad_utc_offset() {
 fn child_age_out_of_range() {
     let text = HEAD.replace("child_age = 14", "child_age = 0");
     let err = Engine::from_named_toml("policy.toml", &text).expect_err("the policy must not load");
-    let kinds: Vec<_> = err.diagnostics().iter().map(|d| d.kind()).collect();
+    let kinds: Vec<_> = err
+        .diagnostics()
+        .iter()
+        .map(lawful::Diagnostic::kind)
+        .collect();
     let rendered = err.to_string();
     assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
     assert_eq!(
@@ -315,7 +326,11 @@ fn undeclared_purpose() {
 fn undeclared_home_jurisdiction() {
     let text = HEAD.replace("home_jurisdiction = \"CN\"", "home_jurisdiction = \"CM\"");
     let err = Engine::from_named_toml("policy.toml", &text).expect_err("the policy must not load");
-    let kinds: Vec<_> = err.diagnostics().iter().map(|d| d.kind()).collect();
+    let kinds: Vec<_> = err
+        .diagnostics()
+        .iter()
+        .map(lawful::Diagnostic::kind)
+        .collect();
     let rendered = err.to_string();
     assert_eq!(kinds, [DiagnosticKind::UndeclaredJurisdiction]);
     assert_eq!(
