@@ -16,7 +16,7 @@ use crate::decision::{Decision, Due, Effect, ObligationCode, Reason, ReasonCode}
 use crate::policy::{Policy, Rule, RuleId};
 use crate::recipient::RecipientKind;
 use crate::request::Request;
-use crate::retention::{Disposal, Retention};
+use crate::retention::{Disposal, Retention, RetentionEvent};
 use crate::subject::{Assessment, assess};
 
 /// Decides `request` under `policy`. Never fails: anything it cannot judge
@@ -587,7 +587,8 @@ impl<'a> Context<'a> {
 
     /// `retain_until`: the earliest end among the rules used, counted from
     /// `collected_at` (or from `at`: a collection happening now); an event
-    /// when every rule used keeps data until one.
+    /// when every rule used keeps data until one, the one that comes first
+    /// whatever the order of the categories ([`first_event`]).
     fn add_retain_until(&self, decision: &mut Decision, basis: Option<Basis>) {
         let start = self.request.collected_at.unwrap_or(self.request.at);
         let mut earliest: Option<DateTime<FixedOffset>> = None;
@@ -599,7 +600,9 @@ impl<'a> Context<'a> {
                         earliest = Some(earliest.map_or(end, |e| e.min(end)));
                     }
                 }
-                Some(Retention::Until(e)) => event = event.or(Some(e)),
+                Some(Retention::Until(e)) => {
+                    event = Some(event.map_or(e, |current| first_event(current, e)));
+                }
                 None => {}
             }
         }
@@ -764,6 +767,20 @@ impl BasisFailures {
         };
         decision.push_reason(Reason::new(code, self.first_rule, None));
     }
+}
+
+/// Of two retention events, the one that comes no later: deregistration
+/// ends every purpose and every consent, so it comes last; between a
+/// purpose achieved and a consent withdrawn there is no order, and the
+/// purpose wins so that the answer never depends on which category came
+/// first in the request.
+fn first_event(a: RetentionEvent, b: RetentionEvent) -> RetentionEvent {
+    let rank = |e| match e {
+        RetentionEvent::PurposeAchieved => 0,
+        RetentionEvent::ConsentWithdrawn => 1,
+        RetentionEvent::Deregistration => 2,
+    };
+    if rank(b) < rank(a) { b } else { a }
 }
 
 fn all_bases() -> BasisSet {
