@@ -18,4 +18,5 @@ mod data;
 mod lifecycle;
 mod load_errors;
 mod policy;
+mod properties;
 mod rights;
