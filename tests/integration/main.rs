@@ -6,13 +6,6 @@
     clippy::indexing_slicing,
     reason = "test helpers: a failed expectation is a test failure"
 )]
-#![allow(
-    clippy::expect_used,
-    clippy::unwrap_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "test helpers: a failed expectation is a test failure"
-)]
 
 mod data;
 mod lifecycle;
