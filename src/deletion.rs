@@ -223,9 +223,10 @@ impl RecordState {
         self
     }
 
-    /// The lawful basis the record rests on. A withdrawn consent triggers
-    /// deletion unless the record rests on another basis (LEGAL.md C-03);
-    /// when the basis is not given, it does (fail closed).
+    /// The lawful basis the record rests on. It picks the retention rule
+    /// as `decide()` does (see [`Engine::record_plan`]), and a withdrawn
+    /// consent triggers deletion unless the record rests on another basis
+    /// (LEGAL.md C-03); when the basis is not given, it does (fail closed).
     #[must_use]
     pub fn basis(mut self, basis: Basis) -> RecordState {
         self.basis = Some(basis);
@@ -313,6 +314,11 @@ impl RecordState {
     /// The subject's age group at collection.
     pub fn age(&self) -> AgeGroup {
         self.age
+    }
+
+    /// The lawful basis the record rests on, if known.
+    pub fn rests_on(&self) -> Option<Basis> {
+        self.basis
     }
 
     /// The legal hold on the record, if any.
@@ -469,12 +475,7 @@ impl Engine {
         at: DateTime<FixedOffset>,
     ) -> Option<DeletionDue> {
         let policy = self.policy();
-        let plan = self.retention_plan(
-            record.category,
-            record.purpose,
-            record.collected_at,
-            record.age,
-        );
+        let plan = self.record_plan(record);
         let mut found: Vec<(DeletionTrigger, DateTime<FixedOffset>)> = Vec::new();
         if let RetentionEnd::At(end) = plan.end() {
             found.push((DeletionTrigger::RetentionExpired, end));

@@ -542,7 +542,7 @@ impl Engine {
         if let Some(date) = doc.next_backup_cycle {
             record = record.next_backup_cycle(date);
         }
-        let plan = self.retention_plan(category, purpose, collected_at, age);
+        let plan = self.record_plan(&record);
         let due = doc.at.map(|at| self.deletion_due(&record, at));
         Ok(RetentionResponseDoc {
             id: doc.id.clone(),

@@ -7,8 +7,10 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 use crate::action::Action;
 use crate::age::local_date;
 use crate::age_group::AgeGroup;
+use crate::basis::Basis;
 use crate::category::CategoryId;
 use crate::decision::{Due, Obligation, ObligationCode};
+use crate::deletion::RecordState;
 use crate::engine::Engine;
 use crate::policy::{Policy, Rule, RuleId};
 use crate::purpose::PurposeId;
@@ -54,7 +56,8 @@ pub enum RetentionSource {
 /// for the data (`child-guardian-verification`: until deregistration) wins
 /// over a catch-all (`exceptions-to-consent`: until the purpose is
 /// achieved). A covering rule that states no retention keeps data until its
-/// purpose is achieved.
+/// purpose is achieved. A record that names its lawful basis gets the
+/// period `decide()` would give it instead ([`Engine::record_plan`]).
 ///
 /// When a deny rule forbids storing the category for the purpose, or no
 /// permit rule covers it, nothing lets the record be kept: the plan ends at
@@ -207,8 +210,57 @@ impl Engine {
         collected_at: DateTime<FixedOffset>,
         age: AgeGroup,
     ) -> RetentionPlan {
+        self.plan(category, purpose, collected_at, age, None)
+    }
+
+    /// The retention plan of a [`RecordState`]: as
+    /// [`Engine::retention_plan`], but when the record names the lawful
+    /// basis it rests on, the period is the one `decide()` would have given
+    /// it: that of the first covering rule, in policy order, that offers
+    /// the basis (none: nothing lets the record be kept on that basis, and
+    /// the plan ends at collection). [`Engine::deletion_due`] uses this plan.
+    ///
+    /// # Example: logs kept for a statutory duty follow that duty's rule
+    ///
+    /// ```
+    /// use chrono::DateTime;
+    /// use lawful::{AgeGroup, Basis, Due, Engine, RecordState, RetentionEvent};
+    ///
+    /// let engine = Engine::builtin();
+    /// let record = RecordState::new(
+    ///     engine.category("log.usage")?,
+    ///     engine.purpose("operations.security")?,
+    ///     DateTime::parse_from_rfc3339("2025-03-01T09:00:00+08:00")?,
+    /// )
+    /// .age_group(AgeGroup::Adult);
+    /// assert!(engine.record_plan(&record).end_due().date().is_some()); // 1y
+    /// let kept_by_law = record.basis(Basis::LegalObligation);
+    /// assert_eq!(
+    ///     engine.record_plan(&kept_by_law).end_due(),
+    ///     Due::Event(RetentionEvent::PurposeAchieved)
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn record_plan(&self, record: &RecordState) -> RetentionPlan {
+        self.plan(
+            record.category(),
+            record.purpose(),
+            record.collected_at(),
+            record.age(),
+            record.rests_on(),
+        )
+    }
+
+    fn plan(
+        &self,
+        category: CategoryId,
+        purpose: PurposeId,
+        collected_at: DateTime<FixedOffset>,
+        age: AgeGroup,
+        basis: Option<Basis>,
+    ) -> RetentionPlan {
         let policy = self.policy();
-        let (source, retention) = governing_retention(policy, category, purpose, age);
+        let (source, retention) = governing_retention(policy, category, purpose, age, basis);
         let end = match retention {
             Some(Retention::For(period)) => {
                 RetentionEnd::At(period.after(collected_at).unwrap_or(collected_at))
@@ -243,6 +295,7 @@ fn governing_retention(
     category: CategoryId,
     purpose: PurposeId,
     age: AgeGroup,
+    basis: Option<Basis>,
 ) -> (RetentionSource, Option<Retention>) {
     if policy.category(category).is_none() || policy.purpose(purpose).is_none() {
         return (RetentionSource::NoRule, None);
@@ -261,21 +314,29 @@ fn governing_retention(
     if let Some(rule) = denied {
         return (RetentionSource::DeniedBy(rule.id), None);
     }
-    // The shortest fixed period wins; else the most specific rule's event.
-    let mut shortest: Option<(&Rule, Period)> = None;
-    let mut specific_event: Option<((u32, u32), &Rule, RetentionEvent)> = None;
-    let covering = policy
+    let mut covering = policy
         .permits
         .get(Action::Store, purpose)
         .iter()
         .filter_map(|&id| policy.rule(id))
         .filter(applies)
         .filter(|rule| rule.covers(start));
+    let implied = Retention::Until(RetentionEvent::PurposeAchieved);
+    if let Some(basis) = basis {
+        // As `decide()`: the first covering rule that offers the basis.
+        return match covering.find(|rule| rule.basis_set.contains(basis)) {
+            Some(rule) => (
+                RetentionSource::Rule(rule.id),
+                Some(rule.retention.unwrap_or(implied)),
+            ),
+            None => (RetentionSource::NoRule, None),
+        };
+    }
+    // The shortest fixed period wins; else the most specific rule's event.
+    let mut shortest: Option<(&Rule, Period)> = None;
+    let mut specific_event: Option<((u32, u32), &Rule, RetentionEvent)> = None;
     for rule in covering {
-        match rule
-            .retention
-            .unwrap_or(Retention::Until(RetentionEvent::PurposeAchieved))
-        {
+        match rule.retention.unwrap_or(implied) {
             Retention::For(period) => {
                 if shortest.is_none_or(|(_, best)| is_shorter(period, best)) {
                     shortest = Some((rule, period));

@@ -14,8 +14,6 @@
 //! object compactly), and optionally `absent` (dotted paths the answer must
 //! not have).
 
-#![cfg(test)]
-
 use std::path::Path;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate};

@@ -5,8 +5,6 @@
 //! policies with other settings, and the law
 //! `respond_by_is_never_later_than_response_days`.
 
-#![cfg(test)]
-
 use chrono::{DateTime, Days, Duration, FixedOffset, Months, NaiveDate};
 use proptest::prelude::*;
 
