@@ -31,13 +31,11 @@ vocabulary! {
 }
 
 impl Action {
-    /// Whether the action gives the data to a recipient, who must then be
-    /// named by a consent that the request rests on.
-    pub(crate) const fn has_recipient(self) -> bool {
-        matches!(
-            self,
-            Action::Share | Action::Entrust | Action::Transfer | Action::Disclose | Action::Export
-        )
+    /// Whether a consent's recipient list must name the recipient: the data
+    /// goes to another controller (share), a new holder (transfer) or abroad
+    /// (export). SPEC.md §5 step 4.
+    pub(crate) const fn names_recipient_in_consent(self) -> bool {
+        matches!(self, Action::Share | Action::Transfer | Action::Export)
     }
 }
 

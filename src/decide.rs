@@ -493,7 +493,10 @@ impl<'a> Context<'a> {
         if !consent.actions.is_empty() && !consent.actions.contains(request.action) {
             return false;
         }
-        if request.action.has_recipient() {
+        // SPEC.md §5 step 4: the recipient is in scope for share, transfer
+        // and export. A processor (entrust) acts on our behalf under the
+        // original basis, and a disclosure goes to the public at large.
+        if request.action.names_recipient_in_consent() {
             let name = request.recipient.as_ref().and_then(|r| r.name.as_ref());
             let named = || name.is_some_and(|n| consent.recipients.iter().any(|r| r.same_as(n)));
             if self.acquirer_unbound() {
