@@ -193,6 +193,18 @@ impl<'a> Context<'a> {
         )
     }
 
+    /// The permit rules that may apply and cover `category` (from the
+    /// compiled cover index: no scan of the slot).
+    fn covering(&self, category: CategoryId) -> impl Iterator<Item = &'a Rule> + 'a {
+        let request = self.request;
+        self.rules(self.policy.covering.covering(
+            request.action,
+            request.purpose,
+            category.index(),
+            &self.policy.category_tree,
+        ))
+    }
+
     /// The bases a rule offers this subject: none when it needs a known age
     /// that is unknown.
     fn offered(&self, rule: &Rule) -> BasisSet {
@@ -228,7 +240,7 @@ impl<'a> Context<'a> {
         for &category in categories {
             let mut offered = BasisSet::EMPTY;
             let mut first = None;
-            for rule in self.candidates().filter(|r| r.covers(category.index())) {
+            for rule in self.covering(category) {
                 offered = offered.union(self.offered(rule));
                 first = first.or(Some(rule));
             }
@@ -275,8 +287,8 @@ impl<'a> Context<'a> {
             .flatten()
             .map(|rule| (None, rule));
         let each = self.request.categories.iter().filter_map(move |&category| {
-            self.candidates()
-                .find(|r| r.covers(category.index()) && fits(r))
+            self.covering(category)
+                .find(|r| fits(r))
                 .map(|rule| (Some(category), rule))
         });
         none.into_iter().chain(each)
@@ -568,7 +580,10 @@ impl<'a> Context<'a> {
                     category,
                 ));
                 let date = Due::Date(self.home_date(end));
-                let disposal = if self.is_child() {
+                // A child's data is deleted, never anonymized (LEGAL.md
+                // A-22); so is data whose subject's age is unknown, since
+                // adulthood is never presumed.
+                let disposal = if self.child != Some(false) {
                     Disposal::Delete
                 } else {
                     self.policy.retention.disposal
