@@ -19,7 +19,9 @@ use crate::subject::{Jurisdiction, JurisdictionId};
 use crate::suggest::did_you_mean;
 
 use super::raw::{Pattern, RawCategory, RawPolicy, RawPurpose, RawRule, Spanned};
-use super::{Policy, RetentionSettings, RightsSettings, Rule, RuleId, RuleIndex, SubjectScope};
+use super::{
+    CoverIndex, Policy, RetentionSettings, RightsSettings, Rule, RuleId, RuleIndex, SubjectScope,
+};
 
 /// Defaults for settings a policy leaves out (LEGAL.md §8).
 const DEFAULT_RESPONSE_DAYS: u32 = 15;
@@ -98,6 +100,7 @@ pub(super) fn compile(
     check_shadowed(raw, &rules, &category_tree, &purpose_tree, d);
 
     let permits = build_index(&rules, Effect::Permit, &purpose_tree);
+    let covering = CoverIndex::build(&permits, &rules);
     let denies = build_index(&rules, Effect::Deny, &purpose_tree);
 
     let meta = raw.meta.as_ref()?;
@@ -120,6 +123,7 @@ pub(super) fn compile(
         purposes,
         rules,
         permits,
+        covering,
         denies,
     })
 }

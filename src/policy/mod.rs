@@ -225,11 +225,99 @@ impl RuleIndex {
     }
 
     pub(crate) fn get(&self, action: Action, purpose: PurposeId) -> &[RuleId] {
-        let slot = action.index() as usize * self.purposes + purpose.index() as usize;
+        self.slot(action.index() as usize * self.purposes + purpose.index() as usize)
+    }
+
+    fn slot(&self, slot: usize) -> &[RuleId] {
         let start = self.offsets.get(slot).copied().unwrap_or(0) as usize;
         let end = self.offsets.get(slot + 1).copied().unwrap_or(0) as usize;
         self.rules.get(start..end).unwrap_or(&[])
     }
+}
+
+/// The permit rules that cover each category, per (action, purpose) slot,
+/// so that `decide()` finds a category's rules without scanning the slot.
+///
+/// Each slot lists the category nodes its rules name, ascending, and at
+/// each node the slot's rules that cover it (those naming it or one of its
+/// ancestors), in policy order. The rules covering a requested category are
+/// the list at its deepest listed ancestor-or-self: every covering rule names
+/// an ancestor-or-self of the category, hence of that node. Finding it walks
+/// up the tree (a few levels) with a binary search at each, whatever the
+/// number of rules.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CoverIndex {
+    purposes: usize,
+    /// `slots[s]..slots[s + 1]` is slot `s`'s range of `nodes` (and `lists`).
+    slots: Vec<u32>,
+    /// The category nodes named in each slot, ascending within the slot.
+    nodes: Vec<u32>,
+    /// `lists[n]..lists[n + 1]` is node entry `n`'s range of `rules`.
+    lists: Vec<u32>,
+    rules: Vec<RuleId>,
+}
+
+impl CoverIndex {
+    /// Indexes the slots of `permits`.
+    pub(crate) fn build(permits: &RuleIndex, rules: &[Rule]) -> CoverIndex {
+        let slot_count = permits.offsets.len().saturating_sub(1);
+        let mut index = CoverIndex {
+            purposes: permits.purposes,
+            slots: Vec::with_capacity(slot_count + 1),
+            nodes: Vec::new(),
+            lists: vec![0],
+            rules: Vec::new(),
+        };
+        index.slots.push(0);
+        let mut named: Vec<u32> = Vec::new();
+        for slot in 0..slot_count {
+            let ids = permits.slot(slot);
+            let slot_rules = || ids.iter().filter_map(|&id| rules.get(id.index()));
+            named.clear();
+            named.extend(slot_rules().flat_map(|r| r.categories.iter().map(|c| c.index())));
+            named.sort_unstable();
+            named.dedup();
+            for &node in &named {
+                index.nodes.push(node);
+                index
+                    .rules
+                    .extend(slot_rules().filter(|r| r.covers(node)).map(|r| r.id));
+                index.lists.push(to_u32(index.rules.len()));
+            }
+            index.slots.push(to_u32(index.nodes.len()));
+        }
+        index
+    }
+
+    /// The permit rules of slot (`action`, `purpose`) that cover `category`,
+    /// in policy order.
+    pub(crate) fn covering(
+        &self,
+        action: Action,
+        purpose: PurposeId,
+        category: u32,
+        tree: &Hierarchy,
+    ) -> &[RuleId] {
+        let slot = action.index() as usize * self.purposes + purpose.index() as usize;
+        let start = self.slots.get(slot).copied().unwrap_or(0) as usize;
+        let end = self.slots.get(slot + 1).copied().unwrap_or(0) as usize;
+        let nodes = self.nodes.get(start..end).unwrap_or(&[]);
+        let mut node = Some(category);
+        while let Some(n) = node {
+            if let Ok(i) = nodes.binary_search(&n) {
+                let entry = start + i;
+                let from = self.lists.get(entry).copied().unwrap_or(0) as usize;
+                let to = self.lists.get(entry + 1).copied().unwrap_or(0) as usize;
+                return self.rules.get(from..to).unwrap_or(&[]);
+            }
+            node = tree.parent(n);
+        }
+        &[]
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// A compiled, valid policy.
@@ -253,6 +341,8 @@ pub(crate) struct Policy {
     pub(crate) purposes: Vec<Purpose>,
     pub(crate) rules: Vec<Rule>,
     pub(crate) permits: RuleIndex,
+    /// The permit rules covering each category, by (action, purpose).
+    pub(crate) covering: CoverIndex,
     pub(crate) denies: RuleIndex,
 }
 
