@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::action::Action;
 use crate::age_group::AgeGroup;
 use crate::basis::Basis;
-use crate::decision::{Due, Effect, Obligation, ObligationCode, ReasonCode};
+use crate::decision::{Effect, Obligation, ObligationCode, ReasonCode};
 use crate::deletion::{
     DeletionDue, DeletionTrigger, LegalHold, PurposeStatus, RecordOutcome, RecordState,
 };
@@ -26,7 +26,7 @@ use crate::rights::{
 };
 use crate::subject::{JurisdictionId, Subject};
 use crate::termination::TerminationPlan;
-use crate::wire::{ObligationDoc, PolicyRef, SubjectDoc};
+use crate::wire::{ObligationDoc, PolicyRef, SubjectDoc, request_id_of};
 
 /// The notice period of a `terminate_service` line that gives none. The
 /// seed and the law say "in advance" without a length; 30 days is ours.
@@ -473,7 +473,7 @@ impl Engine {
             .and_then(|doc| self.retention_doc(&doc));
         match answer {
             Ok(doc) => to_line(&doc),
-            Err(error) => self.error_line(id_of(line), error),
+            Err(error) => self.error_line(request_id_of(line), error),
         }
     }
 
@@ -590,7 +590,7 @@ impl Engine {
             .and_then(|doc| self.rights_doc(&doc));
         match answer {
             Ok(doc) => to_line(&doc),
-            Err(error) => self.error_line(id_of(line), error),
+            Err(error) => self.error_line(request_id_of(line), error),
         }
     }
 
@@ -842,26 +842,7 @@ fn termination_doc(plan: &TerminationPlan) -> TerminationPlanDoc {
 }
 
 fn obligation_docs(obligations: impl IntoIterator<Item = Obligation>) -> Vec<ObligationDoc> {
-    obligations
-        .into_iter()
-        .map(|o| ObligationDoc {
-            code: o.code(),
-            date: o.due().and_then(Due::date),
-            until: match o.due() {
-                Some(Due::Event(event)) => Some(event),
-                _ => None,
-            },
-        })
-        .collect()
-}
-
-/// The `id` of a line, if it has a string one.
-fn id_of(line: &str) -> Option<String> {
-    #[derive(Deserialize)]
-    struct JustId {
-        id: Option<String>,
-    }
-    serde_json::from_str::<JustId>(line).ok().and_then(|j| j.id)
+    obligations.into_iter().map(ObligationDoc::from).collect()
 }
 
 fn to_line<T: Serialize>(doc: &T) -> String {

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::action::Action;
 use crate::basis::Basis;
 use crate::consent::{Consent, Grantor, GuardianVerification};
-use crate::decision::{Decision, Due, Effect, ObligationCode, ReasonCode};
+use crate::decision::{Decision, Due, Effect, Obligation, ObligationCode, ReasonCode};
 use crate::engine::{Engine, NameError};
 use crate::evidence::{Emergency, EmergencyKind, Evidence, PublicData, PublicSource};
 use crate::recipient::{Recipient, RecipientKind};
@@ -414,7 +414,7 @@ impl Engine {
 }
 
 /// The `id` of a line that is not a valid request, if it has one.
-fn request_id_of(line: &str) -> Option<String> {
+pub(crate) fn request_id_of(line: &str) -> Option<String> {
     #[derive(Deserialize)]
     struct JustId {
         id: Option<String>,
@@ -422,10 +422,9 @@ fn request_id_of(line: &str) -> Option<String> {
     serde_json::from_str::<JustId>(line).ok().and_then(|j| j.id)
 }
 
+/// serde_json's message, which ends "at line 1 column 9": it locates the fault.
 fn json_message(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    // serde_json says "... at line 1 column 9"; keep it: it locates the fault.
-    text
+    e.to_string()
 }
 
 /// A decision as JSON (SPEC.md §4).
@@ -462,6 +461,19 @@ pub struct ObligationDoc {
     /// Until which event (retention that ends with an event).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<RetentionEvent>,
+}
+
+impl From<Obligation> for ObligationDoc {
+    fn from(o: Obligation) -> ObligationDoc {
+        ObligationDoc {
+            code: o.code(),
+            date: o.due().and_then(Due::date),
+            until: match o.due() {
+                Some(Due::Event(event)) => Some(event),
+                Some(Due::Date(_)) | None => None,
+            },
+        }
+    }
 }
 
 /// A reason of a [`DecisionDoc`].
@@ -509,17 +521,7 @@ pub struct PolicyRef {
 impl DecisionDoc {
     /// The wire form of a decision made by `engine`.
     pub fn new(engine: &Engine, id: Option<String>, decision: &Decision) -> DecisionDoc {
-        let obligations = decision
-            .obligations()
-            .map(|o| ObligationDoc {
-                code: o.code(),
-                date: o.due().and_then(Due::date),
-                until: match o.due() {
-                    Some(Due::Event(event)) => Some(event),
-                    _ => None,
-                },
-            })
-            .collect();
+        let obligations = decision.obligations().map(ObligationDoc::from).collect();
         let reasons = decision
             .reasons()
             .iter()
