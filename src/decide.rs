@@ -583,10 +583,10 @@ impl<'a> Context<'a> {
                 // A child's data is deleted, never anonymized (LEGAL.md
                 // A-22); so is data whose subject's age is unknown, since
                 // adulthood is never presumed.
-                let disposal = if self.child != Some(false) {
-                    Disposal::Delete
-                } else {
+                let disposal = if self.child == Some(false) {
                     self.policy.retention.disposal
+                } else {
+                    Disposal::Delete
                 };
                 match disposal {
                     Disposal::Delete => decision.add_dated(ObligationCode::Delete, date),
