@@ -422,7 +422,7 @@ pub(crate) fn request_id_of(line: &str) -> Option<String> {
     serde_json::from_str::<JustId>(line).ok().and_then(|j| j.id)
 }
 
-/// serde_json's message, which ends "at line 1 column 9": it locates the fault.
+/// `serde_json`'s message, which ends "at line 1 column 9": it locates the fault.
 fn json_message(e: &serde_json::Error) -> String {
     e.to_string()
 }
