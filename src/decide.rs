@@ -22,10 +22,18 @@ use crate::subject::{Assessment, assess};
 /// Decides `request` under `policy`. Never fails: anything it cannot judge
 /// is a deny with a reason.
 pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
+    // Built in place and filled by reference: a decision is a few hundred
+    // bytes, and moving it from step to step would cost more than a step.
     let mut decision = Decision::new();
+    decide_into(policy, request, &mut decision);
+    decision
+}
+
+/// The procedure itself, writing into `decision`.
+fn decide_into(policy: &Policy, request: &Request, decision: &mut Decision) {
     let Some(ctx) = Context::new(policy, request) else {
         decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
-        return decision;
+        return;
     };
     decision.set_age(ctx.subject.age);
 
@@ -50,7 +58,7 @@ pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
     }
 
     // Step 3b: every category covered by a permit rule for this action and purpose.
-    let Some(acceptable) = ctx.coverage(&mut decision) else {
+    let Some(acceptable) = ctx.coverage(decision) else {
         return ctx.finish(decision, None);
     };
 
@@ -60,7 +68,7 @@ pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
             decision.push_reason(Reason::new(ReasonCode::RulePermits, Some(rule.id), None));
         }
         decision.push_reason(Reason::new(ReasonCode::NotPersonalInformation, None, None));
-        ctx.add_retain_until(&mut decision, None);
+        ctx.add_retain_until(decision, None);
         decision.set_effect(Effect::Permit);
         return ctx.finish(decision, None);
     }
@@ -73,15 +81,15 @@ pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
         ctx.choose_basis(acceptable).map(Some)
     };
     if let Err(failures) = &basis {
-        failures.report(&ctx, &mut decision);
+        failures.report(&ctx, decision);
     }
     let basis = basis.unwrap_or(None);
 
     // Step 5: action gates. Every failing gate is reported, whatever the basis did.
-    ctx.gates(basis, &mut decision);
+    ctx.gates(basis, decision);
 
     // Step 6: retention.
-    ctx.retention(basis, &mut decision);
+    ctx.retention(basis, decision);
 
     if decision.has_deny_reason() {
         return ctx.finish(decision, None);
@@ -92,10 +100,10 @@ pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
         decision.push_reason(Reason::new(ReasonCode::RulePermits, Some(rule.id), None));
         decision.add_obligations(rule.obligations);
     }
-    ctx.obligations(basis, &mut decision);
+    ctx.obligations(basis, decision);
     decision.set_effect(Effect::Permit);
     decision.set_basis(basis);
-    ctx.finish(decision, basis)
+    ctx.finish(decision, basis);
 }
 
 /// What the procedure knows about the request once, up front.
@@ -111,7 +119,14 @@ struct Context<'a> {
     sensitive: bool,
     /// The child's data goes to their verified guardian: access, not sharing.
     guardian_access: bool,
+    /// The covering permit rules of the first requested categories, looked
+    /// up once (see [`Context::covering`]).
+    covered: [&'a [RuleId]; COVERED_UP_FRONT],
 }
+
+/// How many requested categories have their covering rules looked up in
+/// advance; a request with more looks the others up each time it needs them.
+const COVERED_UP_FRONT: usize = 8;
 
 /// A rule that would have covered the request but needs a known age.
 #[derive(Clone, Copy, Default)]
@@ -151,6 +166,15 @@ impl<'a> Context<'a> {
                 .consents
                 .iter()
                 .any(|c| c.grantor.is_verified_guardian() && c.holds_at(request.at));
+        let mut covered: [&[RuleId]; COVERED_UP_FRONT] = [&[]; COVERED_UP_FRONT];
+        for (slot, &category) in covered.iter_mut().zip(&request.categories) {
+            *slot = policy.covering.covering(
+                request.action,
+                request.purpose,
+                category.index(),
+                &policy.category_tree,
+            );
+        }
         Some(Context {
             policy,
             request,
@@ -163,6 +187,7 @@ impl<'a> Context<'a> {
             combined: any_device && (identifying || unique || request.linked_to_account),
             sensitive,
             guardian_access,
+            covered,
         })
     }
 
@@ -193,16 +218,19 @@ impl<'a> Context<'a> {
         )
     }
 
-    /// The permit rules that may apply and cover `category` (from the
-    /// compiled cover index: no scan of the slot).
-    fn covering(&self, category: CategoryId) -> impl Iterator<Item = &'a Rule> + 'a {
-        let request = self.request;
-        self.rules(self.policy.covering.covering(
-            request.action,
-            request.purpose,
-            category.index(),
-            &self.policy.category_tree,
-        ))
+    /// The permit rules that may apply and cover `category`, the `nth`
+    /// requested one (from the compiled cover index: no scan of the slot).
+    fn covering(&self, nth: usize, category: CategoryId) -> impl Iterator<Item = &'a Rule> + 'a {
+        let ids = match self.covered.get(nth) {
+            Some(ids) => ids,
+            None => self.policy.covering.covering(
+                self.request.action,
+                self.request.purpose,
+                category.index(),
+                &self.policy.category_tree,
+            ),
+        };
+        self.rules(ids)
     }
 
     /// The bases a rule offers this subject: none when it needs a known age
@@ -237,10 +265,10 @@ impl<'a> Context<'a> {
         }
         let mut acceptable = all_bases();
         let mut covered = true;
-        for &category in categories {
+        for (nth, &category) in categories.iter().enumerate() {
             let mut offered = BasisSet::EMPTY;
             let mut first = None;
-            for rule in self.covering(category) {
+            for rule in self.covering(nth, category) {
                 offered = offered.union(self.offered(rule));
                 first = first.or(Some(rule));
             }
@@ -286,8 +314,9 @@ impl<'a> Context<'a> {
             .then(|| self.candidates().find(|r| fits(r)))
             .flatten()
             .map(|rule| (None, rule));
-        let each = self.request.categories.iter().filter_map(move |&category| {
-            self.covering(category)
+        let each = self.request.categories.iter().enumerate();
+        let each = each.filter_map(move |(nth, &category)| {
+            self.covering(nth, category)
                 .find(|r| fits(r))
                 .map(|rule| (Some(category), rule))
         });
@@ -611,7 +640,12 @@ impl<'a> Context<'a> {
         let start = self.request.collected_at.unwrap_or(self.request.at);
         let mut earliest: Option<DateTime<FixedOffset>> = None;
         let mut event = None;
+        let mut previous = None;
         for (_, rule) in self.used_rules(basis) {
+            // Categories often share their rule: count each rule once.
+            if previous.replace(rule.id) == Some(rule.id) {
+                continue;
+            }
             match rule.retention {
                 Some(Retention::For(period)) => {
                     if let Some(end) = period.after(start) {
@@ -670,7 +704,7 @@ impl<'a> Context<'a> {
 
     /// Adds the findings that explain rather than decide, and sets the
     /// effect: permit only when no reason denies.
-    fn finish(&self, mut decision: Decision, basis: Option<Basis>) -> Decision {
+    fn finish(&self, decision: &mut Decision, basis: Option<Basis>) {
         if self.combined {
             decision.push_reason(Reason::new(
                 ReasonCode::CombinedAsPersonalInformation,
@@ -688,7 +722,6 @@ impl<'a> Context<'a> {
         } else {
             decision.set_basis(basis);
         }
-        decision
     }
 }
 
