@@ -685,6 +685,12 @@ impl<'a> Context<'a> {
                 decision.add_obligation(ObligationCode::BindRecipientToPolicy);
             }
         }
+        if action == Action::Share && self.recipient == Some(RecipientKind::Authority) {
+            // LEGAL.md R-24: giving data to a court or regulator is logged
+            // and protected like a disclosure, whatever the purpose.
+            decision.add_obligation(ObligationCode::SecurityMeasures);
+            decision.add_obligation(ObligationCode::LogDisclosure);
+        }
         if action == Action::Export {
             decision.add_obligation(ObligationCode::NotifySubject);
             decision.add_obligation(ObligationCode::ImpactAssessment);
