@@ -1,0 +1,119 @@
+//! lawful, Cedar and Rego (regorus) side by side on the same requests.
+//!
+//! The request mix is lawful's benchmark mix (`benches/mix.jsonl`, SPEC.md §4
+//! JSON lines). Each engine is built once, from the same seed policy, and
+//! each request is prepared once in the engine's own input form (lawful:
+//! `engine.resolve`; Cedar: entities, `Request`s and `Context`; Rego: an
+//! input `Value`). Only the decision is timed.
+//!
+//! # What the peers are given
+//!
+//! Both peers get the request as it is, with one fact the host works out for
+//! them: whether the subject is an adult, a child or of unknown age. It
+//! takes calendar-year arithmetic in the jurisdiction's time zone (SPEC.md
+//! §5 step 1), which Cedar's language cannot express; Rego gets the same
+//! fact so the two peers start even. Cedar also gets whether the request as
+//! a whole is personal information and whether it is sensitive (step 2): it
+//! has no quantifier over the requested categories, and spelling the flagged
+//! categories out as literal sets in every policy made each decision cost
+//! over 1,500 allocations, which is not how anyone would write Cedar. These
+//! facts are computed outside the timed loop from the policy's own category
+//! flags and lawful's age reading, so they only make the peers faster.
+//! Everything else (rules, category and purpose hierarchies, bases and their
+//! evidence, consent scope and validity, separate and guardian consent, the
+//! action gates, retention) each peer's policy decides; Rego also decides
+//! personal and sensitive from the categories' flags in its data.
+//!
+//! # How the policies are written
+//!
+//! Both are translated from the seed policy (`policies/default.toml`) at
+//! start-up, so they stay equivalent as the seed changes: Rego as a
+//! hand-written procedure (`src/policy.rego`, SPEC.md §5 step by step) over
+//! the rules as data; Cedar as one `permit` per seed permit rule and one
+//! `forbid` per deny rule and action gate (see [`cedar`]). The test in
+//! `tests/agree.rs` checks that all three engines agree on every request.
+
+pub mod cedar;
+pub mod rego;
+
+use lawful::{Decision, Engine, Request, RequestDoc};
+
+/// The request mix on the seed policy.
+pub const MIX: &str = include_str!("../../mix.jsonl");
+
+/// What the comparison checks: the effect, and the basis where the engine
+/// names one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Whether the processing may go ahead.
+    pub permit: bool,
+    /// The lawful basis a permit rests on (`None` for a deny, for data that
+    /// is not personal, and for a transfer to a bound acquirer).
+    pub basis: Option<String>,
+}
+
+impl Outcome {
+    /// lawful's decision as an outcome.
+    pub fn of(decision: &Decision) -> Outcome {
+        Outcome {
+            permit: decision.is_permit(),
+            basis: decision.basis().map(|b| b.as_str().to_owned()),
+        }
+    }
+}
+
+/// One request of the mix, in every engine's form.
+pub struct Case {
+    /// The request id (`register-adult`).
+    pub id: String,
+    /// The request document.
+    pub doc: serde_json::Value,
+    /// lawful's resolved request.
+    pub request: Request,
+    /// The host's reading of the subject: `adult`, `child` or `unknown`.
+    pub subject: &'static str,
+    /// Whether the categories together are personal information (SPEC.md
+    /// §5 step 2), from the policy's category flags (given to Cedar only).
+    pub personal: bool,
+    /// Whether a requested category is sensitive (given to Cedar only).
+    pub sensitive: bool,
+}
+
+/// The mix, parsed and resolved against `engine`.
+///
+/// # Panics
+///
+/// When a line of the mix does not resolve (a broken fixture).
+pub fn cases(engine: &Engine) -> Vec<Case> {
+    MIX.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let doc: serde_json::Value = serde_json::from_str(line).expect("a JSON request");
+            let wire: RequestDoc = serde_json::from_str(line).expect("a request document");
+            let request = engine.resolve(&wire).expect("the request resolves");
+            let subject = match engine.decide(&request).age() {
+                Some(age) if age.is_child() => "child",
+                Some(_) => "adult",
+                None => "unknown",
+            };
+            let touches: Vec<_> = request
+                .category_ids()
+                .iter()
+                .filter_map(|&c| engine.category_info(c).map(|c| c.touches()))
+                .collect();
+            let any = |f: fn(&lawful::CategoryFlags) -> bool| touches.iter().any(f);
+            let personal = !touches.is_empty()
+                && (!touches.iter().all(|t| t.is_device_or_log())
+                    || any(|t| t.is_identifying() || t.is_unique_identifier() || t.is_sensitive())
+                    || wire.linked_to_account.unwrap_or(false));
+            Case {
+                id: wire.id.clone().unwrap_or_default(),
+                doc,
+                request,
+                subject,
+                personal,
+                sensitive: any(|t| t.is_sensitive()),
+            }
+        })
+        .collect()
+}
