@@ -168,12 +168,9 @@ impl<'a> Context<'a> {
                 .any(|c| c.grantor.is_verified_guardian() && c.holds_at(request.at));
         let mut covered: [&[RuleId]; COVERED_UP_FRONT] = [&[]; COVERED_UP_FRONT];
         for (slot, &category) in covered.iter_mut().zip(&request.categories) {
-            *slot = policy.covering.covering(
-                request.action,
-                request.purpose,
-                category.index(),
-                &policy.category_tree,
-            );
+            *slot = policy
+                .covering
+                .covering(request.action, request.purpose, category.index());
         }
         Some(Context {
             policy,
@@ -227,7 +224,6 @@ impl<'a> Context<'a> {
                 self.request.action,
                 self.request.purpose,
                 category.index(),
-                &self.policy.category_tree,
             ),
         };
         self.rules(ids)

@@ -100,7 +100,7 @@ pub(super) fn compile(
     check_shadowed(raw, &rules, &category_tree, &purpose_tree, d);
 
     let permits = build_index(&rules, Effect::Permit, &purpose_tree);
-    let covering = CoverIndex::build(&permits, &rules);
+    let covering = CoverIndex::build(&permits, &rules, &category_tree);
     let denies = build_index(&rules, Effect::Deny, &purpose_tree);
 
     let meta = raw.meta.as_ref()?;

@@ -238,38 +238,45 @@ impl RuleIndex {
 /// The permit rules that cover each category, per (action, purpose) slot,
 /// so that `decide()` finds a category's rules without scanning the slot.
 ///
-/// Each slot lists the category nodes its rules name, ascending, and at
-/// each node the slot's rules that cover it (those naming it or one of its
-/// ancestors), in policy order. The rules covering a requested category are
-/// the list at its deepest listed ancestor-or-self: every covering rule names
-/// an ancestor-or-self of the category, hence of that node. Finding it walks
-/// up the tree (a few levels) with a binary search at each, whatever the
+/// Each slot lists the category nodes its rules name, ascending (pre-order),
+/// and at each node the slot's rules that cover it (those naming it or one
+/// of its ancestors), in policy order. The rules covering a requested
+/// category are the list at its deepest listed ancestor-or-self: every
+/// covering rule names an ancestor-or-self of the category, hence of that
+/// node. That node is found with one binary search (the last listed node at
+/// or before the category) and, when that node's subtree does not hold the
+/// category, a walk up its listed ancestors (`enclosing`), whatever the
 /// number of rules.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct CoverIndex {
     purposes: usize,
-    /// `slots[s]..slots[s + 1]` is slot `s`'s range of `nodes` (and `lists`).
+    /// `slots[s]..slots[s + 1]` is slot `s`'s range of entries.
     slots: Vec<u32>,
-    /// The category nodes named in each slot, ascending within the slot.
+    /// Each entry's category node; ascending within a slot.
     nodes: Vec<u32>,
-    /// `lists[n]..lists[n + 1]` is node entry `n`'s range of `rules`.
+    /// One past the last id of each entry's subtree.
+    ends: Vec<u32>,
+    /// The entry of the nearest listed ancestor in the same slot, if any.
+    enclosing: Vec<Option<u32>>,
+    /// `lists[e]..lists[e + 1]` is entry `e`'s range of `rules`.
     lists: Vec<u32>,
     rules: Vec<RuleId>,
 }
 
 impl CoverIndex {
     /// Indexes the slots of `permits`.
-    pub(crate) fn build(permits: &RuleIndex, rules: &[Rule]) -> CoverIndex {
+    pub(crate) fn build(permits: &RuleIndex, rules: &[Rule], categories: &Hierarchy) -> CoverIndex {
         let slot_count = permits.offsets.len().saturating_sub(1);
         let mut index = CoverIndex {
             purposes: permits.purposes,
             slots: Vec::with_capacity(slot_count + 1),
-            nodes: Vec::new(),
             lists: vec![0],
-            rules: Vec::new(),
+            ..CoverIndex::default()
         };
         index.slots.push(0);
         let mut named: Vec<u32> = Vec::new();
+        // The listed ancestors of the current node, innermost last.
+        let mut open: Vec<u32> = Vec::new();
         for slot in 0..slot_count {
             let ids = permits.slot(slot);
             let slot_rules = || ids.iter().filter_map(|&id| rules.get(id.index()));
@@ -277,8 +284,19 @@ impl CoverIndex {
             named.extend(slot_rules().flat_map(|r| r.categories.iter().map(|c| c.index())));
             named.sort_unstable();
             named.dedup();
+            open.clear();
             for &node in &named {
+                while open
+                    .last()
+                    .is_some_and(|&e| index.ends.get(e as usize).is_none_or(|&end| node >= end))
+                {
+                    open.pop();
+                }
+                let entry = to_u32(index.nodes.len());
+                index.enclosing.push(open.last().copied());
                 index.nodes.push(node);
+                index.ends.push(categories.end(node));
+                open.push(entry);
                 index
                     .rules
                     .extend(slot_rules().filter(|r| r.covers(node)).map(|r| r.id));
@@ -291,26 +309,20 @@ impl CoverIndex {
 
     /// The permit rules of slot (`action`, `purpose`) that cover `category`,
     /// in policy order.
-    pub(crate) fn covering(
-        &self,
-        action: Action,
-        purpose: PurposeId,
-        category: u32,
-        tree: &Hierarchy,
-    ) -> &[RuleId] {
+    pub(crate) fn covering(&self, action: Action, purpose: PurposeId, category: u32) -> &[RuleId] {
         let slot = action.index() as usize * self.purposes + purpose.index() as usize;
         let start = self.slots.get(slot).copied().unwrap_or(0) as usize;
         let end = self.slots.get(slot + 1).copied().unwrap_or(0) as usize;
         let nodes = self.nodes.get(start..end).unwrap_or(&[]);
-        let mut node = Some(category);
-        while let Some(n) = node {
-            if let Ok(i) = nodes.binary_search(&n) {
-                let entry = start + i;
-                let from = self.lists.get(entry).copied().unwrap_or(0) as usize;
-                let to = self.lists.get(entry + 1).copied().unwrap_or(0) as usize;
+        let before = nodes.partition_point(|&node| node <= category);
+        let mut entry = before.checked_sub(1).map(|i| start + i);
+        while let Some(e) = entry {
+            if self.ends.get(e).is_some_and(|&end| category < end) {
+                let from = self.lists.get(e).copied().unwrap_or(0) as usize;
+                let to = self.lists.get(e + 1).copied().unwrap_or(0) as usize;
                 return self.rules.get(from..to).unwrap_or(&[]);
             }
-            node = tree.parent(n);
+            entry = self.enclosing.get(e).copied().flatten().map(|p| p as usize);
         }
         &[]
     }
@@ -380,5 +392,36 @@ impl Policy {
 
     pub(crate) fn purpose(&self, id: PurposeId) -> Option<&Purpose> {
         self.purposes.get(id.index() as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cover index answers exactly what scanning the slot would, for
+    /// every action, purpose and category of the seed policy.
+    #[test]
+    fn cover_index_agrees_with_scanning_the_slot() {
+        let policy = Policy::load("seed", crate::Engine::builtin_source()).unwrap();
+        let mut checked = 0;
+        for &action in Action::ALL {
+            for purpose in 0..policy.purposes.len() {
+                let purpose = PurposeId::from_index(u32::try_from(purpose).unwrap());
+                for category in 0..u32::try_from(policy.categories.len()).unwrap() {
+                    let scanned: Vec<RuleId> = policy
+                        .permits
+                        .get(action, purpose)
+                        .iter()
+                        .copied()
+                        .filter(|&id| policy.rule(id).unwrap().covers(category))
+                        .collect();
+                    let indexed = policy.covering.covering(action, purpose, category);
+                    assert_eq!(indexed, scanned.as_slice(), "{action:?} {purpose:?} {category}");
+                    checked += usize::from(!scanned.is_empty());
+                }
+            }
+        }
+        assert!(checked > 1000, "only {checked} covered triples");
     }
 }
