@@ -417,7 +417,11 @@ mod tests {
                         .filter(|&id| policy.rule(id).unwrap().covers(category))
                         .collect();
                     let indexed = policy.covering.covering(action, purpose, category);
-                    assert_eq!(indexed, scanned.as_slice(), "{action:?} {purpose:?} {category}");
+                    assert_eq!(
+                        indexed,
+                        scanned.as_slice(),
+                        "{action:?} {purpose:?} {category}"
+                    );
                     checked += usize::from(!scanned.is_empty());
                 }
             }
