@@ -64,11 +64,8 @@ fn decide_into(policy: &Policy, request: &Request, decision: &mut Decision) {
 
     // Step 2: device or log information on its own is not personal.
     if !ctx.personal {
-        for (_, rule) in ctx.used_rules(None) {
-            decision.push_reason(Reason::new(ReasonCode::RulePermits, Some(rule.id), None));
-        }
+        ctx.cite_rules(decision, None, false);
         decision.push_reason(Reason::new(ReasonCode::NotPersonalInformation, None, None));
-        ctx.add_retain_until(decision, None);
         decision.set_effect(Effect::Permit);
         return ctx.finish(decision, None);
     }
@@ -96,10 +93,7 @@ fn decide_into(policy: &Policy, request: &Request, decision: &mut Decision) {
     }
 
     // Step 7: obligations.
-    for (_, rule) in ctx.used_rules(basis) {
-        decision.push_reason(Reason::new(ReasonCode::RulePermits, Some(rule.id), None));
-        decision.add_obligations(rule.obligations);
-    }
+    ctx.cite_rules(decision, basis, true);
     ctx.obligations(basis, decision);
     decision.set_effect(Effect::Permit);
     decision.set_basis(basis);
@@ -628,11 +622,13 @@ impl<'a> Context<'a> {
         crate::age::local_date(at, self.policy.home_offset)
     }
 
-    /// `retain_until`: the earliest end among the rules used, counted from
-    /// `collected_at` (or from `at`: a collection happening now); an event
-    /// when every rule used keeps data until one, the one that comes first
-    /// whatever the order of the categories ([`first_event`]).
-    fn add_retain_until(&self, decision: &mut Decision, basis: Option<Basis>) {
+    /// In one pass over the rules used: cites each (`rule_permits`), adds
+    /// its own obligations when `own_obligations`, and `retain_until`: the
+    /// earliest end among the rules used, counted from `collected_at` (or
+    /// from `at`: a collection happening now); an event when every rule used
+    /// keeps data until one, the one that comes first whatever the order of
+    /// the categories ([`first_event`]).
+    fn cite_rules(&self, decision: &mut Decision, basis: Option<Basis>, own_obligations: bool) {
         let start = self.request.collected_at.unwrap_or(self.request.at);
         let mut earliest: Option<DateTime<FixedOffset>> = None;
         let mut event = None;
@@ -641,6 +637,10 @@ impl<'a> Context<'a> {
             // Categories often share their rule: count each rule once.
             if previous.replace(rule.id) == Some(rule.id) {
                 continue;
+            }
+            decision.push_reason(Reason::new(ReasonCode::RulePermits, Some(rule.id), None));
+            if own_obligations {
+                decision.add_obligations(rule.obligations);
             }
             match rule.retention {
                 Some(Retention::For(period)) => {
@@ -661,7 +661,8 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Step 7: the statutory obligations on a permit.
+    /// Step 7: the statutory obligations on a permit (the rules' own, and
+    /// `retain_until`, come from [`Context::cite_rules`]).
     fn obligations(&self, basis: Option<Basis>, decision: &mut Decision) {
         let action = self.request.action;
         let child = self.is_child();
@@ -701,7 +702,6 @@ impl<'a> Context<'a> {
         if self.combined && !matches!(basis, Some(Basis::Consent | Basis::LegalObligation)) {
             decision.add_obligation(ObligationCode::DeidentifyAfterUse);
         }
-        self.add_retain_until(decision, basis);
     }
 
     /// Adds the findings that explain rather than decide, and sets the
