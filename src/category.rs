@@ -3,27 +3,34 @@
 //! device or log information.
 
 use std::fmt;
+use std::num::NonZeroU32;
 
 /// A category resolved against an engine's policy, by
 /// [`Engine::category`](crate::Engine::category). `Copy` and cheap to compare.
 ///
 /// An id is only meaningful for the engine that produced it.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CategoryId(u32);
+pub struct CategoryId(NonZeroU32);
 
 impl CategoryId {
+    /// Stored as `index + 1`, so that `Option<CategoryId>` takes no more room
+    /// than the id (a decision keeps one in each of its reasons).
     pub(crate) const fn from_index(index: u32) -> CategoryId {
-        CategoryId(index)
+        match NonZeroU32::new(index.wrapping_add(1)) {
+            Some(id) => CategoryId(id),
+            // Only `u32::MAX`, which no policy reaches (ids count entries).
+            None => CategoryId(NonZeroU32::MAX),
+        }
     }
 
     pub(crate) const fn index(self) -> u32 {
-        self.0
+        self.0.get() - 1
     }
 }
 
 impl fmt::Debug for CategoryId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CategoryId({})", self.0)
+        write!(f, "CategoryId({})", self.index())
     }
 }
 

@@ -120,6 +120,16 @@ vocabulary! {
     }
 }
 
+/// The obligations that carry a date (or retention event), in the order a
+/// decision keeps their dates.
+const DATED: [ObligationCode; 5] = [
+    ObligationCode::RetainUntil,
+    ObligationCode::DeleteOrAnonymize,
+    ObligationCode::Delete,
+    ObligationCode::BackupPurge,
+    ObligationCode::RespondBy,
+];
+
 impl ObligationCode {
     /// Whether the obligation carries a date (or retention event) that the
     /// engine computes, rather than one a policy author may list on a rule.
@@ -132,6 +142,11 @@ impl ObligationCode {
                 | ObligationCode::BackupPurge
                 | ObligationCode::RespondBy
         )
+    }
+
+    /// Where a decision keeps this obligation's date, if it has one.
+    fn dated_slot(self) -> Option<usize> {
+        DATED.iter().position(|&code| code == self)
     }
 }
 
@@ -266,7 +281,8 @@ pub struct Decision {
     effect: Effect,
     basis: Option<Basis>,
     obligations: ObligationSet,
-    dues: [Option<Due>; ObligationCode::ALL.len()],
+    /// The dates of the dated obligations, in the order of [`DATED`].
+    dues: [Option<Due>; DATED.len()],
     reasons: [Reason; MAX_REASONS],
     reason_count: u8,
     reasons_truncated: bool,
@@ -280,7 +296,7 @@ impl Decision {
             effect: Effect::Deny,
             basis: None,
             obligations: ObligationSet::EMPTY,
-            dues: [None; ObligationCode::ALL.len()],
+            dues: [None; DATED.len()],
             reasons: [Reason::new(ReasonCode::InvalidRequest, None, None); MAX_REASONS],
             reason_count: 0,
             reasons_truncated: false,
@@ -307,10 +323,9 @@ impl Decision {
 
     /// Every obligation, in the vocabulary's order, with due dates.
     pub fn obligations(&self) -> impl Iterator<Item = Obligation> + '_ {
-        self.obligations.iter().map(|code| {
-            let due = self.dues.get(code.index() as usize).copied().flatten();
-            Obligation::new(code, due)
-        })
+        self.obligations
+            .iter()
+            .map(|code| Obligation::new(code, self.due(code)))
     }
 
     /// Whether the decision carries the obligation.
@@ -320,7 +335,8 @@ impl Decision {
 
     /// The due date or event of an obligation the decision carries.
     pub fn due(&self, code: ObligationCode) -> Option<Due> {
-        self.dues.get(code.index() as usize).copied().flatten()
+        let slot = code.dated_slot()?;
+        self.dues.get(slot).copied().flatten()
     }
 
     /// The reasons, most important first.
@@ -386,7 +402,7 @@ impl Decision {
 
     pub(crate) fn add_dated(&mut self, code: ObligationCode, due: Due) {
         self.obligations = self.obligations.with(code);
-        if let Some(slot) = self.dues.get_mut(code.index() as usize) {
+        if let Some(slot) = code.dated_slot().and_then(|slot| self.dues.get_mut(slot)) {
             *slot = Some(due);
         }
     }
@@ -394,7 +410,7 @@ impl Decision {
     /// Removes an obligation (and its date).
     pub(crate) fn remove_obligation(&mut self, code: ObligationCode) {
         self.obligations = ObligationSet(self.obligations.0.without(code.index()));
-        if let Some(slot) = self.dues.get_mut(code.index() as usize) {
+        if let Some(slot) = code.dated_slot().and_then(|slot| self.dues.get_mut(slot)) {
             *slot = None;
         }
     }

@@ -10,6 +10,7 @@ mod compile;
 pub(crate) mod raw;
 
 use std::fmt;
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use chrono::FixedOffset;
@@ -42,21 +43,27 @@ vocabulary! {
 /// A rule of a compiled policy, by index; look it up with
 /// [`Engine::rule`](crate::Engine::rule).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RuleId(u32);
+pub struct RuleId(NonZeroU32);
 
 impl RuleId {
+    /// Stored as `index + 1`, so that `Option<RuleId>` takes no more room
+    /// than the id (a decision keeps one in each of its reasons).
     pub(crate) const fn from_index(index: u32) -> RuleId {
-        RuleId(index)
+        match NonZeroU32::new(index.wrapping_add(1)) {
+            Some(id) => RuleId(id),
+            // Only `u32::MAX`, which no policy reaches (ids count rules).
+            None => RuleId(NonZeroU32::MAX),
+        }
     }
 
     pub(crate) const fn index(self) -> usize {
-        self.0 as usize
+        (self.0.get() - 1) as usize
     }
 }
 
 impl fmt::Debug for RuleId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RuleId({})", self.0)
+        write!(f, "RuleId({})", self.index())
     }
 }
 
