@@ -310,7 +310,8 @@ impl<'a> Context<'a> {
                 .find(|r| fits(r))
                 .map(|rule| (Some(category), rule))
         });
-        none.into_iter().chain(each)
+        // One side is always empty: categories, or the rule for none.
+        each.chain(none)
     }
 
     /// Whether a rule covers at least one requested category (any rule, for
@@ -544,9 +545,11 @@ impl<'a> Context<'a> {
     /// The action gates of SPEC.md §5 step 5.
     fn gates(&self, basis: Option<Basis>, decision: &mut Decision) {
         let request = self.request;
-        let first = self.used_rules(basis).next().map(|(_, r)| r.id);
-        let gate =
-            |decision: &mut Decision, code| decision.push_reason(Reason::new(code, first, None));
+        // A failing gate cites the first rule used (looked up only then).
+        let gate = |decision: &mut Decision, code| {
+            let first = self.used_rules(basis).next().map(|(_, r)| r.id);
+            decision.push_reason(Reason::new(code, first, None));
+        };
         let stored_abroad = request
             .destination_region
             .is_some_and(|region| region != self.policy.storage_region);
