@@ -36,8 +36,12 @@ retention = "1y"
 
 /// Loads `HEAD` + `tail`, expecting failure; returns the kinds and the text.
 fn load(tail: &str) -> (Vec<DiagnosticKind>, String) {
-    let text = format!("{HEAD}{tail}");
-    let err = Engine::from_named_toml("policy.toml", &text).expect_err("the policy must not load");
+    load_text(&format!("{HEAD}{tail}"))
+}
+
+/// Loads a whole policy text, expecting failure; returns the kinds and the text.
+fn load_text(text: &str) -> (Vec<DiagnosticKind>, String) {
+    let err = Engine::from_named_toml("policy.toml", text).expect_err("the policy must not load");
     let kinds = err
         .diagnostics()
         .iter()
@@ -233,14 +237,8 @@ fn bad_category_name() {
 
 #[test]
 fn bad_utc_offset() {
-    let text = HEAD.replace("utc_offset = \"+08:00\"", "utc_offset = \"UTC+8\"");
-    let err = Engine::from_named_toml("policy.toml", &text).expect_err("the policy must not load");
-    let kinds: Vec<_> = err
-        .diagnostics()
-        .iter()
-        .map(lawful::Diagnostic::kind)
-        .collect();
-    let rendered = err.to_string();
+    let (kinds, rendered) =
+        load_text(&HEAD.replace("utc_offset = \"+08:00\"", "utc_offset = \"UTC+8\""));
     assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
     assert_eq!(
         rendered,
@@ -258,14 +256,7 @@ fn bad_utc_offset() {
 
 #[test]
 fn child_age_out_of_range() {
-    let text = HEAD.replace("child_age = 14", "child_age = 0");
-    let err = Engine::from_named_toml("policy.toml", &text).expect_err("the policy must not load");
-    let kinds: Vec<_> = err
-        .diagnostics()
-        .iter()
-        .map(lawful::Diagnostic::kind)
-        .collect();
-    let rendered = err.to_string();
+    let (kinds, rendered) = load_text(&HEAD.replace("child_age = 14", "child_age = 0"));
     assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
     assert_eq!(
         rendered,
@@ -324,14 +315,8 @@ fn undeclared_purpose() {
 
 #[test]
 fn undeclared_home_jurisdiction() {
-    let text = HEAD.replace("home_jurisdiction = \"CN\"", "home_jurisdiction = \"CM\"");
-    let err = Engine::from_named_toml("policy.toml", &text).expect_err("the policy must not load");
-    let kinds: Vec<_> = err
-        .diagnostics()
-        .iter()
-        .map(lawful::Diagnostic::kind)
-        .collect();
-    let rendered = err.to_string();
+    let (kinds, rendered) =
+        load_text(&HEAD.replace("home_jurisdiction = \"CN\"", "home_jurisdiction = \"CM\""));
     assert_eq!(kinds, [DiagnosticKind::UndeclaredJurisdiction]);
     assert_eq!(
         rendered,
