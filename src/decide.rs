@@ -62,7 +62,8 @@ fn decide_into(policy: &Policy, request: &Request, decision: &mut Decision) {
         return ctx.finish(decision, None);
     };
 
-    // Step 2: device or log information on its own is not personal.
+    // Step 2: device or log information on its own is not personal; a
+    // matching rule (the coverage above) permits it with no basis.
     if !ctx.personal {
         ctx.cite_rules(decision, None, false);
         decision.push_reason(Reason::new(ReasonCode::NotPersonalInformation, None, None));
