@@ -65,8 +65,13 @@ pub struct RequestDoc {
     /// Where the data is stored or sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_region: Option<RegionCode>,
-    /// The export mechanism.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The export mechanism; `"none"` is read as none (LEGAL.md writes
+    /// `mechanism=none`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "mechanism_or_none"
+    )]
     pub transfer_mechanism: Option<TransferMechanism>,
     /// When the data was collected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,6 +79,18 @@ pub struct RequestDoc {
     /// The evidence for the lawful bases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<EvidenceDoc>,
+}
+
+/// A transfer mechanism, or `"none"` (or `null`) for none.
+fn mechanism_or_none<'de, D>(d: D) -> Result<Option<TransferMechanism>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let text = Option::<std::borrow::Cow<'de, str>>::deserialize(d)?;
+    match text.as_deref() {
+        None | Some("none") => Ok(None),
+        Some(name) => name.parse().map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 /// The subject of a [`RequestDoc`].
