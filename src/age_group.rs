@@ -50,6 +50,16 @@ impl AgeGroup {
         }
     }
 
+    /// The group of a subject who is a child (`Some(true)`), an adult
+    /// (`Some(false)`) or of unknown age (`None`), as `decide()` reads them.
+    pub(crate) const fn from_child(child: Option<bool>) -> AgeGroup {
+        match child {
+            Some(true) => AgeGroup::Child,
+            Some(false) => AgeGroup::Adult,
+            None => AgeGroup::Unknown,
+        }
+    }
+
     /// `Some(true)` for a child, `Some(false)` for an adult, `None` when
     /// unknown: the shape rules' `subjects` scopes match against.
     pub(crate) const fn child(self) -> Option<bool> {
@@ -95,11 +105,7 @@ impl Engine {
             },
             None => policy.home_jurisdiction(),
         };
-        match assess(subject, jurisdiction, at).child() {
-            Some(true) => AgeGroup::Child,
-            Some(false) => AgeGroup::Adult,
-            None => AgeGroup::Unknown,
-        }
+        AgeGroup::from_child(assess(subject, jurisdiction, at).child())
     }
 }
 

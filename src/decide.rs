@@ -9,6 +9,7 @@
 use chrono::{DateTime, FixedOffset};
 
 use crate::action::Action;
+use crate::age_group::AgeGroup;
 use crate::basis::{Basis, BasisSet};
 use crate::category::CategoryId;
 use crate::consent::{Consent, Timing};
@@ -604,13 +605,9 @@ impl<'a> Context<'a> {
                 ));
                 let date = Due::Date(self.home_date(end));
                 // A child's data is deleted, never anonymized (LEGAL.md
-                // A-22); so is data whose subject's age is unknown, since
-                // adulthood is never presumed.
-                let disposal = if self.child == Some(false) {
-                    self.policy.retention.disposal
-                } else {
-                    Disposal::Delete
-                };
+                // A-22); so is data whose subject's age is unknown.
+                let disposal =
+                    AgeGroup::from_child(self.child).disposal(self.policy.retention.disposal);
                 match disposal {
                     Disposal::Delete => decision.add_dated(ObligationCode::Delete, date),
                     Disposal::DeleteOrAnonymize => {
