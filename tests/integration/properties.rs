@@ -460,6 +460,19 @@ impl ConsentSpec {
     }
 }
 
+/// Makes the subject a CN child born `age_days` before the CN date of `at`
+/// (fewer than 14 years when `age_days < 14 * 365 - 5`).
+fn make_cn_child(spec: &mut Spec, age_days: i64) {
+    let today = spec
+        .at
+        .with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap())
+        .date_naive();
+    spec.subject = SubjectSpec {
+        birth_date: Some(today - Duration::days(age_days)),
+        ..SubjectSpec::default()
+    };
+}
+
 fn decide(spec: &Spec) -> Decision {
     builtin().decide(&spec.build(builtin()))
 }
@@ -578,12 +591,7 @@ proptest! {
         age_days in 0_i64..(14 * 365 - 5),
     ) {
         let mut spec = spec;
-        // A CN child: fewer than 14 years old on the CN date of `at`.
-        let today = spec.at.with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap()).date_naive();
-        spec.subject = SubjectSpec {
-            birth_date: Some(today - Duration::days(age_days)),
-            ..SubjectSpec::default()
-        };
+        make_cn_child(&mut spec, age_days);
         for consent in &mut spec.evidence.consents {
             if matches!(consent.grantor, Grant::Guardian(GuardianVerification::Verified)) {
                 consent.grantor = Grant::Guardian(GuardianVerification::Unverified);
@@ -603,11 +611,7 @@ proptest! {
         age_days in 0_i64..(14 * 365 - 5),
     ) {
         let mut spec = spec;
-        let today = spec.at.with_timezone(&FixedOffset::east_opt(8 * 3600).unwrap()).date_naive();
-        spec.subject = SubjectSpec {
-            birth_date: Some(today - Duration::days(age_days)),
-            ..SubjectSpec::default()
-        };
+        make_cn_child(&mut spec, age_days);
         spec.evidence.contract = true;
         spec.evidence.consents.retain(|c| {
             !matches!(c.grantor, Grant::Guardian(GuardianVerification::Verified))
