@@ -325,12 +325,7 @@ fn basis_condition(engine: &Engine, e: &Exprs, basis: lawful::Basis) -> String {
             unbound = e.acquirer_unbound
         ),
         lawful::Basis::Contract => {
-            let before: Vec<&str> = engine
-                .purposes()
-                .iter()
-                .filter(|p| p.is_before_guardian_consent())
-                .map(|p| p.name())
-                .collect();
+            let before = crate::before_guardian_consent(engine);
             format!(
                 "(context.contract && (context.subject != \"child\" || {}.contains(context.purpose) \
                  || (context has consent && context.purpose in context.consent.purposes && {valid})))",

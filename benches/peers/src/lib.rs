@@ -79,6 +79,16 @@ pub struct Case {
     pub sensitive: bool,
 }
 
+/// The purposes open to a child before guardian consent, by name.
+pub fn before_guardian_consent(engine: &Engine) -> Vec<&str> {
+    engine
+        .purposes()
+        .iter()
+        .filter(|p| p.is_before_guardian_consent())
+        .map(|p| p.name())
+        .collect()
+}
+
 /// The mix, parsed and resolved against `engine`.
 ///
 /// # Panics

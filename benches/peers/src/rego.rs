@@ -97,12 +97,7 @@ pub fn data(engine: &Engine) -> Value {
             }),
         );
     }
-    let before: Vec<&str> = engine
-        .purposes()
-        .iter()
-        .filter(|p| p.is_before_guardian_consent())
-        .map(|p| p.name())
-        .collect();
+    let before = crate::before_guardian_consent(engine);
     let rules = |effect: lawful::Effect| -> Vec<Value> {
         engine
             .rules()
