@@ -44,6 +44,7 @@ pub struct CategoryFlags {
     pub(crate) identifying: bool,
     pub(crate) unique_identifier: bool,
     pub(crate) device_or_log: bool,
+    pub(crate) never_provided: bool,
 }
 
 impl CategoryFlags {
@@ -69,6 +70,13 @@ impl CategoryFlags {
     pub fn is_device_or_log(self) -> bool {
         self.device_or_log
     }
+
+    /// Never given to a third party or the public (the password): only to
+    /// our own processor, an acquirer bound by the policy, or a PRC
+    /// authority on a PRC legal obligation.
+    pub fn is_never_provided(self) -> bool {
+        self.never_provided
+    }
 }
 
 /// A category of a compiled policy: its name, flags and the seed clause it
@@ -86,6 +94,8 @@ pub struct Category {
     /// and unique if any node of the subtree is; device or log only if every
     /// declared node of the subtree is.
     pub(crate) touches: CategoryFlags,
+    /// The only purposes this data may serve (`only_for`), if bound.
+    pub(crate) only_for: Option<Vec<crate::purpose::PurposeId>>,
 }
 
 impl Category {

@@ -13,34 +13,49 @@ use crate::age_group::AgeGroup;
 use crate::basis::{Basis, BasisSet};
 use crate::category::CategoryId;
 use crate::consent::{Consent, Timing};
-use crate::decision::{Decision, Due, Effect, ObligationCode, Reason, ReasonCode};
+use crate::decision::{Decision, Detail, Due, Effect, ObligationCode, Reason, ReasonCode};
 use crate::policy::{Policy, Rule, RuleId};
 use crate::recipient::RecipientKind;
-use crate::request::Request;
+use crate::regime::{Regime, RegimeSet, within};
+use crate::region::RegionCode;
+use crate::request::{Request, TransferMechanism};
 use crate::retention::{Disposal, Retention, RetentionEvent};
 use crate::subject::{Assessment, assess};
 
 /// Decides `request` under `policy`. Never fails: anything it cannot judge
 /// is a deny with a reason.
+///
+/// A flow abroad other than `collect`, `store` and `export` is decided twice
+/// on the same facts, under its own action and as `export`, and permitted
+/// only if both permit: so no label bypasses the policy's export rule.
 pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
     // Built in place and filled by reference: a decision is a few hundred
     // bytes, and moving it from step to step would cost more than a step.
     let mut decision = Decision::new();
-    decide_into(policy, request, &mut decision);
+    let Some(ctx) = Context::new(policy, request, request.action) else {
+        decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
+        return decision;
+    };
+    decide_into(&ctx, &mut decision);
+    if ctx.decided_as_export_too() {
+        if let Some(as_export) = ctx.as_export() {
+            let mut export = Decision::new();
+            decide_into(&as_export, &mut export);
+            decision.combine_abroad(&export);
+        }
+    }
     decision
 }
 
-/// The procedure itself, writing into `decision`.
-fn decide_into(policy: &Policy, request: &Request, decision: &mut Decision) {
-    let Some(ctx) = Context::new(policy, request) else {
-        decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
-        return;
-    };
+/// The procedure itself, for the context's action, writing into `decision`.
+fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
+    let request = ctx.request;
+    let policy = ctx.policy;
     decision.set_age(ctx.subject.age);
 
     // Step 3a: explicit deny rules.
     let mut denied = false;
-    for rule in ctx.rules(policy.denies.get(request.action, request.purpose)) {
+    for rule in ctx.rules(policy.denies.get(ctx.action, request.purpose)) {
         for &category in &request.categories {
             let start = category.index();
             let end = policy.category_tree.end(start);
@@ -64,8 +79,13 @@ fn decide_into(policy: &Policy, request: &Request, decision: &mut Decision) {
     };
 
     // Step 2: device or log information on its own is not personal; a
-    // matching rule (the coverage above) permits it with no basis.
+    // matching rule (the coverage above) permits it with no basis, within
+    // the retention of the rule that covers it.
     if !ctx.personal {
+        ctx.retention(None, decision);
+        if decision.has_deny_reason() {
+            return ctx.finish(decision, None);
+        }
         ctx.cite_rules(decision, None, false);
         decision.push_reason(Reason::new(ReasonCode::NotPersonalInformation, None, None));
         decision.set_effect(Effect::Permit);
@@ -80,7 +100,7 @@ fn decide_into(policy: &Policy, request: &Request, decision: &mut Decision) {
         ctx.choose_basis(acceptable).map(Some)
     };
     if let Err(failures) = &basis {
-        failures.report(&ctx, decision);
+        failures.report(decision);
     }
     let basis = basis.unwrap_or(None);
 
@@ -102,17 +122,33 @@ fn decide_into(policy: &Policy, request: &Request, decision: &mut Decision) {
     ctx.finish(decision, basis);
 }
 
-/// What the procedure knows about the request once, up front.
+/// What the procedure knows about the request, for one action (the
+/// request's own, or `export` for the second decision of a flow abroad).
 struct Context<'a> {
     policy: &'a Policy,
     request: &'a Request,
+    /// The action decided: the request's, or `export`.
+    action: Action,
     subject: Assessment,
     /// `Some(true)` child, `Some(false)` adult, `None` unknown.
     child: Option<bool>,
+    /// The regime of the subject's jurisdiction.
+    subject_regime: Option<Regime>,
+    /// The subject's jurisdiction lies within the policy's storage region
+    /// (the data the policy commits to keep there).
+    localized: bool,
+    /// The regimes the processing falls under.
+    regimes: RegimeSet,
+    /// The regimes under which this flow is abroad.
+    abroad: RegimeSet,
     recipient: Option<RecipientKind>,
     personal: bool,
     combined: bool,
     sensitive: bool,
+    /// Some category is never given to a third party or the public.
+    never_provided: bool,
+    /// The first category bound to purposes other than this one (`only_for`).
+    purpose_bound: Option<CategoryId>,
     /// The child's data goes to their verified guardian: access, not sharing.
     guardian_access: bool,
     /// The covering permit rules of the first requested categories, looked
@@ -128,30 +164,67 @@ const COVERED_UP_FRONT: usize = 8;
 #[derive(Clone, Copy, Default)]
 struct AgeBlock(Option<RuleId>);
 
+/// Why one basis failed: the reason and what exactly failed.
+#[derive(Clone, Copy)]
+struct Failure {
+    code: ReasonCode,
+    detail: Option<Detail>,
+}
+
+impl Failure {
+    const fn new(code: ReasonCode) -> Failure {
+        Failure { code, detail: None }
+    }
+
+    const fn with(code: ReasonCode, detail: Detail) -> Failure {
+        Failure {
+            code,
+            detail: Some(detail),
+        }
+    }
+}
+
 impl<'a> Context<'a> {
     /// `None` when the request holds ids the policy does not have (built
-    /// against another engine).
-    fn new(policy: &'a Policy, request: &'a Request) -> Option<Context<'a>> {
+    /// against another engine), or names no category at all: missing
+    /// information never permits.
+    fn new(policy: &'a Policy, request: &'a Request, action: Action) -> Option<Context<'a>> {
         let jurisdiction = match request.subject.jurisdiction {
             Some(id) => policy.jurisdiction(id)?,
             None => policy.home_jurisdiction(),
         };
-        policy.purpose(request.purpose)?;
+        let purpose = policy.purpose(request.purpose)?;
+        if request.categories.is_empty() {
+            return None;
+        }
         let mut sensitive = false;
         let mut identifying = false;
         let mut unique = false;
         let mut all_device = true;
         let mut any_device = false;
+        let mut never_provided = false;
+        let mut purpose_bound = None;
         for &category in &request.categories {
-            let touches = policy.category(category)?.touches;
+            let info = policy.category(category)?;
+            let touches = info.touches;
             sensitive |= touches.sensitive;
             identifying |= touches.identifying;
             unique |= touches.unique_identifier;
             all_device &= touches.device_or_log;
             any_device |= touches.device_or_log;
+            never_provided |= touches.never_provided;
+            if purpose_bound.is_none()
+                && info.only_for.as_ref().is_some_and(|purposes| {
+                    !purposes
+                        .iter()
+                        .any(|p| policy.purpose_tree.covers(p.index(), purpose.id.index()))
+                })
+            {
+                purpose_bound = Some(category);
+            }
         }
-        let personal = !request.categories.is_empty()
-            && (!all_device || identifying || unique || sensitive || request.linked_to_account);
+        let personal =
+            !all_device || identifying || unique || sensitive || request.linked_to_account;
         let subject = assess(&request.subject, jurisdiction, request.at);
         let child = subject.child();
         let recipient = request.recipient.as_ref().map(|r| r.kind);
@@ -166,30 +239,120 @@ impl<'a> Context<'a> {
         for (slot, &category) in covered.iter_mut().zip(&request.categories) {
             *slot = policy
                 .covering
-                .covering(request.action, request.purpose, category.index());
+                .covering(action, request.purpose, category.index());
         }
-        Some(Context {
+        let subject_regime = jurisdiction.regime;
+        let mut ctx = Context {
             policy,
             request,
+            action,
             subject,
             child,
+            subject_regime,
+            localized: within(jurisdiction.code, policy.storage_region),
+            regimes: RegimeSet::EMPTY,
+            abroad: RegimeSet::EMPTY,
             recipient,
             personal,
             // SPEC.md §5 step 2, LEGAL.md R-45: device or log data together
             // with an identifying category, a unique identifier or an account.
             combined: any_device && (identifying || unique || request.linked_to_account),
             sensitive,
+            never_provided,
+            purpose_bound,
             guardian_access,
             covered,
-        })
+        };
+        ctx.regimes = ctx.governing_regimes();
+        ctx.abroad = ctx.abroad_under();
+        Some(ctx)
+    }
+
+    /// The same facts, decided as an export.
+    fn as_export(&self) -> Option<Context<'a>> {
+        let mut ctx = Context::new(self.policy, self.request, Action::Export)?;
+        // The regimes the flow is abroad under are those of the flow itself.
+        ctx.abroad = self.abroad;
+        Some(ctx)
+    }
+
+    /// Whether a flow abroad must also pass as an export: every action but
+    /// collect and store (localization decides those), export itself and
+    /// delete.
+    fn decided_as_export_too(&self) -> bool {
+        !self.abroad.is_empty()
+            && !matches!(
+                self.action,
+                Action::Collect | Action::Store | Action::Export | Action::Delete
+            )
+    }
+
+    /// The subject's regime, and PIPL for data the policy keeps in the PRC
+    /// (unless this collection or storage happens outside it).
+    fn governing_regimes(&self) -> RegimeSet {
+        let mut regimes = RegimeSet::EMPTY;
+        if let Some(regime) = self.subject_regime {
+            regimes = regimes.with(regime);
+        }
+        let kept_elsewhere = matches!(self.action, Action::Collect | Action::Store)
+            && self
+                .request
+                .destination_region
+                .is_some_and(|r| !Regime::Pipl.covers(r));
+        if Regime::Pipl.covers(self.policy.storage_region) && !kept_elsewhere {
+            regimes = regimes.with(Regime::Pipl);
+        }
+        regimes
+    }
+
+    /// The regimes under which the flow reaches a recipient, a place or an
+    /// accessing party outside their area. The subject and the guardian are
+    /// never abroad; an export with no region named is abroad everywhere
+    /// (fail closed); a GDPR controller's own staff using data from abroad
+    /// is no transfer (EDPB 05/2021), under PIPL it is.
+    fn abroad_under(&self) -> RegimeSet {
+        let request = self.request;
+        // Collecting or storing abroad is a matter of localization.
+        if matches!(
+            self.action,
+            Action::Delete | Action::Collect | Action::Store
+        ) || self.recipient == Some(RecipientKind::Guardian)
+        {
+            return RegimeSet::EMPTY;
+        }
+        let to = request.recipient.as_ref().and_then(|r| r.region);
+        let at = request.destination_region;
+        let mut abroad = RegimeSet::EMPTY;
+        for regime in self.regimes.iter() {
+            let outside = |region: Option<RegionCode>| region.is_some_and(|r| !regime.covers(r));
+            let own_staff =
+                regime == Regime::Gdpr && self.action == Action::Use && request.recipient.is_none();
+            if (outside(to) || outside(at)) && !own_staff {
+                abroad = abroad.with(regime);
+            }
+        }
+        if self.action == Action::Export && abroad.is_empty() {
+            // The host says it leaves: take it at its word.
+            abroad = self.regimes;
+        }
+        abroad
     }
 
     fn is_child(&self) -> bool {
         self.child == Some(true)
     }
 
+    /// A child under PIPL: the children's layer (CAC-2019) applies.
+    fn is_pipl_child(&self) -> bool {
+        self.is_child() && self.subject_regime == Some(Regime::Pipl)
+    }
+
     fn age_known(&self) -> bool {
         self.child.is_some()
+    }
+
+    fn purpose_info(&self) -> Option<&'a crate::purpose::Purpose> {
+        self.policy.purpose(self.request.purpose)
     }
 
     /// The rules of an index slot that apply to this subject and recipient.
@@ -204,11 +367,7 @@ impl<'a> Context<'a> {
 
     /// The permit rules that may apply.
     fn candidates(&self) -> impl Iterator<Item = &'a Rule> + 'a {
-        self.rules(
-            self.policy
-                .permits
-                .get(self.request.action, self.request.purpose),
-        )
+        self.rules(self.policy.permits.get(self.action, self.request.purpose))
     }
 
     /// The permit rules that may apply and cover `category`, the `nth`
@@ -216,11 +375,11 @@ impl<'a> Context<'a> {
     fn covering(&self, nth: usize, category: CategoryId) -> impl Iterator<Item = &'a Rule> + 'a {
         let ids = match self.covered.get(nth) {
             Some(ids) => ids,
-            None => self.policy.covering.covering(
-                self.request.action,
-                self.request.purpose,
-                category.index(),
-            ),
+            None => {
+                self.policy
+                    .covering
+                    .covering(self.action, self.request.purpose, category.index())
+            }
         };
         self.rules(ids)
     }
@@ -237,27 +396,13 @@ impl<'a> Context<'a> {
 
     /// Checks that every category is covered and returns the bases under
     /// which all of them are (a basis must be offered, for each category, by
-    /// some rule covering it). Reports what is uncovered.
+    /// some rule covering it). Reports what is uncovered. An `entrust` also
+    /// needs the processing the processor does for us to be permitted: its
+    /// bases are those of the `use` of the same categories for the purpose.
     fn coverage(&self, decision: &mut Decision) -> Option<BasisSet> {
-        let categories = &self.request.categories;
-        if categories.is_empty() {
-            let mut offered = BasisSet::EMPTY;
-            let mut any = None;
-            for rule in self.candidates() {
-                offered = offered.union(self.offered(rule));
-                any = any.or(Some(rule));
-            }
-            return match any {
-                None => {
-                    decision.push_reason(Reason::new(ReasonCode::NoMatchingRule, None, None));
-                    None
-                }
-                Some(_) => Some(offered),
-            };
-        }
         let mut acceptable = all_bases();
         let mut covered = true;
-        for (nth, &category) in categories.iter().enumerate() {
+        for (nth, &category) in self.request.categories.iter().enumerate() {
             let mut offered = BasisSet::EMPTY;
             let mut first = None;
             for rule in self.covering(nth, category) {
@@ -284,13 +429,53 @@ impl<'a> Context<'a> {
                 }
                 Some(_) => acceptable = acceptable.intersection(offered),
             }
+            if self.action == Action::Entrust {
+                let underlying = self.underlying(category);
+                if underlying.is_empty() {
+                    decision.push_reason(
+                        Reason::new(ReasonCode::NoMatchingRule, None, Some(category))
+                            .with_detail(Detail::UnderlyingProcessing),
+                    );
+                    covered = false;
+                }
+                acceptable = acceptable.intersection(underlying);
+            }
+        }
+        if let Some(category) = self.purpose_bound
+            && self.action != Action::Delete
+        {
+            // Data bound to its purposes (cookies) serves nothing else, but
+            // for statutory duties on a legal obligation.
+            if self.purpose_info().is_some_and(|p| p.statutory) {
+                acceptable = acceptable.intersection(BasisSet::EMPTY.with(Basis::LegalObligation));
+            } else {
+                decision.push_reason(
+                    Reason::new(ReasonCode::NoMatchingRule, None, Some(category))
+                        .with_detail(Detail::PurposeBound),
+                );
+                covered = false;
+            }
         }
         covered.then_some(acceptable)
     }
 
+    /// The bases under which the `use` of `category` for the purpose is
+    /// permitted: what an entrustment rests on (PIPL art. 21, GDPR art. 28).
+    fn underlying(&self, category: CategoryId) -> BasisSet {
+        let ids =
+            self.policy
+                .covering
+                .covering(Action::Use, self.request.purpose, category.index());
+        let child = self.child;
+        ids.iter()
+            .filter_map(|&id| self.policy.rule(id))
+            .filter(|r| r.allows_subject(child))
+            .fold(BasisSet::EMPTY, |set, r| set.union(self.offered(r)))
+    }
+
     /// For each category, the first candidate rule that covers it (offering
-    /// `basis`, when there is one); for no categories, the first candidate.
-    /// Yields (category, rule); a rule may come more than once.
+    /// `basis`, when there is one). Yields (category, rule); a rule may come
+    /// more than once.
     fn used_rules(
         &self,
         basis: Option<Basis>,
@@ -299,32 +484,20 @@ impl<'a> Context<'a> {
             Some(b) => self.offered(rule).contains(b),
             None => true,
         };
-        let none = self
-            .request
-            .categories
-            .is_empty()
-            .then(|| self.candidates().find(|r| fits(r)))
-            .flatten()
-            .map(|rule| (None, rule));
         let each = self.request.categories.iter().enumerate();
-        let each = each.filter_map(move |(nth, &category)| {
+        each.filter_map(move |(nth, &category)| {
             self.covering(nth, category)
                 .find(|r| fits(r))
                 .map(|rule| (Some(category), rule))
-        });
-        // One side is always empty: categories, or the rule for none.
-        each.chain(none)
+        })
     }
 
-    /// Whether a rule covers at least one requested category (any rule, for
-    /// a request with none).
+    /// Whether a rule covers at least one requested category.
     fn touches_request(&self, rule: &Rule) -> bool {
-        self.request.categories.is_empty()
-            || self
-                .request
-                .categories
-                .iter()
-                .any(|c| rule.covers(c.index()))
+        self.request
+            .categories
+            .iter()
+            .any(|c| rule.covers(c.index()))
     }
 
     /// The first rule covering a requested category that is closed to this
@@ -340,8 +513,14 @@ impl<'a> Context<'a> {
         )
     }
 
-    /// Whether the action is a transfer to an acquirer bound by the policy.
+    /// Whether the request is a transfer to an acquirer bound by the policy.
     fn acquirer_bound(&self) -> bool {
+        self.action == Action::Transfer && self.request_acquirer_bound()
+    }
+
+    /// Whether the request (whatever the action decided) names an acquirer
+    /// that accepts the policy, in a transfer.
+    fn request_acquirer_bound(&self) -> bool {
         self.request.action == Action::Transfer
             && self
                 .request
@@ -353,7 +532,7 @@ impl<'a> Context<'a> {
     /// Whether the action is a transfer to an acquirer that is not bound:
     /// only a separate consent naming it will do.
     fn acquirer_unbound(&self) -> bool {
-        self.request.action == Action::Transfer
+        self.action == Action::Transfer
             && self
                 .request
                 .recipient
@@ -362,25 +541,31 @@ impl<'a> Context<'a> {
     }
 
     /// Separate consent (单独同意) is needed for sensitive data, a child's
-    /// data, sharing, disclosure, export, and an unbound acquirer.
+    /// data, sharing, disclosure, export, and an unbound acquirer. Entrusting
+    /// adds no trigger of its own: the processor acts for us.
     fn separate_required(&self) -> bool {
         self.sensitive
             || self.is_child()
-            || matches!(self.request.action, Action::Disclose | Action::Export)
-            || (self.request.action == Action::Share && !self.guardian_access)
+            || matches!(self.action, Action::Disclose | Action::Export)
+            || (self.action == Action::Share && !self.guardian_access)
             || self.acquirer_unbound()
     }
 
     /// Tries the acceptable bases in the candidates' order of preference;
     /// the first whose evidence holds is the basis.
     fn choose_basis(&self, mut acceptable: BasisSet) -> Result<Basis, BasisFailures> {
-        if self.request.action == Action::Disclose {
+        if self.action == Action::Disclose {
             // Disclosure only on a legal obligation or (separate) consent.
             acceptable = acceptable.intersection(
                 BasisSet::EMPTY
                     .with(Basis::LegalObligation)
                     .with(Basis::Consent),
             );
+        }
+        if self.action == Action::Export && self.request_acquirer_bound() {
+            // PIPL art. 39: a transfer with no basis of its own (art. 22)
+            // goes abroad only on separate consent naming the recipient.
+            acceptable = acceptable.intersection(BasisSet::EMPTY.with(Basis::Consent));
         }
         let mut failures = BasisFailures {
             age_block: self.age_block(),
@@ -408,33 +593,29 @@ impl<'a> Context<'a> {
 
     /// Whether the evidence for `basis` holds; if not, the most specific
     /// reason, or `None` when the evidence is simply absent.
-    fn check_basis(&self, basis: Basis) -> Result<(), Option<ReasonCode>> {
+    fn check_basis(&self, basis: Basis) -> Result<(), Option<Failure>> {
         let evidence = &self.request.evidence;
         match basis {
-            Basis::Consent => self.consent(Scope::Full),
+            Basis::Consent => self.consent(self.scope()),
             Basis::Contract if !evidence.contract => Err(None),
             Basis::Contract => {
                 // A child's contract needs the verified guardian's consent to
                 // the purpose, except for the purposes open before it.
                 let open_before = self
-                    .policy
-                    .purpose(self.request.purpose)
+                    .purpose_info()
                     .is_some_and(|p| p.before_guardian_consent);
                 if self.is_child() && !open_before {
                     self.consent(Scope::Purpose).map_err(|failure| {
-                        Some(failure.unwrap_or(ReasonCode::GuardianConsentRequired))
+                        Some(failure.unwrap_or(Failure::new(ReasonCode::GuardianConsentRequired)))
                     })
                 } else {
                     Ok(())
                 }
             }
-            Basis::LegalObligation => match evidence.legal_obligation {
-                Some(_) => Ok(()),
-                None => Err(None),
-            },
+            Basis::LegalObligation => self.legal_obligation(),
             Basis::Emergency => match evidence.emergency {
                 None => Err(None),
-                Some(e) if !e.ongoing => Err(Some(ReasonCode::EmergencyNotOngoing)),
+                Some(e) if !e.ongoing => Err(Some(Failure::new(ReasonCode::EmergencyNotOngoing))),
                 Some(_) => Ok(()),
             },
             Basis::PublicData => match evidence.public_data {
@@ -447,16 +628,73 @@ impl<'a> Context<'a> {
                         || self.sensitive
                         || self.is_child() =>
                 {
-                    Err(Some(ReasonCode::PublicDataBeyondScope))
+                    Err(Some(Failure::new(ReasonCode::PublicDataBeyondScope)))
                 }
                 Some(_) => Ok(()),
             },
         }
     }
 
+    /// A legal obligation counts only under each governing regime's own
+    /// law: PRC law for PIPL, Union or member-state law for the GDPR. The
+    /// competent PRC authority's approval for a foreign authority (PIPL art.
+    /// 41) is itself the obligation.
+    fn legal_obligation(&self) -> Result<(), Option<Failure>> {
+        let evidence = &self.request.evidence;
+        if self.to_foreign_authority() && evidence.authority_approval.is_some() {
+            return Ok(());
+        }
+        if evidence.legal_obligation.is_none() {
+            return Err(None);
+        }
+        match evidence.legal_obligation_law {
+            Some(law) if self.regimes.iter().any(|regime| !regime.covers(law)) => Err(Some(
+                Failure::with(ReasonCode::BasisNotAvailable, Detail::ForeignLaw),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the evidence holds a legal obligation under PRC law.
+    fn prc_legal_obligation(&self) -> bool {
+        let evidence = &self.request.evidence;
+        evidence.legal_obligation.is_some()
+            && evidence
+                .legal_obligation_law
+                .is_none_or(|law| Regime::Pipl.covers(law))
+    }
+
+    /// Whether the recipient is an authority of another state or territory
+    /// (HK, MO and TW included) and the data falls under PIPL.
+    fn to_foreign_authority(&self) -> bool {
+        self.regimes.contains(Regime::Pipl)
+            && self.request.recipient.as_ref().is_some_and(|r| {
+                r.kind == RecipientKind::Authority
+                    && r.region.is_some_and(|region| !Regime::Pipl.covers(region))
+            })
+    }
+
+    /// Whether the recipient is a PRC authority acting on a PRC legal
+    /// obligation (court orders, regulators).
+    fn to_prc_authority_by_law(&self) -> bool {
+        self.request.recipient.as_ref().is_some_and(|r| {
+            r.kind == RecipientKind::Authority && r.region.is_some_and(|g| Regime::Pipl.covers(g))
+        }) && self.prc_legal_obligation()
+    }
+
+    /// How much of a consent must match for a consent basis.
+    fn scope(&self) -> Scope {
+        match self.action {
+            // The processor acts for us: the consent to the underlying
+            // processing carries it, whatever its actions and recipients.
+            Action::Entrust => Scope::Processing,
+            _ => Scope::Full,
+        }
+    }
+
     /// Looks for a consent that supports the request; on failure, the most
     /// specific reason among the consents given (the one that came closest).
-    fn consent(&self, scope: Scope) -> Result<(), Option<ReasonCode>> {
+    fn consent(&self, scope: Scope) -> Result<(), Option<Failure>> {
         let mut best: Option<Fit> = None;
         for consent in &self.request.evidence.consents {
             let fit = self.fit(consent, scope);
@@ -468,16 +706,16 @@ impl<'a> Context<'a> {
             }
         }
         match best {
-            Some(fit) => Err(fit.reason()),
-            None if self.is_child() => Err(Some(ReasonCode::GuardianConsentRequired)),
+            Some(fit) => Err(fit.failure()),
+            None if self.is_child() => Err(Some(Failure::new(ReasonCode::GuardianConsentRequired))),
             None => Err(None),
         }
     }
 
     /// How well one consent supports the request.
     fn fit(&self, consent: &Consent, scope: Scope) -> Fit {
-        if !self.in_scope(consent, scope) {
-            return Fit::OutOfScope;
+        if let Err(dimension) = self.in_scope(consent, scope) {
+            return Fit::OutOfScope(dimension);
         }
         match consent.state.timing(self.request.at) {
             Timing::NotYetGiven => return Fit::NotYetGiven,
@@ -499,8 +737,9 @@ impl<'a> Context<'a> {
     }
 
     /// Whether the consent's scope covers the request: the purpose, and
-    /// (for a full scope) every category, the action and the recipient.
-    fn in_scope(&self, consent: &Consent, scope: Scope) -> bool {
+    /// (for a full scope) every category, the action and the recipient; if
+    /// not, the first dimension that fails.
+    fn in_scope(&self, consent: &Consent, scope: Scope) -> Result<(), Detail> {
         let purposes = &self.policy.purpose_tree;
         let categories = &self.policy.category_tree;
         let request = self.request;
@@ -510,10 +749,10 @@ impl<'a> Context<'a> {
             .iter()
             .any(|p| purposes.covers(p.index(), purpose))
         {
-            return false;
+            return Err(Detail::Purpose);
         }
         if scope == Scope::Purpose {
-            return true;
+            return Ok(());
         }
         let all_categories = request.categories.iter().all(|c| {
             consent
@@ -522,61 +761,195 @@ impl<'a> Context<'a> {
                 .any(|k| categories.covers(k.index(), c.index()))
         });
         if !all_categories {
-            return false;
+            return Err(Detail::Category);
         }
-        if !consent.actions.is_empty() && !consent.actions.contains(request.action) {
-            return false;
+        if scope == Scope::Processing {
+            return Ok(());
         }
-        // SPEC.md §5 step 4: the recipient is in scope for share, transfer
-        // and export. A processor (entrust) acts on our behalf under the
-        // original basis, and a disclosure goes to the public at large.
-        if request.action.names_recipient_in_consent() {
+        if !consent.actions.is_empty() && !consent.actions.contains(self.action) {
+            return Err(Detail::Action);
+        }
+        // A consent to share, transfer or export names whom to (PIPL arts.
+        // 23, 39): an empty list names no one. A child's data given to the
+        // guardian is access, not provision (the consent's grantor says who
+        // the guardian is); a disclosure goes to the public at large.
+        let to_guardian = self.recipient == Some(RecipientKind::Guardian);
+        if self.action.names_recipient_in_consent() && !to_guardian {
             let name = request.recipient.as_ref().and_then(|r| r.name.as_ref());
-            let named = || name.is_some_and(|n| consent.recipients.iter().any(|r| r.same_as(n)));
-            if self.acquirer_unbound() {
-                // "naming it": an open recipient list does not name the acquirer.
-                return named();
-            }
-            if !consent.recipients.is_empty() {
-                return named();
+            let named = name.is_some_and(|n| consent.recipients.iter().any(|r| r.same_as(n)));
+            if !named {
+                return Err(Detail::Recipient);
             }
         }
-        true
+        Ok(())
     }
 
-    /// The action gates of SPEC.md §5 step 5.
+    /// The action gates of SPEC.md §5 step 5 and the legal principles on
+    /// data leaving: localization, an identified recipient, foreign
+    /// authorities, the export mechanism, the acquirer, a child's data,
+    /// categories never provided.
     fn gates(&self, basis: Option<Basis>, decision: &mut Decision) {
         let request = self.request;
+        let action = self.action;
         // A failing gate cites the first rule used (looked up only then).
-        let gate = |decision: &mut Decision, code| {
+        let gate = |decision: &mut Decision, reason: Failure| {
             let first = self.used_rules(basis).next().map(|(_, r)| r.id);
-            decision.push_reason(Reason::new(code, first, None));
+            let mut r = Reason::new(reason.code, first, None);
+            if let Some(detail) = reason.detail {
+                r = r.with_detail(detail);
+            }
+            decision.push_reason(r);
         };
-        let stored_abroad = request
+        // Localization: a commitment of the policy for the data of subjects
+        // within its storage region.
+        let kept_abroad = request
             .destination_region
-            .is_some_and(|region| region != self.policy.storage_region);
-        if request.action == Action::Store && stored_abroad {
-            gate(decision, ReasonCode::LocalizationRequired);
+            .is_some_and(|region| !within(region, self.policy.storage_region));
+        if self.policy.localization
+            && self.localized
+            && matches!(action, Action::Collect | Action::Store)
+            && kept_abroad
+        {
+            gate(decision, Failure::new(ReasonCode::LocalizationRequired));
         }
-        if request.action == Action::Export && request.transfer_mechanism.is_none() {
-            gate(decision, ReasonCode::TransferMechanismRequired);
+        if let Some(detail) = self.unidentified_recipient() {
+            gate(
+                decision,
+                Failure::with(ReasonCode::RecipientUnidentified, detail),
+            );
+        }
+        if self.to_foreign_authority() && request.evidence.authority_approval.is_none() {
+            gate(
+                decision,
+                Failure::new(ReasonCode::ForeignAuthorityNotApproved),
+            );
+        }
+        if action == Action::Export {
+            for regime in self.abroad.iter() {
+                if let Err(detail) = self.mechanism(regime) {
+                    gate(
+                        decision,
+                        Failure::with(ReasonCode::TransferMechanismRequired, detail),
+                    );
+                }
+            }
         }
         if self.acquirer_unbound() && basis != Some(Basis::Consent) {
-            gate(decision, ReasonCode::RecipientNotBound);
+            gate(decision, Failure::new(ReasonCode::RecipientNotBound));
         }
+        // CAC-2019 arts. 16-17: a child's data goes to a recipient or a
+        // processor only after the operator's assessment of it; a PRC
+        // authority acting on PRC law is the exception (engine choice).
         let gives_away = matches!(
-            request.action,
-            Action::Share | Action::Entrust | Action::Transfer
+            action,
+            Action::Share | Action::Entrust | Action::Transfer | Action::Export
         );
         if gives_away
-            && self.is_child()
+            && self.is_pipl_child()
             && !self.guardian_access
+            && !self.to_prc_authority_by_law()
             && !request
                 .recipient
                 .as_ref()
                 .is_some_and(|r| r.security_assessment)
         {
-            gate(decision, ReasonCode::SecurityAssessmentRequired);
+            gate(
+                decision,
+                Failure::new(ReasonCode::SecurityAssessmentRequired),
+            );
+        }
+        if self.never_provided && self.provides_to_others() {
+            gate(decision, Failure::new(ReasonCode::NeverProvided));
+        }
+    }
+
+    /// What is missing to identify the recipient, when the flow needs one:
+    /// share, entrust, transfer, export and every flow abroad. The guardian
+    /// needs no region; an authority's region is the state it belongs to.
+    fn unidentified_recipient(&self) -> Option<Detail> {
+        let needs = matches!(
+            self.action,
+            Action::Share | Action::Entrust | Action::Transfer | Action::Export
+        ) || (!self.abroad.is_empty() && self.action != Action::Disclose);
+        if !needs {
+            return None;
+        }
+        let Some(recipient) = self.request.recipient.as_ref() else {
+            return Some(Detail::RecipientMissing);
+        };
+        if recipient.kind == RecipientKind::Guardian {
+            return None;
+        }
+        if recipient.name.is_none() {
+            return Some(Detail::RecipientName);
+        }
+        let region = match recipient.kind {
+            RecipientKind::Authority => recipient.region,
+            _ => recipient.region.or(self.request.destination_region),
+        };
+        region.is_none().then_some(Detail::RecipientRegion)
+    }
+
+    /// Whether the action gives the data to someone other than our own
+    /// processor, a bound acquirer or a PRC authority acting on PRC law.
+    fn provides_to_others(&self) -> bool {
+        let to = self.recipient;
+        match self.action {
+            Action::Share | Action::Disclose => !self.to_prc_authority_by_law(),
+            Action::Export => {
+                to != Some(RecipientKind::Processor) && !self.to_prc_authority_by_law()
+            }
+            Action::Transfer => !self.request_acquirer_bound(),
+            _ => false,
+        }
+    }
+
+    /// Whether the request names a mechanism of `regime` whose condition
+    /// holds; if not, why.
+    fn mechanism(&self, regime: Regime) -> Result<(), Detail> {
+        let mechanisms = self.request.mechanisms;
+        if mechanisms.is_empty() {
+            return Err(Detail::MechanismMissing);
+        }
+        let mut unmet = false;
+        for mechanism in mechanisms.iter().filter(|&m| regime.recognises(m)) {
+            if self.exemption_holds(mechanism) {
+                return Ok(());
+            }
+            unmet = true;
+        }
+        Err(if unmet {
+            Detail::ExemptionNotMet
+        } else {
+            Detail::MechanismOfAnotherRegime
+        })
+    }
+
+    /// The conditions of the 2024 CAC exemptions (and a treaty), checked
+    /// against the request rather than trusted.
+    fn exemption_holds(&self, mechanism: TransferMechanism) -> bool {
+        use TransferMechanism as M;
+        let evidence = &self.request.evidence;
+        let purpose = self.purpose_info();
+        match mechanism {
+            M::ExemptContract => evidence.contract,
+            M::ExemptHr => purpose.is_some_and(|p| p.hr),
+            M::ExemptEmergency => {
+                evidence.emergency.is_some_and(|e| e.ongoing)
+                    && purpose.is_some_and(|p| p.protective)
+            }
+            M::ExemptSmallVolume => {
+                !self.sensitive && !self.is_pipl_child() && !self.policy.cii_operator
+            }
+            M::ExemptForeignOrigin => self.subject_regime != Some(Regime::Pipl),
+            M::Treaty => evidence.authority_approval.is_some(),
+            M::SecurityAssessment
+            | M::Certification
+            | M::StandardContract
+            | M::Adequacy
+            | M::Scc
+            | M::Bcr
+            | M::Derogation => true,
         }
     }
 
@@ -586,7 +959,7 @@ impl<'a> Context<'a> {
         let Some(collected_at) = self.request.collected_at else {
             return;
         };
-        if self.request.action == Action::Delete {
+        if self.action == Action::Delete {
             return;
         }
         for (category, rule) in self.used_rules(basis) {
@@ -665,23 +1038,47 @@ impl<'a> Context<'a> {
     /// Step 7: the statutory obligations on a permit (the rules' own, and
     /// `retain_until`, come from [`Context::cite_rules`]).
     fn obligations(&self, basis: Option<Basis>, decision: &mut Decision) {
-        let action = self.request.action;
+        let action = self.action;
         let child = self.is_child();
+        let abroad = !self.abroad.is_empty() || action == Action::Export;
+        let provides = match action {
+            Action::Share => !self.guardian_access,
+            Action::Transfer | Action::Disclose | Action::Export => true,
+            _ => false,
+        };
         if self.sensitive || child {
             decision.add_obligation(ObligationCode::EncryptAtRest);
             decision.add_obligation(ObligationCode::MinimalAccess);
         }
-        if child && action == Action::Collect {
+        // CAC-2019 arts. 9, 17, 18: the guardian (and the child) hear of
+        // the collection and of every provision of the child's data.
+        if (child && action == Action::Collect) || (self.is_pipl_child() && provides) {
             decision.add_obligation(ObligationCode::NotifyGuardian);
         }
-        if matches!(action, Action::Share | Action::Entrust) && !self.guardian_access {
+        // PIPL arts. 23, 39, 22: the subject learns who receives the data;
+        // not of a domestic processor acting for us, nor of a publication.
+        if (matches!(action, Action::Share | Action::Transfer) && provides) || abroad {
             decision.add_obligation(ObligationCode::NotifyRecipientIdentity);
         }
-        if action == Action::Transfer && self.recipient == Some(RecipientKind::Acquirer) {
-            decision.add_obligation(ObligationCode::NotifyRecipientIdentity);
-            if self.acquirer_bound() {
-                decision.add_obligation(ObligationCode::BindRecipientToPolicy);
-            }
+        if self.acquirer_bound() {
+            decision.add_obligation(ObligationCode::BindRecipientToPolicy);
+        }
+        if action == Action::Entrust {
+            decision.add_obligation(ObligationCode::ProcessingAgreement);
+        }
+        // PIPL art. 55: an impact assessment in advance (the GDPR asks one
+        // only where the policy marks the processing high-risk).
+        if self.regimes.contains(Regime::Pipl)
+            && (self.sensitive
+                || self.is_pipl_child()
+                || abroad
+                || matches!(
+                    action,
+                    Action::Entrust | Action::Transfer | Action::Disclose
+                )
+                || (action == Action::Share && !self.guardian_access))
+        {
+            decision.add_obligation(ObligationCode::ImpactAssessment);
         }
         if action == Action::Share && self.recipient == Some(RecipientKind::Authority) {
             // LEGAL.md R-24: giving data to a court or regulator is logged
@@ -689,9 +1086,8 @@ impl<'a> Context<'a> {
             decision.add_obligation(ObligationCode::SecurityMeasures);
             decision.add_obligation(ObligationCode::LogDisclosure);
         }
-        if action == Action::Export {
+        if abroad {
             decision.add_obligation(ObligationCode::NotifySubject);
-            decision.add_obligation(ObligationCode::ImpactAssessment);
         }
         if action == Action::Disclose {
             decision.add_obligation(ObligationCode::SecurityMeasures);
@@ -733,6 +1129,8 @@ impl<'a> Context<'a> {
 enum Scope {
     /// Purpose, every category, action and recipient (a consent basis).
     Full,
+    /// Purpose and every category: the processing a processor does for us.
+    Processing,
     /// The purpose only (a guardian's consent behind a child's contract).
     Purpose,
 }
@@ -747,7 +1145,7 @@ enum Fit {
     Withdrawn,
     NotYetGiven,
     NotFromSubject,
-    OutOfScope,
+    OutOfScope(Detail),
 }
 
 impl Fit {
@@ -760,20 +1158,29 @@ impl Fit {
             Fit::SeparateMissing | Fit::GuardianMissing | Fit::AgeUnknown => 1,
             Fit::Withdrawn | Fit::NotYetGiven => 2,
             Fit::NotFromSubject => 3,
-            Fit::OutOfScope => 4,
+            // The closer the scope, the more it says: a consent that names
+            // everything but the recipient beats one for another purpose.
+            Fit::OutOfScope(Detail::Recipient) => 4,
+            Fit::OutOfScope(Detail::Action) => 5,
+            Fit::OutOfScope(Detail::Category) => 6,
+            Fit::OutOfScope(_) => 7,
         }
     }
 
-    fn reason(self) -> Option<ReasonCode> {
+    fn failure(self) -> Option<Failure> {
         Some(match self {
             Fit::Valid => return None,
-            Fit::SeparateMissing => ReasonCode::SeparateConsentRequired,
-            Fit::GuardianMissing => ReasonCode::GuardianConsentRequired,
-            Fit::AgeUnknown => ReasonCode::AgeUnknown,
-            Fit::Withdrawn => ReasonCode::ConsentWithdrawn,
-            Fit::NotYetGiven => ReasonCode::ConsentNotYetGiven,
-            Fit::NotFromSubject => ReasonCode::ConsentMissing,
-            Fit::OutOfScope => ReasonCode::ConsentOutOfScope,
+            Fit::SeparateMissing => {
+                Failure::with(ReasonCode::SeparateConsentRequired, Detail::Separateness)
+            }
+            Fit::GuardianMissing => {
+                Failure::with(ReasonCode::GuardianConsentRequired, Detail::Grantor)
+            }
+            Fit::AgeUnknown => Failure::new(ReasonCode::AgeUnknown),
+            Fit::Withdrawn => Failure::with(ReasonCode::ConsentWithdrawn, Detail::Time),
+            Fit::NotYetGiven => Failure::with(ReasonCode::ConsentNotYetGiven, Detail::Time),
+            Fit::NotFromSubject => Failure::with(ReasonCode::ConsentMissing, Detail::Grantor),
+            Fit::OutOfScope(dimension) => Failure::with(ReasonCode::ConsentOutOfScope, dimension),
         })
     }
 }
@@ -784,31 +1191,36 @@ impl Fit {
 struct BasisFailures {
     age_block: AgeBlock,
     tried: BasisSet,
-    specific: [Option<(ReasonCode, RuleId)>; Basis::ALL.len()],
+    specific: [Option<(Failure, RuleId)>; Basis::ALL.len()],
     first_rule: Option<RuleId>,
 }
 
 impl BasisFailures {
-    fn record(&mut self, basis: Basis, failure: Option<ReasonCode>, rule: RuleId) {
+    fn record(&mut self, basis: Basis, failure: Option<Failure>, rule: RuleId) {
         self.tried = self.tried.with(basis);
         self.first_rule = self.first_rule.or(Some(rule));
-        if let (Some(code), Some(slot)) = (failure, self.specific.iter_mut().find(|s| s.is_none()))
+        if let (Some(failure), Some(slot)) =
+            (failure, self.specific.iter_mut().find(|s| s.is_none()))
         {
-            *slot = Some((code, rule));
+            *slot = Some((failure, rule));
         }
     }
 
     /// The most specific reasons win: a rule closed by an unknown age, then
     /// what each basis lacked; with none, `consent_missing` when consent was
     /// the only basis on offer, else `basis_missing`.
-    fn report(&self, _ctx: &Context<'_>, decision: &mut Decision) {
+    fn report(&self, decision: &mut Decision) {
         let mut any = false;
         if let AgeBlock(Some(rule)) = self.age_block {
             decision.push_reason(Reason::new(ReasonCode::AgeUnknown, Some(rule), None));
             any = true;
         }
-        for (code, rule) in self.specific.iter().flatten() {
-            decision.push_reason(Reason::new(*code, Some(*rule), None));
+        for (failure, rule) in self.specific.iter().flatten() {
+            let mut reason = Reason::new(failure.code, Some(*rule), None);
+            if let Some(detail) = failure.detail {
+                reason = reason.with_detail(detail);
+            }
+            decision.push_reason(reason);
             any = true;
         }
         if any {

@@ -75,6 +75,67 @@ vocabulary! {
         UnknownPurpose = "unknown_purpose",
         /// The request could not be read (wire requests only).
         InvalidRequest = "invalid_request",
+        /// A flow that needs an identified recipient (name and region) has none.
+        RecipientUnidentified = "recipient_unidentified",
+        /// Data stored in the PRC to a foreign judicial or law-enforcement
+        /// authority without the competent PRC authority's approval (PIPL art. 41).
+        ForeignAuthorityNotApproved = "foreign_authority_not_approved",
+        /// An emergency basis for a purpose that does not protect anyone.
+        PurposeNotProtective = "purpose_not_protective",
+        /// The basis does not exist under the governing regime (a foreign-law
+        /// obligation, public data under the GDPR).
+        BasisNotAvailable = "basis_not_available",
+        /// The subject's own consent was given while they were a child.
+        ConsentGivenAsChild = "consent_given_as_child",
+        /// A legal hold keeps the data.
+        LegalHold = "legal_hold",
+        /// The category is never given to a third party or the public.
+        NeverProvided = "never_provided",
+        /// A statutory minimum retention has not run.
+        StatutoryRetention = "statutory_retention",
+    }
+}
+
+vocabulary! {
+    /// What exactly failed, where a reason code alone does not say what to
+    /// fix: which dimension of a consent, which part of a recipient, why a
+    /// transfer mechanism does not count.
+    pub enum Detail as "reason detail" {
+        /// The consent does not cover the purpose.
+        Purpose = "purpose",
+        /// The consent does not cover every category.
+        Category = "category",
+        /// The consent does not cover the action.
+        Action = "action",
+        /// The consent does not name the recipient.
+        Recipient = "recipient",
+        /// The consent does not hold at the time (not yet given, or withdrawn).
+        Time = "time",
+        /// The consent is not from whom it must be (the subject, or the
+        /// verified guardian of a child).
+        Grantor = "grantor",
+        /// The consent is not separate.
+        Separateness = "separateness",
+        /// The request names no recipient.
+        RecipientMissing = "recipient_missing",
+        /// The recipient has no name.
+        RecipientName = "recipient_name",
+        /// The recipient (or the destination) has no region.
+        RecipientRegion = "recipient_region",
+        /// No transfer mechanism was named.
+        MechanismMissing = "mechanism_missing",
+        /// The mechanism named is an exemption whose condition does not hold.
+        ExemptionNotMet = "exemption_not_met",
+        /// The mechanism named belongs to another regime.
+        MechanismOfAnotherRegime = "mechanism_of_another_regime",
+        /// The legal obligation arises under a foreign law.
+        ForeignLaw = "foreign_law",
+        /// The data serves only the purposes the policy binds it to.
+        PurposeBound = "purpose_bound",
+        /// No rule permits the processing the processor would do for us.
+        UnderlyingProcessing = "underlying_processing",
+        /// Decided as a transfer abroad (the export decision of a flow abroad).
+        Abroad = "abroad",
     }
 }
 
@@ -117,6 +178,11 @@ vocabulary! {
         RespondBy = "respond_by",
         /// Announce the fee before charging for a repeated request.
         FeeNotice = "fee_notice",
+        /// A processing agreement with the processor, and its supervision
+        /// (PIPL art. 21, GDPR art. 28).
+        ProcessingAgreement = "processing_agreement",
+        /// The subject may object to processing on legitimate interests.
+        HonourObjection = "honour_objection",
     }
 }
 
@@ -234,6 +300,7 @@ pub struct Reason {
     code: ReasonCode,
     rule: Option<RuleId>,
     category: Option<CategoryId>,
+    detail: Option<Detail>,
 }
 
 impl Reason {
@@ -246,7 +313,14 @@ impl Reason {
             code,
             rule,
             category,
+            detail: None,
         }
+    }
+
+    /// The same reason, saying what exactly failed.
+    pub(crate) const fn with_detail(mut self, detail: Detail) -> Reason {
+        self.detail = Some(detail);
+        self
     }
 
     /// The reason code.
@@ -262,6 +336,11 @@ impl Reason {
     /// The category the reason is about (the one left uncovered, denied...).
     pub fn category(&self) -> Option<CategoryId> {
         self.category
+    }
+
+    /// What exactly failed, where the code alone does not say what to fix.
+    pub fn detail(&self) -> Option<Detail> {
+        self.detail
     }
 }
 
@@ -405,6 +484,54 @@ impl Decision {
         if let Some(slot) = code.dated_slot().and_then(|slot| self.dues.get_mut(slot)) {
             *slot = Some(due);
         }
+    }
+
+    /// Combines the decision of a flow abroad under its own action with its
+    /// decision as an export, made on the same facts: a permit only when
+    /// both permit, resting on the export decision's basis, with the
+    /// obligations of both; a deny lists what denied on either side, the
+    /// export side's reasons marked [`Detail::Abroad`] where they say no more.
+    pub(crate) fn combine_abroad(&mut self, export: &Decision) {
+        if self.is_permit() && export.is_permit() {
+            self.basis = export.basis;
+            self.obligations = self.obligations.union(export.obligations);
+            for (mine, theirs) in self.dues.iter_mut().zip(export.dues) {
+                *mine = match (*mine, theirs) {
+                    (Some(Due::Date(a)), Some(Due::Date(b))) => Some(Due::Date(a.min(b))),
+                    (Some(Due::Event(_)) | None, Some(Due::Date(b))) => Some(Due::Date(b)),
+                    (None, theirs) => theirs,
+                    (mine, _) => mine,
+                };
+            }
+            for reason in export.reasons() {
+                self.push_reason(*reason);
+            }
+            return;
+        }
+        if self.is_permit() {
+            // Only the export side denied: its reasons are the answer.
+            self.reason_count = 0;
+            self.reasons_truncated = false;
+            self.obligations = ObligationSet::EMPTY;
+            self.dues = [None; DATED.len()];
+        }
+        self.effect = Effect::Deny;
+        self.basis = None;
+        if !export.is_permit() {
+            self.obligations = self.obligations.union(export.obligations);
+            for (mine, theirs) in self.dues.iter_mut().zip(export.dues) {
+                *mine = mine.or(theirs);
+            }
+            for reason in export.reasons() {
+                let reason = match reason.detail {
+                    None if reason.code.denies() => reason.with_detail(Detail::Abroad),
+                    _ => *reason,
+                };
+                self.push_reason(reason);
+            }
+        }
+        self.remove_obligation(ObligationCode::RetainUntil);
+        self.reasons_truncated |= export.reasons_truncated;
     }
 
     /// Removes an obligation (and its date).

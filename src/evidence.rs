@@ -2,6 +2,7 @@
 //! citation, an emergency, public data.
 
 use crate::consent::Consent;
+use crate::region::RegionCode;
 use crate::vocab::vocabulary;
 
 vocabulary! {
@@ -123,6 +124,8 @@ pub struct Evidence {
     pub(crate) legal_obligation: Option<Box<str>>,
     pub(crate) emergency: Option<Emergency>,
     pub(crate) public_data: Option<PublicData>,
+    pub(crate) legal_obligation_law: Option<RegionCode>,
+    pub(crate) authority_approval: Option<Box<str>>,
 }
 
 impl Evidence {
@@ -168,6 +171,25 @@ impl Evidence {
         self
     }
 
+    /// Whose law the legal obligation arises under (a region code). A
+    /// legal obligation counts only under the governing regime's own law:
+    /// PRC law under PIPL, Union or member-state law under the GDPR. Without
+    /// it, the regime's own law is meant.
+    #[must_use]
+    pub fn legal_obligation_law(mut self, law: RegionCode) -> Evidence {
+        self.legal_obligation_law = Some(law);
+        self
+    }
+
+    /// The approval of the competent PRC authority for providing data to a
+    /// foreign judicial or law-enforcement authority (PIPL art. 41), cited.
+    /// A citation with no visible character is no approval.
+    #[must_use]
+    pub fn authority_approval(mut self, citation: &str) -> Evidence {
+        self.authority_approval = visible(citation).then(|| citation.trim().into());
+        self
+    }
+
     /// The consent records.
     pub fn consents(&self) -> &[Consent] {
         &self.consents
@@ -182,4 +204,13 @@ impl Evidence {
     pub fn citation(&self) -> Option<&str> {
         self.legal_obligation.as_deref()
     }
+}
+
+/// Whether a citation has a character a reader can see: not only white
+/// space or invisible format characters (zero-width space, BOM, joiners).
+fn visible(text: &str) -> bool {
+    text.chars().any(|c| {
+        !c.is_whitespace()
+            && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}')
+    })
 }

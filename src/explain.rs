@@ -188,7 +188,7 @@ pub(crate) fn reason_words(code: ReasonCode) -> &'static str {
             "personal information collected in the storage region must be stored there."
         }
         ReasonCode::TransferMechanismRequired => {
-            "an export needs a security assessment, certification or standard contract."
+            "data going abroad needs a transfer mechanism of the governing regime whose conditions hold."
         }
         ReasonCode::RecipientNotBound => {
             "the acquirer does not accept the policy, and no separate consent names it."
@@ -200,6 +200,26 @@ pub(crate) fn reason_words(code: ReasonCode) -> &'static str {
         ReasonCode::UnknownCategory => "the request names a category the policy does not declare.",
         ReasonCode::UnknownPurpose => "the request names a purpose the policy does not declare.",
         ReasonCode::InvalidRequest => "the request could not be read.",
+        ReasonCode::RecipientUnidentified => {
+            "data given to others, or going abroad, needs a recipient with a name and a region."
+        }
+        ReasonCode::ForeignAuthorityNotApproved => {
+            "data stored in the PRC goes to a foreign judicial or law-enforcement authority only with the competent PRC authority's approval."
+        }
+        ReasonCode::PurposeNotProtective => {
+            "an emergency is a basis only for a purpose that protects life, health or property."
+        }
+        ReasonCode::BasisNotAvailable => {
+            "this basis does not exist under the governing law (a foreign law's obligation is none)."
+        }
+        ReasonCode::ConsentGivenAsChild => {
+            "the subject gave this consent while still a child, when only a guardian could."
+        }
+        ReasonCode::LegalHold => "a legal hold keeps the data; only storage is allowed.",
+        ReasonCode::NeverProvided => "this category is never given to a third party or the public.",
+        ReasonCode::StatutoryRetention => {
+            "the law keeps this data for a minimum period that has not run; only storage is allowed."
+        }
     }
 }
 
@@ -232,5 +252,11 @@ pub(crate) fn obligation_words(code: ObligationCode) -> &'static str {
         ObligationCode::VerifyIdentity => "verify the requester's identity first",
         ObligationCode::RespondBy => "respond by",
         ObligationCode::FeeNotice => "announce the fee before charging",
+        ObligationCode::ProcessingAgreement => {
+            "have a processing agreement with the processor, and supervise it"
+        }
+        ObligationCode::HonourObjection => {
+            "stop when the subject objects, unless compelling grounds override"
+        }
     }
 }

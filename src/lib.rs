@@ -102,6 +102,7 @@ mod lifecycle_wire;
 mod policy;
 mod purpose;
 mod recipient;
+mod regime;
 mod region;
 mod request;
 mod resident_id;
@@ -125,7 +126,7 @@ pub use audit::AuditRecord;
 pub use basis::Basis;
 pub use category::{Category, CategoryFlags, CategoryId};
 pub use consent::{Consent, ConsentState, Grantor, GuardianVerification};
-pub use decision::{Decision, Due, Effect, Obligation, ObligationCode, Reason, ReasonCode};
+pub use decision::{Decision, Detail, Due, Effect, Obligation, ObligationCode, Reason, ReasonCode};
 pub use deletion::{
     DeletionDue, DeletionTrigger, LegalHold, PurposeStatus, RecordOutcome, RecordState,
 };
@@ -142,6 +143,7 @@ pub use lifecycle_wire::{
 pub use policy::{Rule, RuleId, SubjectScope};
 pub use purpose::{Purpose, PurposeId};
 pub use recipient::{Recipient, RecipientKind, RecipientName};
+pub use regime::Regime;
 pub use region::{RegionCode, RegionCodeError};
 pub use request::{Request, TransferMechanism};
 pub use resident_id::{ResidentId, ResidentIdError, ResidentIdErrorKind};

@@ -34,6 +34,9 @@ pub struct Purpose {
     pub(crate) clause: Option<Box<str>>,
     pub(crate) description: Option<Box<str>>,
     pub(crate) before_guardian_consent: bool,
+    pub(crate) hr: bool,
+    pub(crate) protective: bool,
+    pub(crate) statutory: bool,
 }
 
 impl Purpose {

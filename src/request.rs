@@ -9,17 +9,69 @@ use crate::purpose::PurposeId;
 use crate::recipient::Recipient;
 use crate::region::RegionCode;
 use crate::subject::Subject;
-use crate::vocab::vocabulary;
+use crate::vocab::{BitSet, vocabulary};
 
 vocabulary! {
-    /// The legal mechanism for sending data abroad (PIPL art. 38).
+    /// The legal mechanism for sending data abroad: PIPL art. 38 and the
+    /// 2024 CAC provisions, GDPR chapter V.
+    ///
+    /// The 2024 exemptions are conditions the engine checks against the
+    /// request rather than trusts: `exempt_contract` needs contract evidence,
+    /// `exempt_hr` a purpose the policy marks `hr`, `exempt_emergency` an
+    /// ongoing emergency and a `protective` purpose, `exempt_small_volume` no
+    /// sensitive category (so never a child's data under PIPL) and a policy
+    /// that is not `cii_operator`, `exempt_foreign_origin` a subject outside
+    /// mainland China, `treaty` an `authority_approval`.
     pub enum TransferMechanism as "transfer mechanism" {
-        /// A security assessment by the Cyberspace Administration.
+        /// PIPL: a security assessment by the Cyberspace Administration.
         SecurityAssessment = "security_assessment",
-        /// Personal information protection certification.
+        /// PIPL: personal information protection certification.
         Certification = "certification",
-        /// The standard contract, filed.
+        /// PIPL: the standard contract, filed.
         StandardContract = "standard_contract",
+        /// PIPL (2024 provisions art. 5(1)): necessary for a contract with the subject.
+        ExemptContract = "exempt_contract",
+        /// PIPL (2024 provisions art. 5(2)): cross-border human-resources management.
+        ExemptHr = "exempt_hr",
+        /// PIPL (2024 provisions art. 5(3)): protecting life, health or property in an emergency.
+        ExemptEmergency = "exempt_emergency",
+        /// PIPL (2024 provisions art. 5(4)): under 100,000 people's non-sensitive data a year.
+        ExemptSmallVolume = "exempt_small_volume",
+        /// PIPL (2024 provisions art. 4): data collected abroad, processed here, sent back.
+        ExemptForeignOrigin = "exempt_foreign_origin",
+        /// PIPL (art. 38(4), 41): an international treaty, with the competent authority's approval.
+        Treaty = "treaty",
+        /// GDPR art. 45: an adequacy decision for the destination.
+        Adequacy = "adequacy",
+        /// GDPR art. 46(2)(c): the Commission's standard contractual clauses.
+        Scc = "scc",
+        /// GDPR art. 47: binding corporate rules.
+        Bcr = "bcr",
+        /// GDPR art. 49: a derogation for a specific situation.
+        Derogation = "derogation",
+    }
+}
+
+/// The transfer mechanisms a request names, inline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Mechanisms(BitSet);
+
+impl Mechanisms {
+    pub(crate) const EMPTY: Mechanisms = Mechanisms(BitSet::EMPTY);
+
+    pub(crate) const fn with(self, mechanism: TransferMechanism) -> Mechanisms {
+        Mechanisms(self.0.with(mechanism.index()))
+    }
+
+    pub(crate) const fn is_empty(self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn iter(self) -> impl Iterator<Item = TransferMechanism> {
+        TransferMechanism::ALL
+            .iter()
+            .copied()
+            .filter(move |m| self.0.contains(m.index()))
     }
 }
 
@@ -57,7 +109,7 @@ pub struct Request {
     pub(crate) recipient: Option<Recipient>,
     pub(crate) linked_to_account: bool,
     pub(crate) destination_region: Option<RegionCode>,
-    pub(crate) transfer_mechanism: Option<TransferMechanism>,
+    pub(crate) mechanisms: Mechanisms,
     pub(crate) collected_at: Option<DateTime<FixedOffset>>,
 }
 
@@ -75,7 +127,7 @@ impl Request {
             recipient: None,
             linked_to_account: false,
             destination_region: None,
-            transfer_mechanism: None,
+            mechanisms: Mechanisms::EMPTY,
             collected_at: None,
         }
     }
@@ -138,10 +190,11 @@ impl Request {
         self
     }
 
-    /// The mechanism for an export.
+    /// A mechanism for a flow abroad (call once per mechanism: a flow that
+    /// is abroad under PIPL and the GDPR needs one of each).
     #[must_use]
     pub fn transfer_mechanism(mut self, mechanism: TransferMechanism) -> Request {
-        self.transfer_mechanism = Some(mechanism);
+        self.mechanisms = self.mechanisms.with(mechanism);
         self
     }
 

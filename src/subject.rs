@@ -6,6 +6,7 @@ use std::fmt;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::age::{AgeBoundary, age_on, local_date};
+use crate::regime::Regime;
 use crate::region::RegionCode;
 use crate::resident_id::{ResidentId, ResidentIdError};
 use crate::vocab::vocabulary;
@@ -40,6 +41,7 @@ pub struct Jurisdiction {
     pub(crate) child_age: u8,
     pub(crate) utc_offset: FixedOffset,
     pub(crate) age_boundary: AgeBoundary,
+    pub(crate) regime: Option<Regime>,
     pub(crate) law: Option<Box<str>>,
     pub(crate) clause: Option<Box<str>>,
 }
@@ -73,6 +75,12 @@ impl Jurisdiction {
     /// The law that sets the age (for explanations).
     pub fn law(&self) -> Option<&str> {
         self.law.as_deref()
+    }
+
+    /// The data-protection regime that governs its subjects, if the engine
+    /// knows one (`regime = "pipl"` or `"gdpr"`; by default from the code).
+    pub fn regime(&self) -> Option<Regime> {
+        self.regime
     }
 
     /// The policy clause behind the age threshold.

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::action::Action;
 use crate::basis::Basis;
 use crate::consent::{Consent, Grantor, GuardianVerification};
-use crate::decision::{Decision, Due, Effect, Obligation, ObligationCode, ReasonCode};
+use crate::decision::{Decision, Detail, Due, Effect, Obligation, ObligationCode, ReasonCode};
 use crate::engine::{Engine, NameError};
 use crate::evidence::{Emergency, EmergencyKind, Evidence, PublicData, PublicSource};
 use crate::recipient::{Recipient, RecipientKind};
@@ -69,10 +69,11 @@ pub struct RequestDoc {
     /// `mechanism=none`).
     #[serde(
         default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "mechanism_or_none"
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "mechanisms_or_none",
+        serialize_with = "one_or_many"
     )]
-    pub transfer_mechanism: Option<TransferMechanism>,
+    pub transfer_mechanism: Vec<TransferMechanism>,
     /// When the data was collected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collected_at: Option<DateTime<FixedOffset>>,
@@ -82,14 +83,34 @@ pub struct RequestDoc {
 }
 
 /// A transfer mechanism, or `"none"` (or `null`) for none.
-fn mechanism_or_none<'de, D>(d: D) -> Result<Option<TransferMechanism>, D::Error>
+/// A mechanism, a list of them (a flow abroad under two regimes needs one
+/// of each), `"none"` or null.
+fn mechanisms_or_none<'de, D>(d: D) -> Result<Vec<TransferMechanism>, D::Error>
 where
     D: serde::Deserializer<'de>,
 {
-    let text = Option::<std::borrow::Cow<'de, str>>::deserialize(d)?;
-    match text.as_deref() {
-        None | Some("none") => Ok(None),
-        Some(name) => name.parse().map(Some).map_err(serde::de::Error::custom),
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany<'a> {
+        One(#[serde(borrow)] std::borrow::Cow<'a, str>),
+        Many(Vec<TransferMechanism>),
+    }
+    match Option::<OneOrMany<'de>>::deserialize(d)? {
+        None => Ok(Vec::new()),
+        Some(OneOrMany::One(name)) if name == "none" => Ok(Vec::new()),
+        Some(OneOrMany::One(name)) => name
+            .parse()
+            .map(|m| vec![m])
+            .map_err(serde::de::Error::custom),
+        Some(OneOrMany::Many(list)) => Ok(list),
+    }
+}
+
+/// One mechanism as a string (the common case), several as a list.
+fn one_or_many<S: serde::Serializer>(list: &[TransferMechanism], s: S) -> Result<S::Ok, S::Error> {
+    match list {
+        [one] => one.serialize(s),
+        many => many.serialize(s),
     }
 }
 
@@ -147,6 +168,13 @@ pub struct EvidenceDoc {
     /// Public data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_data: Option<PublicDataDoc>,
+    /// Whose law the legal obligation arises under (a region code; the
+    /// governing regime's own law when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_obligation_law: Option<RegionCode>,
+    /// The competent PRC authority's approval for a foreign authority (PIPL art. 41).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority_approval: Option<String>,
 }
 
 /// Who gave a consent, on the wire.
@@ -299,7 +327,7 @@ impl Engine {
         if let Some(region) = doc.destination_region {
             request = request.destination_region(region);
         }
-        if let Some(mechanism) = doc.transfer_mechanism {
+        for &mechanism in &doc.transfer_mechanism {
             request = request.transfer_mechanism(mechanism);
         }
         if let Some(at) = doc.collected_at {
@@ -338,6 +366,12 @@ impl Engine {
         }
         if let Some(citation) = &doc.legal_obligation {
             evidence = evidence.legal_obligation(citation);
+        }
+        if let Some(law) = doc.legal_obligation_law {
+            evidence = evidence.legal_obligation_law(law);
+        }
+        if let Some(approval) = &doc.authority_approval {
+            evidence = evidence.authority_approval(approval);
         }
         if let Some(e) = doc.emergency {
             let kind = e.kind.unwrap_or(EmergencyKind::LifeHealthProperty);
@@ -507,6 +541,10 @@ pub struct ReasonDoc {
     /// The category concerned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// What exactly failed (for a consent: which of purpose, category,
+    /// action, recipient, time, grantor, separateness).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Detail>,
     /// A message, for requests that could not be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -552,6 +590,7 @@ impl DecisionDoc {
                         .category()
                         .and_then(|c| engine.category_info(c))
                         .map(|c| c.name().to_owned()),
+                    detail: r.detail(),
                     message: None,
                 }
             })
@@ -584,6 +623,7 @@ impl DecisionDoc {
                 rule: None,
                 clause: None,
                 category: None,
+                detail: None,
                 message: Some(error.message().to_owned()),
             }],
             subject: None,

@@ -111,6 +111,7 @@ fn not_utf8(engine: &Engine) -> DecisionDoc {
             rule: None,
             clause: None,
             category: None,
+            detail: None,
             message: Some("the line is not UTF-8 text".into()),
         }],
         subject: None,

@@ -14,6 +14,7 @@ use crate::error::{Diagnostic, DiagnosticKind, Source};
 use crate::hierarchy::{Hierarchy, check_name};
 use crate::purpose::{Purpose, PurposeId};
 use crate::recipient::RecipientKinds;
+use crate::regime::Regime;
 use crate::retention::{Disposal, Period};
 use crate::subject::{Jurisdiction, JurisdictionId};
 use crate::suggest::did_you_mean;
@@ -61,6 +62,14 @@ pub(super) fn compile(
 
     let (category_tree, categories) = compile_categories(&raw.categories, d);
     let (purpose_tree, purposes) = compile_purposes(&raw.purposes, d);
+    let mut categories = categories;
+    compile_only_for(
+        &raw.categories,
+        &mut categories,
+        &category_tree,
+        &purpose_tree,
+        d,
+    );
     let names = Names {
         category_tree: &category_tree,
         purpose_tree: &purpose_tree,
@@ -114,6 +123,8 @@ pub(super) fn compile(
         home_offset: home.utc_offset,
         home_jurisdiction: home,
         storage_region: meta.storage_region.value,
+        localization: meta.localization.unwrap_or(true),
+        cii_operator: meta.cii_operator.unwrap_or(false),
         rights,
         retention,
         jurisdictions,
@@ -208,6 +219,11 @@ fn compile_jurisdictions(raw: &RawPolicy, d: &mut Vec<Diagnostic>) -> Vec<Jurisd
                 .age_boundary
                 .as_ref()
                 .map_or(AgeBoundary::DayAfter, |b| b.value),
+            regime: j
+                .regime
+                .as_ref()
+                .map(|r| r.value)
+                .or_else(|| Regime::of_region(j.code.value)),
             law: text(j.law.as_ref()),
             clause: text(j.clause.as_ref()),
         });
@@ -273,6 +289,7 @@ fn compile_categories(raw: &[RawCategory], d: &mut Vec<Diagnostic>) -> (Hierarch
                     .unique_identifier
                     .unwrap_or(parent_flags.unique_identifier),
                 device_or_log: c.device_or_log.unwrap_or(parent_flags.device_or_log),
+                never_provided: c.never_provided.unwrap_or(parent_flags.never_provided),
             },
             None => parent_flags,
         };
@@ -283,6 +300,8 @@ fn compile_categories(raw: &[RawCategory], d: &mut Vec<Diagnostic>) -> (Hierarch
             clause: own.and_then(|c| text(c.clause.as_ref())),
             description: own.and_then(|c| text(c.description.as_ref())),
             flags,
+            // Resolved once the purposes are known.
+            only_for: None,
             // Filled in below, leaves first.
             touches: CategoryFlags {
                 device_or_log: own.is_none_or(|_| flags.device_or_log),
@@ -304,6 +323,7 @@ fn compile_categories(raw: &[RawCategory], d: &mut Vec<Diagnostic>) -> (Hierarch
             p.touches.identifying |= child.identifying;
             p.touches.unique_identifier |= child.unique_identifier;
             p.touches.device_or_log &= child.device_or_log;
+            p.touches.never_provided |= child.never_provided;
         }
     }
     (tree, categories)
@@ -312,22 +332,88 @@ fn compile_categories(raw: &[RawCategory], d: &mut Vec<Diagnostic>) -> (Hierarch
 fn compile_purposes(raw: &[RawPurpose], d: &mut Vec<Diagnostic>) -> (Hierarchy, Vec<Purpose>) {
     let declared = declared(raw, |p| &p.name, "purpose", d);
     let tree = Hierarchy::build(declared.keys().copied());
-    let purposes = tree
-        .names()
-        .enumerate()
-        .map(|(index, name)| {
-            let own = declared.get(name);
-            Purpose {
-                id: PurposeId::from_index(u32::try_from(index).unwrap_or(u32::MAX)),
-                name: name.into(),
-                declared: own.is_some(),
-                clause: own.and_then(|p| text(p.clause.as_ref())),
-                description: own.and_then(|p| text(p.description.as_ref())),
-                before_guardian_consent: own.is_some_and(|p| p.before_guardian_consent),
-            }
-        })
-        .collect();
+    let mut purposes: Vec<Purpose> = Vec::with_capacity(tree.len());
+    for (index, name) in tree.names().enumerate() {
+        let id = u32::try_from(index).unwrap_or(u32::MAX);
+        // The parent comes first (pre-order): its flags are already known.
+        let parent = tree.parent(id).and_then(|p| purposes.get(p as usize));
+        let own = declared.get(name);
+        let flag = |own: Option<bool>, inherited: Option<bool>| own.or(inherited).unwrap_or(false);
+        purposes.push(Purpose {
+            id: PurposeId::from_index(id),
+            name: name.into(),
+            declared: own.is_some(),
+            clause: own.and_then(|p| text(p.clause.as_ref())),
+            description: own.and_then(|p| text(p.description.as_ref())),
+            before_guardian_consent: own.is_some_and(|p| p.before_guardian_consent),
+            hr: flag(own.and_then(|p| p.hr), parent.map(|p| p.hr)),
+            protective: flag(own.and_then(|p| p.protective), parent.map(|p| p.protective)),
+            statutory: flag(own.and_then(|p| p.statutory), parent.map(|p| p.statutory)),
+        });
+    }
     (tree, purposes)
+}
+
+/// Resolves each category's `only_for` purposes (inherited by its
+/// sub-categories unless they list their own).
+fn compile_only_for(
+    raw: &[RawCategory],
+    categories: &mut [Category],
+    category_tree: &Hierarchy,
+    purpose_tree: &Hierarchy,
+    d: &mut Vec<Diagnostic>,
+) {
+    let mut own: HashMap<u32, Vec<PurposeId>> = HashMap::new();
+    for category in raw {
+        let (Some(list), Some(id)) = (
+            &category.only_for,
+            category_tree.lookup(&category.name.value),
+        ) else {
+            continue;
+        };
+        let mut purposes = Vec::with_capacity(list.len());
+        for name in list {
+            match purpose_tree.lookup(&name.value) {
+                Some(p) => purposes.push(PurposeId::from_index(p)),
+                None => {
+                    let known: Vec<&str> = purpose_tree.names().collect();
+                    d.push(
+                        Diagnostic::new(
+                            DiagnosticKind::UndeclaredPurpose,
+                            name.span.clone(),
+                            format!(
+                                "category `{}` is bound to undeclared purpose `{}`",
+                                category.name.value, name.value
+                            ),
+                        )
+                        .help(suggestion(
+                            &name.value,
+                            &known,
+                            "declare it in a `[[purpose]]` table first",
+                        )),
+                    );
+                }
+            }
+        }
+        own.insert(id, purposes);
+    }
+    if own.is_empty() {
+        return;
+    }
+    // Pre-order: a parent is resolved before its children.
+    for index in 0..categories.len() {
+        let id = u32::try_from(index).unwrap_or(u32::MAX);
+        let inherited = match own.get(&id) {
+            Some(list) => Some(list.clone()),
+            None => category_tree
+                .parent(id)
+                .and_then(|p| categories.get(p as usize))
+                .and_then(|p| p.only_for.clone()),
+        };
+        if let Some(category) = categories.get_mut(index) {
+            category.only_for = inherited;
+        }
+    }
 }
 
 struct Names<'a> {

@@ -184,11 +184,17 @@ impl Rule {
 
     /// Whether the rule is about a subject who is a child (`Some(true)`),
     /// an adult (`Some(false)`) or of unknown age (`None`).
+    /// Whether the rule applies to a subject who is a child (`Some(true)`),
+    /// an adult, or of unknown age (`None`). Fails closed both ways: a
+    /// permit rule for children or adults needs the age known, a deny rule
+    /// for children or adults binds whoever might be one.
     pub(crate) fn allows_subject(&self, child: Option<bool>) -> bool {
-        match self.subjects {
-            SubjectScope::Any => true,
-            SubjectScope::Adult => child == Some(false),
-            SubjectScope::Child => child == Some(true),
+        match (self.subjects, self.effect) {
+            (SubjectScope::Any, _) => true,
+            (SubjectScope::Adult, Effect::Permit) => child == Some(false),
+            (SubjectScope::Child, Effect::Permit) => child == Some(true),
+            (SubjectScope::Adult, Effect::Deny) => child != Some(true),
+            (SubjectScope::Child, Effect::Deny) => child != Some(false),
         }
     }
 }
@@ -351,6 +357,8 @@ pub(crate) struct Policy {
     /// The home jurisdiction's UTC offset: obligation dates are on its calendar.
     pub(crate) home_offset: FixedOffset,
     pub(crate) storage_region: RegionCode,
+    pub(crate) localization: bool,
+    pub(crate) cii_operator: bool,
     pub(crate) rights: RightsSettings,
     pub(crate) retention: RetentionSettings,
     pub(crate) jurisdictions: Vec<Jurisdiction>,

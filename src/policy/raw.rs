@@ -23,6 +23,7 @@ use crate::basis::Basis;
 use crate::decision::ObligationCode;
 use crate::error::{Diagnostic, DiagnosticKind};
 use crate::recipient::RecipientKind;
+use crate::regime::Regime;
 use crate::region::RegionCode;
 use crate::retention::{Disposal, Period, Retention};
 use crate::suggest::did_you_mean;
@@ -72,6 +73,12 @@ pub(crate) struct RawMeta {
     pub(crate) title: Option<Spanned<String>>,
     pub(crate) home_jurisdiction: Spanned<RegionCode>,
     pub(crate) storage_region: Spanned<RegionCode>,
+    /// Whether the policy commits to keep the data of subjects within the
+    /// storage region there (collect and store); default true.
+    pub(crate) localization: Option<bool>,
+    /// A critical-information-infrastructure operator: no small-volume
+    /// exemption for transfers abroad.
+    pub(crate) cii_operator: Option<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -96,6 +103,7 @@ pub(crate) struct RawJurisdiction {
     pub(crate) child_age: Spanned<u8>,
     pub(crate) utc_offset: Spanned<FixedOffset>,
     pub(crate) age_boundary: Option<Spanned<AgeBoundary>>,
+    pub(crate) regime: Option<Spanned<Regime>>,
     pub(crate) law: Option<Spanned<String>>,
     pub(crate) clause: Option<Spanned<String>>,
 }
@@ -109,6 +117,8 @@ pub(crate) struct RawCategory {
     pub(crate) identifying: Option<bool>,
     pub(crate) unique_identifier: Option<bool>,
     pub(crate) device_or_log: Option<bool>,
+    pub(crate) never_provided: Option<bool>,
+    pub(crate) only_for: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug)]
@@ -117,6 +127,9 @@ pub(crate) struct RawPurpose {
     pub(crate) clause: Option<Spanned<String>>,
     pub(crate) description: Option<Spanned<String>>,
     pub(crate) before_guardian_consent: bool,
+    pub(crate) hr: Option<bool>,
+    pub(crate) protective: Option<bool>,
+    pub(crate) statutory: Option<bool>,
 }
 
 /// A permit or deny rule as written. Deny rules have no bases, obligations
@@ -157,6 +170,8 @@ const META_KEYS: &[&str] = &[
     "title",
     "home_jurisdiction",
     "storage_region",
+    "localization",
+    "cii_operator",
 ];
 const RIGHTS_KEYS: &[&str] = &[
     "response_days",
@@ -171,6 +186,7 @@ const JURISDICTION_KEYS: &[&str] = &[
     "child_age",
     "utc_offset",
     "age_boundary",
+    "regime",
     "law",
     "clause",
 ];
@@ -182,8 +198,18 @@ const CATEGORY_KEYS: &[&str] = &[
     "identifying",
     "unique_identifier",
     "device_or_log",
+    "never_provided",
+    "only_for",
 ];
-const PURPOSE_KEYS: &[&str] = &["name", "clause", "description", "before_guardian_consent"];
+const PURPOSE_KEYS: &[&str] = &[
+    "name",
+    "clause",
+    "description",
+    "before_guardian_consent",
+    "hr",
+    "protective",
+    "statutory",
+];
 const PERMIT_KEYS: &[&str] = &[
     "id",
     "clause",
@@ -339,12 +365,16 @@ fn read_meta(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawMeta> {
     let title = t.string("title", d);
     let home_jurisdiction = t.required_parsed("home_jurisdiction", d);
     let storage_region = t.required_parsed("storage_region", d);
+    let localization = t.bool("localization", d);
+    let cii_operator = t.bool("cii_operator", d);
     Some(RawMeta {
         id: id?,
         version: version?,
         title,
         home_jurisdiction: home_jurisdiction?,
         storage_region: storage_region?,
+        localization,
+        cii_operator,
     })
 }
 
@@ -397,6 +427,7 @@ fn read_jurisdiction(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawJu
                 }
             });
     let age_boundary = t.parsed("age_boundary", d);
+    let regime = t.parsed_word("regime", d);
     let law = t.string("law", d);
     let clause = t.string("clause", d);
     Some(RawJurisdiction {
@@ -404,6 +435,7 @@ fn read_jurisdiction(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawJu
         child_age: child_age?,
         utc_offset: utc_offset?,
         age_boundary,
+        regime,
         law,
         clause,
     })
@@ -439,6 +471,8 @@ fn read_category(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawCatego
     let identifying = t.bool("identifying", d);
     let unique_identifier = t.bool("unique_identifier", d);
     let device_or_log = t.bool("device_or_log", d);
+    let never_provided = t.bool("never_provided", d);
+    let only_for = t.list("only_for", d, |s| Ok(s.to_owned()));
     Some(RawCategory {
         name: name?,
         clause,
@@ -447,6 +481,8 @@ fn read_category(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawCatego
         identifying,
         unique_identifier,
         device_or_log,
+        never_provided,
+        only_for,
     })
 }
 
@@ -460,6 +496,9 @@ fn read_purpose(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawPurpose
         clause,
         description,
         before_guardian_consent,
+        hr: t.bool("hr", d),
+        protective: t.bool("protective", d),
+        statutory: t.bool("statutory", d),
     })
 }
 

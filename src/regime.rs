@@ -1,0 +1,138 @@
+//! The data-protection regimes a decision is made under (PIPL, GDPR), their
+//! territorial areas, and the transfer mechanisms each recognises.
+//!
+//! A regime's area decides whether a flow is *abroad*: under PIPL anything
+//! outside mainland China (Hong Kong, Macao and Taiwan are outside), under
+//! the GDPR anything outside the European Economic Area (an adequate country
+//! too: adequacy is its mechanism, not an exemption from the rules).
+
+use crate::region::RegionCode;
+use crate::request::TransferMechanism;
+use crate::vocab::{BitSet, vocabulary};
+
+vocabulary! {
+    /// A data-protection regime.
+    pub enum Regime as "regime" {
+        /// China's Personal Information Protection Law, with CAC-2019's
+        /// children's rules and the 2024 cross-border provisions.
+        Pipl = "pipl",
+        /// The EU General Data Protection Regulation (and ePrivacy).
+        Gdpr = "gdpr",
+    }
+}
+
+/// The member states of the European Economic Area: the EU 27 and Iceland,
+/// Liechtenstein and Norway.
+const EEA: [&str; 30] = [
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+];
+
+/// Region codes that name a group rather than one state.
+const EEA_GROUPS: [&str; 2] = ["EU", "EEA"];
+
+impl Regime {
+    /// The regime of a jurisdiction, by its code: `CN` is PIPL, the EEA
+    /// states (and the group codes `EU`, `EEA`) are the GDPR, any other
+    /// jurisdiction has no regime the engine knows.
+    pub fn of_region(code: RegionCode) -> Option<Regime> {
+        let code = code.as_str();
+        if code == "CN" {
+            Some(Regime::Pipl)
+        } else if EEA.contains(&code) || EEA_GROUPS.contains(&code) {
+            Some(Regime::Gdpr)
+        } else {
+            None
+        }
+    }
+
+    /// Whether `region` lies inside the regime's area.
+    pub fn covers(self, region: RegionCode) -> bool {
+        Regime::of_region(region) == Some(self)
+    }
+
+    /// Whether a transfer mechanism belongs to this regime.
+    pub(crate) fn recognises(self, mechanism: TransferMechanism) -> bool {
+        use TransferMechanism as M;
+        match self {
+            Regime::Pipl => matches!(
+                mechanism,
+                M::SecurityAssessment
+                    | M::Certification
+                    | M::StandardContract
+                    | M::ExemptContract
+                    | M::ExemptHr
+                    | M::ExemptEmergency
+                    | M::ExemptSmallVolume
+                    | M::ExemptForeignOrigin
+                    | M::Treaty
+            ),
+            Regime::Gdpr => matches!(mechanism, M::Adequacy | M::Scc | M::Bcr | M::Derogation),
+        }
+    }
+}
+
+/// Whether `region` lies within `area`: the same code, or a state inside a
+/// group code (`DE` within `EU`).
+pub(crate) fn within(region: RegionCode, area: RegionCode) -> bool {
+    region == area
+        || (EEA_GROUPS.contains(&area.as_str())
+            && (EEA.contains(&region.as_str()) || EEA_GROUPS.contains(&region.as_str())))
+}
+
+/// A set of regimes, inline.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct RegimeSet(BitSet);
+
+impl RegimeSet {
+    pub(crate) const EMPTY: RegimeSet = RegimeSet(BitSet::EMPTY);
+
+    pub(crate) const fn with(self, regime: Regime) -> RegimeSet {
+        RegimeSet(self.0.with(regime.index()))
+    }
+
+    pub(crate) const fn contains(self, regime: Regime) -> bool {
+        self.0.contains(regime.index())
+    }
+
+    pub(crate) const fn is_empty(self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn iter(self) -> impl Iterator<Item = Regime> {
+        Regime::ALL
+            .iter()
+            .copied()
+            .filter(move |r| self.contains(*r))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> RegionCode {
+        RegionCode::new(s).unwrap()
+    }
+
+    #[test]
+    fn hong_kong_macao_and_taiwan_are_outside_mainland_china() {
+        assert!(Regime::Pipl.covers(code("CN")));
+        for outside in ["HK", "MO", "TW", "SG", "US"] {
+            assert!(!Regime::Pipl.covers(code(outside)), "{outside}");
+        }
+    }
+
+    #[test]
+    fn the_eea_is_the_eu_and_iceland_liechtenstein_norway() {
+        for inside in ["DE", "FR", "IS", "LI", "NO", "EU"] {
+            assert!(Regime::Gdpr.covers(code(inside)), "{inside}");
+        }
+        for outside in ["CH", "GB", "US", "CN", "JP"] {
+            assert!(!Regime::Gdpr.covers(code(outside)), "{outside}");
+        }
+        assert!(within(code("DE"), code("EU")));
+        assert!(!within(code("DE"), code("CN")));
+        assert!(within(code("CN"), code("CN")));
+    }
+}
