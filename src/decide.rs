@@ -80,8 +80,11 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
 
     // Step 2: device or log information on its own is not personal; a
     // matching rule (the coverage above) permits it with no basis, within
-    // the retention of the rule that covers it.
+    // the retention of the rule that covers it, to an identified recipient,
+    // and never to a foreign authority without approval (the Data Security
+    // Law art. 36 covers all data stored in the PRC).
     if !ctx.personal {
+        ctx.gates(None, decision);
         ctx.retention(None, decision);
         if decision.has_deny_reason() {
             return ctx.finish(decision, None);
@@ -264,6 +267,12 @@ impl<'a> Context<'a> {
             covered,
         };
         ctx.regimes = ctx.governing_regimes();
+        // Online identifiers and device data are personal data under the
+        // GDPR (art. 4(1), recital 30): only PIPL knows device or log
+        // information that cannot identify anyone on its own.
+        if ctx.regimes.contains(Regime::Gdpr) {
+            ctx.personal = true;
+        }
         ctx.abroad = ctx.abroad_under();
         Some(ctx)
     }
@@ -320,7 +329,12 @@ impl<'a> Context<'a> {
         {
             return RegimeSet::EMPTY;
         }
-        let to = request.recipient.as_ref().and_then(|r| r.region);
+        // A publication is abroad where it is hosted (the destination).
+        let to = request
+            .recipient
+            .as_ref()
+            .filter(|r| r.kind != RecipientKind::Public)
+            .and_then(|r| r.region);
         let at = request.destination_region;
         let mut abroad = RegimeSet::EMPTY;
         for regime in self.regimes.iter() {
@@ -805,7 +819,8 @@ impl<'a> Context<'a> {
         let kept_abroad = request
             .destination_region
             .is_some_and(|region| !within(region, self.policy.storage_region));
-        if self.policy.localization
+        if self.personal
+            && self.policy.localization
             && self.localized
             && matches!(action, Action::Collect | Action::Store)
             && kept_abroad
@@ -823,6 +838,10 @@ impl<'a> Context<'a> {
                 decision,
                 Failure::new(ReasonCode::ForeignAuthorityNotApproved),
             );
+        }
+        if !self.personal {
+            // The rest protects personal information.
+            return;
         }
         if action == Action::Export {
             for regime in self.abroad.iter() {
@@ -871,23 +890,28 @@ impl<'a> Context<'a> {
             self.action,
             Action::Share | Action::Entrust | Action::Transfer | Action::Export
         ) || (!self.abroad.is_empty() && self.action != Action::Disclose);
-        if !needs {
-            return None;
-        }
         let Some(recipient) = self.request.recipient.as_ref() else {
-            return Some(Detail::RecipientMissing);
+            return needs.then_some(Detail::RecipientMissing);
         };
-        if recipient.kind == RecipientKind::Guardian {
+        // A recipient named at all is named in full, whatever the action:
+        // leaving out its name or region must never make a flow look
+        // domestic, or harmless.
+        // The guardian is identified by their consent; the public has no
+        // name, and where it is published is the destination.
+        let publication =
+            recipient.kind == RecipientKind::Public && self.request.action == Action::Disclose;
+        if recipient.kind == RecipientKind::Guardian || publication {
             return None;
         }
         if recipient.name.is_none() {
             return Some(Detail::RecipientName);
         }
-        let region = match recipient.kind {
-            RecipientKind::Authority => recipient.region,
-            _ => recipient.region.or(self.request.destination_region),
-        };
-        region.is_none().then_some(Detail::RecipientRegion)
+        // Its own region: the destination says where the data goes, not
+        // where the recipient is (an authority is of the state it belongs to).
+        recipient
+            .region
+            .is_none()
+            .then_some(Detail::RecipientRegion)
     }
 
     /// Whether the action gives the data to someone other than our own
