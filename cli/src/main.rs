@@ -12,6 +12,7 @@
     reason = "a command line prints"
 )]
 
+mod audit_log;
 mod check;
 mod explain;
 mod files;
@@ -25,6 +26,7 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
+use crate::audit_log::LogOptions;
 use crate::lines::Lifecycle;
 
 /// What the exit codes mean, shown at the end of `--help`.
@@ -73,9 +75,15 @@ enum Command {
         #[arg(long, short, value_name = "POLICY")]
         policy: Option<PathBuf>,
         /// Append one audit record per decision to this file, as a JSON line
-        /// (when, request id, policy, effect, basis, reason, rule and obligation codes)
+        /// (when, request id, policy and its hash, effect, basis, reason, rule
+        /// and obligation codes, and the request); each record is synced to
+        /// disk before its decision is printed, and a log that cannot be
+        /// written stops the command (exit 2) before any unlogged decision
         #[arg(long, value_name = "LOG")]
         log: Option<PathBuf>,
+        /// Follow a symbolic link at the log's path (refused by default)
+        #[arg(long, requires = "log")]
+        log_follow_symlinks: bool,
         /// The requests, one JSON object per line (`-` or none: stdin)
         #[arg(value_name = "FILE")]
         input: Option<PathBuf>,
@@ -144,9 +152,20 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Check { policies } => Ok(check::run(&policies)),
-        Command::Decide { policy, log, input } => {
-            lines::decide(policy.as_deref(), log.as_deref(), input.as_deref())
-        }
+        Command::Decide {
+            policy,
+            log,
+            log_follow_symlinks,
+            input,
+        } => lines::decide(
+            policy.as_deref(),
+            log.as_deref(),
+            LogOptions {
+                follow_symlinks: log_follow_symlinks,
+                max_bytes: None,
+            },
+            input.as_deref(),
+        ),
         Command::Explain {
             policy,
             seed,
