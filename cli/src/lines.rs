@@ -101,7 +101,7 @@ struct NotUtf8;
 
 /// The deny for a line that is not UTF-8. Decoding it lossily instead could
 /// turn a garbled line into a valid request that says something else.
-fn not_utf8(engine: &Engine) -> DecisionDoc {
+pub(crate) fn not_utf8(engine: &Engine) -> DecisionDoc {
     DecisionDoc {
         id: None,
         effect: Effect::Deny,
