@@ -242,7 +242,7 @@ fn main() -> ExitCode {
             policy,
             addr,
             log,
-            log_options: LogOptions {
+            log_settings: LogOptions {
                 follow_symlinks: log_follow_symlinks,
                 max_bytes: log_max_bytes,
             },

@@ -531,6 +531,12 @@ async fn policy(With(state): With<Shared>) -> Response {
     stamped(json(StatusCode::OK, to_json(&info)), &loaded)
 }
 
+#[derive(Serialize)]
+struct ReloadBody<'a> {
+    reloaded: bool,
+    policy: crate::serve::policy::PolicyInfo<'a>,
+}
+
 /// `POST /v1/policy/reload`: reads the policy file again now.
 async fn reload(With(state): With<Shared>) -> Response {
     match state.policies.reload(&state.metrics, true).await {
@@ -539,12 +545,7 @@ async fn reload(With(state): With<Shared>) -> Response {
                 Reloaded::Swapped(loaded) => (true, loaded),
                 Reloaded::Unchanged(loaded) => (false, loaded),
             };
-            #[derive(Serialize)]
-            struct Body<'a> {
-                reloaded: bool,
-                policy: crate::serve::policy::PolicyInfo<'a>,
-            }
-            let body = Body {
+            let body = ReloadBody {
                 reloaded: swapped,
                 policy: loaded.info(state.policies.path()),
             };

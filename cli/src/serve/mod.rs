@@ -32,7 +32,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::audit_log::{AuditLog, LogOptions};
 use crate::files::{self, Fail};
@@ -46,7 +46,7 @@ pub(crate) struct Options {
     pub(crate) policy: Option<PathBuf>,
     pub(crate) addr: SocketAddr,
     pub(crate) log: Option<PathBuf>,
-    pub(crate) log_options: LogOptions,
+    pub(crate) log_settings: LogOptions,
     pub(crate) token_file: Option<PathBuf>,
     pub(crate) watch_interval: Duration,
     pub(crate) max_body_bytes: usize,
@@ -84,7 +84,7 @@ pub(crate) fn run(options: Options) -> Result<ExitCode, Fail> {
     let log = options
         .log
         .as_deref()
-        .map(|path| AuditLog::open(path, options.log_options))
+        .map(|path| AuditLog::open(path, options.log_settings))
         .transpose()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -148,12 +148,7 @@ async fn serve(
         timeout: options.timeout,
         stopping: AtomicBool::new(false),
     });
-    let mut terminate = signal(SignalKind::terminate())
-        .map_err(|e| Fail::new(format!("cannot handle SIGTERM: {e}")))?;
-    let mut interrupt = signal(SignalKind::interrupt())
-        .map_err(|e| Fail::new(format!("cannot handle SIGINT: {e}")))?;
-    let mut hangup = signal(SignalKind::hangup())
-        .map_err(|e| Fail::new(format!("cannot handle SIGHUP: {e}")))?;
+    let mut signals = Signals::new()?;
 
     let watcher = tokio::spawn(policy::watch(
         Arc::clone(&policies),
@@ -175,42 +170,16 @@ async fn serve(
 
     let router = http::router(Arc::clone(&state));
     let graceful = GracefulShutdown::new();
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(Some(options.timeout))
-        .keep_alive(true);
-    let signal_name = loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    // Small JSON answers: do not wait for Nagle.
-                    let _ = stream.set_nodelay(true);
-                    let service = TowerToHyperService::new(router.clone());
-                    let connection = builder.serve_connection(TokioIo::new(stream), service);
-                    let connection = graceful.watch(connection);
-                    tokio::spawn(async move {
-                        // A client that goes away mid-request is its own business.
-                        let _ = connection.await;
-                    });
-                }
-                Err(e) => {
-                    // Out of descriptors, most likely: wait, do not spin.
-                    eprintln!("lawful: cannot accept a connection: {}", files::io_words(&e));
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            _ = terminate.recv() => break "SIGTERM",
-            _ = interrupt.recv() => break "SIGINT",
-            _ = hangup.recv() => {
-                let policies = Arc::clone(&policies);
-                let metrics = Arc::clone(&metrics);
-                tokio::spawn(async move {
-                    let _ = policies.reload(&metrics, true).await;
-                });
-            }
-        }
-    };
+    let signal_name = accept(
+        &listener,
+        &router,
+        &graceful,
+        &mut signals,
+        &policies,
+        &metrics,
+        options.timeout,
+    )
+    .await;
     // Stop accepting, let the requests in flight finish, then close the log.
     drop(listener);
     state.stopping.store(true, Ordering::SeqCst);
@@ -242,4 +211,74 @@ async fn serve(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The signals the server acts on.
+struct Signals {
+    terminate: Signal,
+    interrupt: Signal,
+    hangup: Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Signals, Fail> {
+        let listen = |kind: SignalKind, name: &str| {
+            signal(kind).map_err(|e| Fail::new(format!("cannot handle {name}: {e}")))
+        };
+        Ok(Signals {
+            terminate: listen(SignalKind::terminate(), "SIGTERM")?,
+            interrupt: listen(SignalKind::interrupt(), "SIGINT")?,
+            hangup: listen(SignalKind::hangup(), "SIGHUP")?,
+        })
+    }
+}
+
+/// Accepts connections until SIGTERM or SIGINT (whose name it returns);
+/// SIGHUP reloads the policy.
+#[expect(clippy::print_stderr, reason = "the server's own log")]
+async fn accept(
+    listener: &TcpListener,
+    router: &axum::Router,
+    graceful: &GracefulShutdown,
+    signals: &mut Signals,
+    policies: &Arc<Policies>,
+    metrics: &Arc<Metrics>,
+    header_timeout: Duration,
+) -> &'static str {
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(Some(header_timeout))
+        .keep_alive(true);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    // Small JSON answers: do not wait for Nagle.
+                    let _ = stream.set_nodelay(true);
+                    let service = TowerToHyperService::new(router.clone());
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    let connection = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        // A client that goes away mid-request is its own business.
+                        let _ = connection.await;
+                    });
+                }
+                Err(e) => {
+                    // Out of descriptors, most likely: wait, do not spin.
+                    eprintln!("lawful: cannot accept a connection: {}", files::io_words(&e));
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            _ = signals.terminate.recv() => return "SIGTERM",
+            _ = signals.interrupt.recv() => return "SIGINT",
+            _ = signals.hangup.recv() => {
+                let policies = Arc::clone(policies);
+                let metrics = Arc::clone(metrics);
+                tokio::spawn(async move {
+                    let _ = policies.reload(&metrics, true).await;
+                });
+            }
+        }
+    }
 }

@@ -24,7 +24,7 @@ use crate::serve::metrics::Metrics;
 pub(crate) struct Loaded {
     pub(crate) engine: Engine,
     pub(crate) sha256: String,
-    pub(crate) loaded_at: DateTime<Utc>,
+    pub(crate) since: DateTime<Utc>,
 }
 
 /// What `GET /v1/policy` answers.
@@ -44,7 +44,7 @@ impl Loaded {
         Loaded {
             sha256: policy_hash(engine.policy_source()),
             engine,
-            loaded_at: audit_log::now(),
+            since: audit_log::now(),
         }
     }
 
@@ -55,7 +55,7 @@ impl Loaded {
             title: self.engine.policy_title(),
             sha256: &self.sha256,
             loaded_at: self
-                .loaded_at
+                .since
                 .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             path: path.map(|p| p.display().to_string()),
         }
