@@ -803,3 +803,66 @@ fn shutdown_finishes_in_flight_requests_and_loses_no_record() {
         "{stderr}"
     );
 }
+
+// ---------------------------------------------------------------- README
+
+/// The first fenced block of `kind` in the README that contains `needle`.
+fn readme_block(kind: &str, needle: &str) -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let fence = format!("```{kind}\n");
+    readme
+        .split(&fence)
+        .skip(1)
+        .filter_map(|rest| rest.split_once("```").map(|(block, _)| block))
+        .find(|block| block.contains(needle))
+        .unwrap_or_else(|| panic!("no ```{kind} block with `{needle}` in the README"))
+        .to_owned()
+}
+
+/// The README's curl line, run against a real server: the issue's
+/// done-when, the same decision as `lawful decide`.
+#[test]
+fn the_readme_curl_example_answers_what_lawful_decide_prints() {
+    let dir = scratch("readme-curl");
+    std::fs::write(dir.join("request.json"), REGISTRATION).unwrap();
+    let server = Server::start(&dir, &[]);
+    let block = readme_block("sh", "curl -s localhost:8181/v1/decide");
+    let line = block.lines().find(|l| l.starts_with("curl ")).unwrap();
+    let line = line.replace("localhost:8181", &format!("127.0.0.1:{}", server.port));
+    let out = Command::new("sh")
+        .args(["-c", &line])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let answer = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(answer.trim(), cli_decide(REGISTRATION).trim());
+}
+
+/// The README's Python example, run as written (but for the port). It is
+/// skipped, saying so, only where Python's `requests` is not installed.
+#[test]
+fn the_readme_python_example_runs() {
+    let has_requests = Command::new("python3")
+        .args(["-c", "import requests"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !has_requests {
+        eprintln!("SKIPPED: python3 with `requests` is not installed (pip install requests)");
+        return;
+    }
+    let dir = scratch("readme-python");
+    let server = Server::start(&dir, &[]);
+    let script = readme_block("python", "import requests")
+        .replace("localhost:8181", &format!("127.0.0.1:{}", server.port));
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        "contract 2026-11-28"
+    );
+}
