@@ -133,13 +133,11 @@ impl Connection {
     }
 
     async fn fill(&mut self) -> std::io::Result<()> {
-        let mut chunk = [0u8; 16 * 1024];
-        let n = self.stream.read(&mut chunk).await?;
+        self.buf.reserve(16 * 1024);
+        let n = self.stream.read_buf(&mut self.buf).await?;
         if n == 0 {
             return Err(std::io::Error::other("the server closed the connection"));
         }
-        self.buf
-            .extend_from_slice(chunk.get(..n).unwrap_or_default());
         Ok(())
     }
 }
@@ -203,11 +201,7 @@ async fn scenario(args: &Args, connections: usize, batch: bool) -> Outcome {
                 match conn.post(path, payload).await {
                     Ok((200, answer)) => {
                         out.latencies.push(t.elapsed());
-                        let n = if batch {
-                            answer.iter().filter(|&&b| b == b'\n').count() as u64
-                        } else {
-                            1
-                        };
+                        let n = if batch { lines(&answer) } else { 1 };
                         out.decisions += n;
                     }
                     Ok(_) | Err(_) => {
@@ -258,7 +252,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn log_lines(log: Option<&PathBuf>) -> Option<u64> {
     let text = std::fs::read(log?).ok()?;
-    Some(text.iter().filter(|&&b| b == b'\n').count() as u64)
+    Some(lines(&text))
+}
+
+/// How many lines (newlines) a text has.
+fn lines(text: &[u8]) -> u64 {
+    text.split(|&b| b == b'\n').skip(1).map(|_| 1).sum()
 }
 
 fn main() -> ExitCode {
@@ -295,6 +294,7 @@ fn main() -> ExitCode {
                 _ => "-".into(),
             };
             failed |= out.errors > 0 || (lost != "0" && lost != "-");
+            #[expect(clippy::cast_precision_loss, reason = "a rate to print")]
             let rate = out.decisions as f64 / out.elapsed.as_secs_f64();
             println!(
                 "| {} | {connections} | {} | {rate:.0} | {:.3} ms | {:.3} ms | {} | {lost} |",

@@ -98,12 +98,9 @@ impl Server {
                 all.push('\n');
             }
         });
-        let port = match rx.recv_timeout(PATIENCE) {
-            Ok(port) => port,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("the server did not start: {}", stderr.lock().unwrap());
-            }
+        let Ok(port) = rx.recv_timeout(PATIENCE) else {
+            let _ = child.kill();
+            panic!("the server did not start: {}", stderr.lock().unwrap());
         };
         Server {
             child,
@@ -218,7 +215,10 @@ fn try_call(
         body.len()
     );
     for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
+        head.push_str(name);
+        head.push_str(": ");
+        head.push_str(value);
+        head.push_str("\r\n");
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
