@@ -52,7 +52,7 @@ pub(crate) fn run(
 
 /// Each clause the reasons cite, once, with the first paragraph of the
 /// policy text under it (clauses the text does not have are left out).
-fn quotes(engine: &Engine, decision: &Decision, text: &str) -> String {
+pub(crate) fn quotes(engine: &Engine, decision: &Decision, text: &str) -> String {
     let mut clauses: Vec<&str> = Vec::new();
     for rule in decision
         .reasons()

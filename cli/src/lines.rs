@@ -1,45 +1,54 @@
 //! JSON lines in, JSON lines out: `lawful decide` (with its decision log),
 //! `lawful retention` and `lawful rights`.
 //!
-//! Input is read one line at a time into a reused buffer, and output goes
-//! through a buffered writer, so memory stays constant however long the
-//! stream. Output is flushed whenever the next read could block (no whole
+//! Input is read one line at a time into a reused buffer, and output is
+//! held in a bounded buffer (64 KiB), so memory stays constant however long
+//! the stream. Output is flushed whenever the next read could block (no whole
 //! line is left in the input buffer): a host that drives `lawful decide`
 //! through a pipe, one request at a time, gets each answer at once, and a
 //! large file is still written in big blocks.
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::SystemTime;
 
-use chrono::{DateTime, SubsecRound, Utc};
 use lawful::{
-    AuditRecord, DecisionDoc, Effect, Engine, ErrorDoc, ErrorLineDoc, PolicyRef, ReasonCode,
-    ReasonDoc,
+    DecisionDoc, Effect, Engine, ErrorDoc, ErrorLineDoc, PolicyRef, ReasonCode, ReasonDoc,
 };
 
+use crate::audit_log::{self, AuditLog, LogOptions};
 use crate::files::{self, Fail};
 
 /// `lawful decide [--policy P] [--log FILE] [FILE|-]`.
+///
+/// With a log, the decisions are answered in groups (what the input has
+/// ready, up to 64 KiB of answers): the group's records are written and
+/// synced first, then its answers printed. A log that cannot be written
+/// stops the stream with exit 2 before the group's answers are printed.
 pub(crate) fn decide(
     policy: Option<&Path>,
     log: Option<&Path>,
+    log_options: LogOptions,
     input: Option<&Path>,
 ) -> Result<ExitCode, Fail> {
     let engine = files::load_policy(policy)?;
-    let mut log = log.map(open_log).transpose()?;
-    let logging = log.is_some();
+    let mut log = log
+        .map(|path| AuditLog::open(path, log_options))
+        .transpose()?;
+    let hash = log
+        .as_ref()
+        .map(|_| audit_log::policy_hash(engine.policy_source()));
     let reader = files::open_lines(input)?;
     let name = files::input_name(input);
     let mut sink = Sink::new(log.as_mut());
-    let result = stream(reader, &name, &mut sink, |line| {
+    let result = stream(reader, &name, &mut sink, |raw, line| {
         let doc = match line {
             Ok(line) => engine.decide_json(line),
             Err(NotUtf8) => not_utf8(&engine),
         };
-        let record = logging.then(|| audit_record(&doc));
+        let record = hash
+            .as_deref()
+            .map(|hash| audit_log::record_line(&doc, raw, hash, audit_log::now()));
         (doc.to_json(), record)
     });
     finish(result, &mut sink)
@@ -64,7 +73,7 @@ pub(crate) fn lifecycle(
     let reader = files::open_lines(input)?;
     let name = files::input_name(input);
     let mut sink = Sink::new(None);
-    let result = stream(reader, &name, &mut sink, |line| {
+    let result = stream(reader, &name, &mut sink, |_, line| {
         let answer = match (line, which) {
             (Ok(line), Lifecycle::Retention) => engine.retention_json(line),
             (Ok(line), Lifecycle::Rights) => engine.rights_json(line),
@@ -90,17 +99,9 @@ pub(crate) fn lifecycle(
 #[derive(Debug)]
 struct NotUtf8;
 
-/// The audit record of a decision, stamped with the wall clock: the engine
-/// never reads the clock, the command line may.
-fn audit_record(doc: &DecisionDoc) -> AuditRecord {
-    // Microseconds order the records of a fast stream; nanoseconds are noise.
-    let now: DateTime<Utc> = SystemTime::now().into();
-    AuditRecord::from_doc(doc, now.trunc_subsecs(6))
-}
-
 /// The deny for a line that is not UTF-8. Decoding it lossily instead could
 /// turn a garbled line into a valid request that says something else.
-fn not_utf8(engine: &Engine) -> DecisionDoc {
+pub(crate) fn not_utf8(engine: &Engine) -> DecisionDoc {
     DecisionDoc {
         id: None,
         effect: Effect::Deny,
@@ -126,32 +127,13 @@ fn policy_ref(engine: &Engine) -> PolicyRef {
     }
 }
 
-/// Opens the decision log for appending (created if missing).
-fn open_log(path: &Path) -> Result<BufWriter<File>, Fail> {
-    if path.is_dir() {
-        return Err(Fail::new(format!(
-            "cannot open log `{}`: it is a directory",
-            path.display()
-        )));
-    }
-    OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map(BufWriter::new)
-        .map_err(|e| {
-            Fail::new(format!(
-                "cannot open log `{}`: {}",
-                path.display(),
-                files::io_words(&e)
-            ))
-        })
-}
-
-/// Where answers (and audit records) go.
+/// Where answers (and audit records) go: both are kept until the next
+/// flush, which writes the records first.
 struct Sink<'a> {
-    out: BufWriter<io::StdoutLock<'static>>,
-    log: Option<&'a mut BufWriter<File>>,
+    out: io::StdoutLock<'static>,
+    answers: Vec<u8>,
+    log: Option<&'a mut AuditLog>,
+    records: Vec<u8>,
 }
 
 /// Why a stream stopped early.
@@ -162,27 +144,53 @@ enum Stop {
     Fail(Fail),
 }
 
+/// Answers held before a flush is forced.
+const GROUP_BYTES: usize = 64 * 1024;
+
 impl<'a> Sink<'a> {
-    fn new(log: Option<&'a mut BufWriter<File>>) -> Sink<'a> {
+    fn new(log: Option<&'a mut AuditLog>) -> Sink<'a> {
         Sink {
-            out: BufWriter::with_capacity(64 * 1024, io::stdout().lock()),
+            out: io::stdout().lock(),
+            answers: Vec::with_capacity(GROUP_BYTES),
             log,
+            records: Vec::new(),
         }
     }
 
-    fn write(&mut self, answer: &str, record: Option<AuditRecord>) -> Result<(), Stop> {
-        // The log first: a decision that was answered must have been logged.
-        if let (Some(log), Some(record)) = (self.log.as_deref_mut(), record) {
-            writeln!(log, "{}", record.to_json()).map_err(|e| log_error(&e))?;
+    fn write(&mut self, answer: &str, record: Option<Vec<u8>>) -> Result<(), Stop> {
+        if let Some(record) = record {
+            self.records.extend_from_slice(&record);
         }
-        writeln!(self.out, "{answer}").map_err(|e| out_error(&e))
+        self.answers.extend_from_slice(answer.as_bytes());
+        self.answers.push(b'\n');
+        if self.answers.len() >= GROUP_BYTES {
+            self.flush()?;
+        }
+        Ok(())
     }
 
+    /// Logs the pending records, then prints the pending answers. When the
+    /// log fails, the answers it should have recorded are dropped.
     fn flush(&mut self) -> Result<(), Stop> {
-        if let Some(log) = self.log.as_deref_mut() {
-            log.flush().map_err(|e| log_error(&e))?;
+        if let Some(log) = self.log.as_deref_mut()
+            && !self.records.is_empty()
+        {
+            if let Err(e) = log.append(&self.records) {
+                self.records.clear();
+                self.answers.clear();
+                return Err(Stop::Fail(Fail::new(format!(
+                    "cannot write the decision log `{}`: {}; the decisions not logged were not printed",
+                    log.path().display(),
+                    files::io_words(&e)
+                ))));
+            }
+            self.records.clear();
         }
-        self.out.flush().map_err(|e| out_error(&e))
+        let written = self.out.write_all(&self.answers);
+        self.answers.clear();
+        written
+            .and_then(|()| self.out.flush())
+            .map_err(|e| out_error(&e))
     }
 }
 
@@ -197,19 +205,12 @@ fn out_error(e: &io::Error) -> Stop {
     }
 }
 
-fn log_error(e: &io::Error) -> Stop {
-    Stop::Fail(Fail::new(format!(
-        "cannot write the decision log: {}",
-        files::io_words(e)
-    )))
-}
-
 /// Reads `reader` line by line and writes one answer per non-blank line.
 fn stream<R: Read>(
     mut reader: BufReader<R>,
     name: &str,
     sink: &mut Sink<'_>,
-    mut answer: impl FnMut(Result<&str, NotUtf8>) -> (String, Option<AuditRecord>),
+    mut answer: impl FnMut(&[u8], Result<&str, NotUtf8>) -> (String, Option<Vec<u8>>),
 ) -> Result<(), Stop> {
     let mut buf = Vec::new();
     loop {
@@ -233,7 +234,7 @@ fn stream<R: Read>(
         {
             continue;
         }
-        let (text, record) = answer(line.map(str::trim));
+        let (text, record) = answer(&buf, line.map(str::trim));
         sink.write(&text, record)?;
     }
 }
@@ -243,7 +244,8 @@ fn finish(result: Result<(), Stop>, sink: &mut Sink<'_>) -> Result<ExitCode, Fai
     match result {
         Ok(()) | Err(Stop::Closed) => Ok(ExitCode::SUCCESS),
         Err(Stop::Fail(fail)) => {
-            // Keep what was decided before the failure (and its log records).
+            // Keep what was decided before the failure, logged first. (After
+            // a log failure nothing is pending: unlogged answers are dropped.)
             let _ = sink.flush();
             Err(fail)
         }

@@ -12,19 +12,24 @@
     reason = "a command line prints"
 )]
 
+mod audit_log;
 mod check;
 mod explain;
 mod files;
 mod lines;
 mod seed;
+mod serve;
 mod test;
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
+use crate::audit_log::LogOptions;
 use crate::lines::Lifecycle;
 
 /// What the exit codes mean, shown at the end of `--help`.
@@ -73,9 +78,15 @@ enum Command {
         #[arg(long, short, value_name = "POLICY")]
         policy: Option<PathBuf>,
         /// Append one audit record per decision to this file, as a JSON line
-        /// (when, request id, policy, effect, basis, reason, rule and obligation codes)
+        /// (when, request id, policy and its hash, effect, basis, reason, rule
+        /// and obligation codes, and the request); each record is synced to
+        /// disk before its decision is printed, and a log that cannot be
+        /// written stops the command (exit 2) before any unlogged decision
         #[arg(long, value_name = "LOG")]
         log: Option<PathBuf>,
+        /// Follow a symbolic link at the log's path (refused by default)
+        #[arg(long, requires = "log")]
+        log_follow_symlinks: bool,
         /// The requests, one JSON object per line (`-` or none: stdin)
         #[arg(value_name = "FILE")]
         input: Option<PathBuf>,
@@ -135,6 +146,57 @@ enum Command {
         #[arg(value_name = "FILE")]
         input: Option<PathBuf>,
     },
+    /// Serve decisions over HTTP: POST /v1/decide, /v1/decide/batch, /v1/explain, ...
+    ///
+    /// Endpoints: `POST /v1/decide` (one request document, one decision),
+    /// `POST /v1/decide/batch` (JSON lines in and out), `POST /v1/explain`,
+    /// `POST /v1/retention`, `POST /v1/rights`, `GET /v1/policy`,
+    /// `POST /v1/policy/reload`, `GET /health`, `GET /ready`, `GET /metrics`.
+    /// The policy file is reloaded when it changes (and on SIGHUP); an edit
+    /// with errors is reported on stderr and the running policy keeps
+    /// serving. SIGTERM or SIGINT stops accepting, finishes the requests in
+    /// flight and closes the log.
+    #[command(after_help = EXIT_STATUS)]
+    Serve {
+        /// The policy file, reloaded when it changes (default: the built-in
+        /// seed policy, never reloaded)
+        #[arg(long, short, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// The address to listen on (loopback unless told otherwise)
+        #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8181")]
+        addr: SocketAddr,
+        /// Append one audit record per decision to this file (synced before
+        /// the decision is answered; if it cannot be written, decisions get
+        /// 503 and /ready turns false)
+        #[arg(long, value_name = "LOG")]
+        log: Option<PathBuf>,
+        /// Rotate the log when it would grow past this size (bytes, or with
+        /// K, M, G): the file is renamed with a time-stamp suffix
+        #[arg(long, value_name = "BYTES", requires = "log", value_parser = parse_bytes)]
+        log_max_bytes: Option<u64>,
+        /// Follow a symbolic link at the log's path (refused by default)
+        #[arg(long, requires = "log")]
+        log_follow_symlinks: bool,
+        /// Require `Authorization: Bearer <token>` on every endpoint but
+        /// /health; the token is this file's text
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
+        /// How often to look for a change of the policy file (0 never)
+        #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]
+        watch_interval: Duration,
+        /// The largest request body (bytes, or with K, M, G)
+        #[arg(long, value_name = "BYTES", default_value = "1M", value_parser = parse_bytes)]
+        max_body: u64,
+        /// The largest body of a batch, retention or rights request
+        #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_bytes)]
+        max_batch_body: u64,
+        /// How long a client may take to send a request and the server to answer it
+        #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+        timeout: Duration,
+        /// How long shutdown waits for the requests in flight
+        #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+        shutdown_timeout: Duration,
+    },
 }
 
 fn main() -> ExitCode {
@@ -144,15 +206,53 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Check { policies } => Ok(check::run(&policies)),
-        Command::Decide { policy, log, input } => {
-            lines::decide(policy.as_deref(), log.as_deref(), input.as_deref())
-        }
+        Command::Decide {
+            policy,
+            log,
+            log_follow_symlinks,
+            input,
+        } => lines::decide(
+            policy.as_deref(),
+            log.as_deref(),
+            LogOptions {
+                follow_symlinks: log_follow_symlinks,
+                max_bytes: None,
+            },
+            input.as_deref(),
+        ),
         Command::Explain {
             policy,
             seed,
             request,
         } => explain::run(policy.as_deref(), seed.as_deref(), &request),
         Command::Test { files } => Ok(test::run(&files)),
+        Command::Serve {
+            policy,
+            addr,
+            log,
+            log_max_bytes,
+            log_follow_symlinks,
+            token_file,
+            watch_interval,
+            max_body,
+            max_batch_body,
+            timeout,
+            shutdown_timeout,
+        } => serve::run(serve::Options {
+            policy,
+            addr,
+            log,
+            log_settings: LogOptions {
+                follow_symlinks: log_follow_symlinks,
+                max_bytes: log_max_bytes,
+            },
+            token_file,
+            watch_interval,
+            max_body_bytes: usize::try_from(max_body).unwrap_or(usize::MAX),
+            max_batch_bytes: usize::try_from(max_batch_body).unwrap_or(usize::MAX),
+            timeout,
+            shutdown_timeout,
+        }),
         Command::Retention { policy, input } => {
             lines::lifecycle(Lifecycle::Retention, policy.as_deref(), input.as_deref())
         }
@@ -206,4 +306,55 @@ fn usage_error(e: &clap::Error) -> ExitCode {
             ExitCode::from(files::MISUSE)
         }
     }
+}
+
+/// A size: bytes, or a number with K, M or G (powers of 1024).
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (text.get(..i).unwrap_or(""), text.get(i..).unwrap_or("")),
+        None => (text, ""),
+    };
+    let shift = match unit
+        .trim_end_matches(['b', 'B', 'i'])
+        .to_ascii_uppercase()
+        .as_str()
+    {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a size (bytes, or a number with K, M or G)"
+            ));
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("`{text}` is not a size (bytes, or a number with K, M or G)"))
+}
+
+/// A duration: `500ms`, `2s`, `1m`, or seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let bad = || format!("`{text}` is not a duration (such as 500ms, 2s, 1m)");
+    let (number, unit) = match text
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || *c == '.'))
+    {
+        Some((i, _)) => (text.get(..i).unwrap_or(""), text.get(i..).unwrap_or("")),
+        None => (text, "s"),
+    };
+    let value: f64 = number.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        _ => return Err(bad()),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| bad())
 }

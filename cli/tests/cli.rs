@@ -573,6 +573,60 @@ fn decide_log_appends_one_audit_record_per_decision() {
     assert_eq!(log.lines().count(), 4, "{log}");
 }
 
+#[test]
+fn decide_log_records_hold_the_request_and_the_policy_hash() {
+    let dir = scratch("decide-log-request");
+    let run = lawful_in(
+        &dir,
+        &["decide", "--log", "audit.jsonl"],
+        format!("{REGISTRATION}\n").as_bytes(),
+    );
+    assert_eq!(run.code, 0, "{run:#?}");
+    let log = std::fs::read_to_string(dir.join("audit.jsonl")).unwrap();
+    let record = json(log.lines().next().unwrap());
+    assert_eq!(record["request"], json(REGISTRATION));
+    assert_eq!(record["policy_sha256"].as_str().unwrap().len(), 64);
+}
+
+/// Issue 13: a log that cannot be written stops the command before any
+/// decision that was not logged is printed.
+#[test]
+fn decide_with_an_unwritable_log_exits_2_and_prints_no_decision() {
+    let input = format!("{REGISTRATION}\n{BROWSING}\n").repeat(20);
+    let run = lawful(&["decide", "--log", "/dev/full"], input.as_bytes());
+    assert!(run.stdout.is_empty(), "{run:#?}");
+    let line = run.misuse();
+    assert!(line.contains("cannot write the decision log"), "{line}");
+}
+
+/// Issue 13: a symbolic link at the log's path (dangling or not) is
+/// refused unless `--log-follow-symlinks` is given.
+#[test]
+fn decide_refuses_a_symlinked_log_unless_told_to_follow() {
+    let dir = scratch("decide-log-symlink");
+    std::os::unix::fs::symlink(dir.join("elsewhere.jsonl"), dir.join("audit.jsonl")).unwrap();
+    let run = lawful_in(
+        &dir,
+        &["decide", "--log", "audit.jsonl"],
+        REGISTRATION.as_bytes(),
+    );
+    assert!(run.stdout.is_empty(), "{run:#?}");
+    assert!(run.misuse().contains("symbolic link"), "{run:#?}");
+    assert!(
+        !dir.join("elsewhere.jsonl").exists(),
+        "the dangling link was followed"
+    );
+
+    let run = lawful_in(
+        &dir,
+        &["decide", "--log", "audit.jsonl", "--log-follow-symlinks"],
+        REGISTRATION.as_bytes(),
+    );
+    assert_eq!(run.code, 0, "{run:#?}");
+    let log = std::fs::read_to_string(dir.join("elsewhere.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 1, "{log}");
+}
+
 // ---------------------------------------------------------------- explain
 
 /// The issue's done-when: explaining a registration request cites the

@@ -1,0 +1,162 @@
+//! The server's group commit: one thread owns the [`AuditLog`]; request
+//! tasks hand it their records and wait. The thread takes every record that
+//! is waiting (up to 4 MiB), writes them in one write, syncs, and only then
+//! tells each task that its records are on disk, so no decision is answered
+//! before its record is durable, and records never interleave.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::audit_log::AuditLog;
+use crate::files;
+
+/// What the log thread is asked to do.
+enum Job {
+    /// Write these whole lines, then answer.
+    Write {
+        lines: Vec<u8>,
+        records: u64,
+        done: oneshot::Sender<Result<(), String>>,
+    },
+    /// Everything before this is written; stop.
+    Close,
+}
+
+/// A handle on the log thread, shared by the request tasks.
+#[derive(Debug)]
+pub(crate) struct LogHandle {
+    jobs: mpsc::Sender<Job>,
+    failed: Arc<AtomicBool>,
+    written: Arc<AtomicU64>,
+}
+
+/// The bytes one group may hold (a single larger batch is its own group).
+const GROUP_BYTES: usize = 4 << 20;
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Job::Write { records, .. } => write!(f, "Write({records})"),
+            Job::Close => f.write_str("Close"),
+        }
+    }
+}
+
+impl LogHandle {
+    /// Starts the log thread.
+    pub(crate) fn start(mut log: AuditLog) -> std::io::Result<(LogHandle, JoinHandle<()>)> {
+        let (jobs, mut queue) = mpsc::channel::<Job>(4096);
+        let failed = Arc::new(AtomicBool::new(false));
+        let written = Arc::new(AtomicU64::new(0));
+        let (thread_failed, thread_written) = (Arc::clone(&failed), Arc::clone(&written));
+        let thread = std::thread::Builder::new()
+            .name("lawful-log".into())
+            .spawn(move || {
+                let mut failure: Option<String> = None;
+                let mut group: Vec<u8> = Vec::new();
+                let mut waiting = Vec::new();
+                let mut closing = false;
+                while !closing {
+                    let Some(first) = queue.blocking_recv() else {
+                        break;
+                    };
+                    let mut next = Some(first);
+                    let mut records = 0;
+                    while let Some(job) = next.take() {
+                        match job {
+                            Job::Write {
+                                lines,
+                                records: n,
+                                done,
+                            } => {
+                                group.extend_from_slice(&lines);
+                                records += n;
+                                waiting.push(done);
+                            }
+                            Job::Close => {
+                                closing = true;
+                                break;
+                            }
+                        }
+                        if group.len() < GROUP_BYTES {
+                            next = queue.try_recv().ok();
+                        }
+                    }
+                    let result = match &failure {
+                        Some(why) => Err(why.clone()),
+                        None => log.append(&group).map_err(|e| {
+                            format!(
+                                "cannot write the decision log `{}`: {}",
+                                log.path().display(),
+                                files::io_words(&e)
+                            )
+                        }),
+                    };
+                    match &result {
+                        Ok(()) => {
+                            thread_written.fetch_add(records, Ordering::Relaxed);
+                        }
+                        Err(why) => {
+                            if failure.is_none() {
+                                #[expect(clippy::print_stderr, reason = "the server's own log")]
+                                {
+                                    eprintln!("lawful: {why}; not answering decisions any more");
+                                }
+                                failure = Some(why.clone());
+                            }
+                            thread_failed.store(true, Ordering::SeqCst);
+                        }
+                    }
+                    group.clear();
+                    for done in waiting.drain(..) {
+                        // The task may have given up (a timeout); its record stands.
+                        let _ = done.send(result.clone());
+                    }
+                }
+            })?;
+        Ok((
+            LogHandle {
+                jobs,
+                failed,
+                written,
+            },
+            thread,
+        ))
+    }
+
+    /// Whether the log has failed (then no decision may be answered).
+    pub(crate) fn failed(&self) -> bool {
+        self.failed.load(Ordering::SeqCst)
+    }
+
+    /// How many records are on disk.
+    pub(crate) fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+
+    /// Writes `records` records (whole lines) and waits until they are synced.
+    pub(crate) async fn commit(&self, lines: Vec<u8>, records: u64) -> Result<(), String> {
+        if self.failed() {
+            return Err("the decision log has failed".into());
+        }
+        let (done, wait) = oneshot::channel();
+        self.jobs
+            .send(Job::Write {
+                lines,
+                records,
+                done,
+            })
+            .await
+            .map_err(|_| "the decision log is closed".to_owned())?;
+        wait.await
+            .unwrap_or_else(|_| Err("the decision log is closed".into()))
+    }
+
+    /// Asks the thread to stop once everything queued is written.
+    pub(crate) async fn close(&self) {
+        let _ = self.jobs.send(Job::Close).await;
+    }
+}
