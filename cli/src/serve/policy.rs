@@ -157,7 +157,10 @@ impl Policies {
             *seen = (new_stamp, hash);
             return Ok(Reloaded::Unchanged(current));
         }
-        if !force && hash == seen.1 {
+        // The same bad text seen again (a forced reload racing the file
+        // watcher) is reported again but counted once: the metric counts edits.
+        let repeated = hash == seen.1;
+        if !force && repeated {
             seen.0 = new_stamp;
             return Ok(Reloaded::Unchanged(current));
         }
@@ -187,11 +190,18 @@ impl Policies {
             Ok(Err(e)) => {
                 let count = e.diagnostics().len();
                 let errors = if count == 1 { "error" } else { "errors" };
-                Err(self.failed(
-                    metrics,
-                    format!("policy `{}` has {count} {errors}", path.display()),
-                    e.to_string(),
-                ))
+                if repeated {
+                    Err(self.report(
+                        format!("policy `{}` has {count} {errors}", path.display()),
+                        e.to_string(),
+                    ))
+                } else {
+                    Err(self.failed(
+                        metrics,
+                        format!("policy `{}` has {count} {errors}", path.display()),
+                        e.to_string(),
+                    ))
+                }
             }
             Err(e) => Err(self.failed(metrics, format!("cannot reload: {e}"), String::new())),
         }
@@ -200,6 +210,11 @@ impl Policies {
     /// Counts and reports a reload that failed; the running policy stays.
     fn failed(&self, metrics: &Metrics, message: String, diagnostics: String) -> ReloadError {
         metrics.reload_failures.fetch_add(1, Ordering::Relaxed);
+        self.report(message, diagnostics)
+    }
+
+    /// Reports a reload that failed; the running policy stays.
+    fn report(&self, message: String, diagnostics: String) -> ReloadError {
         let current = self.current();
         #[expect(clippy::print_stderr, reason = "the server's own log")]
         {
