@@ -89,7 +89,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Request::new(Action::Share, feedback, now)
                 .categories([phone, email])
                 .subject(adult.clone())
-                .recipient(Recipient::new(RecipientKind::ThirdParty).name("Acme"))
+                .recipient(
+                    Recipient::new(RecipientKind::ThirdParty)
+                        .name("Acme")
+                        .region("CN".parse()?),
+                )
                 .evidence(
                     Evidence::new().consent(
                         Consent::by_subject(at("2026-01-01T00:00:00+08:00")?)
@@ -105,13 +109,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Request::new(Action::Share, feedback, now)
                 .categories([phone, email])
                 .subject(adult.clone())
-                .recipient(Recipient::new(RecipientKind::ThirdParty).name("Acme"))
+                .recipient(
+                    Recipient::new(RecipientKind::ThirdParty)
+                        .name("Acme")
+                        .region("CN".parse()?),
+                )
                 .evidence(
                     Evidence::new().consent(
                         Consent::by_subject(at("2026-01-01T00:00:00+08:00")?)
                             .separate()
                             .purpose(feedback)
                             .category(account)
+                            .action(Action::Share)
+                            .recipient("Acme")
                             .withdrawn_at(at("2026-11-27T10:00:00+08:00")?),
                     ),
                 ),
@@ -122,13 +132,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .category(engine.category("support.records")?)
                 .subject(adult.clone())
                 .destination_region("SG".parse()?)
-                .recipient(Recipient::new(RecipientKind::Processor).name("SG Support"))
+                .recipient(
+                    Recipient::new(RecipientKind::Processor)
+                        .name("SG Support")
+                        .region("SG".parse()?),
+                )
                 .evidence(
                     Evidence::new().consent(
                         Consent::by_subject(at("2026-01-01T00:00:00+08:00")?)
                             .separate()
                             .purpose(feedback)
-                            .category(engine.category("support")?),
+                            .category(engine.category("support")?)
+                            .action(Action::Export)
+                            .recipient("SG Support"),
                     ),
                 ),
         ),
@@ -153,6 +169,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .recipient(
                 Recipient::new(RecipientKind::Acquirer)
                     .name("NewCo")
+                    .region("CN".parse()?)
                     .accepts_policy(true),
             ),
         ),

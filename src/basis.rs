@@ -19,6 +19,12 @@ vocabulary! {
         LegalObligation = "legal_obligation",
         /// Information the subject made public, or lawfully disclosed, used within its context.
         PublicData = "public_data",
+        /// GDPR art. 6(1)(f): the controller's or a third party's legitimate
+        /// interests, weighed against the subject's (no PIPL counterpart).
+        LegitimateInterests = "legitimate_interests",
+        /// GDPR art. 6(1)(e): a task in the public interest or in the
+        /// exercise of official authority (no PIPL counterpart).
+        PublicTask = "public_task",
     }
 }
 

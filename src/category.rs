@@ -45,6 +45,9 @@ pub struct CategoryFlags {
     pub(crate) unique_identifier: bool,
     pub(crate) device_or_log: bool,
     pub(crate) never_provided: bool,
+    pub(crate) special: bool,
+    pub(crate) terminal: bool,
+    pub(crate) may_be_non_personal: bool,
 }
 
 impl CategoryFlags {
@@ -76,6 +79,25 @@ impl CategoryFlags {
     /// authority on a PRC legal obligation.
     pub fn is_never_provided(self) -> bool {
         self.never_provided
+    }
+
+    /// A special category of personal data (GDPR art. 9: health, biometric,
+    /// genetic, religious...): explicit consent or an art. 9(2) condition.
+    pub fn is_special(self) -> bool {
+        self.special
+    }
+
+    /// Read from or stored on the subject's terminal (cookies, device
+    /// identifiers, app lists): under ePrivacy art. 5(3), collecting it
+    /// needs consent unless strictly necessary for the service asked for.
+    pub fn is_terminal(self) -> bool {
+        self.terminal
+    }
+
+    /// Device or log information that may, alone, identify no one (PIPL
+    /// only; never a software or process list or an activity log).
+    pub fn may_be_non_personal(self) -> bool {
+        self.may_be_non_personal
     }
 }
 

@@ -61,6 +61,13 @@ pub(crate) enum Timing {
 
 impl ConsentState {
     /// `given_at ≤ at < withdrawn_at`: the half-open interval of LEGAL.md C-03.
+    /// When the consent was given.
+    pub(crate) fn given_at(self) -> DateTime<FixedOffset> {
+        match self {
+            ConsentState::Given { at } | ConsentState::Withdrawn { given_at: at, .. } => at,
+        }
+    }
+
     pub(crate) fn timing(self, at: DateTime<FixedOffset>) -> Timing {
         match self {
             ConsentState::Given { at: given } if at < given => Timing::NotYetGiven,

@@ -20,7 +20,7 @@ use crate::regime::{Regime, RegimeSet, within};
 use crate::region::RegionCode;
 use crate::request::{Request, TransferMechanism};
 use crate::retention::{Disposal, Retention, RetentionEvent};
-use crate::subject::{Assessment, assess};
+use crate::subject::{Assessment, Jurisdiction, assess};
 
 /// Decides `request` under `policy`. Never fails: anything it cannot judge
 /// is a deny with a reason.
@@ -36,15 +36,37 @@ pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
         decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
         return decision;
     };
-    decide_into(&ctx, &mut decision);
-    if ctx.decided_as_export_too() {
-        if let Some(as_export) = ctx.as_export() {
-            let mut export = Decision::new();
-            decide_into(&as_export, &mut export);
-            decision.combine_abroad(&export);
-        }
+    if ctx.age_known {
+        decide_flow(&ctx, &mut decision);
+        return decision;
+    }
+    // Adulthood is never presumed: an unknown age is decided as an adult
+    // and as a child, and only what both permit passes; unless every rule
+    // that permits for the adult lets an unknown age count as an adult.
+    decide_flow(&ctx.assuming(false), &mut decision);
+    if !(decision.is_permit() && ctx.adult_rules_only(&decision)) {
+        let mut as_child = Decision::new();
+        decide_flow(&ctx.assuming(true), &mut as_child);
+        decision.combine_unknown_age(&as_child);
+    }
+    if ctx.subject.birth_date_implausible {
+        decision.push_reason(
+            Reason::new(ReasonCode::AgeUnknown, None, None)
+                .with_detail(Detail::BirthDateImplausible),
+        );
+        decision.deny();
     }
     decision
+}
+
+/// A flow under its own action, and, when it goes abroad, as an export too.
+fn decide_flow(ctx: &Context<'_>, decision: &mut Decision) {
+    decide_into(ctx, decision);
+    if ctx.decided_as_export_too() {
+        let mut export = Decision::new();
+        decide_into(&ctx.as_export(), &mut export);
+        decision.combine_abroad(&export);
+    }
 }
 
 /// The procedure itself, for the context's action, writing into `decision`.
@@ -127,14 +149,20 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
 
 /// What the procedure knows about the request, for one action (the
 /// request's own, or `export` for the second decision of a flow abroad).
+#[derive(Clone)]
 struct Context<'a> {
     policy: &'a Policy,
     request: &'a Request,
+    /// The subject's jurisdiction.
+    jurisdiction: &'a Jurisdiction,
     /// The action decided: the request's, or `export`.
     action: Action,
     subject: Assessment,
-    /// `Some(true)` child, `Some(false)` adult, `None` unknown.
+    /// `Some(true)` child, `Some(false)` adult, `None` unknown. For a
+    /// subject of unknown age, each path of the decision assumes one.
     child: Option<bool>,
+    /// Whether the age is known (not only assumed).
+    age_known: bool,
     /// The regime of the subject's jurisdiction.
     subject_regime: Option<Regime>,
     /// The subject's jurisdiction lies within the policy's storage region
@@ -148,6 +176,10 @@ struct Context<'a> {
     personal: bool,
     combined: bool,
     sensitive: bool,
+    /// Some category is special (GDPR art. 9).
+    special: bool,
+    /// Some category is read from or stored on the terminal (ePrivacy).
+    terminal: bool,
     /// Some category is never given to a third party or the public.
     never_provided: bool,
     /// The first category bound to purposes other than this one (`only_for`).
@@ -201,19 +233,23 @@ impl<'a> Context<'a> {
             return None;
         }
         let mut sensitive = false;
+        let mut special = false;
+        let mut terminal = false;
         let mut identifying = false;
         let mut unique = false;
-        let mut all_device = true;
+        let mut all_non_personal = true;
         let mut any_device = false;
         let mut never_provided = false;
         let mut purpose_bound = None;
         for &category in &request.categories {
             let info = policy.category(category)?;
             let touches = info.touches;
-            sensitive |= touches.sensitive;
+            sensitive |= touches.sensitive || touches.special;
+            special |= touches.special;
+            terminal |= touches.terminal;
             identifying |= touches.identifying;
             unique |= touches.unique_identifier;
-            all_device &= touches.device_or_log;
+            all_non_personal &= touches.device_or_log && touches.may_be_non_personal;
             any_device |= touches.device_or_log;
             never_provided |= touches.never_provided;
             if purpose_bound.is_none()
@@ -227,17 +263,11 @@ impl<'a> Context<'a> {
             }
         }
         let personal =
-            !all_device || identifying || unique || sensitive || request.linked_to_account;
+            !all_non_personal || identifying || unique || sensitive || request.linked_to_account;
         let subject = assess(&request.subject, jurisdiction, request.at);
         let child = subject.child();
         let recipient = request.recipient.as_ref().map(|r| r.kind);
-        let guardian_access = child == Some(true)
-            && recipient == Some(RecipientKind::Guardian)
-            && request
-                .evidence
-                .consents
-                .iter()
-                .any(|c| c.grantor.is_verified_guardian() && c.holds_at(request.at));
+        let guardian_access = child == Some(true) && guardian_access(request);
         let mut covered: [&[RuleId]; COVERED_UP_FRONT] = [&[]; COVERED_UP_FRONT];
         for (slot, &category) in covered.iter_mut().zip(&request.categories) {
             *slot = policy
@@ -248,9 +278,11 @@ impl<'a> Context<'a> {
         let mut ctx = Context {
             policy,
             request,
+            jurisdiction,
             action,
             subject,
             child,
+            age_known: child.is_some(),
             subject_regime,
             localized: within(jurisdiction.code, policy.storage_region),
             regimes: RegimeSet::EMPTY,
@@ -261,6 +293,8 @@ impl<'a> Context<'a> {
             // with an identifying category, a unique identifier or an account.
             combined: any_device && (identifying || unique || request.linked_to_account),
             sensitive,
+            special,
+            terminal,
             never_provided,
             purpose_bound,
             guardian_access,
@@ -268,21 +302,53 @@ impl<'a> Context<'a> {
         };
         ctx.regimes = ctx.governing_regimes();
         // Online identifiers and device data are personal data under the
-        // GDPR (art. 4(1), recital 30): only PIPL knows device or log
-        // information that cannot identify anyone on its own.
-        if ctx.regimes.contains(Regime::Gdpr) {
+        // GDPR (art. 4(1), recital 30): only a regime that allows it knows
+        // device or log information that identifies no one on its own.
+        if ctx
+            .regimes
+            .iter()
+            .any(|r| !policy.regimes.get(r).may_be_non_personal)
+        {
             ctx.personal = true;
         }
         ctx.abroad = ctx.abroad_under();
         Some(ctx)
     }
 
-    /// The same facts, decided as an export.
-    fn as_export(&self) -> Option<Context<'a>> {
-        let mut ctx = Context::new(self.policy, self.request, Action::Export)?;
-        // The regimes the flow is abroad under are those of the flow itself.
-        ctx.abroad = self.abroad;
-        Some(ctx)
+    /// The same facts, decided as an export (the regimes the flow is
+    /// abroad under are those of the flow itself).
+    fn as_export(&self) -> Context<'a> {
+        let mut ctx = self.clone();
+        ctx.action = Action::Export;
+        for (slot, &category) in ctx.covered.iter_mut().zip(&self.request.categories) {
+            *slot = self.policy.covering.covering(
+                Action::Export,
+                self.request.purpose,
+                category.index(),
+            );
+        }
+        ctx.regimes = ctx.governing_regimes();
+        ctx
+    }
+
+    /// The same facts for a subject of unknown age, assumed a child or an adult.
+    fn assuming(&self, child: bool) -> Context<'a> {
+        let mut ctx = self.clone();
+        ctx.child = Some(child);
+        ctx.guardian_access = child && guardian_access(self.request);
+        ctx
+    }
+
+    /// Whether every rule that permits in `decision` (the adult path) takes
+    /// an unknown age as an adult.
+    fn adult_rules_only(&self, decision: &Decision) -> bool {
+        let mut cited = decision
+            .reasons()
+            .iter()
+            .filter(|r| r.code() == ReasonCode::RulePermits)
+            .filter_map(|r| r.rule().and_then(|id| self.policy.rule(id)))
+            .peekable();
+        cited.peek().is_some() && cited.all(|rule| rule.unknown_age_adult)
     }
 
     /// Whether a flow abroad must also pass as an export: every action but
@@ -356,13 +422,17 @@ impl<'a> Context<'a> {
         self.child == Some(true)
     }
 
-    /// A child under PIPL: the children's layer (CAC-2019) applies.
-    fn is_pipl_child(&self) -> bool {
-        self.is_child() && self.subject_regime == Some(Regime::Pipl)
+    /// A child whose regime has a children's layer (PIPL's CAC-2019):
+    /// guardian for every basis, assessments, notices.
+    fn children_layer(&self) -> bool {
+        self.is_child()
+            && self
+                .subject_regime
+                .is_some_and(|r| self.policy.regimes.get(r).children)
     }
 
     fn age_known(&self) -> bool {
-        self.child.is_some()
+        self.age_known
     }
 
     fn purpose_info(&self) -> Option<&'a crate::purpose::Purpose> {
@@ -470,6 +540,27 @@ impl<'a> Context<'a> {
                 covered = false;
             }
         }
+        // ePrivacy art. 5(3): reading from or storing on the terminal needs
+        // consent, whatever the basis, unless strictly necessary.
+        let strictly_necessary = self.purpose_info().is_some_and(|p| p.strictly_necessary);
+        if self.terminal
+            && self.action == Action::Collect
+            && !strictly_necessary
+            && self
+                .regimes
+                .iter()
+                .any(|r| self.policy.regimes.get(r).terminal_consent)
+        {
+            if acceptable.contains(Basis::Consent) {
+                acceptable = BasisSet::EMPTY.with(Basis::Consent);
+            } else if covered {
+                decision.push_reason(
+                    Reason::new(ReasonCode::ConsentMissing, None, None)
+                        .with_detail(Detail::TerminalAccess),
+                );
+                covered = false;
+            }
+        }
         covered.then_some(acceptable)
     }
 
@@ -558,11 +649,15 @@ impl<'a> Context<'a> {
     /// data, sharing, disclosure, export, and an unbound acquirer. Entrusting
     /// adds no trigger of its own: the processor acts for us.
     fn separate_required(&self) -> bool {
-        self.sensitive
-            || self.is_child()
-            || matches!(self.action, Action::Disclose | Action::Export)
-            || (self.action == Action::Share && !self.guardian_access)
-            || self.acquirer_unbound()
+        let pipl = self.regimes.contains(Regime::Pipl)
+            && (self.sensitive
+                || self.children_layer()
+                || matches!(self.action, Action::Disclose | Action::Export)
+                || (self.action == Action::Share && !self.guardian_access)
+                || self.acquirer_unbound());
+        // GDPR art. 9(2)(a): explicit consent for a special category.
+        let gdpr = self.regimes.contains(Regime::Gdpr) && self.special;
+        pipl || gdpr || (self.regimes.is_empty() && self.sensitive)
     }
 
     /// Tries the acceptable bases in the candidates' order of preference;
@@ -609,16 +704,52 @@ impl<'a> Context<'a> {
     /// reason, or `None` when the evidence is simply absent.
     fn check_basis(&self, basis: Basis) -> Result<(), Option<Failure>> {
         let evidence = &self.request.evidence;
+        // The basis must exist under every regime the processing falls
+        // under (no public data under the GDPR, no legitimate interests or
+        // public task under PIPL); art. 9 GDPR knows neither a contract nor
+        // legitimate interests for a special category. Said only of
+        // evidence that was offered: absent evidence is just absent.
+        let offered = match basis {
+            Basis::Consent => !evidence.consents.is_empty(),
+            Basis::Contract => evidence.contract,
+            Basis::LegalObligation => {
+                evidence.legal_obligation.is_some() || evidence.authority_approval.is_some()
+            }
+            Basis::Emergency => evidence.emergency.is_some(),
+            Basis::PublicData => evidence.public_data.is_some(),
+            Basis::LegitimateInterests => evidence.legitimate_interests.is_some(),
+            Basis::PublicTask => evidence.public_task.is_some(),
+        };
+        // (A child with no consent at all still hears that a guardian's is needed.)
+        let guardian_wanted = basis == Basis::Consent && self.is_child();
+        if !offered && !guardian_wanted {
+            return Err(None);
+        }
+        if self
+            .regimes
+            .iter()
+            .any(|r| !self.policy.regimes.get(r).bases.contains(basis))
+        {
+            return Err(Some(Failure::new(ReasonCode::BasisNotAvailable)));
+        }
+        let gdpr = self.regimes.contains(Regime::Gdpr);
+        if gdpr && self.special && matches!(basis, Basis::Contract | Basis::LegitimateInterests) {
+            return Err(Some(Failure::with(
+                ReasonCode::BasisNotAvailable,
+                Detail::SpecialCategory,
+            )));
+        }
         match basis {
             Basis::Consent => self.consent(self.scope()),
             Basis::Contract if !evidence.contract => Err(None),
             Basis::Contract => {
-                // A child's contract needs the verified guardian's consent to
-                // the purpose, except for the purposes open before it.
+                // Under a children's layer, a child's contract needs the
+                // verified guardian's consent to the purpose, except for the
+                // purposes open before it.
                 let open_before = self
                     .purpose_info()
                     .is_some_and(|p| p.before_guardian_consent);
-                if self.is_child() && !open_before {
+                if self.children_layer() && !open_before {
                     self.consent(Scope::Purpose).map_err(|failure| {
                         Some(failure.unwrap_or(Failure::new(ReasonCode::GuardianConsentRequired)))
                     })
@@ -627,11 +758,7 @@ impl<'a> Context<'a> {
                 }
             }
             Basis::LegalObligation => self.legal_obligation(),
-            Basis::Emergency => match evidence.emergency {
-                None => Err(None),
-                Some(e) if !e.ongoing => Err(Some(Failure::new(ReasonCode::EmergencyNotOngoing))),
-                Some(_) => Ok(()),
-            },
+            Basis::Emergency => self.emergency(),
             Basis::PublicData => match evidence.public_data {
                 None => Err(None),
                 // A child's data is sensitive (PIPL art. 28), and sensitive
@@ -646,7 +773,64 @@ impl<'a> Context<'a> {
                 }
                 Some(_) => Ok(()),
             },
+            Basis::LegitimateInterests => {
+                if evidence.legitimate_interests.is_none() {
+                    return Err(None);
+                }
+                // No swapping bases: a consent to the purpose, withdrawn,
+                // is an objection legitimate interests cannot override.
+                if self.consent_withdrawn_for_purpose() {
+                    return Err(Some(Failure::with(
+                        ReasonCode::ConsentWithdrawn,
+                        Detail::Time,
+                    )));
+                }
+                Ok(())
+            }
+            Basis::PublicTask => match evidence.public_task {
+                Some(_) => Ok(()),
+                None => Err(None),
+            },
         }
+    }
+
+    /// An emergency protects (PIPL art. 13(4), GDPR art. 6(1)(d)): a
+    /// protective purpose, while it lasts; under the GDPR life or health
+    /// only, and for a special category a subject unable to consent.
+    fn emergency(&self) -> Result<(), Option<Failure>> {
+        let Some(emergency) = self.request.evidence.emergency else {
+            return Err(None);
+        };
+        if !self.purpose_info().is_some_and(|p| p.protective) {
+            return Err(Some(Failure::new(ReasonCode::PurposeNotProtective)));
+        }
+        if !emergency.ongoing {
+            return Err(Some(Failure::new(ReasonCode::EmergencyNotOngoing)));
+        }
+        if self.regimes.contains(Regime::Gdpr) {
+            if emergency.kind.property_only() {
+                return Err(Some(Failure::new(ReasonCode::BasisNotAvailable)));
+            }
+            if self.special && !self.request.evidence.unable_to_consent {
+                return Err(Some(Failure::with(
+                    ReasonCode::BasisNotAvailable,
+                    Detail::AbleToConsent,
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a consent that covers the purpose was withdrawn before `at`.
+    fn consent_withdrawn_for_purpose(&self) -> bool {
+        let purposes = &self.policy.purpose_tree;
+        let purpose = self.request.purpose.index();
+        self.request.evidence.consents.iter().any(|c| {
+            c.state.timing(self.request.at) == Timing::Withdrawn
+                && c.purposes
+                    .iter()
+                    .any(|p| purposes.covers(p.index(), purpose))
+        })
     }
 
     /// A legal obligation counts only under each governing regime's own
@@ -736,13 +920,27 @@ impl<'a> Context<'a> {
             Timing::Withdrawn => return Fit::Withdrawn,
             Timing::Holds => {}
         }
+        // Capacity is judged when the consent was given (PIPL art. 31): a
+        // child's own consent never counts, a verified guardian's given
+        // while the subject was a minor outlives the birthday.
+        let given_as_child = self
+            .subject
+            .child_at(self.jurisdiction, consent.state.given_at());
         match self.child {
             None => return Fit::AgeUnknown,
             Some(true) if !consent.grantor.is_verified_guardian() => return Fit::GuardianMissing,
-            Some(false) if consent.grantor != crate::consent::Grantor::Subject => {
-                return Fit::NotFromSubject;
+            Some(false) => {
+                let from_subject = consent.grantor == crate::consent::Grantor::Subject;
+                if from_subject && given_as_child == Some(true) {
+                    return Fit::GivenAsChild;
+                }
+                let guardian_of_a_minor =
+                    consent.grantor.is_verified_guardian() && given_as_child == Some(true);
+                if !from_subject && !guardian_of_a_minor {
+                    return Fit::NotFromSubject;
+                }
             }
-            Some(_) => {}
+            Some(true) => {}
         }
         if self.separate_required() && !consent.separate {
             return Fit::SeparateMissing;
@@ -864,7 +1062,7 @@ impl<'a> Context<'a> {
             Action::Share | Action::Entrust | Action::Transfer | Action::Export
         );
         if gives_away
-            && self.is_pipl_child()
+            && self.children_layer()
             && !self.guardian_access
             && !self.to_prc_authority_by_law()
             && !request
@@ -963,7 +1161,7 @@ impl<'a> Context<'a> {
                     && purpose.is_some_and(|p| p.protective)
             }
             M::ExemptSmallVolume => {
-                !self.sensitive && !self.is_pipl_child() && !self.policy.cii_operator
+                !self.sensitive && !self.children_layer() && !self.policy.cii_operator
             }
             M::ExemptForeignOrigin => self.subject_regime != Some(Regime::Pipl),
             M::Treaty => evidence.authority_approval.is_some(),
@@ -1076,7 +1274,7 @@ impl<'a> Context<'a> {
         }
         // CAC-2019 arts. 9, 17, 18: the guardian (and the child) hear of
         // the collection and of every provision of the child's data.
-        if (child && action == Action::Collect) || (self.is_pipl_child() && provides) {
+        if self.children_layer() && (action == Action::Collect || provides) {
             decision.add_obligation(ObligationCode::NotifyGuardian);
         }
         // PIPL arts. 23, 39, 22: the subject learns who receives the data;
@@ -1094,7 +1292,7 @@ impl<'a> Context<'a> {
         // only where the policy marks the processing high-risk).
         if self.regimes.contains(Regime::Pipl)
             && (self.sensitive
-                || self.is_pipl_child()
+                || self.children_layer()
                 || abroad
                 || matches!(
                     action,
@@ -1119,6 +1317,9 @@ impl<'a> Context<'a> {
         }
         if basis == Some(Basis::Emergency) {
             decision.add_obligation(ObligationCode::NotifySubject);
+        }
+        if basis == Some(Basis::LegitimateInterests) {
+            decision.add_obligation(ObligationCode::HonourObjection);
         }
         if self.combined && !matches!(basis, Some(Basis::Consent | Basis::LegalObligation)) {
             decision.add_obligation(ObligationCode::DeidentifyAfterUse);
@@ -1169,6 +1370,7 @@ enum Fit {
     Withdrawn,
     NotYetGiven,
     NotFromSubject,
+    GivenAsChild,
     OutOfScope(Detail),
 }
 
@@ -1181,7 +1383,7 @@ impl Fit {
             Fit::Valid => 0,
             Fit::SeparateMissing | Fit::GuardianMissing | Fit::AgeUnknown => 1,
             Fit::Withdrawn | Fit::NotYetGiven => 2,
-            Fit::NotFromSubject => 3,
+            Fit::NotFromSubject | Fit::GivenAsChild => 3,
             // The closer the scope, the more it says: a consent that names
             // everything but the recipient beats one for another purpose.
             Fit::OutOfScope(Detail::Recipient) => 4,
@@ -1204,6 +1406,7 @@ impl Fit {
             Fit::Withdrawn => Failure::with(ReasonCode::ConsentWithdrawn, Detail::Time),
             Fit::NotYetGiven => Failure::with(ReasonCode::ConsentNotYetGiven, Detail::Time),
             Fit::NotFromSubject => Failure::with(ReasonCode::ConsentMissing, Detail::Grantor),
+            Fit::GivenAsChild => Failure::with(ReasonCode::ConsentGivenAsChild, Detail::Grantor),
             Fit::OutOfScope(dimension) => Failure::with(ReasonCode::ConsentOutOfScope, dimension),
         })
     }
@@ -1275,4 +1478,15 @@ fn first_event(a: RetentionEvent, b: RetentionEvent) -> RetentionEvent {
 
 fn all_bases() -> BasisSet {
     Basis::ALL.iter().copied().collect()
+}
+
+/// Whether the request gives a child's data to their verified guardian
+/// (access, not provision), once the subject is known to be a child.
+fn guardian_access(request: &Request) -> bool {
+    request.recipient.as_ref().map(|r| r.kind) == Some(RecipientKind::Guardian)
+        && request
+            .evidence
+            .consents
+            .iter()
+            .any(|c| c.grantor.is_verified_guardian() && c.holds_at(request.at))
 }

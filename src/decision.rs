@@ -136,6 +136,17 @@ vocabulary! {
         UnderlyingProcessing = "underlying_processing",
         /// Decided as a transfer abroad (the export decision of a flow abroad).
         Abroad = "abroad",
+        /// The declared birth date is after the request's day, or implausibly
+        /// long before it: it was not used as an age source.
+        BirthDateImplausible = "birth_date_implausible",
+        /// A special category (GDPR art. 9) needs another condition.
+        SpecialCategory = "special_category",
+        /// Vital interests for a special category need a subject unable to consent.
+        AbleToConsent = "able_to_consent",
+        /// Reading from or storing on the terminal needs consent (ePrivacy art. 5(3)).
+        TerminalAccess = "terminal_access",
+        /// Decided as a child (the subject's age is unknown).
+        AsChild = "as_child",
     }
 }
 
@@ -532,6 +543,77 @@ impl Decision {
         }
         self.remove_obligation(ObligationCode::RetainUntil);
         self.reasons_truncated |= export.reasons_truncated;
+    }
+
+    /// Combines the decision for a subject of unknown age decided as an
+    /// adult (`self`) with the same request decided as a child: a permit
+    /// only when both permit (obligations: the union). When only the adult
+    /// path permits, the reason is `age_unknown` (the child path's rule
+    /// cited); when the adult path denies, its reasons stand.
+    pub(crate) fn combine_unknown_age(&mut self, child: &Decision) {
+        match (self.is_permit(), child.is_permit()) {
+            (true, true) => {
+                self.obligations = self.obligations.union(child.obligations);
+                for (mine, theirs) in self.dues.iter_mut().zip(child.dues) {
+                    *mine = mine.or(theirs);
+                }
+            }
+            (true, false) => {
+                let rule = child.reasons().iter().find_map(|r| r.rule);
+                let informational: [Option<Reason>; MAX_REASONS] = {
+                    let mut kept = [None; MAX_REASONS];
+                    for (slot, reason) in kept.iter_mut().zip(
+                        self.reasons()
+                            .iter()
+                            .filter(|r| !r.code.denies() && r.code != ReasonCode::RulePermits),
+                    ) {
+                        *slot = Some(*reason);
+                    }
+                    kept
+                };
+                self.reason_count = 0;
+                self.reasons_truncated = false;
+                self.push_reason(
+                    Reason::new(ReasonCode::AgeUnknown, rule, None).with_detail(Detail::AsChild),
+                );
+                for reason in informational.iter().flatten() {
+                    self.push_reason(*reason);
+                }
+                self.deny();
+            }
+            (false, true) => {
+                let rule = self.reasons().iter().find_map(|r| r.rule);
+                self.push_reason(Reason::new(ReasonCode::AgeUnknown, rule, None));
+            }
+            (false, false) => {
+                // What must happen to the data is the stricter of the two:
+                // a child's data is deleted, never anonymized.
+                self.obligations = self.obligations.union(child.obligations);
+                for (mine, theirs) in self.dues.iter_mut().zip(child.dues) {
+                    *mine = mine.or(theirs);
+                }
+                if self.obligations.contains(ObligationCode::Delete) {
+                    self.remove_obligation(ObligationCode::DeleteOrAnonymize);
+                }
+            }
+        }
+    }
+
+    /// Makes the decision a deny: no basis, no obligations but the dated
+    /// ones a deny carries (`delete`, `delete_or_anonymize`).
+    pub(crate) fn deny(&mut self) {
+        self.effect = Effect::Deny;
+        self.basis = None;
+        let keep = ObligationSet::EMPTY
+            .with(ObligationCode::Delete)
+            .with(ObligationCode::DeleteOrAnonymize)
+            .with(ObligationCode::RestrictToStorage);
+        self.obligations = ObligationSet(self.obligations.0.intersection(keep.0));
+        for (slot, code) in self.dues.iter_mut().zip(DATED) {
+            if !keep.contains(code) {
+                *slot = None;
+            }
+        }
     }
 
     /// Removes an obligation (and its date).

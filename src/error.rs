@@ -36,6 +36,11 @@ pub enum DiagnosticKind {
     ShadowedRule,
     /// The policy file could not be read.
     Io,
+    /// A permit rule lets a subject of unknown age be decided as an adult
+    /// (`unknown_age = "adult"`): a warning, so counsel review each one; an
+    /// error on sensitive or special categories, or on any action but
+    /// collect, use, store and entrust.
+    UnknownAgeAsAdult,
 }
 
 /// One problem in a policy file.

@@ -6,12 +6,28 @@ use crate::region::RegionCode;
 use crate::vocab::vocabulary;
 
 vocabulary! {
-    /// The kind of emergency (PIPL art. 13(4)).
+    /// The kind of emergency (PIPL art. 13(4), GDPR art. 6(1)(d)).
     pub enum EmergencyKind as "emergency kind" {
-        /// Protecting the life, health or property of a natural person.
+        /// The older, combined kind: read as `property` under the GDPR,
+        /// whose vital interests protect life and health only.
         LifeHealthProperty = "life_health_property",
         /// A public-health emergency.
         PublicHealth = "public_health",
+        /// Protecting a natural person's life or health.
+        LifeOrHealth = "life_or_health",
+        /// Protecting a natural person's property (PIPL only).
+        Property = "property",
+    }
+}
+
+impl EmergencyKind {
+    /// Whether the kind protects property only as far as the GDPR can tell:
+    /// vital interests (art. 6(1)(d)) do not cover property.
+    pub(crate) const fn property_only(self) -> bool {
+        matches!(
+            self,
+            EmergencyKind::Property | EmergencyKind::LifeHealthProperty
+        )
     }
 }
 
@@ -126,6 +142,9 @@ pub struct Evidence {
     pub(crate) public_data: Option<PublicData>,
     pub(crate) legal_obligation_law: Option<RegionCode>,
     pub(crate) authority_approval: Option<Box<str>>,
+    pub(crate) legitimate_interests: Option<Box<str>>,
+    pub(crate) public_task: Option<Box<str>>,
+    pub(crate) unable_to_consent: bool,
 }
 
 impl Evidence {
@@ -187,6 +206,29 @@ impl Evidence {
     #[must_use]
     pub fn authority_approval(mut self, citation: &str) -> Evidence {
         self.authority_approval = visible(citation).then(|| citation.trim().into());
+        self
+    }
+
+    /// A reference to the balancing assessment behind legitimate interests
+    /// (GDPR art. 6(1)(f)). A reference with no visible character is none.
+    #[must_use]
+    pub fn legitimate_interests(mut self, assessment: &str) -> Evidence {
+        self.legitimate_interests = visible(assessment).then(|| assessment.trim().into());
+        self
+    }
+
+    /// The law that sets the public task (GDPR art. 6(1)(e), 6(3)), cited.
+    #[must_use]
+    pub fn public_task(mut self, citation: &str) -> Evidence {
+        self.public_task = visible(citation).then(|| citation.trim().into());
+        self
+    }
+
+    /// The subject is physically or legally unable to consent (GDPR art.
+    /// 9(2)(c): vital interests for a special category need it).
+    #[must_use]
+    pub fn unable_to_consent(mut self) -> Evidence {
+        self.unable_to_consent = true;
         self
     }
 

@@ -131,6 +131,10 @@ fn basis_words(basis: Basis) -> &'static str {
         Basis::Emergency => "an ongoing emergency to life, health or property",
         Basis::LegalObligation => "a legal obligation",
         Basis::PublicData => "information made public, used within its context",
+        Basis::LegitimateInterests => {
+            "legitimate interests, weighed against the subject's in a recorded assessment"
+        }
+        Basis::PublicTask => "a task in the public interest set by law",
     }
 }
 

@@ -5,8 +5,8 @@
 //! microsecond, no allocation) and explains itself to an auditor.
 //!
 //! ```
-//! use chrono::DateTime;
-//! use lawful::{Action, Engine, Evidence, Request};
+//! use chrono::{DateTime, NaiveDate};
+//! use lawful::{Action, Engine, Evidence, Request, Subject};
 //!
 //! let engine = Engine::from_toml(r#"
 //! [policy]
@@ -39,6 +39,8 @@
 //! let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")?;
 //! let request = Request::new(Action::Collect, engine.purpose("orders")?, at)
 //!     .category(engine.category("account.email")?)
+//!     // Adulthood is never presumed: without an age, a child's rules apply too.
+//!     .subject(Subject::new().birth_date(NaiveDate::from_ymd_opt(1990, 1, 1).unwrap()))
 //!     .evidence(Evidence::new().contract());
 //! assert!(engine.decide(&request).is_permit());
 //! # Ok::<(), Box<dyn std::error::Error>>(())

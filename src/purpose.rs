@@ -37,6 +37,7 @@ pub struct Purpose {
     pub(crate) hr: bool,
     pub(crate) protective: bool,
     pub(crate) statutory: bool,
+    pub(crate) strictly_necessary: bool,
 }
 
 impl Purpose {

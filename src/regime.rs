@@ -6,6 +6,8 @@
 //! the GDPR anything outside the European Economic Area (an adequate country
 //! too: adequacy is its mechanism, not an exemption from the rules).
 
+use crate::age::AgeBoundary;
+use crate::basis::{Basis, BasisSet};
 use crate::region::RegionCode;
 use crate::request::TransferMechanism;
 use crate::vocab::{BitSet, vocabulary};
@@ -68,6 +70,84 @@ impl Regime {
                     | M::Treaty
             ),
             Regime::Gdpr => matches!(mechanism, M::Adequacy | M::Scc | M::Bcr | M::Derogation),
+        }
+    }
+}
+
+/// What a policy sets for a regime (`[[regime]]`), each with the law's
+/// default: the bases that exist, how birthdays count, whether the
+/// children's layer (CAC-2019) applies, whether device or log data can be
+/// non-personal, whether reading a terminal needs consent (ePrivacy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RegimeSettings {
+    pub(crate) bases: BasisSet,
+    pub(crate) age_boundary: AgeBoundary,
+    pub(crate) children: bool,
+    pub(crate) may_be_non_personal: bool,
+    pub(crate) terminal_consent: bool,
+}
+
+impl Regime {
+    /// The law's defaults: PIPL art. 13 (no legitimate interests, no public
+    /// task), ages from the day after the birthday, CAC-2019's children's
+    /// rules, device information that may be non-personal (GB/T 35273);
+    /// GDPR art. 6 (no public-data basis), ages on the birthday itself,
+    /// online identifiers always personal (recital 30), ePrivacy art. 5(3).
+    pub(crate) fn defaults(self) -> RegimeSettings {
+        let bases = |list: &[Basis]| list.iter().copied().collect::<BasisSet>();
+        match self {
+            Regime::Pipl => RegimeSettings {
+                bases: bases(&[
+                    Basis::Consent,
+                    Basis::Contract,
+                    Basis::Emergency,
+                    Basis::LegalObligation,
+                    Basis::PublicData,
+                ]),
+                age_boundary: AgeBoundary::DayAfter,
+                children: true,
+                may_be_non_personal: true,
+                terminal_consent: false,
+            },
+            Regime::Gdpr => RegimeSettings {
+                bases: bases(&[
+                    Basis::Consent,
+                    Basis::Contract,
+                    Basis::Emergency,
+                    Basis::LegalObligation,
+                    Basis::LegitimateInterests,
+                    Basis::PublicTask,
+                ]),
+                age_boundary: AgeBoundary::Birthday,
+                children: false,
+                may_be_non_personal: false,
+                terminal_consent: true,
+            },
+        }
+    }
+}
+
+/// The settings of every regime, by regime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Regimes([RegimeSettings; 2]);
+
+impl Default for Regimes {
+    fn default() -> Regimes {
+        Regimes([Regime::Pipl.defaults(), Regime::Gdpr.defaults()])
+    }
+}
+
+impl Regimes {
+    pub(crate) fn get(&self, regime: Regime) -> RegimeSettings {
+        match self.0.get(regime.index() as usize) {
+            Some(settings) => *settings,
+            None => regime.defaults(),
+        }
+    }
+
+    pub(crate) fn set(&mut self, regime: Regime, settings: RegimeSettings) {
+        if let Some(slot) = self.0.get_mut(regime.index() as usize) {
+            *slot = settings;
         }
     }
 }

@@ -196,18 +196,39 @@ impl AgeFinding {
 pub(crate) struct Assessment {
     pub(crate) age: Option<AgeFinding>,
     pub(crate) resident_id_invalid: bool,
+    /// A declared birth date after the request's day, or more than
+    /// [`OLDEST`] years before it: reported, and ignored as a source.
+    pub(crate) birth_date_implausible: bool,
+    /// The birth date the age was read from (the younger source's).
+    pub(crate) birth: Option<NaiveDate>,
 }
+
+/// Past this age a declared birth date is taken for a mistake.
+const OLDEST: u32 = 125;
 
 impl Assessment {
     /// `Some(true)` for a child, `Some(false)` for an adult, `None` when unknown.
     pub(crate) fn child(&self) -> Option<bool> {
         self.age.map(|a| a.child)
     }
+
+    /// Whether the subject was a child in `jurisdiction` at the instant
+    /// `at` (a consent's `given_at`): `None` when the age is unknown.
+    pub(crate) fn child_at(
+        &self,
+        jurisdiction: &Jurisdiction,
+        at: DateTime<FixedOffset>,
+    ) -> Option<bool> {
+        let on = local_date(at, jurisdiction.utc_offset);
+        let years = age_on(self.birth?, on, jurisdiction.age_boundary).unwrap_or(0);
+        Some(years < u32::from(jurisdiction.child_age))
+    }
 }
 
 /// Reads the subject's age on the calendar date of `at` in the
-/// jurisdiction's offset. A resident id born after that date is invalid; a
-/// declared birth date after it is ignored.
+/// jurisdiction's time zone, from a valid resident id and a declared birth
+/// date; the younger age wins. An invalid id, or an implausible birth date,
+/// is reported and ignored as a source.
 pub(crate) fn assess(
     subject: &Subject,
     jurisdiction: &Jurisdiction,
@@ -217,19 +238,24 @@ pub(crate) fn assess(
     let boundary = jurisdiction.age_boundary;
     let mut resident_id_invalid = false;
     let from_id = match &subject.resident_id {
-        Some(Ok(id)) if !id.is_born_after(today) => age_on(id.birth_date(), today, boundary),
+        Some(Ok(id)) if !id.is_born_after(today) => {
+            age_on(id.birth_date(), today, boundary).map(|years| (years, id.birth_date()))
+        }
         Some(_) => {
             resident_id_invalid = true;
             None
         }
         None => None,
     };
-    let from_birth_date = subject
-        .birth_date
-        .and_then(|birth| age_on(birth, today, boundary));
-    let (years, source, sources_disagree) = match (from_id, from_birth_date) {
-        (Some(a), Some(b)) if a == b => (a, AgeSource::Both, false),
-        (Some(a), Some(b)) if a < b => (a, AgeSource::ResidentId, true),
+    let mut birth_date_implausible = false;
+    let from_birth_date = subject.birth_date.and_then(|birth| {
+        let years = age_on(birth, today, boundary).filter(|&years| years <= OLDEST);
+        birth_date_implausible = years.is_none();
+        years.map(|years| (years, birth))
+    });
+    let ((years, birth), source, sources_disagree) = match (from_id, from_birth_date) {
+        (Some(a), Some(b)) if a.0 == b.0 => (a, AgeSource::Both, false),
+        (Some(a), Some(b)) if a.0 < b.0 => (a, AgeSource::ResidentId, true),
         (Some(_), Some(b)) => (b, AgeSource::BirthDate, true),
         (Some(a), None) => (a, AgeSource::ResidentId, false),
         (None, Some(b)) => (b, AgeSource::BirthDate, false),
@@ -237,6 +263,8 @@ pub(crate) fn assess(
             return Assessment {
                 age: None,
                 resident_id_invalid,
+                birth_date_implausible,
+                birth: None,
             };
         }
     };
@@ -248,5 +276,7 @@ pub(crate) fn assess(
             child: years < u32::from(jurisdiction.child_age),
         }),
         resident_id_invalid,
+        birth_date_implausible,
+        birth: Some(birth),
     }
 }

@@ -175,6 +175,12 @@ pub struct EvidenceDoc {
     /// The competent PRC authority's approval for a foreign authority (PIPL art. 41).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authority_approval: Option<String>,
+    /// A reference to the legitimate-interests balancing assessment (GDPR art. 6(1)(f)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legitimate_interests: Option<String>,
+    /// The law that sets the public task (GDPR art. 6(1)(e)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_task: Option<String>,
 }
 
 /// Who gave a consent, on the wire.
@@ -228,6 +234,10 @@ pub struct EmergencyDoc {
     /// Whether it is ongoing.
     #[serde(default)]
     pub ongoing: bool,
+    /// Whether the subject is unable to consent (GDPR art. 9(2)(c): vital
+    /// interests for a special category need it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unable_to_consent: bool,
 }
 
 /// Public data of an [`EvidenceDoc`].
@@ -373,6 +383,12 @@ impl Engine {
         if let Some(approval) = &doc.authority_approval {
             evidence = evidence.authority_approval(approval);
         }
+        if let Some(assessment) = &doc.legitimate_interests {
+            evidence = evidence.legitimate_interests(assessment);
+        }
+        if let Some(citation) = &doc.public_task {
+            evidence = evidence.public_task(citation);
+        }
         if let Some(e) = doc.emergency {
             let kind = e.kind.unwrap_or(EmergencyKind::LifeHealthProperty);
             evidence = evidence.emergency(if e.ongoing {
@@ -380,6 +396,9 @@ impl Engine {
             } else {
                 Emergency::ended(kind)
             });
+            if e.unable_to_consent {
+                evidence = evidence.unable_to_consent();
+            }
         }
         if let Some(p) = doc.public_data {
             let source = p.source.unwrap_or(PublicSource::SelfDisclosed);

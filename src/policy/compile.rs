@@ -14,7 +14,7 @@ use crate::error::{Diagnostic, DiagnosticKind, Source};
 use crate::hierarchy::{Hierarchy, check_name};
 use crate::purpose::{Purpose, PurposeId};
 use crate::recipient::RecipientKinds;
-use crate::regime::Regime;
+use crate::regime::{Regime, Regimes};
 use crate::retention::{Disposal, Period};
 use crate::subject::{Jurisdiction, JurisdictionId};
 use crate::suggest::did_you_mean;
@@ -37,8 +37,10 @@ pub(super) fn compile(
     raw: &RawPolicy,
     source: Arc<Source>,
     d: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
 ) -> Option<Policy> {
-    let jurisdictions = compile_jurisdictions(raw, d);
+    let regimes = compile_regimes(raw, d);
+    let jurisdictions = compile_jurisdictions(raw, &regimes, d);
     let home = raw.meta.as_ref().and_then(|meta| {
         let code = &meta.home_jurisdiction;
         let found = jurisdictions.iter().find(|j| j.code == code.value);
@@ -73,6 +75,7 @@ pub(super) fn compile(
     let names = Names {
         category_tree: &category_tree,
         purpose_tree: &purpose_tree,
+        categories: &categories,
     };
 
     let mut rules = Vec::with_capacity(raw.permits.len() + raw.denies.len());
@@ -98,13 +101,9 @@ pub(super) fn compile(
         }
         first_use.insert(&id.value, id.span.clone());
         let index = u32::try_from(rules.len()).unwrap_or(u32::MAX);
-        rules.push(compile_rule(
-            raw_rule,
-            effect,
-            RuleId::from_index(index),
-            &names,
-            d,
-        ));
+        let rule = compile_rule(raw_rule, effect, RuleId::from_index(index), &names, d);
+        check_unknown_age(raw_rule, &rule, &names, d, warnings);
+        rules.push(rule);
     }
     check_shadowed(raw, &rules, &category_tree, &purpose_tree, d);
 
@@ -124,6 +123,8 @@ pub(super) fn compile(
         home_jurisdiction: home,
         storage_region: meta.storage_region.value,
         localization: meta.localization.unwrap_or(true),
+        regimes,
+        warnings: Vec::new(),
         cii_operator: meta.cii_operator.unwrap_or(false),
         rights,
         retention,
@@ -191,7 +192,46 @@ fn suggestion(input: &str, candidates: &[&str], fallback: &str) -> String {
     }
 }
 
-fn compile_jurisdictions(raw: &RawPolicy, d: &mut Vec<Diagnostic>) -> Vec<Jurisdiction> {
+/// The regimes' settings: the law's defaults, with what `[[regime]]` tables change.
+fn compile_regimes(raw: &RawPolicy, d: &mut Vec<Diagnostic>) -> Regimes {
+    let mut regimes = Regimes::default();
+    let mut seen: Vec<(Regime, Range<usize>)> = Vec::new();
+    for table in &raw.regimes {
+        let regime = table.name.value;
+        if let Some((_, first)) = seen.iter().find(|(r, _)| *r == regime) {
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    table.name.span.clone(),
+                    format!("duplicate regime `{regime}`"),
+                )
+                .note(first.clone(), "first declared here"),
+            );
+            continue;
+        }
+        seen.push((regime, table.name.span.clone()));
+        let mut settings = regime.defaults();
+        if let Some(bases) = &table.bases {
+            settings.bases = bases.iter().map(|b| b.value).collect();
+        }
+        if let Some(boundary) = &table.age_boundary {
+            settings.age_boundary = boundary.value;
+        }
+        settings.children = table.children.unwrap_or(settings.children);
+        settings.may_be_non_personal = table
+            .may_be_non_personal
+            .unwrap_or(settings.may_be_non_personal);
+        settings.terminal_consent = table.terminal_consent.unwrap_or(settings.terminal_consent);
+        regimes.set(regime, settings);
+    }
+    regimes
+}
+
+fn compile_jurisdictions(
+    raw: &RawPolicy,
+    regimes: &Regimes,
+    d: &mut Vec<Diagnostic>,
+) -> Vec<Jurisdiction> {
     let mut out: Vec<Jurisdiction> = Vec::with_capacity(raw.jurisdictions.len());
     let mut spans: Vec<Range<usize>> = Vec::new();
     for j in &raw.jurisdictions {
@@ -210,20 +250,23 @@ fn compile_jurisdictions(raw: &RawPolicy, d: &mut Vec<Diagnostic>) -> Vec<Jurisd
             continue;
         }
         let id = JurisdictionId::from_index(u16::try_from(out.len()).unwrap_or(u16::MAX));
+        let regime = j
+            .regime
+            .as_ref()
+            .map(|r| r.value)
+            .or_else(|| Regime::of_region(j.code.value));
         out.push(Jurisdiction {
             id,
             code: j.code.value,
             child_age: j.child_age.value,
             utc_offset: j.utc_offset.value,
-            age_boundary: j
-                .age_boundary
-                .as_ref()
-                .map_or(AgeBoundary::DayAfter, |b| b.value),
-            regime: j
-                .regime
-                .as_ref()
-                .map(|r| r.value)
-                .or_else(|| Regime::of_region(j.code.value)),
+            // The jurisdiction's own rule, else its regime's (GDPR states
+            // count the birthday itself, PIPL the day after).
+            age_boundary: j.age_boundary.as_ref().map_or_else(
+                || regime.map_or(AgeBoundary::DayAfter, |r| regimes.get(r).age_boundary),
+                |b| b.value,
+            ),
+            regime,
             law: text(j.law.as_ref()),
             clause: text(j.clause.as_ref()),
         });
@@ -290,6 +333,14 @@ fn compile_categories(raw: &[RawCategory], d: &mut Vec<Diagnostic>) -> (Hierarch
                     .unwrap_or(parent_flags.unique_identifier),
                 device_or_log: c.device_or_log.unwrap_or(parent_flags.device_or_log),
                 never_provided: c.never_provided.unwrap_or(parent_flags.never_provided),
+                special: c.special.unwrap_or(parent_flags.special),
+                terminal: c.terminal.unwrap_or(parent_flags.terminal),
+                // By default device or log information may be non-personal;
+                // a parent's `may_be_non_personal = false` is inherited.
+                may_be_non_personal: c.may_be_non_personal.unwrap_or(
+                    c.device_or_log.unwrap_or(parent_flags.device_or_log)
+                        && (!parent_flags.device_or_log || parent_flags.may_be_non_personal),
+                ),
             },
             None => parent_flags,
         };
@@ -305,6 +356,7 @@ fn compile_categories(raw: &[RawCategory], d: &mut Vec<Diagnostic>) -> (Hierarch
             // Filled in below, leaves first.
             touches: CategoryFlags {
                 device_or_log: own.is_none_or(|_| flags.device_or_log),
+                may_be_non_personal: own.is_none_or(|_| flags.may_be_non_personal),
                 ..flags
             },
         });
@@ -324,6 +376,9 @@ fn compile_categories(raw: &[RawCategory], d: &mut Vec<Diagnostic>) -> (Hierarch
             p.touches.unique_identifier |= child.unique_identifier;
             p.touches.device_or_log &= child.device_or_log;
             p.touches.never_provided |= child.never_provided;
+            p.touches.special |= child.special;
+            p.touches.terminal |= child.terminal;
+            p.touches.may_be_non_personal &= child.may_be_non_personal;
         }
     }
     (tree, categories)
@@ -349,6 +404,10 @@ fn compile_purposes(raw: &[RawPurpose], d: &mut Vec<Diagnostic>) -> (Hierarchy, 
             hr: flag(own.and_then(|p| p.hr), parent.map(|p| p.hr)),
             protective: flag(own.and_then(|p| p.protective), parent.map(|p| p.protective)),
             statutory: flag(own.and_then(|p| p.statutory), parent.map(|p| p.statutory)),
+            strictly_necessary: flag(
+                own.and_then(|p| p.strictly_necessary),
+                parent.map(|p| p.strictly_necessary),
+            ),
         });
     }
     (tree, purposes)
@@ -419,6 +478,63 @@ fn compile_only_for(
 struct Names<'a> {
     category_tree: &'a Hierarchy,
     purpose_tree: &'a Hierarchy,
+    categories: &'a [Category],
+}
+
+/// `unknown_age = "adult"` lets a subject of unknown age pass as an adult:
+/// counsel see a warning for each such rule, and it is refused where a
+/// child would need more than an adult (sensitive or special categories,
+/// giving data to others).
+fn check_unknown_age(
+    raw: &RawRule,
+    rule: &Rule,
+    names: &Names<'_>,
+    d: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    let Some(flag) = &raw.unknown_age_adult else {
+        return;
+    };
+    let name = rule.name.as_ref();
+    let sensitive = rule.categories.iter().any(|c| {
+        names
+            .categories
+            .get(c.index() as usize)
+            .is_some_and(|c| c.touches.sensitive || c.touches.special)
+    });
+    let allowed = ActionSet::EMPTY
+        .with(Action::Collect)
+        .with(Action::Use)
+        .with(Action::Store)
+        .with(Action::Entrust);
+    if sensitive {
+        d.push(
+            Diagnostic::new(
+                DiagnosticKind::UnknownAgeAsAdult,
+                flag.span.clone(),
+                format!("rule `{name}` lets an unknown age pass as an adult on sensitive or special categories"),
+            )
+            .help("a child's sensitive data needs a guardian: remove `unknown_age`, or split the rule"),
+        );
+    } else if !rule.actions.is_subset(allowed) {
+        d.push(
+            Diagnostic::new(
+                DiagnosticKind::UnknownAgeAsAdult,
+                flag.span.clone(),
+                format!("rule `{name}` lets an unknown age pass as an adult for giving data to others"),
+            )
+            .help("only collect, use, store and a domestic entrust may take an unknown age as an adult"),
+        );
+    } else {
+        warnings.push(
+            Diagnostic::new(
+                DiagnosticKind::UnknownAgeAsAdult,
+                flag.span.clone(),
+                format!("rule `{name}` decides a subject of unknown age as an adult"),
+            )
+            .help("make sure the processing needs no age: a child's data would be processed without a guardian"),
+        );
+    }
 }
 
 /// Resolves a rule's names against a tree: `*` is every root.
@@ -560,6 +676,7 @@ fn compile_rule(
         recipients,
         subjects: raw.subjects.as_ref().map_or(SubjectScope::Any, |s| s.value),
         requires_known_age: raw.requires_known_age,
+        unknown_age_adult: raw.unknown_age_adult.as_ref().is_some_and(|f| f.value),
         basis_set: bases.iter().copied().collect::<BasisSet>(),
         bases,
         obligations: raw

@@ -85,6 +85,7 @@ pub struct Rule {
     pub(crate) recipients: Option<RecipientKinds>,
     pub(crate) subjects: SubjectScope,
     pub(crate) requires_known_age: bool,
+    pub(crate) unknown_age_adult: bool,
     pub(crate) bases: Vec<Basis>,
     pub(crate) basis_set: BasisSet,
     pub(crate) obligations: ObligationSet,
@@ -146,6 +147,12 @@ impl Rule {
     /// Whether it needs the subject's age to be known.
     pub fn requires_known_age(&self) -> bool {
         self.requires_known_age
+    }
+
+    /// Whether a subject of unknown age is decided as an adult where this
+    /// rule permits (`unknown_age = "adult"`).
+    pub fn unknown_age_as_adult(&self) -> bool {
+        self.unknown_age_adult
     }
 
     /// The lawful bases it accepts, in order of preference.
@@ -359,6 +366,9 @@ pub(crate) struct Policy {
     pub(crate) storage_region: RegionCode,
     pub(crate) localization: bool,
     pub(crate) cii_operator: bool,
+    pub(crate) regimes: crate::regime::Regimes,
+    /// What loaded but deserves counsel's eye (`lawful check` shows them).
+    pub(crate) warnings: Vec<crate::error::Diagnostic>,
     pub(crate) rights: RightsSettings,
     pub(crate) retention: RetentionSettings,
     pub(crate) jurisdictions: Vec<Jurisdiction>,
@@ -382,9 +392,13 @@ impl Policy {
         });
         let mut diagnostics = Vec::new();
         let raw = raw::parse(text, &mut diagnostics);
-        let compiled = compile::compile(&raw, Arc::clone(&source), &mut diagnostics);
+        let mut warnings = Vec::new();
+        let compiled = compile::compile(&raw, Arc::clone(&source), &mut diagnostics, &mut warnings);
         match compiled {
-            Some(policy) if diagnostics.is_empty() => Ok(policy),
+            Some(mut policy) if diagnostics.is_empty() => {
+                policy.warnings = warnings;
+                Ok(policy)
+            }
             _ => Err(LoadError::new(source, diagnostics)),
         }
     }

@@ -64,6 +64,18 @@ pub(crate) struct RawPolicy {
     pub(crate) purposes: Vec<RawPurpose>,
     pub(crate) permits: Vec<RawRule>,
     pub(crate) denies: Vec<RawRule>,
+    pub(crate) regimes: Vec<RawRegime>,
+}
+
+/// A `[[regime]]` table: the policy's settings for a data-protection regime.
+#[derive(Debug)]
+pub(crate) struct RawRegime {
+    pub(crate) name: Spanned<Regime>,
+    pub(crate) bases: Option<Vec<Spanned<Basis>>>,
+    pub(crate) age_boundary: Option<Spanned<AgeBoundary>>,
+    pub(crate) children: Option<bool>,
+    pub(crate) may_be_non_personal: Option<bool>,
+    pub(crate) terminal_consent: Option<bool>,
 }
 
 #[derive(Debug)]
@@ -119,6 +131,9 @@ pub(crate) struct RawCategory {
     pub(crate) device_or_log: Option<bool>,
     pub(crate) never_provided: Option<bool>,
     pub(crate) only_for: Option<Vec<Spanned<String>>>,
+    pub(crate) special: Option<bool>,
+    pub(crate) terminal: Option<bool>,
+    pub(crate) may_be_non_personal: Option<bool>,
 }
 
 #[derive(Debug)]
@@ -130,6 +145,7 @@ pub(crate) struct RawPurpose {
     pub(crate) hr: Option<bool>,
     pub(crate) protective: Option<bool>,
     pub(crate) statutory: Option<bool>,
+    pub(crate) strictly_necessary: Option<bool>,
 }
 
 /// A permit or deny rule as written. Deny rules have no bases, obligations
@@ -145,6 +161,9 @@ pub(crate) struct RawRule {
     pub(crate) recipients: Option<Vec<Spanned<Pattern<RecipientKind>>>>,
     pub(crate) subjects: Option<Spanned<SubjectScope>>,
     pub(crate) requires_known_age: bool,
+    /// `unknown_age = "adult"`: a subject of unknown age is decided as an
+    /// adult only, where this rule is what permits.
+    pub(crate) unknown_age_adult: Option<Spanned<bool>>,
     pub(crate) bases: Vec<Spanned<Basis>>,
     /// How many entries `bases` had as written, valid or not.
     pub(crate) bases_written: usize,
@@ -163,6 +182,15 @@ const TOP_KEYS: &[&str] = &[
     "purpose",
     "permit",
     "deny",
+    "regime",
+];
+const REGIME_KEYS: &[&str] = &[
+    "name",
+    "bases",
+    "age_boundary",
+    "children",
+    "may_be_non_personal",
+    "terminal_consent",
 ];
 const META_KEYS: &[&str] = &[
     "id",
@@ -200,6 +228,9 @@ const CATEGORY_KEYS: &[&str] = &[
     "device_or_log",
     "never_provided",
     "only_for",
+    "special",
+    "terminal",
+    "may_be_non_personal",
 ];
 const PURPOSE_KEYS: &[&str] = &[
     "name",
@@ -209,6 +240,7 @@ const PURPOSE_KEYS: &[&str] = &[
     "hr",
     "protective",
     "statutory",
+    "strictly_necessary",
 ];
 const PERMIT_KEYS: &[&str] = &[
     "id",
@@ -220,6 +252,7 @@ const PERMIT_KEYS: &[&str] = &[
     "recipients",
     "subjects",
     "requires_known_age",
+    "unknown_age",
     "bases",
     "obligations",
     "retention",
@@ -282,6 +315,7 @@ pub(crate) fn parse(text: &str, diags: &mut Vec<Diagnostic>) -> RawPolicy {
     let purposes = each_table(&root, "purpose", PURPOSE_KEYS, diags, read_purpose);
     let permits = each_table(&root, "permit", PERMIT_KEYS, diags, read_rule);
     let denies = each_table(&root, "deny", DENY_KEYS, diags, read_rule);
+    let regimes = each_table(&root, "regime", REGIME_KEYS, diags, read_regime);
 
     if meta.is_none() && root.get("policy").is_none() {
         diags.push(
@@ -310,7 +344,23 @@ pub(crate) fn parse(text: &str, diags: &mut Vec<Diagnostic>) -> RawPolicy {
         purposes,
         permits,
         denies,
+        regimes,
     }
+}
+
+fn read_regime(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawRegime> {
+    let name = t.required_parsed("name", d);
+    let bases = t.list("bases", d, |s| {
+        s.parse::<Basis>().map_err(|e| word_error(&e))
+    });
+    Some(RawRegime {
+        name: name?,
+        bases,
+        age_boundary: t.parsed("age_boundary", d),
+        children: t.bool("children", d),
+        may_be_non_personal: t.bool("may_be_non_personal", d),
+        terminal_consent: t.bool("terminal_consent", d),
+    })
 }
 
 fn first_line(message: &str) -> String {
@@ -473,6 +523,9 @@ fn read_category(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawCatego
     let device_or_log = t.bool("device_or_log", d);
     let never_provided = t.bool("never_provided", d);
     let only_for = t.list("only_for", d, |s| Ok(s.to_owned()));
+    let special = t.bool("special", d);
+    let terminal = t.bool("terminal", d);
+    let may_be_non_personal = t.bool("may_be_non_personal", d);
     Some(RawCategory {
         name: name?,
         clause,
@@ -483,6 +536,9 @@ fn read_category(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawCatego
         device_or_log,
         never_provided,
         only_for,
+        special,
+        terminal,
+        may_be_non_personal,
     })
 }
 
@@ -499,6 +555,7 @@ fn read_purpose(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawPurpose
         hr: t.bool("hr", d),
         protective: t.bool("protective", d),
         statutory: t.bool("statutory", d),
+        strictly_necessary: t.bool("strictly_necessary", d),
     })
 }
 
@@ -528,6 +585,21 @@ fn read_rule(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawRule> {
     });
     let subjects = t.parsed_word("subjects", d);
     let requires_known_age = t.bool("requires_known_age", d).unwrap_or(false);
+    let unknown_age_adult = t.string("unknown_age", d).and_then(|s| {
+        if s.value == "adult" {
+            Some(Spanned::new(true, s.span))
+        } else {
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::InvalidValue,
+                    s.span,
+                    format!("unknown `unknown_age` `{}`", s.value),
+                )
+                .help("the only choice is `unknown_age = \"adult\"`; without it, an unknown age is decided both as a child and as an adult"),
+            );
+            None
+        }
+    });
     let bases = t
         .list("bases", d, |s| {
             s.parse::<Basis>().map_err(|e| word_error(&e))
@@ -556,6 +628,7 @@ fn read_rule(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawRule> {
         recipients,
         subjects,
         requires_known_age,
+        unknown_age_adult,
         bases,
         bases_written: t
             .get("bases")

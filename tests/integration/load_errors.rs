@@ -162,6 +162,27 @@ fn unknown_action() {
 fn unknown_basis() {
     let (kinds, rendered) = load(&rule_with(
         "bases = [\"contract\"]",
+        "bases = [\"implied\"]",
+    ));
+    assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: unknown basis `implied`\n",
+            "  --> policy.toml:24:10\n",
+            "   |\n",
+            "24 | bases = [\"implied\"]\n",
+            "   |          ^^^^^^^^^\n",
+            "   = help: expected one of `consent`, `contract`, `emergency`, `legal_obligation`, `public_data`, `legitimate_interests`, `public_task`\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn misspelt_basis() {
+    let (kinds, rendered) = load(&rule_with(
+        "bases = [\"contract\"]",
         "bases = [\"legitimate_interest\"]",
     ));
     assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
@@ -173,7 +194,7 @@ fn unknown_basis() {
             "   |\n",
             "24 | bases = [\"legitimate_interest\"]\n",
             "   |          ^^^^^^^^^^^^^^^^^^^^^\n",
-            "   = help: expected one of `consent`, `contract`, `emergency`, `legal_obligation`, `public_data`\n",
+            "   = help: did you mean `legitimate_interests`?\n",
             "",
         )
     );

@@ -242,10 +242,16 @@ fn the_names_of_spec_section_8_exist_with_their_flags() {
 fn eu_member_states_carry_their_gdpr_article_8_ages() {
     let engine = Engine::builtin();
     let table: &[(u8, &[&str])] = &[
-        (13, &["BE", "DK", "FI", "SE", "EE", "LV", "MT", "PT", "NO"]),
+        (
+            13,
+            &["BE", "DK", "FI", "SE", "EE", "LV", "MT", "PT", "NO", "IS"],
+        ),
         (14, &["AT", "IT", "ES", "BG", "CY", "LT"]),
         (15, &["CZ", "FR", "GR", "SI"]),
-        (16, &["IE", "NL", "SK", "DE", "HU", "PL", "HR", "LU", "RO"]),
+        (
+            16,
+            &["IE", "NL", "SK", "DE", "HU", "PL", "HR", "LU", "RO", "LI"],
+        ),
     ];
     for &(age, codes) in table {
         for code in codes {
@@ -259,6 +265,6 @@ fn eu_member_states_carry_their_gdpr_article_8_ages() {
     }
     let cn = engine.jurisdiction("CN").unwrap();
     assert_eq!(engine.jurisdiction_info(cn).unwrap().child_age(), 14);
-    // 27 member states, Norway, and China.
-    assert_eq!(engine.jurisdictions().len(), 29);
+    // 27 member states, Norway, Iceland, Liechtenstein, and China.
+    assert_eq!(engine.jurisdictions().len(), 31);
 }

@@ -604,6 +604,9 @@ proptest! {
     ) {
         let mut spec = spec;
         spec.categories.push(sensitive);
+        // PIPL art. 29 (sensitive is PIPL's notion; the GDPR asks explicit
+        // consent for its own special categories): a PRC subject.
+        spec.subject.jurisdiction = None;
         for consent in &mut spec.evidence.consents {
             consent.separate = false;
         }
