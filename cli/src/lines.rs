@@ -9,7 +9,7 @@
 //! large file is still written in big blocks.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::SystemTime;
@@ -21,12 +21,14 @@ use lawful::{
 };
 
 use crate::files::{self, Fail};
+use crate::reader::{Line, LineReader};
 
-/// `lawful decide [--policy P] [--log FILE] [FILE|-]`.
+/// `lawful decide [--policy P] [--log FILE] [--max-line-bytes N] [FILE|-]`.
 pub(crate) fn decide(
     policy: Option<&Path>,
     log: Option<&Path>,
     input: Option<&Path>,
+    max_line: usize,
 ) -> Result<ExitCode, Fail> {
     let engine = files::load_policy(policy)?;
     let mut log = log.map(open_log).transpose()?;
@@ -34,10 +36,10 @@ pub(crate) fn decide(
     let reader = files::open_lines(input)?;
     let name = files::input_name(input);
     let mut sink = Sink::new(log.as_mut());
-    let result = stream(reader, &name, &mut sink, |line| {
+    let result = stream(reader, max_line, &name, &mut sink, |line| {
         let doc = match line {
             Ok(line) => engine.decide_json(line),
-            Err(NotUtf8) => not_utf8(&engine),
+            Err(unreadable) => unreadable_line(&engine, &unreadable),
         };
         let record = logging.then(|| audit_record(&doc));
         (doc.to_json(), record)
@@ -54,27 +56,28 @@ pub(crate) enum Lifecycle {
     Rights,
 }
 
-/// `lawful retention|rights [--policy P] [FILE|-]`.
+/// `lawful retention|rights [--policy P] [--max-line-bytes N] [FILE|-]`.
 pub(crate) fn lifecycle(
     which: Lifecycle,
     policy: Option<&Path>,
     input: Option<&Path>,
+    max_line: usize,
 ) -> Result<ExitCode, Fail> {
     let engine = files::load_policy(policy)?;
     let reader = files::open_lines(input)?;
     let name = files::input_name(input);
     let mut sink = Sink::new(None);
-    let result = stream(reader, &name, &mut sink, |line| {
+    let result = stream(reader, max_line, &name, &mut sink, |line| {
         let answer = match (line, which) {
             (Ok(line), Lifecycle::Retention) => engine.retention_json(line),
             (Ok(line), Lifecycle::Rights) => engine.rights_json(line),
             // The library's error line, for a line it cannot be handed.
-            (Err(NotUtf8), _) => {
+            (Err(unreadable), _) => {
                 let line = ErrorLineDoc {
                     id: None,
                     error: ErrorDoc {
                         code: ReasonCode::InvalidRequest,
-                        message: "the line is not UTF-8 text".into(),
+                        message: unreadable.message(),
                     },
                     policy: policy_ref(&engine),
                 };
@@ -86,9 +89,25 @@ pub(crate) fn lifecycle(
     finish(result, &mut sink)
 }
 
-/// A line that is not UTF-8 text (it cannot be JSON).
+/// A line that cannot be handed to the library.
 #[derive(Debug)]
-struct NotUtf8;
+enum Unreadable {
+    /// Not UTF-8 text (it cannot be JSON).
+    NotUtf8,
+    /// Longer than the limit, in bytes; the line was skipped unread.
+    TooLong(usize),
+}
+
+impl Unreadable {
+    fn message(&self) -> String {
+        match self {
+            Unreadable::NotUtf8 => "the line is not UTF-8 text".into(),
+            Unreadable::TooLong(max) => format!(
+                "the line is longer than the limit of {max} bytes (see `--max-line-bytes`); it was skipped"
+            ),
+        }
+    }
+}
 
 /// The audit record of a decision, stamped with the wall clock: the engine
 /// never reads the clock, the command line may.
@@ -98,9 +117,10 @@ fn audit_record(doc: &DecisionDoc) -> AuditRecord {
     AuditRecord::from_doc(doc, now.trunc_subsecs(6))
 }
 
-/// The deny for a line that is not UTF-8. Decoding it lossily instead could
-/// turn a garbled line into a valid request that says something else.
-fn not_utf8(engine: &Engine) -> DecisionDoc {
+/// The deny for a line that is not UTF-8 or too long. Decoding it lossily
+/// instead could turn a garbled line into a valid request that says
+/// something else.
+fn unreadable_line(engine: &Engine, unreadable: &Unreadable) -> DecisionDoc {
     DecisionDoc {
         id: None,
         effect: Effect::Deny,
@@ -111,7 +131,7 @@ fn not_utf8(engine: &Engine) -> DecisionDoc {
             rule: None,
             clause: None,
             category: None,
-            message: Some("the line is not UTF-8 text".into()),
+            message: Some(unreadable.message()),
         }],
         subject: None,
         policy: policy_ref(engine),
@@ -203,30 +223,32 @@ fn log_error(e: &io::Error) -> Stop {
     )))
 }
 
-/// Reads `reader` line by line and writes one answer per non-blank line.
+/// Reads `reader` line by line (each at most `max_line` bytes) and writes
+/// one answer per non-blank line.
 fn stream<R: Read>(
-    mut reader: BufReader<R>,
+    reader: BufReader<R>,
+    max_line: usize,
     name: &str,
     sink: &mut Sink<'_>,
-    mut answer: impl FnMut(Result<&str, NotUtf8>) -> (String, Option<AuditRecord>),
+    mut answer: impl FnMut(Result<&str, Unreadable>) -> (String, Option<AuditRecord>),
 ) -> Result<(), Stop> {
-    let mut buf = Vec::new();
+    let mut lines = LineReader::new(reader, max_line);
     loop {
-        if !reader.buffer().contains(&b'\n') {
+        if !lines.has_buffered_line() {
             // The next read may wait for the writer: answer what we have.
             sink.flush()?;
         }
-        buf.clear();
-        let read = reader.read_until(b'\n', &mut buf).map_err(|e| {
+        let line = lines.next_line().map_err(|e| {
             Stop::Fail(Fail::new(format!(
                 "cannot read {name}: {}",
                 files::io_words(&e)
             )))
         })?;
-        if read == 0 {
-            return sink.flush();
-        }
-        let line = std::str::from_utf8(&buf).map_err(|_| NotUtf8);
+        let line = match line {
+            Line::End => return sink.flush(),
+            Line::TooLong => Err(Unreadable::TooLong(max_line)),
+            Line::Text(bytes) => std::str::from_utf8(bytes).map_err(|_| Unreadable::NotUtf8),
+        };
         if let Ok(line) = line
             && line.trim().is_empty()
         {
