@@ -229,8 +229,19 @@ mod tests {
 
     #[test]
     fn a_citation_with_no_visible_character_is_absent() {
-        for blank in ["", "  ", "\u{200B}", " \u{FEFF}\u{200B} ", "\u{2060}\u{00AD}", "\u{3000}"] {
-            assert_eq!(Evidence::new().legal_obligation(blank).citation(), None, "{blank:?}");
+        for blank in [
+            "",
+            "  ",
+            "\u{200B}",
+            " \u{FEFF}\u{200B} ",
+            "\u{2060}\u{00AD}",
+            "\u{3000}",
+        ] {
+            assert_eq!(
+                Evidence::new().legal_obligation(blank).citation(),
+                None,
+                "{blank:?}"
+            );
         }
         assert_eq!(
             Evidence::new()

@@ -443,7 +443,10 @@ pub(crate) fn request_id_of(line: &str) -> Option<String> {
 /// read a JSON array as a struct, its elements taken as the fields in order.
 /// The error is `serde_json`'s message, which ends "at line 1 column 9".
 pub(crate) fn json_object<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, String> {
-    if !line.trim_start_matches([' ', '\t', '\n', '\r']).starts_with('{') {
+    if !line
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{')
+    {
         return Err("a request is a JSON object".into());
     }
     serde_json::from_str(line).map_err(|e| e.to_string())

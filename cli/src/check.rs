@@ -56,7 +56,7 @@ fn check_all(paths: &[PathBuf], out: &mut impl Write, found: &mut Found) -> io::
             }
         };
         let name = path.display().to_string();
-        match Engine::from_named_toml(&name, &text) {
+        match files::load_text(&name, &text) {
             Ok(engine) => writeln!(out, "{name}: ok, {}", summary(&engine))?,
             Err(e) => {
                 found.invalid = true;

@@ -6,7 +6,9 @@ use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use lawful::Engine;
+use std::sync::OnceLock;
+
+use lawful::{Engine, LoadOptions};
 
 /// The exit status for misuse: bad arguments, unreadable files, invalid
 /// policies, write errors.
@@ -149,9 +151,36 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Fail> {
     std::fs::read_to_string(path).map_err(|e| cannot_read(path, &e))
 }
 
-/// Reads a policy file.
+/// The load limits every command uses (`--max-policy-bytes`).
+static LOAD_OPTIONS: OnceLock<LoadOptions> = OnceLock::new();
+
+/// Sets the load limits, once, before any policy is read.
+pub(crate) fn set_load_options(options: LoadOptions) {
+    let _ = LOAD_OPTIONS.set(options);
+}
+
+fn load_options() -> LoadOptions {
+    LOAD_OPTIONS.get().copied().unwrap_or_default()
+}
+
+/// Reads a policy file, at most one byte past the size limit: a larger
+/// file (or `/dev/zero`) is refused unread.
 pub(crate) fn read_policy_text(path: &Path) -> Result<String, Fail> {
-    read_text(path)
+    refuse_directory(path)?;
+    let max = load_options().bytes_limit();
+    let file = File::open(path).map_err(|e| cannot_read(path, &e))?;
+    let mut bytes = Vec::new();
+    file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot_read(path, &e))?;
+    if bytes.len() > max {
+        return Err(Fail::new(format!(
+            "cannot read `{}`: it is larger than the limit of {max} bytes (see `--max-policy-bytes`)",
+            path.display()
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| cannot_read(path, &io::Error::from(io::ErrorKind::InvalidData)))
 }
 
 /// Whether a path argument means standard input.
@@ -192,15 +221,20 @@ pub(crate) fn input_name(path: Option<&Path>) -> String {
     }
 }
 
+/// Loads policy text within the load limits.
+pub(crate) fn load_text(name: &str, text: &str) -> Result<Engine, lawful::LoadError> {
+    Engine::from_named_toml_with(name, text, load_options())
+}
+
 /// Loads the policy a command runs with: the file given, or the built-in
 /// seed policy. A policy with errors is printed with its diagnostics.
 pub(crate) fn load_policy(path: Option<&Path>) -> Result<Cow<'static, Engine>, Fail> {
     let Some(path) = path else {
         return Ok(Cow::Borrowed(Engine::builtin()));
     };
-    let text = read_text(path)?;
+    let text = read_policy_text(path)?;
     let name = path.display().to_string();
-    Engine::from_named_toml(&name, &text)
+    Engine::from_named_toml_with(&name, &text, load_options())
         .map(Cow::Owned)
         .map_err(|e| {
             let count = e.diagnostics().len();

@@ -109,6 +109,10 @@ impl<R: Read> LineReader<R> {
         } else {
             &self.buf
         };
+        // A first line without a BOM had three bytes of slack.
+        if line.len() > self.max {
+            return Ok(Line::TooLong);
+        }
         Ok(Line::Text(line))
     }
 
@@ -184,12 +188,7 @@ mod tests {
     fn a_long_line_is_skipped_and_the_stream_goes_on() {
         assert_eq!(
             lines(b"abcdefghijkl\nab\nabcdef\nabcde", 5),
-            vec![
-                None,
-                Some(b"ab".to_vec()),
-                None,
-                Some(b"abcde".to_vec())
-            ]
+            vec![None, Some(b"ab".to_vec()), None, Some(b"abcde".to_vec())]
         );
         // Without a newline at all, to the end.
         assert_eq!(lines(&[b'x'; 1000], 5), vec![None]);
@@ -201,13 +200,19 @@ mod tests {
             lines(b"\xEF\xBB\xBFabcde\n\xEF\xBB\xBFx", 5),
             vec![Some(b"abcde".to_vec()), Some(b"\xEF\xBB\xBFx".to_vec())]
         );
+        // Without a BOM the first line has the same limit as the others.
+        assert_eq!(lines(b"abcdefg\nab", 5), vec![None, Some(b"ab".to_vec())]);
     }
 
     #[test]
     fn an_endless_line_costs_the_limit_at_most() {
         let mut reader = LineReader::new(BufReader::new(io::repeat(0).take(64 << 20)), 1024);
         assert_eq!(reader.next_line().unwrap(), Line::TooLong);
-        assert!(reader.buf.capacity() <= 64 * 1024, "{}", reader.buf.capacity());
+        assert!(
+            reader.buf.capacity() <= 64 * 1024,
+            "{}",
+            reader.buf.capacity()
+        );
         assert_eq!(reader.next_line().unwrap(), Line::End);
     }
 }

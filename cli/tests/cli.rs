@@ -1007,10 +1007,7 @@ fn every_command(dir: &Path) -> Vec<(Vec<String>, Vec<u8>)> {
     let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     vec![
         (s(&["check", "policies/default.toml"]), Vec::new()),
-        (
-            s(&["explain", request.to_str().unwrap()]),
-            Vec::new(),
-        ),
+        (s(&["explain", request.to_str().unwrap()]), Vec::new()),
         (s(&["test", "tests/data/smoke.toml"]), Vec::new()),
         (s(&["decide"]), lines),
         (s(&["retention"]), retention),
@@ -1023,7 +1020,10 @@ fn every_command_reports_a_full_disk_in_one_line_with_exit_2() {
     let dir = scratch("full-disk");
     for (args, stdin) in every_command(&dir) {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
         let (code, stderr) = lawful_to(&args, &stdin, Stdio::from(full));
         assert_eq!(code, 2, "{args:?}: {stderr}");
         let lines: Vec<&str> = stderr.lines().collect();
@@ -1086,14 +1086,17 @@ fn a_closed_stdout_is_an_error_not_lost_decisions() {
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert_eq!(output.status.code(), Some(2), "{command}: {stderr}");
         assert_eq!(
-            stderr,
-            "lawful: standard output is closed; nothing could be written\n",
+            stderr, "lawful: standard output is closed; nothing could be written\n",
             "{command}"
         );
     }
     // `> /dev/null` is the user's choice, not an error.
     let output = Command::new("sh")
-        .args(["-c", "exec \"$0\" check policies/default.toml >/dev/null", BIN])
+        .args([
+            "-c",
+            "exec \"$0\" check policies/default.toml >/dev/null",
+            BIN,
+        ])
         .current_dir(root())
         .output()
         .unwrap();
@@ -1133,7 +1136,10 @@ fn an_endless_line_costs_the_limit_not_the_input() {
     assert_eq!(run.code, 0, "{run:#?}");
     let lines = run.stdout_lines();
     assert_eq!(lines.len(), 1);
-    let message = json(lines[0])["reasons"][0]["message"].as_str().unwrap().to_owned();
+    let message = json(lines[0])["reasons"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(message.contains("1048576 bytes"), "{message}");
 }
 
@@ -1157,10 +1163,16 @@ fn a_json_array_is_not_a_request() {
     let answer = json(run.stdout.trim());
     assert_eq!(answer["effect"], "deny");
     assert_eq!(answer["reasons"][0]["code"], "invalid_request");
-    assert_eq!(answer["reasons"][0]["message"], "a request is a JSON object");
+    assert_eq!(
+        answer["reasons"][0]["message"],
+        "a request is a JSON object"
+    );
     for command in ["retention", "rights"] {
         let run = lawful(&[command], b"[\"x\"]\n");
         let answer = json(run.stdout.trim());
-        assert_eq!(answer["error"]["message"], "a request is a JSON object", "{run:#?}");
+        assert_eq!(
+            answer["error"]["message"], "a request is a JSON object",
+            "{run:#?}"
+        );
     }
 }

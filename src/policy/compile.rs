@@ -20,8 +20,47 @@ use crate::suggest::did_you_mean;
 
 use super::raw::{Pattern, RawCategory, RawPolicy, RawPurpose, RawRule, Spanned};
 use super::{
-    CoverIndex, Policy, RetentionSettings, RightsSettings, Rule, RuleId, RuleIndex, SubjectScope,
+    CoverIndex, LoadOptions, Policy, RetentionSettings, RightsSettings, Rule, RuleId, RuleIndex,
+    SubjectScope,
 };
+
+/// How many undeclared names get a did-you-mean hint; the rest get the
+/// plain hint, so that a policy of many typos costs no more than a few.
+const MAX_SUGGESTIONS: usize = 100;
+
+/// Items up to `limit`, with a diagnostic at the first one past it.
+fn within<'a, T>(
+    items: &'a [T],
+    limit: usize,
+    span: impl Fn(&T) -> Range<usize>,
+    what: &str,
+    option: &str,
+    d: &mut Vec<Diagnostic>,
+) -> &'a [T] {
+    match items.get(limit) {
+        Some(over) => {
+            d.push(too_many(span(over), what, limit, option));
+            items.get(..limit).unwrap_or(items)
+        }
+        None => items,
+    }
+}
+
+#[cold]
+fn too_many(span: Range<usize>, what: &str, limit: usize, option: &str) -> Diagnostic {
+    Diagnostic::new(
+        DiagnosticKind::TooLarge,
+        span,
+        format!("too many {what}: the limit is {limit}"),
+    )
+    .help(format!(
+        "split the policy, or raise the limit (`LoadOptions::{option}`)"
+    ))
+}
+
+fn covering_len(index: &CoverIndex) -> usize {
+    index.len()
+}
 
 /// Defaults for settings a policy leaves out (LEGAL.md §8).
 const DEFAULT_RESPONSE_DAYS: u32 = 15;
@@ -35,8 +74,46 @@ const DEFAULT_BACKUP_LAG_DAYS: u32 = 30;
 pub(super) fn compile(
     raw: &RawPolicy,
     source: Arc<Source>,
+    options: LoadOptions,
     d: &mut Vec<Diagnostic>,
 ) -> Option<Policy> {
+    // Past a count limit the rest is not compiled: the load fails anyway,
+    // and its cost stays bounded.
+    let raw_categories = within(
+        &raw.categories,
+        options.categories_limit(),
+        |c| c.name.span.clone(),
+        "categories",
+        "max_categories",
+        d,
+    );
+    let raw_purposes = within(
+        &raw.purposes,
+        options.purposes_limit(),
+        |p| p.name.span.clone(),
+        "purposes",
+        "max_purposes",
+        d,
+    );
+    let rule_count = raw.permits.len() + raw.denies.len();
+    let (raw_permits, raw_denies) = if rule_count > options.rules_limit() {
+        let over = raw
+            .permits
+            .iter()
+            .chain(&raw.denies)
+            .nth(options.rules_limit())
+            .map(|r| r.id.span.clone())
+            .unwrap_or_default();
+        d.push(too_many(over, "rules", options.rules_limit(), "max_rules"));
+        let permits = raw
+            .permits
+            .get(..options.rules_limit())
+            .unwrap_or(&raw.permits);
+        let rest = options.rules_limit() - permits.len();
+        (permits, raw.denies.get(..rest).unwrap_or(&raw.denies))
+    } else {
+        (raw.permits.as_slice(), raw.denies.as_slice())
+    };
     let jurisdictions = compile_jurisdictions(raw, d);
     let home = raw.meta.as_ref().and_then(|meta| {
         let code = &meta.home_jurisdiction;
@@ -59,20 +136,20 @@ pub(super) fn compile(
         found.cloned()
     });
 
-    let (category_tree, categories) = compile_categories(&raw.categories, d);
-    let (purpose_tree, purposes) = compile_purposes(&raw.purposes, d);
-    let names = Names {
+    let (category_tree, categories) = compile_categories(raw_categories, options, d);
+    let (purpose_tree, purposes) = compile_purposes(raw_purposes, options, d);
+    let mut names = Names {
         category_tree: &category_tree,
         purpose_tree: &purpose_tree,
+        suggestions_left: MAX_SUGGESTIONS,
     };
 
-    let mut rules = Vec::with_capacity(raw.permits.len() + raw.denies.len());
+    let mut rules = Vec::with_capacity(raw_permits.len() + raw_denies.len());
     let mut first_use: HashMap<&str, Range<usize>> = HashMap::new();
-    let all = raw
-        .permits
+    let all = raw_permits
         .iter()
         .map(|r| (Effect::Permit, r))
-        .chain(raw.denies.iter().map(|r| (Effect::Deny, r)));
+        .chain(raw_denies.iter().map(|r| (Effect::Deny, r)));
     for (effect, raw_rule) in all {
         let id = &raw_rule.id;
         if let Some(first) = first_use.get(id.value.as_str()) {
@@ -93,15 +170,40 @@ pub(super) fn compile(
             raw_rule,
             effect,
             RuleId::from_index(index),
-            &names,
+            &mut names,
             d,
         ));
     }
-    check_shadowed(raw, &rules, &category_tree, &purpose_tree, d);
+    check_shadowed(&first_use, &rules, &category_tree, &purpose_tree, d);
 
-    let permits = build_index(&rules, Effect::Permit, &purpose_tree);
-    let covering = CoverIndex::build(&permits, &rules, &category_tree);
-    let denies = build_index(&rules, Effect::Deny, &purpose_tree);
+    // The indexes share one budget, so that none can grow past the limit.
+    let mut budget = options.index_entries_limit();
+    let indexes =
+        build_index(&rules, Effect::Permit, &purpose_tree, &mut budget).and_then(|permits| {
+            let covering = CoverIndex::build(&permits, &rules, &category_tree, budget)?;
+            budget = budget.saturating_sub(covering_len(&covering));
+            let denies = build_index(&rules, Effect::Deny, &purpose_tree, &mut budget)?;
+            Some((permits, covering, denies))
+        });
+    let Some((permits, covering, denies)) = indexes else {
+        let span = raw_permits
+            .first()
+            .or(raw_denies.first())
+            .map(|r| r.id.span.clone())
+            .unwrap_or_default();
+        d.push(
+            Diagnostic::new(
+                DiagnosticKind::TooLarge,
+                span,
+                format!(
+                    "the rules cover too many combinations of action, purpose and category: the rule index would hold more than {} entries",
+                    options.index_entries_limit()
+                ),
+            )
+            .help("name fewer purposes and categories per rule (`*` names every one), or raise the limit (`LoadOptions::max_index_entries`)"),
+        );
+        return None;
+    };
 
     let meta = raw.meta.as_ref()?;
     let home = home?;
@@ -221,11 +323,43 @@ fn declared<'a, T>(
     items: &'a [T],
     name: impl Fn(&T) -> &Spanned<String>,
     what: &str,
+    options: LoadOptions,
     d: &mut Vec<Diagnostic>,
 ) -> HashMap<&'a str, &'a T> {
     let mut seen: HashMap<&'a str, &'a T> = HashMap::new();
     for item in items {
         let n = name(item);
+        let too_long = n.value.len() > options.name_length_limit();
+        if too_long
+            || n.value
+                .split('.')
+                .nth(options.name_segments_limit())
+                .is_some()
+        {
+            let (limit, help) = if too_long {
+                (
+                    format!("longer than {} bytes", options.name_length_limit()),
+                    "use a shorter name, or raise the limit (`LoadOptions::max_name_length`)",
+                )
+            } else {
+                (
+                    format!(
+                        "more than {} dotted segments",
+                        options.name_segments_limit()
+                    ),
+                    "use fewer levels, or raise the limit (`LoadOptions::max_name_segments`)",
+                )
+            };
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::TooLarge,
+                    n.span.clone(),
+                    format!("{what} name is {limit}"),
+                )
+                .help(help),
+            );
+            continue;
+        }
         if let Err(problem) = check_name(&n.value) {
             d.push(
                 Diagnostic::new(
@@ -253,8 +387,12 @@ fn declared<'a, T>(
     seen
 }
 
-fn compile_categories(raw: &[RawCategory], d: &mut Vec<Diagnostic>) -> (Hierarchy, Vec<Category>) {
-    let declared = declared(raw, |c| &c.name, "category", d);
+fn compile_categories(
+    raw: &[RawCategory],
+    options: LoadOptions,
+    d: &mut Vec<Diagnostic>,
+) -> (Hierarchy, Vec<Category>) {
+    let declared = declared(raw, |c| &c.name, "category", options, d);
     let tree = Hierarchy::build(declared.keys().copied());
     let mut categories: Vec<Category> = Vec::with_capacity(tree.len());
     for (index, name) in tree.names().enumerate() {
@@ -309,8 +447,12 @@ fn compile_categories(raw: &[RawCategory], d: &mut Vec<Diagnostic>) -> (Hierarch
     (tree, categories)
 }
 
-fn compile_purposes(raw: &[RawPurpose], d: &mut Vec<Diagnostic>) -> (Hierarchy, Vec<Purpose>) {
-    let declared = declared(raw, |p| &p.name, "purpose", d);
+fn compile_purposes(
+    raw: &[RawPurpose],
+    options: LoadOptions,
+    d: &mut Vec<Diagnostic>,
+) -> (Hierarchy, Vec<Purpose>) {
+    let declared = declared(raw, |p| &p.name, "purpose", options, d);
     let tree = Hierarchy::build(declared.keys().copied());
     let purposes = tree
         .names()
@@ -333,6 +475,8 @@ fn compile_purposes(raw: &[RawPurpose], d: &mut Vec<Diagnostic>) -> (Hierarchy, 
 struct Names<'a> {
     category_tree: &'a Hierarchy,
     purpose_tree: &'a Hierarchy,
+    /// How many more undeclared names get a did-you-mean hint.
+    suggestions_left: usize,
 }
 
 /// Resolves a rule's names against a tree: `*` is every root.
@@ -342,6 +486,7 @@ fn resolve_names(
     rule: &str,
     what: &str,
     kind: DiagnosticKind,
+    suggestions_left: &mut usize,
     d: &mut Vec<Diagnostic>,
 ) -> Vec<u32> {
     let mut ids = Vec::with_capacity(patterns.len());
@@ -356,18 +501,21 @@ fn resolve_names(
                 if let Some(id) = tree.lookup(name) {
                     ids.push(id);
                 } else {
-                    let known: Vec<&str> = tree.names().collect();
+                    let fallback = format!("declare it in a `[[{what}]]` table first");
+                    let help = if *suggestions_left > 0 {
+                        *suggestions_left -= 1;
+                        let known: Vec<&str> = tree.names().collect();
+                        suggestion(name, &known, &fallback)
+                    } else {
+                        fallback
+                    };
                     d.push(
                         Diagnostic::new(
                             kind,
                             pattern.span.clone(),
                             format!("rule `{rule}` uses undeclared {what} `{name}`"),
                         )
-                        .help(suggestion(
-                            name,
-                            &known,
-                            &format!("declare it in a `[[{what}]]` table first"),
-                        )),
+                        .help(help),
                     );
                 }
             }
@@ -382,7 +530,7 @@ fn compile_rule(
     raw: &RawRule,
     effect: Effect,
     id: RuleId,
-    names: &Names<'_>,
+    names: &mut Names<'_>,
     d: &mut Vec<Diagnostic>,
 ) -> Rule {
     let rule_name = raw.id.value.as_str();
@@ -392,6 +540,7 @@ fn compile_rule(
         rule_name,
         "category",
         DiagnosticKind::UndeclaredCategory,
+        &mut names.suggestions_left,
         d,
     );
     let purposes = resolve_names(
@@ -400,6 +549,7 @@ fn compile_rule(
         rule_name,
         "purpose",
         DiagnosticKind::UndeclaredPurpose,
+        &mut names.suggestions_left,
         d,
     );
     let actions: ActionSet = if raw.actions.iter().any(|a| a.value == Pattern::Any) {
@@ -488,45 +638,51 @@ fn compile_rule(
 /// Reports permit rules that a single deny rule entirely covers: every
 /// action, purpose and category the permit names is denied (for the same
 /// subjects and recipients), so the permit can never apply.
+///
+/// Each deny rule's purposes and categories are reduced once to disjoint,
+/// sorted subtrees, so whether it covers a permit's name is a binary search.
 fn check_shadowed(
-    raw: &RawPolicy,
+    spans: &HashMap<&str, Range<usize>>,
     rules: &[Rule],
     categories: &Hierarchy,
     purposes: &Hierarchy,
     d: &mut Vec<Diagnostic>,
 ) {
-    let span_of = |rule: &Rule| {
-        raw.permits
-            .iter()
-            .chain(&raw.denies)
-            .find(|r| *r.id.value == *rule.name)
-            .map(|r| r.id.span.clone())
-            .unwrap_or_default()
-    };
+    let span_of = |rule: &Rule| spans.get(&*rule.name).cloned().unwrap_or_default();
+    let denies: Vec<(&Rule, Vec<(u32, u32)>, Vec<(u32, u32)>)> = rules
+        .iter()
+        .filter(|r| r.effect == Effect::Deny)
+        .map(|deny| {
+            let purpose_ids = deny.purposes.iter().map(|p| p.index());
+            let category_ids = deny.categories.iter().map(|c| c.index());
+            (
+                deny,
+                subtrees(purpose_ids, purposes),
+                subtrees(category_ids, categories),
+            )
+        })
+        .collect();
     for permit in rules.iter().filter(|r| r.effect == Effect::Permit) {
-        let shadow = rules
+        let shadow = denies
             .iter()
-            .filter(|r| r.effect == Effect::Deny)
-            .find(|deny| {
+            .find(|(deny, denied_purposes, denied_categories)| {
                 permit.actions.is_subset(deny.actions)
-                    && permit.purposes.iter().all(|p| {
-                        deny.purposes
-                            .iter()
-                            .any(|q| purposes.covers(q.index(), p.index()))
-                    })
-                    && permit.categories.iter().all(|c| {
-                        deny.categories
-                            .iter()
-                            .any(|k| categories.covers(k.index(), c.index()))
-                    })
+                    && (deny.subjects == SubjectScope::Any || deny.subjects == permit.subjects)
                     && match (deny.recipients, permit.recipients) {
                         (None, _) => true,
                         (Some(denied), Some(permitted)) => permitted.is_subset(denied),
                         (Some(_), None) => false,
                     }
-                    && (deny.subjects == SubjectScope::Any || deny.subjects == permit.subjects)
+                    && permit
+                        .purposes
+                        .iter()
+                        .all(|p| in_subtrees(denied_purposes, p.index()))
+                    && permit
+                        .categories
+                        .iter()
+                        .all(|c| in_subtrees(denied_categories, c.index()))
             });
-        if let Some(deny) = shadow {
+        if let Some((deny, _, _)) = shadow {
             d.push(
                 Diagnostic::new(
                     DiagnosticKind::ShadowedRule,
@@ -543,8 +699,36 @@ fn check_shadowed(
     }
 }
 
-/// Indexes the rules of one effect by (action, purpose node).
-fn build_index(rules: &[Rule], effect: Effect, purposes: &Hierarchy) -> RuleIndex {
+/// The subtrees `[id, end)` of ascending `ids`, without those inside an
+/// earlier one: disjoint and sorted.
+fn subtrees(ids: impl Iterator<Item = u32>, tree: &Hierarchy) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for id in ids {
+        if out.last().is_some_and(|&(_, end)| id < end) {
+            continue;
+        }
+        out.push((id, tree.end(id)));
+    }
+    out
+}
+
+/// Whether `id` is in one of the disjoint, sorted subtrees.
+fn in_subtrees(subtrees: &[(u32, u32)], id: u32) -> bool {
+    let after = subtrees.partition_point(|&(start, _)| start <= id);
+    after
+        .checked_sub(1)
+        .and_then(|i| subtrees.get(i))
+        .is_some_and(|&(_, end)| id < end)
+}
+
+/// Indexes the rules of one effect by (action, purpose node), taking what
+/// it stores from `budget`; `None` when that runs out.
+fn build_index(
+    rules: &[Rule],
+    effect: Effect,
+    purposes: &Hierarchy,
+    budget: &mut usize,
+) -> Option<RuleIndex> {
     let purpose_count = purposes.len();
     let mut slots: Vec<Vec<RuleId>> = vec![Vec::new(); Action::ALL.len() * purpose_count];
     for rule in rules.iter().filter(|r| r.effect == effect) {
@@ -555,6 +739,7 @@ fn build_index(rules: &[Rule], effect: Effect, purposes: &Hierarchy) -> RuleInde
                 for node in start..purposes.end(start) {
                     if let Some(slot) = slots.get_mut(base + node as usize) {
                         if slot.last() != Some(&rule.id) {
+                            *budget = budget.checked_sub(1)?;
                             slot.push(rule.id);
                         }
                     }
@@ -569,5 +754,5 @@ fn build_index(rules: &[Rule], effect: Effect, purposes: &Hierarchy) -> RuleInde
         flat.extend(slot);
         offsets.push(u32::try_from(flat.len()).unwrap_or(u32::MAX));
     }
-    RuleIndex::new(purpose_count, offsets, flat)
+    Some(RuleIndex::new(purpose_count, offsets, flat))
 }

@@ -9,7 +9,9 @@
 
 mod data;
 mod lifecycle;
+mod limits;
 mod load_errors;
 mod policy;
 mod properties;
 mod rights;
+mod shapes;
