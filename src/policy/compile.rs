@@ -58,6 +58,19 @@ fn too_many(span: Range<usize>, what: &str, limit: usize, option: &str) -> Diagn
     ))
 }
 
+#[cold]
+fn index_too_large(span: Range<usize>, options: LoadOptions) -> Diagnostic {
+    Diagnostic::new(
+        DiagnosticKind::TooLarge,
+        span,
+        format!(
+            "the rules cover too many combinations of action, purpose and category: the rule index would hold more than {} entries",
+            options.index_entries_limit()
+        ),
+    )
+    .help("name fewer purposes and categories per rule (`*` names every one), or raise the limit (`LoadOptions::max_index_entries`)")
+}
+
 fn covering_len(index: &CoverIndex) -> usize {
     index.len()
 }
@@ -142,6 +155,8 @@ pub(super) fn compile(
         category_tree: &category_tree,
         purpose_tree: &purpose_tree,
         suggestions_left: MAX_SUGGESTIONS,
+        names_left: options.index_entries_limit(),
+        over: None,
     };
 
     let mut rules = Vec::with_capacity(raw_permits.len() + raw_denies.len());
@@ -174,6 +189,10 @@ pub(super) fn compile(
             d,
         ));
     }
+    if let Some(span) = names.over.take() {
+        d.push(index_too_large(span, options));
+        return None;
+    }
     check_shadowed(&first_use, &rules, &category_tree, &purpose_tree, d);
 
     // The indexes share one budget, so that none can grow past the limit.
@@ -191,17 +210,7 @@ pub(super) fn compile(
             .or(raw_denies.first())
             .map(|r| r.id.span.clone())
             .unwrap_or_default();
-        d.push(
-            Diagnostic::new(
-                DiagnosticKind::TooLarge,
-                span,
-                format!(
-                    "the rules cover too many combinations of action, purpose and category: the rule index would hold more than {} entries",
-                    options.index_entries_limit()
-                ),
-            )
-            .help("name fewer purposes and categories per rule (`*` names every one), or raise the limit (`LoadOptions::max_index_entries`)"),
-        );
+        d.push(index_too_large(span, options));
         return None;
     };
 
@@ -477,6 +486,11 @@ struct Names<'a> {
     purpose_tree: &'a Hierarchy,
     /// How many more undeclared names get a did-you-mean hint.
     suggestions_left: usize,
+    /// How many more names the rules may store once `*` is expanded (it
+    /// shares the index limit: each is at least one index entry).
+    names_left: usize,
+    /// Where the rules' names first ran past `names_left`.
+    over: Option<Range<usize>>,
 }
 
 /// Resolves a rule's names against a tree: `*` is every root.
@@ -486,19 +500,34 @@ fn resolve_names(
     rule: &str,
     what: &str,
     kind: DiagnosticKind,
-    suggestions_left: &mut usize,
+    names: &mut Names<'_>,
     d: &mut Vec<Diagnostic>,
 ) -> Vec<u32> {
+    let suggestions_left = &mut names.suggestions_left;
     let mut ids = Vec::with_capacity(patterns.len());
     for pattern in patterns {
+        if names.over.is_some() {
+            break;
+        }
         match &pattern.value {
             Pattern::Any => {
-                let roots = (0..u32::try_from(tree.len()).unwrap_or(u32::MAX))
-                    .filter(|&id| tree.parent(id).is_none());
-                ids.extend(roots);
+                // Roots are the nodes whose subtree ends where the next
+                // root starts: a walk from root to root.
+                let mut id = 0;
+                let len = u32::try_from(tree.len()).unwrap_or(u32::MAX);
+                while id < len {
+                    if names.names_left == 0 {
+                        names.over = Some(pattern.span.clone());
+                        break;
+                    }
+                    names.names_left -= 1;
+                    ids.push(id);
+                    id = tree.end(id).max(id + 1);
+                }
             }
             Pattern::Is(name) => {
                 if let Some(id) = tree.lookup(name) {
+                    names.names_left = names.names_left.saturating_sub(1);
                     ids.push(id);
                 } else {
                     let fallback = format!("declare it in a `[[{what}]]` table first");
@@ -534,22 +563,24 @@ fn compile_rule(
     d: &mut Vec<Diagnostic>,
 ) -> Rule {
     let rule_name = raw.id.value.as_str();
+    let category_tree = names.category_tree;
+    let purpose_tree = names.purpose_tree;
     let categories = resolve_names(
         &raw.categories,
-        names.category_tree,
+        category_tree,
         rule_name,
         "category",
         DiagnosticKind::UndeclaredCategory,
-        &mut names.suggestions_left,
+        names,
         d,
     );
     let purposes = resolve_names(
         &raw.purposes,
-        names.purpose_tree,
+        purpose_tree,
         rule_name,
         "purpose",
         DiagnosticKind::UndeclaredPurpose,
-        &mut names.suggestions_left,
+        names,
         d,
     );
     let actions: ActionSet = if raw.actions.iter().any(|a| a.value == Pattern::Any) {
@@ -609,7 +640,7 @@ fn compile_rule(
     }
     let category_ranges = categories
         .iter()
-        .map(|&c| (c, names.category_tree.end(c)))
+        .map(|&c| (c, category_tree.end(c)))
         .collect();
     Rule {
         id,
