@@ -89,7 +89,7 @@ pub fn request(data: &[u8]) {
     if request.action() != Action::Delete
         && let Some(collected) = request_doc.collected_at
     {
-        for rule in decision.reasons().iter().filter_map(|r| r.rule()) {
+        for rule in decision.reasons().iter().filter_map(lawful::Reason::rule) {
             let Some(rule) = engine.rule(rule) else {
                 continue;
             };
@@ -98,7 +98,7 @@ pub fn request(data: &[u8]) {
             }
             let Some(end) = rule
                 .retention()
-                .and_then(|r| r.period())
+                .and_then(lawful::Retention::period)
                 .and_then(|p| p.after(collected))
             else {
                 continue;
@@ -111,7 +111,7 @@ pub fn request(data: &[u8]) {
         }
         if let Some(until) = decision
             .due(ObligationCode::RetainUntil)
-            .and_then(|d| d.date())
+            .and_then(lawful::Due::date)
         {
             let today = request
                 .at()

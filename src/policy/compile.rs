@@ -24,6 +24,57 @@ use super::{
     SubjectScope,
 };
 
+/// The categories, purposes, permit and deny rules up to their count
+/// limits. Past a limit the rest is not compiled: the load fails anyway,
+/// and its cost stays bounded.
+fn within_limits<'a>(
+    raw: &'a RawPolicy,
+    options: LoadOptions,
+    d: &mut Vec<Diagnostic>,
+) -> (
+    &'a [RawCategory],
+    &'a [RawPurpose],
+    &'a [RawRule],
+    &'a [RawRule],
+) {
+    let raw_categories = within(
+        &raw.categories,
+        options.categories_limit(),
+        |c| c.name.span.clone(),
+        "categories",
+        "max_categories",
+        d,
+    );
+    let raw_purposes = within(
+        &raw.purposes,
+        options.purposes_limit(),
+        |p| p.name.span.clone(),
+        "purposes",
+        "max_purposes",
+        d,
+    );
+    let rule_count = raw.permits.len() + raw.denies.len();
+    let (raw_permits, raw_denies) = if rule_count > options.rules_limit() {
+        let over = raw
+            .permits
+            .iter()
+            .chain(&raw.denies)
+            .nth(options.rules_limit())
+            .map(|r| r.id.span.clone())
+            .unwrap_or_default();
+        d.push(too_many(over, "rules", options.rules_limit(), "max_rules"));
+        let permits = raw
+            .permits
+            .get(..options.rules_limit())
+            .unwrap_or(&raw.permits);
+        let rest = options.rules_limit() - permits.len();
+        (permits, raw.denies.get(..rest).unwrap_or(&raw.denies))
+    } else {
+        (raw.permits.as_slice(), raw.denies.as_slice())
+    };
+    (raw_categories, raw_purposes, raw_permits, raw_denies)
+}
+
 /// How many undeclared names get a did-you-mean hint; the rest get the
 /// plain hint, so that a policy of many typos costs no more than a few.
 const MAX_SUGGESTIONS: usize = 100;
@@ -71,8 +122,20 @@ fn index_too_large(span: Range<usize>, options: LoadOptions) -> Diagnostic {
     .help("name fewer purposes and categories per rule (`*` names every one), or raise the limit (`LoadOptions::max_index_entries`)")
 }
 
-fn covering_len(index: &CoverIndex) -> usize {
-    index.len()
+/// The permit index, the cover index and the deny index, sharing one
+/// budget of entries so that none can grow past the limit.
+fn build_indexes(
+    rules: &[Rule],
+    categories: &Hierarchy,
+    purposes: &Hierarchy,
+    options: LoadOptions,
+) -> Option<(RuleIndex, CoverIndex, RuleIndex)> {
+    let mut budget = options.index_entries_limit();
+    let permits = build_index(rules, Effect::Permit, purposes, &mut budget)?;
+    let covering = CoverIndex::build(&permits, rules, categories, budget)?;
+    budget = budget.saturating_sub(covering.len());
+    let denies = build_index(rules, Effect::Deny, purposes, &mut budget)?;
+    Some((permits, covering, denies))
 }
 
 /// Defaults for settings a policy leaves out (LEGAL.md §8).
@@ -90,43 +153,7 @@ pub(super) fn compile(
     options: LoadOptions,
     d: &mut Vec<Diagnostic>,
 ) -> Option<Policy> {
-    // Past a count limit the rest is not compiled: the load fails anyway,
-    // and its cost stays bounded.
-    let raw_categories = within(
-        &raw.categories,
-        options.categories_limit(),
-        |c| c.name.span.clone(),
-        "categories",
-        "max_categories",
-        d,
-    );
-    let raw_purposes = within(
-        &raw.purposes,
-        options.purposes_limit(),
-        |p| p.name.span.clone(),
-        "purposes",
-        "max_purposes",
-        d,
-    );
-    let rule_count = raw.permits.len() + raw.denies.len();
-    let (raw_permits, raw_denies) = if rule_count > options.rules_limit() {
-        let over = raw
-            .permits
-            .iter()
-            .chain(&raw.denies)
-            .nth(options.rules_limit())
-            .map(|r| r.id.span.clone())
-            .unwrap_or_default();
-        d.push(too_many(over, "rules", options.rules_limit(), "max_rules"));
-        let permits = raw
-            .permits
-            .get(..options.rules_limit())
-            .unwrap_or(&raw.permits);
-        let rest = options.rules_limit() - permits.len();
-        (permits, raw.denies.get(..rest).unwrap_or(&raw.denies))
-    } else {
-        (raw.permits.as_slice(), raw.denies.as_slice())
-    };
+    let (raw_categories, raw_purposes, raw_permits, raw_denies) = within_limits(raw, options, d);
     let jurisdictions = compile_jurisdictions(raw, d);
     let home = raw.meta.as_ref().and_then(|meta| {
         let code = &meta.home_jurisdiction;
@@ -155,7 +182,7 @@ pub(super) fn compile(
         category_tree: &category_tree,
         purpose_tree: &purpose_tree,
         suggestions_left: MAX_SUGGESTIONS,
-        names_left: options.index_entries_limit(),
+        entries_left: options.index_entries_limit(),
         over: None,
     };
 
@@ -195,15 +222,7 @@ pub(super) fn compile(
     }
     check_shadowed(&first_use, &rules, &category_tree, &purpose_tree, d);
 
-    // The indexes share one budget, so that none can grow past the limit.
-    let mut budget = options.index_entries_limit();
-    let indexes =
-        build_index(&rules, Effect::Permit, &purpose_tree, &mut budget).and_then(|permits| {
-            let covering = CoverIndex::build(&permits, &rules, &category_tree, budget)?;
-            budget = budget.saturating_sub(covering_len(&covering));
-            let denies = build_index(&rules, Effect::Deny, &purpose_tree, &mut budget)?;
-            Some((permits, covering, denies))
-        });
+    let indexes = build_indexes(&rules, &category_tree, &purpose_tree, options);
     let Some((permits, covering, denies)) = indexes else {
         let span = raw_permits
             .first()
@@ -488,8 +507,8 @@ struct Names<'a> {
     suggestions_left: usize,
     /// How many more names the rules may store once `*` is expanded (it
     /// shares the index limit: each is at least one index entry).
-    names_left: usize,
-    /// Where the rules' names first ran past `names_left`.
+    entries_left: usize,
+    /// Where the rules' names first ran past `entries_left`.
     over: Option<Range<usize>>,
 }
 
@@ -516,18 +535,18 @@ fn resolve_names(
                 let mut id = 0;
                 let len = u32::try_from(tree.len()).unwrap_or(u32::MAX);
                 while id < len {
-                    if names.names_left == 0 {
+                    if names.entries_left == 0 {
                         names.over = Some(pattern.span.clone());
                         break;
                     }
-                    names.names_left -= 1;
+                    names.entries_left -= 1;
                     ids.push(id);
                     id = tree.end(id).max(id + 1);
                 }
             }
             Pattern::Is(name) => {
                 if let Some(id) = tree.lookup(name) {
-                    names.names_left = names.names_left.saturating_sub(1);
+                    names.entries_left = names.entries_left.saturating_sub(1);
                     ids.push(id);
                 } else {
                     let fallback = format!("declare it in a `[[{what}]]` table first");
@@ -555,6 +574,10 @@ fn resolve_names(
     ids
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one rule's fields in the order the file has them"
+)]
 fn compile_rule(
     raw: &RawRule,
     effect: Effect,
@@ -680,7 +703,7 @@ fn check_shadowed(
     d: &mut Vec<Diagnostic>,
 ) {
     let span_of = |rule: &Rule| spans.get(&*rule.name).cloned().unwrap_or_default();
-    let denies: Vec<(&Rule, Vec<(u32, u32)>, Vec<(u32, u32)>)> = rules
+    let denies: Vec<DenyCover<'_>> = rules
         .iter()
         .filter(|r| r.effect == Effect::Deny)
         .map(|deny| {
@@ -701,7 +724,7 @@ fn check_shadowed(
                     && (deny.subjects == SubjectScope::Any || deny.subjects == permit.subjects)
                     && match (deny.recipients, permit.recipients) {
                         (None, _) => true,
-                        (Some(denied), Some(permitted)) => permitted.is_subset(denied),
+                        (Some(refused), Some(allowed)) => allowed.is_subset(refused),
                         (Some(_), None) => false,
                     }
                     && permit
@@ -729,6 +752,9 @@ fn check_shadowed(
         }
     }
 }
+
+/// A deny rule with the disjoint subtrees of its purposes and categories.
+type DenyCover<'a> = (&'a Rule, Vec<(u32, u32)>, Vec<(u32, u32)>);
 
 /// The subtrees `[id, end)` of ascending `ids`, without those inside an
 /// earlier one: disjoint and sorted.

@@ -515,6 +515,7 @@ mod tests {
     /// The same on generated policies: nested categories named at several
     /// depths by rules in an interleaved order, and `*` rules.
     #[test]
+    #[allow(clippy::format_push_string, reason = "a test fixture")]
     fn cover_index_agrees_with_scanning_on_generated_policies() {
         let mut text = String::from(
             "[policy]\nid = \"g\"\nversion = \"1\"\nhome_jurisdiction = \"CN\"\nstorage_region = \"CN\"\n\n[[jurisdiction]]\ncode = \"CN\"\nchild_age = 14\nutc_offset = \"+08:00\"\n",

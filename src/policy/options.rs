@@ -15,13 +15,13 @@
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LoadOptions {
-    max_bytes: usize,
-    max_name_length: usize,
-    max_name_segments: usize,
-    max_rules: usize,
-    max_categories: usize,
-    max_purposes: usize,
-    max_index_entries: usize,
+    bytes: usize,
+    name_length: usize,
+    name_segments: usize,
+    rules: usize,
+    categories: usize,
+    purposes: usize,
+    index_entries: usize,
 }
 
 impl LoadOptions {
@@ -44,13 +44,13 @@ impl LoadOptions {
     /// The default limits.
     pub const fn new() -> LoadOptions {
         LoadOptions {
-            max_bytes: Self::DEFAULT_MAX_BYTES,
-            max_name_length: Self::DEFAULT_MAX_NAME_LENGTH,
-            max_name_segments: Self::DEFAULT_MAX_NAME_SEGMENTS,
-            max_rules: Self::DEFAULT_MAX_RULES,
-            max_categories: Self::DEFAULT_MAX_CATEGORIES,
-            max_purposes: Self::DEFAULT_MAX_PURPOSES,
-            max_index_entries: Self::DEFAULT_MAX_INDEX_ENTRIES,
+            bytes: Self::DEFAULT_MAX_BYTES,
+            name_length: Self::DEFAULT_MAX_NAME_LENGTH,
+            name_segments: Self::DEFAULT_MAX_NAME_SEGMENTS,
+            rules: Self::DEFAULT_MAX_RULES,
+            categories: Self::DEFAULT_MAX_CATEGORIES,
+            purposes: Self::DEFAULT_MAX_PURPOSES,
+            index_entries: Self::DEFAULT_MAX_INDEX_ENTRIES,
         }
     }
 
@@ -58,42 +58,42 @@ impl LoadOptions {
     /// it, never whole.
     #[must_use]
     pub const fn max_bytes(mut self, bytes: usize) -> LoadOptions {
-        self.max_bytes = bytes;
+        self.bytes = bytes;
         self
     }
 
     /// The longest category or purpose name, in bytes.
     #[must_use]
     pub const fn max_name_length(mut self, bytes: usize) -> LoadOptions {
-        self.max_name_length = bytes;
+        self.name_length = bytes;
         self
     }
 
     /// The most dotted segments in a name (`device.identifier.imei` has 3).
     #[must_use]
     pub const fn max_name_segments(mut self, segments: usize) -> LoadOptions {
-        self.max_name_segments = segments;
+        self.name_segments = segments;
         self
     }
 
     /// The most rules, permit and deny together.
     #[must_use]
     pub const fn max_rules(mut self, rules: usize) -> LoadOptions {
-        self.max_rules = rules;
+        self.rules = rules;
         self
     }
 
     /// The most declared categories.
     #[must_use]
     pub const fn max_categories(mut self, categories: usize) -> LoadOptions {
-        self.max_categories = categories;
+        self.categories = categories;
         self
     }
 
     /// The most declared purposes.
     #[must_use]
     pub const fn max_purposes(mut self, purposes: usize) -> LoadOptions {
-        self.max_purposes = purposes;
+        self.purposes = purposes;
         self
     }
 
@@ -104,43 +104,43 @@ impl LoadOptions {
     /// rules over many purposes and categories can reach it.
     #[must_use]
     pub const fn max_index_entries(mut self, entries: usize) -> LoadOptions {
-        self.max_index_entries = entries;
+        self.index_entries = entries;
         self
     }
 
     /// See [`LoadOptions::max_bytes`].
     pub const fn bytes_limit(&self) -> usize {
-        self.max_bytes
+        self.bytes
     }
 
     /// See [`LoadOptions::max_name_length`].
     pub const fn name_length_limit(&self) -> usize {
-        self.max_name_length
+        self.name_length
     }
 
     /// See [`LoadOptions::max_name_segments`].
     pub const fn name_segments_limit(&self) -> usize {
-        self.max_name_segments
+        self.name_segments
     }
 
     /// See [`LoadOptions::max_rules`].
     pub const fn rules_limit(&self) -> usize {
-        self.max_rules
+        self.rules
     }
 
     /// See [`LoadOptions::max_categories`].
     pub const fn categories_limit(&self) -> usize {
-        self.max_categories
+        self.categories
     }
 
     /// See [`LoadOptions::max_purposes`].
     pub const fn purposes_limit(&self) -> usize {
-        self.max_purposes
+        self.purposes
     }
 
     /// See [`LoadOptions::max_index_entries`].
     pub const fn index_entries_limit(&self) -> usize {
-        self.max_index_entries
+        self.index_entries
     }
 }
 

@@ -14,4 +14,8 @@ mod load_errors;
 mod policy;
 mod properties;
 mod rights;
+#[allow(
+    dead_code,
+    reason = "shared with benches/load.rs, which uses all of it"
+)]
 mod shapes;

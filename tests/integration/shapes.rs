@@ -1,3 +1,4 @@
+#![allow(clippy::format_push_string, reason = "test fixtures")]
 //! Generated policies of a given size and shape, for the load limits tests
 //! and `benches/load.rs` (which includes this file).
 
@@ -16,7 +17,7 @@ utc_offset = "+08:00"
 
 /// The shapes that made loading super-linear.
 #[derive(Clone, Copy, Debug)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// One category whose dotted name has as many segments as fit.
     DeepName,
     /// Many categories of 8 segments each, and a rule naming each.
@@ -29,7 +30,7 @@ pub enum Shape {
 
 impl Shape {
     /// Every shape.
-    pub const ALL: [Shape; 4] = [
+    pub(crate) const ALL: [Shape; 4] = [
         Shape::DeepName,
         Shape::ManyNames,
         Shape::StarRules,
@@ -37,7 +38,7 @@ impl Shape {
     ];
 
     /// Its name, for benchmark ids.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Shape::DeepName => "deep_name",
             Shape::ManyNames => "many_names",
@@ -47,7 +48,7 @@ impl Shape {
     }
 
     /// A policy of this shape of about `size` bytes.
-    pub fn policy(self, size: usize) -> String {
+    pub(crate) fn policy(self, size: usize) -> String {
         let mut text = String::from(HEADER);
         match self {
             Shape::DeepName => {
