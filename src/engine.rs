@@ -8,12 +8,28 @@ use crate::category::{Category, CategoryId};
 use crate::decide::decide;
 use crate::decision::Decision;
 use crate::error::{Diagnostic, DiagnosticKind, LoadError, Source};
-use crate::policy::{Policy, Rule, RuleId};
+use crate::policy::{LoadOptions, Policy, Rule, RuleId};
 use crate::purpose::{Purpose, PurposeId};
 use crate::region::RegionCode;
 use crate::request::Request;
 use crate::subject::{Jurisdiction, JurisdictionId};
 use crate::suggest::did_you_mean;
+
+/// Reads at most `max + 1` bytes of a file as UTF-8 text: `None` when there
+/// are more than `max` bytes.
+fn read_bounded(path: &Path, max: usize) -> std::io::Result<Option<String>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    let mut bytes = Vec::new();
+    file.take(limit).read_to_end(&mut bytes)?;
+    if bytes.len() > max {
+        return Ok(None);
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
 
 /// The seed policy, embedded (SPEC.md §8).
 const BUILTIN: &str = include_str!("../policies/default.toml");
@@ -90,13 +106,37 @@ impl Engine {
         Engine::from_named_toml("<policy>", text)
     }
 
+    /// Loads a policy from TOML text within `options`' limits (the other
+    /// loaders use [`LoadOptions::new`]'s defaults).
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::from_toml`]; a policy past a limit has a diagnostic of
+    /// kind [`DiagnosticKind::TooLarge`] naming it.
+    pub fn from_toml_with(text: &str, options: LoadOptions) -> Result<Engine, LoadError> {
+        Engine::from_named_toml_with("<policy>", text, options)
+    }
+
     /// Loads a policy from TOML text, naming it (a path) in diagnostics.
     ///
     /// # Errors
     ///
     /// As [`Engine::from_toml`].
     pub fn from_named_toml(name: &str, text: &str) -> Result<Engine, LoadError> {
-        Policy::load(name, text).map(|policy| Engine { policy })
+        Engine::from_named_toml_with(name, text, LoadOptions::new())
+    }
+
+    /// [`Engine::from_named_toml`] within `options`' limits.
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::from_toml_with`].
+    pub fn from_named_toml_with(
+        name: &str,
+        text: &str,
+        options: LoadOptions,
+    ) -> Result<Engine, LoadError> {
+        Policy::load(name, text, options).map(|policy| Engine { policy })
     }
 
     /// Loads a policy file.
@@ -106,10 +146,25 @@ impl Engine {
     /// When the file cannot be read (one `Io` diagnostic), or as
     /// [`Engine::from_toml`].
     pub fn from_path(path: impl AsRef<Path>) -> Result<Engine, LoadError> {
+        Engine::from_path_with(path, LoadOptions::new())
+    }
+
+    /// Loads a policy file within `options`' limits. At most one byte more
+    /// than [`LoadOptions::max_bytes`] is read: a larger file (or
+    /// `/dev/zero`) is refused without reading it whole.
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::from_path`] and [`Engine::from_toml_with`].
+    pub fn from_path_with(
+        path: impl AsRef<Path>,
+        options: LoadOptions,
+    ) -> Result<Engine, LoadError> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => Engine::from_named_toml(&name, &text),
+        match read_bounded(path, options.bytes_limit()) {
+            Ok(Some(text)) => Engine::from_named_toml_with(&name, &text, options),
+            Ok(None) => Err(LoadError::too_large(&name, options.bytes_limit())),
             Err(e) => {
                 let source = Arc::new(Source {
                     name: name.as_str().into(),

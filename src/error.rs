@@ -41,6 +41,9 @@ pub enum DiagnosticKind {
     /// error on sensitive or special categories, or on any action but
     /// collect, use, store and entrust.
     UnknownAgeAsAdult,
+    /// The policy is past a load limit (its size, a name's length, the
+    /// number of rules...; see [`LoadOptions`](crate::LoadOptions)).
+    TooLarge,
 }
 
 /// One problem in a policy file.
@@ -170,21 +173,112 @@ impl LoadError {
         &self.source.name
     }
 
-    /// The 1-based line and column (in characters) of a byte offset.
+    /// The 1-based line and column (in characters) of a byte offset. A
+    /// line ends at LF, CRLF or CR.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         line_column(&self.source.text, offset)
     }
+
+    /// A policy larger than `limit` bytes: its text is not kept.
+    #[cold]
+    pub(crate) fn too_large(name: &str, limit: usize) -> LoadError {
+        let source = Arc::new(Source {
+            name: name.into(),
+            text: "".into(),
+        });
+        let diagnostic = Diagnostic::new(
+            DiagnosticKind::TooLarge,
+            0..0,
+            format!("the policy is larger than the limit of {limit} bytes"),
+        )
+        .help("split it, or raise the limit (`LoadOptions::max_bytes`, `--max-policy-bytes`)");
+        LoadError::new(source, vec![diagnostic])
+    }
 }
 
+/// How many diagnostics `Display` renders; the rest are counted.
+pub(crate) const MAX_RENDERED_DIAGNOSTICS: usize = 50;
+
+/// The widest source excerpt a diagnostic shows, in characters.
+const WINDOW: usize = 120;
+
+/// How many characters of the line before the span a window keeps.
+const LEAD: usize = 40;
+
+/// The longest message or hint rendered, in characters.
+const MAX_MESSAGE: usize = 400;
+
 impl fmt::Display for LoadError {
+    /// Renders the first 50 diagnostics, each with at most 120 columns of
+    /// its source line, then how many more there are. Line starts are found once, so rendering is linear in the
+    /// text and the diagnostics shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, diagnostic) in self.diagnostics.iter().enumerate() {
+        let lines = LineStarts::new(&self.source.text);
+        for (i, diagnostic) in self
+            .diagnostics
+            .iter()
+            .take(MAX_RENDERED_DIAGNOSTICS)
+            .enumerate()
+        {
             if i > 0 {
                 writeln!(f)?;
             }
-            render(f, &self.source, diagnostic)?;
+            render(f, &self.source, &lines, diagnostic)?;
+        }
+        let more = self
+            .diagnostics
+            .len()
+            .saturating_sub(MAX_RENDERED_DIAGNOSTICS);
+        if more > 0 {
+            let errors = if more == 1 { "error" } else { "errors" };
+            writeln!(f, "\n... and {more} more {errors}")?;
         }
         Ok(())
+    }
+}
+
+/// Where each line of a text starts; a line ends at LF, CRLF or CR.
+struct LineStarts {
+    starts: Vec<usize>,
+}
+
+impl LineStarts {
+    fn new(text: &str) -> LineStarts {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            i += 1;
+            match b {
+                b'\n' => starts.push(i),
+                b'\r' => {
+                    if bytes.get(i) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    starts.push(i);
+                }
+                _ => {}
+            }
+        }
+        LineStarts { starts }
+    }
+
+    /// The 0-based line of a byte offset, and its start.
+    fn line_of(&self, offset: usize) -> (usize, usize) {
+        let line = self
+            .starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
+        (line, self.starts.get(line).copied().unwrap_or(0))
+    }
+
+    /// One past the last byte of line `line`'s text (before its line end).
+    fn end_of(&self, text: &str, line: usize) -> usize {
+        let next = self.starts.get(line + 1).copied().unwrap_or(text.len());
+        let body = text.get(..next).unwrap_or(text);
+        let body = body.strip_suffix('\n').unwrap_or(body);
+        let body = body.strip_suffix('\r').unwrap_or(body);
+        body.len()
     }
 }
 
@@ -192,71 +286,109 @@ impl std::error::Error for LoadError {}
 
 /// The 1-based line and column (in characters) of a byte offset.
 pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-    (line, column)
+    let offset = floor_boundary(text, offset.min(text.len()));
+    let (line, start) = LineStarts::new(text).line_of(offset);
+    let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+    (line + 1, column)
+}
+
+/// The largest char boundary at or before `offset`.
+fn floor_boundary(text: &str, mut offset: usize) -> usize {
+    while offset > 0 && !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// `text` cut to `max` characters, with `…` when cut.
+fn bounded(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or(text)).into(),
+        None => text.into(),
+    }
 }
 
 /// Writes one diagnostic: message, location, the source line, carets, hint.
-fn render(f: &mut fmt::Formatter<'_>, source: &Source, d: &Diagnostic) -> fmt::Result {
-    writeln!(f, "error: {}", d.message)?;
+fn render(
+    f: &mut fmt::Formatter<'_>,
+    source: &Source,
+    lines: &LineStarts,
+    d: &Diagnostic,
+) -> fmt::Result {
+    writeln!(f, "error: {}", bounded(&d.message, MAX_MESSAGE))?;
     let gutter = if source.text.is_empty() && d.span.is_empty() {
         writeln!(f, " --> {}", source.name)?;
         1
     } else {
-        let gutter = snippet(f, source, &d.span, None)?;
+        let gutter = snippet(f, source, lines, &d.span, None)?;
         if let Some((span, label)) = &d.note {
-            snippet(f, source, span, Some(label))?;
+            snippet(f, source, lines, span, Some(label))?;
         }
         gutter
     };
     if let Some(help) = &d.help {
-        writeln!(f, "{} = help: {help}", " ".repeat(gutter))?;
+        writeln!(
+            f,
+            "{} = help: {}",
+            " ".repeat(gutter),
+            bounded(help, MAX_MESSAGE)
+        )?;
     }
     Ok(())
 }
 
 /// Writes ` --> file:line:col`, the source line, and carets under the span
-/// (only its first line, for spans that cross lines). Returns the width of
-/// the line-number gutter.
+/// (only its first line, for spans that cross lines). A line longer than
+/// [`WINDOW`] characters is shown as a window around the span, cut ends
+/// marked `…`. Returns the width of the line-number gutter.
 fn snippet(
     f: &mut fmt::Formatter<'_>,
     source: &Source,
+    lines: &LineStarts,
     span: &Range<usize>,
     label: Option<&str>,
 ) -> Result<usize, fmt::Error> {
     let text = &source.text;
-    let (line, column) = line_column(text, span.start);
-    let start = span.start.min(text.len());
-    let line_start = text
-        .get(..start)
-        .and_then(|s| s.rfind('\n'))
-        .map_or(0, |i| i + 1);
-    let line_end = text
-        .get(start..)
-        .and_then(|s| s.find('\n'))
-        .map_or(text.len(), |i| start + i);
-    let source_line = text
-        .get(line_start..line_end)
-        .unwrap_or("")
-        .trim_end_matches('\r');
-    let end = span.end.clamp(start, line_end);
+    let start = floor_boundary(text, span.start.min(text.len()));
+    let (line_index, line_start) = lines.line_of(start);
+    let line_end = lines.end_of(text, line_index).max(start);
+    let line = line_index + 1;
+    let before = text.get(line_start..start).unwrap_or("");
+    let column = before.chars().count() + 1;
+    let end = floor_boundary(text, span.end.clamp(start, line_end));
     let width = text.get(start..end).map_or(0, |s| s.chars().count()).max(1);
+    // The window: up to LEAD characters before the span, WINDOW in all.
+    let skip = (column - 1).saturating_sub(LEAD);
+    let shown_before: &str = match before.char_indices().nth(skip) {
+        Some((i, _)) => before.get(i..).unwrap_or(""),
+        None => before,
+    };
+    let after = text.get(start..line_end).unwrap_or("");
+    let room = WINDOW.saturating_sub(column - 1 - skip);
+    let (shown_after, cut_after) = match after.char_indices().nth(room) {
+        Some((i, _)) => (after.get(..i).unwrap_or(""), true),
+        None => (after, false),
+    };
+    let left = if skip > 0 { "…" } else { "" };
+    let right = if cut_after { "…" } else { "" };
+    let width = width.min(shown_after.chars().count().max(1));
     let gutter = line.to_string().len();
     let pad = " ".repeat(gutter);
     writeln!(f, "{pad}--> {}:{line}:{column}", source.name)?;
     writeln!(f, "{pad} |")?;
-    writeln!(f, "{line} | {source_line}")?;
-    let indent: String = source_line
+    writeln!(f, "{line} | {left}{shown_before}{shown_after}{right}")?;
+    let indent: String = left
         .chars()
-        .take(column - 1)
+        .chain(shown_before.chars())
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
     match label {
-        Some(label) => writeln!(f, "{pad} | {indent}{} {label}", "-".repeat(width))?,
+        Some(label) => writeln!(
+            f,
+            "{pad} | {indent}{} {}",
+            "-".repeat(width),
+            bounded(label, MAX_MESSAGE)
+        )?,
         None => writeln!(f, "{pad} | {indent}{}", "^".repeat(width))?,
     }
     Ok(gutter)
@@ -273,6 +405,80 @@ mod tests {
         assert_eq!(line_column(text, 6), (2, 1));
         let x = text.find('x').unwrap();
         assert_eq!(line_column(text, x), (2, 9));
+    }
+
+    #[test]
+    fn cr_and_crlf_end_lines_too() {
+        let text = "a = 1\r\nb = 2\rc = x\n";
+        let x = text.find('x').unwrap();
+        assert_eq!(line_column(text, x), (3, 5));
+        let err = LoadError::new(
+            Arc::new(Source {
+                name: "p.toml".into(),
+                text: text.into(),
+            }),
+            vec![Diagnostic::new(
+                DiagnosticKind::InvalidValue,
+                x..x + 1,
+                "bad",
+            )],
+        );
+        assert_eq!(
+            err.to_string(),
+            "error: bad\n --> p.toml:3:5\n  |\n3 | c = x\n  |     ^\n"
+        );
+    }
+
+    #[test]
+    fn a_long_line_is_shown_as_a_window_around_the_span() {
+        let text = format!("k = \"{}X{}\"\n", "a".repeat(10_000), "b".repeat(10_000));
+        let x = text.find('X').unwrap();
+        let err = LoadError::new(
+            Arc::new(Source {
+                name: "p.toml".into(),
+                text: text.as_str().into(),
+            }),
+            vec![Diagnostic::new(
+                DiagnosticKind::InvalidValue,
+                x..x + 1,
+                "bad",
+            )],
+        );
+        let rendered = err.to_string();
+        let lines: Vec<&str> = rendered.lines().collect();
+        assert_eq!(lines[1], " --> p.toml:1:10006");
+        assert_eq!(
+            lines[3],
+            format!("1 | …{}X{}…", "a".repeat(40), "b".repeat(79))
+        );
+        assert_eq!(lines[4], format!("  | {}^", " ".repeat(41)));
+        assert!(rendered.len() < 600, "{rendered}");
+    }
+
+    #[test]
+    fn rendering_is_bounded_in_diagnostics_and_linear_in_the_text() {
+        // 40,000 errors on one 200 KB line: the first 50 are shown, each
+        // with a bounded excerpt, and the rest are counted.
+        let text = "x ".repeat(100_000);
+        let diagnostics = (0..40_000)
+            .map(|i| Diagnostic::new(DiagnosticKind::Syntax, 2 * i..2 * i + 1, "bad"))
+            .collect();
+        let err = LoadError::new(
+            Arc::new(Source {
+                name: "p.toml".into(),
+                text: text.as_str().into(),
+            }),
+            diagnostics,
+        );
+        let started = std::time::Instant::now();
+        let rendered = err.to_string();
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert!(rendered.len() < 50 * 400, "{}", rendered.len());
+        assert!(
+            rendered.ends_with("\n... and 39950 more errors\n"),
+            "{rendered}"
+        );
+        assert_eq!(rendered.matches("error: bad").count(), 50);
     }
 
     #[test]

@@ -168,11 +168,13 @@ impl Evidence {
     }
 
     /// A statutory duty, with its citation (`Civil Procedure Law art. 67`).
-    /// A blank citation is no evidence.
+    /// A citation with no visible character (empty, only whitespace, or only
+    /// invisible format characters such as U+200B ZERO WIDTH SPACE or U+FEFF)
+    /// is no evidence.
     #[must_use]
     pub fn legal_obligation(mut self, citation: &str) -> Evidence {
         let citation = citation.trim();
-        self.legal_obligation = (!citation.is_empty()).then(|| citation.into());
+        self.legal_obligation = visible(citation).then(|| citation.into());
         self
     }
 
@@ -248,11 +250,70 @@ impl Evidence {
     }
 }
 
-/// Whether a citation has a character a reader can see: not only white
-/// space or invisible format characters (zero-width space, BOM, joiners).
+/// Whether a citation has a character a reader can see.
 fn visible(text: &str) -> bool {
-    text.chars().any(|c| {
-        !c.is_whitespace()
-            && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}')
-    })
+    text.chars().any(|c| !is_invisible(c))
+}
+
+/// Whether a character shows nothing: whitespace, a control character, or
+/// one of the invisible format characters (Unicode category Cf, and the
+/// joiners, fillers and variation selectors that render as nothing).
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFFB}'
+                | '\u{110BD}'
+                | '\u{110CD}'
+                | '\u{13430}'..='\u{1343F}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_citation_with_no_visible_character_is_absent() {
+        for blank in [
+            "",
+            "  ",
+            "\u{200B}",
+            " \u{FEFF}\u{200B} ",
+            "\u{2060}\u{00AD}",
+            "\u{3000}",
+        ] {
+            assert_eq!(
+                Evidence::new().legal_obligation(blank).citation(),
+                None,
+                "{blank:?}"
+            );
+        }
+        assert_eq!(
+            Evidence::new()
+                .legal_obligation(" \u{200B}Civil Procedure Law art. 67 ")
+                .citation(),
+            Some("\u{200B}Civil Procedure Law art. 67")
+        );
+    }
 }

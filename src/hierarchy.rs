@@ -8,6 +8,7 @@
 //! string work, whatever the size of the policy.
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 
 /// A tree of dotted names, with every prefix of a declared name present.
 #[derive(Clone, Debug, Default)]
@@ -21,17 +22,26 @@ impl Hierarchy {
     /// Builds the tree of `names` and all their prefixes. Names must already
     /// be valid ([`check_name`]); duplicates are merged.
     pub(crate) fn build<'a>(names: impl IntoIterator<Item = &'a str>) -> Hierarchy {
+        // Each node once, as a slice of a declared name: walking up a
+        // name's prefixes stops at the first one already present (its
+        // ancestors are then present too), so the work is proportional to
+        // the nodes, not to every prefix of every name.
+        let mut seen: HashSet<&str> = HashSet::new();
         let mut all: Vec<&str> = Vec::new();
         for name in names {
-            all.push(name);
-            let mut rest = name;
-            while let Some(dot) = rest.rfind('.') {
-                rest = rest.get(..dot).unwrap_or("");
-                all.push(rest);
+            let mut node = name;
+            loop {
+                if !seen.insert(node) {
+                    break;
+                }
+                all.push(node);
+                match node.rfind('.') {
+                    Some(dot) => node = node.get(..dot).unwrap_or(""),
+                    None => break,
+                }
             }
         }
-        all.sort_by(|a, b| compare_dotted(a, b));
-        all.dedup();
+        all.sort_unstable_by(|a, b| compare_dotted(a, b));
 
         let count = all.len();
         let mut ends = vec![0u32; count];

@@ -142,7 +142,7 @@ pub use lifecycle_wire::{
     PurposeStatusDoc, RetentionPlanDoc, RetentionRequestDoc, RetentionResponseDoc, RightsReasonDoc,
     RightsRequestDoc, RightsResponseDoc, TerminateServiceDoc, TerminationPlanDoc,
 };
-pub use policy::{Rule, RuleId, SubjectScope};
+pub use policy::{LoadOptions, Rule, RuleId, SubjectScope};
 pub use purpose::{Purpose, PurposeId};
 pub use recipient::{Recipient, RecipientKind, RecipientName};
 pub use regime::Regime;

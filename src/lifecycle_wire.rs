@@ -468,8 +468,8 @@ impl Engine {
     /// assert!(answer.starts_with(r#"{"id":"rec-2","error":{"code":"invalid_request","message":"missing field `purpose`"#));
     /// ```
     pub fn retention_json(&self, line: &str) -> String {
-        let answer = serde_json::from_str::<RetentionRequestDoc>(line)
-            .map_err(|e| ErrorDoc::new(ReasonCode::InvalidRequest, e.to_string()))
+        let answer = crate::wire::json_object::<RetentionRequestDoc>(line)
+            .map_err(|message| ErrorDoc::new(ReasonCode::InvalidRequest, message))
             .and_then(|doc| self.retention_doc(&doc));
         match answer {
             Ok(doc) => to_line(&doc),
@@ -585,8 +585,8 @@ impl Engine {
     /// assert!(answer.starts_with(r#"{"id":"dsr-4","error":{"code":"invalid_request","message":"unknown right `erase`"#));
     /// ```
     pub fn rights_json(&self, line: &str) -> String {
-        let answer = serde_json::from_str::<RightsRequestDoc>(line)
-            .map_err(|e| ErrorDoc::new(ReasonCode::InvalidRequest, e.to_string()))
+        let answer = crate::wire::json_object::<RightsRequestDoc>(line)
+            .map_err(|message| ErrorDoc::new(ReasonCode::InvalidRequest, message))
             .and_then(|doc| self.rights_doc(&doc));
         match answer {
             Ok(doc) => to_line(&doc),

@@ -54,6 +54,11 @@ impl Period {
         }
     }
 
+    /// The longest period text parses to, in years (`200y`, `2400m`,
+    /// `10436w`, `73050d`): past it dates leave the calendar's range, and no
+    /// law keeps data that long.
+    pub const MAX_YEARS: u32 = 200;
+
     /// How many units.
     pub const fn amount(self) -> NonZeroU32 {
         self.amount
@@ -110,6 +115,18 @@ impl std::str::FromStr for Period {
             .ok()
             .and_then(NonZeroU32::new)
             .ok_or_else(|| PeriodError::new(s))?;
+        let longest = match unit {
+            PeriodUnit::Days => 73_050,
+            PeriodUnit::Weeks => 10_436,
+            PeriodUnit::Months => 12 * Period::MAX_YEARS,
+            PeriodUnit::Years => Period::MAX_YEARS,
+        };
+        if amount.get() > longest {
+            return Err(PeriodError {
+                found: s.into(),
+                too_long: true,
+            });
+        }
         Ok(Period::new(amount, unit))
     }
 }
@@ -118,6 +135,7 @@ impl std::str::FromStr for Period {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PeriodError {
     found: Box<str>,
+    too_long: bool,
 }
 
 impl PeriodError {
@@ -125,12 +143,21 @@ impl PeriodError {
     fn new(found: &str) -> PeriodError {
         PeriodError {
             found: found.into(),
+            too_long: false,
         }
     }
 }
 
 impl fmt::Display for PeriodError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.too_long {
+            return write!(
+                f,
+                "invalid duration `{}`: longer than {} years, the longest period accepted",
+                self.found,
+                Period::MAX_YEARS
+            );
+        }
         write!(
             f,
             "invalid duration `{}`: expected a positive number and a unit `d`, `w`, `m` or `y`",

@@ -1,16 +1,34 @@
 //! "Did you mean ...?" for misspelled names: the closest candidate by edit
 //! distance, if it is close enough to be a plausible typo.
 
+/// Names longer than this (in bytes) get no suggestion: no name the policy
+/// language knows is that long, and comparing costs time per byte.
+pub(crate) const MAX_SUGGESTED_LEN: usize = 64;
+
 /// The candidate closest to `input`, if within a typo's distance (about a
 /// third of the input's length, at least 2 edits). Ties go to the first.
+///
+/// Its cost is bounded whatever the input: an input longer than
+/// [`MAX_SUGGESTED_LEN`] bytes gets no suggestion, and a candidate whose
+/// length differs from the input's by more than the allowed distance is
+/// not compared (it cannot be within it).
 pub(crate) fn did_you_mean<'a, I>(input: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    let limit = (input.chars().count() / 3).max(2);
+    if input.len() > MAX_SUGGESTED_LEN {
+        return None;
+    }
+    let input_chars = input.chars().count();
+    let limit = (input_chars / 3).max(2);
     let mut best: Option<(usize, &'a str)> = None;
     for candidate in candidates {
-        if candidate == input {
+        // A char is at most 4 bytes: a longer candidate has too many chars,
+        // and is skipped before its chars are counted.
+        if candidate == input
+            || candidate.len() > 4 * (input_chars + limit)
+            || candidate.chars().count().abs_diff(input_chars) > limit
+        {
             continue;
         }
         let distance = edit_distance(input, candidate);
@@ -62,5 +80,20 @@ mod tests {
             Some("account.phone")
         );
         assert_eq!(did_you_mean("helth", names.iter().copied()), None);
+    }
+
+    #[test]
+    fn long_names_cost_no_comparison() {
+        // A megabyte-long unknown name against megabyte-long candidates: with
+        // the guards this is instant; without them, minutes.
+        let long = "a".repeat(1 << 20);
+        let other = format!("{long}b");
+        let started = std::time::Instant::now();
+        assert_eq!(did_you_mean(&long, [other.as_str(), "account"]), None);
+        assert_eq!(did_you_mean("account", [other.as_str()]), None);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // Lengths further apart than the distance allowed are never close.
+        assert_eq!(did_you_mean("ab", ["abcdefgh"]), None);
+        assert_eq!(did_you_mean("acount", ["account"]), Some("account"));
     }
 }

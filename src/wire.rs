@@ -464,11 +464,11 @@ impl Engine {
     /// assert_eq!(doc.reasons[0].code, lawful::ReasonCode::InvalidRequest);
     /// ```
     pub fn decide_json(&self, line: &str) -> DecisionDoc {
-        match serde_json::from_str::<RequestDoc>(line) {
+        match json_object::<RequestDoc>(line) {
             Ok(doc) => self.decide_doc(&doc),
-            Err(e) => {
+            Err(message) => {
                 let id = request_id_of(line);
-                let error = RequestError::new(ReasonCode::InvalidRequest, json_message(&e));
+                let error = RequestError::new(ReasonCode::InvalidRequest, message);
                 DecisionDoc::rejected(self, id, &error)
             }
         }
@@ -492,9 +492,17 @@ pub(crate) fn request_id_of(line: &str) -> Option<String> {
     serde_json::from_str::<JustId>(line).ok().and_then(|j| j.id)
 }
 
-/// `serde_json`'s message, which ends "at line 1 column 9": it locates the fault.
-fn json_message(e: &serde_json::Error) -> String {
-    e.to_string()
+/// Parses a request line, which must be a JSON object: serde would also
+/// read a JSON array as a struct, its elements taken as the fields in order.
+/// The error is `serde_json`'s message, which ends "at line 1 column 9".
+pub(crate) fn json_object<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, String> {
+    if !line
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{')
+    {
+        return Err("a request is a JSON object".into());
+    }
+    serde_json::from_str(line).map_err(|e| e.to_string())
 }
 
 /// A decision as JSON (SPEC.md §4).

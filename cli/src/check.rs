@@ -1,50 +1,75 @@
 //! `lawful check POLICY…`: every diagnostic of every policy file, and a
 //! one-line summary of each file.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use lawful::{Effect, Engine};
 
-use crate::files::{self, FOUND_PROBLEMS, MISUSE};
+use crate::files::{self, FOUND_PROBLEMS, Fail, MISUSE};
+
+/// What the files checked so far came to.
+#[derive(Debug, Default)]
+struct Found {
+    unreadable: bool,
+    invalid: bool,
+}
+
+impl Found {
+    fn status(&self) -> ExitCode {
+        if self.unreadable {
+            ExitCode::from(MISUSE)
+        } else if self.invalid {
+            ExitCode::from(FOUND_PROBLEMS)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
 
 /// Checks each file; goes on after a bad one, so one run reports them all.
 ///
 /// Exit status: 2 if a file could not be read, else 1 if a policy has an
 /// error, else 0.
-pub(crate) fn run(paths: &[PathBuf]) -> ExitCode {
-    let mut unreadable = false;
-    let mut invalid = false;
+///
+/// # Errors
+///
+/// Output that cannot be written (see [`files::written`]).
+pub(crate) fn run(paths: &[PathBuf]) -> Result<ExitCode, Fail> {
+    let mut found = Found::default();
+    let mut out = files::stdout();
+    let result = check_all(paths, &mut out, &mut found).and_then(|()| out.flush());
+    files::written(found.status(), result)
+}
+
+fn check_all(paths: &[PathBuf], out: &mut impl Write, found: &mut Found) -> io::Result<()> {
     for path in paths {
-        let text = match files::read_text(path) {
+        let text = match files::read_policy_text(path) {
             Ok(text) => text,
             Err(fail) => {
-                eprintln!("lawful: {}", fail.message());
-                unreadable = true;
+                // Keep stdout and stderr in order for a reader of both.
+                out.flush()?;
+                files::to_stderr(&format!("lawful: {}\n", fail.message()));
+                found.unreadable = true;
                 continue;
             }
         };
         let name = path.display().to_string();
-        match Engine::from_named_toml(&name, &text) {
-            Ok(engine) => println!("{name}: ok, {}", summary(&engine)),
+        match files::load_text(&name, &text) {
+            Ok(engine) => writeln!(out, "{name}: ok, {}", summary(&engine))?,
             Err(e) => {
-                invalid = true;
+                found.invalid = true;
                 // Each diagnostic already ends with a newline; a blank line
                 // separates them from the file's summary.
-                println!("{e}");
+                writeln!(out, "{e}")?;
                 let count = e.diagnostics().len();
                 let errors = if count == 1 { "error" } else { "errors" };
-                println!("{name}: {count} {errors}");
+                writeln!(out, "{name}: {count} {errors}")?;
             }
         }
     }
-    if unreadable {
-        ExitCode::from(MISUSE)
-    } else if invalid {
-        ExitCode::from(FOUND_PROBLEMS)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Ok(())
 }
 
 /// `policy `platform-privacy` version 2026-11-28: 48 rules (40 permit, 8

@@ -1,6 +1,7 @@
 //! `lawful explain [--policy P] [--seed TEXT] REQUEST.json`: one decision,
 //! in words, with the privacy policy's own words for each clause it cites.
 
+use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -30,7 +31,13 @@ pub(crate) fn run(
     };
     let text = files::read_text_or_stdin(path)?;
     let name = files::input_name(Some(path));
-    let doc: RequestDoc = serde_json::from_str(&text)
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+    if !text.trim_start().starts_with('{') {
+        return Err(Fail::new(format!(
+            "{name} is not a valid request: a request is a JSON object"
+        )));
+    }
+    let doc: RequestDoc = serde_json::from_str(text)
         .map_err(|e| Fail::new(format!("{name} is not a valid request: {e}")))?;
     let request = engine.resolve(&doc).map_err(|e| {
         Fail::new(format!(
@@ -40,14 +47,19 @@ pub(crate) fn run(
         ))
     })?;
     let decision = engine.decide(&request);
-    if let Some(id) = &doc.id {
-        println!("Request `{id}`:");
-    }
-    println!("{}", decision.explain(&engine));
-    if let Some(text) = quoted {
-        print!("{}", quotes(&engine, &decision, &text));
-    }
-    Ok(ExitCode::SUCCESS)
+    let mut out = files::stdout();
+    let mut write = || -> io::Result<()> {
+        if let Some(id) = &doc.id {
+            writeln!(out, "Request `{id}`:")?;
+        }
+        writeln!(out, "{}", decision.explain(&engine))?;
+        if let Some(text) = &quoted {
+            write!(out, "{}", quotes(&engine, &decision, text))?;
+        }
+        out.flush()
+    };
+    let result = write();
+    files::written(ExitCode::SUCCESS, result)
 }
 
 /// Each clause the reasons cite, once, with the first paragraph of the

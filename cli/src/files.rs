@@ -2,11 +2,13 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use lawful::Engine;
+use std::sync::OnceLock;
+
+use lawful::{Engine, LoadOptions};
 
 /// The exit status for misuse: bad arguments, unreadable files, invalid
 /// policies, write errors.
@@ -35,18 +37,74 @@ impl Fail {
     /// Prints the details and the message to stderr; the exit status.
     pub(crate) fn report(&self) -> ExitCode {
         if let Some(details) = &self.details {
-            eprint!("{details}");
-            if !details.ends_with('\n') {
-                eprintln!();
-            }
+            let newline = if details.ends_with('\n') { "" } else { "\n" };
+            to_stderr(&format!("{details}{newline}"));
         }
-        eprintln!("lawful: {}", self.message);
+        to_stderr(&format!("lawful: {}\n", self.message));
         ExitCode::from(MISUSE)
     }
 
     /// The message alone (without the `lawful: ` prefix).
     pub(crate) fn message(&self) -> &str {
         &self.message
+    }
+}
+
+/// Writes to stderr. If stderr itself cannot be written there is no one
+/// left to tell, so the error is dropped (`eprintln!` would panic instead).
+pub(crate) fn to_stderr(text: &str) {
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Buffered, locked standard output. Every command writes through one and
+/// hands what writing came to to [`written`].
+pub(crate) fn stdout() -> BufWriter<io::StdoutLock<'static>> {
+    BufWriter::with_capacity(64 * 1024, io::stdout().lock())
+}
+
+/// The exit status of a command that exited with `status` after writing its
+/// output with `result`: a reader that went away (broken pipe: `lawful check
+/// … | head -1`) ends the command quietly with the status it had so far; any
+/// other write error (a full disk) is misuse, exit 2.
+pub(crate) fn written(status: ExitCode, result: io::Result<()>) -> Result<ExitCode, Fail> {
+    match result {
+        Ok(()) => Ok(status),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(status),
+        Err(e) => Err(write_error(&e)),
+    }
+}
+
+/// The one-line error for output that could not be written.
+#[cold]
+pub(crate) fn write_error(e: &io::Error) -> Fail {
+    Fail::new(format!("cannot write to standard output: {}", io_words(e)))
+}
+
+/// Whether standard output was closed when the program started
+/// (`lawful decide >&-`). Rust's runtime then opens `/dev/null` in its place,
+/// read-write, and every answer would vanish with exit status 0. A shell's
+/// `> /dev/null` opens it write-only, so the two are told apart on Linux by
+/// the open mode; elsewhere this says `false`.
+pub(crate) fn stdout_was_closed() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let Ok(target) = std::fs::read_link("/proc/self/fd/1") else {
+            return false;
+        };
+        if target != Path::new("/dev/null") {
+            return false;
+        }
+        let Ok(info) = std::fs::read_to_string("/proc/self/fdinfo/1") else {
+            return false;
+        };
+        info.lines()
+            .find_map(|l| l.strip_prefix("flags:"))
+            .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+            .is_some_and(|flags| flags & 0o3 == 0o2)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
     }
 }
 
@@ -93,6 +151,38 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Fail> {
     std::fs::read_to_string(path).map_err(|e| cannot_read(path, &e))
 }
 
+/// The load limits every command uses (`--max-policy-bytes`).
+static LOAD_OPTIONS: OnceLock<LoadOptions> = OnceLock::new();
+
+/// Sets the load limits, once, before any policy is read.
+pub(crate) fn set_load_options(options: LoadOptions) {
+    let _ = LOAD_OPTIONS.set(options);
+}
+
+fn load_options() -> LoadOptions {
+    LOAD_OPTIONS.get().copied().unwrap_or_default()
+}
+
+/// Reads a policy file, at most one byte past the size limit: a larger
+/// file (or `/dev/zero`) is refused unread.
+pub(crate) fn read_policy_text(path: &Path) -> Result<String, Fail> {
+    refuse_directory(path)?;
+    let max = load_options().bytes_limit();
+    let file = File::open(path).map_err(|e| cannot_read(path, &e))?;
+    let mut bytes = Vec::new();
+    file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot_read(path, &e))?;
+    if bytes.len() > max {
+        return Err(Fail::new(format!(
+            "cannot read `{}`: it is larger than the limit of {max} bytes (see `--max-policy-bytes`)",
+            path.display()
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| cannot_read(path, &io::Error::from(io::ErrorKind::InvalidData)))
+}
+
 /// Whether a path argument means standard input.
 pub(crate) fn is_stdin(path: Option<&Path>) -> bool {
     path.is_none_or(|p| p.as_os_str() == "-")
@@ -131,15 +221,20 @@ pub(crate) fn input_name(path: Option<&Path>) -> String {
     }
 }
 
+/// Loads policy text within the load limits.
+pub(crate) fn load_text(name: &str, text: &str) -> Result<Engine, lawful::LoadError> {
+    Engine::from_named_toml_with(name, text, load_options())
+}
+
 /// Loads the policy a command runs with: the file given, or the built-in
 /// seed policy. A policy with errors is printed with its diagnostics.
 pub(crate) fn load_policy(path: Option<&Path>) -> Result<Cow<'static, Engine>, Fail> {
     let Some(path) = path else {
         return Ok(Cow::Borrowed(Engine::builtin()));
     };
-    let text = read_text(path)?;
+    let text = read_policy_text(path)?;
     let name = path.display().to_string();
-    Engine::from_named_toml(&name, &text)
+    Engine::from_named_toml_with(&name, &text, load_options())
         .map(Cow::Owned)
         .map_err(|e| {
             let count = e.diagnostics().len();

@@ -8,7 +8,7 @@
 //! through a pipe, one request at a time, gets each answer at once, and a
 //! large file is still written in big blocks.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -18,8 +18,9 @@ use lawful::{
 
 use crate::audit_log::{self, AuditLog, LogOptions};
 use crate::files::{self, Fail};
+use crate::reader::{Line, LineReader};
 
-/// `lawful decide [--policy P] [--log FILE] [FILE|-]`.
+/// `lawful decide [--policy P] [--log FILE] [--max-line-bytes N] [FILE|-]`.
 ///
 /// With a log, the decisions are answered in groups (what the input has
 /// ready, up to 64 KiB of answers): the group's records are written and
@@ -30,6 +31,7 @@ pub(crate) fn decide(
     log: Option<&Path>,
     log_options: LogOptions,
     input: Option<&Path>,
+    max_line: usize,
 ) -> Result<ExitCode, Fail> {
     let engine = files::load_policy(policy)?;
     let mut log = log
@@ -41,10 +43,10 @@ pub(crate) fn decide(
     let reader = files::open_lines(input)?;
     let name = files::input_name(input);
     let mut sink = Sink::new(log.as_mut());
-    let result = stream(reader, &name, &mut sink, |raw, line| {
+    let result = stream(reader, max_line, &name, &mut sink, |raw, line| {
         let doc = match line {
             Ok(line) => engine.decide_json(line),
-            Err(NotUtf8) => not_utf8(&engine),
+            Err(unreadable) => unreadable_line(&engine, &unreadable),
         };
         let record = hash
             .as_deref()
@@ -63,27 +65,28 @@ pub(crate) enum Lifecycle {
     Rights,
 }
 
-/// `lawful retention|rights [--policy P] [FILE|-]`.
+/// `lawful retention|rights [--policy P] [--max-line-bytes N] [FILE|-]`.
 pub(crate) fn lifecycle(
     which: Lifecycle,
     policy: Option<&Path>,
     input: Option<&Path>,
+    max_line: usize,
 ) -> Result<ExitCode, Fail> {
     let engine = files::load_policy(policy)?;
     let reader = files::open_lines(input)?;
     let name = files::input_name(input);
     let mut sink = Sink::new(None);
-    let result = stream(reader, &name, &mut sink, |_, line| {
+    let result = stream(reader, max_line, &name, &mut sink, |_, line| {
         let answer = match (line, which) {
             (Ok(line), Lifecycle::Retention) => engine.retention_json(line),
             (Ok(line), Lifecycle::Rights) => engine.rights_json(line),
             // The library's error line, for a line it cannot be handed.
-            (Err(NotUtf8), _) => {
+            (Err(unreadable), _) => {
                 let line = ErrorLineDoc {
                     id: None,
                     error: ErrorDoc {
                         code: ReasonCode::InvalidRequest,
-                        message: "the line is not UTF-8 text".into(),
+                        message: unreadable.message(),
                     },
                     policy: policy_ref(&engine),
                 };
@@ -95,13 +98,35 @@ pub(crate) fn lifecycle(
     finish(result, &mut sink)
 }
 
-/// A line that is not UTF-8 text (it cannot be JSON).
+/// A line that cannot be handed to the library.
 #[derive(Debug)]
-struct NotUtf8;
+enum Unreadable {
+    /// Not UTF-8 text (it cannot be JSON).
+    NotUtf8,
+    /// Longer than the limit, in bytes; the line was skipped unread.
+    TooLong(usize),
+}
 
-/// The deny for a line that is not UTF-8. Decoding it lossily instead could
-/// turn a garbled line into a valid request that says something else.
+impl Unreadable {
+    fn message(&self) -> String {
+        match self {
+            Unreadable::NotUtf8 => "the line is not UTF-8 text".into(),
+            Unreadable::TooLong(max) => format!(
+                "the line is longer than the limit of {max} bytes (see `--max-line-bytes`); it was skipped"
+            ),
+        }
+    }
+}
+
+/// The deny for a line that is not UTF-8 (in a batch of `lawful serve`).
 pub(crate) fn not_utf8(engine: &Engine) -> DecisionDoc {
+    unreadable_line(engine, &Unreadable::NotUtf8)
+}
+
+/// The deny for a line that is not UTF-8 or too long. Decoding it lossily
+/// instead could turn a garbled line into a valid request that says
+/// something else.
+fn unreadable_line(engine: &Engine, unreadable: &Unreadable) -> DecisionDoc {
     DecisionDoc {
         id: None,
         effect: Effect::Deny,
@@ -113,7 +138,7 @@ pub(crate) fn not_utf8(engine: &Engine) -> DecisionDoc {
             clause: None,
             category: None,
             detail: None,
-            message: Some("the line is not UTF-8 text".into()),
+            message: Some(unreadable.message()),
         }],
         subject: None,
         policy: policy_ref(engine),
@@ -205,36 +230,41 @@ fn out_error(e: &io::Error) -> Stop {
     }
 }
 
-/// Reads `reader` line by line and writes one answer per non-blank line.
+/// Reads `reader` line by line (each at most `max_line` bytes) and writes
+/// one answer per non-blank line.
 fn stream<R: Read>(
-    mut reader: BufReader<R>,
+    reader: BufReader<R>,
+    max_line: usize,
     name: &str,
     sink: &mut Sink<'_>,
-    mut answer: impl FnMut(&[u8], Result<&str, NotUtf8>) -> (String, Option<Vec<u8>>),
+    mut answer: impl FnMut(&[u8], Result<&str, Unreadable>) -> (String, Option<Vec<u8>>),
 ) -> Result<(), Stop> {
-    let mut buf = Vec::new();
+    let mut lines = LineReader::new(reader, max_line);
     loop {
-        if !reader.buffer().contains(&b'\n') {
+        if !lines.has_buffered_line() {
             // The next read may wait for the writer: answer what we have.
             sink.flush()?;
         }
-        buf.clear();
-        let read = reader.read_until(b'\n', &mut buf).map_err(|e| {
+        let line = lines.next_line().map_err(|e| {
             Stop::Fail(Fail::new(format!(
                 "cannot read {name}: {}",
                 files::io_words(&e)
             )))
         })?;
-        if read == 0 {
-            return sink.flush();
-        }
-        let line = std::str::from_utf8(&buf).map_err(|_| NotUtf8);
+        let (raw, line): (&[u8], _) = match line {
+            Line::End => return sink.flush(),
+            Line::TooLong => (&[], Err(Unreadable::TooLong(max_line))),
+            Line::Text(bytes) => (
+                bytes,
+                std::str::from_utf8(bytes).map_err(|_| Unreadable::NotUtf8),
+            ),
+        };
         if let Ok(line) = line
             && line.trim().is_empty()
         {
             continue;
         }
-        let (text, record) = answer(&buf, line.map(str::trim));
+        let (text, record) = answer(raw, line.map(str::trim));
         sink.write(&text, record)?;
     }
 }

@@ -6,17 +6,18 @@
 //! `test` has a failing case, 2 on misuse (bad arguments, a file that cannot
 //! be read, an invalid policy for a command that needs one, a write error).
 //! Misuse is reported as one line on stderr, `lawful: <what went wrong>`.
-#![allow(
-    clippy::print_stdout,
-    clippy::print_stderr,
-    reason = "a command line prints"
-)]
+//!
+//! Output goes through `writeln!` on a locked, buffered stdout, and every
+//! write error is handled: when the reader goes away (broken pipe, `| head`)
+//! the command stops quietly with the status it had so far; any other write
+//! error, and a standard output closed from the start (`>&-`), is exit 2.
 
 mod audit_log;
 mod check;
 mod explain;
 mod files;
 mod lines;
+mod reader;
 mod seed;
 mod serve;
 mod test;
@@ -38,7 +39,10 @@ Exit status:
   0  success (a deny is a successful decision too)
   1  `check` found an error in a policy, or `test` had a failing case
   2  misuse: bad arguments, a file that cannot be read, an invalid policy
-     for a command that needs one, a write error; one line on stderr";
+     for a command that needs one, a write error (a closed standard output
+     too); one line on stderr
+When the reader of the output goes away (`lawful check p.toml | head -1`),
+lawful stops quietly with the status it had so far.";
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -51,6 +55,10 @@ Exit status:
     arg_required_else_help = true
 )]
 struct Cli {
+    /// The largest policy file read, in bytes (default 4 MiB); a larger one
+    /// is refused without reading it whole
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = lawful::LoadOptions::DEFAULT_MAX_BYTES)]
+    max_policy_bytes: usize,
     #[command(subcommand)]
     command: Command,
 }
@@ -87,6 +95,10 @@ enum Command {
         /// Follow a symbolic link at the log's path (refused by default)
         #[arg(long, requires = "log")]
         log_follow_symlinks: bool,
+        /// The longest input line accepted, in bytes (newline excluded); a
+        /// longer line is skipped unread and answered with `invalid_request`
+        #[arg(long, value_name = "BYTES", default_value_t = reader::DEFAULT_MAX_LINE)]
+        max_line_bytes: usize,
         /// The requests, one JSON object per line (`-` or none: stdin)
         #[arg(value_name = "FILE")]
         input: Option<PathBuf>,
@@ -126,6 +138,10 @@ enum Command {
         /// The policy file (default: the built-in seed policy)
         #[arg(long, short, value_name = "POLICY")]
         policy: Option<PathBuf>,
+        /// The longest input line accepted, in bytes (newline excluded); a
+        /// longer line is skipped unread and answered with `invalid_request`
+        #[arg(long, value_name = "BYTES", default_value_t = reader::DEFAULT_MAX_LINE)]
+        max_line_bytes: usize,
         /// The requests, one JSON object per line (`-` or none: stdin)
         #[arg(value_name = "FILE")]
         input: Option<PathBuf>,
@@ -142,6 +158,10 @@ enum Command {
         /// The policy file (default: the built-in seed policy)
         #[arg(long, short, value_name = "POLICY")]
         policy: Option<PathBuf>,
+        /// The longest input line accepted, in bytes (newline excluded); a
+        /// longer line is skipped unread and answered with `invalid_request`
+        #[arg(long, value_name = "BYTES", default_value_t = reader::DEFAULT_MAX_LINE)]
+        max_line_bytes: usize,
         /// The requests, one JSON object per line (`-` or none: stdin)
         #[arg(value_name = "FILE")]
         input: Option<PathBuf>,
@@ -200,16 +220,23 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Before anything is opened: a file opened now could take the place of
+    // a closed standard output.
+    if files::stdout_was_closed() {
+        return files::Fail::new("standard output is closed; nothing could be written").report();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
+    files::set_load_options(lawful::LoadOptions::new().max_bytes(cli.max_policy_bytes));
     let result = match cli.command {
-        Command::Check { policies } => Ok(check::run(&policies)),
+        Command::Check { policies } => check::run(&policies),
         Command::Decide {
             policy,
             log,
             log_follow_symlinks,
+            max_line_bytes,
             input,
         } => lines::decide(
             policy.as_deref(),
@@ -219,13 +246,14 @@ fn main() -> ExitCode {
                 max_bytes: None,
             },
             input.as_deref(),
+            max_line_bytes,
         ),
         Command::Explain {
             policy,
             seed,
             request,
         } => explain::run(policy.as_deref(), seed.as_deref(), &request),
-        Command::Test { files } => Ok(test::run(&files)),
+        Command::Test { files } => test::run(&files),
         Command::Serve {
             policy,
             addr,
@@ -253,12 +281,26 @@ fn main() -> ExitCode {
             timeout,
             shutdown_timeout,
         }),
-        Command::Retention { policy, input } => {
-            lines::lifecycle(Lifecycle::Retention, policy.as_deref(), input.as_deref())
-        }
-        Command::Rights { policy, input } => {
-            lines::lifecycle(Lifecycle::Rights, policy.as_deref(), input.as_deref())
-        }
+        Command::Retention {
+            policy,
+            max_line_bytes,
+            input,
+        } => lines::lifecycle(
+            Lifecycle::Retention,
+            policy.as_deref(),
+            input.as_deref(),
+            max_line_bytes,
+        ),
+        Command::Rights {
+            policy,
+            max_line_bytes,
+            input,
+        } => lines::lifecycle(
+            Lifecycle::Rights,
+            policy.as_deref(),
+            input.as_deref(),
+            max_line_bytes,
+        ),
     };
     match result {
         Ok(code) => code,
@@ -302,7 +344,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
                 line.push_str("; ");
                 line.push_str(tip);
             }
-            eprintln!("lawful: {line} (see `lawful --help`)");
+            files::to_stderr(&format!("lawful: {line} (see `lawful --help`)\n"));
             ExitCode::from(files::MISUSE)
         }
     }

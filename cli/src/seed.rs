@@ -7,6 +7,8 @@
 //! by walking the headings of the path in order (so the table of contents,
 //! which repeats the top-level titles, is passed over).
 
+use std::collections::HashMap;
+
 /// The seed policy the built-in engine encodes (SPEC.md §8).
 pub(crate) const SEED: &str = include_str!("../../policies/seed-policy.txt");
 
@@ -15,13 +17,25 @@ pub(crate) const SEED: &str = include_str!("../../policies/seed-policy.txt");
 pub(crate) fn passage<'t>(text: &'t str, clause: &str) -> Option<&'t str> {
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
     let parts: Vec<&str> = clause.split(" / ").collect();
-    find(&lines, 0, &parts)
+    let mut memo = HashMap::new();
+    find(&lines, 0, &parts, &mut memo)
 }
+
+/// What [`find`] answered for (start line, parts left): each pair is
+/// searched once, so the search is polynomial (lines² × parts) even for a
+/// text whose every line repeats the headings, where trying each
+/// occurrence afresh would take exponential time.
+type Memo<'t> = HashMap<(usize, usize), Option<&'t str>>;
 
 /// The paragraph under the heading path `parts`, searched from line `from`.
 /// Each occurrence of a heading is tried in turn: the table of contents
 /// repeats the top-level titles with no paragraph under them.
-fn find<'t>(lines: &[&'t str], from: usize, parts: &[&str]) -> Option<&'t str> {
+fn find<'t>(
+    lines: &[&'t str],
+    from: usize,
+    parts: &[&str],
+    memo: &mut Memo<'t>,
+) -> Option<&'t str> {
     let Some((part, rest)) = parts.split_first() else {
         let line = lines.get(from..)?.iter().find(|l| !l.is_empty())?;
         return if is_heading(line) {
@@ -30,12 +44,17 @@ fn find<'t>(lines: &[&'t str], from: usize, parts: &[&str]) -> Option<&'t str> {
             Some(line.strip_prefix("- ").unwrap_or(line))
         };
     };
+    if let Some(&known) = memo.get(&(from, parts.len())) {
+        return known;
+    }
     let rest_of_text = lines.get(from..)?;
-    rest_of_text
+    let found = rest_of_text
         .iter()
         .enumerate()
         .filter(|(_, line)| line.strip_prefix("- ").is_some_and(|h| same(h, part)))
-        .find_map(|(i, _)| find(lines, from + i + 1, rest))
+        .find_map(|(i, _)| find(lines, from + i + 1, rest, memo));
+    memo.insert((from, parts.len()), found);
+    found
 }
 
 /// Headings compare without case or commas (the table of contents spells
@@ -132,6 +151,19 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn repeated_headings_are_searched_in_polynomial_time() {
+        // 80 lines of one heading and a clause of 40 of them, with no
+        // paragraph anywhere: every choice of occurrences fails, and trying
+        // each afresh (C(80, 40) ≈ 10²³ paths) would never finish.
+        let text = "- Heading\n".repeat(80);
+        let clause = vec!["Heading"; 40].join(" / ");
+        let started = std::time::Instant::now();
+        assert_eq!(passage(&text, &clause), None);
+        let elapsed = started.elapsed();
+        assert!(elapsed < std::time::Duration::from_secs(2), "{elapsed:?}");
     }
 
     #[test]

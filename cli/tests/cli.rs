@@ -1020,3 +1020,213 @@ fn retention_and_rights_misuse_is_one_line() {
         );
     }
 }
+
+// ---------------------------------------------------------------- streams and output
+
+/// Runs `lawful` with `stdout` connected as given (the tests below use
+/// /dev/full, and a pipe whose reading end is closed at once).
+fn lawful_to(args: &[&str], stdin: &[u8], stdout: Stdio) -> (i32, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(root())
+        .env("RUST_BACKTRACE", "1")
+        .stdin(Stdio::piped())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
+    let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (output.status.code().expect("exited, not killed"), stderr)
+}
+
+/// Every command, with input that makes it write something.
+fn every_command(dir: &Path) -> Vec<(Vec<String>, Vec<u8>)> {
+    let request = dir.join("request.json");
+    std::fs::write(&request, REGISTRATION).unwrap();
+    let lines = format!("{REGISTRATION}\n").repeat(2000).into_bytes();
+    let retention = br#"{"id": "rec-1", "category": "log.usage", "purpose": "service.browse", "collected_at": "2025-01-01T00:00:00+08:00", "at": "2026-01-01T00:00:00+08:00"}
+"#
+    .repeat(2000);
+    let rights = br#"{"id": "dsr-1", "kind": "access", "received_at": "2025-11-03T09:00:00+08:00"}
+"#
+    .repeat(2000);
+    let s = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    vec![
+        (s(&["check", "policies/default.toml"]), Vec::new()),
+        (s(&["explain", request.to_str().unwrap()]), Vec::new()),
+        (s(&["test", "tests/data/smoke.toml"]), Vec::new()),
+        (s(&["decide"]), lines),
+        (s(&["retention"]), retention),
+        (s(&["rights"]), rights),
+    ]
+}
+
+#[test]
+fn every_command_reports_a_full_disk_in_one_line_with_exit_2() {
+    let dir = scratch("full-disk");
+    for (args, stdin) in every_command(&dir) {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let (code, stderr) = lawful_to(&args, &stdin, Stdio::from(full));
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {stderr}");
+        assert!(
+            lines[0].starts_with("lawful: cannot write to standard output: "),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn every_command_stops_quietly_when_its_reader_goes_away() {
+    let dir = scratch("broken-pipe");
+    for (args, stdin) in every_command(&dir) {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut child = Command::new(BIN)
+            .args(&args)
+            .current_dir(root())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader is gone before anything is written.
+        drop(child.stdout.take());
+        let mut input = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || {
+            let _ = input.write_all(&stdin);
+        });
+        let output = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        // The status so far: every command here had succeeded.
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_is_an_error_not_lost_decisions() {
+    for command in ["decide", "check policies/default.toml", "rights"] {
+        let script = format!("exec \"$0\" {command} >&-");
+        let output = Command::new("sh")
+            .args(["-c", &script, BIN])
+            .current_dir(root())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut child = output;
+        // The binary may exit without reading its input.
+        let _ = child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{REGISTRATION}\n").as_bytes());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(output.status.code(), Some(2), "{command}: {stderr}");
+        assert_eq!(
+            stderr, "lawful: standard output is closed; nothing could be written\n",
+            "{command}"
+        );
+    }
+    // `> /dev/null` is the user's choice, not an error.
+    let output = Command::new("sh")
+        .args([
+            "-c",
+            "exec \"$0\" check policies/default.toml >/dev/null",
+            BIN,
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
+#[test]
+fn an_over_long_line_is_denied_with_the_limit_and_the_stream_goes_on() {
+    let long = format!("{{\"id\": \"{}\"}}", "x".repeat(5000));
+    let input = format!("{REGISTRATION}\n{long}\n{BROWSING}\n");
+    let run = lawful(&["decide", "--max-line-bytes", "4096"], input.as_bytes());
+    assert_eq!(run.code, 0, "{run:#?}");
+    let lines = run.stdout_lines();
+    assert_eq!(lines.len(), 3, "{run:#?}");
+    assert_eq!(json(lines[0])["id"], "reg-1");
+    let denied = json(lines[1]);
+    assert_eq!(denied["effect"], "deny");
+    assert_eq!(denied["reasons"][0]["code"], "invalid_request");
+    let message = denied["reasons"][0]["message"].as_str().unwrap();
+    assert!(message.contains("4096 bytes"), "{message}");
+    assert_eq!(json(lines[2])["id"], "browse-1");
+    // The lifecycle commands share the reader.
+    for command in ["retention", "rights"] {
+        let run = lawful(&[command, "--max-line-bytes", "4096"], long.as_bytes());
+        assert_eq!(run.code, 0, "{run:#?}");
+        let answer = json(run.stdout.trim());
+        assert_eq!(answer["error"]["code"], "invalid_request", "{run:#?}");
+    }
+}
+
+#[test]
+fn an_endless_line_costs_the_limit_not_the_input() {
+    // 64 MiB without a newline: denied once, without buffering it (the
+    // default limit is 1 MiB).
+    let input = vec![b'x'; 64 << 20];
+    let run = lawful(&["decide"], &input);
+    assert_eq!(run.code, 0, "{run:#?}");
+    let lines = run.stdout_lines();
+    assert_eq!(lines.len(), 1);
+    let message = json(lines[0])["reasons"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(message.contains("1048576 bytes"), "{message}");
+}
+
+#[test]
+fn a_bom_at_the_start_of_input_is_skipped() {
+    let input = format!("\u{FEFF}{REGISTRATION}\n");
+    let run = lawful(&["decide"], input.as_bytes());
+    let answer = json(run.stdout.trim());
+    assert_eq!(answer["effect"], "permit", "{run:#?}");
+    let dir = scratch("bom");
+    let policy = dir.join("tiny.toml");
+    std::fs::write(&policy, format!("\u{FEFF}{TINY}")).unwrap();
+    let run = lawful(&["check", policy.to_str().unwrap()], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+}
+
+#[test]
+fn a_json_array_is_not_a_request() {
+    let array = r#"["reg-1", "2026-11-28T10:00:00+08:00", "collect", "account.registration", ["account.phone"]]"#;
+    let run = lawful(&["decide"], format!("{array}\n").as_bytes());
+    let answer = json(run.stdout.trim());
+    assert_eq!(answer["effect"], "deny");
+    assert_eq!(answer["reasons"][0]["code"], "invalid_request");
+    assert_eq!(
+        answer["reasons"][0]["message"],
+        "a request is a JSON object"
+    );
+    for command in ["retention", "rights"] {
+        let run = lawful(&[command], b"[\"x\"]\n");
+        let answer = json(run.stdout.trim());
+        assert_eq!(
+            answer["error"]["message"], "a request is a JSON object",
+            "{run:#?}"
+        );
+    }
+}

@@ -21,8 +21,123 @@ use crate::suggest::did_you_mean;
 
 use super::raw::{Pattern, RawCategory, RawPolicy, RawPurpose, RawRule, Spanned};
 use super::{
-    CoverIndex, Policy, RetentionSettings, RightsSettings, Rule, RuleId, RuleIndex, SubjectScope,
+    CoverIndex, LoadOptions, Policy, RetentionSettings, RightsSettings, Rule, RuleId, RuleIndex,
+    SubjectScope,
 };
+
+/// The categories, purposes, permit and deny rules up to their count
+/// limits. Past a limit the rest is not compiled: the load fails anyway,
+/// and its cost stays bounded.
+fn within_limits<'a>(
+    raw: &'a RawPolicy,
+    options: LoadOptions,
+    d: &mut Vec<Diagnostic>,
+) -> (
+    &'a [RawCategory],
+    &'a [RawPurpose],
+    &'a [RawRule],
+    &'a [RawRule],
+) {
+    let raw_categories = within(
+        &raw.categories,
+        options.categories_limit(),
+        |c| c.name.span.clone(),
+        "categories",
+        "max_categories",
+        d,
+    );
+    let raw_purposes = within(
+        &raw.purposes,
+        options.purposes_limit(),
+        |p| p.name.span.clone(),
+        "purposes",
+        "max_purposes",
+        d,
+    );
+    let rule_count = raw.permits.len() + raw.denies.len();
+    let (raw_permits, raw_denies) = if rule_count > options.rules_limit() {
+        let over = raw
+            .permits
+            .iter()
+            .chain(&raw.denies)
+            .nth(options.rules_limit())
+            .map(|r| r.id.span.clone())
+            .unwrap_or_default();
+        d.push(too_many(over, "rules", options.rules_limit(), "max_rules"));
+        let permits = raw
+            .permits
+            .get(..options.rules_limit())
+            .unwrap_or(&raw.permits);
+        let rest = options.rules_limit() - permits.len();
+        (permits, raw.denies.get(..rest).unwrap_or(&raw.denies))
+    } else {
+        (raw.permits.as_slice(), raw.denies.as_slice())
+    };
+    (raw_categories, raw_purposes, raw_permits, raw_denies)
+}
+
+/// How many undeclared names get a did-you-mean hint; the rest get the
+/// plain hint, so that a policy of many typos costs no more than a few.
+const MAX_SUGGESTIONS: usize = 100;
+
+/// Items up to `limit`, with a diagnostic at the first one past it.
+fn within<'a, T>(
+    items: &'a [T],
+    limit: usize,
+    span: impl Fn(&T) -> Range<usize>,
+    what: &str,
+    option: &str,
+    d: &mut Vec<Diagnostic>,
+) -> &'a [T] {
+    match items.get(limit) {
+        Some(over) => {
+            d.push(too_many(span(over), what, limit, option));
+            items.get(..limit).unwrap_or(items)
+        }
+        None => items,
+    }
+}
+
+#[cold]
+fn too_many(span: Range<usize>, what: &str, limit: usize, option: &str) -> Diagnostic {
+    Diagnostic::new(
+        DiagnosticKind::TooLarge,
+        span,
+        format!("too many {what}: the limit is {limit}"),
+    )
+    .help(format!(
+        "split the policy, or raise the limit (`LoadOptions::{option}`)"
+    ))
+}
+
+#[cold]
+fn index_too_large(span: Range<usize>, options: LoadOptions) -> Diagnostic {
+    Diagnostic::new(
+        DiagnosticKind::TooLarge,
+        span,
+        format!(
+            "the rules cover too many combinations of action, purpose and category: the rule index would hold more than {} entries",
+            options.index_entries_limit()
+        ),
+    )
+    .help("name fewer purposes and categories per rule (`*` names every one), or raise the limit (`LoadOptions::max_index_entries`)")
+}
+
+/// The permit index, the cover index and the deny index, sharing one
+/// budget of entries so that none can grow past the limit.
+fn build_indexes(
+    rules: &[Rule],
+    categories: &Hierarchy,
+    purposes: &Hierarchy,
+    options: LoadOptions,
+) -> Option<(RuleIndex, CoverIndex, RuleIndex)> {
+    let mut budget = options.index_entries_limit();
+    let permits = build_index(rules, Effect::Permit, purposes, &mut budget)?;
+    let covering = CoverIndex::build(&permits, rules, categories, budget)?;
+    budget = budget.saturating_sub(covering.len());
+    let denies = build_index(rules, Effect::Deny, purposes, &mut budget)?;
+    Some((permits, covering, denies))
+}
 
 /// Defaults for settings a policy leaves out (LEGAL.md §8).
 const DEFAULT_RESPONSE_DAYS: u32 = 15;
@@ -36,10 +151,12 @@ const DEFAULT_BACKUP_LAG_DAYS: u32 = 30;
 pub(super) fn compile(
     raw: &RawPolicy,
     source: Arc<Source>,
+    options: LoadOptions,
     d: &mut Vec<Diagnostic>,
     warnings: &mut Vec<Diagnostic>,
 ) -> Option<Policy> {
     let regimes = compile_regimes(raw, d);
+    let (raw_categories, raw_purposes, raw_permits, raw_denies) = within_limits(raw, options, d);
     let jurisdictions = compile_jurisdictions(raw, &regimes, d);
     let home = raw.meta.as_ref().and_then(|meta| {
         let code = &meta.home_jurisdiction;
@@ -62,29 +179,31 @@ pub(super) fn compile(
         found.cloned()
     });
 
-    let (category_tree, categories) = compile_categories(&raw.categories, d);
-    let (purpose_tree, purposes) = compile_purposes(&raw.purposes, d);
+    let (category_tree, categories) = compile_categories(raw_categories, options, d);
+    let (purpose_tree, purposes) = compile_purposes(raw_purposes, options, d);
     let mut categories = categories;
     compile_only_for(
-        &raw.categories,
+        raw_categories,
         &mut categories,
         &category_tree,
         &purpose_tree,
         d,
     );
-    let names = Names {
+    let mut names = Names {
         category_tree: &category_tree,
         purpose_tree: &purpose_tree,
         categories: &categories,
+        suggestions_left: MAX_SUGGESTIONS,
+        entries_left: options.index_entries_limit(),
+        over: None,
     };
 
-    let mut rules = Vec::with_capacity(raw.permits.len() + raw.denies.len());
+    let mut rules = Vec::with_capacity(raw_permits.len() + raw_denies.len());
     let mut first_use: HashMap<&str, Range<usize>> = HashMap::new();
-    let all = raw
-        .permits
+    let all = raw_permits
         .iter()
         .map(|r| (Effect::Permit, r))
-        .chain(raw.denies.iter().map(|r| (Effect::Deny, r)));
+        .chain(raw_denies.iter().map(|r| (Effect::Deny, r)));
     for (effect, raw_rule) in all {
         let id = &raw_rule.id;
         if let Some(first) = first_use.get(id.value.as_str()) {
@@ -101,15 +220,26 @@ pub(super) fn compile(
         }
         first_use.insert(&id.value, id.span.clone());
         let index = u32::try_from(rules.len()).unwrap_or(u32::MAX);
-        let rule = compile_rule(raw_rule, effect, RuleId::from_index(index), &names, d);
+        let rule = compile_rule(raw_rule, effect, RuleId::from_index(index), &mut names, d);
         check_unknown_age(raw_rule, &rule, &names, d, warnings);
         rules.push(rule);
     }
-    check_shadowed(raw, &rules, &category_tree, &purpose_tree, d);
+    if let Some(span) = names.over.take() {
+        d.push(index_too_large(span, options));
+        return None;
+    }
+    check_shadowed(&first_use, &rules, &category_tree, &purpose_tree, d);
 
-    let permits = build_index(&rules, Effect::Permit, &purpose_tree);
-    let covering = CoverIndex::build(&permits, &rules, &category_tree);
-    let denies = build_index(&rules, Effect::Deny, &purpose_tree);
+    let indexes = build_indexes(&rules, &category_tree, &purpose_tree, options);
+    let Some((permits, covering, denies)) = indexes else {
+        let span = raw_permits
+            .first()
+            .or(raw_denies.first())
+            .map(|r| r.id.span.clone())
+            .unwrap_or_default();
+        d.push(index_too_large(span, options));
+        return None;
+    };
 
     let meta = raw.meta.as_ref()?;
     let home = home?;
@@ -280,11 +410,43 @@ fn declared<'a, T>(
     items: &'a [T],
     name: impl Fn(&T) -> &Spanned<String>,
     what: &str,
+    options: LoadOptions,
     d: &mut Vec<Diagnostic>,
 ) -> HashMap<&'a str, &'a T> {
     let mut seen: HashMap<&'a str, &'a T> = HashMap::new();
     for item in items {
         let n = name(item);
+        let too_long = n.value.len() > options.name_length_limit();
+        if too_long
+            || n.value
+                .split('.')
+                .nth(options.name_segments_limit())
+                .is_some()
+        {
+            let (limit, help) = if too_long {
+                (
+                    format!("longer than {} bytes", options.name_length_limit()),
+                    "use a shorter name, or raise the limit (`LoadOptions::max_name_length`)",
+                )
+            } else {
+                (
+                    format!(
+                        "more than {} dotted segments",
+                        options.name_segments_limit()
+                    ),
+                    "use fewer levels, or raise the limit (`LoadOptions::max_name_segments`)",
+                )
+            };
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::TooLarge,
+                    n.span.clone(),
+                    format!("{what} name is {limit}"),
+                )
+                .help(help),
+            );
+            continue;
+        }
         if let Err(problem) = check_name(&n.value) {
             d.push(
                 Diagnostic::new(
@@ -312,8 +474,12 @@ fn declared<'a, T>(
     seen
 }
 
-fn compile_categories(raw: &[RawCategory], d: &mut Vec<Diagnostic>) -> (Hierarchy, Vec<Category>) {
-    let declared = declared(raw, |c| &c.name, "category", d);
+fn compile_categories(
+    raw: &[RawCategory],
+    options: LoadOptions,
+    d: &mut Vec<Diagnostic>,
+) -> (Hierarchy, Vec<Category>) {
+    let declared = declared(raw, |c| &c.name, "category", options, d);
     let tree = Hierarchy::build(declared.keys().copied());
     let mut categories: Vec<Category> = Vec::with_capacity(tree.len());
     for (index, name) in tree.names().enumerate() {
@@ -384,8 +550,12 @@ fn compile_categories(raw: &[RawCategory], d: &mut Vec<Diagnostic>) -> (Hierarch
     (tree, categories)
 }
 
-fn compile_purposes(raw: &[RawPurpose], d: &mut Vec<Diagnostic>) -> (Hierarchy, Vec<Purpose>) {
-    let declared = declared(raw, |p| &p.name, "purpose", d);
+fn compile_purposes(
+    raw: &[RawPurpose],
+    options: LoadOptions,
+    d: &mut Vec<Diagnostic>,
+) -> (Hierarchy, Vec<Purpose>) {
+    let declared = declared(raw, |p| &p.name, "purpose", options, d);
     let tree = Hierarchy::build(declared.keys().copied());
     let mut purposes: Vec<Purpose> = Vec::with_capacity(tree.len());
     for (index, name) in tree.names().enumerate() {
@@ -479,6 +649,13 @@ struct Names<'a> {
     category_tree: &'a Hierarchy,
     purpose_tree: &'a Hierarchy,
     categories: &'a [Category],
+    /// How many more undeclared names get a did-you-mean hint.
+    suggestions_left: usize,
+    /// How many more names the rules may store once `*` is expanded (it
+    /// shares the index limit: each is at least one index entry).
+    entries_left: usize,
+    /// Where the rules' names first ran past `entries_left`.
+    over: Option<Range<usize>>,
 }
 
 /// `unknown_age = "adult"` lets a subject of unknown age pass as an adult:
@@ -544,32 +721,51 @@ fn resolve_names(
     rule: &str,
     what: &str,
     kind: DiagnosticKind,
+    names: &mut Names<'_>,
     d: &mut Vec<Diagnostic>,
 ) -> Vec<u32> {
+    let suggestions_left = &mut names.suggestions_left;
     let mut ids = Vec::with_capacity(patterns.len());
     for pattern in patterns {
+        if names.over.is_some() {
+            break;
+        }
         match &pattern.value {
             Pattern::Any => {
-                let roots = (0..u32::try_from(tree.len()).unwrap_or(u32::MAX))
-                    .filter(|&id| tree.parent(id).is_none());
-                ids.extend(roots);
+                // Roots are the nodes whose subtree ends where the next
+                // root starts: a walk from root to root.
+                let mut id = 0;
+                let len = u32::try_from(tree.len()).unwrap_or(u32::MAX);
+                while id < len {
+                    if names.entries_left == 0 {
+                        names.over = Some(pattern.span.clone());
+                        break;
+                    }
+                    names.entries_left -= 1;
+                    ids.push(id);
+                    id = tree.end(id).max(id + 1);
+                }
             }
             Pattern::Is(name) => {
                 if let Some(id) = tree.lookup(name) {
+                    names.entries_left = names.entries_left.saturating_sub(1);
                     ids.push(id);
                 } else {
-                    let known: Vec<&str> = tree.names().collect();
+                    let fallback = format!("declare it in a `[[{what}]]` table first");
+                    let help = if *suggestions_left > 0 {
+                        *suggestions_left -= 1;
+                        let known: Vec<&str> = tree.names().collect();
+                        suggestion(name, &known, &fallback)
+                    } else {
+                        fallback
+                    };
                     d.push(
                         Diagnostic::new(
                             kind,
                             pattern.span.clone(),
                             format!("rule `{rule}` uses undeclared {what} `{name}`"),
                         )
-                        .help(suggestion(
-                            name,
-                            &known,
-                            &format!("declare it in a `[[{what}]]` table first"),
-                        )),
+                        .help(help),
                     );
                 }
             }
@@ -580,28 +776,36 @@ fn resolve_names(
     ids
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one rule's fields in the order the file has them"
+)]
 fn compile_rule(
     raw: &RawRule,
     effect: Effect,
     id: RuleId,
-    names: &Names<'_>,
+    names: &mut Names<'_>,
     d: &mut Vec<Diagnostic>,
 ) -> Rule {
     let rule_name = raw.id.value.as_str();
+    let category_tree = names.category_tree;
+    let purpose_tree = names.purpose_tree;
     let categories = resolve_names(
         &raw.categories,
-        names.category_tree,
+        category_tree,
         rule_name,
         "category",
         DiagnosticKind::UndeclaredCategory,
+        names,
         d,
     );
     let purposes = resolve_names(
         &raw.purposes,
-        names.purpose_tree,
+        purpose_tree,
         rule_name,
         "purpose",
         DiagnosticKind::UndeclaredPurpose,
+        names,
         d,
     );
     let actions: ActionSet = if raw.actions.iter().any(|a| a.value == Pattern::Any) {
@@ -661,7 +865,7 @@ fn compile_rule(
     }
     let category_ranges = categories
         .iter()
-        .map(|&c| (c, names.category_tree.end(c)))
+        .map(|&c| (c, category_tree.end(c)))
         .collect();
     Rule {
         id,
@@ -691,45 +895,51 @@ fn compile_rule(
 /// Reports permit rules that a single deny rule entirely covers: every
 /// action, purpose and category the permit names is denied (for the same
 /// subjects and recipients), so the permit can never apply.
+///
+/// Each deny rule's purposes and categories are reduced once to disjoint,
+/// sorted subtrees, so whether it covers a permit's name is a binary search.
 fn check_shadowed(
-    raw: &RawPolicy,
+    spans: &HashMap<&str, Range<usize>>,
     rules: &[Rule],
     categories: &Hierarchy,
     purposes: &Hierarchy,
     d: &mut Vec<Diagnostic>,
 ) {
-    let span_of = |rule: &Rule| {
-        raw.permits
-            .iter()
-            .chain(&raw.denies)
-            .find(|r| *r.id.value == *rule.name)
-            .map(|r| r.id.span.clone())
-            .unwrap_or_default()
-    };
+    let span_of = |rule: &Rule| spans.get(&*rule.name).cloned().unwrap_or_default();
+    let denies: Vec<DenyCover<'_>> = rules
+        .iter()
+        .filter(|r| r.effect == Effect::Deny)
+        .map(|deny| {
+            let purpose_ids = deny.purposes.iter().map(|p| p.index());
+            let category_ids = deny.categories.iter().map(|c| c.index());
+            (
+                deny,
+                subtrees(purpose_ids, purposes),
+                subtrees(category_ids, categories),
+            )
+        })
+        .collect();
     for permit in rules.iter().filter(|r| r.effect == Effect::Permit) {
-        let shadow = rules
+        let shadow = denies
             .iter()
-            .filter(|r| r.effect == Effect::Deny)
-            .find(|deny| {
+            .find(|(deny, denied_purposes, denied_categories)| {
                 permit.actions.is_subset(deny.actions)
-                    && permit.purposes.iter().all(|p| {
-                        deny.purposes
-                            .iter()
-                            .any(|q| purposes.covers(q.index(), p.index()))
-                    })
-                    && permit.categories.iter().all(|c| {
-                        deny.categories
-                            .iter()
-                            .any(|k| categories.covers(k.index(), c.index()))
-                    })
+                    && (deny.subjects == SubjectScope::Any || deny.subjects == permit.subjects)
                     && match (deny.recipients, permit.recipients) {
                         (None, _) => true,
-                        (Some(denied), Some(permitted)) => permitted.is_subset(denied),
+                        (Some(refused), Some(allowed)) => allowed.is_subset(refused),
                         (Some(_), None) => false,
                     }
-                    && (deny.subjects == SubjectScope::Any || deny.subjects == permit.subjects)
+                    && permit
+                        .purposes
+                        .iter()
+                        .all(|p| in_subtrees(denied_purposes, p.index()))
+                    && permit
+                        .categories
+                        .iter()
+                        .all(|c| in_subtrees(denied_categories, c.index()))
             });
-        if let Some(deny) = shadow {
+        if let Some((deny, _, _)) = shadow {
             d.push(
                 Diagnostic::new(
                     DiagnosticKind::ShadowedRule,
@@ -746,8 +956,39 @@ fn check_shadowed(
     }
 }
 
-/// Indexes the rules of one effect by (action, purpose node).
-fn build_index(rules: &[Rule], effect: Effect, purposes: &Hierarchy) -> RuleIndex {
+/// A deny rule with the disjoint subtrees of its purposes and categories.
+type DenyCover<'a> = (&'a Rule, Vec<(u32, u32)>, Vec<(u32, u32)>);
+
+/// The subtrees `[id, end)` of ascending `ids`, without those inside an
+/// earlier one: disjoint and sorted.
+fn subtrees(ids: impl Iterator<Item = u32>, tree: &Hierarchy) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for id in ids {
+        if out.last().is_some_and(|&(_, end)| id < end) {
+            continue;
+        }
+        out.push((id, tree.end(id)));
+    }
+    out
+}
+
+/// Whether `id` is in one of the disjoint, sorted subtrees.
+fn in_subtrees(subtrees: &[(u32, u32)], id: u32) -> bool {
+    let after = subtrees.partition_point(|&(start, _)| start <= id);
+    after
+        .checked_sub(1)
+        .and_then(|i| subtrees.get(i))
+        .is_some_and(|&(_, end)| id < end)
+}
+
+/// Indexes the rules of one effect by (action, purpose node), taking what
+/// it stores from `budget`; `None` when that runs out.
+fn build_index(
+    rules: &[Rule],
+    effect: Effect,
+    purposes: &Hierarchy,
+    budget: &mut usize,
+) -> Option<RuleIndex> {
     let purpose_count = purposes.len();
     let mut slots: Vec<Vec<RuleId>> = vec![Vec::new(); Action::ALL.len() * purpose_count];
     for rule in rules.iter().filter(|r| r.effect == effect) {
@@ -758,6 +999,7 @@ fn build_index(rules: &[Rule], effect: Effect, purposes: &Hierarchy) -> RuleInde
                 for node in start..purposes.end(start) {
                     if let Some(slot) = slots.get_mut(base + node as usize) {
                         if slot.last() != Some(&rule.id) {
+                            *budget = budget.checked_sub(1)?;
                             slot.push(rule.id);
                         }
                     }
@@ -772,5 +1014,5 @@ fn build_index(rules: &[Rule], effect: Effect, purposes: &Hierarchy) -> RuleInde
         flat.extend(slot);
         offsets.push(u32::try_from(flat.len()).unwrap_or(u32::MAX));
     }
-    RuleIndex::new(purpose_count, offsets, flat)
+    Some(RuleIndex::new(purpose_count, offsets, flat))
 }

@@ -9,7 +9,13 @@
 
 mod data;
 mod lifecycle;
+mod limits;
 mod load_errors;
 mod policy;
 mod properties;
 mod rights;
+#[allow(
+    dead_code,
+    reason = "shared with benches/load.rs, which uses all of it"
+)]
+mod shapes;
