@@ -158,26 +158,7 @@ pub(super) fn compile(
     let regimes = compile_regimes(raw, d);
     let (raw_categories, raw_purposes, raw_permits, raw_denies) = within_limits(raw, options, d);
     let jurisdictions = compile_jurisdictions(raw, &regimes, d);
-    let home = raw.meta.as_ref().and_then(|meta| {
-        let code = &meta.home_jurisdiction;
-        let found = jurisdictions.iter().find(|j| j.code == code.value);
-        if found.is_none() && !raw.jurisdiction_codes.contains(&code.value) {
-            let known: Vec<&str> = jurisdictions.iter().map(|j| j.code.as_str()).collect();
-            d.push(
-                Diagnostic::new(
-                    DiagnosticKind::UndeclaredJurisdiction,
-                    code.span.clone(),
-                    format!("home jurisdiction `{}` is not declared", code.value),
-                )
-                .help(suggestion(
-                    code.value.as_str(),
-                    &known,
-                    "add a `[[jurisdiction]]` table for it",
-                )),
-            );
-        }
-        found.cloned()
-    });
+    let home = home_jurisdiction(raw, &jurisdictions, d);
 
     let (category_tree, categories) = compile_categories(raw_categories, options, d);
     let (purpose_tree, purposes) = compile_purposes(raw_purposes, options, d);
@@ -320,6 +301,33 @@ fn suggestion(input: &str, candidates: &[&str], fallback: &str) -> String {
         Some(close) => format!("did you mean `{close}`?"),
         None => fallback.to_owned(),
     }
+}
+
+/// The home jurisdiction, which must be declared.
+fn home_jurisdiction(
+    raw: &RawPolicy,
+    jurisdictions: &[Jurisdiction],
+    d: &mut Vec<Diagnostic>,
+) -> Option<Jurisdiction> {
+    let meta = raw.meta.as_ref()?;
+    let code = &meta.home_jurisdiction;
+    let found = jurisdictions.iter().find(|j| j.code == code.value);
+    if found.is_none() && !raw.jurisdiction_codes.contains(&code.value) {
+        let known: Vec<&str> = jurisdictions.iter().map(|j| j.code.as_str()).collect();
+        d.push(
+            Diagnostic::new(
+                DiagnosticKind::UndeclaredJurisdiction,
+                code.span.clone(),
+                format!("home jurisdiction `{}` is not declared", code.value),
+            )
+            .help(suggestion(
+                code.value.as_str(),
+                &known,
+                "add a `[[jurisdiction]]` table for it",
+            )),
+        );
+    }
+    found.cloned()
 }
 
 /// The regimes' settings: the law's defaults, with what `[[regime]]` tables change.
