@@ -72,4 +72,26 @@ impl Purpose {
     pub fn is_before_guardian_consent(&self) -> bool {
         self.before_guardian_consent
     }
+
+    /// Whether it protects a person's life, health or property in an
+    /// emergency (`protective`): the only purposes an emergency is a basis for.
+    pub fn is_protective(&self) -> bool {
+        self.protective
+    }
+
+    /// Whether it is cross-border human-resources management (`hr`).
+    pub fn is_hr(&self) -> bool {
+        self.hr
+    }
+
+    /// Whether it meets a statutory duty (`statutory`).
+    pub fn is_statutory(&self) -> bool {
+        self.statutory
+    }
+
+    /// Whether reading from the terminal is strictly necessary for it
+    /// (`strictly_necessary`, ePrivacy art. 5(3)).
+    pub fn is_strictly_necessary(&self) -> bool {
+        self.strictly_necessary
+    }
 }
