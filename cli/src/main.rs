@@ -109,8 +109,17 @@ enum Command {
         request: PathBuf,
     },
     /// Run policy test files: requests with the decisions they must get
+    ///
+    /// A test file with problems is not run: every problem is printed with
+    /// its line, column and carets (a request that is not valid, or names
+    /// what the policy does not declare, is a problem, not a deny; so is a
+    /// file without cases). The format: docs/wire-format.md, "Test files".
     #[command(after_help = EXIT_STATUS)]
     Test {
+        /// After the results, list each policy's rules that no case's
+        /// decision cited
+        #[arg(long)]
+        coverage: bool,
         /// The test files (TOML, `[[case]]` tables)
         #[arg(value_name = "FILE", required = true)]
         files: Vec<PathBuf>,
@@ -225,7 +234,7 @@ fn main() -> ExitCode {
             seed,
             request,
         } => explain::run(policy.as_deref(), seed.as_deref(), &request),
-        Command::Test { files } => Ok(test::run(&files)),
+        Command::Test { coverage, files } => Ok(test::run(&files, coverage)),
         Command::Serve {
             policy,
             addr,

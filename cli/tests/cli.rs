@@ -909,15 +909,24 @@ fn test_misuse_exits_2_and_still_runs_the_other_files() {
         "[[case]]\nname = \"x\"\nrequest = {}\neffekt = \"deny\"\n",
     )
     .unwrap();
-    let line = lawful_in(&dir, &["test", "typo.toml"], b"")
-        .misuse()
-        .to_owned();
-    assert!(
-        line.contains("typo.toml") && line.contains("effekt"),
-        "{line}"
+    // Every problem of the file at once, located, then one line.
+    let run = lawful_in(&dir, &["test", "typo.toml"], b"");
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("--> typo.toml:4:1"), "{run:#?}");
+    assert!(run.stderr.contains("unknown key `effekt`"), "{run:#?}");
+    assert!(run.stderr.contains("--> typo.toml:3:"), "{run:#?}");
+    assert!(run.stderr.contains("missing field `at`"), "{run:#?}");
+    assert_eq!(
+        run.stderr.lines().last(),
+        Some("lawful: test file `typo.toml` has 2 problems"),
+        "{run:#?}"
     );
 
-    std::fs::write(dir.join("missing-policy.toml"), "policy = \"nope.toml\"\n").unwrap();
+    std::fs::write(
+        dir.join("missing-policy.toml"),
+        format!("policy = \"nope.toml\"\n[[case]]\nname = \"ok\"\nrequest = {REGISTRATION_TOML}\neffect = \"permit\"\n"),
+    )
+    .unwrap();
     let line = lawful_in(&dir, &["test", "missing-policy.toml"], b"")
         .misuse()
         .to_owned();
@@ -925,6 +934,74 @@ fn test_misuse_exits_2_and_still_runs_the_other_files() {
         line.contains("cannot read") && line.contains("nope.toml"),
         "{line}"
     );
+}
+
+/// The trial's finding: a `deny` case whose request had a typo (`subjet`)
+/// passed, because an invalid request is denied. Now the file is not run,
+/// and the typo is located.
+#[test]
+fn test_a_case_with_an_invalid_request_is_an_error_not_a_pass() {
+    let dir = scratch("test-invalid-request");
+    std::fs::write(
+        dir.join("typo.toml"),
+        "[[case]]\nname = \"a child may not register alone\"\nrequest = { at = \"2026-11-28T10:00:00+08:00\", action = \"collect\", purpose = \"account.registration\", categories = [\"account.phone\"], subjet = { birth_date = \"2016-01-01\" } }\neffect = \"deny\"\n",
+    )
+    .unwrap();
+    let run = lawful_in(&dir, &["test", "typo.toml"], b"");
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("unknown field `subjet`"), "{run:#?}");
+    assert!(run.stderr.contains("--> typo.toml:3:"), "{run:#?}");
+    assert!(!run.stdout.contains("ok "), "{run:#?}");
+    assert_eq!(run.stdout.lines().last(), Some("0 passed, 0 failed"), "{run:#?}");
+
+    // An undeclared category is an error too, unless the case expects it.
+    std::fs::write(
+        dir.join("undeclared.toml"),
+        "[[case]]\nname = \"phone\"\nrequest = { at = \"2026-11-28T10:00:00+08:00\", action = \"collect\", purpose = \"service.browse\", categories = [\"acount.phone\"] }\neffect = \"deny\"\n",
+    )
+    .unwrap();
+    let run = lawful_in(&dir, &["test", "undeclared.toml"], b"");
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("--> undeclared.toml:3:"), "{run:#?}");
+    assert!(run.stderr.contains("unknown_category"), "{run:#?}");
+}
+
+#[test]
+fn test_an_empty_file_is_an_error() {
+    let dir = scratch("test-empty");
+    std::fs::write(dir.join("empty.toml"), "# cases to come\n").unwrap();
+    let run = lawful_in(&dir, &["test", "empty.toml"], b"");
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("no test cases"), "{run:#?}");
+    assert!(!run.stdout.contains("ok "), "{run:#?}");
+}
+
+#[test]
+fn test_coverage_lists_the_rules_no_case_exercised() {
+    let dir = scratch("test-coverage");
+    let policy = format!(
+        "{TINY}\n[[purpose]]\nname = \"analytics\"\n\n[[permit]]\nid = \"analytics\"\nclause = \"Analytics\"\nactions = [\"use\"]\npurposes = [\"analytics\"]\ncategories = [\"account.email\"]\nbases = [\"consent\"]\nretention = \"1y\"\n"
+    );
+    std::fs::write(dir.join("tiny.toml"), &policy).unwrap();
+    std::fs::write(
+        dir.join("cases.toml"),
+        "policy = \"tiny.toml\"\n[[case]]\nname = \"newsletter without consent\"\nrequest = { at = \"2026-11-28T10:00:00+08:00\", action = \"collect\", purpose = \"newsletter\", categories = [\"account.email\"] }\neffect = \"deny\"\n",
+    )
+    .unwrap();
+    let run = lawful_in(&dir, &["test", "--coverage", "cases.toml"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stdout
+            .contains("coverage of `tiny.toml`: 1 of 2 rules exercised"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout
+            .contains("  never exercised: permit rule `analytics` (Analytics)"),
+        "{run:#?}"
+    );
+    assert!(!run.stdout.contains("rule `newsletter` ("), "{run:#?}");
+    assert_eq!(run.stdout.lines().last(), Some("1 passed, 0 failed"), "{run:#?}");
 }
 
 // ---------------------------------------------------------------- retention, rights
