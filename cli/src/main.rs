@@ -17,6 +17,7 @@ mod check;
 mod explain;
 mod files;
 mod lines;
+mod replay;
 mod seed;
 mod serve;
 mod test;
@@ -36,7 +37,8 @@ use crate::lines::Lifecycle;
 const EXIT_STATUS: &str = "\
 Exit status:
   0  success (a deny is a successful decision too)
-  1  `check` found an error in a policy, or `test` had a failing case
+  1  `check` found an error in a policy, `test` had a failing case, or
+     `replay` found a decision that changed
   2  misuse: bad arguments, a file that cannot be read, an invalid policy
      for a command that needs one, a write error; one line on stderr";
 
@@ -155,6 +157,21 @@ enum Command {
         #[arg(value_name = "FILE")]
         input: Option<PathBuf>,
     },
+    /// Replay a decision log: decide every logged request again, print the decisions that changed
+    ///
+    /// The log is what `decide --log` and `serve --log` write. Each record's
+    /// request is decided under POLICY (default: the built-in policy) and
+    /// compared with the logged decision (effect, basis, reasons, rules,
+    /// obligations). Exit status 1 when any decision changed.
+    #[command(after_help = EXIT_STATUS)]
+    Replay {
+        /// The policy to decide under (default: the built-in policy)
+        #[arg(long, short, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// The decision log (JSON lines; `-`: stdin)
+        #[arg(value_name = "LOG")]
+        log: PathBuf,
+    },
     /// Serve decisions over HTTP: POST /v1/decide, /v1/decide/batch, /v1/explain, ...
     ///
     /// Endpoints: `POST /v1/decide` (one request document, one decision),
@@ -262,6 +279,7 @@ fn main() -> ExitCode {
             timeout,
             shutdown_timeout,
         }),
+        Command::Replay { policy, log } => replay::run(&log, policy.as_deref()),
         Command::Retention { policy, input } => {
             lines::lifecycle(Lifecycle::Retention, policy.as_deref(), input.as_deref())
         }

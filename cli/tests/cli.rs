@@ -98,10 +98,10 @@ fn json(line: &str) -> serde_json::Value {
     serde_json::from_str(line).unwrap_or_else(|e| panic!("`{line}` is not JSON: {e}"))
 }
 
-/// A registration request of an adult on a contract (LEGAL.md §9 scenario 1).
+/// A registration request of an adult on a contract (the seed's first scenario).
 const REGISTRATION: &str = r#"{"id": "reg-1", "at": "2026-11-28T10:00:00+08:00", "action": "collect", "purpose": "account.registration", "categories": ["account.phone"], "subject": {"birth_date": "1990-01-01"}, "evidence": {"contract": true}}"#;
 
-/// Browsing needs no account data (LEGAL.md §9 scenario 2): a deny.
+/// Browsing needs no account data: a deny.
 const BROWSING: &str = r#"{"id": "browse-1", "at": "2026-11-28T10:00:00+08:00", "action": "collect", "purpose": "service.browse", "categories": ["account.phone"]}"#;
 
 /// A small valid policy, with its own id.
@@ -661,6 +661,20 @@ fn explain_cites_the_registration_clause_of_the_seed() {
     assert!(out.contains("Policy `platform-privacy`"), "{out}");
 }
 
+/// Each reason's detail is said in words: here, which part of a consent
+/// does not fit.
+#[test]
+fn explain_says_what_exactly_failed() {
+    let request = r#"{"id":"x","at":"2026-11-28T10:00:00+08:00","action":"share","purpose":"support.feedback","categories":["account.phone"],"subject":{"birth_date":"1990-01-01"},"recipient":{"kind":"third_party","name":"Acme","region":"CN"},"evidence":{"consents":[{"by":"subject","separate":true,"purposes":["support.feedback"],"categories":["account"],"actions":["share"],"recipients":["Other"],"given_at":"2026-01-01T00:00:00+08:00"}]}}"#;
+    let run = lawful(&["explain", "-"], request.as_bytes());
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stdout
+            .contains("consent_out_of_scope: the consent given does not cover this purpose, category, action or recipient; ask again. In particular: the consent does not name this recipient."),
+        "{run:#?}"
+    );
+}
+
 #[test]
 fn explain_a_deny_cites_the_rule_that_forbids() {
     let run = lawful(&["explain", "-"], BROWSING.as_bytes());
@@ -1002,6 +1016,65 @@ fn test_coverage_lists_the_rules_no_case_exercised() {
     );
     assert!(!run.stdout.contains("rule `newsletter` ("), "{run:#?}");
     assert_eq!(run.stdout.lines().last(), Some("1 passed, 0 failed"), "{run:#?}");
+}
+
+// ---------------------------------------------------------------- replay
+
+/// The trial's finding: a logged decision could not be replayed. The log
+/// holds the request; `lawful replay` decides each again and prints what
+/// changed.
+#[test]
+fn replay_decides_every_logged_request_again_and_prints_what_changed() {
+    let dir = scratch("replay");
+    let input = format!("{REGISTRATION}\n{BROWSING}\n");
+    let run = lawful_in(&dir, &["decide", "--log", "audit.jsonl"], input.as_bytes());
+    assert_eq!(run.code, 0, "{run:#?}");
+
+    // The same policy: nothing changed.
+    let run = lawful_in(&dir, &["replay", "audit.jsonl"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(
+        run.stdout_lines(),
+        ["2 replayed under policy `platform-privacy` version 2026-11-28, 0 changed"],
+        "{run:#?}"
+    );
+
+    // Registration no longer accepts a contract: the permit becomes a deny.
+    let seed = lawful::Engine::builtin_source();
+    let edited = seed.replacen(
+        "bases = [\"contract\", \"consent\"]\nrequires_known_age = true\nretention = \"until_deregistration\"",
+        "bases = [\"consent\"]\nrequires_known_age = true\nretention = \"until_deregistration\"",
+        1,
+    );
+    assert_ne!(edited, seed);
+    std::fs::write(dir.join("edited.toml"), edited).unwrap();
+    let run = lawful_in(&dir, &["replay", "audit.jsonl", "-p", "edited.toml"], b"");
+    assert_eq!(run.code, 1, "{run:#?}");
+    let lines = run.stdout_lines();
+    assert_eq!(lines.len(), 3, "{run:#?}");
+    assert!(
+        lines[0].starts_with("line 1 (`reg-1`): was permit on contract (reasons rule_permits;"),
+        "{run:#?}"
+    );
+    assert!(lines[0].contains("; now deny (reasons "), "{run:#?}");
+    let decision = json(lines[1].trim().strip_prefix("decision: ").unwrap());
+    assert_eq!(decision["effect"], "deny");
+    assert_eq!(lines[2], "2 replayed under policy `platform-privacy` version 2026-11-28, 1 changed");
+
+    // A record without its request cannot be replayed, and says so.
+    std::fs::write(
+        dir.join("bare.jsonl"),
+        "{\"decided_at\":\"2026-11-28T02:00:00Z\",\"id\":\"a\",\"policy\":{\"id\":\"p\",\"version\":\"1\"},\"effect\":\"deny\",\"basis\":null,\"reasons\":[\"no_matching_rule\"],\"obligations\":[]}\n",
+    )
+    .unwrap();
+    let run = lawful_in(&dir, &["replay", "bare.jsonl"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(run.stdout.contains("line 1 (`a`): no request was logged"), "{run:#?}");
+
+    // A line that is not an audit record is misuse.
+    std::fs::write(dir.join("junk.jsonl"), "not json\n").unwrap();
+    let line = lawful_in(&dir, &["replay", "junk.jsonl"], b"").misuse().to_owned();
+    assert!(line.contains("line 1 is not an audit record"), "{line}");
 }
 
 // ---------------------------------------------------------------- retention, rights

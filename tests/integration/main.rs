@@ -13,3 +13,4 @@ mod load_errors;
 mod policy;
 mod properties;
 mod rights;
+mod trial;

@@ -1,0 +1,48 @@
+//! The new-user trial's findings about the library's surface, each pinned.
+
+use chrono::{DateTime, NaiveDate};
+use lawful::{Action, Due, Engine, Evidence, Request, RetentionEvent, Subject};
+
+fn registration() -> lawful::Decision {
+    let engine = Engine::builtin();
+    let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
+    let request = Request::new(
+        Action::Collect,
+        engine.purpose("account.registration").unwrap(),
+        at,
+    )
+    .category(engine.category("account.phone").unwrap())
+    .subject(Subject::new().birth_date(NaiveDate::from_ymd_opt(1990, 1, 1).unwrap()))
+    .evidence(Evidence::new().contract());
+    engine.decide(&request)
+}
+
+/// `{:?}` of a decision showed 16 reasons, most of them phantom
+/// `InvalidRequest` slots of its inline array.
+#[test]
+fn debug_of_a_decision_shows_only_its_reasons() {
+    let decision = registration();
+    assert_eq!(decision.reasons().len(), 1);
+    let debug = format!("{decision:?}");
+    assert_eq!(debug.matches("Reason {").count(), 1, "{debug}");
+    assert!(debug.contains("RulePermits"), "{debug}");
+    assert!(!debug.contains("InvalidRequest"), "{debug}");
+    assert!(debug.contains("RetainUntil"), "{debug}");
+}
+
+/// `Due` had no `Display`.
+#[test]
+fn due_displays_as_the_wire_says_it() {
+    let date = NaiveDate::from_ymd_opt(2027, 1, 31).unwrap();
+    assert_eq!(Due::Date(date).to_string(), "2027-01-31");
+    assert_eq!(
+        Due::Event(RetentionEvent::Deregistration).to_string(),
+        "until_deregistration"
+    );
+    let decision = registration();
+    let due = decision
+        .obligations()
+        .find_map(|o| o.due())
+        .expect("retain_until has a due");
+    assert_eq!(due.to_string(), "until_deregistration");
+}
