@@ -46,3 +46,38 @@ fn due_displays_as_the_wire_says_it() {
         .expect("retain_until has a due");
     assert_eq!(due.to_string(), "until_deregistration");
 }
+
+/// `cargo run --example quickstart` compiled 76 crates (criterion, proptest,
+/// clap...): the examples are their own package, and build with the
+/// library's dependencies only.
+#[test]
+fn the_examples_need_only_the_librarys_dependencies() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let out = std::process::Command::new(cargo)
+        .args([
+            "tree",
+            "--offline",
+            "-p",
+            "lawful-examples",
+            "-e",
+            "normal,build",
+            "--prefix",
+            "none",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let tree = String::from_utf8(out.stdout).unwrap();
+    for heavy in ["criterion", "proptest", "allocation-counter", "clap", "regex", "rand", "tokio"] {
+        assert!(
+            !tree.lines().any(|l| l.starts_with(&format!("{heavy} "))),
+            "{heavy} in\n{tree}"
+        );
+    }
+    let crates: std::collections::BTreeSet<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(crates.len() <= 25, "{} crates: {crates:?}", crates.len());
+}
