@@ -60,7 +60,7 @@ pub(crate) enum Timing {
 }
 
 impl ConsentState {
-    /// `given_at ≤ at < withdrawn_at`: the half-open interval of LEGAL.md C-03.
+    /// `given_at ≤ at < withdrawn_at`: the half-open interval of.
     pub(crate) fn timing(self, at: DateTime<FixedOffset>) -> Timing {
         match self {
             ConsentState::Given { at: given } if at < given => Timing::NotYetGiven,

@@ -24,7 +24,7 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// Why a decision came out as it did (SPEC.md §3). A deny carries at
+    /// Why a decision came out as it did. A deny carries at
     /// least one; a permit carries the rule that allowed it.
     pub enum ReasonCode as "reason code" {
         /// A permit rule covers the request (the permit's own reason).
@@ -140,7 +140,7 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// What the host must do when it goes ahead (SPEC.md §3). Some carry a date.
+    /// What the host must do when it goes ahead. Some carry a date.
     pub enum ObligationCode as "obligation" {
         /// Encrypt the data at rest.
         EncryptAtRest = "encrypt_at_rest",

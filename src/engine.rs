@@ -15,7 +15,7 @@ use crate::request::Request;
 use crate::subject::{Jurisdiction, JurisdictionId};
 use crate::suggest::did_you_mean;
 
-/// The seed policy, embedded (SPEC.md §8).
+/// The seed policy, embedded.
 const BUILTIN: &str = include_str!("../policies/default.toml");
 
 /// A compiled policy that decides requests.

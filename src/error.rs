@@ -202,7 +202,10 @@ impl std::error::Error for LoadError {}
 /// array above was never closed, and the error points at its `[`.
 fn sharpen_syntax_error(text: &str, error: Diagnostic) -> Diagnostic {
     let at = error.span.start.min(text.len());
-    let line_start = text.get(..at).and_then(|s| s.rfind('\n')).map_or(0, |i| i + 1);
+    let line_start = text
+        .get(..at)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |i| i + 1);
     let line = text.get(line_start..).unwrap_or("");
     let line = line.split('\n').next().unwrap_or("");
     if !starts_with_key(line) {
@@ -261,9 +264,15 @@ fn unclosed_array(text: &str) -> Option<usize> {
             b'"' | b'\'' => {
                 let triple = [b, b, b];
                 let (skip, end) = if rest.starts_with(&triple) {
-                    (3, find_close(rest.get(3..).unwrap_or_default(), &triple, b == b'"'))
+                    (
+                        3,
+                        find_close(rest.get(3..).unwrap_or_default(), &triple, b == b'"'),
+                    )
                 } else {
-                    (1, find_close(rest.get(1..).unwrap_or_default(), &[b], b == b'"'))
+                    (
+                        1,
+                        find_close(rest.get(1..).unwrap_or_default(), &[b], b == b'"'),
+                    )
                 };
                 i += skip + end.unwrap_or(rest.len());
             }
@@ -287,7 +296,10 @@ fn unclosed_array(text: &str) -> Option<usize> {
         }
         line_start = false;
     }
-    open.iter().rev().find(|&&(b, _)| b == b'[').map(|&(_, at)| at)
+    open.iter()
+        .rev()
+        .find(|&&(b, _)| b == b'[')
+        .map(|&(_, at)| at)
 }
 
 /// The length up to and including the closing delimiter, for a string body

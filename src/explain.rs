@@ -165,9 +165,7 @@ pub(crate) fn detail_words(detail: Detail) -> &'static str {
         Detail::ExemptionNotMet => {
             "the mechanism named is an exemption whose condition does not hold."
         }
-        Detail::MechanismOfAnotherRegime => {
-            "the mechanism named belongs to another regime's law."
-        }
+        Detail::MechanismOfAnotherRegime => "the mechanism named belongs to another regime's law.",
         Detail::ForeignLaw => "the legal obligation arises under a foreign law.",
         Detail::PurposeBound => "the policy binds this data to other purposes only.",
         Detail::UnderlyingProcessing => {

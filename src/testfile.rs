@@ -241,8 +241,12 @@ impl TestFile {
         }
         if cases.is_empty() && diags.is_empty() {
             diags.push(
-                Diagnostic::new(DiagnosticKind::MissingKey, 0..0, "the file has no test cases")
-                    .help("add a `[[case]]` with a `name`, a `request` and what its decision must be"),
+                Diagnostic::new(
+                    DiagnosticKind::MissingKey,
+                    0..0,
+                    "the file has no test cases",
+                )
+                .help("add a `[[case]]` with a `name`, a `request` and what its decision must be"),
             );
         }
         if !diags.is_empty() {
@@ -469,7 +473,12 @@ fn name_in(text: &str, span: &Range<usize>, message: &str) -> Option<Range<usize
 }
 
 /// The span of `key` as written between the case's start and its value.
-fn key_before(text: &str, case: &Range<usize>, value_start: usize, key: &str) -> Option<Range<usize>> {
+fn key_before(
+    text: &str,
+    case: &Range<usize>,
+    value_start: usize,
+    key: &str,
+) -> Option<Range<usize>> {
     let before = text.get(case.start..value_start)?;
     let at = case.start + before.rfind(key)?;
     Some(at..at + key.len())
@@ -793,8 +802,8 @@ effect = "permit"
 
     #[test]
     fn a_syntax_error_is_located() {
-        let err = TestFile::parse_named("t.toml", "[[case]\nname = \"x\"\n", Path::new("."))
-            .unwrap_err();
+        let err =
+            TestFile::parse_named("t.toml", "[[case]\nname = \"x\"\n", Path::new(".")).unwrap_err();
         assert_eq!(err.diagnostics().len(), 1, "{err}");
         assert!(err.to_string().contains("t.toml:1:"), "{err}");
     }

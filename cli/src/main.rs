@@ -1,6 +1,6 @@
 //! The `lawful` command line: check policy files, decide JSON-line requests,
 //! explain one decision, run policy test files, plan retention and answer
-//! rights requests (SPEC.md §6).
+//! rights requests.
 //!
 //! Exit status: 0 on success, 1 when `check` finds an error in a policy or
 //! `test` has a failing case, 2 on misuse (bad arguments, a file that cannot
@@ -69,7 +69,7 @@ enum Command {
     },
     /// Decide requests: JSON lines in, one decision per line out, in order
     ///
-    /// Each non-blank input line is one request (SPEC.md §4). A line that is
+    /// Each non-blank input line is one request (docs/wire-format.md). A line that is
     /// not a valid request gets a deny with `invalid_request` (or
     /// `unknown_category` / `unknown_purpose`) and a message, and the stream
     /// goes on. Blank lines are skipped. Input is read line by line, so large

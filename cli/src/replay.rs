@@ -30,11 +30,8 @@ pub(crate) fn run(log: &Path, policy: Option<&Path>) -> Result<ExitCode, Fail> {
         if line.trim().is_empty() {
             continue;
         }
-        let logged: AuditRecord = serde_json::from_str(&line).map_err(|e| {
-            Fail::new(format!(
-                "{name} line {number} is not an audit record: {e}"
-            ))
-        })?;
+        let logged: AuditRecord = serde_json::from_str(&line)
+            .map_err(|e| Fail::new(format!("{name} line {number} is not an audit record: {e}")))?;
         let id = logged
             .id
             .as_deref()
@@ -97,9 +94,7 @@ fn outline(r: &AuditRecord) -> String {
             items.join(", ")
         }
     };
-    let basis = r
-        .basis
-        .map_or_else(String::new, |b| format!(" on {b}"));
+    let basis = r.basis.map_or_else(String::new, |b| format!(" on {b}"));
     format!(
         "{}{basis} (reasons {}; rules {}; obligations {})",
         r.effect,

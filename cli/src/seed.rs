@@ -7,7 +7,7 @@
 //! by walking the headings of the path in order (so the table of contents,
 //! which repeats the top-level titles, is passed over).
 
-/// The seed policy the built-in engine encodes (SPEC.md §8).
+/// The seed policy the built-in engine encodes.
 pub(crate) const SEED: &str = include_str!("../../policies/seed-policy.txt");
 
 /// The first paragraph under the heading `clause` names, if the text has

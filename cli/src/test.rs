@@ -104,7 +104,12 @@ fn run_file(path: &Path, tally: &mut Tally) -> Result<(), Fail> {
         (owned, BTreeSet::new())
     });
     for outcome in &outcomes {
-        for rule in outcome.decision().reasons.iter().filter_map(|r| r.rule.as_ref()) {
+        for rule in outcome
+            .decision()
+            .reasons
+            .iter()
+            .filter_map(|r| r.rule.as_ref())
+        {
             entry.1.insert(rule.clone());
         }
     }
@@ -115,9 +120,10 @@ fn run_file(path: &Path, tally: &mut Tally) -> Result<(), Fail> {
 fn print_coverage(tally: &Tally) {
     for (path, (engine, cited)) in &tally.cited {
         let engine = engine.as_ref().unwrap_or_else(|| Engine::builtin());
-        let name = path
-            .as_ref()
-            .map_or_else(|| "the built-in policy".to_owned(), |p| format!("`{}`", p.display()));
+        let name = path.as_ref().map_or_else(
+            || "the built-in policy".to_owned(),
+            |p| format!("`{}`", p.display()),
+        );
         let rules = engine.rules();
         let missed: Vec<_> = rules.iter().filter(|r| !cited.contains(r.id())).collect();
         println!(
@@ -131,7 +137,11 @@ fn print_coverage(tally: &Tally) {
             } else {
                 "deny"
             };
-            println!("  never exercised: {kind} rule `{}` ({})", rule.id(), rule.clause());
+            println!(
+                "  never exercised: {kind} rule `{}` ({})",
+                rule.id(),
+                rule.clause()
+            );
         }
     }
 }

@@ -966,7 +966,11 @@ fn test_a_case_with_an_invalid_request_is_an_error_not_a_pass() {
     assert!(run.stderr.contains("unknown field `subjet`"), "{run:#?}");
     assert!(run.stderr.contains("--> typo.toml:3:"), "{run:#?}");
     assert!(!run.stdout.contains("ok "), "{run:#?}");
-    assert_eq!(run.stdout.lines().last(), Some("0 passed, 0 failed"), "{run:#?}");
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some("0 passed, 0 failed"),
+        "{run:#?}"
+    );
 
     // An undeclared category is an error too, unless the case expects it.
     std::fs::write(
@@ -1015,7 +1019,11 @@ fn test_coverage_lists_the_rules_no_case_exercised() {
         "{run:#?}"
     );
     assert!(!run.stdout.contains("rule `newsletter` ("), "{run:#?}");
-    assert_eq!(run.stdout.lines().last(), Some("1 passed, 0 failed"), "{run:#?}");
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some("1 passed, 0 failed"),
+        "{run:#?}"
+    );
 }
 
 // ---------------------------------------------------------------- replay
@@ -1059,7 +1067,10 @@ fn replay_decides_every_logged_request_again_and_prints_what_changed() {
     assert!(lines[0].contains("; now deny (reasons "), "{run:#?}");
     let decision = json(lines[1].trim().strip_prefix("decision: ").unwrap());
     assert_eq!(decision["effect"], "deny");
-    assert_eq!(lines[2], "2 replayed under policy `platform-privacy` version 2026-11-28, 1 changed");
+    assert_eq!(
+        lines[2],
+        "2 replayed under policy `platform-privacy` version 2026-11-28, 1 changed"
+    );
 
     // A record without its request cannot be replayed, and says so.
     std::fs::write(
@@ -1069,11 +1080,16 @@ fn replay_decides_every_logged_request_again_and_prints_what_changed() {
     .unwrap();
     let run = lawful_in(&dir, &["replay", "bare.jsonl"], b"");
     assert_eq!(run.code, 0, "{run:#?}");
-    assert!(run.stdout.contains("line 1 (`a`): no request was logged"), "{run:#?}");
+    assert!(
+        run.stdout.contains("line 1 (`a`): no request was logged"),
+        "{run:#?}"
+    );
 
     // A line that is not an audit record is misuse.
     std::fs::write(dir.join("junk.jsonl"), "not json\n").unwrap();
-    let line = lawful_in(&dir, &["replay", "junk.jsonl"], b"").misuse().to_owned();
+    let line = lawful_in(&dir, &["replay", "junk.jsonl"], b"")
+        .misuse()
+        .to_owned();
     assert!(line.contains("line 1 is not an audit record"), "{line}");
 }
 
@@ -1106,7 +1122,7 @@ fn retention_and_rights_answer_every_line_in_order() {
     }
 }
 
-/// SPEC.md §6: a rights request is answered by the date received + the
+/// docs/wire-format.md: a rights request is answered by the date received + the
 /// policy's `response_days` (15 in the seed), after verifying identity.
 #[test]
 fn rights_gives_the_date_to_respond_by() {
@@ -1130,7 +1146,7 @@ fn rights_gives_the_date_to_respond_by() {
     assert_eq!(lines[2]["respond_by"], "2025-12-05");
 }
 
-/// SPEC.md §6: a retention plan says until when, then delete or anonymize,
+/// docs/wire-format.md: a retention plan says until when, then delete or anonymize,
 /// and when backups must be purged.
 #[test]
 fn retention_plans_a_record_and_says_what_is_due() {

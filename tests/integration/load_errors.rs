@@ -493,16 +493,17 @@ fn a_missing_bracket_in_a_table_header_is_one_error() {
     assert_eq!(err.diagnostics().len(), 1, "{err}");
     assert_eq!(err.diagnostics()[0].kind(), DiagnosticKind::Syntax);
     let line = seed[..header].matches('\n').count() + 1;
-    assert!(err.to_string().contains(&format!("p.toml:{line}:")), "{err}");
+    assert!(
+        err.to_string().contains(&format!("p.toml:{line}:")),
+        "{err}"
+    );
 }
 
 /// A missing comma inside an array is still reported as toml says it.
 #[test]
 fn a_missing_comma_is_still_reported_where_it_is() {
-    let (kinds, text) = load(&RULE.replace(
-        "actions = [\"collect\"]",
-        "actions = [\"collect\" \"use\"]",
-    ));
+    let (kinds, text) =
+        load(&RULE.replace("actions = [\"collect\"]", "actions = [\"collect\" \"use\"]"));
     assert_eq!(kinds, [DiagnosticKind::Syntax], "{text}");
     assert!(text.contains("comma"), "{text}");
 }

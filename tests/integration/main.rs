@@ -8,6 +8,7 @@
 )]
 
 mod data;
+mod docs;
 mod lifecycle;
 mod load_errors;
 mod policy;

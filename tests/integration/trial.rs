@@ -69,7 +69,15 @@ fn the_examples_need_only_the_librarys_dependencies() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let tree = String::from_utf8(out.stdout).unwrap();
-    for heavy in ["criterion", "proptest", "allocation-counter", "clap", "regex", "rand", "tokio"] {
+    for heavy in [
+        "criterion",
+        "proptest",
+        "allocation-counter",
+        "clap",
+        "regex",
+        "rand",
+        "tokio",
+    ] {
         assert!(
             !tree.lines().any(|l| l.starts_with(&format!("{heavy} "))),
             "{heavy} in\n{tree}"
@@ -80,4 +88,15 @@ fn the_examples_need_only_the_librarys_dependencies() {
         .filter_map(|l| l.split_whitespace().next())
         .collect();
     assert!(crates.len() <= 25, "{} crates: {crates:?}", crates.len());
+}
+
+/// `repository` in Cargo.toml was a placeholder (`example.invalid`): the
+/// project has no public home yet, so the manifests name none.
+#[test]
+fn the_manifests_name_no_placeholder_home() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for manifest in ["Cargo.toml", "cli/Cargo.toml", "examples/Cargo.toml"] {
+        let text = std::fs::read_to_string(root.join(manifest)).unwrap();
+        assert!(!text.contains("example.invalid"), "{manifest}");
+    }
 }
