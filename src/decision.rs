@@ -559,6 +559,32 @@ impl ReasonCode {
     }
 }
 
+/// `2027-01-01` for a date, the event's wire name (`until_deregistration`)
+/// for an event: the words a decision document uses.
+impl std::fmt::Display for Due {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Due::Date(date) => write!(f, "{date}"),
+            Due::Event(event) => write!(f, "{event}"),
+        }
+    }
+}
+
+/// Shows what the decision holds: only the reasons it has (not the unused
+/// slots of its inline array), and the obligations with their due dates.
+impl std::fmt::Debug for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decision")
+            .field("effect", &self.effect)
+            .field("basis", &self.basis)
+            .field("obligations", &self.obligations().collect::<Vec<_>>())
+            .field("reasons", &self.reasons())
+            .field("reasons_truncated", &self.reasons_truncated)
+            .field("age", &self.age)
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -591,31 +617,5 @@ mod tests {
         assert_eq!(all.len(), 2);
         assert_eq!(d.due(ObligationCode::RetainUntil), Some(Due::Date(date)));
         assert_eq!(all[0].code(), ObligationCode::EncryptAtRest);
-    }
-}
-
-/// `2027-01-01` for a date, the event's wire name (`until_deregistration`)
-/// for an event: the words a decision document uses.
-impl std::fmt::Display for Due {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Due::Date(date) => write!(f, "{date}"),
-            Due::Event(event) => write!(f, "{event}"),
-        }
-    }
-}
-
-/// Shows what the decision holds: only the reasons it has (not the unused
-/// slots of its inline array), and the obligations with their due dates.
-impl std::fmt::Debug for Decision {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Decision")
-            .field("effect", &self.effect)
-            .field("basis", &self.basis)
-            .field("obligations", &self.obligations().collect::<Vec<_>>())
-            .field("reasons", &self.reasons())
-            .field("reasons_truncated", &self.reasons_truncated)
-            .field("age", &self.age)
-            .finish()
     }
 }

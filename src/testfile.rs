@@ -332,6 +332,10 @@ impl TestFile {
 }
 
 /// Reads one `[[case]]` table, adding its problems to `diags`.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one key after another, each with its own diagnostic, reads best in one place"
+)]
 fn read_case(
     text: &str,
     index: usize,

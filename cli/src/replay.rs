@@ -58,15 +58,16 @@ pub(crate) fn run(log: &Path, policy: Option<&Path>) -> Result<ExitCode, Fail> {
         );
         println!("    decision: {}", doc.to_json());
     }
-    let mut summary = format!(
-        "{replayed} replayed under policy `{}` version {}, {changed} changed",
+    let without = if without_request > 0 {
+        format!(", {without_request} without a request")
+    } else {
+        String::new()
+    };
+    println!(
+        "{replayed} replayed under policy `{}` version {}, {changed} changed{without}",
         engine.policy_id(),
         engine.policy_version()
     );
-    if without_request > 0 {
-        summary.push_str(&format!(", {without_request} without a request"));
-    }
-    println!("{summary}");
     Ok(if changed > 0 {
         ExitCode::from(FOUND_PROBLEMS)
     } else {

@@ -74,6 +74,10 @@ const REJECTED: [ReasonCode; 3] = [
 ];
 
 #[test]
+#[allow(
+    clippy::too_many_lines,
+    reason = "one arm per kind of example, side by side"
+)]
 fn every_json_and_toml_example_in_the_docs_runs() {
     let engine = Engine::builtin();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

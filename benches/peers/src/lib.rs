@@ -10,8 +10,8 @@
 //!
 //! Both peers get the request as it is, with one fact the host works out for
 //! them: whether the subject is an adult, a child or of unknown age. It
-//! takes calendar-year arithmetic in the jurisdiction's time zone (docs/decision-procedure.md
-//! §5 step 1), which Cedar's language cannot express; Rego gets the same
+//! takes calendar-year arithmetic in the jurisdiction's time zone (docs/decision-procedure.md,
+//! step 1), which Cedar's language cannot express; Rego gets the same
 //! fact so the two peers start even. Cedar also gets whether the request as
 //! a whole is personal information and whether it is sensitive (step 2): it
 //! has no quantifier over the requested categories, and spelling the flagged
@@ -72,8 +72,8 @@ pub struct Case {
     pub request: Request,
     /// The host's reading of the subject: `adult`, `child` or `unknown`.
     pub subject: &'static str,
-    /// Whether the categories together are personal information (docs/decision-procedure.md
-    /// §5 step 2), from the policy's category flags (given to Cedar only).
+    /// Whether the categories together are personal information (docs/decision-procedure.md,
+    /// step 2), from the policy's category flags (given to Cedar only).
     pub personal: bool,
     /// Whether a requested category is sensitive (given to Cedar only).
     pub sensitive: bool,
