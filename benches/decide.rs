@@ -1,6 +1,6 @@
 //! `decide()` on the seed policy's request mix and on a generated policy of
 //! 10,000 rules, two threads sharing one engine, and loading the seed policy
-//! (SPEC.md §7). `cargo bench --bench decide`; the peer comparison is in
+//!. `cargo bench --bench decide`; the peer comparison is in
 //! `benches/peers/`.
 
 #![allow(

@@ -1,6 +1,6 @@
 //! A nightly retention sweep over a small synthetic record set, with the
 //! built-in seed policy: for each record, delete, anonymize, hold or keep,
-//! and why (LEGAL.md ).
+//! and why (the retention and deletion rules of docs/decision-procedure.md).
 //!
 //! Run with `cargo run --example retention_sweep`.
 #![allow(clippy::print_stdout, reason = "an example prints its results")]

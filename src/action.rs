@@ -3,7 +3,7 @@
 use crate::vocab::{BitSet, vocabulary};
 
 vocabulary! {
-    /// A processing operation, one per request (SPEC.md §3).
+    /// A processing operation, one per request.
     ///
     /// `share`, `entrust`, `transfer`, `disclose` and `export` give the data to
     /// someone: they carry a [`Recipient`](crate::Recipient) and pass extra
@@ -33,7 +33,7 @@ vocabulary! {
 impl Action {
     /// Whether a consent's recipient list must name the recipient: the data
     /// goes to another controller (share), a new holder (transfer) or abroad
-    /// (export). SPEC.md §5 step 4.
+    /// (export). the basis step of docs/decision-procedure.md.
     pub(crate) const fn names_recipient_in_consent(self) -> bool {
         matches!(self, Action::Share | Action::Transfer | Action::Export)
     }

@@ -16,10 +16,14 @@ use crate::wire::{DecisionDoc, PolicyRef};
 /// by which policy, and what it said (effect, basis, reason and obligation
 /// codes, and the rules behind the reasons).
 ///
-/// It holds codes, not the request: a log of decisions should not become a
-/// second copy of the personal information the requests describe. Dates of
-/// obligations are left out for the same reason of economy; the decision
-/// itself (or `lawful explain`) gives them.
+/// It holds codes and, when the host adds it ([`AuditRecord::with_request`]),
+/// the request itself. With the request, a logged decision can be replayed:
+/// decided again under another policy and compared (`lawful replay`). The
+/// request describes personal information, so the log is then as sensitive
+/// as the data; a host that must not keep a second copy leaves it out, and
+/// gives up replay. `lawful decide --log` and `lawful serve --log` keep it.
+/// Dates of obligations are left out; the decision itself (or `lawful
+/// explain`) gives them.
 ///
 /// The JSON form, one object per line:
 ///
@@ -28,11 +32,14 @@ use crate::wire::{DecisionDoc, PolicyRef};
 ///   "policy": { "id": "platform-privacy", "version": "2026-11-28" },
 ///   "effect": "permit", "basis": "contract",
 ///   "reasons": ["rule_permits"], "rules": ["registration"],
-///   "obligations": ["encrypt_at_rest", "retain_until"] }
+///   "obligations": ["encrypt_at_rest", "retain_until"],
+///   "request": { "id": "req-42", "at": "2026-11-28T10:00:00+08:00", "action": "collect", ... } }
 /// ```
 ///
 /// `id` and `basis` are `null` when absent; `rules` lists each rule cited by
-/// a reason once, in the order of the reasons.
+/// a reason once, in the order of the reasons; `request` is absent when the
+/// host did not add it, and is the text of the line, as a string, when the
+/// line was not JSON. `docs/wire-format.md` describes every field.
 ///
 /// # Example: log a decision made in Rust
 ///
@@ -78,6 +85,11 @@ pub struct AuditRecord {
     pub rules: Vec<String>,
     /// The obligation codes, in the vocabulary's order.
     pub obligations: Vec<ObligationCode>,
+    /// The request as received, when the host keeps it (see
+    /// [`AuditRecord::with_request`]): a request document, or any JSON
+    /// (the text of a line that was not JSON is a string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<serde_json::Value>,
 }
 
 impl AuditRecord {
@@ -117,6 +129,7 @@ impl AuditRecord {
                 .collect(),
             rules,
             obligations: decision.obligations().map(|o| o.code()).collect(),
+            request: None,
         }
     }
 
@@ -156,7 +169,33 @@ impl AuditRecord {
             reasons: doc.reasons.iter().map(|r| r.code).collect(),
             rules,
             obligations: doc.obligations.iter().map(|o| o.code).collect(),
+            request: None,
         }
+    }
+
+    /// The same record holding the request it decided, so that it can be
+    /// replayed.
+    ///
+    /// ```
+    /// use chrono::DateTime;
+    /// use lawful::{AuditRecord, Engine, RequestDoc};
+    ///
+    /// let engine = Engine::builtin();
+    /// let line = r#"{"id":"r1","at":"2026-11-28T10:00:00+08:00","action":"collect","purpose":"account.registration","categories":["account.phone"],"subject":{"birth_date":"1990-01-01"},"evidence":{"contract":true}}"#;
+    /// let request: RequestDoc = serde_json::from_str(line)?;
+    /// let now = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")?;
+    /// let record = AuditRecord::from_doc(&engine.decide_doc(&request), now).with_request(&request);
+    ///
+    /// // Later: decide the logged request again and compare.
+    /// let logged: RequestDoc = serde_json::from_value(record.request.clone().unwrap_or_default())?;
+    /// let again = AuditRecord::from_doc(&engine.decide_doc(&logged), now);
+    /// assert_eq!((again.effect, again.basis, &again.reasons), (record.effect, record.basis, &record.reasons));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_request(mut self, request: &crate::wire::RequestDoc) -> AuditRecord {
+        self.request = serde_json::to_value(request).ok();
+        self
     }
 
     /// The JSON line (without the newline).

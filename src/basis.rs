@@ -4,7 +4,7 @@ use crate::vocab::{BitSet, vocabulary};
 
 vocabulary! {
     /// A lawful basis for processing, as the seed's "Exceptions to
-    /// Authorization and Consents" lists them (SPEC.md §3).
+    /// Authorization and Consents" lists them.
     ///
     /// A permit names the one basis it rested on; a rule lists the bases it
     /// accepts in order of preference.

@@ -34,7 +34,7 @@ impl fmt::Debug for CategoryId {
     }
 }
 
-/// The flags of a category (SPEC.md §8: S, I, U, D).
+/// The flags of a category (the built-in policy: S, I, U, D).
 ///
 /// In a policy file a category inherits each flag from its nearest declared
 /// ancestor unless it sets the flag itself.
@@ -63,7 +63,7 @@ impl CategoryFlags {
     }
 
     /// A persistent unique identifier (IMEI, MAC address): personal
-    /// information even on its own (LEGAL.md A-9, conservative mode).
+    /// information even on its own.
     pub fn is_unique_identifier(self) -> bool {
         self.unique_identifier
     }

@@ -60,7 +60,6 @@ pub(crate) enum Timing {
 }
 
 impl ConsentState {
-    /// `given_at ≤ at < withdrawn_at`: the half-open interval of LEGAL.md C-03.
     /// When the consent was given.
     pub(crate) fn given_at(self) -> DateTime<FixedOffset> {
         match self {
@@ -68,6 +67,8 @@ impl ConsentState {
         }
     }
 
+    /// `given_at ≤ at < withdrawn_at`: a half-open interval, so a
+    /// withdrawal is never retroactive.
     pub(crate) fn timing(self, at: DateTime<FixedOffset>) -> Timing {
         match self {
             ConsentState::Given { at: given } if at < given => Timing::NotYetGiven,

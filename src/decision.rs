@@ -24,7 +24,7 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// Why a decision came out as it did (SPEC.md §3). A deny carries at
+    /// Why a decision came out as it did. A deny carries at
     /// least one; a permit carries the rule that allowed it.
     pub enum ReasonCode as "reason code" {
         /// A permit rule covers the request (the permit's own reason).
@@ -151,7 +151,7 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// What the host must do when it goes ahead (SPEC.md §3). Some carry a date.
+    /// What the host must do when it goes ahead. Some carry a date.
     pub enum ObligationCode as "obligation" {
         /// Encrypt the data at rest.
         EncryptAtRest = "encrypt_at_rest",
@@ -366,7 +366,7 @@ const MAX_REASONS: usize = 16;
 /// on, every obligation with its due date, and every reason with the rule
 /// behind it. [`Decision::explain`] renders it for an auditor.
 #[must_use]
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Decision {
     effect: Effect,
     basis: Option<Basis>,
@@ -638,6 +638,32 @@ impl ReasonCode {
                 | ReasonCode::CombinedAsPersonalInformation
                 | ReasonCode::ResidentIdInvalid
         )
+    }
+}
+
+/// `2027-01-01` for a date, the event's wire name (`until_deregistration`)
+/// for an event: the words a decision document uses.
+impl std::fmt::Display for Due {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Due::Date(date) => write!(f, "{date}"),
+            Due::Event(event) => write!(f, "{event}"),
+        }
+    }
+}
+
+/// Shows what the decision holds: only the reasons it has (not the unused
+/// slots of its inline array), and the obligations with their due dates.
+impl std::fmt::Debug for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decision")
+            .field("effect", &self.effect)
+            .field("basis", &self.basis)
+            .field("obligations", &self.obligations().collect::<Vec<_>>())
+            .field("reasons", &self.reasons())
+            .field("reasons_truncated", &self.reasons_truncated)
+            .field("age", &self.age)
+            .finish_non_exhaustive()
     }
 }
 

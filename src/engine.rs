@@ -31,7 +31,7 @@ fn read_bounded(path: &Path, max: usize) -> std::io::Result<Option<String>> {
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 
-/// The seed policy, embedded (SPEC.md §8).
+/// The seed policy, embedded.
 const BUILTIN: &str = include_str!("../policies/default.toml");
 
 /// A compiled policy that decides requests.

@@ -157,6 +157,18 @@ impl LoadError {
     pub(crate) fn new(source: Arc<Source>, mut diagnostics: Vec<Diagnostic>) -> LoadError {
         diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
         diagnostics.dedup();
+        // After a syntax error, everything else is reported on the parser's
+        // guess at what the text meant: a missing `]` makes the lines after
+        // it part of an array, and every check downstream then fails on
+        // something that is not wrong. Only the first syntax error can be
+        // trusted; it is reported alone.
+        if let Some(first) = diagnostics
+            .iter()
+            .find(|d| d.kind == DiagnosticKind::Syntax)
+            .cloned()
+        {
+            diagnostics = vec![sharpen_syntax_error(&source.text, first)];
+        }
         LoadError {
             source,
             diagnostics,
@@ -283,6 +295,131 @@ impl LineStarts {
 }
 
 impl std::error::Error for LoadError {}
+
+/// Makes the first syntax error say what is wrong where the parser cannot:
+/// when it stumbles on a `key =` line while still inside an array, the
+/// array above was never closed, and the error points at its `[`.
+fn sharpen_syntax_error(text: &str, error: Diagnostic) -> Diagnostic {
+    let at = error.span.start.min(text.len());
+    let line_start = text
+        .get(..at)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line = text.get(line_start..).unwrap_or("");
+    let line = line.split('\n').next().unwrap_or("");
+    if !starts_with_key(line) {
+        return error;
+    }
+    let Some(open) = unclosed_array(text.get(..line_start).unwrap_or("")) else {
+        return error;
+    };
+    let (open_line, _) = line_column(text, open);
+    let (stumble_line, _) = line_column(text, line_start);
+    Diagnostic::new(
+        DiagnosticKind::Syntax,
+        open..open + 1,
+        "unclosed array: this `[` has no matching `]`",
+    )
+    .help(format!(
+        "close the array with `]` (it opens on line {open_line}; line {stumble_line} starts a new key)"
+    ))
+}
+
+/// Whether a line starts with `key =` (a bare or dotted key).
+fn starts_with_key(line: &str) -> bool {
+    let line = line.trim_start();
+    let key_len = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .unwrap_or(line.len());
+    key_len > 0
+        && line
+            .get(key_len..)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+}
+
+/// The offset of the innermost value array (`key = [`) still open at the
+/// end of `text`, skipping strings, comments and table headers.
+fn unclosed_array(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut open: Vec<(u8, usize)> = Vec::new();
+    let mut i = 0;
+    let mut line_start = true;
+    while let Some(&b) = bytes.get(i) {
+        let rest = bytes.get(i..).unwrap_or_default();
+        match b {
+            b'\n' => {
+                line_start = true;
+                i += 1;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b'#' => {
+                i += rest.iter().position(|&c| c == b'\n').unwrap_or(rest.len());
+                continue;
+            }
+            b'"' | b'\'' => {
+                let triple = [b, b, b];
+                let (skip, end) = if rest.starts_with(&triple) {
+                    (
+                        3,
+                        find_close(rest.get(3..).unwrap_or_default(), &triple, b == b'"'),
+                    )
+                } else {
+                    (
+                        1,
+                        find_close(rest.get(1..).unwrap_or_default(), &[b], b == b'"'),
+                    )
+                };
+                i += skip + end.unwrap_or(rest.len());
+            }
+            b'[' if line_start && open.is_empty() => {
+                // A table header: `[name]` or `[[name]]`.
+                i += rest.iter().position(|&c| c == b'\n').unwrap_or(rest.len());
+                continue;
+            }
+            b'[' | b'{' => {
+                open.push((b, i));
+                i += 1;
+            }
+            b']' | b'}' => {
+                let want = if b == b']' { b'[' } else { b'{' };
+                if open.last().is_some_and(|&(o, _)| o == want) {
+                    open.pop();
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+        line_start = false;
+    }
+    open.iter()
+        .rev()
+        .find(|&&(b, _)| b == b'[')
+        .map(|&(_, at)| at)
+}
+
+/// The length up to and including the closing delimiter, for a string body
+/// starting at `body[0]`.
+fn find_close(body: &[u8], delimiter: &[u8], escapes: bool) -> Option<usize> {
+    let mut i = 0;
+    while i < body.len() {
+        if escapes && body.get(i) == Some(&b'\\') {
+            i += 2;
+            continue;
+        }
+        if body.get(i..).is_some_and(|s| s.starts_with(delimiter)) {
+            return Some(i + delimiter.len());
+        }
+        if delimiter.len() == 1 && body.get(i) == Some(&b'\n') {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
 
 /// The 1-based line and column (in characters) of a byte offset.
 pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -461,7 +598,8 @@ mod tests {
         // with a bounded excerpt, and the rest are counted.
         let text = "x ".repeat(100_000);
         let diagnostics = (0..40_000)
-            .map(|i| Diagnostic::new(DiagnosticKind::Syntax, 2 * i..2 * i + 1, "bad"))
+            // (Not syntax errors: after one, only the first is kept.)
+            .map(|i| Diagnostic::new(DiagnosticKind::InvalidValue, 2 * i..2 * i + 1, "bad"))
             .collect();
         let err = LoadError::new(
             Arc::new(Source {

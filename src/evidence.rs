@@ -78,7 +78,7 @@ vocabulary! {
 
 /// Information already public, claimed as the basis: it holds within the
 /// same context, when the subject has not refused, and never for sensitive
-/// categories (LEGAL.md A-15).
+/// categories.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PublicData {
     pub(crate) source: PublicSource,
@@ -98,7 +98,7 @@ impl PublicData {
     }
 
     /// Public data from `source` used outside the context it was published in
-    /// (profiling, marketing, sale: LEGAL.md A-15).
+    /// (profiling, marketing, sale:).
     pub fn out_of_context(source: PublicSource) -> PublicData {
         PublicData {
             source,

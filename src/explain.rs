@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::basis::Basis;
-use crate::decision::{Decision, Due, Effect, ObligationCode, ReasonCode};
+use crate::decision::{Decision, Detail, Due, Effect, ObligationCode, ReasonCode};
 use crate::engine::Engine;
 
 impl Decision {
@@ -89,6 +89,9 @@ impl fmt::Display for Explanation<'_> {
             if let Some(category) = reason.category().and_then(|c| self.engine.category_info(c)) {
                 write!(f, " (category `{}`)", category.name())?;
             }
+            if let Some(detail) = reason.detail() {
+                write!(f, " In particular: {}", detail_words(detail))?;
+            }
             if let Some(rule) = reason.rule().and_then(|r| self.engine.rule(r)) {
                 write!(f, " Rule `{}`, citing \"{}\".", rule.id(), rule.clause())?;
             }
@@ -144,6 +147,52 @@ fn event_words(event: crate::retention::RetentionEvent) -> &'static str {
         RetentionEvent::Deregistration => "the account is deregistered",
         RetentionEvent::PurposeAchieved => "the purpose is achieved",
         RetentionEvent::ConsentWithdrawn => "consent is withdrawn",
+    }
+}
+
+/// What a reason's detail says, as a sentence.
+pub(crate) fn detail_words(detail: Detail) -> &'static str {
+    match detail {
+        Detail::Purpose => "the consent does not cover this purpose.",
+        Detail::Category => "the consent does not cover every category requested.",
+        Detail::Action => "the consent does not cover this action.",
+        Detail::Recipient => "the consent does not name this recipient.",
+        Detail::Time => "the consent does not hold at this time (not yet given, or withdrawn).",
+        Detail::Grantor => {
+            "the consent is not from the person who must give it (the subject, or a child's verified guardian)."
+        }
+        Detail::Separateness => "the consent was not given separately, on its own.",
+        Detail::RecipientMissing => "the request names no recipient.",
+        Detail::RecipientName => "the recipient has no name.",
+        Detail::RecipientRegion => "the recipient (or the destination) has no region.",
+        Detail::MechanismMissing => "no transfer mechanism was named.",
+        Detail::ExemptionNotMet => {
+            "the mechanism named is an exemption whose condition does not hold."
+        }
+        Detail::MechanismOfAnotherRegime => "the mechanism named belongs to another regime's law.",
+        Detail::ForeignLaw => "the legal obligation arises under a foreign law.",
+        Detail::PurposeBound => "the policy binds this data to other purposes only.",
+        Detail::UnderlyingProcessing => {
+            "no rule permits the processing the processor would do on our behalf."
+        }
+        Detail::Abroad => {
+            "this is the decision on the data as a transfer abroad (every flow abroad is also decided as an export)."
+        }
+        Detail::BirthDateImplausible => {
+            "the declared birth date is in the future or implausibly long ago, so it was not used."
+        }
+        Detail::SpecialCategory => {
+            "a special category (GDPR art. 9) needs explicit consent or another art. 9(2) condition."
+        }
+        Detail::AbleToConsent => {
+            "vital interests cover a special category only when the subject cannot consent."
+        }
+        Detail::TerminalAccess => {
+            "reading from or storing on the subject's terminal needs consent unless strictly necessary."
+        }
+        Detail::AsChild => {
+            "the subject's age is unknown: decided as a child, this is refused (adulthood is never presumed)."
+        }
     }
 }
 

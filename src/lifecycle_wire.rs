@@ -1,4 +1,4 @@
-//! The JSON lines of `lawful retention` and `lawful rights` (SPEC.md §4
+//! The JSON lines of `lawful retention` and `lawful rights` (docs/wire-format.md
 //! style: `snake_case`, one object per line, names instead of ids): the
 //! documents, and the two entry points that read one line and answer one.
 //!

@@ -7,7 +7,7 @@ use crate::region::RegionCode;
 use crate::vocab::{BitSet, vocabulary};
 
 vocabulary! {
-    /// The kind of party that receives data (SPEC.md §3).
+    /// The kind of party that receives data.
     pub enum RecipientKind as "recipient kind" {
         /// Another controller that decides its own purposes.
         ThirdParty = "third_party",

@@ -1,6 +1,6 @@
 //! Data-subject rights requests: what a host's privacy desk asks when a
 //! request for access, a copy, correction, deletion, consent withdrawal or
-//! deregistration comes in (SPEC.md §6, LEGAL.md R-32, R-34, R-36 to R-44,
+//! deregistration comes in (docs/wire-format.md,
 //! A-16 to A-18).
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -37,7 +37,7 @@ vocabulary! {
 
 vocabulary! {
     /// A ground for refusing a rights request, to be stated with reasons
-    /// (LEGAL.md R-43; PIPL art. 50, GDPR art. 12(4)).
+    ///).
     pub enum RefusalGround as "refusal ground" {
         /// Answering needs disproportionate technical means ("too many
         /// technical means"). Not a ground on its own for EU subjects (A-18).
@@ -213,7 +213,7 @@ pub struct RightsRequest {
 
 impl RightsRequest {
     /// A request of `kind` received at `received_at` (the clock starts
-    /// then: calendar days from receipt, LEGAL.md A-16).
+    /// then: calendar days from receipt).
     pub fn new(kind: RightKind, received_at: DateTime<FixedOffset>) -> RightsRequest {
         RightsRequest {
             kind,

@@ -1,5 +1,5 @@
 //! Stopping the service: what must happen before and after the termination
-//! date (SPEC.md §6, LEGAL.md R-33; PIPL art. 47(1)(2)).
+//! date (docs/wire-format.md; PIPL art. 47(1)(2)).
 
 use chrono::{DateTime, Days, FixedOffset, Months, NaiveDate};
 
@@ -19,7 +19,7 @@ use crate::retention_plan::{backup_purge_by, days_after, disposal_code, home_dat
 ///   (the termination date minus the notice period the host chose: the seed
 ///   and the law say "in advance" without a length).
 /// - Everything held is deleted or anonymized (children's data and data of
-///   unknown-age subjects: deleted, LEGAL.md A-22) by
+///   unknown-age subjects: deleted) by
 ///   [`TerminationPlan::dispose_by`]: the termination date plus the
 ///   policy's `response_days`, the same deadline as every other deletion
 ///   trigger (see [`DeletionDue`](crate::DeletionDue)).
@@ -104,7 +104,7 @@ impl TerminationPlan {
 
 impl Engine {
     /// The plan for stopping the service at `terminates_at`, telling the
-    /// subjects `notice` in advance (LEGAL.md R-33).
+    /// subjects `notice` in advance.
     ///
     /// # Example: a service stopping on 1 March 2027, with 30 days' notice
     ///

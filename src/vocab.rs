@@ -1,4 +1,4 @@
-//! The fixed vocabulary of SPEC.md §3 as Rust enums, and the one macro that
+//! The fixed vocabulary of the vocabulary as Rust enums, and the one macro that
 //! gives each of them its wire name, its parser and its serde impls.
 //!
 //! Every enum here is a closed set: the strings are the contract with hosts,

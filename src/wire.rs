@@ -1,4 +1,4 @@
-//! The JSON wire format of SPEC.md §4: requests and decisions as documents
+//! The JSON wire format of docs/wire-format.md: requests and decisions as documents
 //! with names instead of ids, for the CLI, decision logs and non-Rust hosts.
 //!
 //! A [`RequestDoc`] becomes a [`Request`] through [`Engine::resolve`], which
@@ -22,7 +22,7 @@ use crate::request::{Request, TransferMechanism};
 use crate::retention::RetentionEvent;
 use crate::subject::{AgeSource, Subject};
 
-/// A request as JSON: one object per line (SPEC.md §4).
+/// A request as JSON: one object per line (docs/wire-format.md).
 ///
 /// # Example
 ///
@@ -65,8 +65,7 @@ pub struct RequestDoc {
     /// Where the data is stored or sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_region: Option<RegionCode>,
-    /// The export mechanism; `"none"` is read as none (LEGAL.md writes
-    /// `mechanism=none`).
+    /// The export mechanism; `"none"` is read as none.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
@@ -505,7 +504,7 @@ pub(crate) fn json_object<T: serde::de::DeserializeOwned>(line: &str) -> Result<
     serde_json::from_str(line).map_err(|e| e.to_string())
 }
 
-/// A decision as JSON (SPEC.md §4).
+/// A decision as JSON (docs/wire-format.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionDoc {
     /// The request's id.

@@ -1,4 +1,4 @@
-//! `decide()` makes no heap allocation (SPEC.md §7).
+//! `decide()` makes no heap allocation.
 //!
 //! Its own test binary: `allocation-counter` installs a counting global
 //! allocator, and it counts per thread, so neither the test harness nor any
@@ -11,7 +11,7 @@ use std::hint::black_box;
 
 use lawful::Engine;
 
-/// The benchmarks' request mix (SPEC.md §4 JSON lines): permits and denies,
+/// The benchmarks' request mix (JSON lines of docs/wire-format.md): permits and denies,
 /// adults and children, shares, exports, transfers, device-only data,
 /// withdrawn consent, retention expiry, an invalid resident id.
 const MIX: &str = include_str!("../benches/mix.jsonl");

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use lawful::{Decision, Engine, Request, RequestDoc};
 
-/// The request mix on the seed policy, one SPEC.md §4 JSON request a line.
+/// The request mix on the seed policy, one JSON request (docs/wire-format.md) a line.
 pub(crate) const MIX: &str = include_str!("../mix.jsonl");
 
 /// The request documents of a JSON-lines text.
@@ -302,7 +302,7 @@ fn request_hitting(rule: &GenRule, n: usize, rng: &mut Rng, items: usize) -> Str
     )
 }
 
-/// Sizes of the generated policy (SPEC.md §7).
+/// Sizes of the generated policy.
 pub(crate) const BIG_RULES: usize = 10_000;
 /// Declared categories of the generated policy.
 pub(crate) const BIG_CATEGORIES: usize = 5_000;

@@ -34,6 +34,15 @@ impl Fail {
         }
     }
 
+    /// A failure with details printed before its one line (diagnostics).
+    #[cold]
+    pub(crate) fn with_details(details: String, message: impl Into<String>) -> Fail {
+        Fail {
+            details: Some(details),
+            message: message.into(),
+        }
+    }
+
     /// Prints the details and the message to stderr; the exit status.
     pub(crate) fn report(&self) -> ExitCode {
         if let Some(details) = &self.details {

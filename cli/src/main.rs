@@ -1,6 +1,6 @@
 //! The `lawful` command line: check policy files, decide JSON-line requests,
 //! explain one decision, run policy test files, plan retention and answer
-//! rights requests (SPEC.md §6).
+//! rights requests.
 //!
 //! Exit status: 0 on success, 1 when `check` finds an error in a policy or
 //! `test` has a failing case, 2 on misuse (bad arguments, a file that cannot
@@ -18,6 +18,7 @@ mod explain;
 mod files;
 mod lines;
 mod reader;
+mod replay;
 mod seed;
 mod serve;
 mod test;
@@ -37,7 +38,8 @@ use crate::lines::Lifecycle;
 const EXIT_STATUS: &str = "\
 Exit status:
   0  success (a deny is a successful decision too)
-  1  `check` found an error in a policy, or `test` had a failing case
+  1  `check` found an error in a policy, `test` had a failing case, or
+     `replay` found a decision that changed
   2  misuse: bad arguments, a file that cannot be read, an invalid policy
      for a command that needs one, a write error (a closed standard output
      too); one line on stderr
@@ -75,7 +77,7 @@ enum Command {
     },
     /// Decide requests: JSON lines in, one decision per line out, in order
     ///
-    /// Each non-blank input line is one request (SPEC.md §4). A line that is
+    /// Each non-blank input line is one request (docs/wire-format.md). A line that is
     /// not a valid request gets a deny with `invalid_request` (or
     /// `unknown_category` / `unknown_purpose`) and a message, and the stream
     /// goes on. Blank lines are skipped. Input is read line by line, so large
@@ -121,8 +123,17 @@ enum Command {
         request: PathBuf,
     },
     /// Run policy test files: requests with the decisions they must get
+    ///
+    /// A test file with problems is not run: every problem is printed with
+    /// its line, column and carets (a request that is not valid, or names
+    /// what the policy does not declare, is a problem, not a deny; so is a
+    /// file without cases). The format: docs/wire-format.md, "Test files".
     #[command(after_help = EXIT_STATUS)]
     Test {
+        /// After the results, list each policy's rules that no case's
+        /// decision cited
+        #[arg(long)]
+        coverage: bool,
         /// The test files (TOML, `[[case]]` tables)
         #[arg(value_name = "FILE", required = true)]
         files: Vec<PathBuf>,
@@ -165,6 +176,21 @@ enum Command {
         /// The requests, one JSON object per line (`-` or none: stdin)
         #[arg(value_name = "FILE")]
         input: Option<PathBuf>,
+    },
+    /// Replay a decision log: decide every logged request again, print the decisions that changed
+    ///
+    /// The log is what `decide --log` and `serve --log` write. Each record's
+    /// request is decided under POLICY (default: the built-in policy) and
+    /// compared with the logged decision (effect, basis, reasons, rules,
+    /// obligations). Exit status 1 when any decision changed.
+    #[command(after_help = EXIT_STATUS)]
+    Replay {
+        /// The policy to decide under (default: the built-in policy)
+        #[arg(long, short, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// The decision log (JSON lines; `-`: stdin)
+        #[arg(value_name = "LOG")]
+        log: PathBuf,
     },
     /// Serve decisions over HTTP: POST /v1/decide, /v1/decide/batch, /v1/explain, ...
     ///
@@ -253,7 +279,7 @@ fn main() -> ExitCode {
             seed,
             request,
         } => explain::run(policy.as_deref(), seed.as_deref(), &request),
-        Command::Test { files } => test::run(&files),
+        Command::Test { coverage, files } => test::run(&files, coverage),
         Command::Serve {
             policy,
             addr,
@@ -281,6 +307,7 @@ fn main() -> ExitCode {
             timeout,
             shutdown_timeout,
         }),
+        Command::Replay { policy, log } => replay::run(&log, policy.as_deref()),
         Command::Retention {
             policy,
             max_line_bytes,

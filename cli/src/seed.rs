@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-/// The seed policy the built-in engine encodes (SPEC.md §8).
+/// The seed policy the built-in engine encodes.
 pub(crate) const SEED: &str = include_str!("../../policies/seed-policy.txt");
 
 /// The first paragraph under the heading `clause` names, if the text has

@@ -98,10 +98,10 @@ fn json(line: &str) -> serde_json::Value {
     serde_json::from_str(line).unwrap_or_else(|e| panic!("`{line}` is not JSON: {e}"))
 }
 
-/// A registration request of an adult on a contract (LEGAL.md §9 scenario 1).
+/// A registration request of an adult on a contract (the seed's first scenario).
 const REGISTRATION: &str = r#"{"id": "reg-1", "at": "2026-11-28T10:00:00+08:00", "action": "collect", "purpose": "account.registration", "categories": ["account.phone"], "subject": {"birth_date": "1990-01-01"}, "evidence": {"contract": true}}"#;
 
-/// Browsing needs no account data (LEGAL.md §9 scenario 2): a deny.
+/// Browsing needs no account data: a deny.
 const BROWSING: &str = r#"{"id": "browse-1", "at": "2026-11-28T10:00:00+08:00", "action": "collect", "purpose": "service.browse", "categories": ["account.phone"]}"#;
 
 /// A small valid policy, with its own id.
@@ -661,6 +661,20 @@ fn explain_cites_the_registration_clause_of_the_seed() {
     assert!(out.contains("Policy `platform-privacy`"), "{out}");
 }
 
+/// Each reason's detail is said in words: here, which part of a consent
+/// does not fit.
+#[test]
+fn explain_says_what_exactly_failed() {
+    let request = r#"{"id":"x","at":"2026-11-28T10:00:00+08:00","action":"share","purpose":"support.feedback","categories":["account.phone"],"subject":{"birth_date":"1990-01-01"},"recipient":{"kind":"third_party","name":"Acme","region":"CN"},"evidence":{"consents":[{"by":"subject","separate":true,"purposes":["support.feedback"],"categories":["account"],"actions":["share"],"recipients":["Other"],"given_at":"2026-01-01T00:00:00+08:00"}]}}"#;
+    let run = lawful(&["explain", "-"], request.as_bytes());
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stdout
+            .contains("consent_out_of_scope: the consent given does not cover this purpose, category, action or recipient; ask again. In particular: the consent does not name this recipient."),
+        "{run:#?}"
+    );
+}
+
 #[test]
 fn explain_a_deny_cites_the_rule_that_forbids() {
     let run = lawful(&["explain", "-"], BROWSING.as_bytes());
@@ -909,15 +923,24 @@ fn test_misuse_exits_2_and_still_runs_the_other_files() {
         "[[case]]\nname = \"x\"\nrequest = {}\neffekt = \"deny\"\n",
     )
     .unwrap();
-    let line = lawful_in(&dir, &["test", "typo.toml"], b"")
-        .misuse()
-        .to_owned();
-    assert!(
-        line.contains("typo.toml") && line.contains("effekt"),
-        "{line}"
+    // Every problem of the file at once, located, then one line.
+    let run = lawful_in(&dir, &["test", "typo.toml"], b"");
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("--> typo.toml:4:1"), "{run:#?}");
+    assert!(run.stderr.contains("unknown key `effekt`"), "{run:#?}");
+    assert!(run.stderr.contains("--> typo.toml:3:"), "{run:#?}");
+    assert!(run.stderr.contains("missing field `at`"), "{run:#?}");
+    assert_eq!(
+        run.stderr.lines().last(),
+        Some("lawful: test file `typo.toml` has 2 problems"),
+        "{run:#?}"
     );
 
-    std::fs::write(dir.join("missing-policy.toml"), "policy = \"nope.toml\"\n").unwrap();
+    std::fs::write(
+        dir.join("missing-policy.toml"),
+        format!("policy = \"nope.toml\"\n[[case]]\nname = \"ok\"\nrequest = {REGISTRATION_TOML}\neffect = \"permit\"\n"),
+    )
+    .unwrap();
     let line = lawful_in(&dir, &["test", "missing-policy.toml"], b"")
         .misuse()
         .to_owned();
@@ -925,6 +948,149 @@ fn test_misuse_exits_2_and_still_runs_the_other_files() {
         line.contains("cannot read") && line.contains("nope.toml"),
         "{line}"
     );
+}
+
+/// The trial's finding: a `deny` case whose request had a typo (`subjet`)
+/// passed, because an invalid request is denied. Now the file is not run,
+/// and the typo is located.
+#[test]
+fn test_a_case_with_an_invalid_request_is_an_error_not_a_pass() {
+    let dir = scratch("test-invalid-request");
+    std::fs::write(
+        dir.join("typo.toml"),
+        "[[case]]\nname = \"a child may not register alone\"\nrequest = { at = \"2026-11-28T10:00:00+08:00\", action = \"collect\", purpose = \"account.registration\", categories = [\"account.phone\"], subjet = { birth_date = \"2016-01-01\" } }\neffect = \"deny\"\n",
+    )
+    .unwrap();
+    let run = lawful_in(&dir, &["test", "typo.toml"], b"");
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("unknown field `subjet`"), "{run:#?}");
+    assert!(run.stderr.contains("--> typo.toml:3:"), "{run:#?}");
+    assert!(!run.stdout.contains("ok "), "{run:#?}");
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some("0 passed, 0 failed"),
+        "{run:#?}"
+    );
+
+    // An undeclared category is an error too, unless the case expects it.
+    std::fs::write(
+        dir.join("undeclared.toml"),
+        "[[case]]\nname = \"phone\"\nrequest = { at = \"2026-11-28T10:00:00+08:00\", action = \"collect\", purpose = \"service.browse\", categories = [\"acount.phone\"] }\neffect = \"deny\"\n",
+    )
+    .unwrap();
+    let run = lawful_in(&dir, &["test", "undeclared.toml"], b"");
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("--> undeclared.toml:3:"), "{run:#?}");
+    assert!(run.stderr.contains("unknown_category"), "{run:#?}");
+}
+
+#[test]
+fn test_an_empty_file_is_an_error() {
+    let dir = scratch("test-empty");
+    std::fs::write(dir.join("empty.toml"), "# cases to come\n").unwrap();
+    let run = lawful_in(&dir, &["test", "empty.toml"], b"");
+    assert_eq!(run.code, 2, "{run:#?}");
+    assert!(run.stderr.contains("no test cases"), "{run:#?}");
+    assert!(!run.stdout.contains("ok "), "{run:#?}");
+}
+
+#[test]
+fn test_coverage_lists_the_rules_no_case_exercised() {
+    let dir = scratch("test-coverage");
+    let policy = format!(
+        "{TINY}\n[[purpose]]\nname = \"analytics\"\n\n[[permit]]\nid = \"analytics\"\nclause = \"Analytics\"\nactions = [\"use\"]\npurposes = [\"analytics\"]\ncategories = [\"account.email\"]\nbases = [\"consent\"]\nretention = \"1y\"\n"
+    );
+    std::fs::write(dir.join("tiny.toml"), &policy).unwrap();
+    std::fs::write(
+        dir.join("cases.toml"),
+        "policy = \"tiny.toml\"\n[[case]]\nname = \"newsletter without consent\"\nrequest = { at = \"2026-11-28T10:00:00+08:00\", action = \"collect\", purpose = \"newsletter\", categories = [\"account.email\"] }\neffect = \"deny\"\n",
+    )
+    .unwrap();
+    let run = lawful_in(&dir, &["test", "--coverage", "cases.toml"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stdout
+            .contains("coverage of `tiny.toml`: 1 of 2 rules exercised"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout
+            .contains("  never exercised: permit rule `analytics` (Analytics)"),
+        "{run:#?}"
+    );
+    assert!(!run.stdout.contains("rule `newsletter` ("), "{run:#?}");
+    assert_eq!(
+        run.stdout.lines().last(),
+        Some("1 passed, 0 failed"),
+        "{run:#?}"
+    );
+}
+
+// ---------------------------------------------------------------- replay
+
+/// The trial's finding: a logged decision could not be replayed. The log
+/// holds the request; `lawful replay` decides each again and prints what
+/// changed.
+#[test]
+fn replay_decides_every_logged_request_again_and_prints_what_changed() {
+    let dir = scratch("replay");
+    let input = format!("{REGISTRATION}\n{BROWSING}\n");
+    let run = lawful_in(&dir, &["decide", "--log", "audit.jsonl"], input.as_bytes());
+    assert_eq!(run.code, 0, "{run:#?}");
+
+    // The same policy: nothing changed.
+    let run = lawful_in(&dir, &["replay", "audit.jsonl"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(
+        run.stdout_lines(),
+        ["2 replayed under policy `platform-privacy` version 2026-11-28, 0 changed"],
+        "{run:#?}"
+    );
+
+    // Registration no longer accepts a contract: the permit becomes a deny.
+    let seed = lawful::Engine::builtin_source();
+    let edited = seed.replacen(
+        "bases = [\"contract\", \"consent\"]\nrequires_known_age = true\nretention = \"until_deregistration\"",
+        "bases = [\"consent\"]\nrequires_known_age = true\nretention = \"until_deregistration\"",
+        1,
+    );
+    assert_ne!(edited, seed);
+    std::fs::write(dir.join("edited.toml"), edited).unwrap();
+    let run = lawful_in(&dir, &["replay", "audit.jsonl", "-p", "edited.toml"], b"");
+    assert_eq!(run.code, 1, "{run:#?}");
+    let lines = run.stdout_lines();
+    assert_eq!(lines.len(), 3, "{run:#?}");
+    assert!(
+        lines[0].starts_with("line 1 (`reg-1`): was permit on contract (reasons rule_permits;"),
+        "{run:#?}"
+    );
+    assert!(lines[0].contains("; now deny (reasons "), "{run:#?}");
+    let decision = json(lines[1].trim().strip_prefix("decision: ").unwrap());
+    assert_eq!(decision["effect"], "deny");
+    assert_eq!(
+        lines[2],
+        "2 replayed under policy `platform-privacy` version 2026-11-28, 1 changed"
+    );
+
+    // A record without its request cannot be replayed, and says so.
+    std::fs::write(
+        dir.join("bare.jsonl"),
+        "{\"decided_at\":\"2026-11-28T02:00:00Z\",\"id\":\"a\",\"policy\":{\"id\":\"p\",\"version\":\"1\"},\"effect\":\"deny\",\"basis\":null,\"reasons\":[\"no_matching_rule\"],\"obligations\":[]}\n",
+    )
+    .unwrap();
+    let run = lawful_in(&dir, &["replay", "bare.jsonl"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert!(
+        run.stdout.contains("line 1 (`a`): no request was logged"),
+        "{run:#?}"
+    );
+
+    // A line that is not an audit record is misuse.
+    std::fs::write(dir.join("junk.jsonl"), "not json\n").unwrap();
+    let line = lawful_in(&dir, &["replay", "junk.jsonl"], b"")
+        .misuse()
+        .to_owned();
+    assert!(line.contains("line 1 is not an audit record"), "{line}");
 }
 
 // ---------------------------------------------------------------- retention, rights
@@ -956,7 +1122,7 @@ fn retention_and_rights_answer_every_line_in_order() {
     }
 }
 
-/// SPEC.md §6: a rights request is answered by the date received + the
+/// docs/wire-format.md: a rights request is answered by the date received + the
 /// policy's `response_days` (15 in the seed), after verifying identity.
 #[test]
 fn rights_gives_the_date_to_respond_by() {
@@ -980,7 +1146,7 @@ fn rights_gives_the_date_to_respond_by() {
     assert_eq!(lines[2]["respond_by"], "2025-12-05");
 }
 
-/// SPEC.md §6: a retention plan says until when, then delete or anonymize,
+/// docs/wire-format.md: a retention plan says until when, then delete or anonymize,
 /// and when backups must be purged.
 #[test]
 fn retention_plans_a_record_and_says_what_is_due() {

@@ -1,5 +1,4 @@
-//! Retention, deletion triggers and service termination (LEGAL.md R-29 to
-//! R-35; SPEC.md §6): the data-driven cases of
+//! Retention, deletion triggers and service termination: the data-driven cases of
 //! `tests/data/lifecycle/retention.toml` through `Engine::retention_json`,
 //! the done-when cases through the Rust API, and the laws
 //! `retention_end_never_precedes_collection` and

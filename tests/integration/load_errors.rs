@@ -483,3 +483,48 @@ fn an_unreadable_policy_file_is_one_io_diagnostic() {
     let dir = Engine::from_path(env!("CARGO_MANIFEST_DIR")).unwrap_err();
     assert!(dir.to_string().contains("it is a directory"), "{dir}");
 }
+
+/// One missing `]` used to report hundreds of errors, the first of them
+/// false: after a syntax error only the syntax error is reported, at the
+/// array that is not closed.
+#[test]
+fn a_missing_bracket_in_an_array_is_one_error_at_the_array() {
+    let seed = Engine::builtin_source();
+    let open = seed.find("actions = [\"collect\"").unwrap();
+    let close = open + seed[open..].find(']').unwrap();
+    let broken = format!("{}{}", &seed[..close], &seed[close + 1..]);
+    let err = Engine::from_named_toml("p.toml", &broken).unwrap_err();
+    assert_eq!(err.diagnostics().len(), 1, "{err}");
+    let d = &err.diagnostics()[0];
+    assert_eq!(d.kind(), DiagnosticKind::Syntax);
+    assert_eq!(d.span().start, open + "actions = ".len(), "{err}");
+    assert!(d.message().contains("unclosed array"), "{err}");
+}
+
+#[test]
+fn a_missing_bracket_in_a_table_header_is_one_error() {
+    let seed = Engine::builtin_source();
+    let header = seed.find("[[category]]").unwrap();
+    let broken = format!(
+        "{}[[category]{}",
+        &seed[..header],
+        &seed[header + "[[category]]".len()..]
+    );
+    let err = Engine::from_named_toml("p.toml", &broken).unwrap_err();
+    assert_eq!(err.diagnostics().len(), 1, "{err}");
+    assert_eq!(err.diagnostics()[0].kind(), DiagnosticKind::Syntax);
+    let line = seed[..header].matches('\n').count() + 1;
+    assert!(
+        err.to_string().contains(&format!("p.toml:{line}:")),
+        "{err}"
+    );
+}
+
+/// A missing comma inside an array is still reported as toml says it.
+#[test]
+fn a_missing_comma_is_still_reported_where_it_is() {
+    let (kinds, text) =
+        load(&RULE.replace("actions = [\"collect\"]", "actions = [\"collect\" \"use\"]"));
+    assert_eq!(kinds, [DiagnosticKind::Syntax], "{text}");
+    assert!(text.contains("comma"), "{text}");
+}

@@ -8,6 +8,7 @@
 )]
 
 mod data;
+mod docs;
 mod lifecycle;
 mod limits;
 mod load_errors;
@@ -19,3 +20,4 @@ mod rights;
     reason = "shared with benches/load.rs, which uses all of it"
 )]
 mod shapes;
+mod trial;

@@ -1,4 +1,4 @@
-//! The built-in seed policy against the seed itself (SPEC.md §8,
+//! The built-in seed policy against the seed itself (the built-in policy,
 //! policies/seed-policy.txt): every section heading cited, the names hosts
 //! rely on present with their flags.
 
@@ -143,7 +143,7 @@ fn operations_logs_are_kept_between_six_months_and_three_years() {
     assert!(end <= chrono::DateTime::parse_from_rfc3339("2029-01-01T00:00:00+08:00").unwrap());
 }
 
-/// SPEC.md §8: the names hosts and tests use, with their flags.
+/// the built-in policy: the names hosts and tests use, with their flags.
 #[test]
 fn the_names_of_spec_section_8_exist_with_their_flags() {
     let engine = Engine::builtin();
@@ -237,7 +237,7 @@ fn the_names_of_spec_section_8_exist_with_their_flags() {
     );
 }
 
-/// LEGAL.md §7: the GDPR art. 8 ages by member state.
+/// The GDPR art. 8 ages by member state.
 #[test]
 fn eu_member_states_carry_their_gdpr_article_8_ages() {
     let engine = Engine::builtin();

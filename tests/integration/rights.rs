@@ -1,5 +1,4 @@
-//! Data-subject rights requests (LEGAL.md, with
-//! for deletion and deregistration; SPEC.md §6): the data-driven cases of
+//! Data-subject rights requests: the data-driven cases of
 //! `tests/data/lifecycle/rights.toml` through `Engine::rights_json` (format:
 //! see `lifecycle.rs`), the done-when cases through the Rust API,
 //! policies with other settings, and the law

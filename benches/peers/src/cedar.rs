@@ -12,7 +12,7 @@
 //! context carries one consent; the mix never has more (checked).
 //!
 //! Each seed permit rule becomes one `permit` whose condition is the rule's
-//! scope and, OR-ed, the evidence for each basis it offers (SPEC.md §5
+//! scope and, OR-ed, the evidence for each basis it offers (docs/decision-procedure.md
 //! step 4); data that is not personal needs no basis (step 2). Each deny rule
 //! and each action gate (step 5) becomes a `forbid`. Retention (step 6) is in
 //! each permit: Cedar's durations have no calendar months, so a period of
@@ -306,7 +306,7 @@ fn exprs() -> Exprs {
     }
 }
 
-/// The evidence for one basis, as a Cedar condition (SPEC.md §5 step 4).
+/// The evidence for one basis, as a Cedar condition (the basis step of docs/decision-procedure.md).
 fn basis_condition(engine: &Engine, e: &Exprs, basis: lawful::Basis) -> String {
     let valid = format!(
         "{} && {} && (context.consent.separate || !{})",

@@ -1,6 +1,6 @@
 //! lawful, Cedar and Rego (regorus) side by side on the same requests.
 //!
-//! The request mix is lawful's benchmark mix (`benches/mix.jsonl`, SPEC.md §4
+//! The request mix is lawful's benchmark mix (`benches/mix.jsonl`, docs/wire-format.md
 //! JSON lines). Each engine is built once, from the same seed policy, and
 //! each request is prepared once in the engine's own input form (lawful:
 //! `engine.resolve`; Cedar: entities, `Request`s and `Context`; Rego: an
@@ -10,8 +10,8 @@
 //!
 //! Both peers get the request as it is, with one fact the host works out for
 //! them: whether the subject is an adult, a child or of unknown age. It
-//! takes calendar-year arithmetic in the jurisdiction's time zone (SPEC.md
-//! §5 step 1), which Cedar's language cannot express; Rego gets the same
+//! takes calendar-year arithmetic in the jurisdiction's time zone (docs/decision-procedure.md,
+//! step 1), which Cedar's language cannot express; Rego gets the same
 //! fact so the two peers start even. Cedar also gets whether the request as
 //! a whole is personal information and whether it is sensitive (step 2): it
 //! has no quantifier over the requested categories, and spelling the flagged
@@ -28,7 +28,7 @@
 //!
 //! Both are translated from the seed policy (`policies/default.toml`) at
 //! start-up, so they stay equivalent as the seed changes: Rego as a
-//! hand-written procedure (`src/policy.rego`, SPEC.md §5 step by step) over
+//! hand-written procedure (`src/policy.rego`, docs/decision-procedure.md step by step) over
 //! the rules as data; Cedar as one `permit` per seed permit rule and one
 //! `forbid` per deny rule and action gate (see [`cedar`]). The test in
 //! `tests/agree.rs` checks that all three engines agree on every request.
@@ -72,8 +72,8 @@ pub struct Case {
     pub request: Request,
     /// The host's reading of the subject: `adult`, `child` or `unknown`.
     pub subject: &'static str,
-    /// Whether the categories together are personal information (SPEC.md
-    /// §5 step 2), from the policy's category flags (given to Cedar only).
+    /// Whether the categories together are personal information (docs/decision-procedure.md,
+    /// step 2), from the policy's category flags (given to Cedar only).
     pub personal: bool,
     /// Whether a requested category is sensitive (given to Cedar only).
     pub sensitive: bool,

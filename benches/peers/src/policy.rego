@@ -1,7 +1,7 @@
-# The decision procedure of SPEC.md §5 in Rego, over the seed policy's rules
+# The decision procedure of docs/decision-procedure.md in Rego, over the seed policy's rules
 # as data (`data.lawful`, translated from policies/default.toml by rego.rs).
 #
-# input: the request (SPEC.md §4) with instants as nanoseconds (`at_ns`,
+# input: the request (docs/wire-format.md) with instants as nanoseconds (`at_ns`,
 # `collected_at_ns`, each consent's `given_ns` and `withdrawn_ns`) and the
 # host's reading of the subject: `input.subject` is "adult", "child" or
 # "unknown".

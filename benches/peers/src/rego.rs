@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use crate::{Case, Outcome};
 
-/// The Rego procedure (SPEC.md §5).
+/// The Rego procedure (docs/decision-procedure.md).
 pub const POLICY: &str = include_str!("policy.rego");
 
 /// The rule evaluated per request.
