@@ -20,6 +20,7 @@ use crate::regime::{Regime, RegimeSet, within};
 use crate::region::RegionCode;
 use crate::request::{Request, TransferMechanism};
 use crate::retention::{Disposal, Retention, RetentionEvent};
+use crate::retention_plan::{RetentionSource, governing_retention};
 use crate::subject::{Assessment, Jurisdiction, assess};
 
 /// Decides `request` under `policy`. Never fails: anything it cannot judge
@@ -100,6 +101,12 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
         return ctx.finish(decision, None);
     };
 
+    // Deletion is lawful unless the law keeps the data: it needs no basis,
+    // personal or not.
+    if ctx.action == Action::Delete {
+        return ctx.deletion(decision);
+    }
+
     // Step 2: device or log information on its own is not personal; a
     // matching rule (the coverage above) permits it with no basis, within
     // the retention of the rule that covers it, to an identified recipient,
@@ -113,6 +120,19 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
         }
         ctx.cite_rules(decision, None, false);
         decision.push_reason(Reason::new(ReasonCode::NotPersonalInformation, None, None));
+        decision.set_effect(Effect::Permit);
+        return ctx.finish(decision, None);
+    }
+
+    // Recording a withdrawal is always lawful: it needs no basis.
+    let recording = matches!(ctx.action, Action::Use | Action::Store);
+    if recording && ctx.purpose_info().is_some_and(|p| p.records_withdrawal) {
+        // What the recording touches still obeys the facts of the flow.
+        ctx.gates(None, decision);
+        if decision.has_deny_reason() {
+            return ctx.finish(decision, None);
+        }
+        ctx.cite_rules(decision, None, true);
         decision.set_effect(Effect::Permit);
         return ctx.finish(decision, None);
     }
@@ -686,7 +706,13 @@ impl<'a> Context<'a> {
                     continue;
                 }
                 match self.check_basis(basis) {
-                    Ok(()) => return Ok(basis),
+                    // The whole decision must pass on it: the gates and the
+                    // record's retention (so valid evidence never hurts).
+                    Ok(()) if self.passes_on(basis) => return Ok(basis),
+                    Ok(()) => {
+                        failures.tried = failures.tried.with(basis);
+                        failures.held_but_gated = true;
+                    }
                     Err(failure) => {
                         let cited = self
                             .used_rules(Some(basis))
@@ -695,6 +721,24 @@ impl<'a> Context<'a> {
                         failures.record(basis, failure, cited);
                     }
                 }
+            }
+        }
+        // An emergency offered for a purpose that protects no one: say so,
+        // even where no rule offers the basis for it.
+        if self.request.evidence.emergency.is_some()
+            && !failures.tried.contains(Basis::Emergency)
+            && !self.purpose_info().is_some_and(|p| p.protective)
+        {
+            let rule = self
+                .candidates()
+                .next()
+                .map_or(failures.first_rule, |r| Some(r.id));
+            if let Some(rule) = rule {
+                failures.record(
+                    Basis::Emergency,
+                    Some(Failure::new(ReasonCode::PurposeNotProtective)),
+                    rule,
+                );
             }
         }
         Err(failures)
@@ -792,6 +836,17 @@ impl<'a> Context<'a> {
                 None => Err(None),
             },
         }
+    }
+
+    /// Whether the decision can pass on `basis`: the gates that depend on
+    /// the basis (an unbound acquirer needs consent) and the record's
+    /// retention (past it, only a statutory duty on a legal obligation).
+    fn passes_on(&self, basis: Basis) -> bool {
+        if self.acquirer_unbound() && basis != Basis::Consent {
+            return false;
+        }
+        let held_store = self.action == Action::Store && self.request.legal_hold;
+        held_store || self.record_expired(Some(basis)).is_none()
     }
 
     /// An emergency protects (PIPL art. 13(4), GDPR art. 6(1)(d)): a
@@ -1175,42 +1230,192 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Step 6: with `collected_at`, deny any action but `delete` once the
-    /// covering rule's retention period has run out.
-    fn retention(&self, basis: Option<Basis>, decision: &mut Decision) {
-        let Some(collected_at) = self.request.collected_at else {
-            return;
-        };
-        if self.action == Action::Delete {
-            return;
+    /// Principle 11: `delete` needs no basis and carries `backup_purge`,
+    /// unless a legal hold keeps the data, or a statutory minimum retention
+    /// for it has not run (`delete` then dated at the minimum's end).
+    fn deletion(&self, decision: &mut Decision) {
+        let first = self.used_rules(None).next().map(|(_, r)| r.id);
+        if self.request.legal_hold {
+            decision.push_reason(Reason::new(ReasonCode::LegalHold, first, None));
+            decision.add_obligation(ObligationCode::RestrictToStorage);
+            return self.finish(decision, None);
         }
-        for (category, rule) in self.used_rules(basis) {
-            let Some(end) = rule
-                .retention
-                .and_then(Retention::period)
-                .and_then(|p| p.after(collected_at))
-            else {
-                continue;
-            };
-            if self.request.at >= end {
-                decision.push_reason(Reason::new(
-                    ReasonCode::RetentionExpired,
-                    Some(rule.id),
-                    category,
-                ));
-                let date = Due::Date(self.home_date(end));
-                // A child's data is deleted, never anonymized (LEGAL.md
-                // A-22); so is data whose subject's age is unknown.
-                let disposal =
-                    AgeGroup::from_child(self.child).disposal(self.policy.retention.disposal);
-                match disposal {
-                    Disposal::Delete => decision.add_dated(ObligationCode::Delete, date),
-                    Disposal::DeleteOrAnonymize => {
-                        decision.add_dated(ObligationCode::DeleteOrAnonymize, date);
-                    }
+        if let Some(minimum) = self.statutory_minimum() {
+            match self
+                .request
+                .collected_at
+                .and_then(|c| minimum.period.after(c))
+            {
+                // Without `collected_at` the minimum cannot be shown to
+                // have run: the data stays.
+                None => {
+                    decision.push_reason(Reason::new(ReasonCode::StatutoryRetention, first, None));
+                    decision.add_obligation(ObligationCode::RestrictToStorage);
+                    return self.finish(decision, None);
                 }
+                Some(end) if self.request.at < end => {
+                    decision.push_reason(Reason::new(ReasonCode::StatutoryRetention, first, None));
+                    decision.add_obligation(ObligationCode::RestrictToStorage);
+                    decision.add_dated(ObligationCode::Delete, Due::Date(self.home_date(end)));
+                    return self.finish(decision, None);
+                }
+                Some(_) => {}
             }
         }
+        let mut previous = None;
+        for (_, rule) in self.used_rules(None) {
+            if previous.replace(rule.id) != Some(rule.id) {
+                decision.push_reason(Reason::new(ReasonCode::RulePermits, Some(rule.id), None));
+            }
+        }
+        let lag = self.policy.retention.backup_lag;
+        if let Some(purge) = lag.after(self.request.at) {
+            decision.add_dated(
+                ObligationCode::BackupPurge,
+                Due::Date(self.home_date(purge)),
+            );
+        }
+        decision.set_effect(Effect::Permit);
+        self.finish(decision, None);
+    }
+
+    /// The longest statutory minimum retention that keeps this record (its
+    /// categories, the purpose it was collected for, a governing regime).
+    fn statutory_minimum(&self) -> Option<&'a crate::policy::Minimum> {
+        let purpose = self.request.collected_for.unwrap_or(self.request.purpose);
+        let tree = &self.policy.purpose_tree;
+        let categories = &self.policy.category_tree;
+        let mut longest: Option<&crate::policy::Minimum> = None;
+        for minimum in &self.policy.minimums {
+            let applies = self.regimes.contains(minimum.regime)
+                && minimum
+                    .purposes
+                    .iter()
+                    .any(|p| tree.covers(p.index(), purpose.index()))
+                && self.request.categories.iter().any(|c| {
+                    let (start, end) = (c.index(), categories.end(c.index()));
+                    minimum
+                        .category_ranges
+                        .iter()
+                        .any(|&(s, e)| (s <= start && start < e) || (start <= s && s < end))
+                });
+            if applies
+                && longest
+                    .is_none_or(|l| crate::retention_plan::is_shorter(l.period, minimum.period))
+            {
+                longest = Some(minimum);
+            }
+        }
+        longest
+    }
+
+    /// Step 6: the record's retention, fixed when it was collected (the
+    /// shortest of the rules that permit collecting or storing its
+    /// categories for the purpose it was collected for). Past it, only
+    /// deletion, storage under a legal hold, and a statutory duty on a legal
+    /// obligation remain; anything else is `retention_expired`.
+    fn retention(&self, basis: Option<Basis>, decision: &mut Decision) {
+        let Some((end, rule, category)) = self.record_expired(basis) else {
+            return;
+        };
+        if self.action == Action::Store && self.request.legal_hold {
+            decision.add_obligation(ObligationCode::RestrictToStorage);
+            return;
+        }
+        decision.push_reason(Reason::new(ReasonCode::RetentionExpired, rule, category));
+        let date = Due::Date(self.home_date(end));
+        // A child's data is deleted, never anonymized (CAC-2019 arts. 20,
+        // 23); so is data whose subject's age is unknown.
+        let disposal = AgeGroup::from_child(self.child).disposal(self.policy.retention.disposal);
+        match disposal {
+            Disposal::Delete => decision.add_dated(ObligationCode::Delete, date),
+            Disposal::DeleteOrAnonymize => {
+                decision.add_dated(ObligationCode::DeleteOrAnonymize, date);
+            }
+        }
+        // CAC-2019 art. 23: the guardian (and the child) hear of the end.
+        if self.children_layer() && !self.request.evidence.confidential {
+            decision.add_obligation(ObligationCode::NotifyGuardian);
+        }
+    }
+
+    /// When the record's retention has run out at `at` for this action on
+    /// this basis: its end, and the rule and category that set it. `None`
+    /// when it has not, when there is no `collected_at`, or for what remains
+    /// open after it: deletion, and a statutory duty on a legal obligation.
+    fn record_expired(
+        &self,
+        basis: Option<Basis>,
+    ) -> Option<(DateTime<FixedOffset>, Option<RuleId>, Option<CategoryId>)> {
+        let collected_at = self.request.collected_at?;
+        if self.action == Action::Delete {
+            return None;
+        }
+        let statutory = self.purpose_info().is_some_and(|p| p.statutory);
+        if statutory && basis == Some(Basis::LegalObligation) {
+            return None;
+        }
+        let (end, rule, category) = self.record_end(collected_at, basis)?;
+        (self.request.at >= end).then_some((end, rule, category))
+    }
+
+    /// The end of the record's retention counted from `collected_at`: the
+    /// earliest among its categories (a category kept until an event has
+    /// no end in time). A category no rule lets be collected or stored for
+    /// the purpose keeps the retention of the rule that covers this action.
+    fn record_end(
+        &self,
+        collected_at: DateTime<FixedOffset>,
+        basis: Option<Basis>,
+    ) -> Option<(DateTime<FixedOffset>, Option<RuleId>, Option<CategoryId>)> {
+        let mut earliest: Option<(DateTime<FixedOffset>, Option<RuleId>, Option<CategoryId>)> =
+            None;
+        for (category, retention, rule) in self.record_retentions(basis) {
+            let end = match retention {
+                Some(Retention::For(period)) => period.after(collected_at),
+                Some(Retention::Until(_)) => None,
+                // Nothing lets it be kept: its time ended at collection.
+                None => Some(collected_at),
+            };
+            if let Some(end) = end
+                && earliest.is_none_or(|(e, _, _)| end < e)
+            {
+                earliest = Some((end, rule, Some(category)));
+            }
+        }
+        earliest
+    }
+
+    /// Each requested category's retention as a record: that of the rules
+    /// permitting its collection or storage for the purpose it was
+    /// collected for, with the rule that sets it.
+    fn record_retentions(
+        &self,
+        basis: Option<Basis>,
+    ) -> impl Iterator<Item = (CategoryId, Option<Retention>, Option<RuleId>)> + '_ {
+        let purpose = self.request.collected_for.unwrap_or(self.request.purpose);
+        let age = AgeGroup::from_child(self.child);
+        self.request
+            .categories
+            .iter()
+            .enumerate()
+            .map(move |(nth, &category)| {
+                let (source, retention) =
+                    governing_retention(self.policy, category, purpose, age, None);
+                match source {
+                    RetentionSource::Rule(id) => (category, retention, Some(id)),
+                    RetentionSource::DeniedBy(id) => (category, None, Some(id)),
+                    RetentionSource::NoRule => {
+                        // The rule of this action that covers it keeps it.
+                        let fits =
+                            |rule: &Rule| basis.is_none_or(|b| self.offered(rule).contains(b));
+                        match self.covering(nth, category).find(|r| fits(r)) {
+                            Some(rule) => (category, rule.retention, Some(rule.id)),
+                            None => (category, None, None),
+                        }
+                    }
+                }
+            })
     }
 
     /// The calendar date of an instant in the home jurisdiction.
@@ -1238,7 +1443,11 @@ impl<'a> Context<'a> {
             if own_obligations {
                 decision.add_obligations(rule.obligations);
             }
-            match rule.retention {
+        }
+        // Retention belongs to the data: until the record's end, whatever
+        // rule covers this action.
+        for (_, retention, _) in self.record_retentions(basis) {
+            match retention {
                 Some(Retention::For(period)) => {
                     if let Some(end) = period.after(start) {
                         earliest = Some(earliest.map_or(end, |e| e.min(end)));
@@ -1247,7 +1456,7 @@ impl<'a> Context<'a> {
                 Some(Retention::Until(e)) => {
                     event = Some(event.map_or(e, |current| first_event(current, e)));
                 }
-                None => {}
+                None => earliest = Some(earliest.map_or(start, |e| e.min(start))),
             }
         }
         if let Some(end) = earliest {
@@ -1323,6 +1532,13 @@ impl<'a> Context<'a> {
         }
         if self.combined && !matches!(basis, Some(Basis::Consent | Basis::LegalObligation)) {
             decision.add_obligation(ObligationCode::DeidentifyAfterUse);
+        }
+        // PIPL art. 18(1): where a law requires secrecy, no notice is owed;
+        // the disclosure is still logged.
+        if self.request.evidence.confidential {
+            decision.remove_obligation(ObligationCode::NotifySubject);
+            decision.remove_obligation(ObligationCode::NotifyGuardian);
+            decision.remove_obligation(ObligationCode::NotifyRecipientIdentity);
         }
     }
 
@@ -1418,6 +1634,8 @@ impl Fit {
 struct BasisFailures {
     age_block: AgeBlock,
     tried: BasisSet,
+    /// Some basis held but a gate or the retention refused it: those say why.
+    held_but_gated: bool,
     specific: [Option<(Failure, RuleId)>; Basis::ALL.len()],
     first_rule: Option<RuleId>,
 }
@@ -1441,6 +1659,9 @@ impl BasisFailures {
         if let AgeBlock(Some(rule)) = self.age_block {
             decision.push_reason(Reason::new(ReasonCode::AgeUnknown, Some(rule), None));
             any = true;
+        }
+        if self.held_but_gated {
+            return;
         }
         for (failure, rule) in self.specific.iter().flatten() {
             let mut reason = Reason::new(failure.code, Some(*rule), None);

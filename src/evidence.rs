@@ -145,6 +145,7 @@ pub struct Evidence {
     pub(crate) legitimate_interests: Option<Box<str>>,
     pub(crate) public_task: Option<Box<str>>,
     pub(crate) unable_to_consent: bool,
+    pub(crate) confidential: bool,
 }
 
 impl Evidence {
@@ -231,6 +232,14 @@ impl Evidence {
     #[must_use]
     pub fn unable_to_consent(mut self) -> Evidence {
         self.unable_to_consent = true;
+        self
+    }
+
+    /// A law requires secrecy (PIPL art. 18(1)): no notice obligation is
+    /// emitted; the disclosure is still logged.
+    #[must_use]
+    pub fn confidential(mut self) -> Evidence {
+        self.confidential = true;
         self
     }
 

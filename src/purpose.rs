@@ -38,6 +38,7 @@ pub struct Purpose {
     pub(crate) protective: bool,
     pub(crate) statutory: bool,
     pub(crate) strictly_necessary: bool,
+    pub(crate) records_withdrawal: bool,
 }
 
 impl Purpose {

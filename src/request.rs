@@ -111,6 +111,8 @@ pub struct Request {
     pub(crate) destination_region: Option<RegionCode>,
     pub(crate) mechanisms: Mechanisms,
     pub(crate) collected_at: Option<DateTime<FixedOffset>>,
+    pub(crate) collected_for: Option<PurposeId>,
+    pub(crate) legal_hold: bool,
 }
 
 impl Request {
@@ -129,6 +131,8 @@ impl Request {
             destination_region: None,
             mechanisms: Mechanisms::EMPTY,
             collected_at: None,
+            collected_for: None,
+            legal_hold: false,
         }
     }
 
@@ -195,6 +199,24 @@ impl Request {
     #[must_use]
     pub fn transfer_mechanism(mut self, mechanism: TransferMechanism) -> Request {
         self.mechanisms = self.mechanisms.with(mechanism);
+        self
+    }
+
+    /// The purpose the record was collected for: its retention is fixed
+    /// then, by the rules that permit collecting or storing it for that
+    /// purpose (default: the request's purpose).
+    #[must_use]
+    pub fn collected_for(mut self, purpose: PurposeId) -> Request {
+        self.collected_for = Some(purpose);
+        self
+    }
+
+    /// A legal hold keeps the data: a litigation hold, a preservation
+    /// order, or a restriction the subject asked for (GDPR art. 18(1)(b),
+    /// (c)). Deletion is refused; past retention, only storage.
+    #[must_use]
+    pub fn legal_hold(mut self, held: bool) -> Request {
+        self.legal_hold = held;
         self
     }
 

@@ -214,17 +214,17 @@ impl Engine {
     }
 
     /// The retention plan of a [`RecordState`]: as
-    /// [`Engine::retention_plan`], but when the record names the lawful
-    /// basis it rests on, the period is the one `decide()` would have given
-    /// it: that of the first covering rule, in policy order, that offers
-    /// the basis (none: nothing lets the record be kept on that basis, and
-    /// the plan ends at collection). [`Engine::deletion_due`] uses this plan.
+    /// [`Engine::retention_plan`]. A record's retention is fixed when it is
+    /// collected, by the rules that permit collecting or storing it for its
+    /// purpose, whatever basis it rests on: the basis it names does not
+    /// change it, as it does not in `decide()`. [`Engine::deletion_due`]
+    /// uses this plan.
     ///
-    /// # Example: logs kept for a statutory duty follow that duty's rule
+    /// # Example: logs collected for operations keep that rule's year
     ///
     /// ```
     /// use chrono::DateTime;
-    /// use lawful::{AgeGroup, Basis, Due, Engine, RecordState, RetentionEvent};
+    /// use lawful::{AgeGroup, Basis, Engine, RecordState};
     ///
     /// let engine = Engine::builtin();
     /// let record = RecordState::new(
@@ -233,12 +233,10 @@ impl Engine {
     ///     DateTime::parse_from_rfc3339("2025-03-01T09:00:00+08:00")?,
     /// )
     /// .age_group(AgeGroup::Adult);
-    /// assert!(engine.record_plan(&record).end_due().date().is_some()); // 1y
-    /// let kept_by_law = record.basis(Basis::LegalObligation);
-    /// assert_eq!(
-    ///     engine.record_plan(&kept_by_law).end_due(),
-    ///     Due::Event(RetentionEvent::PurposeAchieved)
-    /// );
+    /// let plan = engine.record_plan(&record);
+    /// assert_eq!(plan.end_due().date(), "2026-03-01".parse().ok()); // 1y
+    /// let on_a_legal_obligation = record.basis(Basis::LegalObligation);
+    /// assert_eq!(engine.record_plan(&on_a_legal_obligation).end_due(), plan.end_due());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn record_plan(&self, record: &RecordState) -> RetentionPlan {
@@ -290,13 +288,17 @@ impl Engine {
 }
 
 /// The rule and retention that govern keeping `category` for `purpose`.
-fn governing_retention(
+pub(crate) fn governing_retention(
     policy: &Policy,
     category: CategoryId,
     purpose: PurposeId,
     age: AgeGroup,
     basis: Option<Basis>,
 ) -> (RetentionSource, Option<Retention>) {
+    // A record's retention is fixed when it is collected, by the rules that
+    // permit collecting or storing it for its purpose, whatever basis it
+    // rests on: the basis no longer picks a rule.
+    let _ = basis;
     if policy.category(category).is_none() || policy.purpose(purpose).is_none() {
         return (RetentionSource::NoRule, None);
     }
@@ -314,24 +316,17 @@ fn governing_retention(
     if let Some(rule) = denied {
         return (RetentionSource::DeniedBy(rule.id), None);
     }
-    let mut covering = policy
-        .permits
-        .get(Action::Store, purpose)
-        .iter()
-        .filter_map(|&id| policy.rule(id))
-        .filter(applies)
-        .filter(|rule| rule.covers(start));
+    let keeping = |action| {
+        policy
+            .permits
+            .get(action, purpose)
+            .iter()
+            .filter_map(|&id| policy.rule(id))
+            .filter(applies)
+            .filter(|rule| rule.covers(start))
+    };
+    let covering = keeping(Action::Collect).chain(keeping(Action::Store));
     let implied = Retention::Until(RetentionEvent::PurposeAchieved);
-    if let Some(basis) = basis {
-        // As `decide()`: the first covering rule that offers the basis.
-        return match covering.find(|rule| rule.basis_set.contains(basis)) {
-            Some(rule) => (
-                RetentionSource::Rule(rule.id),
-                Some(rule.retention.unwrap_or(implied)),
-            ),
-            None => (RetentionSource::NoRule, None),
-        };
-    }
     // The shortest fixed period wins; else the most specific rule's event.
     let mut shortest: Option<(&Rule, Period)> = None;
     let mut specific_event: Option<((u32, u32), &Rule, RetentionEvent)> = None;
@@ -385,7 +380,7 @@ fn specificity(policy: &Policy, rule: &Rule, category: u32, purpose: PurposeId) 
 /// Whether `a` ends before `b` for every start. Calendar months vary in
 /// length, so periods are compared from a fixed reference start (a 31-day
 /// month in a leap year): close enough to rank the periods policies use.
-fn is_shorter(a: Period, b: Period) -> bool {
+pub(crate) fn is_shorter(a: Period, b: Period) -> bool {
     let reference =
         NaiveDate::from_ymd_opt(2024, 1, 1).map(|d| d.and_time(NaiveTime::MIN).and_utc());
     let Some(reference) = reference else {

@@ -76,6 +76,13 @@ pub struct RequestDoc {
     /// When the data was collected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collected_at: Option<DateTime<FixedOffset>>,
+    /// The purpose the record was collected for (default: `purpose`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_for: Option<String>,
+    /// A legal hold keeps the data (litigation hold, preservation order,
+    /// a restriction the subject asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_hold: Option<bool>,
     /// The evidence for the lawful bases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<EvidenceDoc>,
@@ -180,6 +187,9 @@ pub struct EvidenceDoc {
     /// The law that sets the public task (GDPR art. 6(1)(e)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_task: Option<String>,
+    /// A law requires secrecy (PIPL art. 18(1)): no notices are owed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidential: Option<bool>,
 }
 
 /// Who gave a consent, on the wire.
@@ -342,6 +352,13 @@ impl Engine {
         if let Some(at) = doc.collected_at {
             request = request.collected_at(at);
         }
+        if let Some(name) = &doc.collected_for {
+            let purpose = self
+                .purpose(name)
+                .map_err(|e| RequestError::name(ReasonCode::UnknownPurpose, &e))?;
+            request = request.collected_for(purpose);
+        }
+        request = request.legal_hold(doc.legal_hold.unwrap_or(false));
         if let Some(evidence) = &doc.evidence {
             request = request.evidence(self.resolve_evidence(evidence)?);
         }
@@ -387,6 +404,9 @@ impl Engine {
         }
         if let Some(citation) = &doc.public_task {
             evidence = evidence.public_task(citation);
+        }
+        if doc.confidential == Some(true) {
+            evidence = evidence.confidential();
         }
         if let Some(e) = doc.emergency {
             let kind = e.kind.unwrap_or(EmergencyKind::LifeHealthProperty);

@@ -15,14 +15,15 @@ use crate::hierarchy::{Hierarchy, check_name};
 use crate::purpose::{Purpose, PurposeId};
 use crate::recipient::RecipientKinds;
 use crate::regime::{Regime, Regimes};
+use crate::retention::Retention;
 use crate::retention::{Disposal, Period};
 use crate::subject::{Jurisdiction, JurisdictionId};
 use crate::suggest::did_you_mean;
 
 use super::raw::{Pattern, RawCategory, RawPolicy, RawPurpose, RawRule, Spanned};
 use super::{
-    CoverIndex, LoadOptions, Policy, RetentionSettings, RightsSettings, Rule, RuleId, RuleIndex,
-    SubjectScope,
+    CoverIndex, LoadOptions, Minimum, Policy, RetentionSettings, RightsSettings, Rule, RuleId,
+    RuleIndex, SubjectScope,
 };
 
 /// The categories, purposes, permit and deny rules up to their count
@@ -210,6 +211,7 @@ pub(super) fn compile(
         return None;
     }
     check_shadowed(&first_use, &rules, &category_tree, &purpose_tree, d);
+    let minimums = compile_minimums(raw, &rules, &mut names, d);
 
     let indexes = build_indexes(&rules, &category_tree, &purpose_tree, options);
     let Some((permits, covering, denies)) = indexes else {
@@ -235,6 +237,7 @@ pub(super) fn compile(
         storage_region: meta.storage_region.value,
         localization: meta.localization.unwrap_or(true),
         regimes,
+        minimums,
         warnings: Vec::new(),
         cii_operator: meta.cii_operator.unwrap_or(false),
         rights,
@@ -301,6 +304,81 @@ fn suggestion(input: &str, candidates: &[&str], fallback: &str) -> String {
         Some(close) => format!("did you mean `{close}`?"),
         None => fallback.to_owned(),
     }
+}
+
+/// The statutory minimum retentions, and the rules that would keep data
+/// less long than one (an error: the policy would delete what the law keeps).
+fn compile_minimums(
+    raw: &RawPolicy,
+    rules: &[Rule],
+    names: &mut Names<'_>,
+    d: &mut Vec<Diagnostic>,
+) -> Vec<Minimum> {
+    let mut out = Vec::with_capacity(raw.minimums.len());
+    for table in &raw.minimums {
+        let categories = resolve_names(
+            &table.categories,
+            names.category_tree,
+            "minimum_retention",
+            "category",
+            DiagnosticKind::UndeclaredCategory,
+            names,
+            d,
+        );
+        let purposes = resolve_names(
+            &table.purposes,
+            names.purpose_tree,
+            "minimum_retention",
+            "purpose",
+            DiagnosticKind::UndeclaredPurpose,
+            names,
+            d,
+        );
+        let minimum = Minimum {
+            regime: table.regime.value,
+            category_ranges: categories
+                .iter()
+                .map(|&c| (c, names.category_tree.end(c)))
+                .collect(),
+            purposes: purposes.into_iter().map(PurposeId::from_index).collect(),
+            period: table.period.value,
+            law: table.law.value.as_str().into(),
+        };
+        for rule in rules.iter().filter(|r| r.effect == Effect::Permit) {
+            let keeps =
+                rule.actions.contains(Action::Collect) || rule.actions.contains(Action::Store);
+            let overlaps = minimum
+                .category_ranges
+                .iter()
+                .any(|&(start, end)| rule.overlaps(start, end));
+            let same_purpose = rule.purposes.iter().any(|p| {
+                minimum.purposes.iter().any(|m| {
+                    names.purpose_tree.covers(p.index(), m.index())
+                        || names.purpose_tree.covers(m.index(), p.index())
+                })
+            });
+            if let Some(Retention::For(period)) = rule.retention
+                && keeps
+                && overlaps
+                && same_purpose
+                && crate::retention_plan::is_shorter(period, minimum.period)
+            {
+                d.push(
+                    Diagnostic::new(
+                        DiagnosticKind::InvalidValue,
+                        table.period.span.clone(),
+                        format!(
+                            "rule `{}` keeps data for {period}, less than the statutory minimum of {} ({})",
+                            rule.name, minimum.period, minimum.law
+                        ),
+                    )
+                    .help("lengthen the rule's `retention` to at least the minimum"),
+                );
+            }
+        }
+        out.push(minimum);
+    }
+    out
 }
 
 /// The home jurisdiction, which must be declared.
@@ -586,6 +664,7 @@ fn compile_purposes(
                 own.and_then(|p| p.strictly_necessary),
                 parent.map(|p| p.strictly_necessary),
             ),
+            records_withdrawal: own.is_some_and(|p| p.records_withdrawal),
         });
     }
     (tree, purposes)

@@ -210,6 +210,17 @@ impl Rule {
 }
 
 /// Settings for data-subject rights requests.
+/// A period the law keeps some data for (`[[minimum_retention]]`): until
+/// it has run, the data is not deleted (only stored, restricted).
+#[derive(Clone, Debug)]
+pub(crate) struct Minimum {
+    pub(crate) regime: crate::regime::Regime,
+    pub(crate) category_ranges: Vec<(u32, u32)>,
+    pub(crate) purposes: Vec<PurposeId>,
+    pub(crate) period: Period,
+    pub(crate) law: Box<str>,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct RightsSettings {
     pub(crate) response_days: u32,
@@ -429,6 +440,8 @@ pub(crate) struct Policy {
     pub(crate) localization: bool,
     pub(crate) cii_operator: bool,
     pub(crate) regimes: crate::regime::Regimes,
+    /// Statutory minimum retentions (`[[minimum_retention]]`).
+    pub(crate) minimums: Vec<Minimum>,
     /// What loaded but deserves counsel's eye (`lawful check` shows them).
     pub(crate) warnings: Vec<crate::error::Diagnostic>,
     pub(crate) rights: RightsSettings,

@@ -65,6 +65,17 @@ pub(crate) struct RawPolicy {
     pub(crate) permits: Vec<RawRule>,
     pub(crate) denies: Vec<RawRule>,
     pub(crate) regimes: Vec<RawRegime>,
+    pub(crate) minimums: Vec<RawMinimum>,
+}
+
+/// A `[[minimum_retention]]` table: a period the law keeps some data for.
+#[derive(Debug)]
+pub(crate) struct RawMinimum {
+    pub(crate) regime: Spanned<Regime>,
+    pub(crate) categories: Vec<Spanned<Pattern<String>>>,
+    pub(crate) purposes: Vec<Spanned<Pattern<String>>>,
+    pub(crate) period: Spanned<Period>,
+    pub(crate) law: Spanned<String>,
 }
 
 /// A `[[regime]]` table: the policy's settings for a data-protection regime.
@@ -146,6 +157,7 @@ pub(crate) struct RawPurpose {
     pub(crate) protective: Option<bool>,
     pub(crate) statutory: Option<bool>,
     pub(crate) strictly_necessary: Option<bool>,
+    pub(crate) records_withdrawal: bool,
 }
 
 /// A permit or deny rule as written. Deny rules have no bases, obligations
@@ -183,7 +195,9 @@ const TOP_KEYS: &[&str] = &[
     "permit",
     "deny",
     "regime",
+    "minimum_retention",
 ];
+const MINIMUM_KEYS: &[&str] = &["regime", "categories", "purposes", "period", "law"];
 const REGIME_KEYS: &[&str] = &[
     "name",
     "bases",
@@ -241,6 +255,7 @@ const PURPOSE_KEYS: &[&str] = &[
     "protective",
     "statutory",
     "strictly_necessary",
+    "records_withdrawal",
 ];
 const PERMIT_KEYS: &[&str] = &[
     "id",
@@ -316,6 +331,13 @@ pub(crate) fn parse(text: &str, diags: &mut Vec<Diagnostic>) -> RawPolicy {
     let permits = each_table(&root, "permit", PERMIT_KEYS, diags, read_rule);
     let denies = each_table(&root, "deny", DENY_KEYS, diags, read_rule);
     let regimes = each_table(&root, "regime", REGIME_KEYS, diags, read_regime);
+    let minimums = each_table(
+        &root,
+        "minimum_retention",
+        MINIMUM_KEYS,
+        diags,
+        read_minimum,
+    );
 
     if meta.is_none() && root.get("policy").is_none() {
         diags.push(
@@ -345,7 +367,23 @@ pub(crate) fn parse(text: &str, diags: &mut Vec<Diagnostic>) -> RawPolicy {
         permits,
         denies,
         regimes,
+        minimums,
     }
+}
+
+fn read_minimum(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawMinimum> {
+    let regime = t.required_parsed("regime", d);
+    let categories = t.required_list("categories", d, |s| Ok(name_pattern(s)));
+    let purposes = t.required_list("purposes", d, |s| Ok(name_pattern(s)));
+    let period = t.required_parsed("period", d);
+    let law = t.required_string("law", d);
+    Some(RawMinimum {
+        regime: regime?,
+        categories: categories?,
+        purposes: purposes?,
+        period: period?,
+        law: law?,
+    })
 }
 
 fn read_regime(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawRegime> {
@@ -556,6 +594,7 @@ fn read_purpose(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawPurpose
         protective: t.bool("protective", d),
         statutory: t.bool("statutory", d),
         strictly_necessary: t.bool("strictly_necessary", d),
+        records_withdrawal: t.bool("records_withdrawal", d).unwrap_or(false),
     })
 }
 

@@ -711,9 +711,11 @@ proptest! {
     #[test]
     fn a_permit_always_carries_retain_until(spec in spec()) {
         let decision = decide(&spec);
+        // A deletion keeps nothing (principle 11): no retain_until.
+        let keeps = decision.is_permit() && spec.action != Action::Delete;
         prop_assert_eq!(
             decision.has_obligation(ObligationCode::RetainUntil),
-            decision.is_permit(),
+            keeps,
             "{:?}", decision
         );
     }
@@ -1468,7 +1470,10 @@ proptest! {
     #[test]
     fn every_permit_has_a_retention_end(spec in spec()) {
         let decision = decide(&spec);
-        if decision.is_permit() {
+        // A deletion ends the record: it carries the backup purge instead.
+        if decision.is_permit() && spec.action == Action::Delete {
+            prop_assert!(decision.due(ObligationCode::BackupPurge).is_some(), "{decision:?}");
+        } else if decision.is_permit() {
             prop_assert!(decision.due(ObligationCode::RetainUntil).is_some(), "{decision:?}");
         }
     }
