@@ -133,7 +133,7 @@ pub use deletion::{
     DeletionDue, DeletionTrigger, LegalHold, PurposeStatus, RecordOutcome, RecordState,
 };
 pub use engine::{Engine, NameError, NameKind};
-pub use error::{Diagnostic, DiagnosticKind, LoadError};
+pub use error::{Diagnostic, DiagnosticKind, LoadError, Warnings};
 pub use evidence::{Emergency, EmergencyKind, Evidence, PublicData, PublicSource};
 pub use explain::Explanation;
 #[cfg(feature = "json")]
