@@ -152,8 +152,8 @@ pub use resident_id::{ResidentId, ResidentIdError, ResidentIdErrorKind};
 pub use retention::{Disposal, Period, PeriodError, PeriodUnit, Retention, RetentionEvent};
 pub use retention_plan::{RetentionEnd, RetentionPlan, RetentionSource};
 pub use rights::{
-    Authorisation, IdentityStatus, RefusalGround, Requester, RequesterKind, RightKind,
-    RightsReason, RightsReasonCode, RightsRequest, RightsResponse,
+    Authorisation, IdentityStatus, RefusalGround, Requester, RequesterKind, RestrictionGround,
+    RightKind, RightsReason, RightsReasonCode, RightsRequest, RightsResponse,
 };
 pub use subject::{AgeFinding, AgeSource, Jurisdiction, JurisdictionId, Subject};
 pub use termination::TerminationPlan;
