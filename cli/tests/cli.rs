@@ -237,6 +237,17 @@ fn check_shows_the_seed_policys_warning_and_passes() {
     assert_eq!(run.stdout.matches("warning:").count(), 1, "{}", run.stdout);
 }
 
+/// The EU-only example policy loads cleanly, without warnings.
+#[test]
+fn check_passes_the_eu_fitness_example() {
+    let run = lawful(&["check", "policies/examples/eu-fitness.toml"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(
+        run.stdout,
+        "policies/examples/eu-fitness.toml: ok, policy `eu-fitness` version 2026-12-01: 7 rules (6 permit, 1 deny), 11 categories, 8 purposes\n"
+    );
+}
+
 #[test]
 fn check_counts_rules_categories_and_purposes() {
     let dir = scratch("check-counts");
