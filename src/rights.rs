@@ -576,7 +576,7 @@ impl RightsReason {
 ///   that cannot stand are reported as `refusal_ground_invalid` and the
 ///   request is answered. Consent withdrawal cannot be refused (PIPL art.
 ///   15: "at any time").
-/// - **Portability** (R-37; GDPR art. 20, PIPL art. 45(3)): the request's
+/// - **Portability** (GDPR art. 20, PIPL art. 45(3)): the request's
 ///   `basis` must be consent or contract, and for an EU or EEA subject the
 ///   processing `automated`; otherwise refused with
 ///   `portability_conditions_not_met`. Not said: denied with
