@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use crate::category::{Category, CategoryId};
 use crate::decide::decide;
 use crate::decision::Decision;
-use crate::error::{Diagnostic, DiagnosticKind, LoadError, Source};
+use crate::error::{Diagnostic, DiagnosticKind, LoadError, Source, Warnings};
 use crate::policy::{LoadOptions, Policy, Rule, RuleId};
 use crate::purpose::{Purpose, PurposeId};
 use crate::region::RegionCode;
@@ -335,6 +335,34 @@ impl Engine {
     /// The policy's TOML text.
     pub fn policy_source(&self) -> &str {
         &self.policy.source.text
+    }
+
+    /// What loaded but deserves a reviewer's eye, in source order: for
+    /// example each permit rule with `unknown_age = "adult"`. Empty for a
+    /// policy with nothing to warn about.
+    ///
+    /// ```
+    /// let engine = lawful::Engine::builtin();
+    /// let warning = &engine.warnings()[0];
+    /// assert_eq!(warning.kind(), lawful::DiagnosticKind::UnknownAgeAsAdult);
+    /// assert_eq!(warning.message(), "rule `browse` decides a subject of unknown age as an adult");
+    /// ```
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.policy.warnings
+    }
+
+    /// The warnings rendered against the policy's text, like a
+    /// [`LoadError`]'s errors but labelled `warning:` (what `lawful check`
+    /// prints).
+    ///
+    /// ```
+    /// let engine = lawful::Engine::builtin();
+    /// let text = engine.render_warnings().to_string();
+    /// assert!(text.starts_with("warning: rule `browse` decides a subject of unknown age as an adult\n"));
+    /// assert!(text.contains("unknown_age = \"adult\""));
+    /// ```
+    pub fn render_warnings(&self) -> Warnings<'_> {
+        Warnings::new(&self.policy.source, &self.policy.warnings)
     }
 
     /// The compiled policy, for the crate's other entry points.

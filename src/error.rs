@@ -235,7 +235,7 @@ impl fmt::Display for LoadError {
             if i > 0 {
                 writeln!(f)?;
             }
-            render(f, &self.source, &lines, diagnostic)?;
+            render(f, &self.source, &lines, diagnostic, Severity::Error)?;
         }
         let more = self
             .diagnostics
@@ -247,6 +247,89 @@ impl fmt::Display for LoadError {
         }
         Ok(())
     }
+}
+
+/// The warnings of a policy that loaded, rendered against its source like
+/// the errors of a [`LoadError`] but labelled `warning:` (see
+/// [`Engine::render_warnings`](crate::Engine::render_warnings)).
+///
+/// ```text
+/// warning: rule `browse` decides a subject of unknown age as an adult
+///    --> policies/default.toml:671:15
+///     |
+/// 671 | unknown_age = "adult"
+///     |               ^^^^^^^
+///     = help: make sure the processing needs no age: ...
+/// ```
+///
+/// Renders nothing when there are no warnings; diagnostics are separated by
+/// a blank line, and each ends with a newline.
+#[derive(Clone, Copy, Debug)]
+pub struct Warnings<'a> {
+    source: &'a Source,
+    diagnostics: &'a [Diagnostic],
+}
+
+impl<'a> Warnings<'a> {
+    pub(crate) fn new(source: &'a Source, diagnostics: &'a [Diagnostic]) -> Warnings<'a> {
+        Warnings {
+            source,
+            diagnostics,
+        }
+    }
+
+    /// The warnings, in source order.
+    pub fn diagnostics(&self) -> &'a [Diagnostic] {
+        self.diagnostics
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.diagnostics.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.diagnostics.is_empty()
+    }
+}
+
+impl fmt::Display for Warnings<'_> {
+    /// Every warning, each with its source line and carets (the same
+    /// rendering and bounds as a [`LoadError`]'s errors).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.diagnostics.is_empty() {
+            return Ok(());
+        }
+        let lines = LineStarts::new(&self.source.text);
+        for (i, diagnostic) in self
+            .diagnostics
+            .iter()
+            .take(MAX_RENDERED_DIAGNOSTICS)
+            .enumerate()
+        {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            render(f, self.source, &lines, diagnostic, Severity::Warning)?;
+        }
+        let more = self
+            .diagnostics
+            .len()
+            .saturating_sub(MAX_RENDERED_DIAGNOSTICS);
+        if more > 0 {
+            let warnings = if more == 1 { "warning" } else { "warnings" };
+            writeln!(f, "\n... and {more} more {warnings}")?;
+        }
+        Ok(())
+    }
+}
+
+/// How a diagnostic is labelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Severity {
+    Error,
+    Warning,
 }
 
 /// Where each line of a text starts; a line ends at LF, CRLF or CR.
@@ -451,8 +534,13 @@ fn render(
     source: &Source,
     lines: &LineStarts,
     d: &Diagnostic,
+    severity: Severity,
 ) -> fmt::Result {
-    writeln!(f, "error: {}", bounded(&d.message, MAX_MESSAGE))?;
+    let label = match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    writeln!(f, "{label}: {}", bounded(&d.message, MAX_MESSAGE))?;
     let gutter = if source.text.is_empty() && d.span.is_empty() {
         writeln!(f, " --> {}", source.name)?;
         1

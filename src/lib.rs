@@ -133,7 +133,7 @@ pub use deletion::{
     DeletionDue, DeletionTrigger, LegalHold, PurposeStatus, RecordOutcome, RecordState,
 };
 pub use engine::{Engine, NameError, NameKind};
-pub use error::{Diagnostic, DiagnosticKind, LoadError};
+pub use error::{Diagnostic, DiagnosticKind, LoadError, Warnings};
 pub use evidence::{Emergency, EmergencyKind, Evidence, PublicData, PublicSource};
 pub use explain::Explanation;
 #[cfg(feature = "json")]
@@ -152,8 +152,8 @@ pub use resident_id::{ResidentId, ResidentIdError, ResidentIdErrorKind};
 pub use retention::{Disposal, Period, PeriodError, PeriodUnit, Retention, RetentionEvent};
 pub use retention_plan::{RetentionEnd, RetentionPlan, RetentionSource};
 pub use rights::{
-    Authorisation, IdentityStatus, RefusalGround, Requester, RequesterKind, RightKind,
-    RightsReason, RightsReasonCode, RightsRequest, RightsResponse,
+    Authorisation, IdentityStatus, RefusalGround, Requester, RequesterKind, RestrictionGround,
+    RightKind, RightsReason, RightsReasonCode, RightsRequest, RightsResponse,
 };
 pub use subject::{AgeFinding, AgeSource, Jurisdiction, JurisdictionId, Subject};
 pub use termination::TerminationPlan;

@@ -21,8 +21,8 @@ use crate::engine::{Engine, NameError};
 use crate::retention::{Disposal, Period, RetentionEvent};
 use crate::retention_plan::{RetentionEnd, RetentionPlan, RetentionSource};
 use crate::rights::{
-    Authorisation, IdentityStatus, RefusalGround, Requester, RequesterKind, RightKind,
-    RightsReasonCode, RightsRequest, RightsResponse,
+    Authorisation, IdentityStatus, RefusalGround, Requester, RequesterKind, RestrictionGround,
+    RightKind, RightsReasonCode, RightsRequest, RightsResponse,
 };
 use crate::subject::{JurisdictionId, Subject};
 use crate::termination::TerminationPlan;
@@ -282,13 +282,27 @@ pub struct TerminationPlanDoc {
 ///  "earlier": [{"kind": "deletion", "received_at": "2025-11-20T10:00:00+08:00"}],
 ///  "manifestly_excessive": false, "refusal_grounds": [],
 ///  "legal_hold": null, "next_backup_cycle": "2025-12-10"}
+/// {"id": "dsr-10", "kind": "portability", "received_at": "2026-03-02T10:00:00+01:00",
+///  "identity_verified": true, "subject": {"jurisdiction": "DE"},
+///  "basis": "consent", "automated": true,
+///  "extension_notified_at": "2026-03-20T09:00:00+01:00"}
+/// {"id": "dsr-11", "kind": "objection", "received_at": "2026-03-02T10:00:00+01:00",
+///  "identity_verified": true, "basis": "legitimate_interests", "direct_marketing": false}
+/// {"id": "dsr-12", "kind": "restriction", "received_at": "2026-03-02T10:00:00+01:00",
+///  "identity_verified": true, "restriction_ground": "accuracy_contested"}
 /// ```
 ///
-/// `kind`: `access`, `copy`, `correction`, `deletion`, `withdrawal`,
-/// `deregistration`. `requester`: `subject` (default), `guardian`, `agent`.
-/// The age group is `age_group`, or computed from `subject` at
-/// `received_at`; the jurisdiction is `subject.jurisdiction` (default: the
-/// policy's home jurisdiction).
+/// `kind`: `access`, `copy`, `portability`, `correction`, `deletion`,
+/// `withdrawal`, `deregistration`, `objection`, `restriction`. `requester`:
+/// `subject` (default), `guardian`, `agent`. The age group is `age_group`,
+/// or computed from `subject` at `received_at`; the jurisdiction is
+/// `subject.jurisdiction` (default: the policy's home jurisdiction).
+/// `basis` (the lawful basis of the processing concerned), `automated`,
+/// `direct_marketing` and `restriction_ground` (`accuracy_contested`,
+/// `unlawful_processing`, `needed_for_legal_claims`, `objection_pending`)
+/// are what portability, objection and restriction turn on;
+/// `extension_notified_at` reports a notice of extension (see
+/// [`RightsResponse`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RightsRequestDoc {
@@ -329,6 +343,22 @@ pub struct RightsRequestDoc {
     /// The host's next backup cycle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_backup_cycle: Option<NaiveDate>,
+    /// The lawful basis of the processing the request is about
+    /// (portability, objection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<Basis>,
+    /// Whether that processing is automated (portability under the GDPR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automated: Option<bool>,
+    /// An objection to direct marketing (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct_marketing: Option<bool>,
+    /// The ground of a restriction request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restriction_ground: Option<RestrictionGround>,
+    /// When the subject was told that the time to answer is extended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension_notified_at: Option<DateTime<FixedOffset>>,
 }
 
 /// An earlier request of a [`RightsRequestDoc`].
@@ -360,8 +390,12 @@ pub struct RightsResponseDoc {
     pub kind: RightKind,
     /// `permit` (carry it out) or `deny` (not yet, or refused).
     pub effect: Effect,
-    /// The date by which the requester must have an answer.
+    /// The date by which the requester must have an answer, before any
+    /// extension.
     pub respond_by: NaiveDate,
+    /// The extended date, when a notified extension holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_respond_by: Option<NaiveDate>,
     /// Whether the GDPR's rules applied.
     pub gdpr: bool,
     /// Same-kind requests in the fee window, this one included.
@@ -640,6 +674,21 @@ impl Engine {
         if let Some(date) = doc.next_backup_cycle {
             request = request.next_backup_cycle(date);
         }
+        if let Some(basis) = doc.basis {
+            request = request.basis(basis);
+        }
+        if let Some(automated) = doc.automated {
+            request = request.automated(automated);
+        }
+        if doc.direct_marketing == Some(true) {
+            request = request.direct_marketing();
+        }
+        if let Some(ground) = doc.restriction_ground {
+            request = request.restriction_ground(ground);
+        }
+        if let Some(at) = doc.extension_notified_at {
+            request = request.extension_notified(at);
+        }
         Ok(self.rights_response_doc(doc.id.clone(), &self.rights_request(&request)))
     }
 
@@ -654,6 +703,7 @@ impl Engine {
             kind: response.kind(),
             effect: response.effect(),
             respond_by: response.respond_by(),
+            extended_respond_by: response.extended_respond_by(),
             gdpr: response.gdpr_applies(),
             requests_in_window: response.requests_in_window(),
             obligations: obligation_docs(response.obligations().iter().copied()),

@@ -29,9 +29,11 @@ impl Found {
 }
 
 /// Checks each file; goes on after a bad one, so one run reports them all.
+/// A policy that loads is summarised in one line, after its warnings (each
+/// rendered like an error, labelled `warning:`), if any.
 ///
 /// Exit status: 2 if a file could not be read, else 1 if a policy has an
-/// error, else 0.
+/// error, else 0 (warnings alone do not fail a check).
 ///
 /// # Errors
 ///
@@ -57,7 +59,24 @@ fn check_all(paths: &[PathBuf], out: &mut impl Write, found: &mut Found) -> io::
         };
         let name = path.display().to_string();
         match files::load_text(&name, &text) {
-            Ok(engine) => writeln!(out, "{name}: ok, {}", summary(&engine))?,
+            Ok(engine) => {
+                let warnings = engine.render_warnings();
+                if warnings.is_empty() {
+                    writeln!(out, "{name}: ok, {}", summary(&engine))?;
+                } else {
+                    // Rendered like errors, labelled `warning:`; a blank
+                    // line separates them from the file's summary. Warnings
+                    // alone still pass: the exit status stays 0.
+                    writeln!(out, "{warnings}")?;
+                    let count = warnings.len();
+                    writeln!(
+                        out,
+                        "{name}: ok, {}, {count} {}",
+                        summary(&engine),
+                        plural(count, "warning", "warnings")
+                    )?;
+                }
+            }
             Err(e) => {
                 found.invalid = true;
                 // Each diagnostic already ends with a newline; a blank line

@@ -69,6 +69,10 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Check policy files: every problem with file, line, column, carets and a hint
+    ///
+    /// Warnings (what loads but deserves a reviewer's eye, such as a rule
+    /// deciding an unknown age as an adult) are shown the same way, labelled
+    /// `warning:`; they do not fail the check.
     #[command(after_help = EXIT_STATUS)]
     Check {
         /// The policy files (TOML)

@@ -192,9 +192,7 @@ fn bad_arguments_are_one_line_and_exit_2() {
 fn check_accepts_the_seed_policy_with_a_summary() {
     let run = lawful(&["check", "policies/default.toml"], b"");
     assert_eq!(run.code, 0, "{run:#?}");
-    let lines = run.stdout_lines();
-    assert_eq!(lines.len(), 1, "{run:#?}");
-    let line = lines[0];
+    let line = *run.stdout_lines().last().unwrap();
     assert!(
         line.starts_with("policies/default.toml: ok, policy `platform-privacy`"),
         "{line}"
@@ -202,6 +200,52 @@ fn check_accepts_the_seed_policy_with_a_summary() {
     for word in [" rules (", " categories, ", " purposes"] {
         assert!(line.contains(word), "`{word}` missing: {line}");
     }
+}
+
+/// The seed's account-less browsing rule takes an unknown age as an adult:
+/// `check` shows that warning like an error, labelled `warning:`, counts it
+/// in the summary, and still passes.
+#[test]
+fn check_shows_the_seed_policys_warning_and_passes() {
+    let run = lawful(&["check", "policies/default.toml"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(run.stderr, "", "{run:#?}");
+    // The line of the rule's `unknown_age`, wherever edits move it.
+    let seed = std::fs::read_to_string(root().join("policies/default.toml")).unwrap();
+    let line = seed
+        .lines()
+        .position(|l| l == "unknown_age = \"adult\"")
+        .unwrap()
+        + 1;
+    let pad = " ".repeat(line.to_string().len());
+    let expected = format!(
+        "warning: rule `browse` decides a subject of unknown age as an adult\n\
+         {pad}--> policies/default.toml:{line}:15\n\
+         {pad} |\n\
+         {line} | unknown_age = \"adult\"\n\
+         {pad} |               ^^^^^^^\n\
+         {pad} = help: make sure the processing needs no age: a child's data would be processed without a guardian\n\
+         \n\
+         policies/default.toml: ok, policy `platform-privacy` version "
+    );
+    assert!(run.stdout.starts_with(&expected), "{}", run.stdout);
+    assert!(
+        run.stdout.ends_with(" purposes, 1 warning\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stdout.matches("warning:").count(), 1, "{}", run.stdout);
+}
+
+/// The EU-only example policy loads cleanly, without warnings.
+#[test]
+fn check_passes_the_eu_fitness_example() {
+    let run = lawful(&["check", "policies/examples/eu-fitness.toml"], b"");
+    assert_eq!(run.code, 0, "{run:#?}");
+    assert_eq!(
+        run.stdout,
+        "policies/examples/eu-fitness.toml: ok, policy `eu-fitness` version 2026-12-01: 7 rules (6 permit, 1 deny), 11 categories, 8 purposes\n"
+    );
 }
 
 #[test]

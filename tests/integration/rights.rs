@@ -8,8 +8,8 @@ use chrono::{DateTime, Days, Duration, FixedOffset, Months, NaiveDate};
 use proptest::prelude::*;
 
 use lawful::{
-    AgeGroup, Authorisation, Due, Effect, Engine, IdentityStatus, LegalHold, ObligationCode,
-    RefusalGround, Requester, RightKind, RightsReasonCode, RightsRequest,
+    AgeGroup, Authorisation, Basis, Due, Effect, Engine, IdentityStatus, LegalHold, ObligationCode,
+    RefusalGround, Requester, RestrictionGround, RightKind, RightsReasonCode, RightsRequest,
 };
 
 use crate::lifecycle::run_cases;
@@ -230,6 +230,123 @@ fn the_fee_window_is_the_policys() {
     assert!(!response.has_obligation(ObligationCode::FeeNotice));
 }
 
+/// A policy that promises nothing faster than the GDPR: 92 days is never
+/// earlier than three months.
+fn gdpr_paced() -> Engine {
+    engine_with("response_days = 15", "response_days = 92")
+}
+
+#[test]
+fn an_extension_notified_in_the_first_month_adds_two_months() {
+    let engine = gdpr_paced();
+    let de = engine.jurisdiction("DE").unwrap();
+    let request = verified(RightKind::Deletion, "2026-03-02T10:00:00+01:00")
+        .jurisdiction(de)
+        .next_backup_cycle(date("2026-07-01"));
+    let plain = engine.rights_request(&request);
+    assert_eq!(plain.respond_by(), date("2026-04-02"));
+    assert_eq!(plain.extended_respond_by(), None);
+    let extended =
+        engine.rights_request(&request.extension_notified(at("2026-03-30T10:00:00+01:00")));
+    assert!(extended.is_permit());
+    assert_eq!(extended.respond_by(), date("2026-04-02"));
+    assert_eq!(extended.extended_respond_by(), Some(date("2026-06-02")));
+    assert_eq!(extended.deadline(), date("2026-06-02"));
+    assert!(extended.has_reason(RightsReasonCode::DeadlineExtended));
+    // The answer, and the deletion it carries out, are due by the extended date.
+    assert_eq!(
+        extended.due(ObligationCode::RespondBy),
+        Some(Due::Date(date("2026-06-02")))
+    );
+    assert_eq!(
+        extended.due(ObligationCode::Delete),
+        Some(Due::Date(date("2026-06-02")))
+    );
+}
+
+#[test]
+fn an_extension_notified_after_the_first_month_does_not_hold() {
+    let engine = gdpr_paced();
+    let de = engine.jurisdiction("DE").unwrap();
+    let request = verified(RightKind::Access, "2026-03-02T10:00:00+01:00").jurisdiction(de);
+    for late in ["2026-04-03T10:00:00+01:00", "2026-03-01T10:00:00+01:00"] {
+        let response = engine.rights_request(&request.clone().extension_notified(at(late)));
+        assert_eq!(response.extended_respond_by(), None, "{late}");
+        assert_eq!(response.deadline(), date("2026-04-02"));
+        assert!(response.has_reason(RightsReasonCode::ExtensionInvalid));
+    }
+    // A PRC subject of the same policy: no extension in PIPL.
+    let cn = engine.jurisdiction("CN").unwrap();
+    let response = engine.rights_request(
+        &verified(RightKind::Access, "2026-03-02T10:00:00+08:00")
+            .jurisdiction(cn)
+            .extension_notified(at("2026-03-05T10:00:00+08:00")),
+    );
+    assert!(!response.gdpr_applies());
+    assert_eq!(response.respond_by(), date("2026-06-02"));
+    assert!(response.has_reason(RightsReasonCode::ExtensionInvalid));
+}
+
+#[test]
+fn the_policys_response_days_cap_the_extension() {
+    let engine = engine_with("response_days = 15", "response_days = 45");
+    let fr = engine.jurisdiction("FR").unwrap();
+    let response = engine.rights_request(
+        &verified(RightKind::Access, "2026-03-02T10:00:00+01:00")
+            .jurisdiction(fr)
+            .extension_notified(at("2026-03-10T10:00:00+01:00")),
+    );
+    assert_eq!(response.respond_by(), date("2026-04-02"));
+    assert_eq!(response.extended_respond_by(), Some(date("2026-04-16")));
+}
+
+#[test]
+fn portability_objection_and_restriction_through_the_api() {
+    let engine = Engine::builtin();
+    let fr = engine.jurisdiction("FR").unwrap();
+    let received = "2026-03-02T10:00:00+01:00";
+    let portability = |basis, automated| {
+        engine.rights_request(
+            &verified(RightKind::Portability, received)
+                .jurisdiction(fr)
+                .basis(basis)
+                .automated(automated),
+        )
+    };
+    assert!(portability(Basis::Consent, true).is_permit());
+    assert!(portability(Basis::Contract, true).is_permit());
+    for (basis, automated) in [
+        (Basis::Consent, false),
+        (Basis::LegitimateInterests, true),
+        (Basis::LegalObligation, true),
+        (Basis::PublicTask, true),
+    ] {
+        let response = portability(basis, automated);
+        assert_eq!(
+            response.refusal_grounds().collect::<Vec<_>>(),
+            [RefusalGround::PortabilityConditionsNotMet],
+            "{basis} {automated}"
+        );
+    }
+    let objection = verified(RightKind::Objection, received).jurisdiction(fr);
+    let response = engine.rights_request(&objection.clone().basis(Basis::Contract));
+    assert_eq!(
+        response.refusal_grounds().collect::<Vec<_>>(),
+        [RefusalGround::NoRightToObject]
+    );
+    let response = engine.rights_request(&objection.basis(Basis::Contract).direct_marketing());
+    assert!(response.is_permit());
+    assert!(response.has_obligation(ObligationCode::HonourObjection));
+    let restriction = engine.rights_request(
+        &verified(RightKind::Restriction, received)
+            .jurisdiction(fr)
+            .restriction_ground(RestrictionGround::UnlawfulProcessing),
+    );
+    assert!(restriction.is_permit());
+    assert!(restriction.has_obligation(ObligationCode::RestrictToStorage));
+    assert!(restriction.has_obligation(ObligationCode::NotifySubject));
+}
+
 // --- laws ------------------------------------------------------------------------------
 
 fn instant() -> impl Strategy<Value = DateTime<FixedOffset>> {
@@ -272,6 +389,13 @@ fn any_request() -> impl Strategy<Value = RightsRequest> {
         any::<bool>(),
         prop::collection::vec(prop::sample::select(RefusalGround::ALL.to_vec()), 0..3),
         prop::option::of(-30_i64..400),
+        (
+            prop::option::of(prop::sample::select(Basis::ALL.to_vec())),
+            prop::option::of(any::<bool>()),
+            any::<bool>(),
+            prop::option::of(prop::sample::select(RestrictionGround::ALL.to_vec())),
+            prop::option::of(-5_i64..60),
+        ),
     )
         .prop_map(
             |(
@@ -285,6 +409,7 @@ fn any_request() -> impl Strategy<Value = RightsRequest> {
                 excessive,
                 grounds,
                 hold,
+                (basis, automated, direct_marketing, restriction, extension),
             )| {
                 let mut r = RightsRequest::new(kind, received)
                     .requester(requester)
@@ -306,6 +431,21 @@ fn any_request() -> impl Strategy<Value = RightsRequest> {
                 }
                 if let Some(days) = hold {
                     r = r.legal_hold(LegalHold::new(received + Duration::days(days)));
+                }
+                if let Some(basis) = basis {
+                    r = r.basis(basis);
+                }
+                if let Some(automated) = automated {
+                    r = r.automated(automated);
+                }
+                if direct_marketing {
+                    r = r.direct_marketing();
+                }
+                if let Some(ground) = restriction {
+                    r = r.restriction_ground(ground);
+                }
+                if let Some(days) = extension {
+                    r = r.extension_notified(received + Duration::days(days));
                 }
                 r
             },
@@ -334,8 +474,10 @@ proptest! {
         if response.gdpr_applies() {
             prop_assert!(response.respond_by() <= received.checked_add_months(Months::new(1)).unwrap());
         }
-        // The seed's 15 days are always the earlier: the date is exact.
+        // The seed's 15 days are always the earlier: the date is exact, and
+        // no extension notified holds against it.
         prop_assert_eq!(response.respond_by(), limit);
+        prop_assert_eq!(response.extended_respond_by(), None);
         prop_assert_eq!(response.due(ObligationCode::RespondBy), Some(Due::Date(limit)));
         // Unverified or unauthorised requests are denied, with verify_identity.
         if response.has_reason(RightsReasonCode::IdentityUnverified)
@@ -353,5 +495,45 @@ proptest! {
         if response.requests_in_window() == 1 {
             prop_assert!(!response.has_obligation(ObligationCode::FeeNotice));
         }
+        // GDPR art. 20: portability only on consent or contract, automated;
+        // PIPL art. 45(3): on consent or contract.
+        if response.is_permit() && request.kind() == RightKind::Portability {
+            prop_assert!(matches!(request.processing_basis(), Some(Basis::Consent | Basis::Contract)));
+        }
+    }
+
+    /// GDPR art. 21(2), (3): an authorised, verified objection to direct
+    /// marketing is always permitted, never charged, and must be honoured,
+    /// whatever the basis, the repeats, the refusal grounds proposed.
+    #[test]
+    fn an_objection_to_direct_marketing_always_stands(
+        received in instant(),
+        jurisdiction in prop::sample::select(vec!["CN", "DE", "FR", "BE"]),
+        basis in prop::option::of(prop::sample::select(Basis::ALL.to_vec())),
+        repeats in 0_i64..8,
+        excessive in any::<bool>(),
+        grounds in prop::collection::vec(prop::sample::select(RefusalGround::ALL.to_vec()), 0..4),
+    ) {
+        let engine = Engine::builtin();
+        let mut request = RightsRequest::new(RightKind::Objection, received)
+            .identity(IdentityStatus::Verified)
+            .jurisdiction(engine.jurisdiction(jurisdiction).unwrap())
+            .direct_marketing();
+        if let Some(basis) = basis {
+            request = request.basis(basis);
+        }
+        for days in 0..repeats {
+            request = request.earlier_request(RightKind::Objection, received - Duration::days(days));
+        }
+        if excessive {
+            request = request.manifestly_excessive();
+        }
+        for g in grounds {
+            request = request.refusal_ground(g);
+        }
+        let response = engine.rights_request(&request);
+        prop_assert!(response.is_permit());
+        prop_assert!(!response.has_obligation(ObligationCode::FeeNotice));
+        prop_assert!(response.has_obligation(ObligationCode::HonourObjection));
     }
 }
