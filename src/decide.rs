@@ -331,6 +331,16 @@ impl<'a> Context<'a> {
         {
             ctx.personal = true;
         }
+        // Device data "combined" into personal information, and de-identified
+        // after use, is the notion of a regime that knows device data that
+        // identifies no one (PIPL); under the others it is simply personal.
+        if !ctx
+            .regimes
+            .iter()
+            .any(|r| policy.regimes.get(r).may_be_non_personal)
+        {
+            ctx.combined = false;
+        }
         ctx.abroad = ctx.abroad_under();
         Some(ctx)
     }
@@ -723,6 +733,30 @@ impl<'a> Context<'a> {
                 }
             }
         }
+        // Evidence offered for a basis that does not exist under a
+        // governing regime (public data under the GDPR): say so, even where
+        // no rule offers the basis.
+        for basis in Basis::ALL.iter().copied() {
+            if !failures.tried.contains(basis)
+                && self.evidence_offered(basis)
+                && self
+                    .regimes
+                    .iter()
+                    .any(|r| !self.policy.regimes.get(r).bases.contains(basis))
+            {
+                let rule = self
+                    .candidates()
+                    .next()
+                    .map_or(failures.first_rule, |r| Some(r.id));
+                if let Some(rule) = rule {
+                    failures.record(
+                        basis,
+                        Some(Failure::new(ReasonCode::BasisNotAvailable)),
+                        rule,
+                    );
+                }
+            }
+        }
         // An emergency offered for a purpose that protects no one: say so,
         // even where no rule offers the basis for it.
         if self.request.evidence.emergency.is_some()
@@ -753,17 +787,7 @@ impl<'a> Context<'a> {
         // public task under PIPL); art. 9 GDPR knows neither a contract nor
         // legitimate interests for a special category. Said only of
         // evidence that was offered: absent evidence is just absent.
-        let offered = match basis {
-            Basis::Consent => !evidence.consents.is_empty(),
-            Basis::Contract => evidence.contract,
-            Basis::LegalObligation => {
-                evidence.legal_obligation.is_some() || evidence.authority_approval.is_some()
-            }
-            Basis::Emergency => evidence.emergency.is_some(),
-            Basis::PublicData => evidence.public_data.is_some(),
-            Basis::LegitimateInterests => evidence.legitimate_interests.is_some(),
-            Basis::PublicTask => evidence.public_task.is_some(),
-        };
+        let offered = self.evidence_offered(basis);
         // (A child with no consent at all still hears that a guardian's is needed.)
         let guardian_wanted = basis == Basis::Consent && self.is_child();
         if !offered && !guardian_wanted {
@@ -886,6 +910,22 @@ impl<'a> Context<'a> {
                     .iter()
                     .any(|p| purposes.covers(p.index(), purpose))
         })
+    }
+
+    /// Whether the request offers evidence for `basis` at all.
+    fn evidence_offered(&self, basis: Basis) -> bool {
+        let evidence = &self.request.evidence;
+        match basis {
+            Basis::Consent => !evidence.consents.is_empty(),
+            Basis::Contract => evidence.contract,
+            Basis::LegalObligation => {
+                evidence.legal_obligation.is_some() || evidence.authority_approval.is_some()
+            }
+            Basis::Emergency => evidence.emergency.is_some(),
+            Basis::PublicData => evidence.public_data.is_some(),
+            Basis::LegitimateInterests => evidence.legitimate_interests.is_some(),
+            Basis::PublicTask => evidence.public_task.is_some(),
+        }
     }
 
     /// A legal obligation counts only under each governing regime's own
