@@ -6,6 +6,8 @@
 //! come from the (action, purpose) index, coverage is an integer range test,
 //! and the decision is built in place.
 
+use std::cell::Cell;
+
 use chrono::{DateTime, FixedOffset};
 
 use crate::action::Action;
@@ -209,6 +211,17 @@ struct Context<'a> {
     /// The covering permit rules of the first requested categories, looked
     /// up once (see [`Context::covering`]).
     covered: [&'a [RuleId]; COVERED_UP_FRONT],
+    /// The record's retention, once worked out (see [`Context::record`]).
+    record: Cell<Option<RecordRetention>>,
+}
+
+/// A record's retention (see [`Context::record`]).
+#[derive(Clone, Copy, Default)]
+struct RecordRetention {
+    /// The earliest end in time, and the rule and category that set it.
+    end: Option<(DateTime<FixedOffset>, Option<RuleId>, CategoryId)>,
+    /// The first event a category is kept until.
+    event: Option<RetentionEvent>,
 }
 
 /// How many requested categories have their covering rules looked up in
@@ -319,6 +332,7 @@ impl<'a> Context<'a> {
             purpose_bound,
             guardian_access,
             covered,
+            record: Cell::new(None),
         };
         ctx.regimes = ctx.governing_regimes();
         // Online identifiers and device data are personal data under the
@@ -365,6 +379,7 @@ impl<'a> Context<'a> {
     fn assuming(&self, child: bool) -> Context<'a> {
         let mut ctx = self.clone();
         ctx.child = Some(child);
+        ctx.record = Cell::new(None);
         ctx.guardian_access = child && guardian_access(self.request);
         ctx
     }
@@ -1387,7 +1402,7 @@ impl<'a> Context<'a> {
         &self,
         basis: Option<Basis>,
     ) -> Option<(DateTime<FixedOffset>, Option<RuleId>, Option<CategoryId>)> {
-        let collected_at = self.request.collected_at?;
+        self.request.collected_at?;
         if self.action == Action::Delete {
             return None;
         }
@@ -1395,67 +1410,57 @@ impl<'a> Context<'a> {
         if statutory && basis == Some(Basis::LegalObligation) {
             return None;
         }
-        let (end, rule, category) = self.record_end(collected_at, basis)?;
-        (self.request.at >= end).then_some((end, rule, category))
+        let (end, rule, category) = self.record().end?;
+        (self.request.at >= end).then_some((end, rule, Some(category)))
     }
 
-    /// The end of the record's retention counted from `collected_at`: the
-    /// earliest among its categories (a category kept until an event has
-    /// no end in time). A category no rule lets be collected or stored for
-    /// the purpose keeps the retention of the rule that covers this action.
-    fn record_end(
-        &self,
-        collected_at: DateTime<FixedOffset>,
-        basis: Option<Basis>,
-    ) -> Option<(DateTime<FixedOffset>, Option<RuleId>, Option<CategoryId>)> {
-        let mut earliest: Option<(DateTime<FixedOffset>, Option<RuleId>, Option<CategoryId>)> =
-            None;
-        for (category, retention, rule) in self.record_retentions(basis) {
-            let end = match retention {
-                Some(Retention::For(period)) => period.after(collected_at),
-                Some(Retention::Until(_)) => None,
-                // Nothing lets it be kept: its time ended at collection.
-                None => Some(collected_at),
-            };
-            if let Some(end) = end
-                && earliest.is_none_or(|(e, _, _)| end < e)
-            {
-                earliest = Some((end, rule, Some(category)));
-            }
+    /// The record's retention, worked out once per decision: counted from
+    /// `collected_at` (or `at`, a collection happening now), the earliest
+    /// end among its categories and the rule and category that set it, and
+    /// the first event any category waits for. Each category's retention
+    /// is that of the rules permitting its collection or storage for the
+    /// purpose it was collected for, whatever rule covers this action and
+    /// whatever basis it rests on; a category no such rule names keeps the
+    /// retention of the first rule covering this action.
+    fn record(&self) -> RecordRetention {
+        if let Some(record) = self.record.get() {
+            return record;
         }
-        earliest
-    }
-
-    /// Each requested category's retention as a record: that of the rules
-    /// permitting its collection or storage for the purpose it was
-    /// collected for, with the rule that sets it.
-    fn record_retentions(
-        &self,
-        basis: Option<Basis>,
-    ) -> impl Iterator<Item = (CategoryId, Option<Retention>, Option<RuleId>)> + '_ {
+        let start = self.request.collected_at.unwrap_or(self.request.at);
         let purpose = self.request.collected_for.unwrap_or(self.request.purpose);
         let age = AgeGroup::from_child(self.child);
-        self.request
-            .categories
-            .iter()
-            .enumerate()
-            .map(move |(nth, &category)| {
-                let (source, retention) =
-                    governing_retention(self.policy, category, purpose, age, None);
-                match source {
-                    RetentionSource::Rule(id) => (category, retention, Some(id)),
-                    RetentionSource::DeniedBy(id) => (category, None, Some(id)),
-                    RetentionSource::NoRule => {
-                        // The rule of this action that covers it keeps it.
-                        let fits =
-                            |rule: &Rule| basis.is_none_or(|b| self.offered(rule).contains(b));
-                        match self.covering(nth, category).find(|r| fits(r)) {
-                            Some(rule) => (category, rule.retention, Some(rule.id)),
-                            None => (category, None, None),
-                        }
-                    }
+        let mut record = RecordRetention::default();
+        for (nth, &category) in self.request.categories.iter().enumerate() {
+            let (retention, rule) =
+                match governing_retention(self.policy, category, purpose, age, None) {
+                    (RetentionSource::Rule(id), retention) => (retention, Some(id)),
+                    (RetentionSource::DeniedBy(id), _) => (None, Some(id)),
+                    (RetentionSource::NoRule, _) => match self.covering(nth, category).next() {
+                        Some(rule) => (rule.retention, Some(rule.id)),
+                        None => (None, None),
+                    },
+                };
+            let end = match retention {
+                Some(Retention::For(period)) => period.after(start),
+                Some(Retention::Until(event)) => {
+                    record.event = Some(
+                        record
+                            .event
+                            .map_or(event, |current| first_event(current, event)),
+                    );
+                    None
                 }
-            })
+                // Nothing lets it be kept: its time ends where it starts.
+                None => Some(start),
+            };
+            if let Some(end) = end
+                && record.end.is_none_or(|(e, _, _)| end < e)
+            {
+                record.end = Some((end, rule, category));
+            }
+        }
+        self.record.set(Some(record));
+        record
     }
 
     /// The calendar date of an instant in the home jurisdiction.
@@ -1470,9 +1475,6 @@ impl<'a> Context<'a> {
     /// keeps data until one, the one that comes first whatever the order of
     /// the categories ([`first_event`]).
     fn cite_rules(&self, decision: &mut Decision, basis: Option<Basis>, own_obligations: bool) {
-        let start = self.request.collected_at.unwrap_or(self.request.at);
-        let mut earliest: Option<DateTime<FixedOffset>> = None;
-        let mut event = None;
         let mut previous = None;
         for (_, rule) in self.used_rules(basis) {
             // Categories often share their rule: count each rule once.
@@ -1486,19 +1488,9 @@ impl<'a> Context<'a> {
         }
         // Retention belongs to the data: until the record's end, whatever
         // rule covers this action.
-        for (_, retention, _) in self.record_retentions(basis) {
-            match retention {
-                Some(Retention::For(period)) => {
-                    if let Some(end) = period.after(start) {
-                        earliest = Some(earliest.map_or(end, |e| e.min(end)));
-                    }
-                }
-                Some(Retention::Until(e)) => {
-                    event = Some(event.map_or(e, |current| first_event(current, e)));
-                }
-                None => earliest = Some(earliest.map_or(start, |e| e.min(start))),
-            }
-        }
+        let record = self.record();
+        let earliest = record.end.map(|(end, _, _)| end);
+        let event = record.event;
         if let Some(end) = earliest {
             decision.add_dated(ObligationCode::RetainUntil, Due::Date(self.home_date(end)));
         } else if let Some(event) = event {

@@ -316,14 +316,15 @@ pub(crate) fn governing_retention(
     if let Some(rule) = denied {
         return (RetentionSource::DeniedBy(rule.id), None);
     }
+    // The compiled cover index lists the rules covering the category: no
+    // scan of every rule for the purpose (this runs inside `decide()`).
     let keeping = |action| {
         policy
-            .permits
-            .get(action, purpose)
+            .covering
+            .covering(action, purpose, start)
             .iter()
             .filter_map(|&id| policy.rule(id))
             .filter(applies)
-            .filter(|rule| rule.covers(start))
     };
     let covering = keeping(Action::Collect).chain(keeping(Action::Store));
     let implied = Retention::Until(RetentionEvent::PurposeAchieved);
