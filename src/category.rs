@@ -10,21 +10,36 @@ use std::num::NonZeroU32;
 ///
 /// An id is only meaningful for the engine that produced it.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CategoryId(NonZeroU32);
+pub struct CategoryId {
+    id: NonZeroU32,
+    /// The engine that made it (see `Policy::tag`): an id from another
+    /// engine is never read as one of this engine's.
+    engine: u32,
+}
 
 impl CategoryId {
     /// Stored as `index + 1`, so that `Option<CategoryId>` takes no more room
     /// than the id (a decision keeps one in each of its reasons).
+    #[cfg(test)]
     pub(crate) const fn from_index(index: u32) -> CategoryId {
-        match NonZeroU32::new(index.wrapping_add(1)) {
-            Some(id) => CategoryId(id),
+        CategoryId::of_engine(index, 0)
+    }
+
+    pub(crate) const fn of_engine(index: u32, engine: u32) -> CategoryId {
+        let id = match NonZeroU32::new(index.wrapping_add(1)) {
+            Some(id) => id,
             // Only `u32::MAX`, which no policy reaches (ids count entries).
-            None => CategoryId(NonZeroU32::MAX),
-        }
+            None => NonZeroU32::MAX,
+        };
+        CategoryId { id, engine }
     }
 
     pub(crate) const fn index(self) -> u32 {
-        self.0.get() - 1
+        self.id.get() - 1
+    }
+
+    pub(crate) const fn engine(self) -> u32 {
+        self.engine
     }
 }
 

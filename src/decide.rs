@@ -265,6 +265,9 @@ impl<'a> Context<'a> {
         if request.categories.is_empty() {
             return None;
         }
+        if !owns_every_id(policy, request) {
+            return None;
+        }
         let mut sensitive = false;
         let mut special = false;
         let mut terminal = false;
@@ -1742,4 +1745,23 @@ fn guardian_access(request: &Request) -> bool {
             .consents
             .iter()
             .any(|c| c.grantor.is_verified_guardian() && c.holds_at(request.at))
+}
+
+/// Whether every id the request holds beyond its purpose and categories is
+/// this engine's: one cached from another engine (another policy, or this
+/// file loaded again) is never reinterpreted.
+fn owns_every_id(policy: &Policy, request: &Request) -> bool {
+    request
+        .collected_for
+        .is_none_or(|p| policy.purpose(p).is_some())
+        && request.evidence.consents.iter().all(|consent| {
+            consent
+                .purposes
+                .iter()
+                .all(|&p| policy.purpose(p).is_some())
+                && consent
+                    .categories
+                    .iter()
+                    .all(|&c| policy.category(c).is_some())
+        })
 }

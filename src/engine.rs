@@ -218,7 +218,7 @@ impl Engine {
         self.policy
             .category_tree
             .lookup(name)
-            .map(CategoryId::from_index)
+            .map(|index| CategoryId::of_engine(index, self.policy.tag))
             .ok_or_else(|| {
                 NameError::new(NameKind::Category, name, self.policy.category_tree.names())
             })
@@ -233,7 +233,7 @@ impl Engine {
         self.policy
             .purpose_tree
             .lookup(name)
-            .map(PurposeId::from_index)
+            .map(|index| PurposeId::of_engine(index, self.policy.tag))
             .ok_or_else(|| {
                 NameError::new(NameKind::Purpose, name, self.policy.purpose_tree.names())
             })

@@ -7,21 +7,35 @@ use std::fmt;
 ///
 /// An id is only meaningful for the engine that produced it.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PurposeId(u32);
+pub struct PurposeId {
+    index: u32,
+    /// The engine that made it: an id from another engine is never read
+    /// as one of this engine's.
+    engine: u32,
+}
 
 impl PurposeId {
+    #[cfg(test)]
     pub(crate) const fn from_index(index: u32) -> PurposeId {
-        PurposeId(index)
+        PurposeId::of_engine(index, 0)
+    }
+
+    pub(crate) const fn of_engine(index: u32, engine: u32) -> PurposeId {
+        PurposeId { index, engine }
     }
 
     pub(crate) const fn index(self) -> u32 {
-        self.0
+        self.index
+    }
+
+    pub(crate) const fn engine(self) -> u32 {
+        self.engine
     }
 }
 
 impl fmt::Debug for PurposeId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PurposeId({})", self.0)
+        write!(f, "PurposeId({})", self.index)
     }
 }
 

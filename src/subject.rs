@@ -14,21 +14,30 @@ use crate::vocab::vocabulary;
 /// A jurisdiction resolved against an engine's policy, by
 /// [`Engine::jurisdiction`](crate::Engine::jurisdiction).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct JurisdictionId(u16);
+pub struct JurisdictionId {
+    index: u16,
+    /// The engine that made it: an id from another engine is never read
+    /// as one of this engine's.
+    engine: u32,
+}
 
 impl JurisdictionId {
-    pub(crate) const fn from_index(index: u16) -> JurisdictionId {
-        JurisdictionId(index)
+    pub(crate) const fn of_engine(index: u16, engine: u32) -> JurisdictionId {
+        JurisdictionId { index, engine }
     }
 
     pub(crate) const fn index(self) -> usize {
-        self.0 as usize
+        self.index as usize
+    }
+
+    pub(crate) const fn engine(self) -> u32 {
+        self.engine
     }
 }
 
 impl fmt::Debug for JurisdictionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "JurisdictionId({})", self.0)
+        write!(f, "JurisdictionId({})", self.index)
     }
 }
 

@@ -152,29 +152,32 @@ const DEFAULT_BACKUP_LAG_DAYS: u32 = 30;
 pub(super) fn compile(
     raw: &RawPolicy,
     source: Arc<Source>,
+    tag: u32,
     options: LoadOptions,
     d: &mut Vec<Diagnostic>,
     warnings: &mut Vec<Diagnostic>,
 ) -> Option<Policy> {
     let regimes = compile_regimes(raw, d);
     let (raw_categories, raw_purposes, raw_permits, raw_denies) = within_limits(raw, options, d);
-    let jurisdictions = compile_jurisdictions(raw, &regimes, d);
+    let jurisdictions = compile_jurisdictions(raw, &regimes, tag, d);
     let home = home_jurisdiction(raw, &jurisdictions, d);
 
-    let (category_tree, categories) = compile_categories(raw_categories, options, d);
-    let (purpose_tree, purposes) = compile_purposes(raw_purposes, options, d);
+    let (category_tree, categories) = compile_categories(raw_categories, tag, options, d);
+    let (purpose_tree, purposes) = compile_purposes(raw_purposes, tag, options, d);
     let mut categories = categories;
     compile_only_for(
         raw_categories,
         &mut categories,
         &category_tree,
         &purpose_tree,
+        tag,
         d,
     );
     let mut names = Names {
         category_tree: &category_tree,
         purpose_tree: &purpose_tree,
         categories: &categories,
+        tag,
         suggestions_left: MAX_SUGGESTIONS,
         entries_left: options.index_entries_limit(),
         over: None,
@@ -236,6 +239,7 @@ pub(super) fn compile(
         home_jurisdiction: home,
         storage_region: meta.storage_region.value,
         localization: meta.localization.unwrap_or(true),
+        tag,
         regimes,
         minimums,
         warnings: Vec::new(),
@@ -340,7 +344,10 @@ fn compile_minimums(
                 .iter()
                 .map(|&c| (c, names.category_tree.end(c)))
                 .collect(),
-            purposes: purposes.into_iter().map(PurposeId::from_index).collect(),
+            purposes: purposes
+                .into_iter()
+                .map(|p| PurposeId::of_engine(p, names.tag))
+                .collect(),
             period: table.period.value,
             law: table.law.value.as_str().into(),
         };
@@ -446,6 +453,7 @@ fn compile_regimes(raw: &RawPolicy, d: &mut Vec<Diagnostic>) -> Regimes {
 fn compile_jurisdictions(
     raw: &RawPolicy,
     regimes: &Regimes,
+    tag: u32,
     d: &mut Vec<Diagnostic>,
 ) -> Vec<Jurisdiction> {
     let mut out: Vec<Jurisdiction> = Vec::with_capacity(raw.jurisdictions.len());
@@ -465,7 +473,7 @@ fn compile_jurisdictions(
             );
             continue;
         }
-        let id = JurisdictionId::from_index(u16::try_from(out.len()).unwrap_or(u16::MAX));
+        let id = JurisdictionId::of_engine(u16::try_from(out.len()).unwrap_or(u16::MAX), tag);
         let regime = j
             .regime
             .as_ref()
@@ -562,6 +570,7 @@ fn declared<'a, T>(
 
 fn compile_categories(
     raw: &[RawCategory],
+    tag: u32,
     options: LoadOptions,
     d: &mut Vec<Diagnostic>,
 ) -> (Hierarchy, Vec<Category>) {
@@ -597,7 +606,7 @@ fn compile_categories(
             None => parent_flags,
         };
         categories.push(Category {
-            id: CategoryId::from_index(id),
+            id: CategoryId::of_engine(id, tag),
             name: name.into(),
             declared: own.is_some(),
             clause: own.and_then(|c| text(c.clause.as_ref())),
@@ -638,6 +647,7 @@ fn compile_categories(
 
 fn compile_purposes(
     raw: &[RawPurpose],
+    tag: u32,
     options: LoadOptions,
     d: &mut Vec<Diagnostic>,
 ) -> (Hierarchy, Vec<Purpose>) {
@@ -651,7 +661,7 @@ fn compile_purposes(
         let own = declared.get(name);
         let flag = |own: Option<bool>, inherited: Option<bool>| own.or(inherited).unwrap_or(false);
         purposes.push(Purpose {
-            id: PurposeId::from_index(id),
+            id: PurposeId::of_engine(id, tag),
             name: name.into(),
             declared: own.is_some(),
             clause: own.and_then(|p| text(p.clause.as_ref())),
@@ -677,6 +687,7 @@ fn compile_only_for(
     categories: &mut [Category],
     category_tree: &Hierarchy,
     purpose_tree: &Hierarchy,
+    tag: u32,
     d: &mut Vec<Diagnostic>,
 ) {
     let mut own: HashMap<u32, Vec<PurposeId>> = HashMap::new();
@@ -690,7 +701,7 @@ fn compile_only_for(
         let mut purposes = Vec::with_capacity(list.len());
         for name in list {
             match purpose_tree.lookup(&name.value) {
-                Some(p) => purposes.push(PurposeId::from_index(p)),
+                Some(p) => purposes.push(PurposeId::of_engine(p, tag)),
                 None => {
                     let known: Vec<&str> = purpose_tree.names().collect();
                     d.push(
@@ -736,6 +747,8 @@ struct Names<'a> {
     category_tree: &'a Hierarchy,
     purpose_tree: &'a Hierarchy,
     categories: &'a [Category],
+    /// The engine tag every id made here carries.
+    tag: u32,
     /// How many more undeclared names get a did-you-mean hint.
     suggestions_left: usize,
     /// How many more names the rules may store once `*` is expanded (it
@@ -961,8 +974,14 @@ fn compile_rule(
         clause: raw.clause.value.as_str().into(),
         description: text(raw.description.as_ref()),
         actions,
-        purposes: purposes.into_iter().map(PurposeId::from_index).collect(),
-        categories: categories.into_iter().map(CategoryId::from_index).collect(),
+        purposes: purposes
+            .into_iter()
+            .map(|p| PurposeId::of_engine(p, names.tag))
+            .collect(),
+        categories: categories
+            .into_iter()
+            .map(|c| CategoryId::of_engine(c, names.tag))
+            .collect(),
         category_ranges,
         recipients,
         subjects: raw.subjects.as_ref().map_or(SubjectScope::Any, |s| s.value),

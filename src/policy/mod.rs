@@ -439,6 +439,9 @@ pub(crate) struct Policy {
     pub(crate) storage_region: RegionCode,
     pub(crate) localization: bool,
     pub(crate) cii_operator: bool,
+    /// A tag no other engine in this process has: every id this policy
+    /// hands out carries it, and an id with another is refused.
+    pub(crate) tag: u32,
     pub(crate) regimes: crate::regime::Regimes,
     /// Statutory minimum retentions (`[[minimum_retention]]`).
     pub(crate) minimums: Vec<Minimum>,
@@ -476,6 +479,7 @@ impl Policy {
         let compiled = compile::compile(
             &raw,
             Arc::clone(&source),
+            next_tag(),
             options,
             &mut diagnostics,
             &mut warnings,
@@ -490,7 +494,9 @@ impl Policy {
     }
 
     pub(crate) fn jurisdiction(&self, id: JurisdictionId) -> Option<&Jurisdiction> {
-        self.jurisdictions.get(id.index())
+        (id.engine() == self.tag)
+            .then(|| self.jurisdictions.get(id.index()))
+            .flatten()
     }
 
     pub(crate) fn home_jurisdiction(&self) -> &Jurisdiction {
@@ -501,12 +507,32 @@ impl Policy {
         self.rules.get(id.index())
     }
 
+    /// The category of an id this policy made; `None` for another's.
     pub(crate) fn category(&self, id: CategoryId) -> Option<&Category> {
-        self.categories.get(id.index() as usize)
+        (id.engine() == self.tag)
+            .then(|| self.categories.get(id.index() as usize))
+            .flatten()
     }
 
+    /// The purpose of an id this policy made; `None` for another's.
     pub(crate) fn purpose(&self, id: PurposeId) -> Option<&Purpose> {
-        self.purposes.get(id.index() as usize)
+        (id.engine() == self.tag)
+            .then(|| self.purposes.get(id.index() as usize))
+            .flatten()
+    }
+}
+
+/// A tag for a newly loaded policy: distinct from every other policy loaded
+/// in this process (the same file loaded twice too), so that an id cached
+/// from one engine is never read by another. 0 is never handed out.
+fn next_tag() -> u32 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    loop {
+        let tag = NEXT.fetch_add(1, Ordering::Relaxed);
+        if tag != 0 {
+            return tag;
+        }
     }
 }
 

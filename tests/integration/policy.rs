@@ -268,3 +268,47 @@ fn eu_member_states_carry_their_gdpr_article_8_ages() {
     // 27 member states, Norway, Iceland, Liechtenstein, and China.
     assert_eq!(engine.jurisdictions().len(), 31);
 }
+
+/// Ids carry their engine: a host that caches `account.password`'s id and
+/// reloads a policy with one category added must not have the old id read
+/// as another category (it would lose the password's protections): the
+/// request is invalid until the host resolves its names again.
+#[test]
+fn a_cached_id_is_refused_by_a_reloaded_engine() {
+    use lawful::{Action, Evidence, Request, Subject};
+    let old = Engine::builtin();
+    let password = old.category("account.password").unwrap();
+    let source = Engine::builtin_source().replacen(
+        "[[category]]\nname = \"account.real_name\"",
+        "[[category]]\nname = \"account.avatar\"\n\n[[category]]\nname = \"account.real_name\"",
+        1,
+    );
+    let reloaded = Engine::from_toml(&source).unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339("2026-06-01T10:00:00+08:00").unwrap();
+    let request = Request::new(
+        Action::Collect,
+        reloaded.purpose("account.registration").unwrap(),
+        at,
+    )
+    .category(password)
+    .subject(Subject::new().birth_date(chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap()))
+    .evidence(Evidence::new().contract());
+    let decision = reloaded.decide(&request);
+    assert!(!decision.is_permit());
+    assert!(
+        decision.has_reason(lawful::ReasonCode::InvalidRequest),
+        "{decision:?}"
+    );
+    // Resolved again by name, the same request is decided as the password.
+    let fresh = Request::new(
+        Action::Collect,
+        reloaded.purpose("account.registration").unwrap(),
+        at,
+    )
+    .category(reloaded.category("account.password").unwrap())
+    .subject(Subject::new().birth_date(chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap()))
+    .evidence(Evidence::new().contract());
+    let decision = reloaded.decide(&fresh);
+    assert!(decision.is_permit());
+    assert!(decision.has_obligation(lawful::ObligationCode::EncryptAtRest));
+}

@@ -562,7 +562,24 @@ proptest! {
         let first = builtin().decide(&request);
         prop_assert_eq!(&first, &builtin().decide(&request));
         prop_assert_eq!(&first, &builtin().decide(&request.clone()));
-        prop_assert_eq!(&first, &RELOADED.decide(&spec.build(&RELOADED)));
+        // Another engine names its ids apart: compare what the decisions say.
+        let reloaded = RELOADED.decide(&spec.build(&RELOADED));
+        prop_assert_eq!(
+            lawful::DecisionDoc::new(builtin(), None, &first),
+            lawful::DecisionDoc::new(&RELOADED, None, &reloaded)
+        );
+    }
+
+    /// Ids carry their engine: an id from another engine (another policy,
+    /// or the same file loaded again) is an invalid request, never read as
+    /// one of this engine's.
+    #[test]
+    fn ids_never_cross_engines(spec in spec()) {
+        prop_assume!(!spec.categories.is_empty());
+        let foreign = spec.build(&RELOADED);
+        let decision = builtin().decide(&foreign);
+        prop_assert!(!decision.is_permit(), "{decision:?}");
+        prop_assert!(decision.has_reason(ReasonCode::InvalidRequest), "{decision:?}");
     }
 
     /// SPEC.md §5: deny by default. Without permit rules nothing is permitted.
