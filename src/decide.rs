@@ -127,7 +127,12 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
     }
 
     // Recording a withdrawal is always lawful: it needs no basis.
-    let recording = matches!(ctx.action, Action::Use | Action::Store);
+    // Only what recording a withdrawal needs: nothing sensitive, no child's
+    // data (the guardian's consent rules it), within the record's retention.
+    let recording = matches!(ctx.action, Action::Use | Action::Store)
+        && !ctx.sensitive
+        && !ctx.children_layer()
+        && ctx.record_expired(None).is_none();
     if recording && ctx.purpose_info().is_some_and(|p| p.records_withdrawal) {
         // What the recording touches still obeys the facts of the flow.
         ctx.gates(None, decision);
@@ -135,6 +140,7 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
             return ctx.finish(decision, None);
         }
         ctx.cite_rules(decision, None, true);
+        ctx.obligations(None, decision);
         decision.set_effect(Effect::Permit);
         return ctx.finish(decision, None);
     }
@@ -435,11 +441,12 @@ impl<'a> Context<'a> {
     /// is no transfer (EDPB 05/2021), under PIPL it is.
     fn abroad_under(&self) -> RegimeSet {
         let request = self.request;
-        // Collecting or storing abroad is a matter of localization.
+        // Collecting or storing abroad is a matter of localization; the
+        // verified guardian, named in their own consent, is never abroad.
         if matches!(
             self.action,
             Action::Delete | Action::Collect | Action::Store
-        ) || self.recipient == Some(RecipientKind::Guardian)
+        ) || self.named_guardian()
         {
             return RegimeSet::EMPTY;
         }
@@ -464,6 +471,22 @@ impl<'a> Context<'a> {
             abroad = self.regimes;
         }
         abroad
+    }
+
+    /// Whether the recipient is a guardian whom a verified guardian's
+    /// consent, holding now, names: the guardian, not someone so labelled.
+    fn named_guardian(&self) -> bool {
+        let Some(recipient) = self.request.recipient.as_ref() else {
+            return false;
+        };
+        recipient.kind == RecipientKind::Guardian
+            && recipient.name.as_ref().is_some_and(|name| {
+                self.request.evidence.consents.iter().any(|c| {
+                    c.grantor.is_verified_guardian()
+                        && c.holds_at(self.request.at)
+                        && c.recipients.iter().any(|r| r.same_as(name))
+                })
+            })
     }
 
     fn is_child(&self) -> bool {
@@ -962,6 +985,12 @@ impl<'a> Context<'a> {
             Some(law) if self.regimes.iter().any(|regime| !regime.covers(law)) => Err(Some(
                 Failure::with(ReasonCode::BasisNotAvailable, Detail::ForeignLaw),
             )),
+            // Under two regimes no one law is "the regime's own": unsaid, it
+            // would count as each one's, which no citation can be.
+            None if self.regimes.iter().count() > 1 => Err(Some(Failure::with(
+                ReasonCode::BasisNotAvailable,
+                Detail::LawUnstated,
+            ))),
             _ => Ok(()),
         }
     }
@@ -1127,13 +1156,16 @@ impl<'a> Context<'a> {
         };
         // Localization: a commitment of the policy for the data of subjects
         // within its storage region.
+        // Entrusting data to a processor who keeps it at a destination
+        // abroad is storing it there (engine choice): the label does not
+        // take it out of the commitment.
         let kept_abroad = request
             .destination_region
             .is_some_and(|region| !within(region, self.policy.storage_region));
         if self.personal
             && self.policy.localization
             && self.localized
-            && matches!(action, Action::Collect | Action::Store)
+            && matches!(action, Action::Collect | Action::Store | Action::Entrust)
             && kept_abroad
         {
             gate(decision, Failure::new(ReasonCode::LocalizationRequired));
@@ -1570,7 +1602,12 @@ impl<'a> Context<'a> {
         }
         // PIPL art. 18(1): where a law requires secrecy, no notice is owed;
         // the disclosure is still logged.
-        if self.request.evidence.confidential {
+        // Never under the GDPR (arts. 13, 14: no such exception for another
+        // state's law), never where the notice is part of the consent.
+        if self.request.evidence.confidential
+            && !self.regimes.contains(Regime::Gdpr)
+            && basis != Some(Basis::Consent)
+        {
             decision.remove_obligation(ObligationCode::NotifySubject);
             decision.remove_obligation(ObligationCode::NotifyGuardian);
             decision.remove_obligation(ObligationCode::NotifyRecipientIdentity);

@@ -147,6 +147,8 @@ vocabulary! {
         TerminalAccess = "terminal_access",
         /// Decided as a child (the subject's age is unknown).
         AsChild = "as_child",
+        /// Under two regimes, the legal obligation must say whose law it is.
+        LawUnstated = "law_unstated",
     }
 }
 

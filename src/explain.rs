@@ -190,6 +190,9 @@ pub(crate) fn detail_words(detail: Detail) -> &'static str {
         Detail::TerminalAccess => {
             "reading from or storing on the subject's terminal needs consent unless strictly necessary."
         }
+        Detail::LawUnstated => {
+            "under two regimes the legal obligation must say whose law it is (`legal_obligation_law`)."
+        }
         Detail::AsChild => {
             "the subject's age is unknown: decided as a child, this is refused (adulthood is never presumed)."
         }

@@ -831,8 +831,10 @@ impl Engine {
             Some(None) => Some(RightsReason::new(RightsReasonCode::ExtensionInvalid)),
         };
 
-        // Identity and authorisation first.
-        if request.identity == IdentityStatus::Unverified {
+        // Identity and authorisation first. A withdrawal only stops
+        // processing, and must be as easy as consenting (PIPL art. 15, GDPR
+        // art. 7(3)): it needs no verified identity.
+        if request.identity == IdentityStatus::Unverified && request.kind != RightKind::Withdrawal {
             response.reason(RightsReason::new(RightsReasonCode::IdentityUnverified));
         }
         if !request.requester.is_authorised() {

@@ -16,7 +16,9 @@ use lawful::Engine;
 /// withdrawn consent, retention expiry, an invalid resident id.
 const MIX: &str = include_str!("../benches/mix.jsonl");
 
-/// Requests that exercise the rarer paths of the procedure.
+/// Requests that exercise the rarer paths of the procedure, and the paths
+/// of the legal principles: flows abroad decided twice, unknown ages decided
+/// both ways, deletion, holds, withdrawals, emergencies, ePrivacy.
 const EXTRA: &str = r#"
 {"id":"no-categories","at":"2026-11-28T10:00:00+08:00","action":"use","purpose":"support.feedback","categories":[],"evidence":{"contract":true}}
 {"id":"no-rule","at":"2026-11-28T10:00:00+08:00","action":"entrust","purpose":"support.feedback","categories":["support.contact"]}
@@ -29,6 +31,21 @@ const EXTRA: &str = r#"
 {"id":"emergency-over","at":"2026-11-28T10:00:00+08:00","action":"use","purpose":"support.feedback","categories":["account.phone"],"subject":{"birth_date":"1990-01-01"},"evidence":{"emergency":{"kind":"life_health_property","ongoing":false}}}
 {"id":"disclose-eu-child","at":"2026-11-28T10:00:00+08:00","action":"disclose","purpose":"legal.compliance","categories":["content.upload"],"subject":{"birth_date":"2012-01-01","jurisdiction":"DE"},"evidence":{"legal_obligation":"court order"}}
 {"id":"unverified-guardian","at":"2026-11-28T10:00:00+08:00","action":"collect","purpose":"service.upload_download","categories":["content.upload"],"subject":{"birth_date":"2016-05-01"},"evidence":{"consents":[{"by":"guardian","guardian_verified":false,"separate":true,"purposes":["service"],"categories":["content"],"given_at":"2026-01-01T00:00:00+08:00"}]}}
+{"id":"abroad-share-permit","at":"2026-06-01T10:00:00+08:00","action":"share","purpose":"support.feedback","categories":["support.records"],"subject":{"birth_date":"1990-01-01"},"recipient":{"kind":"third_party","name":"Acme SG","region":"SG"},"destination_region":"SG","transfer_mechanism":"standard_contract","evidence":{"consents":[{"by":"subject","separate":true,"purposes":["support.feedback"],"categories":["support"],"actions":["share","export"],"recipients":["Acme SG"],"given_at":"2026-01-01T00:00:00+08:00"}]}}
+{"id":"abroad-two-regimes","at":"2026-06-01T10:00:00+08:00","action":"export","purpose":"support.feedback","categories":["support.records"],"subject":{"birth_date":"1990-01-01","jurisdiction":"FR"},"recipient":{"kind":"third_party","name":"Acme US","region":"US"},"transfer_mechanism":["exempt_foreign_origin","scc"],"evidence":{"consents":[{"by":"subject","separate":true,"purposes":["support.feedback"],"categories":["support"],"actions":["export"],"recipients":["Acme US"],"given_at":"2026-01-01T00:00:00+08:00"}]}}
+{"id":"foreign-authority","at":"2026-06-01T10:00:00+08:00","action":"share","purpose":"legal.compliance","categories":["support.records"],"subject":{"birth_date":"1990-01-01"},"recipient":{"kind":"authority","name":"US Court","region":"US"},"evidence":{"legal_obligation":"Subpoena","legal_obligation_law":"US"}}
+{"id":"unknown-age-browse","at":"2026-06-01T10:00:00+08:00","action":"collect","purpose":"service.browse","categories":["location.coarse"],"evidence":{"contract":true}}
+{"id":"unknown-age-support","at":"2026-06-01T10:00:00+08:00","action":"collect","purpose":"support.feedback","categories":["support.records"],"evidence":{"contract":true}}
+{"id":"delete-permit","at":"2026-06-01T10:00:00+08:00","action":"delete","purpose":"rights.deletion","categories":["support.records"],"subject":{"birth_date":"1990-01-01"}}
+{"id":"delete-statutory","at":"2026-06-01T10:00:00+08:00","action":"delete","purpose":"rights.deletion","categories":["log.usage"],"subject":{"birth_date":"1990-01-01"},"collected_at":"2026-05-01T00:00:00+08:00"}
+{"id":"delete-held","at":"2026-06-01T10:00:00+08:00","action":"delete","purpose":"rights.deletion","categories":["support.records"],"subject":{"birth_date":"1990-01-01"},"legal_hold":true}
+{"id":"store-held-expired","at":"2026-06-01T10:00:00+08:00","action":"store","purpose":"support.feedback","categories":["support.records"],"subject":{"birth_date":"1990-01-01"},"collected_at":"2020-01-01T00:00:00+08:00","legal_hold":true,"evidence":{"contract":true}}
+{"id":"record-withdrawal","at":"2026-06-01T10:00:00+08:00","action":"store","purpose":"rights.withdrawal","categories":["account.id"],"subject":{"birth_date":"1990-01-01"}}
+{"id":"consent-given-as-child","at":"2026-06-01T10:00:00+08:00","action":"collect","purpose":"account.registration","categories":["account.username"],"subject":{"birth_date":"2012-01-01"},"evidence":{"consents":[{"by":"subject","separate":true,"purposes":["account.registration"],"categories":["account"],"given_at":"2024-06-01T10:00:00+08:00"}]}}
+{"id":"emergency-protective","at":"2026-06-01T10:00:00+08:00","action":"collect","purpose":"safety.emergency","categories":["location.precise"],"subject":{"birth_date":"1990-01-01"},"evidence":{"emergency":{"kind":"life_or_health","ongoing":true}}}
+{"id":"eprivacy-terminal","at":"2026-06-01T10:00:00+01:00","action":"collect","purpose":"operations.security","categories":["device.model"],"subject":{"birth_date":"1990-01-01","jurisdiction":"FR"},"evidence":{"contract":true}}
+{"id":"entrust-underlying","at":"2026-06-01T10:00:00+08:00","action":"entrust","purpose":"support.feedback","categories":["support.records"],"subject":{"birth_date":"1990-01-01"},"recipient":{"kind":"processor","name":"CallCenterCo","region":"CN"},"evidence":{"contract":true}}
+{"id":"confidential-statutory","at":"2026-06-01T10:00:00+08:00","action":"share","purpose":"legal.compliance","categories":["support.records"],"subject":{"birth_date":"1990-01-01"},"recipient":{"kind":"authority","name":"PSB","region":"CN"},"evidence":{"confidential":true,"legal_obligation":"Criminal Procedure Law art. 54"}}
 "#;
 
 /// Builds the requests (outside the counted section).

@@ -774,10 +774,9 @@ fn check_unknown_age(
     };
     let name = rule.name.as_ref();
     let sensitive = rule.categories.iter().any(|c| {
-        names
-            .categories
-            .get(c.index() as usize)
-            .is_some_and(|c| c.touches.sensitive || c.touches.special)
+        names.categories.get(c.index() as usize).is_some_and(|c| {
+            c.touches.sensitive || c.touches.special || c.touches.unique_identifier
+        })
     });
     let allowed = ActionSet::EMPTY
         .with(Action::Collect)
@@ -789,7 +788,7 @@ fn check_unknown_age(
             Diagnostic::new(
                 DiagnosticKind::UnknownAgeAsAdult,
                 flag.span.clone(),
-                format!("rule `{name}` lets an unknown age pass as an adult on sensitive or special categories"),
+                format!("rule `{name}` lets an unknown age pass as an adult on sensitive or special categories or unique identifiers"),
             )
             .help("a child's sensitive data needs a guardian: remove `unknown_age`, or split the rule"),
         );
