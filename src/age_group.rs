@@ -13,9 +13,9 @@ vocabulary! {
     /// For a record, this is the subject's age group when the data was
     /// **collected**: data collected from a child stays a child's data after
     /// the child grows up (GDPR art. 17(1)(f); CAC-2019 arts. 20 and 23).
-    /// Children's data is always deleted, never anonymized (LEGAL.md A-22).
+    /// Children's data is always deleted, never anonymized (CAC-2019 arts. 20, 23).
     ///
-    /// `Unknown` is never read as `Adult` (LEGAL.md A-1: adulthood is never
+    /// `Unknown` is never read as `Adult` (adulthood is never
     /// presumed): where the answer changes an outcome, an unknown age is
     /// treated like a child's, since deleting satisfies every disposal.
     ///
@@ -42,7 +42,7 @@ vocabulary! {
 impl AgeGroup {
     /// How data of this subject is disposed of when the policy's disposal
     /// for adults is `adult`: children's data, and data of a subject of
-    /// unknown age, is always deleted (LEGAL.md ).
+    /// unknown age, is always deleted (CAC-2019 arts. 20, 23; adulthood is never presumed).
     pub const fn disposal(self, adult: crate::retention::Disposal) -> crate::retention::Disposal {
         match self {
             AgeGroup::Adult => adult,
@@ -73,7 +73,7 @@ impl AgeGroup {
 
 impl Engine {
     /// The age group of a subject at an instant, by the rules of
-    /// `decide()` (SPEC.md §5 step 1): the younger of the resident id's and
+    /// `decide()` (its first step): the younger of the resident id's and
     /// the declared birth date's ages, on the calendar of the subject's
     /// jurisdiction (the home jurisdiction when none is given), against that
     /// jurisdiction's child age. A subject with no valid age source, or

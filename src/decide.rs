@@ -1,4 +1,4 @@
-//! The decision procedure of SPEC.md §5, step by step and in its order:
+//! The decision procedure (docs/decision-procedure.md), step by step and in its order:
 //! subject, personal or not, rules, basis, action gates, retention,
 //! obligations. Any deny wins; without a rule, deny.
 //!
@@ -331,7 +331,7 @@ impl<'a> Context<'a> {
             abroad: RegimeSet::EMPTY,
             recipient,
             personal,
-            // SPEC.md §5 step 2, LEGAL.md R-45: device or log data together
+            // Device or log data together
             // with an identifying category, a unique identifier or an account.
             combined: any_device && (identifying || unique || request.linked_to_account),
             sensitive,
@@ -871,7 +871,7 @@ impl<'a> Context<'a> {
             Basis::PublicData => match evidence.public_data {
                 None => Err(None),
                 // A child's data is sensitive (PIPL art. 28), and sensitive
-                // public data needs separate consent (LEGAL.md A-15).
+                // public data needs separate consent (PIPL arts. 27, 29).
                 Some(p)
                     if !p.same_context
                         || p.subject_refused
@@ -1138,7 +1138,7 @@ impl<'a> Context<'a> {
         Ok(())
     }
 
-    /// The action gates of SPEC.md §5 step 5 and the legal principles on
+    /// The action gates of the decision procedure and the legal principles on
     /// data leaving: localization, an identified recipient, foreign
     /// authorities, the export mechanism, the acquirer, a child's data,
     /// categories never provided.
@@ -1579,7 +1579,7 @@ impl<'a> Context<'a> {
             decision.add_obligation(ObligationCode::ImpactAssessment);
         }
         if action == Action::Share && self.recipient == Some(RecipientKind::Authority) {
-            // LEGAL.md R-24: giving data to a court or regulator is logged
+            // PIPL arts. 13(1)(3), 41: giving data to a court or regulator is logged
             // and protected like a disclosure, whatever the purpose.
             decision.add_obligation(ObligationCode::SecurityMeasures);
             decision.add_obligation(ObligationCode::LogDisclosure);

@@ -1,5 +1,5 @@
 //! Deletion triggers: what a host's nightly sweep asks of each record
-//! (SPEC.md §6, LEGAL.md, C-03).
+//! (PIPL arts. 15, 19, 47; GDPR arts. 7(3), 17; CAC-2019 art. 20).
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
@@ -85,7 +85,7 @@ impl RecordOutcome {
 }
 
 /// A legal duty to keep a record past its deletion trigger, until an
-/// instant (PIPL art. 47(2), LEGAL.md R-31): while it holds, the record is
+/// instant (PIPL art. 47(2)): while it holds, the record is
 /// only stored and kept secure; everything else is denied.
 ///
 /// # Example: logs a law requires to be kept, past their retention
@@ -226,7 +226,7 @@ impl RecordState {
     /// The lawful basis the record rests on. It picks the retention rule
     /// as `decide()` does (see [`Engine::record_plan`]), and a withdrawn
     /// consent triggers deletion unless the record rests on another basis
-    /// (LEGAL.md C-03); when the basis is not given, it does (fail closed).
+    /// (withdrawal is never retroactive); when the basis is not given, it does (fail closed).
     #[must_use]
     pub fn basis(mut self, basis: Basis) -> RecordState {
         self.basis = Some(basis);
@@ -351,8 +351,8 @@ impl RecordState {
 ///   ended (the data must not outlive its period; sweep ahead of it).
 /// - Every other trigger starts from the day of its event, and the disposal
 ///   is due the policy's `response_days` later (15 in the seed): the one
-///   deadline the seed sets for acting on a person's information (LEGAL.md
-///   ), applied to the deletions the processor starts itself.
+///   deadline the seed sets for acting on a person's information, applied
+///   to the deletions the processor starts itself.
 /// - When several triggers apply, the one with the earliest deadline is
 ///   reported; the others are listed too.
 /// - Backups: purged by the host's next backup cycle, at the latest the

@@ -1,6 +1,6 @@
 //! How long one kind of record may be kept, how it is disposed of when that
-//! time ends, and by when its backup copies must be purged (SPEC.md §6,
-//! LEGAL.md ).
+//! time ends, and by when its backup copies must be purged (PIPL arts. 19,
+//! 47; GDPR art. 5(1)(e); CAC-2019 arts. 12, 20).
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 
@@ -110,13 +110,13 @@ impl RetentionPlan {
     }
 
     /// Delete, or delete or anonymize: the policy's disposal for adults;
-    /// always delete for a child or a subject of unknown age (LEGAL.md A-22).
+    /// always delete for a child or a subject of unknown age (CAC-2019 arts. 20, 23).
     pub fn disposal(&self) -> Disposal {
         self.disposal
     }
 
     /// The policy's `backup_lag`: how long after the primary copy the
-    /// backups may hold the record (LEGAL.md A-19).
+    /// backups may hold the record (`backup_lag`).
     pub fn backup_lag(&self) -> Period {
         self.backup_lag
     }
@@ -423,7 +423,7 @@ pub(crate) fn days_after(date: NaiveDate, days: u32) -> Option<NaiveDate> {
 }
 
 /// By when backups must be purged once the primary copy is due for deletion
-/// by `primary_by` (LEGAL.md ): the host's next backup cycle, if
+/// by `primary_by` (PIPL art. 47(2)): the host's next backup cycle, if
 /// it falls on or after `start` (the day the deletion became due), capped
 /// by `primary_by` plus the policy's `backup_lag`.
 pub(crate) fn backup_purge_by(

@@ -140,7 +140,7 @@ fn build_indexes(
     Some((permits, covering, denies))
 }
 
-/// Defaults for settings a policy leaves out (LEGAL.md §8).
+/// Defaults for settings a policy leaves out (docs/policy-reference.md).
 const DEFAULT_RESPONSE_DAYS: u32 = 15;
 const DEFAULT_EU_RESPONSE_MONTHS: u32 = 1;
 const DEFAULT_FEE_THRESHOLD: u32 = 3;
@@ -258,7 +258,7 @@ pub(super) fn compile(
     })
 }
 
-/// The rights and retention settings, with the defaults of LEGAL.md §8.
+/// The rights and retention settings, with their defaults (docs/policy-reference.md).
 fn settings(raw: &RawPolicy) -> Option<(RightsSettings, RetentionSettings)> {
     let fee_window = raw
         .rights
