@@ -535,6 +535,12 @@ impl Engine {
             }
             None => (home_date(policy, since), by),
         };
+        // A statutory minimum retention keeps the record until it has run,
+        // as `decide()` refuses its deletion until then.
+        let (start, by) = match statutory_end(policy, record) {
+            Some(end) if end > by => (start.max(end), end),
+            _ => (start, by),
+        };
         Some(DeletionDue {
             trigger,
             since,
@@ -545,6 +551,27 @@ impl Engine {
             hold,
         })
     }
+}
+
+/// The day the longest statutory minimum retention that covers the record
+/// (its category and the purpose it was collected for) ends, if one does.
+fn statutory_end(policy: &crate::policy::Policy, record: &RecordState) -> Option<NaiveDate> {
+    let category = record.category().index();
+    let purpose = record.purpose().index();
+    policy
+        .minimums
+        .iter()
+        .filter(|m| {
+            m.category_ranges
+                .iter()
+                .any(|&(start, end)| start <= category && category < end)
+                && m.purposes
+                    .iter()
+                    .any(|p| policy.purpose_tree.covers(p.index(), purpose))
+        })
+        .filter_map(|m| m.period.after(record.collected_at()))
+        .max()
+        .map(|end| home_date(policy, end))
 }
 
 #[cfg(test)]
@@ -565,6 +592,19 @@ mod tests {
     }
 
     #[test]
+    fn network_logs_wait_for_their_statutory_minimum() {
+        // Deregistered a month after collection: the six-month minimum for
+        // network logs (Cybersecurity Law art. 21(3)) still keeps them.
+        let r = record("log.usage", "service.browse", "2026-11-01T00:00:00+08:00")
+            .age_group(AgeGroup::Adult)
+            .deregistered_at(at("2026-11-20T00:00:00+08:00"));
+        let due = Engine::builtin()
+            .deletion_due(&r, at("2026-12-10T00:00:00+08:00"))
+            .unwrap();
+        assert_eq!(due.by(), NaiveDate::from_ymd_opt(2027, 5, 1).unwrap());
+    }
+
+    #[test]
     fn nothing_is_due_before_any_trigger() {
         let r = record(
             "log.usage",
@@ -581,8 +621,9 @@ mod tests {
 
     #[test]
     fn the_earliest_deadline_wins_and_the_others_are_listed() {
+        // Device data (no statutory minimum keeps it, unlike network logs).
         let r = record(
-            "log.usage",
+            "device.model",
             "operations.security",
             "2025-01-01T00:00:00+08:00",
         )
