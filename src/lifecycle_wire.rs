@@ -957,6 +957,8 @@ mod tests {
                 "notify_subject",
                 "delete_or_anonymize",
                 "delete",
+                // The end of the service is told to a child's guardian too.
+                "notify_guardian",
                 "backup_purge",
                 "restrict_to_storage"
             ]

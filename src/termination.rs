@@ -80,9 +80,12 @@ impl TerminationPlan {
     }
 
     /// The obligations for data of subjects of `age`: `notify_subject` by
-    /// the notice date, the disposal by its deadline, `backup_purge`, and
-    /// `restrict_to_storage` for the backups until they are purged.
+    /// the notice date (for a child, or an age not known, `notify_guardian`
+    /// too: CAC-2019 art. 23), the disposal by its deadline, `backup_purge`,
+    /// and `restrict_to_storage` for the backups until they are purged.
     pub fn obligations(&self, age: AgeGroup) -> impl Iterator<Item = Obligation> + use<> {
+        let guardian =
+            (age != AgeGroup::Adult).then(|| Obligation::new(ObligationCode::NotifyGuardian, None));
         [
             Obligation::new(
                 ObligationCode::NotifySubject,
@@ -99,6 +102,7 @@ impl TerminationPlan {
             Obligation::new(ObligationCode::RestrictToStorage, None),
         ]
         .into_iter()
+        .chain(guardian)
     }
 }
 
