@@ -52,7 +52,8 @@ pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
         decide_flow(&ctx.assuming(true), &mut as_child);
         decision.combine_unknown_age(&as_child);
     }
-    if ctx.subject.birth_date_implausible {
+    // (A deletion does not depend on the age: it stands.)
+    if ctx.subject.birth_date_implausible && request.action != Action::Delete {
         decision.push_reason(
             Reason::new(ReasonCode::AgeUnknown, None, None)
                 .with_detail(Detail::BirthDateImplausible),
@@ -78,6 +79,14 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
     let policy = ctx.policy;
     decision.set_age(ctx.subject.age);
 
+    // Deletion is lawful unless the law keeps the data (a legal hold, a
+    // statutory minimum retention): it needs no basis, personal or not, and
+    // no deny rule of the policy forbids it (the law's minimums are
+    // `[[minimum_retention]]`).
+    if ctx.action == Action::Delete {
+        return ctx.deletion(decision);
+    }
+
     // Step 3a: explicit deny rules.
     let mut denied = false;
     for rule in ctx.rules(policy.denies.get(ctx.action, request.purpose)) {
@@ -102,12 +111,6 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
     let Some(acceptable) = ctx.coverage(decision) else {
         return ctx.finish(decision, None);
     };
-
-    // Deletion is lawful unless the law keeps the data: it needs no basis,
-    // personal or not.
-    if ctx.action == Action::Delete {
-        return ctx.deletion(decision);
-    }
 
     // Step 2: device or log information on its own is not personal; a
     // matching rule (the coverage above) permits it with no basis, within

@@ -585,6 +585,8 @@ proptest! {
     /// SPEC.md §5: deny by default. Without permit rules nothing is permitted.
     #[test]
     fn deny_by_default_without_rules(spec in spec()) {
+        // Deleting is lawful without a rule (principle 11); all else needs one.
+        prop_assume!(spec.action != Action::Delete);
         let decision = NO_PERMITS.decide(&spec.build(&NO_PERMITS));
         prop_assert_eq!(decision.effect(), Effect::Deny);
         prop_assert_eq!(decision.basis(), None);
@@ -1453,6 +1455,9 @@ proptest! {
     #[test]
     fn child_deny_rules_bind_unknown_ages(spec in spec()) {
         let engine = &*CHILD_DENY;
+        // Deletion is lawful whatever the policy's deny rules say (see
+        // `deletion_is_lawful_unless_held_or_retained_by_law`).
+        prop_assume!(spec.action != Action::Delete);
         let mut spec = spec;
         spec.subject.birth_date = None;
         spec.subject.resident_id = None;
@@ -1504,3 +1509,156 @@ static CHILD_DENY: LazyLock<Engine> = LazyLock::new(|| {
     );
     Engine::from_toml(&source).unwrap_or_else(|e| panic!("{e}"))
 });
+
+// --- the laws of retention, deletion and evidence (principles 10-13) ------------------
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        max_global_rejects: 8192,
+        ..ProptestConfig::default()
+    })]
+
+    /// Principle 10: a record's retention is its own, fixed at collection:
+    /// whatever action is permitted on it, and under whichever rule, the
+    /// permit keeps it until the same end.
+    #[test]
+    fn retention_follows_the_record(
+        spec in spec(),
+        other in prop::sample::select(&[Action::Collect, Action::Use, Action::Store][..]),
+    ) {
+        let mut spec = spec;
+        prop_assume!(spec.action != Action::Delete);
+        let first = decide(&spec);
+        let mut again = spec.clone();
+        again.action = other;
+        let second = decide(&again);
+        if first.is_permit() && second.is_permit() {
+            prop_assert_eq!(
+                first.due(ObligationCode::RetainUntil),
+                second.due(ObligationCode::RetainUntil),
+                "{:?} / {:?}", first, second
+            );
+        }
+    }
+
+    /// Principle 11: deleting declared data needs no basis and is permitted,
+    /// unless a legal hold or a statutory minimum retention keeps it.
+    #[test]
+    fn deletion_is_lawful_unless_held_or_retained_by_law(
+        spec in spec(),
+        held in any::<bool>(),
+    ) {
+        let mut spec = spec;
+        spec.action = Action::Delete;
+        // Not network logs, which the law keeps six months.
+        spec.categories.retain(|c| !c.starts_with("log"));
+        prop_assume!(!spec.categories.is_empty());
+        let request = spec.build(builtin()).legal_hold(held);
+        let decision = builtin().decide(&request);
+        if held {
+            prop_assert!(!decision.is_permit(), "{decision:?}");
+            prop_assert!(decision.has_reason(ReasonCode::LegalHold), "{decision:?}");
+        } else {
+            prop_assert!(decision.is_permit(), "{decision:?}");
+            prop_assert_eq!(decision.basis(), None);
+        }
+    }
+
+    /// Principle 12: adding evidence that holds (a contract, a PRC legal
+    /// obligation, an ongoing emergency, a mechanism) never turns a permit
+    /// into a deny.
+    #[test]
+    fn more_valid_evidence_never_hurts(
+        spec in spec(),
+        added in 0_u8..4,
+        mechanism in prop::sample::select(TransferMechanism::ALL),
+    ) {
+        let mut spec = spec;
+        spec.subject.jurisdiction = None; // a PRC subject: one regime's law
+        let before = decide(&spec);
+        if !before.is_permit() {
+            return Ok(());
+        }
+        let mut more = spec.clone();
+        match added {
+            0 => more.evidence.contract = true,
+            1 => {
+                more.evidence.legal_obligation = true;
+                more.evidence.legal_obligation_law = Some("CN");
+            }
+            2 => more.evidence.emergency = Some(true),
+            _ => more.mechanism = more.mechanism.or(Some(mechanism)),
+        }
+        let after = decide(&more);
+        prop_assert!(after.is_permit(), "before: {before:?}\nafter: {after:?}");
+    }
+
+    /// Principle 12: removing a recipient's name or region, a consent, or
+    /// every age source together never turns a deny into a permit.
+    #[test]
+    fn less_information_never_helps(spec in spec(), removed in 0_u8..4) {
+        let full = decide(&spec);
+        let mut less = spec.clone();
+        match removed {
+            0 => {
+                if let Some(r) = less.recipient.as_mut() {
+                    r.name = None;
+                }
+            }
+            1 => {
+                if let Some(r) = less.recipient.as_mut() {
+                    r.region = None;
+                }
+            }
+            2 => {
+                less.evidence.consents.pop();
+            }
+            _ => {
+                less.subject.birth_date = None;
+                less.subject.resident_id = None;
+            }
+        }
+        let reduced = decide(&less);
+        // The one exception the policy declares: a rule that takes an
+        // unknown age as an adult (account-less browsing) decides an
+        // unknown visitor as an adult, where a known child may be refused.
+        let opted_out = removed == 3 && only_adult_rules(&reduced);
+        if reduced.is_permit() && !opted_out {
+            prop_assert!(full.is_permit(), "less: {reduced:?}\nfull: {full:?}");
+        }
+    }
+
+    /// Principle 13: where a law requires secrecy (PIPL art. 18(1)), no
+    /// notice is owed, and the disclosure is still logged.
+    #[test]
+    fn confidential_requests_emit_no_notice(spec in spec()) {
+        let mut spec = spec;
+        spec.subject.jurisdiction = None; // PIPL only
+        let plain = decide(&spec);
+        let request = {
+            let built = spec.build(builtin());
+            let evidence = built_evidence_confidential(&spec);
+            built.evidence(evidence)
+        };
+        let secret = builtin().decide(&request);
+        if secret.is_permit() && secret.basis() != Some(Basis::Consent) {
+            for code in [
+                ObligationCode::NotifySubject,
+                ObligationCode::NotifyGuardian,
+                ObligationCode::NotifyRecipientIdentity,
+            ] {
+                prop_assert!(!secret.has_obligation(code), "{secret:?}");
+            }
+            prop_assert_eq!(
+                secret.has_obligation(ObligationCode::LogDisclosure),
+                plain.has_obligation(ObligationCode::LogDisclosure)
+            );
+        }
+    }
+}
+
+/// The evidence of `spec`, confidential.
+fn built_evidence_confidential(spec: &Spec) -> Evidence {
+    spec.evidence.build(builtin(), spec).confidential()
+}
