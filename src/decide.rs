@@ -1242,11 +1242,12 @@ impl<'a> Context<'a> {
         // A recipient named at all is named in full, whatever the action:
         // leaving out its name or region must never make a flow look
         // domestic, or harmless.
-        // The guardian is identified by their consent; the public has no
-        // name, and where it is published is the destination.
+        // The guardian their own consent names is identified by it; the
+        // public has no name, and where it is published is the destination.
+        // Anyone else, labelled guardian or not, is named in full.
         let publication =
             recipient.kind == RecipientKind::Public && self.request.action == Action::Disclose;
-        if recipient.kind == RecipientKind::Guardian || publication {
+        if self.named_guardian() || publication {
             return None;
         }
         if recipient.name.is_none() {

@@ -1527,7 +1527,6 @@ proptest! {
         spec in spec(),
         other in prop::sample::select(&[Action::Collect, Action::Use, Action::Store][..]),
     ) {
-        let mut spec = spec;
         prop_assume!(spec.action != Action::Delete);
         let first = decide(&spec);
         let mut again = spec.clone();
