@@ -71,4 +71,22 @@ impl Purpose {
     pub fn is_before_guardian_consent(&self) -> bool {
         self.before_guardian_consent
     }
+
+    /// Whether the purpose is cross-border human-resources management
+    /// (the `exempt_hr` transfer exemption).
+    pub fn is_hr(&self) -> bool {
+        self.hr
+    }
+
+    /// Whether the purpose protects life, health or property (the
+    /// `exempt_emergency` transfer exemption).
+    pub fn is_protective(&self) -> bool {
+        self.protective
+    }
+
+    /// Whether the purpose meets a statutory duty (open, on a legal
+    /// obligation, to data bound to other purposes).
+    pub fn is_statutory(&self) -> bool {
+        self.statutory
+    }
 }
