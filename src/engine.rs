@@ -11,8 +11,8 @@ use crate::error::{Diagnostic, DiagnosticKind, LoadError, Source};
 use crate::policy::{Policy, Rule, RuleId};
 use crate::purpose::{Purpose, PurposeId};
 use crate::region::RegionCode;
-use crate::retention::{Disposal, Period};
 use crate::request::Request;
+use crate::retention::{Disposal, Period};
 use crate::subject::{Jurisdiction, JurisdictionId};
 use crate::suggest::did_you_mean;
 

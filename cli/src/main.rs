@@ -14,12 +14,14 @@
 
 mod audit_log;
 mod check;
+mod diff;
 mod explain;
 mod files;
 mod lines;
 mod seed;
 mod serve;
 mod test;
+mod verify;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,6 +41,14 @@ Exit status:
   1  `check` found an error in a policy, or `test` had a failing case
   2  misuse: bad arguments, a file that cannot be read, an invalid policy
      for a command that needs one, a write error; one line on stderr";
+
+/// The exit codes of `verify` and `diff`.
+const COUNSEL_EXIT_STATUS: &str = "\
+Exit status:
+  0  every law holds (verify); no decision changed (diff)
+  1  a law is broken (verify); some decision changed (diff)
+  2  misuse: bad arguments, a file that cannot be read, an invalid policy
+     or laws file; one line on stderr";
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -146,6 +156,41 @@ enum Command {
         #[arg(value_name = "FILE")]
         input: Option<PathBuf>,
     },
+    /// Check laws over every request class: the built-in ones, and counsel's
+    ///
+    /// Every request class of the policy (every action, purpose, category,
+    /// subject, evidence, recipient, region, mechanism and retention state,
+    /// abstracted) is decided; each permit is checked against the built-in
+    /// laws (the engine's principles: no flow abroad without a mechanism, a
+    /// child's data never leaves without a security assessment...) and the
+    /// laws in LAWS.toml (see docs/counsel-tools.md). Each broken law is
+    /// printed with request documents that reproduce it.
+    #[command(after_help = COUNSEL_EXIT_STATUS)]
+    Verify {
+        /// The policy file (default: the built-in seed policy)
+        #[arg(long, short, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// Counsel's laws (TOML, `[[law]]` tables)
+        #[arg(value_name = "LAWS.toml")]
+        laws: Option<PathBuf>,
+    },
+    /// Show what an edit changes: the request classes whose decision differs
+    ///
+    /// Every request class is decided under both policies; the classes whose
+    /// effect, basis, reasons or obligations changed are printed in groups,
+    /// in words, each with one request document (one JSON line) that shows it.
+    #[command(after_help = COUNSEL_EXIT_STATUS)]
+    Diff {
+        /// The policy before the edit
+        #[arg(value_name = "OLD")]
+        old: PathBuf,
+        /// The policy after the edit
+        #[arg(value_name = "NEW")]
+        new: PathBuf,
+        /// One JSON object instead of words
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve decisions over HTTP: POST /v1/decide, /v1/decide/batch, /v1/explain, ...
     ///
     /// Endpoints: `POST /v1/decide` (one request document, one decision),
@@ -226,6 +271,8 @@ fn main() -> ExitCode {
             request,
         } => explain::run(policy.as_deref(), seed.as_deref(), &request),
         Command::Test { files } => Ok(test::run(&files)),
+        Command::Verify { policy, laws } => verify::run(policy.as_deref(), laws.as_deref()),
+        Command::Diff { old, new, json } => diff::run(&old, &new, json),
         Command::Serve {
             policy,
             addr,

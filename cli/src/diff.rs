@@ -1,0 +1,195 @@
+//! `lawful diff OLD NEW [--json]`: every request class decided under both
+//! policies; the classes whose decision changed, grouped, in words, each
+//! group with one request that shows it.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::ExitCode;
+
+use lawful::analysis::{Change, Diff, Options, Outcome};
+use lawful::{DecisionDoc, Engine};
+
+use crate::files::{self, FOUND_PROBLEMS, Fail};
+
+/// Prints the changes. Exit status 1 when a decision changed, 0 when none did.
+pub(crate) fn run(old: &Path, new: &Path, json: bool) -> Result<ExitCode, Fail> {
+    let old_engine = files::load_policy(Some(old))?;
+    let new_engine = files::load_policy(Some(new))?;
+    let diff = Diff::run(&old_engine, &new_engine, Options::default());
+    if json {
+        print_json(&diff, &old_engine, &new_engine);
+    } else {
+        print_words(&diff, &old_engine, &new_engine, old, new);
+    }
+    Ok(if diff.changes.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FOUND_PROBLEMS)
+    })
+}
+
+fn print_json(diff: &Diff, old: &Engine, new: &Engine) {
+    let groups: Vec<serde_json::Value> = diff
+        .changes
+        .iter()
+        .map(|c| {
+            let doc = diff.example(c);
+            let facets = |set: &BTreeSet<String>| serde_json::json!(set);
+            serde_json::json!({
+                "classes": c.count,
+                "summary": summary(c),
+                "old": decision_json(old, &doc, &c.old),
+                "new": decision_json(new, &doc, &c.new),
+                "request": doc,
+                "actions": facets(&c.facets.actions),
+                "purposes": facets(&c.facets.purposes),
+                "categories": facets(&c.facets.categories),
+                "subjects": facets(&c.facets.subjects),
+                "evidence": facets(&c.facets.evidence),
+                "flows": facets(&c.facets.flows),
+            })
+        })
+        .collect();
+    let out = serde_json::json!({
+        "classes": diff.stats.classes,
+        "changed": diff.changed(),
+        "sampled_one_in": diff.space.sampled(),
+        "groups": groups,
+    });
+    println!("{out}");
+}
+
+fn decision_json(
+    engine: &Engine,
+    doc: &lawful::RequestDoc,
+    outcome: &Outcome,
+) -> serde_json::Value {
+    if outcome.effect.is_none() {
+        return serde_json::json!({"effect": null, "message": "the policy does not declare a name this request uses"});
+    }
+    let d: DecisionDoc = engine.decide_doc(doc);
+    serde_json::to_value(&d).unwrap_or(serde_json::Value::Null)
+}
+
+/// One line: `permit on consent → deny (transfer_mechanism_required)`.
+fn summary(c: &Change) -> String {
+    format!("{} → {}", words(&c.old), words(&c.new))
+}
+
+fn words(o: &Outcome) -> String {
+    let mut s = o.headline();
+    if o.effect == Some(lawful::Effect::Deny) {
+        let codes: BTreeSet<&str> = o
+            .reasons
+            .iter()
+            .map(|(code, _, _)| code.as_str())
+            .filter(|c| *c != "combined_as_personal_information")
+            .collect();
+        s.push_str(&format!(
+            " ({})",
+            codes.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    s
+}
+
+fn explain(engine: &Engine, o: &Outcome) -> Vec<String> {
+    let mut lines = Vec::new();
+    if o.effect.is_none() {
+        return lines;
+    }
+    for (code, rule, detail) in &o.reasons {
+        let mut line = code.replace('_', " ");
+        if let Some(d) = detail {
+            line.push_str(&format!(" ({})", d.replace('_', " ")));
+        }
+        if let Some(r) = rule {
+            line.push_str(&format!(", rule `{r}`"));
+            if let Some(clause) = engine.rule_named(r).map(lawful::Rule::clause) {
+                line.push_str(&format!(": \"{clause}\""));
+            }
+        }
+        lines.push(line);
+    }
+    if !o.obligations.is_empty() {
+        let obligations: Vec<String> = o
+            .obligations
+            .iter()
+            .map(|(code, due)| match due {
+                Some(due) => format!("{code} ({due})"),
+                None => code.clone(),
+            })
+            .collect();
+        lines.push(format!("obligations: {}", obligations.join(", ")));
+    }
+    lines
+}
+
+fn facet(name: &str, set: &BTreeSet<String>) -> String {
+    const SHOWN: usize = 6;
+    let mut list: Vec<&str> = set.iter().map(String::as_str).take(SHOWN).collect();
+    let more = set.len().saturating_sub(SHOWN);
+    let mut s = list.drain(..).collect::<Vec<_>>().join("; ");
+    if more > 0 || set.len() >= 64 {
+        s.push_str(&format!(
+            "; and {}more",
+            if set.len() >= 64 { "many " } else { "" }
+        ));
+        if set.len() < 64 {
+            s = s.replace("and more", &format!("and {more} more"));
+        }
+    }
+    format!("    {name}: {s}")
+}
+
+fn print_words(diff: &Diff, old: &Engine, new: &Engine, old_path: &Path, new_path: &Path) {
+    println!(
+        "{} request classes decided under `{}` and `{}` in {:.1} s",
+        diff.stats.classes,
+        old_path.display(),
+        new_path.display(),
+        diff.stats.elapsed.as_secs_f64()
+    );
+    if let Some(n) = diff.space.sampled() {
+        println!("note: the space is larger than the limit: one base class in {n} was decided");
+    }
+    if diff.changes.is_empty() {
+        println!("no decision changed");
+        return;
+    }
+    let groups = if diff.changes.len() == 1 {
+        "group"
+    } else {
+        "groups"
+    };
+    println!(
+        "{} classes changed, in {} {groups}:",
+        diff.changed(),
+        diff.changes.len()
+    );
+    for (i, c) in diff.changes.iter().enumerate() {
+        println!();
+        let classes = if c.count == 1 { "class" } else { "classes" };
+        println!("[{}] {} — {} {classes}", i + 1, summary(c), c.count);
+        println!("  before:");
+        for line in explain(old, &c.old) {
+            println!("    {line}");
+        }
+        println!("  after:");
+        for line in explain(new, &c.new) {
+            println!("    {line}");
+        }
+        println!("  where:");
+        println!("{}", facet("actions", &c.facets.actions));
+        println!("{}", facet("purposes", &c.facets.purposes));
+        println!("{}", facet("categories", &c.facets.categories));
+        println!("{}", facet("subjects", &c.facets.subjects));
+        println!("{}", facet("evidence", &c.facets.evidence));
+        println!("{}", facet("flows", &c.facets.flows));
+        println!("  for example:");
+        println!(
+            "    {}",
+            serde_json::to_string(&diff.example(c)).unwrap_or_default()
+        );
+    }
+}
