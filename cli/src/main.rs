@@ -18,6 +18,7 @@ mod diff;
 mod explain;
 mod files;
 mod lines;
+mod report;
 mod seed;
 mod serve;
 mod test;
@@ -156,6 +157,25 @@ enum Command {
         #[arg(value_name = "FILE")]
         input: Option<PathBuf>,
     },
+    /// Write the record of processing activities generated from the policy
+    ///
+    /// Per purpose: the categories (sensitive ones marked), bases,
+    /// recipients, retention, the transfers abroad the policy permits and
+    /// their mechanisms; the children's layer; the rights settings; each row
+    /// linked to its clause. HTML is one self-contained file with a data-flow
+    /// picture and a print stylesheet.
+    #[command(after_help = EXIT_STATUS)]
+    Report {
+        /// The policy file (default: the built-in seed policy)
+        #[arg(long, short, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// The output format
+        #[arg(long, value_enum, default_value = "html")]
+        format: report::Format,
+        /// Write to this file (default: standard output)
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Check laws over every request class: the built-in ones, and counsel's
     ///
     /// Every request class of the policy (every action, purpose, category,
@@ -271,6 +291,11 @@ fn main() -> ExitCode {
             request,
         } => explain::run(policy.as_deref(), seed.as_deref(), &request),
         Command::Test { files } => Ok(test::run(&files)),
+        Command::Report {
+            policy,
+            format,
+            output,
+        } => report::run(policy.as_deref(), format, output.as_deref()),
         Command::Verify { policy, laws } => verify::run(policy.as_deref(), laws.as_deref()),
         Command::Diff { old, new, json } => diff::run(&old, &new, json),
         Command::Serve {

@@ -64,9 +64,12 @@
 //!   contract together with a consent (a child's contract needs the
 //!   guardian's; an exemption may need a contract).
 //! - **Recipient and region**: no recipient, or each [`RecipientKind`]
-//!   unnamed, named without a region, or named in each region of the
-//!   region set, with and without accepting the policy (acquirers), and the
-//!   destination where the recipient is. The region set is the storage
+//!   named without a region, or named in each region of the region set
+//!   (the destination there), with and without accepting the policy
+//!   (acquirers); and each of these unnamed. A name can only help (a
+//!   consent names its recipient; an unnamed recipient is unidentified), so
+//!   the unnamed version is decided where the named one permits; a region
+//!   can make a flow abroad, so it is an axis of its own. The region set is the storage
 //!   region, one region inside each [`Regime`]'s area and one outside every
 //!   area, so each region is inside or outside each area in every way.
 //! - **Transfer mechanism**, **security assessment**: facts that can only
@@ -81,13 +84,24 @@
 //! - **Retention**: `collected_at` unstated, or so long ago that every
 //!   retention period of every rule has run out. Expiry can only deny, so
 //!   the expired state is tried for the classes some policy permits.
+//! - **Weaker evidence** (an emergency over, public data out of context, a
+//!   consent bundled or withdrawn, an unverified guardian): decided where
+//!   the stronger evidence permits, as weaker evidence never supports more.
+//!
+//! Refinements of a mechanism or an assessment are taken where a decision
+//! lacks nothing else (its only deny reasons are these), so every permit
+//! they can open is found; a class denied for other reasons as well is
+//! decided without them.
 //!
 //! The instant is fixed (`2026-06-01T10:00:00+08:00`, [`Space::at`]); ages,
 //! consents and collection dates are placed relative to it.
 //!
-//! A test decides a sample of classes with the refinements forced on and
-//! checks that on-demand refinement finds the same decisions; if `decide()`
-//! starts reading a mechanism or an assessment elsewhere, it fails.
+//! These orderings are assumptions about `decide()`; a test decides a
+//! sample of classes with every refinement forced and checks each of them
+//! (a permit with a mechanism or an assessment lacks only those without;
+//! a permit on weaker evidence, for an unnamed recipient or after expiry
+//! is a permit on the stronger, named, unexpired class). If `decide()`
+//! changes so that one fails, the test says which class.
 //!
 //! # Bounds
 //!

@@ -185,10 +185,9 @@ impl Record {
                         let region = flow
                             .destination
                             .or_else(|| flow.recipient.as_ref().and_then(|r| r.region));
-                        t.regions.insert(region.map_or_else(
-                            || "unnamed (abroad everywhere)".to_owned(),
-                            |r| r.as_str().to_owned(),
-                        ));
+                        t.regions.insert(
+                            region.map_or_else(|| "unstated".to_owned(), |r| r.as_str().to_owned()),
+                        );
                         t.recipients.insert(
                             flow.recipient
                                 .as_ref()

@@ -795,9 +795,9 @@ fn category_sets(engines: &[&Engine], classes: &[NameClass]) -> Vec<CategorySet>
 }
 
 /// No recipient (no destination, or each region); each recipient kind
-/// named in each region (destination there), acquirers also accepting the
-/// policy; and, weaker versions of the first (storage-region) one, the
-/// recipient unnamed or named with no region.
+/// named with no region, or in each region (destination there), acquirers
+/// also accepting the policy; and, as a weaker version of each, the same
+/// recipient unnamed.
 fn flows(regions: &[RegionCode]) -> Vec<Flow> {
     let mut flows = vec![Flow {
         weaker_of: None,
@@ -824,24 +824,29 @@ fn flows(regions: &[RegionCode]) -> Vec<Flow> {
                 region,
                 accepts_policy,
             };
-            let complete = to_u32(flows.len());
-            for &r in regions {
+            // Named with no region (no destination), or in each region
+            // (destination there); then the same unnamed, a weaker version:
+            // a name only ever helps, a region may make a flow abroad.
+            let places: Vec<Option<RegionCode>> = std::iter::once(None)
+                .chain(regions.iter().copied().map(Some))
+                .collect();
+            for &place in &places {
+                let name = match place {
+                    Some(r) => format!("{kind} in {r}"),
+                    None => kind.as_str().to_owned(),
+                };
+                let complete = to_u32(flows.len());
                 flows.push(Flow {
                     weaker_of: None,
-                    recipient: Some(recipient(Some(format!("{kind} in {r}")), Some(r))),
-                    destination: Some(r),
+                    recipient: Some(recipient(Some(name), place)),
+                    destination: place,
+                });
+                flows.push(Flow {
+                    weaker_of: Some(complete),
+                    recipient: Some(recipient(None, place)),
+                    destination: place,
                 });
             }
-            flows.push(Flow {
-                weaker_of: Some(complete),
-                recipient: Some(recipient(None, None)),
-                destination: None,
-            });
-            flows.push(Flow {
-                weaker_of: Some(complete),
-                recipient: Some(recipient(Some(kind.as_str().to_owned()), None)),
-                destination: None,
-            });
         }
     }
     flows
@@ -891,5 +896,93 @@ fn expired_since(engines: &[&Engine], at: DateTime<FixedOffset>) -> DateTime<Fix
             return since;
         }
         years *= 2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The refinements rest on facts that only lift a deny (a mechanism, an
+    /// assessment) or only deny (weaker evidence, a less identified
+    /// recipient, expiry). Checked on a sample of the seed's space, so that
+    /// a change of `decide()` that breaks them fails here.
+    #[test]
+    fn refinements_only_skip_classes_that_cannot_permit() {
+        let engine = Engine::builtin();
+        let space = Space::build(&[engine], Options::default());
+        let resolved = space.resolve(engine);
+        let decide =
+            |class: &RequestClass| space.request(&resolved, class).map(|r| engine.decide(&r));
+        let lacks_only = |d: &Decision| {
+            d.reasons().iter().filter(|r| r.code().denies()).all(|r| {
+                matches!(
+                    r.code(),
+                    ReasonCode::TransferMechanismRequired | ReasonCode::SecurityAssessmentRequired
+                )
+            })
+        };
+        let bases = space.bases();
+        let mut checked = 0;
+        for (i, &(action, purpose, categories, subject)) in bases.iter().enumerate() {
+            if i % 997 != 0 {
+                continue;
+            }
+            for &evidence in &EvidenceClass::ALL {
+                for flow in 0..space.flows.len() {
+                    let base = RequestClass {
+                        action,
+                        purpose,
+                        categories,
+                        subject,
+                        evidence,
+                        flow: to_u32(flow),
+                        mechanisms: 0,
+                        security_assessment: false,
+                        retention: RetentionState::Unstated,
+                    };
+                    for class in space.forced_refinements(base) {
+                        let Some(d) = decide(&class) else { continue };
+                        if !d.is_permit() {
+                            continue;
+                        }
+                        checked += 1;
+                        let bare = RequestClass {
+                            mechanisms: 0,
+                            security_assessment: false,
+                            retention: RetentionState::Unstated,
+                            ..class
+                        };
+                        let Some(b) = decide(&bare) else { continue };
+                        assert!(b.is_permit() || lacks_only(&b), "{class:?}: {b:?}");
+                        if class.retention == RetentionState::Expired {
+                            let unstated = RequestClass {
+                                retention: RetentionState::Unstated,
+                                ..class
+                            };
+                            assert!(
+                                decide(&unstated).is_some_and(|d| d.is_permit()),
+                                "{class:?}"
+                            );
+                        }
+                        let stronger = EvidenceClass::ALL
+                            .iter()
+                            .find(|e| e.weaker().contains(&class.evidence));
+                        if let Some(&evidence) = stronger {
+                            let s = RequestClass { evidence, ..class };
+                            assert!(decide(&s).is_some_and(|d| d.is_permit()), "{class:?}");
+                        }
+                        if let Some(complete) = space.flow(&class).and_then(|f| f.weaker_of) {
+                            let s = RequestClass {
+                                flow: complete,
+                                ..class
+                            };
+                            assert!(decide(&s).is_some_and(|d| d.is_permit()), "{class:?}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 100, "only {checked} permits checked");
     }
 }
