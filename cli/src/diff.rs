@@ -3,6 +3,7 @@
 //! group with one request that shows it.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -85,10 +86,7 @@ fn words(o: &Outcome) -> String {
             .map(|(code, _, _)| code.as_str())
             .filter(|c| *c != "combined_as_personal_information")
             .collect();
-        s.push_str(&format!(
-            " ({})",
-            codes.into_iter().collect::<Vec<_>>().join(", ")
-        ));
+        let _ = write!(s, " ({})", codes.into_iter().collect::<Vec<_>>().join(", "));
     }
     s
 }
@@ -101,12 +99,12 @@ fn explain(engine: &Engine, o: &Outcome) -> Vec<String> {
     for (code, rule, detail) in &o.reasons {
         let mut line = code.replace('_', " ");
         if let Some(d) = detail {
-            line.push_str(&format!(" ({})", d.replace('_', " ")));
+            let _ = write!(line, " ({})", d.replace('_', " "));
         }
         if let Some(r) = rule {
-            line.push_str(&format!(", rule `{r}`"));
+            let _ = write!(line, ", rule `{r}`");
             if let Some(clause) = engine.rule_named(r).map(lawful::Rule::clause) {
-                line.push_str(&format!(": \"{clause}\""));
+                let _ = write!(line, ": \"{clause}\"");
             }
         }
         lines.push(line);
@@ -127,17 +125,18 @@ fn explain(engine: &Engine, o: &Outcome) -> Vec<String> {
 
 fn facet(name: &str, set: &BTreeSet<String>) -> String {
     const SHOWN: usize = 6;
-    let mut list: Vec<&str> = set.iter().map(String::as_str).take(SHOWN).collect();
-    let more = set.len().saturating_sub(SHOWN);
-    let mut s = list.drain(..).collect::<Vec<_>>().join("; ");
-    if more > 0 || set.len() >= 64 {
-        s.push_str(&format!(
-            "; and {}more",
-            if set.len() >= 64 { "many " } else { "" }
-        ));
-        if set.len() < 64 {
-            s = s.replace("and more", &format!("and {more} more"));
-        }
+    // Facets stop collecting at 64 values.
+    const KEPT: usize = 64;
+    let mut s = set
+        .iter()
+        .map(String::as_str)
+        .take(SHOWN)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if set.len() >= KEPT {
+        s.push_str("; and many more");
+    } else if set.len() > SHOWN {
+        let _ = write!(s, "; and {} more", set.len() - SHOWN);
     }
     format!("    {name}: {s}")
 }

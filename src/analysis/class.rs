@@ -267,7 +267,7 @@ impl fmt::Display for Flow {
         match &self.recipient {
             None => f.write_str("no recipient")?,
             Some(r) => {
-                write!(f, "to a {}", r.kind)?;
+                write!(f, "to {}", r.kind)?;
                 match (&r.name, r.region) {
                     (None, _) => f.write_str(" unnamed")?,
                     (Some(_), None) => f.write_str(" with no region")?,

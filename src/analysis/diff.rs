@@ -78,12 +78,34 @@ impl Outcome {
     }
 }
 
-/// A group of classes whose decision changed the same way.
+/// What groups changes: effect, basis, reason codes and obligation codes
+/// (not the rules, details or dates, which the group's example shows).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    effect: Option<Effect>,
+    basis: Option<Basis>,
+    reasons: BTreeSet<String>,
+    obligations: BTreeSet<String>,
+}
+
+impl Key {
+    fn of(o: &Outcome) -> Key {
+        Key {
+            effect: o.effect,
+            basis: o.basis,
+            reasons: o.reasons.iter().map(|(c, _, _)| c.clone()).collect(),
+            obligations: o.obligations.iter().map(|(c, _)| c.clone()).collect(),
+        }
+    }
+}
+
+/// A group of classes whose decision changed the same way (effect, basis,
+/// reason codes, obligation codes).
 #[derive(Clone, Debug)]
 pub struct Change {
-    /// The decision under the old policy.
+    /// The decision under the old policy (of the example).
     pub old: Outcome,
-    /// The decision under the new policy.
+    /// The decision under the new policy (of the example).
     pub new: Outcome,
     /// How many classes changed this way.
     pub count: u64,
@@ -116,7 +138,7 @@ pub struct Facets {
 pub struct Diff {
     /// The space both policies were decided over.
     pub space: Space,
-    /// The groups, most classes first.
+    /// The groups: changes of effect first, then the largest.
     pub changes: Vec<Change>,
     /// The run's figures.
     pub stats: Stats,
@@ -126,18 +148,19 @@ impl Diff {
     /// Decides every class under `old` and `new`.
     pub fn run(old: &Engine, new: &Engine, options: Options) -> Diff {
         let space = Space::build(&[old, new], options);
-        let init = HashMap::<(Outcome, Outcome), Change>::new;
-        let (states, stats) = space.explore(&[old, new], init, |groups, class, decisions| {
+        let init = HashMap::<(Key, Key), Change>::new;
+        let (per_worker, stats) = space.explore(&[old, new], init, |groups, class, decisions| {
             let (Some(a), Some(b)) = (decisions.first(), decisions.get(1)) else {
                 return;
             };
             if same(old, new, a.as_ref(), b.as_ref()) {
                 return;
             }
-            let key = (Outcome::of(old, a.as_ref()), Outcome::of(new, b.as_ref()));
-            let change = groups.entry(key).or_insert_with_key(|(o, n)| Change {
-                old: o.clone(),
-                new: n.clone(),
+            let (o, n) = (Outcome::of(old, a.as_ref()), Outcome::of(new, b.as_ref()));
+            let key = (Key::of(&o), Key::of(&n));
+            let change = groups.entry(key).or_insert_with(|| Change {
+                old: o,
+                new: n,
                 count: 0,
                 example: *class,
                 facets: Facets::default(),
@@ -145,8 +168,8 @@ impl Diff {
             change.count += 1;
             change.facets.add(&space, class);
         });
-        let mut merged: HashMap<(Outcome, Outcome), Change> = HashMap::new();
-        for state in states {
+        let mut merged: HashMap<(Key, Key), Change> = HashMap::new();
+        for state in per_worker {
             for (key, change) in state {
                 match merged.get_mut(&key) {
                     Some(c) => {
@@ -160,9 +183,13 @@ impl Diff {
             }
         }
         let mut changes: Vec<Change> = merged.into_values().collect();
+        // Changes of effect first (what a change opens or closes), then
+        // the largest groups.
         changes.sort_by(|a, b| {
-            b.count
-                .cmp(&a.count)
+            let flips = |c: &Change| c.old.effect != c.new.effect;
+            flips(b)
+                .cmp(&flips(a))
+                .then_with(|| b.count.cmp(&a.count))
                 .then_with(|| a.old.headline().cmp(&b.old.headline()))
                 .then_with(|| format!("{:?}", a.new).cmp(&format!("{:?}", b.new)))
         });

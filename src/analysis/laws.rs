@@ -202,7 +202,22 @@ impl Law {
     ///
     /// When the text is not a laws file, with the line and column.
     pub fn parse(text: &str) -> Result<Vec<Law>, LawError> {
-        let file: LawFile = toml::from_str(text).map_err(|e| LawError(e.to_string()))?;
+        let file: LawFile = toml::from_str(text).map_err(|e| {
+            // One line: where, and what (toml's caret lines dropped).
+            let full = e.to_string();
+            let lines: Vec<&str> = full
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            let where_ = lines
+                .first()
+                .copied()
+                .unwrap_or("")
+                .trim_start_matches("TOML parse error ");
+            let what = lines.last().copied().unwrap_or("");
+            LawError(format!("{where_}: {what}"))
+        })?;
         for law in &file.law {
             if law.expect.effect == Some(Effect::Permit) {
                 return Err(LawError(format!(
@@ -252,6 +267,10 @@ impl Law {
 impl Selector {
     /// Whether the class is selected; if so, a purpose and categories (class
     /// members) that match the selector.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one test per selector field, in the order the docs list them"
+    )]
     fn select(
         &self,
         space: &Space,
@@ -447,7 +466,7 @@ const EXAMPLES: usize = 3;
 /// broken, in the order given, with the run's figures.
 pub fn verify(space: &Space, engine: &Engine, laws: &[Law]) -> (Vec<Violation>, super::Stats) {
     let init = || -> Vec<(u64, Vec<RequestDoc>)> { vec![(0, Vec::new()); laws.len()] };
-    let (states, stats) = space.explore(&[engine], init, |state, class, decisions| {
+    let (per_worker, stats) = space.explore(&[engine], init, |state, class, decisions| {
         let Some(Some(decision)) = decisions.first() else {
             return;
         };
@@ -476,7 +495,7 @@ pub fn verify(space: &Space, engine: &Engine, laws: &[Law]) -> (Vec<Violation>, 
             examples: Vec::new(),
         })
         .collect();
-    for state in states {
+    for state in per_worker {
         for (v, (count, examples)) in violations.iter_mut().zip(state) {
             v.count += count;
             for e in examples {

@@ -120,7 +120,7 @@ fn row(engine: &Engine, rule: &Rule) -> Row {
         subjects: match rule.subjects() {
             SubjectScope::Child => "children",
             SubjectScope::Adult => "adults",
-            _ => "anyone",
+            SubjectScope::Any => "anyone",
         }
         .to_owned(),
         retention: retention_words(rule.retention()),
@@ -131,6 +131,10 @@ fn row(engine: &Engine, rule: &Rule) -> Row {
 impl Record {
     /// Builds the record of `engine`'s policy; the exports are decided
     /// class by class.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one record, section by section; splitting it would scatter the layout"
+    )]
     pub fn build(engine: &Engine, options: Options) -> Record {
         let roots: BTreeSet<&str> = engine
             .purposes()
@@ -165,7 +169,7 @@ impl Record {
 
         // Exports, decided: which purposes may go abroad, where, on what.
         let space = Space::build(&[engine], options).only_actions(&[Action::Export]);
-        let (states, stats) = space.explore(
+        let (per_worker, stats) = space.explore(
             &[engine],
             BTreeMap::<String, Transfer>::new,
             |acc, class, decisions| {
@@ -205,7 +209,7 @@ impl Record {
             },
         );
         let mut transfers: BTreeMap<String, Transfer> = BTreeMap::new();
-        for state in states {
+        for state in per_worker {
             for (purpose, t) in state {
                 let into = transfers.entry(purpose).or_default();
                 into.classes += t.classes;
