@@ -947,13 +947,13 @@ mod tests {
                             continue;
                         }
                         checked += 1;
-                        let bare = RequestClass {
+                        let without = RequestClass {
                             mechanisms: 0,
                             security_assessment: false,
                             retention: RetentionState::Unstated,
                             ..class
                         };
-                        let Some(b) = decide(&bare) else { continue };
+                        let Some(b) = decide(&without) else { continue };
                         assert!(b.is_permit() || lacks_only(&b), "{class:?}: {b:?}");
                         if class.retention == RetentionState::Expired {
                             let unstated = RequestClass {
