@@ -172,4 +172,10 @@ impl Category {
     pub fn touches(&self) -> CategoryFlags {
         self.touches
     }
+
+    /// The only purposes this data may serve (`only_for`), with their
+    /// descendants; `None` when it is not bound to purposes.
+    pub fn only_for(&self) -> Option<&[crate::purpose::PurposeId]> {
+        self.only_for.as_deref()
+    }
 }

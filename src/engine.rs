@@ -12,6 +12,7 @@ use crate::policy::{LoadOptions, Policy, Rule, RuleId};
 use crate::purpose::{Purpose, PurposeId};
 use crate::region::RegionCode;
 use crate::request::Request;
+use crate::retention::{Disposal, Period};
 use crate::subject::{Jurisdiction, JurisdictionId};
 use crate::suggest::did_you_mean;
 
@@ -325,6 +326,48 @@ impl Engine {
     /// Every jurisdiction.
     pub fn jurisdictions(&self) -> &[Jurisdiction] {
         &self.policy.jurisdictions
+    }
+
+    /// Whether the policy commits to keep the data of subjects within its
+    /// storage region there (`localization`).
+    pub fn localization(&self) -> bool {
+        self.policy.localization
+    }
+
+    /// Whether the policy's operator is a critical information
+    /// infrastructure operator (`cii_operator`).
+    pub fn cii_operator(&self) -> bool {
+        self.policy.cii_operator
+    }
+
+    /// Days to answer a rights request (`[rights] response_days`).
+    pub fn rights_response_days(&self) -> u32 {
+        self.policy.rights.response_days
+    }
+
+    /// The cap, in months, on answering an EU subject (`eu_response_months`).
+    pub fn rights_eu_response_months(&self) -> u32 {
+        self.policy.rights.eu_response_months
+    }
+
+    /// How many same-kind requests in the window are free (`fee_threshold`).
+    pub fn rights_fee_threshold(&self) -> u32 {
+        self.policy.rights.fee_threshold
+    }
+
+    /// The window repeated requests are counted in (`fee_window`).
+    pub fn rights_fee_window(&self) -> Period {
+        self.policy.rights.fee_window
+    }
+
+    /// How data is disposed of when its retention ends (`[retention] disposal`).
+    pub fn retention_disposal(&self) -> Disposal {
+        self.policy.retention.disposal
+    }
+
+    /// How long backups may keep deleted data (`backup_lag`).
+    pub fn retention_backup_lag(&self) -> Period {
+        self.policy.retention.backup_lag
     }
 
     /// The name the policy was loaded under (its path, or `<policy>`).

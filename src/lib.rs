@@ -87,6 +87,8 @@ mod action;
 mod age;
 mod age_group;
 #[cfg(feature = "json")]
+pub mod analysis;
+#[cfg(feature = "json")]
 mod audit;
 mod basis;
 mod category;

@@ -104,6 +104,12 @@ impl Purpose {
         self.statutory
     }
 
+    /// Whether it records a withdrawal of consent (`records_withdrawal`):
+    /// that needs no basis.
+    pub fn records_withdrawal(&self) -> bool {
+        self.records_withdrawal
+    }
+
     /// Whether reading from the terminal is strictly necessary for it
     /// (`strictly_necessary`, ePrivacy art. 5(3)).
     pub fn is_strictly_necessary(&self) -> bool {

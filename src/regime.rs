@@ -54,7 +54,7 @@ impl Regime {
     }
 
     /// Whether a transfer mechanism belongs to this regime.
-    pub(crate) fn recognises(self, mechanism: TransferMechanism) -> bool {
+    pub fn recognises(self, mechanism: TransferMechanism) -> bool {
         use TransferMechanism as M;
         match self {
             Regime::Pipl => matches!(

@@ -254,3 +254,13 @@ pub(crate) fn load_policy(path: Option<&Path>) -> Result<Cow<'static, Engine>, F
             }
         })
 }
+
+/// Writes a command's whole output to standard output, with the write
+/// errors of every command: a closed pipe ends quietly with `status`, any
+/// other error is exit 2.
+pub(crate) fn emit(text: &str, status: ExitCode) -> Result<ExitCode, Fail> {
+    use std::io::Write as _;
+    let mut out = stdout();
+    let result = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    written(status, result)
+}

@@ -13,15 +13,30 @@
 //! error, and a standard output closed from the start (`>&-`), is exit 2.
 
 mod audit_log;
+/// Appends one line to a `String` (writing to a string cannot fail); the
+/// commands that build their output first print it with `files::emit`.
+macro_rules! say {
+    ($out:expr) => {
+        $out.push('\n')
+    };
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
 mod check;
+mod diff;
 mod explain;
 mod files;
 mod lines;
 mod reader;
 mod replay;
+mod report;
 mod seed;
 mod serve;
 mod test;
+mod verify;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,6 +60,14 @@ Exit status:
      too); one line on stderr
 When the reader of the output goes away (`lawful check p.toml | head -1`),
 lawful stops quietly with the status it had so far.";
+
+/// The exit codes of `verify` and `diff`.
+const COUNSEL_EXIT_STATUS: &str = "\
+Exit status:
+  0  every law holds (verify); no decision changed (diff)
+  1  a law is broken (verify); some decision changed (diff)
+  2  misuse: bad arguments, a file that cannot be read, an invalid policy
+     or laws file; one line on stderr";
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -196,6 +219,60 @@ enum Command {
         #[arg(value_name = "LOG")]
         log: PathBuf,
     },
+    /// Write the record of processing activities generated from the policy
+    ///
+    /// Per purpose: the categories (sensitive ones marked), bases,
+    /// recipients, retention, the transfers abroad the policy permits and
+    /// their mechanisms; the children's layer; the rights settings; each row
+    /// linked to its clause. HTML is one self-contained file with a data-flow
+    /// picture and a print stylesheet.
+    #[command(after_help = EXIT_STATUS)]
+    Report {
+        /// The policy file (default: the built-in seed policy)
+        #[arg(long, short, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// The output format
+        #[arg(long, value_enum, default_value = "html")]
+        format: report::Format,
+        /// Write to this file (default: standard output)
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check laws over every request class: the built-in ones, and counsel's
+    ///
+    /// Every request class of the policy (every action, purpose, category,
+    /// subject, evidence, recipient, region, mechanism and retention state,
+    /// abstracted) is decided; each permit is checked against the built-in
+    /// laws (the engine's principles: no flow abroad without a mechanism, a
+    /// child's data never leaves without a security assessment...) and the
+    /// laws in LAWS.toml (see docs/counsel-tools.md). Each broken law is
+    /// printed with request documents that reproduce it.
+    #[command(after_help = COUNSEL_EXIT_STATUS)]
+    Verify {
+        /// The policy file (default: the built-in seed policy)
+        #[arg(long, short, value_name = "POLICY")]
+        policy: Option<PathBuf>,
+        /// Counsel's laws (TOML, `[[law]]` tables)
+        #[arg(value_name = "LAWS.toml")]
+        laws: Option<PathBuf>,
+    },
+    /// Show what an edit changes: the request classes whose decision differs
+    ///
+    /// Every request class is decided under both policies; the classes whose
+    /// effect, basis, reasons or obligations changed are printed in groups,
+    /// in words, each with one request document (one JSON line) that shows it.
+    #[command(after_help = COUNSEL_EXIT_STATUS)]
+    Diff {
+        /// The policy before the edit
+        #[arg(value_name = "OLD")]
+        old: PathBuf,
+        /// The policy after the edit
+        #[arg(value_name = "NEW")]
+        new: PathBuf,
+        /// One JSON object instead of words
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve decisions over HTTP: POST /v1/decide, /v1/decide/batch, /v1/explain, ...
     ///
     /// Endpoints: `POST /v1/decide` (one request document, one decision),
@@ -284,6 +361,13 @@ fn main() -> ExitCode {
             request,
         } => explain::run(policy.as_deref(), seed.as_deref(), &request),
         Command::Test { coverage, files } => test::run(&files, coverage),
+        Command::Report {
+            policy,
+            format,
+            output,
+        } => report::run(policy.as_deref(), format, output.as_deref()),
+        Command::Verify { policy, laws } => verify::run(policy.as_deref(), laws.as_deref()),
+        Command::Diff { old, new, json } => diff::run(&old, &new, json),
         Command::Serve {
             policy,
             addr,

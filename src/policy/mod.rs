@@ -168,6 +168,12 @@ impl Rule {
         self.retention
     }
 
+    /// The obligations the rule itself adds to a permit (the engine adds
+    /// the statutory ones).
+    pub fn obligations(&self) -> impl Iterator<Item = crate::decision::ObligationCode> + '_ {
+        self.obligations.iter()
+    }
+
     /// Whether the rule covers the category with id range start `category`.
     pub(crate) fn covers(&self, category: u32) -> bool {
         self.category_ranges

@@ -197,6 +197,17 @@ fn every_json_and_toml_example_in_the_docs_runs() {
                         );
                     }
                 }
+                ("toml", "laws") => {
+                    let laws = lawful::analysis::Law::parse(&block.text)
+                        .unwrap_or_else(|e| panic!("{at}: the laws do not parse: {e}"));
+                    assert!(!laws.is_empty(), "{at}: no law");
+                }
+                ("toml", "excerpt") => {
+                    // A fragment of a policy (an edit shown in a diff): it must
+                    // at least be TOML.
+                    let _: toml::Table = toml::from_str(&block.text)
+                        .unwrap_or_else(|e| panic!("{at}: not TOML: {e}"));
+                }
                 ("json" | "toml", _) => {
                     panic!(
                         "{at}: a ```{lang} block needs a tag (request, decision, policy, test...) so a test runs it"

@@ -1,0 +1,100 @@
+//! `lawful verify [-p POLICY] [LAWS.toml]`: the built-in laws, and counsel's,
+//! checked over every request class of the policy.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use lawful::analysis::{Law, Options, Space, laws};
+
+use crate::files::{self, FOUND_PROBLEMS, Fail};
+
+/// Checks the laws; prints each broken law with the requests that break
+/// it. Exit status 1 when a law is broken.
+pub(crate) fn run(policy: Option<&Path>, laws_file: Option<&Path>) -> Result<ExitCode, Fail> {
+    let engine = files::load_policy(policy)?;
+    let mut all = Law::builtin();
+    let builtin = all.len();
+    if let Some(path) = laws_file {
+        let text = files::read_text(path)?;
+        let more = Law::parse(&text)
+            .map_err(|e| Fail::new(format!("cannot read laws `{}`: {e}", path.display())))?;
+        all.extend(more);
+    }
+    let mut out = String::new();
+    let space = Space::build(&[&engine], Options::default());
+    if let Some(n) = space.sampled() {
+        say!(
+            out,
+            "note: the space has {} base classes, more than the limit: one in {n} is decided",
+            space.base_count()
+        );
+    }
+    let (violations, stats) = laws::verify(&space, &engine, &all);
+    say!(
+        out,
+        "{} laws ({} built in, {} from {}), {} request classes of policy `{}` {} decided in {:.1} s",
+        all.len(),
+        builtin,
+        all.len() - builtin,
+        laws_file.map_or_else(|| "no file".to_owned(), |p| format!("`{}`", p.display())),
+        stats.classes,
+        engine.policy_id(),
+        engine.policy_version(),
+        stats.elapsed.as_secs_f64(),
+    );
+    if violations.is_empty() {
+        say!(out, "every law holds");
+        return files::emit(&out, ExitCode::SUCCESS);
+    }
+    for v in &violations {
+        let Some(law) = all.iter().find(|l| l.id == v.law) else {
+            continue;
+        };
+        say!(out);
+        let classes = if v.count == 1 { "class" } else { "classes" };
+        say!(
+            out,
+            "law `{}` is broken by {} request {classes}",
+            law.id,
+            v.count
+        );
+        say!(out, "  {}", law.description);
+        if let Some(source) = &law.source {
+            say!(out, "  ({source})");
+        }
+        for doc in &v.examples {
+            let decision = engine.decide_doc(doc);
+            let rules: Vec<&str> = decision
+                .reasons
+                .iter()
+                .filter_map(|r| r.rule.as_deref())
+                .collect();
+            say!(
+                out,
+                "  permitted{} by {}; reproduce with:",
+                decision
+                    .basis
+                    .map(|b| format!(" on {b}"))
+                    .unwrap_or_default(),
+                if rules.is_empty() {
+                    "no rule".to_owned()
+                } else {
+                    rules
+                        .iter()
+                        .map(|r| format!("`{r}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            );
+            say!(
+                out,
+                "    {}",
+                serde_json::to_string(doc).unwrap_or_default()
+            );
+        }
+    }
+    say!(out);
+    let laws_word = if violations.len() == 1 { "law" } else { "laws" };
+    say!(out, "{} {laws_word} broken", violations.len());
+    files::emit(&out, ExitCode::from(FOUND_PROBLEMS))
+}
