@@ -1465,6 +1465,9 @@ impl<'a> Context<'a> {
         let purpose = self.request.collected_for.unwrap_or(self.request.purpose);
         let age = AgeGroup::from_child(self.child);
         let mut record = RecordRetention::default();
+        // Categories often share their rule: the same period from the same
+        // start ends at the same instant, worked out once.
+        let mut last: Option<(crate::retention::Period, Option<DateTime<FixedOffset>>)> = None;
         for (nth, &category) in self.request.categories.iter().enumerate() {
             let (retention, rule) =
                 match governing_retention(self.policy, category, purpose, age, None) {
@@ -1476,7 +1479,14 @@ impl<'a> Context<'a> {
                     },
                 };
             let end = match retention {
-                Some(Retention::For(period)) => period.after(start),
+                Some(Retention::For(period)) => match last {
+                    Some((p, end)) if p == period => end,
+                    _ => {
+                        let end = period.after(start);
+                        last = Some((period, end));
+                        end
+                    }
+                },
                 Some(Retention::Until(event)) => {
                     record.event = Some(
                         record

@@ -2,7 +2,7 @@
 //! time ends, and by when its backup copies must be purged (PIPL arts. 19,
 //! 47; GDPR art. 5(1)(e); CAC-2019 arts. 12, 20).
 
-use chrono::{DateTime, Datelike as _, FixedOffset, NaiveDate, NaiveTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 
 use crate::action::Action;
 use crate::age::local_date;
@@ -398,11 +398,14 @@ pub(crate) fn is_shorter(a: Period, b: Period) -> bool {
 /// range, as there.
 fn reference_end(period: Period) -> Option<i64> {
     const REFERENCE: (i64, i64) = (2024, 1);
+    const START: i64 = days_from_civil(REFERENCE.0, REFERENCE.1, 1);
+    // The last day of chrono's calendar, `NaiveDate::MAX` (a test checks it).
+    const LAST: i64 = LAST_DAY - START;
     let n = i64::from(period.amount().get());
     let months = |months: i64| {
         let year = REFERENCE.0 + months.div_euclid(12);
         let month = REFERENCE.1 + months.rem_euclid(12);
-        days_from_civil(year, month, 1) - days_from_civil(REFERENCE.0, REFERENCE.1, 1)
+        days_from_civil(year, month, 1) - START
     };
     let days = match period.unit() {
         PeriodUnit::Days => n,
@@ -410,14 +413,11 @@ fn reference_end(period: Period) -> Option<i64> {
         PeriodUnit::Months => months(n),
         PeriodUnit::Years => months(i64::from(period.amount().get().checked_mul(12)?)),
     };
-    let max = NaiveDate::MAX;
-    let last = days_from_civil(
-        i64::from(max.year()),
-        i64::from(max.month()),
-        i64::from(max.day()),
-    ) - days_from_civil(REFERENCE.0, REFERENCE.1, 1);
-    (days <= last).then_some(days)
+    (days <= LAST).then_some(days)
 }
+
+/// Days from 1970-01-01 to `NaiveDate::MAX`.
+const LAST_DAY: i64 = 95_026_236;
 
 /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar
 /// (H. Hinnant's `days_from_civil`).
@@ -650,6 +650,12 @@ retention = "until_consent_withdrawn"
             (Some(_), None) => true,
             (None, _) => false,
         }
+    }
+
+    #[test]
+    fn the_last_day_of_the_calendar() {
+        let epoch = date("1970-01-01");
+        assert_eq!((NaiveDate::MAX - epoch).num_days(), LAST_DAY);
     }
 
     /// The day counts agree with chrono's calendar, for every unit, small
