@@ -1065,13 +1065,14 @@ impl<'a> Context<'a> {
         // Capacity is judged when the consent was given (PIPL art. 31): a
         // child's own consent never counts, a verified guardian's given
         // while the subject was a minor outlives the birthday.
-        let given_as_child = self
-            .subject
-            .child_at(self.jurisdiction, consent.state.given_at());
         match self.child {
             None => return Fit::AgeUnknown,
             Some(true) if !consent.grantor.is_verified_guardian() => return Fit::GuardianMissing,
             Some(false) => {
+                // Only an adult's consents ask when they were given.
+                let given_as_child = self
+                    .subject
+                    .child_at(self.jurisdiction, consent.state.given_at());
                 let from_subject = consent.grantor == crate::consent::Grantor::Subject;
                 if from_subject && given_as_child == Some(true) {
                     return Fit::GivenAsChild;
