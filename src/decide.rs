@@ -1068,13 +1068,14 @@ impl<'a> Context<'a> {
         // Capacity is judged when the consent was given (PIPL art. 31): a
         // child's own consent never counts, a verified guardian's given
         // while the subject was a minor outlives the birthday.
-        let given_as_child = self
-            .subject
-            .child_at(self.jurisdiction, consent.state.given_at());
         match self.child {
             None => return Fit::AgeUnknown,
             Some(true) if !consent.grantor.is_verified_guardian() => return Fit::GuardianMissing,
             Some(false) => {
+                // Only an adult's consents ask when they were given.
+                let given_as_child = self
+                    .subject
+                    .child_at(self.jurisdiction, consent.state.given_at());
                 let from_subject = consent.grantor == crate::consent::Grantor::Subject;
                 if from_subject && given_as_child == Some(true) {
                     return Fit::GivenAsChild;
@@ -1469,6 +1470,9 @@ impl<'a> Context<'a> {
         let purpose = self.request.collected_for.unwrap_or(self.request.purpose);
         let age = AgeGroup::from_child(self.child);
         let mut record = RecordRetention::default();
+        // Categories often share their rule: the same period from the same
+        // start ends at the same instant, worked out once.
+        let mut last: Option<(crate::retention::Period, Option<DateTime<FixedOffset>>)> = None;
         for (nth, &category) in self.request.categories.iter().enumerate() {
             let (retention, rule) =
                 match governing_retention(self.policy, category, purpose, age, None) {
@@ -1480,7 +1484,14 @@ impl<'a> Context<'a> {
                     },
                 };
             let end = match retention {
-                Some(Retention::For(period)) => period.after(start),
+                Some(Retention::For(period)) => match last {
+                    Some((p, end)) if p == period => end,
+                    _ => {
+                        let end = period.after(start);
+                        last = Some((period, end));
+                        end
+                    }
+                },
                 Some(Retention::Until(event)) => {
                     record.event = Some(
                         record

@@ -33,15 +33,72 @@ const EEA: [&str; 30] = [
 /// Region codes that name a group rather than one state.
 const EEA_GROUPS: [&str; 2] = ["EU", "EEA"];
 
+/// The key ([`RegionCode::key`]) of an upper-case code of at most eight bytes.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "const fn, bounds checked in the loop"
+)]
+const fn key(code: &str) -> u64 {
+    let text = code.as_bytes();
+    let mut bytes = [0u8; 8];
+    let mut i = 0;
+    while i < text.len() && i < 8 {
+        bytes[i] = text[i];
+        i += 1;
+    }
+    u64::from_le_bytes(bytes)
+}
+
+const CN: u64 = key("CN");
+const EU: u64 = key(EEA_GROUPS[0]);
+const EEA_GROUP: u64 = key(EEA_GROUPS[1]);
+
+/// The EEA states as a bit map of two-letter codes: row the first letter,
+/// bit the second. Built from [`EEA`], so the list stays the one truth.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: a bad index fails the build"
+)]
+const EEA_MAP: [u32; 26] = {
+    let mut map = [0u32; 26];
+    let mut i = 0;
+    while i < EEA.len() {
+        let code = EEA[i].as_bytes();
+        map[(code[0] - b'A') as usize] |= 1 << (code[1] - b'A');
+        i += 1;
+    }
+    map
+};
+
+/// Whether the code (by its key) is an EEA state: integer work only
+/// (this runs inside `decide()`, several times a decision).
+fn eea_state(key: u64) -> bool {
+    if key >> 16 != 0 {
+        return false;
+    }
+    let [first, second, ..] = key.to_le_bytes();
+    if !first.is_ascii_uppercase() || !second.is_ascii_uppercase() {
+        return false;
+    }
+    EEA_MAP
+        .get(usize::from(first - b'A'))
+        .is_some_and(|row| row & (1 << (second - b'A')) != 0)
+}
+
+/// Whether the code (by its key) is a group code of the EEA (`EU`, `EEA`).
+fn eea_group(key: u64) -> bool {
+    key == EU || key == EEA_GROUP
+}
+
 impl Regime {
     /// The regime of a jurisdiction, by its code: `CN` is PIPL, the EEA
     /// states (and the group codes `EU`, `EEA`) are the GDPR, any other
     /// jurisdiction has no regime the engine knows.
     pub fn of_region(code: RegionCode) -> Option<Regime> {
-        let code = code.as_str();
-        if code == "CN" {
+        let code = code.key();
+        if code == CN {
             Some(Regime::Pipl)
-        } else if EEA.contains(&code) || EEA_GROUPS.contains(&code) {
+        } else if eea_state(code) || eea_group(code) {
             Some(Regime::Gdpr)
         } else {
             None
@@ -156,8 +213,7 @@ impl Regimes {
 /// group code (`DE` within `EU`).
 pub(crate) fn within(region: RegionCode, area: RegionCode) -> bool {
     region == area
-        || (EEA_GROUPS.contains(&area.as_str())
-            && (EEA.contains(&region.as_str()) || EEA_GROUPS.contains(&region.as_str())))
+        || (eea_group(area.key()) && (eea_state(region.key()) || eea_group(region.key())))
 }
 
 /// A set of regimes, inline.
@@ -200,6 +256,39 @@ mod tests {
         assert!(Regime::Pipl.covers(code("CN")));
         for outside in ["HK", "MO", "TW", "SG", "US"] {
             assert!(!Regime::Pipl.covers(code(outside)), "{outside}");
+        }
+    }
+
+    /// The integer reading of codes agrees with the lists, for every code
+    /// of one to three letters or digits.
+    #[test]
+    fn region_keys_agree_with_the_lists() {
+        let alphabet: Vec<char> = ('A'..='Z').chain('0'..='9').collect();
+        let mut codes: Vec<String> = alphabet.iter().map(char::to_string).collect();
+        for &a in &alphabet {
+            for &b in &alphabet {
+                codes.push(format!("{a}{b}"));
+                codes.push(format!("{a}{b}E"));
+            }
+        }
+        codes.push("EEA".into());
+        codes.push("EU-X".into());
+        for text in &codes {
+            let region = code(text);
+            let by_list = if text == "CN" {
+                Some(Regime::Pipl)
+            } else if EEA.contains(&text.as_str()) || EEA_GROUPS.contains(&text.as_str()) {
+                Some(Regime::Gdpr)
+            } else {
+                None
+            };
+            assert_eq!(Regime::of_region(region), by_list, "{text}");
+            for area in ["EU", "EEA", "CN", "DE"] {
+                let by_list = text == area
+                    || (EEA_GROUPS.contains(&area)
+                        && (EEA.contains(&text.as_str()) || EEA_GROUPS.contains(&text.as_str())));
+                assert_eq!(within(region, code(area)), by_list, "{text} within {area}");
+            }
         }
     }
 

@@ -47,6 +47,13 @@ impl RegionCode {
         })
     }
 
+    /// The code as one integer (its bytes, zero-padded): two codes are equal
+    /// exactly when their keys are, so the engine compares codes without
+    /// string work.
+    pub(crate) const fn key(self) -> u64 {
+        u64::from_le_bytes(self.bytes)
+    }
+
     /// The code, upper-case.
     pub fn as_str(&self) -> &str {
         let bytes = self.bytes.get(..usize::from(self.len)).unwrap_or(&[]);

@@ -14,7 +14,7 @@ use crate::deletion::RecordState;
 use crate::engine::Engine;
 use crate::policy::{Policy, Rule, RuleId};
 use crate::purpose::PurposeId;
-use crate::retention::{Disposal, Period, Retention, RetentionEvent};
+use crate::retention::{Disposal, Period, PeriodUnit, Retention, RetentionEvent};
 
 /// When a retention period ends: at an instant, or at an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -381,18 +381,53 @@ fn specificity(policy: &Policy, rule: &Rule, category: u32, purpose: PurposeId) 
 /// Whether `a` ends before `b` for every start. Calendar months vary in
 /// length, so periods are compared from a fixed reference start (a 31-day
 /// month in a leap year): close enough to rank the periods policies use.
+///
+/// Integer work: from the first of a month no month is cut short, so the
+/// end of each period is a day count (this runs inside `decide()`, for
+/// every rule that keeps a requested category).
 pub(crate) fn is_shorter(a: Period, b: Period) -> bool {
-    let reference =
-        NaiveDate::from_ymd_opt(2024, 1, 1).map(|d| d.and_time(NaiveTime::MIN).and_utc());
-    let Some(reference) = reference else {
-        return false;
-    };
-    let reference = reference.fixed_offset();
-    match (a.after(reference), b.after(reference)) {
+    match (reference_end(a), reference_end(b)) {
         (Some(a), Some(b)) => a < b,
         (Some(_), None) => true,
         (None, _) => false,
     }
+}
+
+/// The days from 2024-01-01 to the end of `period` started then (what
+/// `period.after(2024-01-01T00:00Z)` is), or `None` past the calendar's
+/// range, as there.
+fn reference_end(period: Period) -> Option<i64> {
+    const REFERENCE: (i64, i64) = (2024, 1);
+    const START: i64 = days_from_civil(REFERENCE.0, REFERENCE.1, 1);
+    // The last day of chrono's calendar, `NaiveDate::MAX` (a test checks it).
+    const LAST: i64 = LAST_DAY - START;
+    let n = i64::from(period.amount().get());
+    let months = |months: i64| {
+        let year = REFERENCE.0 + months.div_euclid(12);
+        let month = REFERENCE.1 + months.rem_euclid(12);
+        days_from_civil(year, month, 1) - START
+    };
+    let days = match period.unit() {
+        PeriodUnit::Days => n,
+        PeriodUnit::Weeks => n * 7,
+        PeriodUnit::Months => months(n),
+        PeriodUnit::Years => months(i64::from(period.amount().get().checked_mul(12)?)),
+    };
+    (days <= LAST).then_some(days)
+}
+
+/// Days from 1970-01-01 to `NaiveDate::MAX`.
+const LAST_DAY: i64 = 95_026_236;
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar
+/// (H. Hinnant's `days_from_civil`).
+const fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// The obligation code of a disposal.
@@ -602,5 +637,73 @@ retention = "until_consent_withdrawn"
         assert!(is_shorter(p("6m"), p("1y")));
         assert!(is_shorter(p("180d"), p("6m")));
         assert!(!is_shorter(p("1y"), p("1y")));
+    }
+
+    /// What `is_shorter` was: both periods applied to 2024-01-01 by chrono.
+    fn is_shorter_by_chrono(a: Period, b: Period) -> bool {
+        let reference = date("2024-01-01")
+            .and_time(NaiveTime::MIN)
+            .and_utc()
+            .fixed_offset();
+        match (a.after(reference), b.after(reference)) {
+            (Some(a), Some(b)) => a < b,
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+
+    #[test]
+    fn the_last_day_of_the_calendar() {
+        let epoch = date("1970-01-01");
+        assert_eq!((NaiveDate::MAX - epoch).num_days(), LAST_DAY);
+    }
+
+    /// The day counts agree with chrono's calendar, for every unit, small
+    /// and huge amounts, and at the edge of chrono's range.
+    #[test]
+    fn periods_rank_as_on_the_calendar() {
+        use crate::retention::PeriodUnit;
+        use std::num::NonZeroU32;
+        let units = [
+            PeriodUnit::Days,
+            PeriodUnit::Weeks,
+            PeriodUnit::Months,
+            PeriodUnit::Years,
+        ];
+        let mut amounts: Vec<u32> = (1..=800).collect();
+        amounts.extend([
+            1_000,
+            3_650,
+            36_500,
+            73_050,
+            95_000_000,
+            95_617_000,
+            u32::MAX,
+        ]);
+        amounts.extend((0..200).map(|i| 95_616_000 + i * 997));
+        amounts.extend((0..200).map(|i| 3_145_000 + i * 97));
+        amounts.extend((0..200).map(|i| 13_659_000 + i * 7));
+        amounts.extend((0..200).map(|i| 262_000 + i * 3));
+        let periods: Vec<Period> = units
+            .iter()
+            .flat_map(|&unit| {
+                amounts
+                    .iter()
+                    .filter_map(move |&n| NonZeroU32::new(n).map(|n| Period::new(n, unit)))
+            })
+            .collect();
+        for &a in &periods {
+            let reference = date("2024-01-01")
+                .and_time(NaiveTime::MIN)
+                .and_utc()
+                .fixed_offset();
+            let by_chrono = a.after(reference).map(|end| (end - reference).num_days());
+            assert_eq!(reference_end(a), by_chrono, "{a}");
+        }
+        for (i, &a) in periods.iter().enumerate().step_by(7) {
+            for &b in periods.iter().skip(i % 5).step_by(11) {
+                assert_eq!(is_shorter(a, b), is_shorter_by_chrono(a, b), "{a} {b}");
+            }
+        }
     }
 }

@@ -228,8 +228,9 @@ impl Assessment {
         jurisdiction: &Jurisdiction,
         at: DateTime<FixedOffset>,
     ) -> Option<bool> {
+        let birth = self.birth?;
         let on = local_date(at, jurisdiction.utc_offset);
-        let years = age_on(self.birth?, on, jurisdiction.age_boundary).unwrap_or(0);
+        let years = age_on(birth, on, jurisdiction.age_boundary).unwrap_or(0);
         Some(years < u32::from(jurisdiction.child_age))
     }
 }

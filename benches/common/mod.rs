@@ -37,6 +37,33 @@ pub(crate) fn resolve(engine: &Engine, docs: &[RequestDoc]) -> Vec<Request> {
         .collect()
 }
 
+/// Requests by class on the seed policy (`benches/classes.jsonl`), taken
+/// from the data cases of `tests/data` (so decided as the law says there):
+/// a class is the prefix of the request's id (see [`CLASSES`]).
+pub(crate) const CLASS_REQUESTS: &str = include_str!("../classes.jsonl");
+
+/// The request classes: (benchmark name, id prefix). A regression in one
+/// class shows in its own criterion group.
+pub(crate) const CLASSES: [(&str, &str); 7] = [
+    ("age_sources", "age-sources-"),
+    ("children", "children-"),
+    ("consent_heavy", "consent-"),
+    ("provision_abroad", "abroad-"),
+    ("retention", "retention-"),
+    ("unknown_age", "unknown-age-"),
+    ("gdpr_subjects", "gdpr-"),
+];
+
+/// The requests of one class, resolved against `engine`.
+pub(crate) fn class(engine: &Engine, prefix: &str) -> Vec<Request> {
+    let docs: Vec<RequestDoc> = docs(CLASS_REQUESTS)
+        .into_iter()
+        .filter(|doc| doc.id.as_deref().is_some_and(|id| id.starts_with(prefix)))
+        .collect();
+    assert!(!docs.is_empty(), "no request of class {prefix}");
+    resolve(engine, &docs)
+}
+
 /// The seed mix, resolved against `engine` (the built-in policy).
 pub(crate) fn seed_mix(engine: &Engine) -> Vec<Request> {
     resolve(engine, &docs(MIX))
@@ -323,6 +350,19 @@ pub(crate) fn lawful_benches(c: &mut Criterion) {
     let big = Engine::from_toml(&generated.toml).unwrap_or_else(|e| panic!("{e}"));
     let big_mix = resolve(&big, &docs(&generated.requests));
     group.bench_function("generated_10k_rules", |b| b.iter(cycle(&big, &big_mix)));
+    group.finish();
+
+    // One group per request class: each iteration decides the next request
+    // of the class.
+    let mut group = c.benchmark_group("decide_class");
+    group.throughput(Throughput::Elements(1));
+    for (name, prefix) in CLASSES {
+        let requests = class(seed, prefix);
+        group.bench_function(name, |b| b.iter(cycle(seed, &requests)));
+    }
+    let mut all = mix.clone();
+    all.extend(resolve(seed, &docs(CLASS_REQUESTS)));
+    group.bench_function("mix_and_classes", |b| b.iter(cycle(seed, &all)));
     group.finish();
 
     // Two threads share one engine; each decides `iters` requests, so the

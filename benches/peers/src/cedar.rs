@@ -341,6 +341,8 @@ fn basis_condition(engine: &Engine, e: &Exprs, basis: lawful::Basis) -> String {
              !context.public_data.subject_refused && !{} && context.subject != \"child\")",
             e.sensitive
         ),
+        // GDPR bases the seed policy never offers: not modelled, never met.
+        lawful::Basis::LegitimateInterests | lawful::Basis::PublicTask => "false".to_owned(),
     }
 }
 

@@ -1,0 +1,112 @@
+//! Instruction counts per request class, for callgrind: each class's
+//! requests are decided `ROUNDS` times inside `measure_<class>`, so
+//!
+//! ```sh
+//! cargo bench --bench instructions --no-run     # prints the binary's path
+//! valgrind --tool=callgrind --toggle-collect='instructions::measure*' \
+//!     target/release/deps/instructions-<hash>
+//! callgrind_annotate --inclusive=yes callgrind.out.<pid> | grep measure_
+//! ```
+//!
+//! gives instructions per decision as a function's count divided by
+//! `ROUNDS` times its requests (printed). Instruction counts repeat under
+//! load, where timings do not.
+
+#![allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stdout,
+    dead_code,
+    reason = "benchmark set-up: a broken fixture must stop the run; the shared module has criterion's parts too"
+)]
+
+mod common;
+
+use std::hint::black_box;
+
+use lawful::{Engine, Request};
+
+const ROUNDS: usize = 200;
+
+/// A class's measuring function.
+type Measure = fn(&Engine, &[Request]) -> usize;
+
+fn decide_all(engine: &Engine, requests: &[Request]) -> usize {
+    let mut permits = 0;
+    for _ in 0..ROUNDS {
+        for request in requests {
+            permits += usize::from(engine.decide(black_box(request)).is_permit());
+        }
+    }
+    permits
+}
+
+macro_rules! measures {
+    ($($name:ident),*) => {
+        $(
+            #[inline(never)]
+            fn $name(engine: &Engine, requests: &[Request]) -> usize {
+                // Its own name keeps the functions apart (no folding).
+                black_box(stringify!($name));
+                decide_all(engine, requests)
+            }
+        )*
+    };
+}
+
+measures!(
+    measure_age_sources,
+    measure_children,
+    measure_consent_heavy,
+    measure_provision_abroad,
+    measure_retention,
+    measure_unknown_age,
+    measure_gdpr_subjects,
+    measure_seed_mix
+);
+
+fn main() {
+    // `cargo bench` runs every bench target with `--bench`: count only when
+    // asked (any other argument), so the criterion run stays quick.
+    if std::env::args().skip(1).all(|a| a.starts_with("--")) {
+        return;
+    }
+    let engine = Engine::builtin();
+    let class = |name: &str| {
+        let prefix = common::CLASSES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or_else(|| panic!("no class {name}"), |(_, p)| *p);
+        common::class(engine, prefix)
+    };
+    let runs: [(&str, Measure, Vec<Request>); 8] = [
+        ("age_sources", measure_age_sources, class("age_sources")),
+        ("children", measure_children, class("children")),
+        (
+            "consent_heavy",
+            measure_consent_heavy,
+            class("consent_heavy"),
+        ),
+        (
+            "provision_abroad",
+            measure_provision_abroad,
+            class("provision_abroad"),
+        ),
+        ("retention", measure_retention, class("retention")),
+        ("unknown_age", measure_unknown_age, class("unknown_age")),
+        (
+            "gdpr_subjects",
+            measure_gdpr_subjects,
+            class("gdpr_subjects"),
+        ),
+        ("seed_mix", measure_seed_mix, common::seed_mix(engine)),
+    ];
+    for (name, measure, requests) in &runs {
+        let permits = measure(engine, requests);
+        println!(
+            "measure_{name}: {} decisions ({} requests x {ROUNDS}), {permits} permits",
+            requests.len() * ROUNDS,
+            requests.len()
+        );
+    }
+}
