@@ -225,27 +225,7 @@ impl fmt::Display for LoadError {
     /// its source line, then how many more there are. Line starts are found once, so rendering is linear in the
     /// text and the diagnostics shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let lines = LineStarts::new(&self.source.text);
-        for (i, diagnostic) in self
-            .diagnostics
-            .iter()
-            .take(MAX_RENDERED_DIAGNOSTICS)
-            .enumerate()
-        {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            render(f, &self.source, &lines, diagnostic, Severity::Error)?;
-        }
-        let more = self
-            .diagnostics
-            .len()
-            .saturating_sub(MAX_RENDERED_DIAGNOSTICS);
-        if more > 0 {
-            let errors = if more == 1 { "error" } else { "errors" };
-            writeln!(f, "\n... and {more} more {errors}")?;
-        }
-        Ok(())
+        render_all(f, &self.source, &self.diagnostics, Severity::Error)
     }
 }
 
@@ -298,31 +278,44 @@ impl fmt::Display for Warnings<'_> {
     /// Every warning, each with its source line and carets (the same
     /// rendering and bounds as a [`LoadError`]'s errors).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.diagnostics.is_empty() {
-            return Ok(());
-        }
-        let lines = LineStarts::new(&self.source.text);
-        for (i, diagnostic) in self
-            .diagnostics
-            .iter()
-            .take(MAX_RENDERED_DIAGNOSTICS)
-            .enumerate()
-        {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            render(f, self.source, &lines, diagnostic, Severity::Warning)?;
-        }
-        let more = self
-            .diagnostics
-            .len()
-            .saturating_sub(MAX_RENDERED_DIAGNOSTICS);
-        if more > 0 {
-            let warnings = if more == 1 { "warning" } else { "warnings" };
-            writeln!(f, "\n... and {more} more {warnings}")?;
-        }
-        Ok(())
+        render_all(f, self.source, self.diagnostics, Severity::Warning)
     }
+}
+
+/// Renders the first [`MAX_RENDERED_DIAGNOSTICS`] diagnostics against their
+/// source, then how many more there are. Line starts are found once, so
+/// rendering is linear in the text and the diagnostics shown.
+fn render_all(
+    f: &mut fmt::Formatter<'_>,
+    source: &Source,
+    diagnostics: &[Diagnostic],
+    severity: Severity,
+) -> fmt::Result {
+    if diagnostics.is_empty() {
+        return Ok(());
+    }
+    let lines = LineStarts::new(&source.text);
+    for (i, diagnostic) in diagnostics
+        .iter()
+        .take(MAX_RENDERED_DIAGNOSTICS)
+        .enumerate()
+    {
+        if i > 0 {
+            writeln!(f)?;
+        }
+        render(f, source, &lines, diagnostic, severity)?;
+    }
+    let more = diagnostics.len().saturating_sub(MAX_RENDERED_DIAGNOSTICS);
+    if more > 0 {
+        let noun = match (severity, more) {
+            (Severity::Error, 1) => "error",
+            (Severity::Error, _) => "errors",
+            (Severity::Warning, 1) => "warning",
+            (Severity::Warning, _) => "warnings",
+        };
+        writeln!(f, "\n... and {more} more {noun}")?;
+    }
+    Ok(())
 }
 
 /// How a diagnostic is labelled.

@@ -295,17 +295,29 @@ fn decide_one(engine: &Engine, text: &str) -> Result<DecisionDoc, ApiError> {
     }
 }
 
-/// `POST /v1/decide`.
-async fn decide(With(state): With<Shared>, headers: HeaderMap, body: Body) -> Response {
-    let start = Instant::now();
-    match decide_inner(&state, &headers, body).await {
+/// Counts one answered decision in the metrics, with its latency since
+/// `start`, and hands back its response; an error is answered uncounted.
+fn counted(
+    state: &State,
+    endpoint: Endpoint,
+    start: Instant,
+    answer: Result<(Response, DecisionDoc), ApiError>,
+) -> Response {
+    match answer {
         Ok((response, doc)) => {
             state.metrics.decided(&doc);
-            state.metrics.observe(Endpoint::Decide, start.elapsed());
+            state.metrics.observe(endpoint, start.elapsed());
             response
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// `POST /v1/decide`.
+async fn decide(With(state): With<Shared>, headers: HeaderMap, body: Body) -> Response {
+    let start = Instant::now();
+    let answer = decide_inner(&state, &headers, body).await;
+    counted(&state, Endpoint::Decide, start, answer)
 }
 
 async fn decide_inner(
@@ -430,14 +442,8 @@ struct Explained {
 /// from the seed policy's text when the built-in policy serves).
 async fn explain(With(state): With<Shared>, headers: HeaderMap, body: Body) -> Response {
     let start = Instant::now();
-    match explain_inner(&state, &headers, body).await {
-        Ok((response, doc)) => {
-            state.metrics.decided(&doc);
-            state.metrics.observe(Endpoint::Explain, start.elapsed());
-            response
-        }
-        Err(e) => e.into_response(),
-    }
+    let answer = explain_inner(&state, &headers, body).await;
+    counted(&state, Endpoint::Explain, start, answer)
 }
 
 async fn explain_inner(
