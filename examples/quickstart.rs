@@ -8,10 +8,8 @@
 )]
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use lawful::{
-    Action, Consent, Engine, Evidence, GuardianVerification, Recipient, RecipientKind, Request,
-    Subject, TransferMechanism,
-};
+use lawful::decision::{GuardianVerification, RecipientKind, TransferMechanism};
+use lawful::{Action, Consent, Engine, Evidence, Recipient, Request, Subject};
 
 fn at(text: &str) -> Result<DateTime<FixedOffset>, chrono::ParseError> {
     DateTime::parse_from_rfc3339(text)

@@ -6,10 +6,14 @@
 #![allow(clippy::print_stdout, reason = "an example prints its results")]
 
 use chrono::{DateTime, FixedOffset};
-use lawful::{
-    AgeGroup, Basis, DeletionDue, Disposal, Due, Engine, LegalHold, PurposeStatus, RecordOutcome,
-    RecordState, RetentionEnd, RetentionSource,
+use lawful::decision::Due;
+use lawful::lifecycle::{
+    DeletionDue, LegalHold, PurposeStatus, RecordOutcome, RecordState, RetentionEnd,
+    RetentionSource,
 };
+use lawful::policy::Disposal;
+use lawful::subject::AgeGroup;
+use lawful::{Basis, Engine};
 
 fn at(text: &str) -> Result<DateTime<FixedOffset>, chrono::ParseError> {
     DateTime::parse_from_rfc3339(text)

@@ -4,17 +4,19 @@ use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+use chrono::{DateTime, FixedOffset};
+
 use crate::category::{Category, CategoryId};
-use crate::decide::decide;
 use crate::decision::Decision;
-use crate::error::{Diagnostic, DiagnosticKind, LoadError, Source, Warnings};
+use crate::decision::decide::decide;
+use crate::decision::request::Request;
+use crate::error::{Diagnostic, DiagnosticKind, LoadError, NameError, NameKind, Source, Warnings};
 use crate::policy::{LoadOptions, Policy, Rule, RuleId};
 use crate::purpose::{Purpose, PurposeId};
-use crate::region::RegionCode;
-use crate::request::Request;
 use crate::retention::{Disposal, Period};
-use crate::subject::{Jurisdiction, JurisdictionId};
-use crate::suggest::did_you_mean;
+use crate::subject::age_group::AgeGroup;
+use crate::subject::region::RegionCode;
+use crate::subject::{Jurisdiction, JurisdictionId, Subject, assess};
 
 /// Reads at most `max + 1` bytes of a file as UTF-8 text: `None` when there
 /// are more than `max` bytes.
@@ -387,7 +389,7 @@ impl Engine {
     /// ```
     /// let engine = lawful::Engine::builtin();
     /// let warning = &engine.warnings()[0];
-    /// assert_eq!(warning.kind(), lawful::DiagnosticKind::UnknownAgeAsAdult);
+    /// assert_eq!(warning.kind(), lawful::policy::DiagnosticKind::UnknownAgeAsAdult);
     /// assert_eq!(warning.message(), "rule `browse` decides a subject of unknown age as an adult");
     /// ```
     pub fn warnings(&self) -> &[Diagnostic] {
@@ -436,78 +438,44 @@ impl fmt::Debug for Engine {
     }
 }
 
-/// What kind of name failed to resolve.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum NameKind {
-    /// A data category.
-    Category,
-    /// A purpose.
-    Purpose,
-    /// A jurisdiction.
-    Jurisdiction,
-}
-
-impl NameKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            NameKind::Category => "category",
-            NameKind::Purpose => "purpose",
-            NameKind::Jurisdiction => "jurisdiction",
-        }
+impl Engine {
+    /// The age group of a subject at an instant, by the rules of
+    /// `decide()` (its first step): the younger of the resident id's and
+    /// the declared birth date's ages, on the calendar of the subject's
+    /// jurisdiction (the home jurisdiction when none is given), against that
+    /// jurisdiction's child age. A subject with no valid age source, or
+    /// built against another engine, is `Unknown`.
+    ///
+    /// Pass the collection time for a record (the age group the data was
+    /// collected in) and the receipt time for a rights request.
+    ///
+    /// # Example: a subject who was a child when the data was collected
+    ///
+    /// ```
+    /// use chrono::{DateTime, NaiveDate};
+    /// use lawful::{Engine, Subject};
+    /// use lawful::subject::AgeGroup;
+    ///
+    /// let engine = Engine::builtin();
+    /// let born = NaiveDate::from_ymd_opt(2016, 5, 10).ok_or("date")?;
+    /// let subject = Subject::new().birth_date(born);
+    /// let collected = DateTime::parse_from_rfc3339("2026-01-01T10:00:00+08:00")?;
+    /// assert_eq!(engine.age_group(&subject, collected), AgeGroup::Child);
+    /// assert_eq!(engine.age_group(&Subject::new(), collected), AgeGroup::Unknown);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn age_group(&self, subject: &Subject, at: DateTime<FixedOffset>) -> AgeGroup {
+        let policy = self.policy();
+        let jurisdiction = match subject.jurisdiction {
+            Some(id) => match policy.jurisdiction(id) {
+                Some(j) => j,
+                None => return AgeGroup::Unknown,
+            },
+            None => policy.home_jurisdiction(),
+        };
+        AgeGroup::from_child(assess(subject, jurisdiction, at).child())
     }
 }
-
-/// A name the policy does not declare.
-///
-/// ```
-/// let err = lawful::Engine::builtin().category("acount.phone").unwrap_err();
-/// assert_eq!(err.to_string(), "unknown category `acount.phone`: did you mean `account.phone`?");
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NameError {
-    kind: NameKind,
-    name: Box<str>,
-    suggestion: Option<Box<str>>,
-}
-
-impl NameError {
-    #[cold]
-    fn new<'a>(kind: NameKind, name: &str, candidates: impl Iterator<Item = &'a str>) -> NameError {
-        NameError {
-            kind,
-            name: name.into(),
-            suggestion: did_you_mean(name, candidates).map(Into::into),
-        }
-    }
-
-    /// What kind of name it was.
-    pub fn kind(&self) -> NameKind {
-        self.kind
-    }
-
-    /// The name as given.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The closest declared name, if one is close.
-    pub fn suggestion(&self) -> Option<&str> {
-        self.suggestion.as_deref()
-    }
-}
-
-impl fmt::Display for NameError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown {} `{}`", self.kind.as_str(), self.name)?;
-        if let Some(suggestion) = &self.suggestion {
-            write!(f, ": did you mean `{suggestion}`?")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for NameError {}
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,8 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
+use crate::suggest::did_you_mean;
+
 /// What kind of problem a [`Diagnostic`] reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -42,7 +44,7 @@ pub enum DiagnosticKind {
     /// collect, use, store and entrust.
     UnknownAgeAsAdult,
     /// The policy is past a load limit (its size, a name's length, the
-    /// number of rules...; see [`LoadOptions`](crate::LoadOptions)).
+    /// number of rules...; see [`LoadOptions`](crate::policy::LoadOptions)).
     TooLarge,
 }
 
@@ -611,6 +613,83 @@ fn snippet(
     }
     Ok(gutter)
 }
+
+/// What kind of name failed to resolve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum NameKind {
+    /// A data category.
+    Category,
+    /// A purpose.
+    Purpose,
+    /// A jurisdiction.
+    Jurisdiction,
+}
+
+impl NameKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            NameKind::Category => "category",
+            NameKind::Purpose => "purpose",
+            NameKind::Jurisdiction => "jurisdiction",
+        }
+    }
+}
+
+/// A name the policy does not declare.
+///
+/// ```
+/// let err = lawful::Engine::builtin().category("acount.phone").unwrap_err();
+/// assert_eq!(err.to_string(), "unknown category `acount.phone`: did you mean `account.phone`?");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameError {
+    kind: NameKind,
+    name: Box<str>,
+    suggestion: Option<Box<str>>,
+}
+
+impl NameError {
+    #[cold]
+    pub(crate) fn new<'a>(
+        kind: NameKind,
+        name: &str,
+        candidates: impl Iterator<Item = &'a str>,
+    ) -> NameError {
+        NameError {
+            kind,
+            name: name.into(),
+            suggestion: did_you_mean(name, candidates).map(Into::into),
+        }
+    }
+
+    /// What kind of name it was.
+    pub fn kind(&self) -> NameKind {
+        self.kind
+    }
+
+    /// The name as given.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The closest declared name, if one is close.
+    pub fn suggestion(&self) -> Option<&str> {
+        self.suggestion.as_deref()
+    }
+}
+
+impl fmt::Display for NameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown {} `{}`", self.kind.as_str(), self.name)?;
+        if let Some(suggestion) = &self.suggestion {
+            write!(f, ": did you mean `{suggestion}`?")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for NameError {}
 
 #[cfg(test)]
 mod tests {

@@ -48,35 +48,46 @@
 //!
 //! # Overview
 //!
+//! The root holds what every host touches:
+//!
 //! - [`Engine`] holds a compiled policy. Build it once ([`Engine::builtin`],
-//!   [`Engine::from_toml`], [`Engine::from_path`]), share it with `Arc`.
+//!   [`Engine::from_toml`], [`Engine::from_path`]), share it with `Arc`; a
+//!   policy that does not load is a [`LoadError`].
 //! - Names resolve once to `Copy` ids: [`Engine::category`] →
 //!   [`CategoryId`], [`Engine::purpose`] → [`PurposeId`],
-//!   [`Engine::jurisdiction`] → [`JurisdictionId`].
+//!   [`Engine::jurisdiction`] → [`JurisdictionId`]; an unknown name is a
+//!   [`NameError`].
 //! - A [`Request`] is one processing operation: an [`Action`], a purpose, the
 //!   categories, the instant `at`, the [`Subject`], the [`Evidence`] for the
 //!   lawful bases ([`Consent`] records, a contract, a legal citation, an
-//!   [`Emergency`], [`PublicData`]) and, when data is given away, the
+//!   emergency, public data) and, when data is given away, the
 //!   [`Recipient`].
-//! - [`Engine::decide`] returns a [`Decision`]: [`Effect`], [`Basis`],
-//!   [`Obligation`]s with their [`Due`] dates, and [`Reason`]s naming the
-//!   [`Rule`] (and so the clause) behind them. It never fails and never
-//!   allocates; what it cannot judge is a deny. [`Decision::explain`] puts
-//!   it in words.
-//! - With the `json` feature (on by default), [`RequestDoc`] and
-//!   [`DecisionDoc`] are the JSON wire format, [`Engine::resolve`] turns one
-//!   into a [`Request`], [`Engine::decide_json`] decides a JSON line, and
-//!   [`TestFile`] runs policy tests written in TOML.
+//! - [`Engine::decide`] returns a [`Decision`]: an [`Effect`], the [`Basis`],
+//!   obligations with their due dates, and reasons naming the policy rule (and
+//!   so the clause) behind them. It never fails and never allocates; what it
+//!   cannot judge is a deny. [`Decision::explain`] puts it in words.
+//!
+//! Everything else is reached through its concept, in the order the data
+//! flows (policy → subject → decision → lifecycle → wire):
+//!
+//! | module | what it is about |
+//! | --- | --- |
+//! | [`policy`] | reading and compiling a policy: rules, categories, purposes, retention periods, diagnostics, load options |
+//! | [`subject`] | who the data is about: ages and their sources, resident ids, jurisdictions, regions and regimes |
+//! | [`decision`] | one processing operation and its answer: evidence, consent records, recipients, obligations, reasons, explanations |
+//! | [`lifecycle`] | what happens to data over time and at the privacy desk: retention plans, deletion, rights requests, service termination |
+//! | `wire` (feature `json`) | the JSON and TOML documents: requests and decisions, retention and rights documents, audit records, policy test files |
+//! | `analysis` (feature `json`) | counsel's tools: the request classes of a policy, the record of processing, policy diffs, laws checked over every class |
 //!
 //! # Policy files
 //!
 //! A policy is TOML: metadata, jurisdictions, categories (a dotted
 //! hierarchy with flags), purposes, permit rules and deny rules, retention
-//! and rights settings. The README shows the format; the built-in policy
-//! (`policies/default.toml`, [`Engine::builtin_source`]) is a full, commented
-//! example. Loading is two stages, parse then compile, and reports every
-//! problem at once as a [`LoadError`] of [`Diagnostic`]s with line, column,
-//! carets and hints.
+//! and rights settings. `docs/policy-reference.md` lists every key; the
+//! built-in policy (`policies/default.toml`, [`Engine::builtin_source`]) is
+//! a full, commented example. Loading is two stages, parse then compile, and
+//! reports every problem at once as a [`LoadError`] of
+//! [`Diagnostic`](policy::Diagnostic)s with line, column, carets and hints.
 //!
 //! # Crate features
 //!
@@ -84,89 +95,38 @@
 //!   `serde_json`.
 
 mod action;
-mod age;
-mod age_group;
 #[cfg(feature = "json")]
 pub mod analysis;
-#[cfg(feature = "json")]
-mod audit;
 mod basis;
 mod category;
-mod consent;
-mod decide;
-mod decision;
-mod deletion;
+pub mod decision;
 mod engine;
 mod error;
-mod evidence;
-mod explain;
 mod hierarchy;
-#[cfg(feature = "json")]
-mod lifecycle_wire;
-mod policy;
+pub mod lifecycle;
+mod outcome;
+pub mod policy;
 mod purpose;
 mod recipient;
-mod regime;
-mod region;
-mod request;
-mod resident_id;
 mod retention;
-mod retention_plan;
-mod rights;
-mod subject;
+pub mod subject;
 mod suggest;
-mod termination;
-#[cfg(feature = "json")]
-mod testfile;
 mod vocab;
 #[cfg(feature = "json")]
-mod wire;
+pub mod wire;
 
 pub use action::Action;
-pub use age::{AgeBoundary, ParseAgeBoundaryError};
-pub use age_group::AgeGroup;
-#[cfg(feature = "json")]
-pub use audit::AuditRecord;
 pub use basis::Basis;
-pub use category::{Category, CategoryFlags, CategoryId};
-pub use consent::{Consent, ConsentState, Grantor, GuardianVerification};
-pub use decision::{Decision, Detail, Due, Effect, Obligation, ObligationCode, Reason, ReasonCode};
-pub use deletion::{
-    DeletionDue, DeletionTrigger, LegalHold, PurposeStatus, RecordOutcome, RecordState,
-};
-pub use engine::{Engine, NameError, NameKind};
-pub use error::{Diagnostic, DiagnosticKind, LoadError, Warnings};
-pub use evidence::{Emergency, EmergencyKind, Evidence, PublicData, PublicSource};
-pub use explain::Explanation;
-#[cfg(feature = "json")]
-pub use lifecycle_wire::{
-    DeletionDueDoc, EarlierRequestDoc, ErrorDoc, ErrorLineDoc, LegalGroundDoc, LegalHoldDoc,
-    PurposeStatusDoc, RetentionPlanDoc, RetentionRequestDoc, RetentionResponseDoc, RightsReasonDoc,
-    RightsRequestDoc, RightsResponseDoc, TerminateServiceDoc, TerminationPlanDoc,
-};
-pub use policy::{LoadOptions, Rule, RuleId, SubjectScope};
-pub use purpose::{Purpose, PurposeId};
-pub use recipient::{Recipient, RecipientKind, RecipientName};
-pub use regime::Regime;
-pub use region::{RegionCode, RegionCodeError};
-pub use request::{Request, TransferMechanism};
-pub use resident_id::{ResidentId, ResidentIdError, ResidentIdErrorKind};
-pub use retention::{Disposal, Period, PeriodError, PeriodUnit, Retention, RetentionEvent};
-pub use retention_plan::{RetentionEnd, RetentionPlan, RetentionSource};
-pub use rights::{
-    Authorisation, IdentityStatus, RefusalGround, Requester, RequesterKind, RestrictionGround,
-    RightKind, RightsReason, RightsReasonCode, RightsRequest, RightsResponse,
-};
-pub use subject::{AgeFinding, AgeSource, Jurisdiction, JurisdictionId, Subject};
-pub use termination::TerminationPlan;
-#[cfg(feature = "json")]
-pub use testfile::{CaseOutcome, TestCase, TestFile, TestFileError};
-pub use vocab::UnknownWord;
-#[cfg(feature = "json")]
-pub use wire::{
-    AgeDoc, ConsentDoc, DecisionDoc, EmergencyDoc, EvidenceDoc, GrantorDoc, ObligationDoc,
-    PolicyRef, PublicDataDoc, ReasonDoc, RecipientDoc, RequestDoc, RequestError, SubjectDoc,
-};
+pub use category::CategoryId;
+pub use decision::consent::Consent;
+pub use decision::evidence::Evidence;
+pub use decision::request::Request;
+pub use decision::{Decision, Effect};
+pub use engine::Engine;
+pub use error::{LoadError, NameError};
+pub use purpose::PurposeId;
+pub use recipient::Recipient;
+pub use subject::{JurisdictionId, Subject};
 
 /// Design notes, in prose.
 pub mod _documentation {

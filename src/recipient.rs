@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::region::RegionCode;
+use crate::subject::region::RegionCode;
 use crate::vocab::{BitSet, vocabulary};
 
 vocabulary! {
@@ -121,7 +121,8 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// # Example: an acquirer that accepts the privacy policy
 ///
 /// ```
-/// use lawful::{Recipient, RecipientKind};
+/// use lawful::Recipient;
+/// use lawful::decision::RecipientKind;
 ///
 /// let acquirer = Recipient::new(RecipientKind::Acquirer)
 ///     .name("NewCo")

@@ -30,7 +30,7 @@ pub enum PeriodUnit {
 /// # Example
 ///
 /// ```
-/// let p: lawful::Period = "6m".parse()?;
+/// let p: lawful::policy::Period = "6m".parse()?;
 /// assert_eq!(p.to_string(), "6m");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

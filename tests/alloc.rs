@@ -54,7 +54,8 @@ mod build {
     use std::fmt::Write as _;
 
     use chrono::DateTime;
-    use lawful::{Action, Engine, Request, RequestDoc};
+    use lawful::wire::RequestDoc;
+    use lawful::{Action, Engine, Request};
 
     use super::{EXTRA, MIX};
 

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use lawful::{Decision, Engine, Request, RequestDoc};
+use lawful::wire::RequestDoc;
+use lawful::{Decision, Engine, Request};
 
 /// The request mix on the seed policy, one JSON request (docs/wire-format.md) a line.
 pub(crate) const MIX: &str = include_str!("../mix.jsonl");

@@ -35,7 +35,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use lawful::{AuditRecord, DecisionDoc};
+use lawful::wire::{AuditRecord, DecisionDoc};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};

@@ -7,8 +7,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
+use lawful::Engine;
 use lawful::analysis::{Change, Diff, Options, Outcome};
-use lawful::{DecisionDoc, Engine};
+use lawful::wire::DecisionDoc;
 
 use crate::files::{self, FOUND_PROBLEMS, Fail};
 
@@ -64,7 +65,7 @@ fn print_json(text: &mut String, diff: &Diff, old: &Engine, new: &Engine) {
 
 fn decision_json(
     engine: &Engine,
-    doc: &lawful::RequestDoc,
+    doc: &lawful::wire::RequestDoc,
     outcome: &Outcome,
 ) -> serde_json::Value {
     if outcome.effect.is_none() {
@@ -105,7 +106,7 @@ fn explain(engine: &Engine, o: &Outcome) -> Vec<String> {
         }
         if let Some(r) = rule {
             let _ = write!(line, ", rule `{r}`");
-            if let Some(clause) = engine.rule_named(r).map(lawful::Rule::clause) {
+            if let Some(clause) = engine.rule_named(r).map(lawful::policy::Rule::clause) {
                 let _ = write!(line, ": \"{clause}\"");
             }
         }

@@ -5,7 +5,8 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use lawful::{Decision, Engine, RequestDoc};
+use lawful::wire::RequestDoc;
+use lawful::{Decision, Engine};
 
 use crate::files::{self, Fail};
 use crate::seed;

@@ -8,7 +8,8 @@ use std::process::ExitCode;
 
 use std::sync::OnceLock;
 
-use lawful::{Engine, LoadOptions};
+use lawful::Engine;
+use lawful::policy::LoadOptions;
 
 /// The exit status for misuse: bad arguments, unreadable files, invalid
 /// policies, write errors.

@@ -12,9 +12,9 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use lawful::{
-    DecisionDoc, Effect, Engine, ErrorDoc, ErrorLineDoc, PolicyRef, ReasonCode, ReasonDoc,
-};
+use lawful::decision::ReasonCode;
+use lawful::wire::{DecisionDoc, ErrorDoc, ErrorLineDoc, PolicyRef, ReasonDoc};
+use lawful::{Effect, Engine};
 
 use crate::audit_log::{self, AuditLog, LogOptions};
 use crate::files::{self, Fail};

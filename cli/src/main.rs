@@ -82,7 +82,7 @@ Exit status:
 struct Cli {
     /// The largest policy file read, in bytes (default 4 MiB); a larger one
     /// is refused without reading it whole
-    #[arg(long, global = true, value_name = "BYTES", default_value_t = lawful::LoadOptions::DEFAULT_MAX_BYTES)]
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = lawful::policy::LoadOptions::DEFAULT_MAX_BYTES)]
     max_policy_bytes: usize,
     #[command(subcommand)]
     command: Command,
@@ -336,7 +336,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
-    files::set_load_options(lawful::LoadOptions::new().max_bytes(cli.max_policy_bytes));
+    files::set_load_options(lawful::policy::LoadOptions::new().max_bytes(cli.max_policy_bytes));
     let result = match cli.command {
         Command::Check { policies } => check::run(&policies),
         Command::Decide {

@@ -2,7 +2,7 @@
 //! print the decisions that changed.
 //!
 //! The log is what `lawful decide --log` and `lawful serve --log` write (or
-//! any file of `lawful::AuditRecord` lines that hold their request). Each
+//! any file of `lawful::wire::AuditRecord` lines that hold their request). Each
 //! record's request is decided under the policy given (default: the
 //! built-in policy), and the new decision is compared with the logged one:
 //! effect, basis, reason codes, the rules cited, obligation codes. The
@@ -13,7 +13,8 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use lawful::{AuditRecord, Engine};
+use lawful::Engine;
+use lawful::wire::AuditRecord;
 
 use crate::files::{self, FOUND_PROBLEMS, Fail};
 use crate::reader::{DEFAULT_MAX_LINE, Line, LineReader};

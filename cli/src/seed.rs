@@ -190,7 +190,7 @@ mod coverage {
         let mut missing: Vec<&str> = engine
             .rules()
             .iter()
-            .map(lawful::Rule::clause)
+            .map(lawful::policy::Rule::clause)
             .filter(|c| passage(SEED, c).is_none())
             .collect();
         missing.sort_unstable();

@@ -1,5 +1,5 @@
 //! `lawful test [--coverage] FILE…`: policy test files (the format of
-//! `lawful::TestFile`), each failing case with expected against actual, and
+//! `lawful::wire::TestFile`), each failing case with expected against actual, and
 //! a closing `N passed, N failed` line.
 //!
 //! A test file with problems (a syntax error, an unknown key, a request that
@@ -13,7 +13,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use lawful::{Effect, Engine, TestFile, TestFileError};
+use lawful::wire::{TestFile, TestFileError};
+use lawful::{Effect, Engine};
 
 use crate::files::{self, FOUND_PROBLEMS, Fail, MISUSE};
 

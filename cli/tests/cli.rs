@@ -603,7 +603,8 @@ fn decide_log_appends_one_audit_record_per_decision() {
         serde_json::json!(["invalid_request"])
     );
     // The record is the library's AuditRecord.
-    let typed: lawful::AuditRecord = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    let typed: lawful::wire::AuditRecord =
+        serde_json::from_str(log.lines().next().unwrap()).unwrap();
     assert_eq!(typed.id.as_deref(), Some("reg-1"));
 
     // A second run appends.

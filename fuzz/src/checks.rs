@@ -5,10 +5,11 @@
 //!
 //! The including crate must have the CLI's line reader as `crate::reader`.
 
-use lawful::{
-    Action, Effect, Engine, LoadOptions, ObligationCode, ReasonCode, RecipientKind, RequestDoc,
-    ResidentId,
-};
+use lawful::decision::{ObligationCode, ReasonCode, RecipientKind};
+use lawful::policy::LoadOptions;
+use lawful::subject::ResidentId;
+use lawful::wire::RequestDoc;
+use lawful::{Action, Effect, Engine};
 
 /// Policy text: loading never panics and stays within the load limits; a
 /// load error renders to a bounded text.
@@ -89,7 +90,11 @@ pub fn request(data: &[u8]) {
     if request.action() != Action::Delete
         && let Some(collected) = request_doc.collected_at
     {
-        for rule in decision.reasons().iter().filter_map(lawful::Reason::rule) {
+        for rule in decision
+            .reasons()
+            .iter()
+            .filter_map(lawful::decision::Reason::rule)
+        {
             let Some(rule) = engine.rule(rule) else {
                 continue;
             };
@@ -98,7 +103,7 @@ pub fn request(data: &[u8]) {
             }
             let Some(end) = rule
                 .retention()
-                .and_then(lawful::Retention::period)
+                .and_then(lawful::policy::Retention::period)
                 .and_then(|p| p.after(collected))
             else {
                 continue;
@@ -111,7 +116,7 @@ pub fn request(data: &[u8]) {
         }
         if let Some(until) = decision
             .due(ObligationCode::RetainUntil)
-            .and_then(lawful::Due::date)
+            .and_then(lawful::decision::Due::date)
         {
             let today = request
                 .at()

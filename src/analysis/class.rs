@@ -5,7 +5,9 @@ use std::fmt;
 
 use chrono::{DateTime, Days, FixedOffset, Months, NaiveDate};
 
-use crate::{Action, RecipientKind, RegionCode};
+use crate::Action;
+use crate::decision::RecipientKind;
+use crate::subject::RegionCode;
 
 /// The evidence a request class carries (see the module docs for why these).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -5,7 +5,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::class::RequestClass;
 use super::space::{Options, Space, Stats};
-use crate::{Basis, Decision, Due, Effect, Engine, RequestDoc};
+use crate::decision::Due;
+use crate::wire::RequestDoc;
+use crate::{Basis, Decision, Effect, Engine};
 
 /// A decision as the diff compares it: effect, basis, the reasons (code,
 /// rule, detail: not the category, which a class stands for) and the
@@ -231,9 +233,20 @@ fn same(old: &Engine, new: &Engine, a: Option<&Decision>, b: Option<&Decision>) 
 
 /// Rules are compared by the id written in the policy, so inserting a rule
 /// does not change the decisions that cite the others.
-fn same_rule(old: &Engine, new: &Engine, x: &crate::Reason, y: &crate::Reason) -> bool {
-    let a = x.rule().and_then(|id| old.rule(id)).map(crate::Rule::id);
-    let b = y.rule().and_then(|id| new.rule(id)).map(crate::Rule::id);
+fn same_rule(
+    old: &Engine,
+    new: &Engine,
+    x: &crate::decision::Reason,
+    y: &crate::decision::Reason,
+) -> bool {
+    let a = x
+        .rule()
+        .and_then(|id| old.rule(id))
+        .map(crate::policy::Rule::id);
+    let b = y
+        .rule()
+        .and_then(|id| new.rule(id))
+        .map(crate::policy::Rule::id);
     a == b
 }
 

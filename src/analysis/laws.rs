@@ -37,10 +37,10 @@ use serde::Deserialize;
 use super::class::{EvidenceClass, RequestClass};
 use super::space::Space;
 use super::vocabulary::covers;
-use crate::{
-    Action, Basis, Decision, Effect, Engine, ObligationCode, ReasonCode, RecipientKind, Regime,
-    RequestDoc,
-};
+use crate::decision::{ObligationCode, ReasonCode, RecipientKind};
+use crate::subject::Regime;
+use crate::wire::RequestDoc;
+use crate::{Action, Basis, Decision, Effect, Engine};
 
 /// The built-in laws, as TOML.
 pub const BUILTIN: &str = include_str!("builtin_laws.toml");
@@ -335,7 +335,7 @@ impl Selector {
                 .subject(class)
                 .and_then(|s| engine.jurisdiction(&s.jurisdiction).ok())
                 .and_then(|j| engine.jurisdiction_info(j))
-                .and_then(crate::Jurisdiction::regime);
+                .and_then(crate::subject::Jurisdiction::regime);
             if !regime.is_some_and(|r| self.regimes.contains(&r)) {
                 return None;
             }
@@ -371,7 +371,7 @@ impl Selector {
                     .category(name)
                     .ok()
                     .and_then(|c| engine.category_info(c))
-                    .map(crate::Category::touches);
+                    .map(crate::policy::Category::touches);
                 t.is_some_and(|t| {
                     self.flags.iter().any(|f| match f {
                         Flag::Sensitive => t.is_sensitive(),
@@ -402,7 +402,7 @@ impl Selector {
                 .purpose(&purpose)
                 .ok()
                 .and_then(|id| engine.purpose_info(id))
-                .is_some_and(crate::Purpose::records_withdrawal);
+                .is_some_and(crate::policy::Purpose::records_withdrawal);
             if is != wanted {
                 return None;
             }

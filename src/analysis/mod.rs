@@ -123,4 +123,8 @@ pub use laws::{Law, LawError, Violation};
 pub use space::{Options, Space, Stats};
 
 #[cfg(doc)]
-use crate::{Action, RecipientKind, Regime, TransferMechanism};
+use crate::Action;
+#[cfg(doc)]
+use crate::decision::{RecipientKind, TransferMechanism};
+#[cfg(doc)]
+use crate::subject::Regime;

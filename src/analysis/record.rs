@@ -6,7 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::space::{Options, Space, Stats};
-use crate::{Action, Effect, Engine, Retention, Rule, SubjectScope};
+use crate::policy::{Retention, Rule, SubjectScope};
+use crate::{Action, Effect, Engine};
 
 /// One permit rule as a row of the record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,14 +140,14 @@ impl Record {
         let roots: BTreeSet<&str> = engine
             .purposes()
             .iter()
-            .map(crate::Purpose::name)
+            .map(crate::policy::Purpose::name)
             .filter(|n| !n.contains('.'))
             .collect();
         let names = |rule: &Rule| -> BTreeSet<&str> {
             rule.purposes()
                 .iter()
                 .filter_map(|p| engine.purpose_info(*p))
-                .map(crate::Purpose::name)
+                .map(crate::policy::Purpose::name)
                 .collect()
         };
         let every = |rule: &Rule| names(rule) == roots;

@@ -8,11 +8,18 @@ use super::class::{
     EvidenceClass, Flow, RecipientClass, RequestClass, RetentionState, SubjectClass,
 };
 use super::vocabulary::{self, NameClass};
+use crate::decision::{
+    Emergency, EmergencyKind, GuardianVerification, PublicData, PublicSource, ReasonCode,
+    RecipientKind, TransferMechanism,
+};
+use crate::subject::{Regime, RegionCode};
+use crate::wire::{
+    ConsentDoc, EmergencyDoc, EvidenceDoc, GrantorDoc, PublicDataDoc, RecipientDoc, RequestDoc,
+    SubjectDoc,
+};
 use crate::{
-    Action, CategoryId, Consent, ConsentDoc, Decision, Emergency, EmergencyDoc, EmergencyKind,
-    Engine, Evidence, EvidenceDoc, GrantorDoc, GuardianVerification, JurisdictionId, PublicData,
-    PublicDataDoc, PublicSource, PurposeId, ReasonCode, Recipient, RecipientDoc, RecipientKind,
-    Regime, RegionCode, Request, RequestDoc, Subject, SubjectDoc, TransferMechanism,
+    Action, CategoryId, Consent, Decision, Engine, Evidence, JurisdictionId, PurposeId, Recipient,
+    Request, Subject,
 };
 
 /// Limits on a run.
@@ -237,7 +244,7 @@ impl Space {
             .subject(class)
             .and_then(|s| engine.jurisdiction(&s.jurisdiction).ok())
             .and_then(|j| engine.jurisdiction_info(j))
-            .and_then(crate::Jurisdiction::regime);
+            .and_then(crate::subject::Jurisdiction::regime);
         let storage_regime = Regime::of_region(engine.storage_region());
         // A GDPR controller's own staff using data from abroad is no
         // transfer (EDPB guidelines 05/2021); under PIPL it is.
@@ -768,7 +775,7 @@ fn category_sets(engines: &[&Engine], classes: &[NameClass]) -> Vec<CategorySet>
             e.category(name)
                 .ok()
                 .and_then(|c| e.category_info(c))
-                .map(crate::Category::touches)
+                .map(crate::policy::Category::touches)
         })
     };
     let mut sets: Vec<CategorySet> = (0..classes.len())
@@ -781,7 +788,7 @@ fn category_sets(engines: &[&Engine], classes: &[NameClass]) -> Vec<CategorySet>
         touches(&c.name).is_some_and(|t| t.is_identifying() && !t.is_device_or_log())
     });
     for (i, class) in classes.iter().enumerate() {
-        if touches(&class.name).is_some_and(crate::CategoryFlags::is_device_or_log) {
+        if touches(&class.name).is_some_and(crate::policy::CategoryFlags::is_device_or_log) {
             sets.push(CategorySet {
                 classes: vec![to_u32(i)],
                 linked: true,

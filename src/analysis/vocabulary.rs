@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::{Engine, Regime, RegionCode};
+use crate::Engine;
+use crate::subject::{Regime, RegionCode};
 
 /// A class of purpose or category nodes: the first stands for all.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -104,7 +105,7 @@ fn category_signature(engine: &Engine, name: &str, out: &mut String) {
         let names = rule
             .categories()
             .iter()
-            .filter_map(|c| engine.category_info(*c).map(crate::Category::name));
+            .filter_map(|c| engine.category_info(*c).map(crate::policy::Category::name));
         let (mut cov, mut over) = (false, false);
         for n in names {
             cov |= covers(n, name);
@@ -233,7 +234,7 @@ pub(crate) fn jurisdiction_groups(engines: &[&Engine]) -> Vec<JurisdictionGroup>
                             .ok()
                             .and_then(|j| e.jurisdiction_info(j))
                     })
-                    .map(crate::Jurisdiction::child_age)
+                    .map(crate::subject::Jurisdiction::child_age)
                     .collect();
                 child_ages.sort_unstable();
                 child_ages.dedup();
@@ -263,7 +264,11 @@ pub(crate) fn regions(engines: &[&Engine]) -> Vec<RegionCode> {
     }
     let declared: Vec<RegionCode> = engines
         .iter()
-        .flat_map(|e| e.jurisdictions().iter().map(crate::Jurisdiction::code))
+        .flat_map(|e| {
+            e.jurisdictions()
+                .iter()
+                .map(crate::subject::Jurisdiction::code)
+        })
         .collect();
     let storage: Vec<RegionCode> = engines.iter().map(|e| e.storage_region()).collect();
     for regime in Regime::ALL {

@@ -6,17 +6,17 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::action::{Action, ActionSet};
-use crate::age::AgeBoundary;
 use crate::basis::{Basis, BasisSet};
 use crate::category::{Category, CategoryFlags, CategoryId};
-use crate::decision::{Effect, ObligationSet};
 use crate::error::{Diagnostic, DiagnosticKind, Source};
 use crate::hierarchy::{Hierarchy, check_name};
+use crate::outcome::{Effect, ObligationSet};
 use crate::purpose::{Purpose, PurposeId};
 use crate::recipient::RecipientKinds;
-use crate::regime::{Regime, Regimes};
 use crate::retention::Retention;
 use crate::retention::{Disposal, Period};
+use crate::subject::age::AgeBoundary;
+use crate::subject::regime::{Regime, Regimes};
 use crate::subject::{Jurisdiction, JurisdictionId};
 use crate::suggest::did_you_mean;
 
@@ -368,7 +368,7 @@ fn compile_minimums(
                 && keeps
                 && overlaps
                 && same_purpose
-                && crate::retention_plan::is_shorter(period, minimum.period)
+                && crate::policy::retention::is_shorter(period, minimum.period)
             {
                 d.push(
                     Diagnostic::new(

@@ -1,17 +1,47 @@
-//! A compiled policy: categories, purposes, jurisdictions and rules, with
-//! every name resolved to an id and the rules indexed for `decide()`.
+//! Reading and compiling a policy: its rules, categories, purposes and
+//! retention periods, the options that bound loading, and the diagnostics a
+//! policy that does not load comes with.
 //!
-//! Loading runs in two stages, like cedar's CST → AST: [`raw`] reads the
-//! TOML and checks each value where it stands; [`compile`] checks what spans
-//! several values (undeclared names, duplicates, rules that can never apply)
-//! and builds the index. A `Policy` in hand is always valid.
+//! A policy is TOML (every key is in `docs/policy-reference.md`). Loading
+//! runs in two stages, like Cedar's CST → AST: the first reads the TOML and
+//! checks each value where it stands; the second checks what spans several
+//! values (undeclared names, duplicates, rules that can never apply) and
+//! builds the index `decide()` reads. Every problem is reported at once, as
+//! [`Diagnostic`]s with line, column, carets and hints; an engine in hand
+//! always holds a valid policy.
+//!
+//! # Example: a rule and the clause behind it
+//!
+//! ```
+//! use lawful::Engine;
+//! use lawful::policy::{Retention, SubjectScope};
+//!
+//! let engine = Engine::builtin();
+//! let rule = engine.rule_named("registration").ok_or("no such rule")?;
+//! assert!(rule.clause().ends_with("Registration and login"));
+//! assert_eq!(rule.subjects(), SubjectScope::Any);
+//! assert!(matches!(rule.retention(), Some(Retention::Until(_))));
+//!
+//! // A policy that does not load says where and why, all at once.
+//! let err = Engine::from_toml("[policy]\nid = 1\n").unwrap_err();
+//! assert!(err.diagnostics().len() >= 1);
+//! assert!(err.to_string().contains("has no `version`"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod compile;
 mod options;
 pub(crate) mod raw;
+pub(crate) mod retention;
 
-use std::fmt;
-use std::num::NonZeroU32;
+pub use crate::category::{Category, CategoryFlags};
+pub use crate::error::NameKind;
+pub use crate::error::{Diagnostic, DiagnosticKind, Warnings};
+pub use crate::outcome::RuleId;
+pub use crate::purpose::Purpose;
+pub use crate::retention::{Disposal, Period, PeriodError, PeriodUnit, Retention, RetentionEvent};
+pub use crate::vocab::UnknownWord;
+
 use std::sync::Arc;
 
 use chrono::FixedOffset;
@@ -20,14 +50,13 @@ pub use options::LoadOptions;
 
 use crate::action::{Action, ActionSet};
 use crate::basis::{Basis, BasisSet};
-use crate::category::{Category, CategoryId};
-use crate::decision::{Effect, ObligationSet};
+use crate::category::CategoryId;
 use crate::error::{LoadError, Source};
 use crate::hierarchy::Hierarchy;
-use crate::purpose::{Purpose, PurposeId};
+use crate::outcome::{Effect, ObligationSet};
+use crate::purpose::PurposeId;
 use crate::recipient::{RecipientKind, RecipientKinds};
-use crate::region::RegionCode;
-use crate::retention::{Disposal, Period, Retention};
+use crate::subject::region::RegionCode;
 use crate::subject::{Jurisdiction, JurisdictionId};
 use crate::vocab::vocabulary;
 
@@ -40,33 +69,6 @@ vocabulary! {
         Adult = "adult",
         /// Only subjects known to be children.
         Child = "child",
-    }
-}
-
-/// A rule of a compiled policy, by index; look it up with
-/// [`Engine::rule`](crate::Engine::rule).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RuleId(NonZeroU32);
-
-impl RuleId {
-    /// Stored as `index + 1`, so that `Option<RuleId>` takes no more room
-    /// than the id (a decision keeps one in each of its reasons).
-    pub(crate) const fn from_index(index: u32) -> RuleId {
-        match NonZeroU32::new(index.wrapping_add(1)) {
-            Some(id) => RuleId(id),
-            // Only `u32::MAX`, which no policy reaches (ids count rules).
-            None => RuleId(NonZeroU32::MAX),
-        }
-    }
-
-    pub(crate) const fn index(self) -> usize {
-        (self.0.get() - 1) as usize
-    }
-}
-
-impl fmt::Debug for RuleId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RuleId({})", self.index())
     }
 }
 
@@ -170,7 +172,7 @@ impl Rule {
 
     /// The obligations the rule itself adds to a permit (the engine adds
     /// the statutory ones).
-    pub fn obligations(&self) -> impl Iterator<Item = crate::decision::ObligationCode> + '_ {
+    pub fn obligations(&self) -> impl Iterator<Item = crate::outcome::ObligationCode> + '_ {
         self.obligations.iter()
     }
 
@@ -220,7 +222,7 @@ impl Rule {
 /// it has run, the data is not deleted (only stored, restricted).
 #[derive(Clone, Debug)]
 pub(crate) struct Minimum {
-    pub(crate) regime: crate::regime::Regime,
+    pub(crate) regime: crate::subject::regime::Regime,
     pub(crate) category_ranges: Vec<(u32, u32)>,
     pub(crate) purposes: Vec<PurposeId>,
     pub(crate) period: Period,
@@ -448,7 +450,7 @@ pub(crate) struct Policy {
     /// A tag no other engine in this process has: every id this policy
     /// hands out carries it, and an id with another is refused.
     pub(crate) tag: u32,
-    pub(crate) regimes: crate::regime::Regimes,
+    pub(crate) regimes: crate::subject::regime::Regimes,
     /// Statutory minimum retentions (`[[minimum_retention]]`).
     pub(crate) minimums: Vec<Minimum>,
     /// What loaded but deserves counsel's eye (`lawful check` shows them).

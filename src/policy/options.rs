@@ -6,7 +6,8 @@
 /// far beyond any real policy (the built-in one uses under 1% of each).
 ///
 /// ```
-/// use lawful::{Engine, LoadOptions};
+/// use lawful::Engine;
+/// use lawful::policy::LoadOptions;
 ///
 /// let options = LoadOptions::new().max_bytes(64 * 1024).max_rules(100);
 /// assert_eq!(options.rules_limit(), 100);

@@ -18,14 +18,14 @@ use toml::Spanned as TomlSpanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::action::Action;
-use crate::age::AgeBoundary;
 use crate::basis::Basis;
-use crate::decision::ObligationCode;
 use crate::error::{Diagnostic, DiagnosticKind};
+use crate::outcome::ObligationCode;
 use crate::recipient::RecipientKind;
-use crate::regime::Regime;
-use crate::region::RegionCode;
 use crate::retention::{Disposal, Period, Retention};
+use crate::subject::age::AgeBoundary;
+use crate::subject::regime::Regime;
+use crate::subject::region::RegionCode;
 use crate::suggest::did_you_mean;
 use crate::vocab::UnknownWord;
 

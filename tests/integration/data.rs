@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use lawful::{Engine, TestFile};
+use lawful::Engine;
+use lawful::wire::TestFile;
 
 #[test]
 fn every_case_in_tests_data_passes() {

@@ -11,7 +11,9 @@
 
 use std::path::{Path, PathBuf};
 
-use lawful::{AuditRecord, DecisionDoc, Engine, ReasonCode, TestFile};
+use lawful::Engine;
+use lawful::decision::ReasonCode;
+use lawful::wire::{AuditRecord, DecisionDoc, TestFile};
 
 /// One fenced block: where it is, its info string, its text.
 struct Block {

@@ -19,10 +19,14 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 use proptest::prelude::*;
 use serde_json::Value;
 
-use lawful::{
-    Action, AgeGroup, Basis, DeletionTrigger, Disposal, Due, Engine, LegalHold, ObligationCode,
-    PurposeStatus, RecordOutcome, RecordState, RetentionEnd, RetentionSource,
+use lawful::decision::{Due, ObligationCode};
+use lawful::lifecycle::{
+    DeletionTrigger, LegalHold, PurposeStatus, RecordOutcome, RecordState, RetentionEnd,
+    RetentionSource,
 };
+use lawful::policy::Disposal;
+use lawful::subject::AgeGroup;
+use lawful::{Action, Basis, Engine};
 
 // --- the case runner --------------------------------------------------------------
 

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use lawful::{DiagnosticKind, Engine, LoadOptions};
+use lawful::Engine;
+use lawful::policy::{DiagnosticKind, LoadOptions};
 
 use crate::shapes::Shape;
 
@@ -38,7 +39,7 @@ retention = "RETENTION"
 fn kinds(err: &lawful::LoadError) -> Vec<DiagnosticKind> {
     err.diagnostics()
         .iter()
-        .map(lawful::Diagnostic::kind)
+        .map(lawful::policy::Diagnostic::kind)
         .collect()
 }
 

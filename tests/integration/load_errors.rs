@@ -1,7 +1,8 @@
 //! Every kind of load diagnostic, with its full text pinned: message,
 //! `file:line:column`, the source line, the carets, and the hint.
 
-use lawful::{DiagnosticKind, Engine};
+use lawful::Engine;
+use lawful::policy::DiagnosticKind;
 
 /// The policy every case starts from (valid on its own).
 const HEAD: &str = r#"[policy]
@@ -45,7 +46,7 @@ fn load_text(text: &str) -> (Vec<DiagnosticKind>, String) {
     let kinds = err
         .diagnostics()
         .iter()
-        .map(lawful::Diagnostic::kind)
+        .map(lawful::policy::Diagnostic::kind)
         .collect();
     (kinds, err.to_string())
 }

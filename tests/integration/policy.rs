@@ -2,7 +2,8 @@
 //! policies/seed-policy.txt): every section heading cited, the names hosts
 //! rely on present with their flags.
 
-use lawful::{Effect, Engine, Retention};
+use lawful::policy::Retention;
+use lawful::{Effect, Engine};
 
 const SEED: &str = include_str!("../../policies/seed-policy.txt");
 
@@ -296,7 +297,7 @@ fn a_cached_id_is_refused_by_a_reloaded_engine() {
     let decision = reloaded.decide(&request);
     assert!(!decision.is_permit());
     assert!(
-        decision.has_reason(lawful::ReasonCode::InvalidRequest),
+        decision.has_reason(lawful::decision::ReasonCode::InvalidRequest),
         "{decision:?}"
     );
     // Resolved again by name, the same request is decided as the password.
@@ -310,5 +311,5 @@ fn a_cached_id_is_refused_by_a_reloaded_engine() {
     .evidence(Evidence::new().contract());
     let decision = reloaded.decide(&fresh);
     assert!(decision.is_permit());
-    assert!(decision.has_obligation(lawful::ObligationCode::EncryptAtRest));
+    assert!(decision.has_obligation(lawful::decision::ObligationCode::EncryptAtRest));
 }

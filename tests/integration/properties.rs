@@ -15,10 +15,13 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate};
 use proptest::prelude::*;
 
+use lawful::decision::{
+    Emergency, EmergencyKind, GuardianVerification, ObligationCode, PublicData, PublicSource,
+    ReasonCode, RecipientKind, TransferMechanism,
+};
+use lawful::subject::RegionCode;
 use lawful::{
-    Action, Basis, Consent, Decision, Effect, Emergency, EmergencyKind, Engine, Evidence,
-    GuardianVerification, ObligationCode, PublicData, PublicSource, ReasonCode, Recipient,
-    RecipientKind, RegionCode, Request, Subject, TransferMechanism,
+    Action, Basis, Consent, Decision, Effect, Engine, Evidence, Recipient, Request, Subject,
 };
 
 // --- generated requests --------------------------------------------------------
@@ -320,7 +323,7 @@ fn purpose() -> impl Strategy<Value = &'static str> {
         builtin()
             .purposes()
             .iter()
-            .map(lawful::Purpose::name)
+            .map(lawful::policy::Purpose::name)
             .collect::<Vec<_>>(),
     )
 }
@@ -331,7 +334,7 @@ fn category() -> impl Strategy<Value = &'static str> {
         builtin()
             .categories()
             .iter()
-            .map(lawful::Category::name)
+            .map(lawful::policy::Category::name)
             .collect::<Vec<_>>(),
     )
 }
@@ -509,7 +512,7 @@ fn codes(decision: &Decision) -> Vec<ReasonCode> {
     let mut codes: Vec<_> = decision
         .reasons()
         .iter()
-        .map(lawful::Reason::code)
+        .map(lawful::decision::Reason::code)
         .collect();
     codes.sort_unstable();
     codes.dedup();
@@ -565,8 +568,8 @@ proptest! {
         // Another engine names its ids apart: compare what the decisions say.
         let reloaded = RELOADED.decide(&spec.build(&RELOADED));
         prop_assert_eq!(
-            lawful::DecisionDoc::new(builtin(), None, &first),
-            lawful::DecisionDoc::new(&RELOADED, None, &reloaded)
+            lawful::wire::DecisionDoc::new(builtin(), None, &first),
+            lawful::wire::DecisionDoc::new(&RELOADED, None, &reloaded)
         );
     }
 
@@ -618,7 +621,7 @@ proptest! {
     fn sensitive_data_never_permitted_on_plain_consent(
         spec in spec(),
         sensitive in prop::sample::select(
-            builtin().categories().iter().filter(|c| c.touches().is_sensitive()).map(lawful::Category::name).collect::<Vec<_>>()
+            builtin().categories().iter().filter(|c| c.touches().is_sensitive()).map(lawful::policy::Category::name).collect::<Vec<_>>()
         ),
     ) {
         let mut spec = spec;
@@ -921,7 +924,7 @@ fn leaving_spec() -> impl Strategy<Value = Spec> {
 }
 
 /// The regime of the jurisdiction at `index` in the built-in policy.
-fn regime_of(index: usize) -> Option<lawful::Regime> {
+fn regime_of(index: usize) -> Option<lawful::subject::Regime> {
     builtin().jurisdictions()[index].regime()
 }
 
@@ -929,7 +932,7 @@ fn regime_of(index: usize) -> Option<lawful::Regime> {
 fn gdpr_jurisdiction() -> impl Strategy<Value = usize> {
     prop::sample::select(
         (0..builtin().jurisdictions().len())
-            .filter(|&i| regime_of(i) == Some(lawful::Regime::Gdpr))
+            .filter(|&i| regime_of(i) == Some(lawful::subject::Regime::Gdpr))
             .collect::<Vec<_>>(),
     )
 }
@@ -987,7 +990,7 @@ proptest! {
             r.region = Some(outside);
         }
         let gdpr_mechanism = spec.mechanism.is_some_and(|m| {
-            lawful::Regime::Gdpr.to_string() == "gdpr"
+            lawful::subject::Regime::Gdpr.to_string() == "gdpr"
                 && matches!(
                     m,
                     TransferMechanism::Adequacy
@@ -1194,7 +1197,7 @@ proptest! {
 fn eea_jurisdiction() -> impl Strategy<Value = (usize, u8)> {
     prop::sample::select(
         (0..builtin().jurisdictions().len())
-            .filter(|&i| regime_of(i) == Some(lawful::Regime::Gdpr))
+            .filter(|&i| regime_of(i) == Some(lawful::subject::Regime::Gdpr))
             .map(|i| (i, builtin().jurisdictions()[i].child_age()))
             .collect::<Vec<_>>(),
     )
@@ -1207,7 +1210,7 @@ fn only_adult_rules(decision: &Decision) -> bool {
         .iter()
         .filter(|r| r.code() == ReasonCode::RulePermits)
         .filter_map(|r| r.rule().and_then(|id| builtin().rule(id)))
-        .all(lawful::Rule::unknown_age_as_adult)
+        .all(lawful::policy::Rule::unknown_age_as_adult)
 }
 
 /// A small GDPR-only policy: analytics on consent or legitimate interests.

@@ -7,10 +7,13 @@
 use chrono::{DateTime, Days, Duration, FixedOffset, Months, NaiveDate};
 use proptest::prelude::*;
 
-use lawful::{
-    AgeGroup, Authorisation, Basis, Due, Effect, Engine, IdentityStatus, LegalHold, ObligationCode,
-    RefusalGround, Requester, RestrictionGround, RightKind, RightsReasonCode, RightsRequest,
+use lawful::decision::{Due, ObligationCode};
+use lawful::lifecycle::{
+    Authorisation, IdentityStatus, LegalHold, RefusalGround, Requester, RestrictionGround,
+    RightKind, RightsReasonCode, RightsRequest,
 };
+use lawful::subject::AgeGroup;
+use lawful::{Basis, Effect, Engine};
 
 use crate::lifecycle::run_cases;
 
@@ -97,7 +100,7 @@ fn a_deletion_request_yields_primary_deletion_and_a_backup_purge_date() {
     let codes: Vec<_> = response
         .obligations()
         .iter()
-        .map(lawful::Obligation::code)
+        .map(lawful::decision::Obligation::code)
         .collect();
     assert_eq!(
         codes,

@@ -1,7 +1,9 @@
 //! The new-user trial's findings about the library's surface, each pinned.
 
 use chrono::{DateTime, NaiveDate};
-use lawful::{Action, Due, Engine, Evidence, Request, RetentionEvent, Subject};
+use lawful::decision::Due;
+use lawful::policy::RetentionEvent;
+use lawful::{Action, Engine, Evidence, Request, Subject};
 
 fn registration() -> lawful::Decision {
     let engine = Engine::builtin();

@@ -23,7 +23,8 @@ use std::fmt::Write as _;
 use std::str::FromStr;
 
 use cedar_policy::{Authorizer, Context, Entities, EntityUid, PolicySet, Request as CedarRequest};
-use lawful::{Action, Engine, Retention, Rule, SubjectScope};
+use lawful::{Action, Engine};
+use lawful::policy::{Retention, Rule, SubjectScope};
 use serde_json::{Value, json};
 
 use crate::Case;

@@ -36,7 +36,8 @@
 pub mod cedar;
 pub mod rego;
 
-use lawful::{Decision, Engine, Request, RequestDoc};
+use lawful::{Decision, Engine, Request};
+use lawful::wire::RequestDoc;
 
 /// The request mix on the seed policy.
 pub const MIX: &str = include_str!("../../mix.jsonl");
@@ -111,7 +112,7 @@ pub fn cases(engine: &Engine) -> Vec<Case> {
                 .iter()
                 .filter_map(|&c| engine.category_info(c).map(|c| c.touches()))
                 .collect();
-            let any = |f: fn(&lawful::CategoryFlags) -> bool| touches.iter().any(f);
+            let any = |f: fn(&lawful::policy::CategoryFlags) -> bool| touches.iter().any(f);
             let personal = !touches.is_empty()
                 && (!touches.iter().all(|t| t.is_device_or_log())
                     || any(|t| t.is_identifying() || t.is_unique_identifier() || t.is_sensitive())

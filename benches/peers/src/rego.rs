@@ -2,7 +2,8 @@
 //! data, built once; per request, set the input and evaluate the result rule.
 
 use chrono::DateTime;
-use lawful::{Engine, Retention, Rule};
+use lawful::Engine;
+use lawful::policy::{Retention, Rule};
 use serde_json::{Map, Value, json};
 
 use crate::{Case, Outcome};

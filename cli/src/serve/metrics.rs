@@ -7,7 +7,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use lawful::{DecisionDoc, Effect, ReasonCode};
+use lawful::Effect;
+use lawful::decision::ReasonCode;
+use lawful::wire::DecisionDoc;
 
 /// The endpoints whose latency is measured.
 #[derive(Clone, Copy, Debug)]

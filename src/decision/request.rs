@@ -4,11 +4,11 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::action::Action;
 use crate::category::CategoryId;
-use crate::evidence::Evidence;
+use crate::decision::evidence::Evidence;
 use crate::purpose::PurposeId;
 use crate::recipient::Recipient;
-use crate::region::RegionCode;
 use crate::subject::Subject;
+use crate::subject::region::RegionCode;
 use crate::vocab::{BitSet, vocabulary};
 
 vocabulary! {

@@ -6,10 +6,10 @@
 //! the GDPR anything outside the European Economic Area (an adequate country
 //! too: adequacy is its mechanism, not an exemption from the rules).
 
-use crate::age::AgeBoundary;
 use crate::basis::{Basis, BasisSet};
-use crate::region::RegionCode;
-use crate::request::TransferMechanism;
+use crate::decision::request::TransferMechanism;
+use crate::subject::age::AgeBoundary;
+use crate::subject::region::RegionCode;
 use crate::vocab::{BitSet, vocabulary};
 
 vocabulary! {

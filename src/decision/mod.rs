@@ -1,27 +1,61 @@
-//! What `decide()` answers: permit or deny, the basis, the obligations and
-//! the reasons, each reason naming the policy rule (and so the clause) behind it.
+//! One processing operation and its answer: the [`Request`] with its
+//! [`Evidence`] (consent records, a contract, a legal citation, an
+//! emergency, public data) and [`Recipient`], and the [`Decision`]: permit
+//! or deny, the basis, the obligations with their due dates, and the
+//! reasons, each naming the policy rule (and so the clause) behind it.
 //!
 //! A [`Decision`] lives entirely inline (no heap): reasons are a small array,
 //! obligations a bit set plus their due dates, so deciding never allocates.
+//!
+//! # Example: a deny says what to fix
+//!
+//! ```
+//! use chrono::{DateTime, NaiveDate};
+//! use lawful::decision::{ObligationCode, ReasonCode};
+//! use lawful::{Action, Basis, Engine, Evidence, Request, Subject};
+//!
+//! let engine = Engine::builtin();
+//! let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")?;
+//! let adult = Subject::new()
+//!     .birth_date(NaiveDate::from_ymd_opt(1990, 1, 1).ok_or("date")?)
+//!     .jurisdiction(engine.jurisdiction("CN")?);
+//! let request = Request::new(Action::Collect, engine.purpose("account.registration")?, at)
+//!     .category(engine.category("account.phone")?)
+//!     .subject(adult);
+//!
+//! // No evidence: no basis the rule offers holds.
+//! let denied = engine.decide(&request);
+//! assert!(denied.has_reason(ReasonCode::BasisMissing));
+//!
+//! // With the contract the rule accepts, a permit and its obligations.
+//! let permitted = engine.decide(&request.evidence(Evidence::new().contract()));
+//! assert_eq!(permitted.basis(), Some(Basis::Contract));
+//! assert!(permitted.has_obligation(ObligationCode::RetainUntil));
+//! println!("{}", permitted.explain(engine));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub(crate) mod consent;
+pub(crate) mod decide;
+pub(crate) mod evidence;
+pub(crate) mod explain;
+pub(crate) mod request;
+
+pub use crate::outcome::{Effect, ObligationCode};
+pub use crate::recipient::{Recipient, RecipientKind, RecipientName};
+pub use consent::{Consent, ConsentState, Grantor, GuardianVerification};
+pub use evidence::{Emergency, EmergencyKind, Evidence, PublicData, PublicSource};
+pub use explain::Explanation;
+pub use request::{Request, TransferMechanism};
 
 use chrono::NaiveDate;
 
 use crate::basis::Basis;
 use crate::category::CategoryId;
-use crate::policy::RuleId;
+use crate::outcome::{DATED, ObligationSet, RuleId};
 use crate::retention::RetentionEvent;
 use crate::subject::AgeFinding;
-use crate::vocab::{BitSet, vocabulary};
-
-vocabulary! {
-    /// The outcome of a decision.
-    pub enum Effect as "effect" {
-        /// The processing must not happen.
-        Deny = "deny",
-        /// The processing may happen, with the decision's obligations.
-        Permit = "permit",
-    }
-}
+use crate::vocab::vocabulary;
 
 vocabulary! {
     /// Why a decision came out as it did. A deny carries at
@@ -152,117 +186,6 @@ vocabulary! {
     }
 }
 
-vocabulary! {
-    /// What the host must do when it goes ahead. Some carry a date.
-    pub enum ObligationCode as "obligation" {
-        /// Encrypt the data at rest.
-        EncryptAtRest = "encrypt_at_rest",
-        /// Limit access to the minimum: approval, access log, no copying.
-        MinimalAccess = "minimal_access",
-        /// Tell the subject (export, emergency).
-        NotifySubject = "notify_subject",
-        /// Tell the child's guardian.
-        NotifyGuardian = "notify_guardian",
-        /// Tell the subject the recipient's name, contact, purpose and method.
-        NotifyRecipientIdentity = "notify_recipient_identity",
-        /// Bind the recipient to this privacy policy.
-        BindRecipientToPolicy = "bind_recipient_to_policy",
-        /// Take industry-standard security measures for the disclosure.
-        SecurityMeasures = "security_measures",
-        /// Record the disclosure.
-        LogDisclosure = "log_disclosure",
-        /// De-identify or anonymize the combined data after use.
-        DeidentifyAfterUse = "deidentify_after_use",
-        /// Carry out a personal information protection impact assessment.
-        ImpactAssessment = "impact_assessment",
-        /// Keep no longer than this date (or event).
-        RetainUntil = "retain_until",
-        /// Delete or anonymize by this date.
-        DeleteOrAnonymize = "delete_or_anonymize",
-        /// Delete by this date.
-        Delete = "delete",
-        /// Purge backup copies by this date.
-        BackupPurge = "backup_purge",
-        /// Only store the data and keep it secure; no other processing.
-        RestrictToStorage = "restrict_to_storage",
-        /// Verify the requester's identity first.
-        VerifyIdentity = "verify_identity",
-        /// Answer the request by this date.
-        RespondBy = "respond_by",
-        /// Announce the fee before charging for a repeated request.
-        FeeNotice = "fee_notice",
-        /// A processing agreement with the processor, and its supervision
-        /// (PIPL art. 21, GDPR art. 28).
-        ProcessingAgreement = "processing_agreement",
-        /// The subject may object to processing on legitimate interests.
-        HonourObjection = "honour_objection",
-    }
-}
-
-/// The obligations that carry a date (or retention event), in the order a
-/// decision keeps their dates.
-const DATED: [ObligationCode; 5] = [
-    ObligationCode::RetainUntil,
-    ObligationCode::DeleteOrAnonymize,
-    ObligationCode::Delete,
-    ObligationCode::BackupPurge,
-    ObligationCode::RespondBy,
-];
-
-impl ObligationCode {
-    /// Whether the obligation carries a date (or retention event) that the
-    /// engine computes, rather than one a policy author may list on a rule.
-    pub const fn is_dated(self) -> bool {
-        matches!(
-            self,
-            ObligationCode::RetainUntil
-                | ObligationCode::DeleteOrAnonymize
-                | ObligationCode::Delete
-                | ObligationCode::BackupPurge
-                | ObligationCode::RespondBy
-        )
-    }
-
-    /// Where a decision keeps this obligation's date, if it has one.
-    fn dated_slot(self) -> Option<usize> {
-        DATED.iter().position(|&code| code == self)
-    }
-}
-
-/// A set of obligation codes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub(crate) struct ObligationSet(BitSet);
-
-impl ObligationSet {
-    pub(crate) const EMPTY: ObligationSet = ObligationSet(BitSet::EMPTY);
-
-    pub(crate) const fn with(self, code: ObligationCode) -> ObligationSet {
-        ObligationSet(self.0.with(code.index()))
-    }
-
-    pub(crate) const fn contains(self, code: ObligationCode) -> bool {
-        self.0.contains(code.index())
-    }
-
-    pub(crate) const fn union(self, other: ObligationSet) -> ObligationSet {
-        ObligationSet(self.0.union(other.0))
-    }
-
-    pub(crate) fn iter(self) -> impl Iterator<Item = ObligationCode> {
-        ObligationCode::ALL
-            .iter()
-            .copied()
-            .filter(move |c| self.contains(*c))
-    }
-}
-
-impl FromIterator<ObligationCode> for ObligationSet {
-    fn from_iter<I: IntoIterator<Item = ObligationCode>>(iter: I) -> Self {
-        iter.into_iter()
-            .fold(ObligationSet::EMPTY, ObligationSet::with)
-    }
-}
-
 /// When a dated obligation falls due: a calendar date, or an event such as
 /// the account's deregistration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -362,7 +285,7 @@ impl Reason {
 /// [`Decision::reasons_truncated`] says so.
 const MAX_REASONS: usize = 16;
 
-/// The engine's answer to a [`Request`](crate::Request).
+/// The engine's answer to a [`Request`].
 ///
 /// A decision is complete on its own: the effect, the lawful basis it rests
 /// on, every obligation with its due date, and every reason with the rule
@@ -610,7 +533,7 @@ impl Decision {
             .with(ObligationCode::Delete)
             .with(ObligationCode::DeleteOrAnonymize)
             .with(ObligationCode::RestrictToStorage);
-        self.obligations = ObligationSet(self.obligations.0.intersection(keep.0));
+        self.obligations = self.obligations.intersection(keep);
         for (slot, code) in self.dues.iter_mut().zip(DATED) {
             if !keep.contains(code) {
                 *slot = None;
@@ -620,7 +543,7 @@ impl Decision {
 
     /// Removes an obligation (and its date).
     pub(crate) fn remove_obligation(&mut self, code: ObligationCode) {
-        self.obligations = ObligationSet(self.obligations.0.without(code.index()));
+        self.obligations = self.obligations.without(code);
         if let Some(slot) = code.dated_slot().and_then(|slot| self.dues.get_mut(slot)) {
             *slot = None;
         }

@@ -19,7 +19,7 @@ use chrono::{DateTime, Datelike as _, FixedOffset, NaiveDate};
 /// # Example
 ///
 /// ```
-/// use lawful::AgeBoundary;
+/// use lawful::subject::AgeBoundary;
 ///
 /// assert_eq!(AgeBoundary::default(), AgeBoundary::DayAfter);
 /// let boundary: AgeBoundary = "birthday".parse()?;
@@ -56,7 +56,7 @@ impl AgeBoundary {
     /// # Example
     ///
     /// ```
-    /// use lawful::AgeBoundary;
+    /// use lawful::subject::AgeBoundary;
     ///
     /// assert_eq!(AgeBoundary::DayAfter.as_str(), "day_after");
     /// assert_eq!("day_after".parse::<AgeBoundary>()?, AgeBoundary::DayAfter);
@@ -93,7 +93,7 @@ impl FromStr for AgeBoundary {
 /// # Example
 ///
 /// ```
-/// use lawful::AgeBoundary;
+/// use lawful::subject::AgeBoundary;
 ///
 /// let err = "birth_day".parse::<AgeBoundary>().unwrap_err();
 /// assert_eq!(

@@ -45,7 +45,7 @@ const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 /// # Example
 ///
 /// ```
-/// use lawful::ResidentId;
+/// use lawful::subject::ResidentId;
 ///
 /// let id: ResidentId = "11010519491231002X".parse()?;
 /// assert_eq!(id.region_code(), 110105);
@@ -81,7 +81,7 @@ impl ResidentId {
     /// # Example
     ///
     /// ```
-    /// use lawful::{ResidentId, ResidentIdErrorKind};
+    /// use lawful::subject::{ResidentId, ResidentIdErrorKind};
     ///
     /// let id = ResidentId::parse(" 11010519491231002x ")?;
     /// assert_eq!(id.birth_date(), "1949-12-31".parse()?);
@@ -149,7 +149,7 @@ impl ResidentId {
     /// # Example
     ///
     /// ```
-    /// use lawful::ResidentId;
+    /// use lawful::subject::ResidentId;
     ///
     /// let id = ResidentId::parse("110105201202290020")?;
     /// assert_eq!(id.birth_date(), "2012-02-29".parse()?);
@@ -164,7 +164,7 @@ impl ResidentId {
     /// # Example
     ///
     /// ```
-    /// use lawful::ResidentId;
+    /// use lawful::subject::ResidentId;
     ///
     /// let id = ResidentId::parse("110105201202290020")?;
     /// assert_eq!(id.region_code(), 110105);
@@ -182,7 +182,7 @@ impl ResidentId {
     /// # Example
     ///
     /// ```
-    /// use lawful::ResidentId;
+    /// use lawful::subject::ResidentId;
     ///
     /// let id = ResidentId::parse("110105201605100033")?;
     /// assert!(id.is_born_after("2016-05-09".parse()?));
@@ -236,7 +236,7 @@ impl TryFrom<&str> for ResidentId {
 /// # Example
 ///
 /// ```
-/// use lawful::ResidentId;
+/// use lawful::subject::ResidentId;
 ///
 /// let id = ResidentId::parse("11010519491231002X")?;
 /// assert_eq!(id.to_string(), "11010519491231***X");
@@ -264,7 +264,7 @@ impl fmt::Display for ResidentId {
 /// # Example
 ///
 /// ```
-/// use lawful::{ResidentId, ResidentIdErrorKind};
+/// use lawful::subject::{ResidentId, ResidentIdErrorKind};
 ///
 /// let err = ResidentId::parse("1101051949123100").unwrap_err();
 /// assert_eq!(err.kind(), &ResidentIdErrorKind::WrongLength { found: 16 });
@@ -287,7 +287,7 @@ impl ResidentIdError {
     /// # Example
     ///
     /// ```
-    /// use lawful::{ResidentId, ResidentIdErrorKind};
+    /// use lawful::subject::{ResidentId, ResidentIdErrorKind};
     ///
     /// let err = ResidentId::parse("11010518991231002X").unwrap_err();
     /// assert_eq!(err.kind(), &ResidentIdErrorKind::BeforeEarliestYear { year: 1899 });
@@ -394,7 +394,7 @@ impl std::error::Error for ResidentIdError {}
 /// # Example
 ///
 /// ```
-/// use lawful::{ResidentId, ResidentIdErrorKind};
+/// use lawful::subject::{ResidentId, ResidentIdErrorKind};
 ///
 /// let err = ResidentId::parse("11010520110231002X").unwrap_err();
 /// assert!(matches!(err.kind(), ResidentIdErrorKind::ImpossibleDate { .. }));

@@ -4,11 +4,11 @@
 use chrono::{DateTime, Days, FixedOffset, Months, NaiveDate};
 
 use crate::action::Action;
-use crate::age_group::AgeGroup;
 use crate::decision::{Due, Obligation, ObligationCode};
 use crate::engine::Engine;
+use crate::lifecycle::retention_plan::{backup_purge_by, days_after, disposal_code, home_date};
 use crate::retention::{Disposal, Period, PeriodUnit};
-use crate::retention_plan::{backup_purge_by, days_after, disposal_code, home_date};
+use crate::subject::age_group::AgeGroup;
 
 /// What the host must do when its product or service stops: from
 /// [`Engine::termination_plan`].
@@ -22,14 +22,14 @@ use crate::retention_plan::{backup_purge_by, days_after, disposal_code, home_dat
 ///   unknown-age subjects: deleted) by
 ///   [`TerminationPlan::dispose_by`]: the termination date plus the
 ///   policy's `response_days`, the same deadline as every other deletion
-///   trigger (see [`DeletionDue`](crate::DeletionDue)).
+///   trigger (see [`DeletionDue`](crate::lifecycle::DeletionDue)).
 /// - Backups are purged by [`TerminationPlan::backup_purge_by`] (plus
 ///   `backup_lag`), and only stored until then.
 ///
 /// Records a law requires to be kept are not disposed of: ask
 /// [`Engine::deletion_due`] about each, with its
-/// [`LegalHold`](crate::LegalHold) and the termination instant as
-/// [`RecordState::service_terminated_at`](crate::RecordState::service_terminated_at).
+/// [`LegalHold`](crate::lifecycle::LegalHold) and the termination instant as
+/// [`RecordState::service_terminated_at`](crate::lifecycle::RecordState::service_terminated_at).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TerminationPlan {
     terminates_at: DateTime<FixedOffset>,
@@ -114,7 +114,9 @@ impl Engine {
     ///
     /// ```
     /// use chrono::DateTime;
-    /// use lawful::{Action, AgeGroup, Disposal, Engine};
+    /// use lawful::{Action, Engine};
+    /// use lawful::policy::Disposal;
+    /// use lawful::subject::AgeGroup;
     ///
     /// let engine = Engine::builtin();
     /// let stop = DateTime::parse_from_rfc3339("2027-03-01T00:00:00+08:00")?;

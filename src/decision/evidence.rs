@@ -1,8 +1,8 @@
 //! The evidence behind the lawful bases: consents, a contract, a legal
 //! citation, an emergency, public data.
 
-use crate::consent::Consent;
-use crate::region::RegionCode;
+use crate::decision::consent::Consent;
+use crate::subject::region::RegionCode;
 use crate::vocab::vocabulary;
 
 vocabulary! {

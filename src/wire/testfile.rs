@@ -24,7 +24,7 @@
 //! child = false
 //! ```
 //!
-//! The request is a JSON wire request ([`RequestDoc`](crate::RequestDoc))
+//! The request is a JSON wire request ([`RequestDoc`](crate::wire::RequestDoc))
 //! written as TOML (dates as strings or TOML date-times). A test file cannot
 //! lie: a request that is not a valid request document (a misspelled key, a
 //! wrong type) is an error of the file, not a deny; so is a request naming a
@@ -46,7 +46,7 @@ use crate::decision::{Effect, ObligationCode, ReasonCode};
 use crate::engine::Engine;
 use crate::error::{Diagnostic, DiagnosticKind, LoadError, Source};
 use crate::suggest::did_you_mean;
-use crate::wire::{DecisionDoc, RequestDoc};
+use crate::wire::decide::{DecisionDoc, RequestDoc};
 
 /// A parsed policy test file.
 #[derive(Clone, Debug)]

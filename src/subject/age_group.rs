@@ -1,10 +1,6 @@
 //! Whether a record's subject is an adult or a child, as the retention and
 //! rights entry points need it: only the answer, not the age sources.
 
-use chrono::{DateTime, FixedOffset};
-
-use crate::engine::Engine;
-use crate::subject::{Subject, assess};
 use crate::vocab::vocabulary;
 
 vocabulary! {
@@ -22,7 +18,8 @@ vocabulary! {
     /// # Example
     ///
     /// ```
-    /// use lawful::{AgeGroup, Disposal};
+    /// use lawful::policy::Disposal;
+    /// use lawful::subject::AgeGroup;
     ///
     /// assert_eq!("child".parse::<AgeGroup>()?, AgeGroup::Child);
     /// assert_eq!(AgeGroup::Unknown.disposal(Disposal::DeleteOrAnonymize), Disposal::Delete);
@@ -71,50 +68,16 @@ impl AgeGroup {
     }
 }
 
-impl Engine {
-    /// The age group of a subject at an instant, by the rules of
-    /// `decide()` (its first step): the younger of the resident id's and
-    /// the declared birth date's ages, on the calendar of the subject's
-    /// jurisdiction (the home jurisdiction when none is given), against that
-    /// jurisdiction's child age. A subject with no valid age source, or
-    /// built against another engine, is `Unknown`.
-    ///
-    /// Pass the collection time for a record (the age group the data was
-    /// collected in) and the receipt time for a rights request.
-    ///
-    /// # Example: a subject who was a child when the data was collected
-    ///
-    /// ```
-    /// use chrono::{DateTime, NaiveDate};
-    /// use lawful::{AgeGroup, Engine, Subject};
-    ///
-    /// let engine = Engine::builtin();
-    /// let born = NaiveDate::from_ymd_opt(2016, 5, 10).ok_or("date")?;
-    /// let subject = Subject::new().birth_date(born);
-    /// let collected = DateTime::parse_from_rfc3339("2026-01-01T10:00:00+08:00")?;
-    /// assert_eq!(engine.age_group(&subject, collected), AgeGroup::Child);
-    /// assert_eq!(engine.age_group(&Subject::new(), collected), AgeGroup::Unknown);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn age_group(&self, subject: &Subject, at: DateTime<FixedOffset>) -> AgeGroup {
-        let policy = self.policy();
-        let jurisdiction = match subject.jurisdiction {
-            Some(id) => match policy.jurisdiction(id) {
-                Some(j) => j,
-                None => return AgeGroup::Unknown,
-            },
-            None => policy.home_jurisdiction(),
-        };
-        AgeGroup::from_child(assess(subject, jurisdiction, at).child())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
 
+    use chrono::DateTime;
+
     use super::*;
+    use crate::engine::Engine;
     use crate::retention::Disposal;
+    use crate::subject::Subject;
 
     #[test]
     fn only_adults_data_may_be_anonymized() {

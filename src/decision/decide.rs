@@ -11,18 +11,18 @@ use std::cell::Cell;
 use chrono::{DateTime, FixedOffset};
 
 use crate::action::Action;
-use crate::age_group::AgeGroup;
 use crate::basis::{Basis, BasisSet};
 use crate::category::CategoryId;
-use crate::consent::{Consent, Timing};
+use crate::decision::consent::{Consent, Timing};
+use crate::decision::request::{Request, TransferMechanism};
 use crate::decision::{Decision, Detail, Due, Effect, ObligationCode, Reason, ReasonCode};
+use crate::policy::retention::{RetentionSource, governing_retention};
 use crate::policy::{Policy, Rule, RuleId};
 use crate::recipient::RecipientKind;
-use crate::regime::{Regime, RegimeSet, within};
-use crate::region::RegionCode;
-use crate::request::{Request, TransferMechanism};
 use crate::retention::{Disposal, Retention, RetentionEvent};
-use crate::retention_plan::{RetentionSource, governing_retention};
+use crate::subject::age_group::AgeGroup;
+use crate::subject::regime::{Regime, RegimeSet, within};
+use crate::subject::region::RegionCode;
 use crate::subject::{Assessment, Jurisdiction, assess};
 
 /// Decides `request` under `policy`. Never fails: anything it cannot judge
@@ -1076,7 +1076,7 @@ impl<'a> Context<'a> {
                 let given_as_child = self
                     .subject
                     .child_at(self.jurisdiction, consent.state.given_at());
-                let from_subject = consent.grantor == crate::consent::Grantor::Subject;
+                let from_subject = consent.grantor == crate::decision::consent::Grantor::Subject;
                 if from_subject && given_as_child == Some(true) {
                     return Fit::GivenAsChild;
                 }
@@ -1396,7 +1396,7 @@ impl<'a> Context<'a> {
                 });
             if applies
                 && longest
-                    .is_none_or(|l| crate::retention_plan::is_shorter(l.period, minimum.period))
+                    .is_none_or(|l| crate::policy::retention::is_shorter(l.period, minimum.period))
             {
                 longest = Some(minimum);
             }
@@ -1515,7 +1515,7 @@ impl<'a> Context<'a> {
 
     /// The calendar date of an instant in the home jurisdiction.
     fn home_date(&self, at: DateTime<FixedOffset>) -> chrono::NaiveDate {
-        crate::age::local_date(at, self.policy.home_offset)
+        crate::subject::age::local_date(at, self.policy.home_offset)
     }
 
     /// In one pass over the rules used: cites each (`rule_permits`), adds

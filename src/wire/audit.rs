@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::basis::Basis;
 use crate::decision::{Decision, Effect, ObligationCode, ReasonCode};
 use crate::engine::Engine;
-use crate::wire::{DecisionDoc, PolicyRef};
+use crate::wire::decide::{DecisionDoc, PolicyRef};
 
 /// One line of a decision log: when a decision was made, for which request,
 /// by which policy, and what it said (effect, basis, reason and obligation
@@ -45,7 +45,8 @@ use crate::wire::{DecisionDoc, PolicyRef};
 ///
 /// ```
 /// use chrono::DateTime;
-/// use lawful::{Action, AuditRecord, Engine, Evidence, Request, Subject};
+/// use lawful::{Action, Engine, Evidence, Request, Subject};
+/// use lawful::wire::AuditRecord;
 ///
 /// let engine = Engine::builtin();
 /// let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")?;
@@ -140,7 +141,9 @@ impl AuditRecord {
     ///
     /// ```
     /// use chrono::DateTime;
-    /// use lawful::{AuditRecord, Engine, ReasonCode};
+    /// use lawful::Engine;
+    /// use lawful::decision::ReasonCode;
+    /// use lawful::wire::AuditRecord;
     ///
     /// let engine = Engine::builtin();
     /// let doc = engine.decide_json(r#"{"id": "bad-1", "action": "collect"}"#);
@@ -178,7 +181,8 @@ impl AuditRecord {
     ///
     /// ```
     /// use chrono::DateTime;
-    /// use lawful::{AuditRecord, Engine, RequestDoc};
+    /// use lawful::Engine;
+    /// use lawful::wire::{AuditRecord, RequestDoc};
     ///
     /// let engine = Engine::builtin();
     /// let line = r#"{"id":"r1","at":"2026-11-28T10:00:00+08:00","action":"collect","purpose":"account.registration","categories":["account.phone"],"subject":{"birth_date":"1990-01-01"},"evidence":{"contract":true}}"#;
@@ -193,7 +197,7 @@ impl AuditRecord {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
-    pub fn with_request(mut self, request: &crate::wire::RequestDoc) -> AuditRecord {
+    pub fn with_request(mut self, request: &crate::wire::decide::RequestDoc) -> AuditRecord {
         self.request = serde_json::to_value(request).ok();
         self
     }
@@ -221,7 +225,7 @@ mod tests {
     #[test]
     fn a_record_from_a_decision_and_from_its_wire_form_agree() {
         let engine = Engine::builtin();
-        let doc: crate::wire::RequestDoc = serde_json::from_str(REGISTRATION).unwrap();
+        let doc: crate::wire::decide::RequestDoc = serde_json::from_str(REGISTRATION).unwrap();
         let decision = engine.decide(&engine.resolve(&doc).unwrap());
         let direct = AuditRecord::new(engine, Some("r1"), &decision, noon());
         let wire = AuditRecord::from_doc(&engine.decide_json(REGISTRATION), noon());

@@ -11,22 +11,22 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
-use crate::age_group::AgeGroup;
 use crate::basis::Basis;
 use crate::decision::{Effect, Obligation, ObligationCode, ReasonCode};
-use crate::deletion::{
-    DeletionDue, DeletionTrigger, LegalHold, PurposeStatus, RecordOutcome, RecordState,
-};
-use crate::engine::{Engine, NameError};
-use crate::retention::{Disposal, Period, RetentionEvent};
-use crate::retention_plan::{RetentionEnd, RetentionPlan, RetentionSource};
-use crate::rights::{
+use crate::engine::Engine;
+use crate::error::NameError;
+use crate::lifecycle::deletion::{DeletionDue, DeletionTrigger, RecordOutcome};
+use crate::lifecycle::record::{LegalHold, PurposeStatus, RecordState};
+use crate::lifecycle::retention_plan::{RetentionEnd, RetentionPlan, RetentionSource};
+use crate::lifecycle::rights::{
     Authorisation, IdentityStatus, RefusalGround, Requester, RequesterKind, RestrictionGround,
     RightKind, RightsReasonCode, RightsRequest, RightsResponse,
 };
+use crate::lifecycle::termination::TerminationPlan;
+use crate::retention::{Disposal, Period, RetentionEvent};
+use crate::subject::age_group::AgeGroup;
 use crate::subject::{JurisdictionId, Subject};
-use crate::termination::TerminationPlan;
-use crate::wire::{ObligationDoc, PolicyRef, SubjectDoc, request_id_of};
+use crate::wire::decide::{ObligationDoc, PolicyRef, SubjectDoc, request_id_of};
 
 /// The notice period of a `terminate_service` line that gives none. The
 /// seed and the law say "in advance" without a length; 30 days is ours.
@@ -502,7 +502,7 @@ impl Engine {
     /// assert!(answer.starts_with(r#"{"id":"rec-2","error":{"code":"invalid_request","message":"missing field `purpose`"#));
     /// ```
     pub fn retention_json(&self, line: &str) -> String {
-        let answer = crate::wire::json_object::<RetentionRequestDoc>(line)
+        let answer = crate::wire::decide::json_object::<RetentionRequestDoc>(line)
             .map_err(|message| ErrorDoc::new(ReasonCode::InvalidRequest, message))
             .and_then(|doc| self.retention_doc(&doc));
         match answer {
@@ -619,7 +619,7 @@ impl Engine {
     /// assert!(answer.starts_with(r#"{"id":"dsr-4","error":{"code":"invalid_request","message":"unknown right `erase`"#));
     /// ```
     pub fn rights_json(&self, line: &str) -> String {
-        let answer = crate::wire::json_object::<RightsRequestDoc>(line)
+        let answer = crate::wire::decide::json_object::<RightsRequestDoc>(line)
             .map_err(|message| ErrorDoc::new(ReasonCode::InvalidRequest, message))
             .and_then(|doc| self.rights_doc(&doc));
         match answer {

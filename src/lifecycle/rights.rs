@@ -5,16 +5,16 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use crate::age_group::AgeGroup;
 use crate::basis::Basis;
 use crate::decision::{Due, Effect, Obligation, ObligationCode};
-use crate::deletion::LegalHold;
 use crate::engine::Engine;
+use crate::lifecycle::record::LegalHold;
+use crate::lifecycle::retention_plan::{backup_purge_by, days_after, disposal_code, home_date};
 use crate::policy::Policy;
-use crate::region::RegionCode;
 use crate::retention::Disposal;
-use crate::retention_plan::{backup_purge_by, days_after, disposal_code, home_date};
 use crate::subject::JurisdictionId;
+use crate::subject::age_group::AgeGroup;
+use crate::subject::region::RegionCode;
 use crate::vocab::vocabulary;
 
 vocabulary! {
@@ -251,7 +251,8 @@ pub enum IdentityStatus {
 ///
 /// ```
 /// use chrono::{DateTime, NaiveDate};
-/// use lawful::{Engine, IdentityStatus, RightKind, RightsRequest};
+/// use lawful::Engine;
+/// use lawful::lifecycle::{IdentityStatus, RightKind, RightsRequest};
 ///
 /// let engine = Engine::builtin();
 /// let received = DateTime::parse_from_rfc3339("2025-11-03T09:30:00+08:00")?;
@@ -427,7 +428,8 @@ impl RightsRequest {
     ///
     /// ```
     /// use chrono::{DateTime, NaiveDate};
-    /// use lawful::{Engine, IdentityStatus, RightKind, RightsReasonCode, RightsRequest};
+    /// use lawful::Engine;
+    /// use lawful::lifecycle::{IdentityStatus, RightKind, RightsReasonCode, RightsRequest};
     ///
     /// // `response_days = 92`: never earlier than three months, so the
     /// // GDPR's month (and its extension) decide.
@@ -739,7 +741,9 @@ impl Engine {
     ///
     /// ```
     /// use chrono::DateTime;
-    /// use lawful::{Engine, IdentityStatus, ObligationCode, RightKind, RightsRequest};
+    /// use lawful::Engine;
+    /// use lawful::decision::ObligationCode;
+    /// use lawful::lifecycle::{IdentityStatus, RightKind, RightsRequest};
     ///
     /// let engine = Engine::builtin();
     /// let at = |s| DateTime::parse_from_rfc3339(s);
@@ -758,7 +762,9 @@ impl Engine {
     ///
     /// ```
     /// use chrono::DateTime;
-    /// use lawful::{Basis, Engine, IdentityStatus, ObligationCode, RefusalGround, RightKind, RightsRequest};
+    /// use lawful::{Basis, Engine};
+    /// use lawful::decision::ObligationCode;
+    /// use lawful::lifecycle::{IdentityStatus, RefusalGround, RightKind, RightsRequest};
     ///
     /// let engine = Engine::builtin();
     /// let received = DateTime::parse_from_rfc3339("2026-03-02T10:00:00+01:00")?;
@@ -781,7 +787,9 @@ impl Engine {
     ///
     /// ```
     /// use chrono::{DateTime, NaiveDate};
-    /// use lawful::{Due, Engine, IdentityStatus, ObligationCode, RightKind, RightsRequest};
+    /// use lawful::Engine;
+    /// use lawful::decision::{Due, ObligationCode};
+    /// use lawful::lifecycle::{IdentityStatus, RightKind, RightsRequest};
     ///
     /// let engine = Engine::builtin();
     /// let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).ok_or("date");

@@ -11,7 +11,7 @@ use std::fmt;
 /// # Example
 ///
 /// ```
-/// let sg: lawful::RegionCode = "sg".parse()?;
+/// let sg: lawful::subject::RegionCode = "sg".parse()?;
 /// assert_eq!(sg.as_str(), "SG");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -12,14 +12,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
 use crate::basis::Basis;
-use crate::consent::{Consent, Grantor, GuardianVerification};
+use crate::decision::consent::{Consent, Grantor, GuardianVerification};
+use crate::decision::evidence::{Emergency, EmergencyKind, Evidence, PublicData, PublicSource};
+use crate::decision::request::{Request, TransferMechanism};
 use crate::decision::{Decision, Detail, Due, Effect, Obligation, ObligationCode, ReasonCode};
-use crate::engine::{Engine, NameError};
-use crate::evidence::{Emergency, EmergencyKind, Evidence, PublicData, PublicSource};
+use crate::engine::Engine;
+use crate::error::NameError;
 use crate::recipient::{Recipient, RecipientKind};
-use crate::region::RegionCode;
-use crate::request::{Request, TransferMechanism};
 use crate::retention::RetentionEvent;
+use crate::subject::region::RegionCode;
 use crate::subject::{AgeSource, Subject};
 
 /// A request as JSON: one object per line (docs/wire-format.md).
@@ -27,7 +28,8 @@ use crate::subject::{AgeSource, Subject};
 /// # Example
 ///
 /// ```
-/// use lawful::{Engine, RequestDoc};
+/// use lawful::Engine;
+/// use lawful::wire::RequestDoc;
 ///
 /// let engine = Engine::builtin();
 /// let doc: RequestDoc = serde_json::from_str(r#"{
@@ -480,7 +482,7 @@ impl Engine {
     /// let engine = lawful::Engine::builtin();
     /// let doc = engine.decide_json(r#"{"id": "x1", "action": "collect"}"#);
     /// assert_eq!(doc.id.as_deref(), Some("x1"));
-    /// assert_eq!(doc.reasons[0].code, lawful::ReasonCode::InvalidRequest);
+    /// assert_eq!(doc.reasons[0].code, lawful::decision::ReasonCode::InvalidRequest);
     /// ```
     pub fn decide_json(&self, line: &str) -> DecisionDoc {
         match json_object::<RequestDoc>(line) {

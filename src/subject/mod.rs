@@ -1,15 +1,48 @@
-//! The person the information is about: age sources, jurisdiction, and what
-//! the engine concludes from them (adult, child, or unknown).
+//! Who the information is about: the sources of an age (a declared birth
+//! date, a resident identity number), the jurisdiction and its child age,
+//! the regions and regulatory regimes that govern a flow, and what the
+//! engine concludes from them (adult, child, or unknown: adulthood is never
+//! presumed).
+//!
+//! # Example: a resident id is an age source
+//!
+//! ```
+//! use chrono::{DateTime, NaiveDate};
+//! use lawful::subject::{AgeGroup, RegionCode, Regime, ResidentId};
+//! use lawful::{Engine, Subject};
+//!
+//! let engine = Engine::builtin();
+//! let id = ResidentId::parse("110105201501010033")?;
+//! assert_eq!(id.birth_date(), NaiveDate::from_ymd_opt(2015, 1, 1).ok_or("date")?);
+//!
+//! let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")?;
+//! let subject = Subject::new().resident_id(id);
+//! assert_eq!(engine.age_group(&subject, at), AgeGroup::Child);
+//! assert_eq!(engine.age_group(&Subject::new(), at), AgeGroup::Unknown);
+//!
+//! let de: RegionCode = "DE".parse()?;
+//! assert_eq!(Regime::of_region(de), Some(Regime::Gdpr));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub(crate) mod age;
+pub(crate) mod age_group;
+pub(crate) mod regime;
+pub(crate) mod region;
+pub(crate) mod resident_id;
+
+pub use age::{AgeBoundary, ParseAgeBoundaryError};
+pub use age_group::AgeGroup;
+pub use regime::Regime;
+pub use region::{RegionCode, RegionCodeError};
+pub use resident_id::{ResidentId, ResidentIdError, ResidentIdErrorKind};
 
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use crate::age::{AgeBoundary, age_on, local_date};
-use crate::regime::Regime;
-use crate::region::RegionCode;
-use crate::resident_id::{ResidentId, ResidentIdError};
 use crate::vocab::vocabulary;
+use age::{age_on, local_date};
 
 /// A jurisdiction resolved against an engine's policy, by
 /// [`Engine::jurisdiction`](crate::Engine::jurisdiction).
