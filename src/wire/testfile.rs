@@ -24,7 +24,7 @@
 //! child = false
 //! ```
 //!
-//! The request is a JSON wire request ([`RequestDoc`](crate::wire::RequestDoc))
+//! The request is a JSON wire request ([`RequestDoc`])
 //! written as TOML (dates as strings or TOML date-times). A test file cannot
 //! lie: a request that is not a valid request document (a misspelled key, a
 //! wrong type) is an error of the file, not a deny; so is a request naming a

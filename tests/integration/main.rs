@@ -9,6 +9,7 @@
 
 mod data;
 mod docs;
+mod face;
 mod lifecycle;
 mod limits;
 mod load_errors;

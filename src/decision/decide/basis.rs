@@ -1,0 +1,376 @@
+//! Step 4: the lawful basis. The bases the covering rules offer are tried
+//! in the rules' order of preference; the first under which the whole
+//! decision passes is the one it rests on. Each failure is kept, to say
+//! what to fix.
+
+use super::{AgeBlock, Context, Failure, consent::Scope};
+use crate::action::Action;
+use crate::basis::{Basis, BasisSet};
+use crate::decision::consent::Timing;
+use crate::decision::{Decision, Detail, Reason, ReasonCode};
+use crate::policy::RuleId;
+use crate::recipient::RecipientKind;
+use crate::subject::regime::Regime;
+
+impl Context<'_> {
+    /// Whether the request is a transfer to an acquirer bound by the policy.
+    pub(super) fn acquirer_bound(&self) -> bool {
+        self.action == Action::Transfer && self.request_acquirer_bound()
+    }
+
+    /// Whether the request (whatever the action decided) names an acquirer
+    /// that accepts the policy, in a transfer.
+    pub(super) fn request_acquirer_bound(&self) -> bool {
+        self.request.action == Action::Transfer
+            && self
+                .request
+                .recipient
+                .as_ref()
+                .is_some_and(|r| r.kind == RecipientKind::Acquirer && r.accepts_policy)
+    }
+
+    /// Whether the action is a transfer to an acquirer that is not bound:
+    /// only a separate consent naming it will do.
+    pub(super) fn acquirer_unbound(&self) -> bool {
+        self.action == Action::Transfer
+            && self
+                .request
+                .recipient
+                .as_ref()
+                .is_some_and(|r| r.kind == RecipientKind::Acquirer && !r.accepts_policy)
+    }
+
+    /// Separate consent (单独同意) is needed for sensitive data, a child's
+    /// data, sharing, disclosure, export, and an unbound acquirer. Entrusting
+    /// adds no trigger of its own: the processor acts for us.
+    pub(super) fn separate_required(&self) -> bool {
+        let pipl = self.regimes.contains(Regime::Pipl)
+            && (self.sensitive
+                || self.children_layer()
+                || matches!(self.action, Action::Disclose | Action::Export)
+                || (self.action == Action::Share && !self.guardian_access)
+                || self.acquirer_unbound());
+        // GDPR art. 9(2)(a): explicit consent for a special category.
+        let gdpr = self.regimes.contains(Regime::Gdpr) && self.special;
+        pipl || gdpr || (self.regimes.is_empty() && self.sensitive)
+    }
+
+    /// Tries the acceptable bases in the candidates' order of preference;
+    /// the first whose evidence holds is the basis.
+    pub(super) fn choose_basis(&self, mut acceptable: BasisSet) -> Result<Basis, BasisFailures> {
+        if self.action == Action::Disclose {
+            // Disclosure only on a legal obligation or (separate) consent.
+            acceptable = acceptable.intersection(
+                BasisSet::EMPTY
+                    .with(Basis::LegalObligation)
+                    .with(Basis::Consent),
+            );
+        }
+        if self.action == Action::Export && self.request_acquirer_bound() {
+            // PIPL art. 39: a transfer with no basis of its own (art. 22)
+            // goes abroad only on separate consent naming the recipient.
+            acceptable = acceptable.intersection(BasisSet::EMPTY.with(Basis::Consent));
+        }
+        let mut failures = BasisFailures {
+            age_block: self.age_block(),
+            ..BasisFailures::default()
+        };
+        for rule in self.candidates().filter(|r| self.touches_request(r)) {
+            for &basis in &rule.bases {
+                if !acceptable.contains(basis) || failures.tried.contains(basis) {
+                    continue;
+                }
+                match self.check_basis(basis) {
+                    // The whole decision must pass on it: the gates and the
+                    // record's retention (so valid evidence never hurts).
+                    Ok(()) if self.passes_on(basis) => return Ok(basis),
+                    Ok(()) => {
+                        failures.tried = failures.tried.with(basis);
+                        failures.held_but_gated = true;
+                    }
+                    Err(failure) => {
+                        let cited = self
+                            .used_rules(Some(basis))
+                            .next()
+                            .map_or(rule.id, |(_, r)| r.id);
+                        failures.record(basis, failure, cited);
+                    }
+                }
+            }
+        }
+        // Evidence offered for a basis that does not exist under a
+        // governing regime (public data under the GDPR): say so, even where
+        // no rule offers the basis.
+        for basis in Basis::ALL.iter().copied() {
+            if !failures.tried.contains(basis)
+                && self.evidence_offered(basis)
+                && self
+                    .regimes
+                    .iter()
+                    .any(|r| !self.policy.regimes.get(r).bases.contains(basis))
+            {
+                let rule = self
+                    .candidates()
+                    .next()
+                    .map_or(failures.first_rule, |r| Some(r.id));
+                if let Some(rule) = rule {
+                    failures.record(
+                        basis,
+                        Some(Failure::new(ReasonCode::BasisNotAvailable)),
+                        rule,
+                    );
+                }
+            }
+        }
+        // An emergency offered for a purpose that protects no one: say so,
+        // even where no rule offers the basis for it.
+        if self.request.evidence.emergency.is_some()
+            && !failures.tried.contains(Basis::Emergency)
+            && !self.purpose_info().is_some_and(|p| p.protective)
+        {
+            let rule = self
+                .candidates()
+                .next()
+                .map_or(failures.first_rule, |r| Some(r.id));
+            if let Some(rule) = rule {
+                failures.record(
+                    Basis::Emergency,
+                    Some(Failure::new(ReasonCode::PurposeNotProtective)),
+                    rule,
+                );
+            }
+        }
+        Err(failures)
+    }
+
+    /// Whether the evidence for `basis` holds; if not, the most specific
+    /// reason, or `None` when the evidence is simply absent.
+    pub(super) fn check_basis(&self, basis: Basis) -> Result<(), Option<Failure>> {
+        let evidence = &self.request.evidence;
+        // The basis must exist under every regime the processing falls
+        // under (no public data under the GDPR, no legitimate interests or
+        // public task under PIPL); art. 9 GDPR knows neither a contract nor
+        // legitimate interests for a special category. Said only of
+        // evidence that was offered: absent evidence is just absent.
+        let offered = self.evidence_offered(basis);
+        // (A child with no consent at all still hears that a guardian's is needed.)
+        let guardian_wanted = basis == Basis::Consent && self.is_child();
+        if !offered && !guardian_wanted {
+            return Err(None);
+        }
+        if self
+            .regimes
+            .iter()
+            .any(|r| !self.policy.regimes.get(r).bases.contains(basis))
+        {
+            return Err(Some(Failure::new(ReasonCode::BasisNotAvailable)));
+        }
+        let gdpr = self.regimes.contains(Regime::Gdpr);
+        if gdpr && self.special && matches!(basis, Basis::Contract | Basis::LegitimateInterests) {
+            return Err(Some(Failure::with(
+                ReasonCode::BasisNotAvailable,
+                Detail::SpecialCategory,
+            )));
+        }
+        match basis {
+            Basis::Consent => self.consent(self.scope()),
+            Basis::Contract if !evidence.contract => Err(None),
+            Basis::Contract => {
+                // Under a children's layer, a child's contract needs the
+                // verified guardian's consent to the purpose, except for the
+                // purposes open before it.
+                let open_before = self
+                    .purpose_info()
+                    .is_some_and(|p| p.before_guardian_consent);
+                if self.children_layer() && !open_before {
+                    self.consent(Scope::Purpose).map_err(|failure| {
+                        Some(failure.unwrap_or(Failure::new(ReasonCode::GuardianConsentRequired)))
+                    })
+                } else {
+                    Ok(())
+                }
+            }
+            Basis::LegalObligation => self.legal_obligation(),
+            Basis::Emergency => self.emergency(),
+            Basis::PublicData => match evidence.public_data {
+                None => Err(None),
+                // A child's data is sensitive (PIPL art. 28), and sensitive
+                // public data needs separate consent (PIPL arts. 27, 29).
+                Some(p)
+                    if !p.same_context
+                        || p.subject_refused
+                        || self.sensitive
+                        || self.is_child() =>
+                {
+                    Err(Some(Failure::new(ReasonCode::PublicDataBeyondScope)))
+                }
+                Some(_) => Ok(()),
+            },
+            Basis::LegitimateInterests => {
+                if evidence.legitimate_interests.is_none() {
+                    return Err(None);
+                }
+                // No swapping bases: a consent to the purpose, withdrawn,
+                // is an objection legitimate interests cannot override.
+                if self.consent_withdrawn_for_purpose() {
+                    return Err(Some(Failure::with(
+                        ReasonCode::ConsentWithdrawn,
+                        Detail::Time,
+                    )));
+                }
+                Ok(())
+            }
+            Basis::PublicTask => match evidence.public_task {
+                Some(_) => Ok(()),
+                None => Err(None),
+            },
+        }
+    }
+
+    /// Whether the decision can pass on `basis`: the gates that depend on
+    /// the basis (an unbound acquirer needs consent) and the record's
+    /// retention (past it, only a statutory duty on a legal obligation).
+    pub(super) fn passes_on(&self, basis: Basis) -> bool {
+        if self.acquirer_unbound() && basis != Basis::Consent {
+            return false;
+        }
+        let held_store = self.action == Action::Store && self.request.legal_hold;
+        held_store || self.record_expired(Some(basis)).is_none()
+    }
+
+    /// An emergency protects (PIPL art. 13(4), GDPR art. 6(1)(d)): a
+    /// protective purpose, while it lasts; under the GDPR life or health
+    /// only, and for a special category a subject unable to consent.
+    pub(super) fn emergency(&self) -> Result<(), Option<Failure>> {
+        let Some(emergency) = self.request.evidence.emergency else {
+            return Err(None);
+        };
+        if !self.purpose_info().is_some_and(|p| p.protective) {
+            return Err(Some(Failure::new(ReasonCode::PurposeNotProtective)));
+        }
+        if !emergency.ongoing {
+            return Err(Some(Failure::new(ReasonCode::EmergencyNotOngoing)));
+        }
+        if self.regimes.contains(Regime::Gdpr) {
+            if emergency.kind.property_only() {
+                return Err(Some(Failure::new(ReasonCode::BasisNotAvailable)));
+            }
+            if self.special && !self.request.evidence.unable_to_consent {
+                return Err(Some(Failure::with(
+                    ReasonCode::BasisNotAvailable,
+                    Detail::AbleToConsent,
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a consent that covers the purpose was withdrawn before `at`.
+    pub(super) fn consent_withdrawn_for_purpose(&self) -> bool {
+        let purposes = &self.policy.purpose_tree;
+        let purpose = self.request.purpose.index();
+        self.request.evidence.consents.iter().any(|c| {
+            c.state.timing(self.request.at) == Timing::Withdrawn
+                && c.purposes
+                    .iter()
+                    .any(|p| purposes.covers(p.index(), purpose))
+        })
+    }
+
+    /// Whether the request offers evidence for `basis` at all.
+    pub(super) fn evidence_offered(&self, basis: Basis) -> bool {
+        let evidence = &self.request.evidence;
+        match basis {
+            Basis::Consent => !evidence.consents.is_empty(),
+            Basis::Contract => evidence.contract,
+            Basis::LegalObligation => {
+                evidence.legal_obligation.is_some() || evidence.authority_approval.is_some()
+            }
+            Basis::Emergency => evidence.emergency.is_some(),
+            Basis::PublicData => evidence.public_data.is_some(),
+            Basis::LegitimateInterests => evidence.legitimate_interests.is_some(),
+            Basis::PublicTask => evidence.public_task.is_some(),
+        }
+    }
+
+    /// A legal obligation counts only under each governing regime's own
+    /// law: PRC law for PIPL, Union or member-state law for the GDPR. The
+    /// competent PRC authority's approval for a foreign authority (PIPL art.
+    /// 41) is itself the obligation.
+    pub(super) fn legal_obligation(&self) -> Result<(), Option<Failure>> {
+        let evidence = &self.request.evidence;
+        if self.to_foreign_authority() && evidence.authority_approval.is_some() {
+            return Ok(());
+        }
+        if evidence.legal_obligation.is_none() {
+            return Err(None);
+        }
+        match evidence.legal_obligation_law {
+            Some(law) if self.regimes.iter().any(|regime| !regime.covers(law)) => Err(Some(
+                Failure::with(ReasonCode::BasisNotAvailable, Detail::ForeignLaw),
+            )),
+            // Under two regimes no one law is "the regime's own": unsaid, it
+            // would count as each one's, which no citation can be.
+            None if self.regimes.iter().count() > 1 => Err(Some(Failure::with(
+                ReasonCode::BasisNotAvailable,
+                Detail::LawUnstated,
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Why no basis held: the specific reasons found, in order, and which bases
+/// were tried (all inline).
+#[derive(Default)]
+pub(super) struct BasisFailures {
+    age_block: AgeBlock,
+    tried: BasisSet,
+    /// Some basis held but a gate or the retention refused it: those say why.
+    held_but_gated: bool,
+    specific: [Option<(Failure, RuleId)>; Basis::ALL.len()],
+    first_rule: Option<RuleId>,
+}
+
+impl BasisFailures {
+    pub(super) fn record(&mut self, basis: Basis, failure: Option<Failure>, rule: RuleId) {
+        self.tried = self.tried.with(basis);
+        self.first_rule = self.first_rule.or(Some(rule));
+        if let (Some(failure), Some(slot)) =
+            (failure, self.specific.iter_mut().find(|s| s.is_none()))
+        {
+            *slot = Some((failure, rule));
+        }
+    }
+
+    /// The most specific reasons win: a rule closed by an unknown age, then
+    /// what each basis lacked; with none, `consent_missing` when consent was
+    /// the only basis on offer, else `basis_missing`.
+    pub(super) fn report(&self, decision: &mut Decision) {
+        let mut any = false;
+        if let AgeBlock(Some(rule)) = self.age_block {
+            decision.push_reason(Reason::new(ReasonCode::AgeUnknown, Some(rule), None));
+            any = true;
+        }
+        if self.held_but_gated {
+            return;
+        }
+        for (failure, rule) in self.specific.iter().flatten() {
+            let mut reason = Reason::new(failure.code, Some(*rule), None);
+            if let Some(detail) = failure.detail {
+                reason = reason.with_detail(detail);
+            }
+            decision.push_reason(reason);
+            any = true;
+        }
+        if any {
+            return;
+        }
+        let code = if self.tried == BasisSet::EMPTY.with(Basis::Consent) {
+            ReasonCode::ConsentMissing
+        } else {
+            ReasonCode::BasisMissing
+        };
+        decision.push_reason(Reason::new(code, self.first_rule, None));
+    }
+}

@@ -1,0 +1,491 @@
+//! The decision procedure (docs/decision-procedure.md), step by step and in its order:
+//! subject, personal or not, rules, basis, action gates, retention,
+//! obligations. Any deny wins; without a rule, deny.
+//!
+//! This file holds the order of the steps ([`decide`]) and what the
+//! procedure knows about a request (`Context`); each step is a file:
+//!
+//! | step | file |
+//! | --- | --- |
+//! | 3b, the permit rules that cover each category | `coverage.rs` |
+//! | 4, the lawful basis | `basis.rs`, with consent records in `consent.rs` |
+//! | 5, the action gates | `gates.rs`, with data leaving in `abroad.rs` |
+//! | 6, retention (and deletion) | `retention.rs` |
+//! | 7, obligations | `obligations.rs` |
+//!
+//! It works on ids and bit sets only and never allocates: candidate rules
+//! come from the (action, purpose) index, coverage is an integer range test,
+//! and the decision is built in place.
+
+use std::cell::Cell;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::action::Action;
+use crate::basis::{Basis, BasisSet};
+use crate::category::CategoryId;
+use crate::decision::request::Request;
+use crate::decision::{Decision, Detail, Effect, Reason, ReasonCode};
+use crate::policy::{Policy, RuleId};
+use crate::recipient::RecipientKind;
+use crate::retention::RetentionEvent;
+use crate::subject::regime::{Regime, RegimeSet, within};
+use crate::subject::{Assessment, Jurisdiction, assess};
+
+mod abroad;
+mod basis;
+mod consent;
+mod coverage;
+mod gates;
+mod obligations;
+mod retention;
+
+/// Decides `request` under `policy`. Never fails: anything it cannot judge
+/// is a deny with a reason.
+///
+/// A flow abroad other than `collect`, `store` and `export` is decided twice
+/// on the same facts, under its own action and as `export`, and permitted
+/// only if both permit: so no label bypasses the policy's export rule.
+pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
+    // Built in place and filled by reference: a decision is a few hundred
+    // bytes, and moving it from step to step would cost more than a step.
+    let mut decision = Decision::new();
+    let Some(ctx) = Context::new(policy, request, request.action) else {
+        decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
+        return decision;
+    };
+    if ctx.age_known {
+        decide_flow(&ctx, &mut decision);
+        return decision;
+    }
+    // Adulthood is never presumed: an unknown age is decided as an adult
+    // and as a child, and only what both permit passes; unless every rule
+    // that permits for the adult lets an unknown age count as an adult.
+    decide_flow(&ctx.assuming(false), &mut decision);
+    if !(decision.is_permit() && ctx.adult_rules_only(&decision)) {
+        let mut as_child = Decision::new();
+        decide_flow(&ctx.assuming(true), &mut as_child);
+        decision.combine_unknown_age(&as_child);
+    }
+    // (A deletion does not depend on the age: it stands.)
+    if ctx.subject.birth_date_implausible && request.action != Action::Delete {
+        decision.push_reason(
+            Reason::new(ReasonCode::AgeUnknown, None, None)
+                .with_detail(Detail::BirthDateImplausible),
+        );
+        decision.deny();
+    }
+    decision
+}
+
+/// A flow under its own action, and, when it goes abroad, as an export too.
+fn decide_flow(ctx: &Context<'_>, decision: &mut Decision) {
+    decide_into(ctx, decision);
+    if ctx.decided_as_export_too() {
+        let mut export = Decision::new();
+        decide_into(&ctx.as_export(), &mut export);
+        decision.combine_abroad(&export);
+    }
+}
+
+/// The procedure itself, for the context's action, writing into `decision`.
+fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
+    let request = ctx.request;
+    let policy = ctx.policy;
+    decision.set_age(ctx.subject.age);
+
+    // Deletion is lawful unless the law keeps the data (a legal hold, a
+    // statutory minimum retention): it needs no basis, personal or not, and
+    // no deny rule of the policy forbids it (the law's minimums are
+    // `[[minimum_retention]]`).
+    if ctx.action == Action::Delete {
+        return ctx.deletion(decision);
+    }
+
+    // Step 3a: explicit deny rules.
+    let mut denied = false;
+    for rule in ctx.rules(policy.denies.get(ctx.action, request.purpose)) {
+        for &category in &request.categories {
+            let start = category.index();
+            let end = policy.category_tree.end(start);
+            if rule.overlaps(start, end) {
+                decision.push_reason(Reason::new(
+                    ReasonCode::DeniedByRule,
+                    Some(rule.id),
+                    Some(category),
+                ));
+                denied = true;
+            }
+        }
+    }
+    if denied {
+        return ctx.finish(decision, None);
+    }
+
+    // Step 3b: every category covered by a permit rule for this action and purpose.
+    let Some(acceptable) = ctx.coverage(decision) else {
+        return ctx.finish(decision, None);
+    };
+
+    // Step 2: device or log information on its own is not personal; a
+    // matching rule (the coverage above) permits it with no basis, within
+    // the retention of the rule that covers it, to an identified recipient,
+    // and never to a foreign authority without approval (the Data Security
+    // Law art. 36 covers all data stored in the PRC).
+    if !ctx.personal {
+        ctx.gates(None, decision);
+        ctx.retention(None, decision);
+        if decision.has_deny_reason() {
+            return ctx.finish(decision, None);
+        }
+        ctx.cite_rules(decision, None, false);
+        decision.push_reason(Reason::new(ReasonCode::NotPersonalInformation, None, None));
+        decision.set_effect(Effect::Permit);
+        return ctx.finish(decision, None);
+    }
+
+    // Recording a withdrawal is always lawful: it needs no basis.
+    // Only what recording a withdrawal needs: nothing sensitive, no child's
+    // data (the guardian's consent rules it), within the record's retention.
+    let recording = matches!(ctx.action, Action::Use | Action::Store)
+        && !ctx.sensitive
+        && !ctx.children_layer()
+        && ctx.record_expired(None).is_none();
+    if recording && ctx.purpose_info().is_some_and(|p| p.records_withdrawal) {
+        // What the recording touches still obeys the facts of the flow.
+        ctx.gates(None, decision);
+        if decision.has_deny_reason() {
+            return ctx.finish(decision, None);
+        }
+        ctx.cite_rules(decision, None, true);
+        ctx.obligations(None, decision);
+        decision.set_effect(Effect::Permit);
+        return ctx.finish(decision, None);
+    }
+
+    // Step 4: the lawful basis, in the rules' order of preference.
+    let basis = if ctx.acquirer_bound() {
+        // PIPL art. 22: the acquirer steps into our shoes; no fresh basis.
+        Ok(None)
+    } else {
+        ctx.choose_basis(acceptable).map(Some)
+    };
+    if let Err(failures) = &basis {
+        failures.report(decision);
+    }
+    let basis = basis.unwrap_or(None);
+
+    // Step 5: action gates. Every failing gate is reported, whatever the basis did.
+    ctx.gates(basis, decision);
+
+    // Step 6: retention.
+    ctx.retention(basis, decision);
+
+    if decision.has_deny_reason() {
+        return ctx.finish(decision, None);
+    }
+
+    // Step 7: obligations.
+    ctx.cite_rules(decision, basis, true);
+    ctx.obligations(basis, decision);
+    decision.set_effect(Effect::Permit);
+    decision.set_basis(basis);
+    ctx.finish(decision, basis);
+}
+
+/// What the procedure knows about the request, for one action (the
+/// request's own, or `export` for the second decision of a flow abroad).
+#[derive(Clone)]
+struct Context<'a> {
+    policy: &'a Policy,
+    request: &'a Request,
+    /// The subject's jurisdiction.
+    jurisdiction: &'a Jurisdiction,
+    /// The action decided: the request's, or `export`.
+    action: Action,
+    subject: Assessment,
+    /// `Some(true)` child, `Some(false)` adult, `None` unknown. For a
+    /// subject of unknown age, each path of the decision assumes one.
+    child: Option<bool>,
+    /// Whether the age is known (not only assumed).
+    age_known: bool,
+    /// The regime of the subject's jurisdiction.
+    subject_regime: Option<Regime>,
+    /// The subject's jurisdiction lies within the policy's storage region
+    /// (the data the policy commits to keep there).
+    localized: bool,
+    /// The regimes the processing falls under.
+    regimes: RegimeSet,
+    /// The regimes under which this flow is abroad.
+    abroad: RegimeSet,
+    recipient: Option<RecipientKind>,
+    personal: bool,
+    combined: bool,
+    sensitive: bool,
+    /// Some category is special (GDPR art. 9).
+    special: bool,
+    /// Some category is read from or stored on the terminal (ePrivacy).
+    terminal: bool,
+    /// Some category is never given to a third party or the public.
+    never_provided: bool,
+    /// The first category bound to purposes other than this one (`only_for`).
+    purpose_bound: Option<CategoryId>,
+    /// The child's data goes to their verified guardian: access, not sharing.
+    guardian_access: bool,
+    /// The covering permit rules of the first requested categories, looked
+    /// up once (see [`Context::covering`]).
+    covered: [&'a [RuleId]; COVERED_UP_FRONT],
+    /// The record's retention, once worked out (see [`Context::record`]).
+    record: Cell<Option<RecordRetention>>,
+}
+
+/// A record's retention (see [`Context::record`]).
+#[derive(Clone, Copy, Default)]
+struct RecordRetention {
+    /// The earliest end in time, and the rule and category that set it.
+    end: Option<(DateTime<FixedOffset>, Option<RuleId>, CategoryId)>,
+    /// The first event a category is kept until.
+    event: Option<RetentionEvent>,
+}
+
+/// How many requested categories have their covering rules looked up in
+/// advance; a request with more looks the others up each time it needs them.
+const COVERED_UP_FRONT: usize = 8;
+
+/// A rule that would have covered the request but needs a known age.
+#[derive(Clone, Copy, Default)]
+struct AgeBlock(Option<RuleId>);
+
+/// Why one basis failed: the reason and what exactly failed.
+#[derive(Clone, Copy)]
+struct Failure {
+    code: ReasonCode,
+    detail: Option<Detail>,
+}
+
+impl Failure {
+    const fn new(code: ReasonCode) -> Failure {
+        Failure { code, detail: None }
+    }
+
+    const fn with(code: ReasonCode, detail: Detail) -> Failure {
+        Failure {
+            code,
+            detail: Some(detail),
+        }
+    }
+}
+
+impl<'a> Context<'a> {
+    /// `None` when the request holds ids the policy does not have (built
+    /// against another engine), or names no category at all: missing
+    /// information never permits.
+    fn new(policy: &'a Policy, request: &'a Request, action: Action) -> Option<Context<'a>> {
+        let jurisdiction = match request.subject.jurisdiction {
+            Some(id) => policy.jurisdiction(id)?,
+            None => policy.home_jurisdiction(),
+        };
+        let purpose = policy.purpose(request.purpose)?;
+        if request.categories.is_empty() {
+            return None;
+        }
+        if !owns_every_id(policy, request) {
+            return None;
+        }
+        let mut sensitive = false;
+        let mut special = false;
+        let mut terminal = false;
+        let mut identifying = false;
+        let mut unique = false;
+        let mut all_non_personal = true;
+        let mut any_device = false;
+        let mut never_provided = false;
+        let mut purpose_bound = None;
+        for &category in &request.categories {
+            let info = policy.category(category)?;
+            let touches = info.touches;
+            sensitive |= touches.sensitive || touches.special;
+            special |= touches.special;
+            terminal |= touches.terminal;
+            identifying |= touches.identifying;
+            unique |= touches.unique_identifier;
+            all_non_personal &= touches.device_or_log && touches.may_be_non_personal;
+            any_device |= touches.device_or_log;
+            never_provided |= touches.never_provided;
+            if purpose_bound.is_none()
+                && info.only_for.as_ref().is_some_and(|purposes| {
+                    !purposes
+                        .iter()
+                        .any(|p| policy.purpose_tree.covers(p.index(), purpose.id.index()))
+                })
+            {
+                purpose_bound = Some(category);
+            }
+        }
+        let personal =
+            !all_non_personal || identifying || unique || sensitive || request.linked_to_account;
+        let subject = assess(&request.subject, jurisdiction, request.at);
+        let child = subject.child();
+        let recipient = request.recipient.as_ref().map(|r| r.kind);
+        let guardian_access = child == Some(true) && guardian_access(request);
+        let mut covered: [&[RuleId]; COVERED_UP_FRONT] = [&[]; COVERED_UP_FRONT];
+        for (slot, &category) in covered.iter_mut().zip(&request.categories) {
+            *slot = policy
+                .covering
+                .covering(action, request.purpose, category.index());
+        }
+        let subject_regime = jurisdiction.regime;
+        let mut ctx = Context {
+            policy,
+            request,
+            jurisdiction,
+            action,
+            subject,
+            child,
+            age_known: child.is_some(),
+            subject_regime,
+            localized: within(jurisdiction.code, policy.storage_region),
+            regimes: RegimeSet::EMPTY,
+            abroad: RegimeSet::EMPTY,
+            recipient,
+            personal,
+            // Device or log data together
+            // with an identifying category, a unique identifier or an account.
+            combined: any_device && (identifying || unique || request.linked_to_account),
+            sensitive,
+            special,
+            terminal,
+            never_provided,
+            purpose_bound,
+            guardian_access,
+            covered,
+            record: Cell::new(None),
+        };
+        ctx.regimes = ctx.governing_regimes();
+        // Online identifiers and device data are personal data under the
+        // GDPR (art. 4(1), recital 30): only a regime that allows it knows
+        // device or log information that identifies no one on its own.
+        if ctx
+            .regimes
+            .iter()
+            .any(|r| !policy.regimes.get(r).may_be_non_personal)
+        {
+            ctx.personal = true;
+        }
+        // Device data "combined" into personal information, and de-identified
+        // after use, is the notion of a regime that knows device data that
+        // identifies no one (PIPL); under the others it is simply personal.
+        if !ctx
+            .regimes
+            .iter()
+            .any(|r| policy.regimes.get(r).may_be_non_personal)
+        {
+            ctx.combined = false;
+        }
+        ctx.abroad = ctx.abroad_under();
+        Some(ctx)
+    }
+
+    /// The same facts, decided as an export (the regimes the flow is
+    /// abroad under are those of the flow itself).
+    fn as_export(&self) -> Context<'a> {
+        let mut ctx = self.clone();
+        ctx.action = Action::Export;
+        for (slot, &category) in ctx.covered.iter_mut().zip(&self.request.categories) {
+            *slot = self.policy.covering.covering(
+                Action::Export,
+                self.request.purpose,
+                category.index(),
+            );
+        }
+        ctx.regimes = ctx.governing_regimes();
+        ctx
+    }
+
+    /// The same facts for a subject of unknown age, assumed a child or an adult.
+    fn assuming(&self, child: bool) -> Context<'a> {
+        let mut ctx = self.clone();
+        ctx.child = Some(child);
+        ctx.record = Cell::new(None);
+        ctx.guardian_access = child && guardian_access(self.request);
+        ctx
+    }
+
+    /// Whether every rule that permits in `decision` (the adult path) takes
+    /// an unknown age as an adult.
+    fn adult_rules_only(&self, decision: &Decision) -> bool {
+        let mut cited = decision
+            .reasons()
+            .iter()
+            .filter(|r| r.code() == ReasonCode::RulePermits)
+            .filter_map(|r| r.rule().and_then(|id| self.policy.rule(id)))
+            .peekable();
+        cited.peek().is_some() && cited.all(|rule| rule.unknown_age_adult)
+    }
+
+    /// Whether a flow abroad must also pass as an export: every action but
+    /// collect and store (localization decides those), export itself and
+    /// delete.
+    fn decided_as_export_too(&self) -> bool {
+        !self.abroad.is_empty()
+            && !matches!(
+                self.action,
+                Action::Collect | Action::Store | Action::Export | Action::Delete
+            )
+    }
+
+    fn is_child(&self) -> bool {
+        self.child == Some(true)
+    }
+
+    /// A child whose regime has a children's layer (PIPL's CAC-2019):
+    /// guardian for every basis, assessments, notices.
+    fn children_layer(&self) -> bool {
+        self.is_child()
+            && self
+                .subject_regime
+                .is_some_and(|r| self.policy.regimes.get(r).children)
+    }
+
+    fn age_known(&self) -> bool {
+        self.age_known
+    }
+
+    fn purpose_info(&self) -> Option<&'a crate::purpose::Purpose> {
+        self.policy.purpose(self.request.purpose)
+    }
+}
+
+fn all_bases() -> BasisSet {
+    Basis::ALL.iter().copied().collect()
+}
+
+/// Whether the request gives a child's data to their verified guardian
+/// (access, not provision), once the subject is known to be a child.
+fn guardian_access(request: &Request) -> bool {
+    request.recipient.as_ref().map(|r| r.kind) == Some(RecipientKind::Guardian)
+        && request
+            .evidence
+            .consents
+            .iter()
+            .any(|c| c.grantor.is_verified_guardian() && c.holds_at(request.at))
+}
+
+/// Whether every id the request holds beyond its purpose and categories is
+/// this engine's: one cached from another engine (another policy, or this
+/// file loaded again) is never reinterpreted.
+fn owns_every_id(policy: &Policy, request: &Request) -> bool {
+    request
+        .collected_for
+        .is_none_or(|p| policy.purpose(p).is_some())
+        && request.evidence.consents.iter().all(|consent| {
+            consent
+                .purposes
+                .iter()
+                .all(|&p| policy.purpose(p).is_some())
+                && consent
+                    .categories
+                    .iter()
+                    .all(|&c| policy.category(c).is_some())
+        })
+}

@@ -1,0 +1,149 @@
+//! Step 7: the obligations that come with a permit, the rules cited for
+//! them, and the finishing touches every decision gets.
+
+use super::Context;
+use crate::action::Action;
+use crate::basis::Basis;
+use crate::decision::{Decision, Due, Effect, ObligationCode, Reason, ReasonCode};
+use crate::recipient::RecipientKind;
+use crate::subject::regime::Regime;
+
+impl Context<'_> {
+    /// In one pass over the rules used: cites each (`rule_permits`), adds
+    /// its own obligations when `own_obligations`, and `retain_until`: the
+    /// earliest end among the rules used, counted from `collected_at` (or
+    /// from `at`: a collection happening now); an event when every rule used
+    /// keeps data until one, the one that comes first whatever the order of
+    /// the categories ([`first_event`](super::retention::first_event)).
+    pub(super) fn cite_rules(
+        &self,
+        decision: &mut Decision,
+        basis: Option<Basis>,
+        own_obligations: bool,
+    ) {
+        let mut previous = None;
+        for (_, rule) in self.used_rules(basis) {
+            // Categories often share their rule: count each rule once.
+            if previous.replace(rule.id) == Some(rule.id) {
+                continue;
+            }
+            decision.push_reason(Reason::new(ReasonCode::RulePermits, Some(rule.id), None));
+            if own_obligations {
+                decision.add_obligations(rule.obligations);
+            }
+        }
+        // Retention belongs to the data: until the record's end, whatever
+        // rule covers this action.
+        let record = self.record();
+        let earliest = record.end.map(|(end, _, _)| end);
+        let event = record.event;
+        if let Some(end) = earliest {
+            decision.add_dated(ObligationCode::RetainUntil, Due::Date(self.home_date(end)));
+        } else if let Some(event) = event {
+            decision.add_dated(ObligationCode::RetainUntil, Due::Event(event));
+        }
+    }
+
+    /// Step 7: the statutory obligations on a permit (the rules' own, and
+    /// `retain_until`, come from [`Context::cite_rules`]).
+    pub(super) fn obligations(&self, basis: Option<Basis>, decision: &mut Decision) {
+        let action = self.action;
+        let child = self.is_child();
+        let abroad = !self.abroad.is_empty() || action == Action::Export;
+        let provides = match action {
+            Action::Share => !self.guardian_access,
+            Action::Transfer | Action::Disclose | Action::Export => true,
+            _ => false,
+        };
+        if self.sensitive || child {
+            decision.add_obligation(ObligationCode::EncryptAtRest);
+            decision.add_obligation(ObligationCode::MinimalAccess);
+        }
+        // CAC-2019 arts. 9, 17, 18: the guardian (and the child) hear of
+        // the collection and of every provision of the child's data.
+        if self.children_layer() && (action == Action::Collect || provides) {
+            decision.add_obligation(ObligationCode::NotifyGuardian);
+        }
+        // PIPL arts. 23, 39, 22: the subject learns who receives the data;
+        // not of a domestic processor acting for us, nor of a publication.
+        if (matches!(action, Action::Share | Action::Transfer) && provides) || abroad {
+            decision.add_obligation(ObligationCode::NotifyRecipientIdentity);
+        }
+        if self.acquirer_bound() {
+            decision.add_obligation(ObligationCode::BindRecipientToPolicy);
+        }
+        if action == Action::Entrust {
+            decision.add_obligation(ObligationCode::ProcessingAgreement);
+        }
+        // PIPL art. 55: an impact assessment in advance (the GDPR asks one
+        // only where the policy marks the processing high-risk).
+        if self.regimes.contains(Regime::Pipl)
+            && (self.sensitive
+                || self.children_layer()
+                || abroad
+                || matches!(
+                    action,
+                    Action::Entrust | Action::Transfer | Action::Disclose
+                )
+                || (action == Action::Share && !self.guardian_access))
+        {
+            decision.add_obligation(ObligationCode::ImpactAssessment);
+        }
+        if action == Action::Share && self.recipient == Some(RecipientKind::Authority) {
+            // PIPL arts. 13(1)(3), 41: giving data to a court or regulator is logged
+            // and protected like a disclosure, whatever the purpose.
+            decision.add_obligation(ObligationCode::SecurityMeasures);
+            decision.add_obligation(ObligationCode::LogDisclosure);
+        }
+        if abroad {
+            decision.add_obligation(ObligationCode::NotifySubject);
+        }
+        if action == Action::Disclose {
+            decision.add_obligation(ObligationCode::SecurityMeasures);
+            decision.add_obligation(ObligationCode::LogDisclosure);
+        }
+        if basis == Some(Basis::Emergency) {
+            decision.add_obligation(ObligationCode::NotifySubject);
+        }
+        if basis == Some(Basis::LegitimateInterests) {
+            decision.add_obligation(ObligationCode::HonourObjection);
+        }
+        if self.combined && !matches!(basis, Some(Basis::Consent | Basis::LegalObligation)) {
+            decision.add_obligation(ObligationCode::DeidentifyAfterUse);
+        }
+        // PIPL art. 18(1): where a law requires secrecy, no notice is owed;
+        // the disclosure is still logged.
+        // Never under the GDPR (arts. 13, 14: no such exception for another
+        // state's law), never where the notice is part of the consent.
+        if self.request.evidence.confidential
+            && !self.regimes.contains(Regime::Gdpr)
+            && basis != Some(Basis::Consent)
+        {
+            decision.remove_obligation(ObligationCode::NotifySubject);
+            decision.remove_obligation(ObligationCode::NotifyGuardian);
+            decision.remove_obligation(ObligationCode::NotifyRecipientIdentity);
+        }
+    }
+
+    /// Adds the findings that explain rather than decide, and sets the
+    /// effect: permit only when no reason denies.
+    pub(super) fn finish(&self, decision: &mut Decision, basis: Option<Basis>) {
+        if self.combined {
+            decision.push_reason(Reason::new(
+                ReasonCode::CombinedAsPersonalInformation,
+                None,
+                None,
+            ));
+        }
+        if self.subject.resident_id_invalid {
+            decision.push_reason(Reason::new(ReasonCode::ResidentIdInvalid, None, None));
+        }
+        if decision.has_deny_reason() || decision.reasons().is_empty() {
+            decision.set_effect(Effect::Deny);
+            decision.set_basis(None);
+            decision.remove_obligation(ObligationCode::RetainUntil);
+        } else {
+            decision.set_basis(basis);
+        }
+    }
+}
