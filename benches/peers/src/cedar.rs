@@ -178,6 +178,7 @@ fn context(case: &Case) -> Value {
         "linked_to_account": doc["linked_to_account"].as_bool().unwrap_or(false),
         "at": datetime(doc["at"].as_str().unwrap_or_default()),
         "contract": evidence["contract"].as_bool().unwrap_or(false),
+        "legal_hold": doc["legal_hold"].as_bool().unwrap_or(false),
     });
     if let Some(at) = doc["collected_at"].as_str() {
         ctx["collected_at"] = datetime(at);
@@ -202,8 +203,15 @@ fn context(case: &Case) -> Value {
             "accepts_policy": r["accepts_policy"].as_bool().unwrap_or(false),
             "security_assessment": r["security_assessment"].as_bool().unwrap_or(false),
         });
-        if let Some(name) = r["name"].as_str() {
-            recipient["name"] = name.trim().into();
+        if let Some(name) = r["name"].as_str().map(str::trim)
+            && !name.is_empty()
+        {
+            recipient["name"] = name.into();
+        }
+        if let Some(region) = r["region"].as_str()
+            && !region.is_empty()
+        {
+            recipient["region"] = region.into();
         }
         ctx["recipient"] = recipient;
     }
@@ -317,12 +325,9 @@ fn basis_condition(engine: &Engine, e: &Exprs, basis: lawful::Basis) -> String {
             "(context has consent && context.purpose in context.consent.purposes && resource in \
              context.consent.categories && (context.consent.actions.isEmpty() || action in \
              context.consent.actions) && (!(action in [Action::\"share\", Action::\"transfer\", \
-             Action::\"export\"]) || (if {unbound} then (context has recipient && \
-             context.recipient has name && context.consent.recipients.contains(context.recipient.name)) \
-             else (context.consent.recipients.isEmpty() || (context has recipient && \
-             context.recipient has name && context.consent.recipients.contains(context.recipient.name))))) \
-             && {valid})",
-            unbound = e.acquirer_unbound
+             Action::\"export\"]) || (context has recipient && (context.recipient.kind == \
+             \"guardian\" || (context.recipient has name && \
+             context.consent.recipients.contains(context.recipient.name))))) && {valid})"
         ),
         lawful::Basis::Contract => {
             let before = crate::before_guardian_consent(engine);
@@ -458,10 +463,11 @@ pub fn policy_text(engine: &Engine) -> String {
                     format!("resource in {c} || {c} in resource")
                 })
                 .collect();
+            // Deletion is never denied by a rule of the policy (principle 12).
             let _ = write!(
                 text,
                 "\n// {clause}\n@id({id})\nforbid (principal, {actions}, resource)\nwhen {{\n  \
-                 {scope}\n  && ({overlap})\n}};\n",
+                 action != Action::\"delete\"\n  && {scope}\n  && ({overlap})\n}};\n",
                 clause = rule.clause(),
                 id = quote(rule.id()),
                 actions = action_scope(rule),
@@ -517,7 +523,25 @@ pub fn policy_text(engine: &Engine) -> String {
     let storage = engine.storage_region();
     let _ = write!(
         text,
-        "\n// Step 5: storing outside the storage region.\n@id(\"gate-localization\")\n\
+        "\n// Principle 12: deletion needs no basis and no rule, unless the data is\n\
+         // under a legal hold (statutory minimums are not modelled).\n\
+         @id(\"deletion-needs-no-basis\")\npermit (principal, action == Action::\"delete\", resource);\n\
+         @id(\"legal-hold\")\nforbid (principal, action == Action::\"delete\", resource)\n\
+         when {{ context.legal_hold }};\n\
+         \n// Principle 2: share, entrust, transfer and export need a recipient; one\n\
+         // named at all is named in full (name and region), but for the guardian\n\
+         // their own consent names and the public of a disclosure. Personal or not.\n\
+         @id(\"gate-recipient-identified\")\nforbid (principal, action, resource)\n\
+         when {{ action != Action::\"delete\" && (if context has recipient then \
+         !(context.recipient has name && context.recipient has region) && \
+         !(context.recipient.kind == \"public\" && action == Action::\"disclose\") && \
+         !(context.recipient.kind == \"guardian\" && context.recipient has name && \
+         context has consent && context.consent.by == \"guardian\" && \
+         context.consent.guardian_verified && {holds} && \
+         context.consent.recipients.contains(context.recipient.name)) \
+         else action in [Action::\"share\", Action::\"entrust\", Action::\"transfer\", \
+         Action::\"export\"]) }};\n\
+         \n// Step 5: storing outside the storage region.\n@id(\"gate-localization\")\n\
          forbid (principal, action == Action::\"store\", resource)\nwhen {{ {personal} && \
          context has destination_region && context.destination_region != {region} }};\n\
          \n// Step 5: export needs a transfer mechanism.\n@id(\"gate-transfer-mechanism\")\n\
@@ -531,6 +555,7 @@ pub fn policy_text(engine: &Engine) -> String {
         personal = e.personal,
         region = quote(storage.as_str()),
         guardian = e.guardian_access,
+        holds = e.holds,
     );
     text
 }

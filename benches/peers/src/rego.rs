@@ -93,7 +93,7 @@ pub fn data(engine: &Engine) -> Value {
                 "sensitive": t.is_sensitive(),
                 "identifying": t.is_identifying(),
                 "unique": t.is_unique_identifier(),
-                "device": t.is_device_or_log(),
+                "non_personal_alone": t.is_device_or_log() && t.may_be_non_personal(),
             }),
         );
     }
