@@ -33,7 +33,8 @@
 //! `forbid` per deny rule and action gate (see [`cedar`]). The test in
 //! `tests/agree.rs` checks that all three engines agree on every request.
 
-pub mod cedar;
+pub mod cedar_expert;
+pub mod cedar_literal;
 pub mod rego;
 
 use lawful::{Decision, Engine, Request, RequestDoc};

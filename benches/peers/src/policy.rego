@@ -29,18 +29,15 @@ basis_out := chosen if {
 else := null
 
 # Dotted names cover their descendants on segment boundaries; "*" covers
-# every name.
-covers(prefix, _) if prefix == "*"
-
-covers(prefix, name) if prefix == name
-
-covers(prefix, name) if startswith(name, concat("", [prefix, "."]))
+# every name. `covers_category` and `covers_purpose` are defined by the
+# variant loaded beside this file: hierarchy_strings.rego (string prefixes)
+# or hierarchy_indexed.rego (each name's ancestors, precomputed as data).
 
 # A rule applies to the action, purpose, subject and recipient.
 applies(rule) if {
 	input.action in rule.actions
 	some p in rule.purposes
-	covers(p, input.purpose)
+	covers_purpose(p, input.purpose)
 	subject_ok(rule)
 	recipient_ok(rule)
 }
@@ -55,7 +52,7 @@ recipient_ok(rule) if input.recipient.kind in rule.recipients
 
 rule_covers(rule, category) if {
 	some k in rule.categories
-	covers(k, category)
+	covers_category(k, category)
 }
 
 # The permit rules that apply, in policy order, and those covering each
@@ -73,9 +70,9 @@ denied if {
 	overlap(k, c)
 }
 
-overlap(a, b) if covers(a, b)
+overlap(a, b) if covers_category(a, b)
 
-overlap(a, b) if covers(b, a)
+overlap(a, b) if covers_category(b, a)
 
 # A rule that needs a known age offers nothing when the age is unknown.
 offers(rule, basis) if {
@@ -260,14 +257,14 @@ guardian_access if {
 
 purpose_in_scope(c) if {
 	some p in c.purposes
-	covers(p, input.purpose)
+	covers_purpose(p, input.purpose)
 }
 
 full_scope(c) if {
 	purpose_in_scope(c)
 	every cat in input.categories {
 		some k in c.categories
-		covers(k, cat)
+		covers_category(k, cat)
 	}
 	action_in_scope(c)
 	recipient_in_scope(c)

@@ -10,6 +10,22 @@ use crate::{Case, Outcome};
 /// The Rego procedure (docs/decision-procedure.md).
 pub const POLICY: &str = include_str!("policy.rego");
 
+/// The hierarchy test by string prefixes (the first formulation).
+pub const STRINGS: &str = include_str!("hierarchy_strings.rego");
+
+/// The hierarchy test by look-ups in precomputed ancestor sets.
+pub const INDEXED: &str = include_str!("hierarchy_indexed.rego");
+
+/// How `policy.rego` tells whether a name covers another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hierarchy {
+    /// `startswith(name, concat("", [prefix, "."]))`, per test.
+    Strings,
+    /// `data.lawful.within.categories[name][prefix]`: each name's ancestors,
+    /// built once with the data.
+    Indexed,
+}
+
 /// The rule evaluated per request.
 pub const RESULT: &str = "data.lawful.result";
 
@@ -24,11 +40,18 @@ impl RegoPeer {
     /// # Panics
     ///
     /// When regorus rejects the policy or the data.
-    pub fn new(lawful: &Engine) -> RegoPeer {
+    pub fn new(lawful: &Engine, hierarchy: Hierarchy) -> RegoPeer {
         let mut engine = regorus::Engine::new();
         engine
             .add_policy("policy.rego".into(), POLICY.into())
             .expect("the Rego policy compiles");
+        let (name, text) = match hierarchy {
+            Hierarchy::Strings => ("hierarchy_strings.rego", STRINGS),
+            Hierarchy::Indexed => ("hierarchy_indexed.rego", INDEXED),
+        };
+        engine
+            .add_policy(name.into(), text.into())
+            .expect("the hierarchy test compiles");
         let data = regorus::Value::from_json_str(&data(lawful).to_string()).expect("data");
         engine.add_data(data).expect("the data loads");
         RegoPeer { engine }
@@ -106,8 +129,29 @@ pub fn data(engine: &Engine) -> Value {
             .map(|r| rule(engine, r))
             .collect()
     };
+    // Each name's ancestors, itself included (for Hierarchy::Indexed).
+    let within = |names: Vec<&str>| -> Value {
+        let mut out = Map::new();
+        for name in names {
+            let mut up = Map::new();
+            let mut at = name;
+            loop {
+                up.insert(at.to_owned(), Value::Bool(true));
+                match at.rfind('.') {
+                    Some(dot) => at = &at[..dot],
+                    None => break,
+                }
+            }
+            out.insert(name.to_owned(), Value::Object(up));
+        }
+        Value::Object(out)
+    };
     json!({
         "lawful": {
+            "within": {
+                "categories": within(engine.categories().iter().map(|c| c.name()).collect()),
+                "purposes": within(engine.purposes().iter().map(|p| p.name()).collect()),
+            },
             "storage_region": engine.storage_region().as_str(),
             "categories": categories,
             "before_guardian_consent": before,

@@ -1,5 +1,8 @@
-//! The Cedar peer: the seed policy in Cedar's language, with the category
-//! and purpose hierarchies as entities, built once.
+//! The Cedar peer as first written ("literal"): the seed policy in Cedar's
+//! language, each rule's categories and purposes spelled out as literal sets
+//! of entities, with the category and purpose hierarchies as entities,
+//! built once. [`crate::cedar_expert`] is the same translation with the
+//! rules' scopes and the categories' flags in the entity store instead.
 //!
 //! Cedar authorizes one (principal, action, resource) at a time, so a
 //! request is decided as Cedar is meant to be used: one authorization per
@@ -30,7 +33,7 @@ use crate::Case;
 use crate::rego::period_parts;
 
 /// A Cedar policy set, entity store and authorizer, built once.
-pub struct CedarPeer {
+pub struct CedarLiteral {
     policies: PolicySet,
     entities: Entities,
     authorizer: Authorizer,
@@ -41,17 +44,17 @@ pub struct Prepared {
     requests: Vec<CedarRequest>,
 }
 
-impl CedarPeer {
+impl CedarLiteral {
     /// Translates the seed policy and builds the entity store.
     ///
     /// # Panics
     ///
     /// When Cedar rejects the generated policy (a bug in the translation).
-    pub fn new(engine: &Engine) -> CedarPeer {
+    pub fn new(engine: &Engine) -> CedarLiteral {
         let text = policy_text(engine);
         let policies = PolicySet::from_str(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
         let entities = Entities::from_json_value(entities(engine), None).expect("entities");
-        CedarPeer {
+        CedarLiteral {
             policies,
             entities,
             authorizer: Authorizer::new(),
@@ -64,8 +67,8 @@ impl CedarPeer {
     /// # Panics
     ///
     /// Never in practice (the policy is fixed).
-    pub fn permit_all(engine: &Engine) -> CedarPeer {
-        CedarPeer {
+    pub fn permit_all(engine: &Engine) -> CedarLiteral {
+        CedarLiteral {
             policies: PolicySet::from_str("permit (principal, action, resource);")
                 .expect("permit-all"),
             entities: Entities::from_json_value(entities(engine), None).expect("entities"),
@@ -118,20 +121,20 @@ impl CedarPeer {
     }
 }
 
-fn uid(kind: &str, id: &str) -> EntityUid {
+pub(crate) fn uid(kind: &str, id: &str) -> EntityUid {
     EntityUid::from_str(&format!("{kind}::{}", quote(id))).expect("an entity uid")
 }
 
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_default()
 }
 
-fn entity_ref(kind: &str, id: &str) -> Value {
+pub(crate) fn entity_ref(kind: &str, id: &str) -> Value {
     json!({"__entity": {"type": kind, "id": id}})
 }
 
 /// A Cedar `datetime` from an RFC 3339 instant (`+08:00` becomes `+0800`).
-fn datetime(rfc3339: &str) -> Value {
+pub(crate) fn datetime(rfc3339: &str) -> Value {
     let (head, offset) = rfc3339.split_at(rfc3339.len().saturating_sub(6));
     let arg = if offset.starts_with('+') || offset.starts_with('-') {
         format!("{head}{}", offset.replace(':', ""))
@@ -167,7 +170,7 @@ fn entities(engine: &Engine) -> Value {
 }
 
 /// The request's context.
-fn context(case: &Case) -> Value {
+pub(crate) fn context(case: &Case) -> Value {
     let doc = &case.doc;
     let evidence = &doc["evidence"];
     let mut ctx = json!({
@@ -277,9 +280,15 @@ fn entity_set(kind: &str, names: &[&str]) -> String {
     format!("[{}]", uids.join(", "))
 }
 
-fn exprs() -> Exprs {
-    let personal = "context.personal".to_owned();
-    let sensitive = "context.sensitive".to_owned();
+fn exprs(style: Style) -> Exprs {
+    let (personal, sensitive) = match style {
+        Style::Literal => ("context.personal".to_owned(), "context.sensitive".to_owned()),
+        Style::Expert => (
+            "(context.linked_to_account || Seed::\"policy\".personal.containsAny(context.categories))"
+                .to_owned(),
+            "Seed::\"policy\".sensitive.containsAny(context.categories)".to_owned(),
+        ),
+    };
     let holds = "(context.at >= context.consent.given_at && (!(context.consent has withdrawn_at) \
                  || context.at < context.consent.withdrawn_at))"
         .to_owned();
@@ -315,7 +324,7 @@ fn exprs() -> Exprs {
 }
 
 /// The evidence for one basis, as a Cedar condition (the basis step of docs/decision-procedure.md).
-fn basis_condition(engine: &Engine, e: &Exprs, basis: lawful::Basis) -> String {
+fn basis_condition(engine: &Engine, e: &Exprs, basis: lawful::Basis, style: Style) -> String {
     let valid = format!(
         "{} && {} && (context.consent.separate || !{})",
         e.holds, e.grantor, e.separate_required
@@ -330,11 +339,13 @@ fn basis_condition(engine: &Engine, e: &Exprs, basis: lawful::Basis) -> String {
              context.consent.recipients.contains(context.recipient.name))))) && {valid})"
         ),
         lawful::Basis::Contract => {
-            let before = crate::before_guardian_consent(engine);
+            let before = match style {
+                Style::Literal => entity_set("Purpose", &crate::before_guardian_consent(engine)),
+                Style::Expert => "Seed::\"policy\".before_guardian_consent".to_owned(),
+            };
             format!(
-                "(context.contract && (context.subject != \"child\" || {}.contains(context.purpose) \
-                 || (context has consent && context.purpose in context.consent.purposes && {valid})))",
-                entity_set("Purpose", &before)
+                "(context.contract && (context.subject != \"child\" || {before}.contains(context.purpose) \
+                 || (context has consent && context.purpose in context.consent.purposes && {valid})))"
             )
         }
         lawful::Basis::LegalObligation => "(context has legal_obligation)".to_owned(),
@@ -355,17 +366,29 @@ fn actions_of(rule: &Rule) -> Vec<Action> {
     rule.actions().collect()
 }
 
-fn action_scope(rule: &Rule) -> String {
-    let actions: Vec<String> = actions_of(rule)
-        .iter()
-        .map(|a| format!("Action::{}", quote(a.as_str())))
-        .collect();
-    format!("action in [{}]", actions.join(", "))
+fn action_scope(rule: &Rule, style: Style) -> String {
+    match style {
+        Style::Literal => {
+            let actions: Vec<String> = actions_of(rule)
+                .iter()
+                .map(|a| format!("Action::{}", quote(a.as_str())))
+                .collect();
+            format!("action in [{}]", actions.join(", "))
+        }
+        Style::Expert => format!("action in Action::{}", quote(&action_group(rule))),
+    }
+}
+
+/// The action group of a rule's actions (an action entity whose members
+/// are those actions): `[collect|use|store]`.
+pub(crate) fn action_group(rule: &Rule) -> String {
+    let names: Vec<&str> = rule.actions().map(|a| a.as_str()).collect();
+    format!("[{}]", names.join("|"))
 }
 
 /// The rule's purposes and categories by name; empty when the rule names
 /// every root (`"*"` in the policy): no condition at all.
-fn names_of<'a>(engine: &'a Engine, rule: &Rule) -> (Vec<&'a str>, Vec<&'a str>) {
+pub(crate) fn names_of<'a>(engine: &'a Engine, rule: &Rule) -> (Vec<&'a str>, Vec<&'a str>) {
     let purposes = rule
         .purposes()
         .iter()
@@ -433,18 +456,47 @@ fn days(period: &str) -> i64 {
 
 /// The seed policy in Cedar.
 pub fn policy_text(engine: &Engine) -> String {
-    let e = exprs();
+    policy_text_in(engine, Style::Literal)
+}
+
+/// How a rule's scope and the request's flags are written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// Literal sets of entities in every policy; personal and sensitive
+    /// worked out by the host.
+    Literal,
+    /// `resource in CategoryScope::"rule"`, `context.purpose in
+    /// PurposeScope::"rule"` (the entity store holds the scopes); personal
+    /// and sensitive from `Seed::"policy"`'s sets of categories.
+    Expert,
+}
+
+pub(crate) fn policy_text_in(engine: &Engine, style: Style) -> String {
+    let e = exprs(style);
     let mut text = String::from(
         "// The seed policy (policies/default.toml) in Cedar, translated by\n\
-         // benches/peers/src/cedar.rs. One authorization per requested category.\n",
+         // benches/peers/src/cedar_literal.rs. One authorization per requested category.\n",
     );
     for rule in engine.rules() {
         let (purposes, categories) = names_of(engine, rule);
         let mut scope: Vec<String> = Vec::new();
-        if rule.effect() == lawful::Effect::Permit {
-            scope.extend(within("resource", "Category", &categories));
+        let id = quote(rule.id());
+        match style {
+            Style::Literal => {
+                if rule.effect() == lawful::Effect::Permit {
+                    scope.extend(within("resource", "Category", &categories));
+                }
+                scope.extend(within("context.purpose", "Purpose", &purposes));
+            }
+            Style::Expert => {
+                if rule.effect() == lawful::Effect::Permit && !categories.is_empty() {
+                    scope.push(format!("resource in CategoryScope::{id}"));
+                }
+                if !purposes.is_empty() {
+                    scope.push(format!("context.purpose in PurposeScope::{id}"));
+                }
+            }
         }
-        scope.extend(within("context.purpose", "Purpose", &purposes));
         scope.extend(audience(rule));
         if scope.is_empty() {
             scope.push("true".to_owned());
@@ -470,7 +522,7 @@ pub fn policy_text(engine: &Engine) -> String {
                  action != Action::\"delete\"\n  && {scope}\n  && ({overlap})\n}};\n",
                 clause = rule.clause(),
                 id = quote(rule.id()),
-                actions = action_scope(rule),
+                actions = action_scope(rule, style),
                 overlap = overlap.join(" || "),
             );
             continue;
@@ -478,7 +530,7 @@ pub fn policy_text(engine: &Engine) -> String {
         let actions = actions_of(rule);
         let mut bases: Vec<String> = Vec::new();
         for &basis in rule.bases() {
-            let mut condition = basis_condition(engine, &e, basis);
+            let mut condition = basis_condition(engine, &e, basis, style);
             let disclose_ok = matches!(
                 basis,
                 lawful::Basis::LegalObligation | lawful::Basis::Consent
@@ -515,7 +567,7 @@ pub fn policy_text(engine: &Engine) -> String {
              && (!{personal}\n      || {bases})\n}};\n",
             clause = rule.clause(),
             id = quote(rule.id()),
-            actions = action_scope(rule),
+            actions = action_scope(rule, style),
             personal = e.personal,
             bases = bases.join("\n      || "),
         );

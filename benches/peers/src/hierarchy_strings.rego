@@ -1,0 +1,15 @@
+# The hierarchy test of policy.rego as string prefixes: the straightforward
+# reading of docs/decision-procedure.md ("account" covers "account.phone").
+package lawful
+
+import rego.v1
+
+covers_category(prefix, name) if covers(prefix, name)
+
+covers_purpose(prefix, name) if covers(prefix, name)
+
+covers(prefix, _) if prefix == "*"
+
+covers(prefix, name) if prefix == name
+
+covers(prefix, name) if startswith(name, concat("", [prefix, "."]))
