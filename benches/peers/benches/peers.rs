@@ -26,7 +26,7 @@ fn peers(c: &mut Criterion) {
     let cedar = CedarLiteral::new(engine);
     let cedar_requests: Vec<_> = cases.iter().map(CedarLiteral::prepare).collect();
     let expert = CedarExpert::new(engine);
-    let expert_requests: Vec<_> = cases.iter().map(CedarExpert::prepare).collect();
+    let expert_requests: Vec<_> = cases.iter().map(|c| expert.prepare(c)).collect();
     let mut rego = RegoPeer::new(engine, Hierarchy::Strings);
     let mut indexed = RegoPeer::new(engine, Hierarchy::Indexed);
     let rego_inputs: Vec<_> = cases.iter().map(RegoPeer::input).collect();

@@ -13,6 +13,14 @@
 //!   entity's sets (the categories personal on their own, the sensitive
 //!   ones), so the host gives Cedar only the subject's age reading.
 //!
+//! - a schema (entity types, the action groups, the context's shape) against
+//!   which the policies are validated (strict mode) and the entities,
+//!   contexts and requests checked when they are built;
+//! - the policy set is sliced by action once, at start-up: a request is
+//!   authorized against the policies whose action scope admits its action
+//!   (the others cannot apply), as a host indexing its policies would (each
+//!   policy Cedar evaluates costs allocations, even when its scope fails).
+//!
 //! Cedar still authorizes one resource at a time and has no quantifier (no
 //! `all`/`any` over a set, no set union): "every requested category is
 //! covered by some rule offering the basis" is a "for all, exists" whose
@@ -24,7 +32,10 @@
 
 use std::str::FromStr;
 
-use cedar_policy::{Authorizer, Context, Entities, PolicySet, Request as CedarRequest};
+use cedar_policy::{
+    ActionConstraint, Authorizer, Context, Entities, PolicySet, Request as CedarRequest, Schema,
+    ValidationMode, Validator,
+};
 use lawful::Engine;
 use serde_json::{Value, json};
 
@@ -33,15 +44,20 @@ use crate::cedar_literal::{
     Style, action_group, context, entity_ref, names_of, policy_text_in, uid,
 };
 
-/// A Cedar policy set, entity store and authorizer, built once.
+/// A Cedar policy set sliced by action, entity store and authorizer, built
+/// once.
 pub struct CedarExpert {
-    policies: PolicySet,
+    schema: Schema,
+    /// The policies that may apply to each action, in `Action::ALL` order.
+    slices: Vec<PolicySet>,
     entities: Entities,
     authorizer: Authorizer,
 }
 
-/// One request in Cedar's form: an authorization per category.
+/// One request in Cedar's form: its action's slice, an authorization per
+/// category.
 pub struct Prepared {
+    slice: usize,
     requests: Vec<CedarRequest>,
 }
 
@@ -54,9 +70,36 @@ impl CedarExpert {
     pub fn new(engine: &Engine) -> CedarExpert {
         let text = policy_text(engine);
         let policies = PolicySet::from_str(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
-        let entities = Entities::from_json_value(entities(engine), None).expect("entities");
+        let schema_text = schema_text(engine);
+        let (schema, _) = Schema::from_cedarschema_str(&schema_text)
+            .unwrap_or_else(|e| panic!("{e:?}\n{schema_text}"));
+        let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        assert!(
+            validation.validation_passed(),
+            "the Cedar policy does not validate against its schema:\n{}",
+            validation
+                .validation_errors()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        let entities =
+            Entities::from_json_value(entities(engine), Some(&schema)).expect("entities");
+        let slices = lawful::Action::ALL
+            .iter()
+            .map(|action| {
+                let mut slice = PolicySet::new();
+                for policy in policies.policies() {
+                    if admits(&policy.action_constraint(), action.as_str()) {
+                        slice.add(policy.clone()).expect("a policy id once");
+                    }
+                }
+                slice
+            })
+            .collect();
         CedarExpert {
-            policies,
+            schema,
+            slices,
             entities,
             authorizer: Authorizer::new(),
         }
@@ -67,7 +110,7 @@ impl CedarExpert {
     /// # Panics
     ///
     /// On a request with more than one consent, or a malformed document.
-    pub fn prepare(case: &Case) -> Prepared {
+    pub fn prepare(&self, case: &Case) -> Prepared {
         let doc = &case.doc;
         let consents = doc["evidence"]["consents"].as_array().map_or(0, Vec::len);
         assert!(
@@ -88,8 +131,14 @@ impl CedarExpert {
             map.remove("sensitive");
         }
         ctx["categories"] = names.iter().map(|c| entity_ref("Category", c)).collect();
-        let context = Context::from_json_value(ctx, None).expect("context");
-        let action = uid("Action", doc["action"].as_str().unwrap_or_default());
+        let name = doc["action"].as_str().unwrap_or_default();
+        let slice = lawful::Action::ALL
+            .iter()
+            .position(|a| a.as_str() == name)
+            .expect("a known action");
+        let action = uid("Action", name);
+        let context = Context::from_json_value(ctx, Some((&self.schema, &action)))
+            .unwrap_or_else(|e| panic!("{}: {e:?}", case.id));
         let requests = names
             .iter()
             .map(|c| {
@@ -98,23 +147,44 @@ impl CedarExpert {
                     action.clone(),
                     uid("Category", c),
                     context.clone(),
-                    None,
+                    Some(&self.schema),
                 )
                 .expect("request")
             })
             .collect();
-        Prepared { requests }
+        Prepared { slice, requests }
     }
 
     /// Decides one prepared request: permit when every category is allowed.
     pub fn decide(&self, prepared: &Prepared) -> bool {
+        let policies = &self.slices[prepared.slice];
         !prepared.requests.is_empty()
             && prepared.requests.iter().all(|r| {
                 self.authorizer
-                    .is_authorized(r, &self.policies, &self.entities)
+                    .is_authorized(r, policies, &self.entities)
                     .decision()
                     == cedar_policy::Decision::Allow
             })
+    }
+}
+
+/// Whether a policy's action scope admits `action`: any action, the action
+/// itself, or an action group (`[collect|use|store]`) naming it.
+fn admits(constraint: &ActionConstraint, action: &str) -> bool {
+    let names = |uid: &cedar_policy::EntityUid| -> Vec<String> {
+        let id = uid.id().unescaped();
+        id.trim_start_matches('[')
+            .trim_end_matches(']')
+            .split('|')
+            .map(str::to_owned)
+            .collect()
+    };
+    match constraint {
+        ActionConstraint::Any => true,
+        ActionConstraint::Eq(uid) => names(uid).iter().any(|n| n == action),
+        ActionConstraint::In(uids) => uids
+            .iter()
+            .any(|uid| names(uid).iter().any(|n| n == action)),
     }
 }
 
@@ -183,25 +253,6 @@ fn entities(engine: &Engine) -> Value {
             json!({"uid": {"type": "Purpose", "id": p.name()}, "attrs": {}, "parents": parents}),
         );
     }
-    // Each action is a member of the groups of the rules that name it.
-    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
-    for rule in engine.rules() {
-        let group = action_group(rule);
-        if !groups.iter().any(|(g, _)| *g == group) {
-            groups.push((group, rule.actions().map(|a| a.as_str()).collect()));
-        }
-    }
-    for action in lawful::Action::ALL {
-        let parents: Vec<Value> = groups
-            .iter()
-            .filter(|(_, members)| members.contains(&action.as_str()))
-            .map(|(g, _)| entity_ref("Action", g))
-            .collect();
-        all.push(json!({"uid": {"type": "Action", "id": action.as_str()}, "attrs": {}, "parents": parents}));
-    }
-    for (group, _) in &groups {
-        all.push(json!({"uid": {"type": "Action", "id": group}, "attrs": {}, "parents": []}));
-    }
     for rule in engine.rules() {
         for kind in ["CategoryScope", "PurposeScope"] {
             all.push(json!({"uid": {"type": kind, "id": rule.id()}, "attrs": {}, "parents": []}));
@@ -221,4 +272,57 @@ fn entities(engine: &Engine) -> Value {
         "parents": [],
     }));
     Value::Array(all)
+}
+
+/// The schema: entity types, the actions and their groups, the context.
+fn schema_text(engine: &Engine) -> String {
+    let mut groups: Vec<String> = Vec::new();
+    for rule in engine.rules() {
+        let group = action_group(rule);
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    let mut text = String::from(
+        "entity Subject;\n\
+         entity CategoryScope;\n\
+         entity PurposeScope;\n\
+         entity Category in [Category, CategoryScope];\n\
+         entity Purpose in [Purpose, PurposeScope];\n\
+         entity Seed = { personal: Set<Category>, sensitive: Set<Category>, \
+         before_guardian_consent: Set<Purpose> };\n\
+         type Recipient = { kind: String, accepts_policy: Bool, security_assessment: Bool, \
+         name?: String, region?: String };\n\
+         type Consent = { by: String, guardian_verified: Bool, separate: Bool, \
+         purposes: Set<Purpose>, categories: Set<Category>, actions: Set<Action>, \
+         recipients: Set<String>, given_at: datetime, withdrawn_at?: datetime };\n\
+         type Ctx = { purpose: Purpose, subject: String, linked_to_account: Bool, \
+         at: datetime, contract: Bool, legal_hold: Bool, categories: Set<Category>, \
+         collected_at?: datetime, legal_obligation?: String, \
+         emergency?: { ongoing: Bool }, \
+         public_data?: { same_context: Bool, subject_refused: Bool }, \
+         recipient?: Recipient, destination_region?: String, transfer_mechanism?: String, \
+         consent?: Consent };\n",
+    );
+    for group in &groups {
+        text.push_str(&format!("action {};\n", crate::cedar_literal::quote(group)));
+    }
+    for action in lawful::Action::ALL {
+        let member_of: Vec<String> = groups
+            .iter()
+            .filter(|g| {
+                g.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .split('|')
+                    .any(|a| a == action.as_str())
+            })
+            .map(|g| crate::cedar_literal::quote(g))
+            .collect();
+        text.push_str(&format!(
+            "action {} in [{}] appliesTo {{ principal: Subject, resource: Category, context: Ctx }};\n",
+            crate::cedar_literal::quote(action.as_str()),
+            member_of.join(", ")
+        ));
+    }
+    text
 }

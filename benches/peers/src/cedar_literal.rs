@@ -289,9 +289,19 @@ fn exprs(style: Style) -> Exprs {
             "Seed::\"policy\".sensitive.containsAny(context.categories)".to_owned(),
         ),
     };
-    let holds = "(context.at >= context.consent.given_at && (!(context.consent has withdrawn_at) \
-                 || context.at < context.consent.withdrawn_at))"
-        .to_owned();
+    // The same test; the expert's form is one Cedar's validator can type
+    // (it follows `has` through `&&` and `if`, not through `!_ || _`).
+    let holds = match style {
+        Style::Literal => {
+            "(context.at >= context.consent.given_at && (!(context.consent has \
+                           withdrawn_at) || context.at < context.consent.withdrawn_at))"
+        }
+        Style::Expert => {
+            "(context.at >= context.consent.given_at && (if context.consent has \
+                          withdrawn_at then context.at < context.consent.withdrawn_at else true))"
+        }
+    }
+    .to_owned();
     let grantor = "((context.subject == \"adult\" && context.consent.by == \"subject\") || \
                    (context.subject == \"child\" && context.consent.by == \"guardian\" && \
                    context.consent.guardian_verified))"

@@ -1,5 +1,6 @@
 # The hierarchy test of policy.rego as string prefixes: the straightforward
-# reading of docs/decision-procedure.md ("account" covers "account.phone").
+# reading of docs/decision-procedure.md ("account" covers "account.phone");
+# every rule is scanned.
 package lawful
 
 import rego.v1
@@ -13,3 +14,7 @@ covers(prefix, _) if prefix == "*"
 covers(prefix, name) if prefix == name
 
 covers(prefix, name) if startswith(name, concat("", [prefix, "."]))
+
+permit_rules := data.lawful.permits
+
+deny_rules := data.lawful.denies

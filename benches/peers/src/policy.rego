@@ -29,9 +29,11 @@ basis_out := chosen if {
 else := null
 
 # Dotted names cover their descendants on segment boundaries; "*" covers
-# every name. `covers_category` and `covers_purpose` are defined by the
-# variant loaded beside this file: hierarchy_strings.rego (string prefixes)
-# or hierarchy_indexed.rego (each name's ancestors, precomputed as data).
+# every name. `covers_category` and `covers_purpose`, and the rules to scan
+# (`permit_rules`, `deny_rules`), are defined by the variant loaded beside
+# this file: hierarchy_strings.rego (string prefixes, every rule) or
+# hierarchy_indexed.rego (each name's ancestors and each action's rules,
+# precomputed as data).
 
 # A rule applies to the action, purpose, subject and recipient.
 applies(rule) if {
@@ -57,13 +59,13 @@ rule_covers(rule, category) if {
 
 # The permit rules that apply, in policy order, and those covering each
 # requested category (complete rules: evaluated once per query).
-candidates := [rule | some rule in data.lawful.permits; applies(rule)]
+candidates := [rule | some rule in permit_rules; applies(rule)]
 
 covering[c] := [rule | some rule in candidates; rule_covers(rule, c)] if some c in input.categories
 
 # Step 3a: deny rules match any overlap.
 denied if {
-	some rule in data.lawful.denies
+	some rule in deny_rules
 	applies(rule)
 	some c in input.categories
 	some k in rule.categories

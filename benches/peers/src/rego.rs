@@ -146,8 +146,25 @@ pub fn data(engine: &Engine) -> Value {
         }
         Value::Object(out)
     };
+    // Each action's rules, in policy order (for Hierarchy::Indexed).
+    let mut by_action = Map::new();
+    for action in lawful::Action::ALL {
+        let of = |effect: lawful::Effect| -> Vec<Value> {
+            engine
+                .rules()
+                .iter()
+                .filter(|r| r.effect() == effect && r.actions().any(|a| a == *action))
+                .map(|r| rule(engine, r))
+                .collect()
+        };
+        by_action.insert(
+            action.as_str().to_owned(),
+            json!({"permits": of(lawful::Effect::Permit), "denies": of(lawful::Effect::Deny)}),
+        );
+    }
     json!({
         "lawful": {
+            "by_action": by_action,
             "within": {
                 "categories": within(engine.categories().iter().map(|c| c.name()).collect()),
                 "purposes": within(engine.purposes().iter().map(|p| p.name()).collect()),

@@ -24,7 +24,7 @@ fn the_three_engines_agree_on_every_request() {
     for case in &cases {
         let lawful = Outcome::of(&engine.decide(&case.request));
         let by_cedar = cedar.decide(&CedarLiteral::prepare(case));
-        let by_expert = expert.decide(&CedarExpert::prepare(case));
+        let by_expert = expert.decide(&expert.prepare(case));
         let by_rego = rego.decide(&RegoPeer::input(case));
         let by_indexed = indexed.decide(&RegoPeer::input(case));
         permits += usize::from(lawful.permit);
