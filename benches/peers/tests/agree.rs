@@ -10,7 +10,7 @@ use lawful_peers::rego::{Hierarchy, RegoPeer};
 use lawful_peers::{EXTRA, MIX, Outcome, cases_of};
 
 #[test]
-fn the_three_engines_agree_on_every_request() {
+fn every_peer_agrees_with_lawful_on_every_request() {
     let engine = Engine::builtin();
     let cedar = CedarLiteral::new(engine);
     let expert = CedarExpert::new(engine);
