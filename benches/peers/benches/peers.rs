@@ -14,39 +14,57 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput};
 use lawful::Engine;
 use lawful_peers::cases;
-use lawful_peers::cedar::CedarPeer;
-use lawful_peers::rego::RegoPeer;
+use lawful_peers::cedar_expert::CedarExpert;
+use lawful_peers::cedar_literal::CedarLiteral;
+use lawful_peers::rego::{Hierarchy, RegoPeer};
 
 /// The three engines on the seed mix, one decision per iteration.
 fn peers(c: &mut Criterion) {
     let engine = Engine::builtin();
     let cases = cases(engine);
     let requests: Vec<_> = cases.iter().map(|case| case.request.clone()).collect();
-    let cedar = CedarPeer::new(engine);
-    let cedar_requests: Vec<_> = cases.iter().map(CedarPeer::prepare).collect();
-    let mut rego = RegoPeer::new(engine);
+    let cedar = CedarLiteral::new(engine);
+    let cedar_requests: Vec<_> = cases.iter().map(CedarLiteral::prepare).collect();
+    let expert = CedarExpert::new(engine);
+    let expert_requests: Vec<_> = cases.iter().map(|c| expert.prepare(c)).collect();
+    let mut rego = RegoPeer::new(engine, Hierarchy::Strings);
+    let mut indexed = RegoPeer::new(engine, Hierarchy::Indexed);
     let rego_inputs: Vec<_> = cases.iter().map(RegoPeer::input).collect();
 
     let mut group = c.benchmark_group("peers");
     group.throughput(Throughput::Elements(1));
     group.bench_function("lawful", |b| b.iter(common::cycle(engine, &requests)));
-    group.bench_function("cedar", |b| {
+    group.bench_function("cedar_literal", |b| {
         let mut i = 0;
         b.iter(|| {
             i = (i + 1) % cedar_requests.len();
             cedar.decide(black_box(&cedar_requests[i]))
         });
     });
-    group.bench_function("regorus", |b| {
+    group.bench_function("cedar_expert", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % expert_requests.len();
+            expert.decide(black_box(&expert_requests[i]))
+        });
+    });
+    group.bench_function("regorus_strings", |b| {
         let mut i = 0;
         b.iter(|| {
             i = (i + 1) % rego_inputs.len();
             rego.decide(black_box(&rego_inputs[i]))
         });
     });
+    group.bench_function("regorus_indexed", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % rego_inputs.len();
+            indexed.decide(black_box(&rego_inputs[i]))
+        });
+    });
     // The floors: what any decision costs in each peer, whatever the policy
     // (a permit-all Cedar policy; a Rego result that is a constant).
-    let cedar_floor = CedarPeer::permit_all(engine);
+    let cedar_floor = CedarLiteral::permit_all(engine);
     group.bench_function("cedar_permit_all", |b| {
         let mut i = 0;
         b.iter(|| {
@@ -96,7 +114,14 @@ fn ratios() {
     };
     println!("\nmedian ns per decision on the seed mix:");
     println!("  {:<18} {lawful:>12.1}", "lawful");
-    for name in ["cedar", "regorus", "cedar_permit_all", "regorus_constant"] {
+    for name in [
+        "cedar_literal",
+        "cedar_expert",
+        "regorus_strings",
+        "regorus_indexed",
+        "cedar_permit_all",
+        "regorus_constant",
+    ] {
         if let Some(ns) = median(name) {
             println!("  {name:<18} {ns:>12.1}   {:>8.1}x lawful", ns / lawful);
         }

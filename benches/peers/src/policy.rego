@@ -7,7 +7,8 @@
 # "unknown".
 #
 # data.lawful: storage_region; categories (name -> what a request naming it
-# touches: sensitive, identifying, unique, device); before_guardian_consent
+# touches: sensitive, identifying, unique, and non_personal_alone: device or
+# log data that may identify no one on its own); before_guardian_consent
 # (purpose names); permits and denies (rules in policy order: id, actions,
 # purposes, categories, recipients or null, subjects, requires_known_age,
 # bases in order of preference, retention {years, months, days} or null).
@@ -20,6 +21,7 @@ result := {"effect": "permit", "basis": basis_out} if permit
 else := {"effect": "deny", "basis": null}
 
 basis_out := chosen if {
+	input.action != "delete"
 	personal
 	not acquirer_bound
 }
@@ -27,18 +29,17 @@ basis_out := chosen if {
 else := null
 
 # Dotted names cover their descendants on segment boundaries; "*" covers
-# every name.
-covers(prefix, _) if prefix == "*"
-
-covers(prefix, name) if prefix == name
-
-covers(prefix, name) if startswith(name, concat("", [prefix, "."]))
+# every name. `covers_category` and `covers_purpose`, and the rules to scan
+# (`permit_rules`, `deny_rules`), are defined by the variant loaded beside
+# this file: hierarchy_strings.rego (string prefixes, every rule) or
+# hierarchy_indexed.rego (each name's ancestors and each action's rules,
+# precomputed as data).
 
 # A rule applies to the action, purpose, subject and recipient.
 applies(rule) if {
 	input.action in rule.actions
 	some p in rule.purposes
-	covers(p, input.purpose)
+	covers_purpose(p, input.purpose)
 	subject_ok(rule)
 	recipient_ok(rule)
 }
@@ -53,27 +54,27 @@ recipient_ok(rule) if input.recipient.kind in rule.recipients
 
 rule_covers(rule, category) if {
 	some k in rule.categories
-	covers(k, category)
+	covers_category(k, category)
 }
 
 # The permit rules that apply, in policy order, and those covering each
 # requested category (complete rules: evaluated once per query).
-candidates := [rule | some rule in data.lawful.permits; applies(rule)]
+candidates := [rule | some rule in permit_rules; applies(rule)]
 
 covering[c] := [rule | some rule in candidates; rule_covers(rule, c)] if some c in input.categories
 
 # Step 3a: deny rules match any overlap.
 denied if {
-	some rule in data.lawful.denies
+	some rule in deny_rules
 	applies(rule)
 	some c in input.categories
 	some k in rule.categories
 	overlap(k, c)
 }
 
-overlap(a, b) if covers(a, b)
+overlap(a, b) if covers_category(a, b)
 
-overlap(a, b) if covers(b, a)
+overlap(a, b) if covers_category(b, a)
 
 # A rule that needs a known age offers nothing when the age is unknown.
 offers(rule, basis) if {
@@ -111,7 +112,7 @@ flags(c) := data.lawful.categories[c]
 personal if {
 	count(input.categories) > 0
 	some c in input.categories
-	not flags(c).device
+	not flags(c).non_personal_alone
 }
 
 personal if {
@@ -258,14 +259,14 @@ guardian_access if {
 
 purpose_in_scope(c) if {
 	some p in c.purposes
-	covers(p, input.purpose)
+	covers_purpose(p, input.purpose)
 }
 
 full_scope(c) if {
 	purpose_in_scope(c)
 	every cat in input.categories {
 		some k in c.categories
-		covers(k, cat)
+		covers_category(k, cat)
 	}
 	action_in_scope(c)
 	recipient_in_scope(c)
@@ -277,23 +278,17 @@ action_in_scope(c) if input.action in c.actions
 
 names_recipient if input.action in {"share", "transfer", "export"}
 
+# A consent to share, transfer or export names whom to: an empty list names
+# no one. A child's data given to the guardian is access, not provision.
 recipient_in_scope(c) if not names_recipient
 
 recipient_in_scope(c) if {
 	names_recipient
-	acquirer_unbound
-	input.recipient.name in c.recipients
+	input.recipient.kind == "guardian"
 }
 
 recipient_in_scope(c) if {
 	names_recipient
-	not acquirer_unbound
-	count(c.recipients) == 0
-}
-
-recipient_in_scope(c) if {
-	names_recipient
-	not acquirer_unbound
 	input.recipient.name in c.recipients
 }
 
@@ -307,6 +302,43 @@ acquirer_unbound if {
 	input.action == "transfer"
 	input.recipient.kind == "acquirer"
 	not input.recipient.accepts_policy
+}
+
+# Principle 2: an identified recipient. Share, entrust, transfer and export
+# need one; a recipient named at all is named in full (a name and a region),
+# except the verified guardian their own consent names, and the public of a
+# disclosure. Personal or not.
+gives_to_someone if input.action in {"share", "entrust", "transfer", "export"}
+
+unidentified if {
+	gives_to_someone
+	not input.recipient
+}
+
+unidentified if {
+	input.recipient
+	not named_guardian
+	not publication
+	not named_in_full
+}
+
+named_in_full if {
+	trim_space(input.recipient.name) != ""
+	input.recipient.region != ""
+}
+
+publication if {
+	input.recipient.kind == "public"
+	input.action == "disclose"
+}
+
+named_guardian if {
+	input.recipient.kind == "guardian"
+	some c in input.evidence.consents
+	c.by == "guardian"
+	c.guardian_verified
+	holds_at(c)
+	input.recipient.name in c.recipients
 }
 
 # Step 5: the action gates.
@@ -351,13 +383,24 @@ expired if {
 }
 
 # The decision: any deny wins; deny by default.
+# Deletion needs no basis and no rule, unless the data is under a legal hold
+# (principle 12; statutory minimums are not modelled).
 permit if {
+	input.action == "delete"
+	not input.legal_hold
+}
+
+permit if {
+	input.action != "delete"
+	not unidentified
 	not denied
 	all_covered
 	not personal
 }
 
 permit if {
+	input.action != "delete"
+	not unidentified
 	not denied
 	all_covered
 	personal
@@ -367,6 +410,8 @@ permit if {
 }
 
 permit if {
+	input.action != "delete"
+	not unidentified
 	not denied
 	all_covered
 	personal

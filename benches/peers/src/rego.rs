@@ -11,6 +11,22 @@ use crate::{Case, Outcome};
 /// The Rego procedure (docs/decision-procedure.md).
 pub const POLICY: &str = include_str!("policy.rego");
 
+/// The hierarchy test by string prefixes (the first formulation).
+pub const STRINGS: &str = include_str!("hierarchy_strings.rego");
+
+/// The hierarchy test by look-ups in precomputed ancestor sets.
+pub const INDEXED: &str = include_str!("hierarchy_indexed.rego");
+
+/// How `policy.rego` tells whether a name covers another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hierarchy {
+    /// `startswith(name, concat("", [prefix, "."]))`, per test.
+    Strings,
+    /// `data.lawful.within.categories[name][prefix]`: each name's ancestors,
+    /// built once with the data.
+    Indexed,
+}
+
 /// The rule evaluated per request.
 pub const RESULT: &str = "data.lawful.result";
 
@@ -25,11 +41,18 @@ impl RegoPeer {
     /// # Panics
     ///
     /// When regorus rejects the policy or the data.
-    pub fn new(lawful: &Engine) -> RegoPeer {
+    pub fn new(lawful: &Engine, hierarchy: Hierarchy) -> RegoPeer {
         let mut engine = regorus::Engine::new();
         engine
             .add_policy("policy.rego".into(), POLICY.into())
             .expect("the Rego policy compiles");
+        let (name, text) = match hierarchy {
+            Hierarchy::Strings => ("hierarchy_strings.rego", STRINGS),
+            Hierarchy::Indexed => ("hierarchy_indexed.rego", INDEXED),
+        };
+        engine
+            .add_policy(name.into(), text.into())
+            .expect("the hierarchy test compiles");
         let data = regorus::Value::from_json_str(&data(lawful).to_string()).expect("data");
         engine.add_data(data).expect("the data loads");
         RegoPeer { engine }
@@ -94,7 +117,7 @@ pub fn data(engine: &Engine) -> Value {
                 "sensitive": t.is_sensitive(),
                 "identifying": t.is_identifying(),
                 "unique": t.is_unique_identifier(),
-                "device": t.is_device_or_log(),
+                "non_personal_alone": t.is_device_or_log() && t.may_be_non_personal(),
             }),
         );
     }
@@ -107,8 +130,46 @@ pub fn data(engine: &Engine) -> Value {
             .map(|r| rule(engine, r))
             .collect()
     };
+    // Each name's ancestors, itself included (for Hierarchy::Indexed).
+    let within = |names: Vec<&str>| -> Value {
+        let mut out = Map::new();
+        for name in names {
+            let mut up = Map::new();
+            let mut at = name;
+            loop {
+                up.insert(at.to_owned(), Value::Bool(true));
+                match at.rfind('.') {
+                    Some(dot) => at = &at[..dot],
+                    None => break,
+                }
+            }
+            out.insert(name.to_owned(), Value::Object(up));
+        }
+        Value::Object(out)
+    };
+    // Each action's rules, in policy order (for Hierarchy::Indexed).
+    let mut by_action = Map::new();
+    for action in lawful::Action::ALL {
+        let of = |effect: lawful::Effect| -> Vec<Value> {
+            engine
+                .rules()
+                .iter()
+                .filter(|r| r.effect() == effect && r.actions().any(|a| a == *action))
+                .map(|r| rule(engine, r))
+                .collect()
+        };
+        by_action.insert(
+            action.as_str().to_owned(),
+            json!({"permits": of(lawful::Effect::Permit), "denies": of(lawful::Effect::Deny)}),
+        );
+    }
     json!({
         "lawful": {
+            "by_action": by_action,
+            "within": {
+                "categories": within(engine.categories().iter().map(|c| c.name()).collect()),
+                "purposes": within(engine.purposes().iter().map(|p| p.name()).collect()),
+            },
             "storage_region": engine.storage_region().as_str(),
             "categories": categories,
             "before_guardian_consent": before,

@@ -5,30 +5,38 @@
 
 use lawful::Engine;
 use lawful_peers::cases;
-use lawful_peers::cedar::CedarPeer;
-use lawful_peers::rego::RegoPeer;
+use lawful_peers::cedar_expert::CedarExpert;
+use lawful_peers::cedar_literal::CedarLiteral;
+use lawful_peers::rego::{Hierarchy, RegoPeer};
 
 fn main() {
     let engine = Engine::builtin();
     let cases = cases(engine);
-    let cedar = CedarPeer::new(engine);
-    let cedar_requests: Vec<_> = cases.iter().map(CedarPeer::prepare).collect();
-    let mut rego = RegoPeer::new(engine);
+    let cedar = CedarLiteral::new(engine);
+    let cedar_requests: Vec<_> = cases.iter().map(CedarLiteral::prepare).collect();
+    let expert = CedarExpert::new(engine);
+    let expert_requests: Vec<_> = cases.iter().map(|c| expert.prepare(c)).collect();
+    let mut rego = RegoPeer::new(engine, Hierarchy::Strings);
+    let mut indexed = RegoPeer::new(engine, Hierarchy::Indexed);
     let rego_inputs: Vec<_> = cases.iter().map(RegoPeer::input).collect();
-    let cedar_floor = CedarPeer::permit_all(engine);
+    let cedar_floor = CedarLiteral::permit_all(engine);
     let mut rego_floor = RegoPeer::constant(engine);
     // Warm up once (lazy statics, caches), then count.
     for (i, case) in cases.iter().enumerate() {
         let _ = engine.decide(&case.request);
         let _ = cedar.decide(&cedar_requests[i]);
+        let _ = expert.decide(&expert_requests[i]);
         let _ = rego.decide(&rego_inputs[i]);
+        let _ = indexed.decide(&rego_inputs[i]);
         let _ = cedar_floor.decide(&cedar_requests[i]);
         let _ = rego_floor.decide(&rego_inputs[i]);
     }
     let n = cases.len() as f64;
     let mut lawful = allocation_counter::AllocationInfo::default();
     let mut by_cedar = lawful;
+    let mut by_expert = lawful;
     let mut by_rego = lawful;
+    let mut by_indexed = lawful;
     let mut by_cedar_floor = lawful;
     let mut by_rego_floor = lawful;
     for (i, case) in cases.iter().enumerate() {
@@ -38,8 +46,14 @@ fn main() {
         by_cedar += allocation_counter::measure(|| {
             std::hint::black_box(cedar.decide(&cedar_requests[i]));
         });
+        by_expert += allocation_counter::measure(|| {
+            std::hint::black_box(expert.decide(&expert_requests[i]));
+        });
         by_rego += allocation_counter::measure(|| {
             std::hint::black_box(rego.decide(&rego_inputs[i]));
+        });
+        by_indexed += allocation_counter::measure(|| {
+            std::hint::black_box(indexed.decide(&rego_inputs[i]));
         });
         by_cedar_floor += allocation_counter::measure(|| {
             std::hint::black_box(cedar_floor.decide(&cedar_requests[i]));
@@ -54,8 +68,10 @@ fn main() {
     );
     let all = [
         ("lawful", lawful),
-        ("cedar", by_cedar),
-        ("regorus", by_rego),
+        ("cedar_literal", by_cedar),
+        ("cedar_expert", by_expert),
+        ("regorus_strings", by_rego),
+        ("regorus_indexed", by_indexed),
         ("cedar_permit_all", by_cedar_floor),
         ("regorus_constant", by_rego_floor),
     ];

@@ -1,5 +1,8 @@
-//! The Cedar peer: the seed policy in Cedar's language, with the category
-//! and purpose hierarchies as entities, built once.
+//! The Cedar peer as first written ("literal"): the seed policy in Cedar's
+//! language, each rule's categories and purposes spelled out as literal sets
+//! of entities, with the category and purpose hierarchies as entities,
+//! built once. [`crate::cedar_expert`] is the same translation with the
+//! rules' scopes and the categories' flags in the entity store instead.
 //!
 //! Cedar authorizes one (principal, action, resource) at a time, so a
 //! request is decided as Cedar is meant to be used: one authorization per
@@ -31,7 +34,7 @@ use crate::Case;
 use crate::rego::period_parts;
 
 /// A Cedar policy set, entity store and authorizer, built once.
-pub struct CedarPeer {
+pub struct CedarLiteral {
     policies: PolicySet,
     entities: Entities,
     authorizer: Authorizer,
@@ -42,17 +45,17 @@ pub struct Prepared {
     requests: Vec<CedarRequest>,
 }
 
-impl CedarPeer {
+impl CedarLiteral {
     /// Translates the seed policy and builds the entity store.
     ///
     /// # Panics
     ///
     /// When Cedar rejects the generated policy (a bug in the translation).
-    pub fn new(engine: &Engine) -> CedarPeer {
+    pub fn new(engine: &Engine) -> CedarLiteral {
         let text = policy_text(engine);
         let policies = PolicySet::from_str(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
         let entities = Entities::from_json_value(entities(engine), None).expect("entities");
-        CedarPeer {
+        CedarLiteral {
             policies,
             entities,
             authorizer: Authorizer::new(),
@@ -65,8 +68,8 @@ impl CedarPeer {
     /// # Panics
     ///
     /// Never in practice (the policy is fixed).
-    pub fn permit_all(engine: &Engine) -> CedarPeer {
-        CedarPeer {
+    pub fn permit_all(engine: &Engine) -> CedarLiteral {
+        CedarLiteral {
             policies: PolicySet::from_str("permit (principal, action, resource);")
                 .expect("permit-all"),
             entities: Entities::from_json_value(entities(engine), None).expect("entities"),
@@ -119,20 +122,20 @@ impl CedarPeer {
     }
 }
 
-fn uid(kind: &str, id: &str) -> EntityUid {
+pub(crate) fn uid(kind: &str, id: &str) -> EntityUid {
     EntityUid::from_str(&format!("{kind}::{}", quote(id))).expect("an entity uid")
 }
 
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_default()
 }
 
-fn entity_ref(kind: &str, id: &str) -> Value {
+pub(crate) fn entity_ref(kind: &str, id: &str) -> Value {
     json!({"__entity": {"type": kind, "id": id}})
 }
 
 /// A Cedar `datetime` from an RFC 3339 instant (`+08:00` becomes `+0800`).
-fn datetime(rfc3339: &str) -> Value {
+pub(crate) fn datetime(rfc3339: &str) -> Value {
     let (head, offset) = rfc3339.split_at(rfc3339.len().saturating_sub(6));
     let arg = if offset.starts_with('+') || offset.starts_with('-') {
         format!("{head}{}", offset.replace(':', ""))
@@ -168,7 +171,7 @@ fn entities(engine: &Engine) -> Value {
 }
 
 /// The request's context.
-fn context(case: &Case) -> Value {
+pub(crate) fn context(case: &Case) -> Value {
     let doc = &case.doc;
     let evidence = &doc["evidence"];
     let mut ctx = json!({
@@ -179,6 +182,7 @@ fn context(case: &Case) -> Value {
         "linked_to_account": doc["linked_to_account"].as_bool().unwrap_or(false),
         "at": datetime(doc["at"].as_str().unwrap_or_default()),
         "contract": evidence["contract"].as_bool().unwrap_or(false),
+        "legal_hold": doc["legal_hold"].as_bool().unwrap_or(false),
     });
     if let Some(at) = doc["collected_at"].as_str() {
         ctx["collected_at"] = datetime(at);
@@ -203,8 +207,15 @@ fn context(case: &Case) -> Value {
             "accepts_policy": r["accepts_policy"].as_bool().unwrap_or(false),
             "security_assessment": r["security_assessment"].as_bool().unwrap_or(false),
         });
-        if let Some(name) = r["name"].as_str() {
-            recipient["name"] = name.trim().into();
+        if let Some(name) = r["name"].as_str().map(str::trim)
+            && !name.is_empty()
+        {
+            recipient["name"] = name.into();
+        }
+        if let Some(region) = r["region"].as_str()
+            && !region.is_empty()
+        {
+            recipient["region"] = region.into();
         }
         ctx["recipient"] = recipient;
     }
@@ -270,12 +281,28 @@ fn entity_set(kind: &str, names: &[&str]) -> String {
     format!("[{}]", uids.join(", "))
 }
 
-fn exprs() -> Exprs {
-    let personal = "context.personal".to_owned();
-    let sensitive = "context.sensitive".to_owned();
-    let holds = "(context.at >= context.consent.given_at && (!(context.consent has withdrawn_at) \
-                 || context.at < context.consent.withdrawn_at))"
-        .to_owned();
+fn exprs(style: Style) -> Exprs {
+    let (personal, sensitive) = match style {
+        Style::Literal => ("context.personal".to_owned(), "context.sensitive".to_owned()),
+        Style::Expert => (
+            "(context.linked_to_account || Seed::\"policy\".personal.containsAny(context.categories))"
+                .to_owned(),
+            "Seed::\"policy\".sensitive.containsAny(context.categories)".to_owned(),
+        ),
+    };
+    // The same test; the expert's form is one Cedar's validator can type
+    // (it follows `has` through `&&` and `if`, not through `!_ || _`).
+    let holds = match style {
+        Style::Literal => {
+            "(context.at >= context.consent.given_at && (!(context.consent has \
+                           withdrawn_at) || context.at < context.consent.withdrawn_at))"
+        }
+        Style::Expert => {
+            "(context.at >= context.consent.given_at && (if context.consent has \
+                          withdrawn_at then context.at < context.consent.withdrawn_at else true))"
+        }
+    }
+    .to_owned();
     let grantor = "((context.subject == \"adult\" && context.consent.by == \"subject\") || \
                    (context.subject == \"child\" && context.consent.by == \"guardian\" && \
                    context.consent.guardian_verified))"
@@ -308,7 +335,7 @@ fn exprs() -> Exprs {
 }
 
 /// The evidence for one basis, as a Cedar condition (the basis step of docs/decision-procedure.md).
-fn basis_condition(engine: &Engine, e: &Exprs, basis: lawful::Basis) -> String {
+fn basis_condition(engine: &Engine, e: &Exprs, basis: lawful::Basis, style: Style) -> String {
     let valid = format!(
         "{} && {} && (context.consent.separate || !{})",
         e.holds, e.grantor, e.separate_required
@@ -318,19 +345,18 @@ fn basis_condition(engine: &Engine, e: &Exprs, basis: lawful::Basis) -> String {
             "(context has consent && context.purpose in context.consent.purposes && resource in \
              context.consent.categories && (context.consent.actions.isEmpty() || action in \
              context.consent.actions) && (!(action in [Action::\"share\", Action::\"transfer\", \
-             Action::\"export\"]) || (if {unbound} then (context has recipient && \
-             context.recipient has name && context.consent.recipients.contains(context.recipient.name)) \
-             else (context.consent.recipients.isEmpty() || (context has recipient && \
-             context.recipient has name && context.consent.recipients.contains(context.recipient.name))))) \
-             && {valid})",
-            unbound = e.acquirer_unbound
+             Action::\"export\"]) || (context has recipient && (context.recipient.kind == \
+             \"guardian\" || (context.recipient has name && \
+             context.consent.recipients.contains(context.recipient.name))))) && {valid})"
         ),
         lawful::Basis::Contract => {
-            let before = crate::before_guardian_consent(engine);
+            let before = match style {
+                Style::Literal => entity_set("Purpose", &crate::before_guardian_consent(engine)),
+                Style::Expert => "Seed::\"policy\".before_guardian_consent".to_owned(),
+            };
             format!(
-                "(context.contract && (context.subject != \"child\" || {}.contains(context.purpose) \
-                 || (context has consent && context.purpose in context.consent.purposes && {valid})))",
-                entity_set("Purpose", &before)
+                "(context.contract && (context.subject != \"child\" || {before}.contains(context.purpose) \
+                 || (context has consent && context.purpose in context.consent.purposes && {valid})))"
             )
         }
         lawful::Basis::LegalObligation => "(context has legal_obligation)".to_owned(),
@@ -351,17 +377,29 @@ fn actions_of(rule: &Rule) -> Vec<Action> {
     rule.actions().collect()
 }
 
-fn action_scope(rule: &Rule) -> String {
-    let actions: Vec<String> = actions_of(rule)
-        .iter()
-        .map(|a| format!("Action::{}", quote(a.as_str())))
-        .collect();
-    format!("action in [{}]", actions.join(", "))
+fn action_scope(rule: &Rule, style: Style) -> String {
+    match style {
+        Style::Literal => {
+            let actions: Vec<String> = actions_of(rule)
+                .iter()
+                .map(|a| format!("Action::{}", quote(a.as_str())))
+                .collect();
+            format!("action in [{}]", actions.join(", "))
+        }
+        Style::Expert => format!("action in Action::{}", quote(&action_group(rule))),
+    }
+}
+
+/// The action group of a rule's actions (an action entity whose members
+/// are those actions): `[collect|use|store]`.
+pub(crate) fn action_group(rule: &Rule) -> String {
+    let names: Vec<&str> = rule.actions().map(|a| a.as_str()).collect();
+    format!("[{}]", names.join("|"))
 }
 
 /// The rule's purposes and categories by name; empty when the rule names
 /// every root (`"*"` in the policy): no condition at all.
-fn names_of<'a>(engine: &'a Engine, rule: &Rule) -> (Vec<&'a str>, Vec<&'a str>) {
+pub(crate) fn names_of<'a>(engine: &'a Engine, rule: &Rule) -> (Vec<&'a str>, Vec<&'a str>) {
     let purposes = rule
         .purposes()
         .iter()
@@ -429,18 +467,47 @@ fn days(period: &str) -> i64 {
 
 /// The seed policy in Cedar.
 pub fn policy_text(engine: &Engine) -> String {
-    let e = exprs();
+    policy_text_in(engine, Style::Literal)
+}
+
+/// How a rule's scope and the request's flags are written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// Literal sets of entities in every policy; personal and sensitive
+    /// worked out by the host.
+    Literal,
+    /// `resource in CategoryScope::"rule"`, `context.purpose in
+    /// PurposeScope::"rule"` (the entity store holds the scopes); personal
+    /// and sensitive from `Seed::"policy"`'s sets of categories.
+    Expert,
+}
+
+pub(crate) fn policy_text_in(engine: &Engine, style: Style) -> String {
+    let e = exprs(style);
     let mut text = String::from(
         "// The seed policy (policies/default.toml) in Cedar, translated by\n\
-         // benches/peers/src/cedar.rs. One authorization per requested category.\n",
+         // benches/peers/src/cedar_literal.rs. One authorization per requested category.\n",
     );
     for rule in engine.rules() {
         let (purposes, categories) = names_of(engine, rule);
         let mut scope: Vec<String> = Vec::new();
-        if rule.effect() == lawful::Effect::Permit {
-            scope.extend(within("resource", "Category", &categories));
+        let id = quote(rule.id());
+        match style {
+            Style::Literal => {
+                if rule.effect() == lawful::Effect::Permit {
+                    scope.extend(within("resource", "Category", &categories));
+                }
+                scope.extend(within("context.purpose", "Purpose", &purposes));
+            }
+            Style::Expert => {
+                if rule.effect() == lawful::Effect::Permit && !categories.is_empty() {
+                    scope.push(format!("resource in CategoryScope::{id}"));
+                }
+                if !purposes.is_empty() {
+                    scope.push(format!("context.purpose in PurposeScope::{id}"));
+                }
+            }
         }
-        scope.extend(within("context.purpose", "Purpose", &purposes));
         scope.extend(audience(rule));
         if scope.is_empty() {
             scope.push("true".to_owned());
@@ -459,13 +526,14 @@ pub fn policy_text(engine: &Engine) -> String {
                     format!("resource in {c} || {c} in resource")
                 })
                 .collect();
+            // Deletion is never denied by a rule of the policy (principle 12).
             let _ = write!(
                 text,
                 "\n// {clause}\n@id({id})\nforbid (principal, {actions}, resource)\nwhen {{\n  \
-                 {scope}\n  && ({overlap})\n}};\n",
+                 action != Action::\"delete\"\n  && {scope}\n  && ({overlap})\n}};\n",
                 clause = rule.clause(),
                 id = quote(rule.id()),
-                actions = action_scope(rule),
+                actions = action_scope(rule, style),
                 overlap = overlap.join(" || "),
             );
             continue;
@@ -473,7 +541,7 @@ pub fn policy_text(engine: &Engine) -> String {
         let actions = actions_of(rule);
         let mut bases: Vec<String> = Vec::new();
         for &basis in rule.bases() {
-            let mut condition = basis_condition(engine, &e, basis);
+            let mut condition = basis_condition(engine, &e, basis, style);
             let disclose_ok = matches!(
                 basis,
                 lawful::Basis::LegalObligation | lawful::Basis::Consent
@@ -510,7 +578,7 @@ pub fn policy_text(engine: &Engine) -> String {
              && (!{personal}\n      || {bases})\n}};\n",
             clause = rule.clause(),
             id = quote(rule.id()),
-            actions = action_scope(rule),
+            actions = action_scope(rule, style),
             personal = e.personal,
             bases = bases.join("\n      || "),
         );
@@ -518,7 +586,25 @@ pub fn policy_text(engine: &Engine) -> String {
     let storage = engine.storage_region();
     let _ = write!(
         text,
-        "\n// Step 5: storing outside the storage region.\n@id(\"gate-localization\")\n\
+        "\n// Principle 12: deletion needs no basis and no rule, unless the data is\n\
+         // under a legal hold (statutory minimums are not modelled).\n\
+         @id(\"deletion-needs-no-basis\")\npermit (principal, action == Action::\"delete\", resource);\n\
+         @id(\"legal-hold\")\nforbid (principal, action == Action::\"delete\", resource)\n\
+         when {{ context.legal_hold }};\n\
+         \n// Principle 2: share, entrust, transfer and export need a recipient; one\n\
+         // named at all is named in full (name and region), but for the guardian\n\
+         // their own consent names and the public of a disclosure. Personal or not.\n\
+         @id(\"gate-recipient-identified\")\nforbid (principal, action, resource)\n\
+         when {{ action != Action::\"delete\" && (if context has recipient then \
+         !(context.recipient has name && context.recipient has region) && \
+         !(context.recipient.kind == \"public\" && action == Action::\"disclose\") && \
+         !(context.recipient.kind == \"guardian\" && context.recipient has name && \
+         context has consent && context.consent.by == \"guardian\" && \
+         context.consent.guardian_verified && {holds} && \
+         context.consent.recipients.contains(context.recipient.name)) \
+         else action in [Action::\"share\", Action::\"entrust\", Action::\"transfer\", \
+         Action::\"export\"]) }};\n\
+         \n// Step 5: storing outside the storage region.\n@id(\"gate-localization\")\n\
          forbid (principal, action == Action::\"store\", resource)\nwhen {{ {personal} && \
          context has destination_region && context.destination_region != {region} }};\n\
          \n// Step 5: export needs a transfer mechanism.\n@id(\"gate-transfer-mechanism\")\n\
@@ -532,6 +618,7 @@ pub fn policy_text(engine: &Engine) -> String {
         personal = e.personal,
         region = quote(storage.as_str()),
         guardian = e.guardian_access,
+        holds = e.holds,
     );
     text
 }
