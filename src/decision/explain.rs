@@ -5,7 +5,7 @@
 use std::fmt;
 
 use crate::basis::Basis;
-use crate::decision::{Decision, Detail, Due, Effect, ObligationCode, ReasonCode};
+use crate::decision::{Decision, Detail, Due, Effect, ObligationCode, ReasonCode, Unbased};
 use crate::engine::Engine;
 
 impl Decision {
@@ -44,6 +44,24 @@ pub struct Explanation<'a> {
     engine: &'a Engine,
 }
 
+/// Why a permit needs no lawful basis, in words.
+fn unbased_words(why: Option<Unbased>) -> &'static str {
+    match why {
+        Some(Unbased::NotPersonal) => {
+            "Permit, with no lawful basis needed: this is not personal information."
+        }
+        Some(Unbased::Deletion) => {
+            "Permit, with no lawful basis needed: deleting is lawful unless the law keeps the data (PIPL art. 47; GDPR art. 17)."
+        }
+        Some(Unbased::RecordingWithdrawal) => {
+            "Permit, with no lawful basis needed: recording the subject's withdrawal or objection so it is honoured."
+        }
+        Some(Unbased::AcquirerBound) | None => {
+            "Permit, with no fresh lawful basis needed: the acquirer stays bound by the policy (PIPL art. 22)."
+        }
+    }
+}
+
 impl fmt::Display for Explanation<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.decision;
@@ -51,16 +69,7 @@ impl fmt::Display for Explanation<'_> {
             (Effect::Permit, Some(basis)) => {
                 writeln!(f, "Permit, on the basis of {}.", basis_words(basis))?;
             }
-            (Effect::Permit, None) if d.has_reason(ReasonCode::NotPersonalInformation) => {
-                writeln!(
-                    f,
-                    "Permit, with no lawful basis needed: this is not personal information."
-                )?;
-            }
-            (Effect::Permit, None) => writeln!(
-                f,
-                "Permit, with no fresh lawful basis needed: the acquirer stays bound by the policy (PIPL art. 22)."
-            )?,
+            (Effect::Permit, None) => writeln!(f, "{}", unbased_words(d.unbased()))?,
             (Effect::Deny, _) => writeln!(f, "Deny.")?,
         }
         if let Some(age) = d.age() {
@@ -314,5 +323,58 @@ pub(crate) fn obligation_words(code: ObligationCode) -> &'static str {
         ObligationCode::HonourObjection => {
             "stop when the subject objects, unless compelling grounds override"
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, NaiveDate};
+
+    use crate::action::Action;
+    use crate::decision::evidence::Evidence;
+    use crate::decision::request::Request;
+    use crate::engine::Engine;
+    use crate::subject::Subject;
+
+    fn explained(action: Action, purpose: &str, categories: &[&str], evidence: Evidence) -> String {
+        let engine = Engine::builtin();
+        let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
+        let mut request = Request::new(action, engine.purpose(purpose).unwrap(), at)
+            .subject(Subject::new().birth_date(NaiveDate::from_ymd_opt(1990, 1, 1).unwrap()))
+            .evidence(evidence);
+        for category in categories {
+            request = request.category(engine.category(category).unwrap());
+        }
+        let decision = engine.decide(&request);
+        assert!(decision.is_permit(), "{decision:?}");
+        decision.explain(engine).to_string()
+    }
+
+    /// A deletion rests on no basis; its explanation said the acquirer of a
+    /// merger stayed bound, which had nothing to do with it.
+    #[test]
+    fn a_deletion_is_explained_as_a_deletion() {
+        let text = explained(
+            Action::Delete,
+            "rights.deregistration",
+            &["account", "content.upload"],
+            Evidence::new(),
+        );
+        assert!(
+            text.contains("deleting is lawful unless the law keeps the data"),
+            "{text}"
+        );
+        assert!(!text.contains("acquirer"), "{text}");
+    }
+
+    #[test]
+    fn a_permit_on_a_basis_names_it() {
+        let text = explained(
+            Action::Collect,
+            "account.registration",
+            &["account.phone"],
+            Evidence::new().contract(),
+        );
+        assert!(text.starts_with("Permit, on the basis of"), "{text}");
     }
 }

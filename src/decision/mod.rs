@@ -280,6 +280,19 @@ impl Reason {
     }
 }
 
+/// Why a permit needs no lawful basis (or no fresh one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Unbased {
+    /// Device or log information that identifies no one on its own.
+    NotPersonal,
+    /// A transfer to an acquirer bound by the policy (PIPL art. 22).
+    AcquirerBound,
+    /// Deletion is lawful unless the law keeps the data.
+    Deletion,
+    /// Recording a withdrawal (or objection) of the subject.
+    RecordingWithdrawal,
+}
+
 /// How many reasons a decision keeps. Requests rarely need more than five;
 /// past this, further reasons of a code already present are dropped, and
 /// [`Decision::reasons_truncated`] says so.
@@ -302,6 +315,8 @@ pub struct Decision {
     reason_count: u8,
     reasons_truncated: bool,
     age: Option<AgeFinding>,
+    /// Why a permit rests on no basis (for its explanation).
+    unbased: Option<Unbased>,
 }
 
 impl Decision {
@@ -316,6 +331,7 @@ impl Decision {
             reason_count: 0,
             reasons_truncated: false,
             age: None,
+            unbased: None,
         }
     }
 
@@ -382,6 +398,20 @@ impl Decision {
 
     pub(crate) fn set_basis(&mut self, basis: Option<Basis>) {
         self.basis = basis;
+    }
+
+    /// A permit that needs no (fresh) basis, and why.
+    pub(crate) fn set_unbased(&mut self, why: Unbased) {
+        self.unbased = Some(why);
+    }
+
+    /// Why a permit rests on no basis, if it does not.
+    pub(crate) fn unbased(&self) -> Option<Unbased> {
+        if self.is_permit() && self.basis.is_none() {
+            self.unbased
+        } else {
+            None
+        }
     }
 
     pub(crate) fn set_age(&mut self, age: Option<AgeFinding>) {

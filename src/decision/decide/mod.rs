@@ -25,7 +25,7 @@ use crate::action::Action;
 use crate::basis::{Basis, BasisSet};
 use crate::category::CategoryId;
 use crate::decision::request::Request;
-use crate::decision::{Decision, Detail, Effect, Reason, ReasonCode};
+use crate::decision::{Decision, Detail, Effect, Reason, ReasonCode, Unbased};
 use crate::policy::{Policy, RuleId};
 use crate::recipient::RecipientKind;
 use crate::retention::RetentionEvent;
@@ -140,6 +140,7 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
         }
         ctx.cite_rules(decision, None, false);
         decision.push_reason(Reason::new(ReasonCode::NotPersonalInformation, None, None));
+        decision.set_unbased(Unbased::NotPersonal);
         decision.set_effect(Effect::Permit);
         return ctx.finish(decision, None);
     }
@@ -159,6 +160,7 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
         }
         ctx.cite_rules(decision, None, true);
         ctx.obligations(None, decision);
+        decision.set_unbased(Unbased::RecordingWithdrawal);
         decision.set_effect(Effect::Permit);
         return ctx.finish(decision, None);
     }
@@ -190,6 +192,9 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
     ctx.obligations(basis, decision);
     decision.set_effect(Effect::Permit);
     decision.set_basis(basis);
+    if basis.is_none() {
+        decision.set_unbased(Unbased::AcquirerBound);
+    }
     ctx.finish(decision, basis);
 }
 

@@ -9,7 +9,7 @@ use super::{Context, RecordRetention};
 use crate::action::Action;
 use crate::basis::Basis;
 use crate::category::CategoryId;
-use crate::decision::{Decision, Due, Effect, ObligationCode, Reason, ReasonCode};
+use crate::decision::{Decision, Due, Effect, ObligationCode, Reason, ReasonCode, Unbased};
 use crate::policy::RuleId;
 use crate::policy::retention::{RetentionSource, governing_retention};
 use crate::retention::{Disposal, Retention, RetentionEvent};
@@ -61,6 +61,7 @@ impl<'a> Context<'a> {
                 Due::Date(self.home_date(purge)),
             );
         }
+        decision.set_unbased(Unbased::Deletion);
         decision.set_effect(Effect::Permit);
         self.finish(decision, None);
     }
