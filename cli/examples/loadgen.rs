@@ -9,7 +9,8 @@
 //! target/release/examples/loadgen --addr 127.0.0.1:8181 --seconds 5 --log /tmp/audit.jsonl
 //! ```
 //!
-//! With `--log`, the decision log's line count is compared with the number
+//! `--connections 8` (or `1,8`) and `--only single` (or `batch`) narrow the
+//! run to some rows. With `--log`, the decision log's line count is compared with the number
 //! of decisions answered: a lost or extra record is an error. The client
 //! runs on one thread, so on a two-core machine the server has the other.
 #![allow(
@@ -40,6 +41,10 @@ struct Args {
     seconds: f64,
     max_requests: usize,
     log: Option<PathBuf>,
+    /// Only these connection counts (all of 1, 8, 64 by default).
+    connections: Vec<usize>,
+    /// Only single requests, or only batches (both by default).
+    kinds: Vec<bool>,
 }
 
 fn args() -> Result<Args, String> {
@@ -48,6 +53,8 @@ fn args() -> Result<Args, String> {
         seconds: 5.0,
         max_requests: 2_000_000,
         log: None,
+        connections: vec![1, 8, 64],
+        kinds: vec![false, true],
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -59,6 +66,22 @@ fn args() -> Result<Args, String> {
                 args.max_requests = value.parse().map_err(|e| format!("--max-requests: {e}"))?;
             }
             "--log" => args.log = Some(value.into()),
+            "--connections" => {
+                args.connections = value
+                    .split(',')
+                    .map(|n| match n.trim().parse::<usize>() {
+                        Ok(n) if (1..=256).contains(&n) => Ok(n),
+                        _ => Err(format!("--connections: `{n}` is not a count from 1 to 256")),
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            "--only" => {
+                args.kinds = match value.as_str() {
+                    "single" => vec![false],
+                    "batch" => vec![true],
+                    _ => return Err("--only takes `single` or `batch`".into()),
+                };
+            }
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -280,8 +303,8 @@ fn main() -> ExitCode {
         "| request | connections | requests | decisions/s | p50 | p99 | errors | log lines lost |"
     );
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for batch in [false, true] {
-        for connections in [1, 8, 64] {
+    for &batch in &args.kinds {
+        for &connections in &args.connections {
             let before = log_lines(args.log.as_ref());
             let mut out = runtime.block_on(scenario(&args, connections, batch));
             let after = log_lines(args.log.as_ref());
