@@ -467,6 +467,9 @@ pub(crate) struct Policy {
     /// The permit rules covering each category, by (action, purpose).
     pub(crate) covering: CoverIndex,
     pub(crate) denies: RuleIndex,
+    /// What governs keeping each category for each purpose, deny rules
+    /// aside (the record's retention), worked out at compile time.
+    pub(crate) keeping: retention::KeepIndex,
 }
 
 impl Policy {
