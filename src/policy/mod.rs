@@ -303,7 +303,18 @@ pub(crate) struct CoverIndex {
     /// `lists[e]..lists[e + 1]` is entry `e`'s range of `rules`.
     lists: Vec<u32>,
     rules: Vec<RuleId>,
+    /// For a policy small enough ([`DENSE_LIMIT`]): for every slot and
+    /// category (`slot * categories + category`), the entry whose list
+    /// covers it plus one, or 0 for none; what the binary search and the
+    /// walk up would find, found once when compiling. Empty otherwise.
+    dense: Vec<u32>,
+    /// The number of categories (the row length of `dense`).
+    categories: usize,
 }
+
+/// The most (slot, category) pairs a dense table is built for: 4 bytes
+/// each, so at most 512 KiB (the seed policy needs 7,866).
+pub(crate) const DENSE_LIMIT: usize = 1 << 17;
 
 impl CoverIndex {
     /// Indexes the slots of `permits`, in time proportional to what it
@@ -400,7 +411,28 @@ impl CoverIndex {
             }
             index.slots.push(to_u32(index.nodes.len()));
         }
+        index.categories = categories.len();
+        index.dense = index.dense_table(slot_count);
         Some(index)
+    }
+
+    /// The dense table of a small policy (see `dense`), from the sparse
+    /// look-up; empty past [`DENSE_LIMIT`].
+    fn dense_table(&self, slot_count: usize) -> Vec<u32> {
+        let Some(size) = slot_count
+            .checked_mul(self.categories)
+            .filter(|&n| n <= DENSE_LIMIT)
+        else {
+            return Vec::new();
+        };
+        let mut dense = Vec::with_capacity(size);
+        for slot in 0..slot_count {
+            for category in 0..self.categories {
+                let entry = self.sparse_entry(slot, to_u32(category));
+                dense.push(entry.map_or(0, |e| to_u32(e).saturating_add(1)));
+            }
+        }
+        dense
     }
 
     /// How many rule ids it holds.
@@ -412,6 +444,29 @@ impl CoverIndex {
     /// in policy order.
     pub(crate) fn covering(&self, action: Action, purpose: PurposeId, category: u32) -> &[RuleId] {
         let slot = action.index() as usize * self.purposes + purpose.index() as usize;
+        let entry = if self.dense.is_empty() {
+            self.sparse_entry(slot, category)
+        } else {
+            // A category past the row is no category of the policy (and
+            // would read the next slot's row).
+            let category = category as usize;
+            (category < self.categories)
+                .then(|| self.dense.get(slot * self.categories + category))
+                .flatten()
+                .and_then(|&e| (e as usize).checked_sub(1))
+        };
+        let Some(e) = entry else {
+            return &[];
+        };
+        let from = self.lists.get(e).copied().unwrap_or(0) as usize;
+        let to = self.lists.get(e + 1).copied().unwrap_or(0) as usize;
+        self.rules.get(from..to).unwrap_or(&[])
+    }
+
+    /// The entry of slot `slot` whose list covers `category`: the last
+    /// listed node at or before it, or the nearest listed ancestor of that
+    /// node whose subtree holds it.
+    fn sparse_entry(&self, slot: usize, category: u32) -> Option<usize> {
         let start = self.slots.get(slot).copied().unwrap_or(0) as usize;
         let end = self.slots.get(slot + 1).copied().unwrap_or(0) as usize;
         let nodes = self.nodes.get(start..end).unwrap_or(&[]);
@@ -419,13 +474,11 @@ impl CoverIndex {
         let mut entry = before.checked_sub(1).map(|i| start + i);
         while let Some(e) = entry {
             if self.ends.get(e).is_some_and(|&end| category < end) {
-                let from = self.lists.get(e).copied().unwrap_or(0) as usize;
-                let to = self.lists.get(e + 1).copied().unwrap_or(0) as usize;
-                return self.rules.get(from..to).unwrap_or(&[]);
+                return Some(e);
             }
             entry = self.enclosing.get(e).copied().flatten().map(|p| p as usize);
         }
-        &[]
+        None
     }
 }
 
@@ -553,13 +606,24 @@ mod tests {
 
     /// How many (action, purpose, category) triples have covering rules,
     /// after asserting the cover index answers exactly what scanning the
-    /// slot would for every one.
+    /// slot would for every one, with its dense table and without.
     fn check_cover_index(policy: &Policy) -> usize {
+        assert!(!policy.covering.dense.is_empty());
+        let mut sparse = policy.clone();
+        sparse.covering.dense = Vec::new();
+        assert_eq!(
+            check_cover_index_as_built(&sparse),
+            check_cover_index_as_built(policy)
+        );
+        check_cover_index_as_built(policy)
+    }
+
+    fn check_cover_index_as_built(policy: &Policy) -> usize {
         let mut checked = 0;
         for &action in Action::ALL {
             for purpose in 0..policy.purposes.len() {
                 let purpose = PurposeId::from_index(u32::try_from(purpose).unwrap());
-                for category in 0..u32::try_from(policy.categories.len()).unwrap() {
+                for category in 0..=u32::try_from(policy.categories.len()).unwrap() {
                     let scanned: Vec<RuleId> = policy
                         .permits
                         .get(action, purpose)

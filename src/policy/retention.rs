@@ -8,7 +8,7 @@ use crate::action::Action;
 use crate::basis::Basis;
 use crate::category::CategoryId;
 use crate::outcome::RuleId;
-use crate::policy::{Policy, Rule};
+use crate::policy::{DENSE_LIMIT, Policy, Rule};
 use crate::purpose::PurposeId;
 use crate::retention::{Period, PeriodUnit, Retention, RetentionEvent};
 use crate::subject::age_group::AgeGroup;
@@ -134,6 +134,13 @@ pub(crate) struct KeepIndex {
     enclosing: Vec<Option<u32>>,
     /// Each entry's answer, by [`AgeGroup::index`].
     kept: Vec<[Option<(RuleId, Retention)>; 3]>,
+    /// For a policy small enough ([`DENSE_LIMIT`]): for every purpose and
+    /// category (`purpose * categories + category`), the entry that answers
+    /// for it plus one, or 0 for none, as the binary search and the walk up
+    /// would find it. Empty otherwise.
+    dense: Vec<u32>,
+    /// The number of categories (the row length of `dense`).
+    categories: usize,
 }
 
 impl KeepIndex {
@@ -185,6 +192,23 @@ impl KeepIndex {
                 .slots
                 .push(u32::try_from(index.nodes.len()).unwrap_or(u32::MAX));
         }
+        index.categories = policy.category_tree.len();
+        if let Some(size) = purposes
+            .checked_mul(index.categories)
+            .filter(|&n| n <= DENSE_LIMIT)
+        {
+            let mut dense = Vec::with_capacity(size);
+            for p in 0..purposes {
+                for category in 0..index.categories {
+                    let category = u32::try_from(category).unwrap_or(u32::MAX);
+                    let entry = index.sparse_entry(p, category);
+                    dense.push(entry.map_or(0, |e| {
+                        u32::try_from(e).unwrap_or(u32::MAX).saturating_add(1)
+                    }));
+                }
+            }
+            index.dense = dense;
+        }
         index
     }
 
@@ -197,6 +221,27 @@ impl KeepIndex {
         age: AgeGroup,
     ) -> Option<(RuleId, Retention)> {
         let slot = purpose.index() as usize;
+        let entry = if self.dense.is_empty() {
+            self.sparse_entry(slot, category)
+        } else {
+            // A category past the row is no category of the policy (and
+            // would read the next purpose's row).
+            let category = category as usize;
+            (category < self.categories)
+                .then(|| self.dense.get(slot * self.categories + category))
+                .flatten()
+                .and_then(|&e| (e as usize).checked_sub(1))
+        };
+        self.kept
+            .get(entry?)
+            .and_then(|kept| kept.get(age.index() as usize).copied())
+            .flatten()
+    }
+
+    /// The entry of purpose `slot` that answers for `category`: the last
+    /// listed node at or before it, or the nearest listed ancestor of that
+    /// node whose subtree holds it.
+    fn sparse_entry(&self, slot: usize, category: u32) -> Option<usize> {
         let start = self.slots.get(slot).copied().unwrap_or(0) as usize;
         let end = self.slots.get(slot + 1).copied().unwrap_or(0) as usize;
         let nodes = self.nodes.get(start..end).unwrap_or(&[]);
@@ -204,11 +249,7 @@ impl KeepIndex {
         let mut entry = before.checked_sub(1).map(|i| start + i);
         while let Some(e) = entry {
             if self.ends.get(e).is_some_and(|&end| category < end) {
-                return self
-                    .kept
-                    .get(e)
-                    .and_then(|kept| kept.get(age.index() as usize).copied())
-                    .flatten();
+                return Some(e);
             }
             entry = self.enclosing.get(e).copied().flatten().map(|p| p as usize);
         }
@@ -324,8 +365,20 @@ mod tests {
     }
 
     /// How many (purpose, category, age) triples some rule keeps, after
-    /// asserting that the keep index answers what working it out would.
+    /// asserting that the keep index answers what working it out would,
+    /// with its dense table and without.
     fn check_keep_index(policy: &Policy) -> usize {
+        assert!(!policy.keeping.dense.is_empty());
+        let mut sparse = policy.clone();
+        sparse.keeping.dense = Vec::new();
+        assert_eq!(
+            check_keep_index_as_built(&sparse),
+            check_keep_index_as_built(policy)
+        );
+        check_keep_index_as_built(policy)
+    }
+
+    fn check_keep_index_as_built(policy: &Policy) -> usize {
         let mut kept = 0;
         for purpose in &policy.purposes {
             for category in &policy.categories {
