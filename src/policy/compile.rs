@@ -970,7 +970,7 @@ fn compile_rule(
         .iter()
         .map(|&c| (c, category_tree.end(c)))
         .collect();
-    Rule {
+    let mut rule = Rule {
         id,
         name: rule_name.into(),
         effect,
@@ -998,7 +998,10 @@ fn compile_rule(
             .map(|o| o.value)
             .collect::<ObligationSet>(),
         retention: raw.retention.as_ref().map(|r| r.value),
-    }
+        applies: 0,
+    };
+    rule.applies = rule.applicability();
+    rule
 }
 
 /// Reports permit rules that a single deny rule entirely covers: every

@@ -95,6 +95,22 @@ pub struct Rule {
     pub(crate) basis_set: BasisSet,
     pub(crate) obligations: ObligationSet,
     pub(crate) retention: Option<Retention>,
+    /// Whom it applies to, as [`Rule::applicability`] works it out when
+    /// the policy is compiled (read by [`Rule::applies_to`]).
+    pub(crate) applies: u16,
+}
+
+/// A subject and a recipient as two bits of a [`Rule::applicability`]: one
+/// of the first three for a child, an adult, an unknown age; one of the
+/// next for no recipient, then each recipient kind.
+pub(crate) fn audience(child: Option<bool>, recipient: Option<RecipientKind>) -> u16 {
+    let subject = match child {
+        Some(true) => 0,
+        Some(false) => 1,
+        None => 2,
+    };
+    let recipient = recipient.map_or(3, |kind| 4 + kind.index());
+    (1 << subject) | (1 << recipient)
 }
 
 impl Rule {
@@ -198,6 +214,31 @@ impl Rule {
             (Some(kinds), Some(kind)) => kinds.contains(kind),
             (Some(_), None) => false,
         }
+    }
+
+    /// Every [`audience`] the rule applies to, as bits: those of the
+    /// subjects [`Rule::allows_subject`] allows and of the recipients (or
+    /// none) [`Rule::allows_recipient`] allows.
+    pub(crate) fn applicability(&self) -> u16 {
+        let mut bits = 0;
+        for child in [Some(true), Some(false), None] {
+            if self.allows_subject(child) {
+                bits |= audience(child, None) & 0b111;
+            }
+        }
+        let kinds = RecipientKind::ALL.iter().copied().map(Some);
+        for kind in std::iter::once(None).chain(kinds) {
+            if self.allows_recipient(kind) {
+                bits |= audience(Some(true), kind) & !0b111;
+            }
+        }
+        bits
+    }
+
+    /// Whether the rule applies to the subject and recipient of `audience`
+    /// (both bits set): `allows_subject` and `allows_recipient`, in one test.
+    pub(crate) fn applies_to(&self, audience: u16) -> bool {
+        self.applies & audience == audience
     }
 
     /// Whether the rule is about a subject who is a child (`Some(true)`),
@@ -642,6 +683,36 @@ mod tests {
             }
         }
         checked
+    }
+
+    /// A rule's precomputed applicability says what `allows_subject` and
+    /// `allows_recipient` say, for every rule of the seed and every subject
+    /// and recipient.
+    #[test]
+    fn applicability_agrees_with_the_rule() {
+        let policy =
+            Policy::load("seed", crate::Engine::builtin_source(), LoadOptions::new()).unwrap();
+        let kinds = RecipientKind::ALL.iter().copied().map(Some);
+        let recipients: Vec<Option<RecipientKind>> = std::iter::once(None).chain(kinds).collect();
+        let scopes: std::collections::HashSet<(SubjectScope, Effect, bool)> = policy
+            .rules
+            .iter()
+            .map(|r| (r.subjects, r.effect, r.recipients.is_some()))
+            .collect();
+        assert!(scopes.len() >= 4, "{scopes:?}");
+        for rule in &policy.rules {
+            assert_eq!(rule.applies, rule.applicability());
+            for child in [Some(true), Some(false), None] {
+                for &recipient in &recipients {
+                    assert_eq!(
+                        rule.applies_to(audience(child, recipient)),
+                        rule.allows_subject(child) && rule.allows_recipient(recipient),
+                        "{} {child:?} {recipient:?}",
+                        rule.name
+                    );
+                }
+            }
+        }
     }
 
     /// The cover index answers exactly what scanning the slot would, for

@@ -41,7 +41,7 @@ pub(crate) fn governing_retention(
     if policy.category(category).is_none() || policy.purpose(purpose).is_none() {
         return (RetentionSource::NoRule, None);
     }
-    let child = age.child();
+    let audience = super::audience(age.child(), None);
     let start = category.index();
     let end = policy.category_tree.end(start);
     let denied = policy
@@ -49,7 +49,7 @@ pub(crate) fn governing_retention(
         .get(Action::Store, purpose)
         .iter()
         .filter_map(|&id| policy.rule(id))
-        .filter(|rule| rule.allows_subject(child) && rule.allows_recipient(None))
+        .filter(|rule| rule.applies_to(audience))
         .find(|rule| rule.overlaps(start, end));
     if let Some(rule) = denied {
         return (RetentionSource::DeniedBy(rule.id), None);
