@@ -21,6 +21,7 @@ use crate::subject::{Jurisdiction, JurisdictionId};
 use crate::suggest::did_you_mean;
 
 use super::raw::{Pattern, RawCategory, RawPolicy, RawPurpose, RawRule, Spanned};
+use super::retention::KeepIndex;
 use super::{
     CoverIndex, LoadOptions, Minimum, Policy, RetentionSettings, RightsSettings, Rule, RuleId,
     RuleIndex, SubjectScope,
@@ -230,7 +231,7 @@ pub(super) fn compile(
     let meta = raw.meta.as_ref()?;
     let home = home?;
     let (rights, retention) = settings(raw)?;
-    Some(Policy {
+    let mut policy = Policy {
         source,
         id: meta.id.value.as_str().into(),
         version: meta.version.value.as_str().into(),
@@ -255,7 +256,10 @@ pub(super) fn compile(
         permits,
         covering,
         denies,
-    })
+        keeping: KeepIndex::default(),
+    };
+    policy.keeping = KeepIndex::build(&policy);
+    Some(policy)
 }
 
 /// The rights and retention settings, with their defaults (docs/policy-reference.md).
@@ -966,7 +970,7 @@ fn compile_rule(
         .iter()
         .map(|&c| (c, category_tree.end(c)))
         .collect();
-    Rule {
+    let mut rule = Rule {
         id,
         name: rule_name.into(),
         effect,
@@ -994,7 +998,10 @@ fn compile_rule(
             .map(|o| o.value)
             .collect::<ObligationSet>(),
         retention: raw.retention.as_ref().map(|r| r.value),
-    }
+        applies: 0,
+    };
+    rule.applies = rule.applicability();
+    rule
 }
 
 /// Reports permit rules that a single deny rule entirely covers: every

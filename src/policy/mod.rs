@@ -95,6 +95,22 @@ pub struct Rule {
     pub(crate) basis_set: BasisSet,
     pub(crate) obligations: ObligationSet,
     pub(crate) retention: Option<Retention>,
+    /// Whom it applies to, as [`Rule::applicability`] works it out when
+    /// the policy is compiled (read by [`Rule::applies_to`]).
+    pub(crate) applies: u16,
+}
+
+/// A subject and a recipient as two bits of a [`Rule::applicability`]: one
+/// of the first three for a child, an adult, an unknown age; one of the
+/// next for no recipient, then each recipient kind.
+pub(crate) fn audience(child: Option<bool>, recipient: Option<RecipientKind>) -> u16 {
+    let subject = match child {
+        Some(true) => 0,
+        Some(false) => 1,
+        None => 2,
+    };
+    let recipient = recipient.map_or(3, |kind| 4 + kind.index());
+    (1 << subject) | (1 << recipient)
 }
 
 impl Rule {
@@ -200,6 +216,31 @@ impl Rule {
         }
     }
 
+    /// Every [`audience`] the rule applies to, as bits: those of the
+    /// subjects [`Rule::allows_subject`] allows and of the recipients (or
+    /// none) [`Rule::allows_recipient`] allows.
+    pub(crate) fn applicability(&self) -> u16 {
+        let mut bits = 0;
+        for child in [Some(true), Some(false), None] {
+            if self.allows_subject(child) {
+                bits |= audience(child, None) & 0b111;
+            }
+        }
+        let kinds = RecipientKind::ALL.iter().copied().map(Some);
+        for kind in std::iter::once(None).chain(kinds) {
+            if self.allows_recipient(kind) {
+                bits |= audience(Some(true), kind) & !0b111;
+            }
+        }
+        bits
+    }
+
+    /// Whether the rule applies to the subject and recipient of `audience`
+    /// (both bits set): `allows_subject` and `allows_recipient`, in one test.
+    pub(crate) fn applies_to(&self, audience: u16) -> bool {
+        self.applies & audience == audience
+    }
+
     /// Whether the rule is about a subject who is a child (`Some(true)`),
     /// an adult (`Some(false)`) or of unknown age (`None`).
     /// Whether the rule applies to a subject who is a child (`Some(true)`),
@@ -303,7 +344,18 @@ pub(crate) struct CoverIndex {
     /// `lists[e]..lists[e + 1]` is entry `e`'s range of `rules`.
     lists: Vec<u32>,
     rules: Vec<RuleId>,
+    /// For a policy small enough ([`DENSE_LIMIT`]): for every slot and
+    /// category (`slot * categories + category`), the entry whose list
+    /// covers it plus one, or 0 for none; what the binary search and the
+    /// walk up would find, found once when compiling. Empty otherwise.
+    dense: Vec<u32>,
+    /// The number of categories (the row length of `dense`).
+    categories: usize,
 }
+
+/// The most (slot, category) pairs a dense table is built for: 4 bytes
+/// each, so at most 512 KiB (the seed policy needs 7,866).
+pub(crate) const DENSE_LIMIT: usize = 1 << 17;
 
 impl CoverIndex {
     /// Indexes the slots of `permits`, in time proportional to what it
@@ -400,7 +452,28 @@ impl CoverIndex {
             }
             index.slots.push(to_u32(index.nodes.len()));
         }
+        index.categories = categories.len();
+        index.dense = index.dense_table(slot_count);
         Some(index)
+    }
+
+    /// The dense table of a small policy (see `dense`), from the sparse
+    /// look-up; empty past [`DENSE_LIMIT`].
+    fn dense_table(&self, slot_count: usize) -> Vec<u32> {
+        let Some(size) = slot_count
+            .checked_mul(self.categories)
+            .filter(|&n| n <= DENSE_LIMIT)
+        else {
+            return Vec::new();
+        };
+        let mut dense = Vec::with_capacity(size);
+        for slot in 0..slot_count {
+            for category in 0..self.categories {
+                let entry = self.sparse_entry(slot, to_u32(category));
+                dense.push(entry.map_or(0, |e| to_u32(e).saturating_add(1)));
+            }
+        }
+        dense
     }
 
     /// How many rule ids it holds.
@@ -412,6 +485,29 @@ impl CoverIndex {
     /// in policy order.
     pub(crate) fn covering(&self, action: Action, purpose: PurposeId, category: u32) -> &[RuleId] {
         let slot = action.index() as usize * self.purposes + purpose.index() as usize;
+        let entry = if self.dense.is_empty() {
+            self.sparse_entry(slot, category)
+        } else {
+            // A category past the row is no category of the policy (and
+            // would read the next slot's row).
+            let category = category as usize;
+            (category < self.categories)
+                .then(|| self.dense.get(slot * self.categories + category))
+                .flatten()
+                .and_then(|&e| (e as usize).checked_sub(1))
+        };
+        let Some(e) = entry else {
+            return &[];
+        };
+        let from = self.lists.get(e).copied().unwrap_or(0) as usize;
+        let to = self.lists.get(e + 1).copied().unwrap_or(0) as usize;
+        self.rules.get(from..to).unwrap_or(&[])
+    }
+
+    /// The entry of slot `slot` whose list covers `category`: the last
+    /// listed node at or before it, or the nearest listed ancestor of that
+    /// node whose subtree holds it.
+    fn sparse_entry(&self, slot: usize, category: u32) -> Option<usize> {
         let start = self.slots.get(slot).copied().unwrap_or(0) as usize;
         let end = self.slots.get(slot + 1).copied().unwrap_or(0) as usize;
         let nodes = self.nodes.get(start..end).unwrap_or(&[]);
@@ -419,13 +515,11 @@ impl CoverIndex {
         let mut entry = before.checked_sub(1).map(|i| start + i);
         while let Some(e) = entry {
             if self.ends.get(e).is_some_and(|&end| category < end) {
-                let from = self.lists.get(e).copied().unwrap_or(0) as usize;
-                let to = self.lists.get(e + 1).copied().unwrap_or(0) as usize;
-                return self.rules.get(from..to).unwrap_or(&[]);
+                return Some(e);
             }
             entry = self.enclosing.get(e).copied().flatten().map(|p| p as usize);
         }
-        &[]
+        None
     }
 }
 
@@ -467,6 +561,9 @@ pub(crate) struct Policy {
     /// The permit rules covering each category, by (action, purpose).
     pub(crate) covering: CoverIndex,
     pub(crate) denies: RuleIndex,
+    /// What governs keeping each category for each purpose, deny rules
+    /// aside (the record's retention), worked out at compile time.
+    pub(crate) keeping: retention::KeepIndex,
 }
 
 impl Policy {
@@ -550,13 +647,24 @@ mod tests {
 
     /// How many (action, purpose, category) triples have covering rules,
     /// after asserting the cover index answers exactly what scanning the
-    /// slot would for every one.
+    /// slot would for every one, with its dense table and without.
     fn check_cover_index(policy: &Policy) -> usize {
+        assert!(!policy.covering.dense.is_empty());
+        let mut sparse = policy.clone();
+        sparse.covering.dense = Vec::new();
+        assert_eq!(
+            check_cover_index_as_built(&sparse),
+            check_cover_index_as_built(policy)
+        );
+        check_cover_index_as_built(policy)
+    }
+
+    fn check_cover_index_as_built(policy: &Policy) -> usize {
         let mut checked = 0;
         for &action in Action::ALL {
             for purpose in 0..policy.purposes.len() {
                 let purpose = PurposeId::from_index(u32::try_from(purpose).unwrap());
-                for category in 0..u32::try_from(policy.categories.len()).unwrap() {
+                for category in 0..=u32::try_from(policy.categories.len()).unwrap() {
                     let scanned: Vec<RuleId> = policy
                         .permits
                         .get(action, purpose)
@@ -575,6 +683,36 @@ mod tests {
             }
         }
         checked
+    }
+
+    /// A rule's precomputed applicability says what `allows_subject` and
+    /// `allows_recipient` say, for every rule of the seed and every subject
+    /// and recipient.
+    #[test]
+    fn applicability_agrees_with_the_rule() {
+        let policy =
+            Policy::load("seed", crate::Engine::builtin_source(), LoadOptions::new()).unwrap();
+        let kinds = RecipientKind::ALL.iter().copied().map(Some);
+        let recipients: Vec<Option<RecipientKind>> = std::iter::once(None).chain(kinds).collect();
+        let scopes: std::collections::HashSet<(SubjectScope, Effect, bool)> = policy
+            .rules
+            .iter()
+            .map(|r| (r.subjects, r.effect, r.recipients.is_some()))
+            .collect();
+        assert!(scopes.len() >= 4, "{scopes:?}");
+        for rule in &policy.rules {
+            assert_eq!(rule.applies, rule.applicability());
+            for child in [Some(true), Some(false), None] {
+                for &recipient in &recipients {
+                    assert_eq!(
+                        rule.applies_to(audience(child, recipient)),
+                        rule.allows_subject(child) && rule.allows_recipient(recipient),
+                        "{} {child:?} {recipient:?}",
+                        rule.name
+                    );
+                }
+            }
+        }
     }
 
     /// The cover index answers exactly what scanning the slot would, for

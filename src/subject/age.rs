@@ -164,6 +164,7 @@ pub(crate) fn age_on(birth: NaiveDate, on: NaiveDate, boundary: AgeBoundary) -> 
 /// At the very edges of chrono's range, where the local date would not be
 /// representable, the result is clamped to [`NaiveDate::MIN`] or
 /// [`NaiveDate::MAX`] (rather than panicking as `DateTime::date_naive` can).
+#[inline]
 pub(crate) fn local_date(at: DateTime<FixedOffset>, offset: FixedOffset) -> NaiveDate {
     let utc = at.naive_utc();
     match utc.checked_add_offset(offset) {

@@ -13,11 +13,10 @@ impl<'a> Context<'a> {
     /// The rules of an index slot that apply to this subject and recipient.
     pub(super) fn rules(&self, ids: &'a [RuleId]) -> impl Iterator<Item = &'a Rule> + 'a {
         let policy = self.policy;
-        let child = self.child;
-        let recipient = self.recipient;
+        let audience = self.audience;
         ids.iter()
             .filter_map(move |&id| policy.rule(id))
-            .filter(move |r| r.allows_subject(child) && r.allows_recipient(recipient))
+            .filter(move |r| r.applies_to(audience))
     }
 
     /// The permit rules that may apply.

@@ -26,7 +26,7 @@ use crate::basis::{Basis, BasisSet};
 use crate::category::CategoryId;
 use crate::decision::request::Request;
 use crate::decision::{Decision, Detail, Effect, Reason, ReasonCode, Unbased};
-use crate::policy::{Policy, RuleId};
+use crate::policy::{Policy, RuleId, audience};
 use crate::recipient::RecipientKind;
 use crate::retention::RetentionEvent;
 use crate::subject::regime::{Regime, RegimeSet, within};
@@ -214,6 +214,9 @@ struct Context<'a> {
     child: Option<bool>,
     /// Whether the age is known (not only assumed).
     age_known: bool,
+    /// `child` and `recipient` as the rules' applicability reads them
+    /// ([`Rule::applies_to`](crate::policy::Rule::applies_to)).
+    audience: u16,
     /// The regime of the subject's jurisdiction.
     subject_regime: Option<Regime>,
     /// The subject's jurisdiction lies within the policy's storage region
@@ -348,6 +351,7 @@ impl<'a> Context<'a> {
             subject,
             child,
             age_known: child.is_some(),
+            audience: audience(child, recipient),
             subject_regime,
             localized: within(jurisdiction.code, policy.storage_region),
             regimes: RegimeSet::EMPTY,
@@ -411,6 +415,7 @@ impl<'a> Context<'a> {
     fn assuming(&self, child: bool) -> Context<'a> {
         let mut ctx = self.clone();
         ctx.child = Some(child);
+        ctx.audience = audience(Some(child), ctx.recipient);
         ctx.record = Cell::new(None);
         ctx.guardian_access = child && guardian_access(self.request);
         ctx
