@@ -2,11 +2,13 @@
 //! tasks hand it their records and wait. The thread takes every record that
 //! is waiting (up to 4 MiB), writes them in one write, syncs, and only then
 //! tells each task that its records are on disk, so no decision is answered
-//! before its record is durable, and records never interleave.
+//! before its record is durable, and records never interleave. A group
+//! smaller than the last one waits briefly for the rest (see [`linger`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -45,6 +47,41 @@ impl std::fmt::Debug for Job {
     }
 }
 
+/// How long a group may wait for the tasks the previous group answered.
+const LINGER: Duration = Duration::from_micros(150);
+
+/// Waits briefly for one more job when the group is smaller than the one
+/// before it (a commit delay, like the `commit_delay` of Postgres).
+///
+/// The tasks a sync answers come back with their next records while the
+/// next group is being formed: without waiting, that group starts with the
+/// first of them and the rest wait a whole sync behind it, so under steady
+/// load a decision waits up to two syncs. Waiting up to [`LINGER`] for as
+/// many tasks as the last group had lets them share one sync. A group that
+/// is as large as the last one, or a lone client, does not wait at all.
+fn linger(
+    queue: &mut mpsc::Receiver<Job>,
+    have: usize,
+    last_group: usize,
+    deadline: &mut Option<Instant>,
+) -> Option<Job> {
+    if have >= last_group {
+        return None;
+    }
+    // One wait per group, however many jobs arrive during it.
+    let deadline = *deadline.get_or_insert_with(|| Instant::now() + LINGER);
+    loop {
+        if let Ok(job) = queue.try_recv() {
+            return Some(job);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        // Two cores: let the tasks that produce the records run.
+        std::thread::yield_now();
+    }
+}
+
 impl LogHandle {
     /// Starts the log thread.
     pub(crate) fn start(mut log: AuditLog) -> std::io::Result<(LogHandle, JoinHandle<()>)> {
@@ -59,12 +96,15 @@ impl LogHandle {
                 let mut group: Vec<u8> = Vec::new();
                 let mut waiting = Vec::new();
                 let mut closing = false;
+                // How many tasks the previous group answered.
+                let mut last_group = 0;
                 while !closing {
                     let Some(first) = queue.blocking_recv() else {
                         break;
                     };
                     let mut next = Some(first);
                     let mut records = 0;
+                    let mut deadline = None;
                     while let Some(job) = next.take() {
                         match job {
                             Job::Write {
@@ -83,8 +123,12 @@ impl LogHandle {
                         }
                         if group.len() < GROUP_BYTES {
                             next = queue.try_recv().ok();
+                            if next.is_none() && !closing {
+                                next = linger(&mut queue, waiting.len(), last_group, &mut deadline);
+                            }
                         }
                     }
+                    last_group = waiting.len();
                     let result = match &failure {
                         Some(why) => Err(why.clone()),
                         None => log.append(&group).map_err(|e| {
@@ -158,5 +202,43 @@ impl LogHandle {
     /// Asks the thread to stop once everything queued is written.
     pub(crate) async fn close(&self) {
         let _ = self.jobs.send(Job::Close).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A group as large as the last one, or a lone client's, never waits.
+    #[test]
+    fn a_full_group_does_not_linger() {
+        let (_jobs, mut queue) = mpsc::channel::<Job>(4);
+        let mut deadline = None;
+        let start = Instant::now();
+        assert!(linger(&mut queue, 1, 1, &mut deadline).is_none());
+        assert!(linger(&mut queue, 3, 0, &mut deadline).is_none());
+        assert!(deadline.is_none());
+        assert!(start.elapsed() < LINGER);
+    }
+
+    /// A smaller group waits for a job that is coming, and no longer than
+    /// its one deadline for one that is not.
+    #[test]
+    fn a_small_group_waits_once_for_the_rest() {
+        let (jobs, mut queue) = mpsc::channel::<Job>(4);
+        jobs.try_send(Job::Close).unwrap();
+        let mut deadline = None;
+        assert!(matches!(
+            linger(&mut queue, 1, 8, &mut deadline),
+            Some(Job::Close)
+        ));
+        let first = deadline.unwrap();
+        assert!(linger(&mut queue, 2, 8, &mut deadline).is_none());
+        assert!(Instant::now() >= first);
+        // The deadline is the group's: a later call does not start another.
+        let again = Instant::now();
+        assert!(linger(&mut queue, 2, 8, &mut deadline).is_none());
+        assert!(again.elapsed() < LINGER);
+        assert_eq!(deadline, Some(first));
     }
 }
