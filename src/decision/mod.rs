@@ -303,8 +303,12 @@ const MAX_REASONS: usize = 16;
 /// A decision is complete on its own: the effect, the lawful basis it rests
 /// on, every obligation with its due date, and every reason with the rule
 /// behind it. [`Decision::explain`] renders it for an auditor.
+///
+/// Two decisions are equal when everything they say is: the effect, the
+/// basis, the obligations and their dates, the reasons in order, the age
+/// finding (the inline storage behind them is not compared).
 #[must_use]
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Decision {
     effect: Effect,
     basis: Option<Basis>,
@@ -318,6 +322,24 @@ pub struct Decision {
     /// Why a permit rests on no basis (for its explanation).
     unbased: Option<Unbased>,
 }
+
+impl PartialEq for Decision {
+    fn eq(&self, other: &Decision) -> bool {
+        self.effect == other.effect
+            && self.basis == other.basis
+            && self.obligations == other.obligations
+            && DATED
+                .iter()
+                .filter(|&&code| self.obligations.contains(code))
+                .all(|&code| self.due(code) == other.due(code))
+            && self.reasons() == other.reasons()
+            && self.reasons_truncated == other.reasons_truncated
+            && self.age == other.age
+            && self.unbased() == other.unbased()
+    }
+}
+
+impl Eq for Decision {}
 
 impl Decision {
     /// A deny with no reasons yet; the procedure adds them.
@@ -625,6 +647,30 @@ impl std::fmt::Debug for Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Combining decisions shortens the reason list without clearing the
+    /// slots behind it: equality must read what the decision says, not
+    /// what its storage still holds.
+    #[test]
+    fn equal_decisions_say_the_same_whatever_their_storage_holds() {
+        let mut a = Decision::new();
+        a.push_reason(Reason::new(ReasonCode::BasisMissing, None, None));
+        a.push_reason(Reason::new(ReasonCode::ConsentMissing, None, None));
+        let mut b = Decision::new();
+        b.push_reason(Reason::new(ReasonCode::BasisMissing, None, None));
+        assert_ne!(a, b);
+        a.reason_count = 1;
+        assert_eq!(a, b);
+        // A due date left behind by a removed obligation is not compared.
+        let mut c = b.clone();
+        c.add_dated(
+            ObligationCode::RetainUntil,
+            Due::Event(RetentionEvent::Deregistration),
+        );
+        assert_ne!(c, b);
+        c.obligations = c.obligations.without(ObligationCode::RetainUntil);
+        assert_eq!(c, b);
+    }
 
     #[test]
     fn reasons_are_deduplicated_and_bounded() {

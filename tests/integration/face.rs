@@ -260,3 +260,17 @@ fn types_are_reached_through_their_concept() {
         std::any::type_name::<DecisionDoc>(),
     );
 }
+
+/// The README and benches/PERFORMANCE.md give a decision's size: it is the
+/// size it is (a decision is copied out of `decide()`, so it is a cost).
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn the_documented_size_of_a_decision_is_its_size() {
+    let size = std::mem::size_of::<lawful::Decision>();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in ["README.md", "benches/PERFORMANCE.md"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        let said = format!("a decision ({size} bytes on x86-64");
+        assert!(text.contains(&said), "{file} does not say `{said}`");
+    }
+}

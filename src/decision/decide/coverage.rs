@@ -24,6 +24,20 @@ impl<'a> Context<'a> {
         self.rules(self.policy.permits.get(self.action, self.request.purpose))
     }
 
+    /// The first rule covering the `nth` requested category for the
+    /// request's own action (in the export pass of a flow abroad too).
+    pub(super) fn covering_own_action(&self, nth: usize, category: CategoryId) -> Option<&'a Rule> {
+        if self.action == self.request.action {
+            return self.covering(nth, category).next();
+        }
+        let ids = self.policy.covering.covering(
+            self.request.action,
+            self.request.purpose,
+            category.index(),
+        );
+        self.rules(ids).next()
+    }
+
     /// The permit rules that may apply and cover `category`, the `nth`
     /// requested one (from the compiled cover index: no scan of the slot).
     pub(super) fn covering(

@@ -170,7 +170,10 @@ impl<'a> Context<'a> {
                 match governing_retention(self.policy, category, purpose, age, None) {
                     (RetentionSource::Rule(id), retention) => (retention, Some(id)),
                     (RetentionSource::DeniedBy(id), _) => (None, Some(id)),
-                    (RetentionSource::NoRule, _) => match self.covering(nth, category).next() {
+                    // The record's retention is the request's, whichever
+                    // pass asks first: the rule covering the request's own
+                    // action, not the export pass's.
+                    (RetentionSource::NoRule, _) => match self.covering_own_action(nth, category) {
                         Some(rule) => (rule.retention, Some(rule.id)),
                         None => (None, None),
                     },
