@@ -50,21 +50,25 @@ pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
     // Built in place and filled by reference: a decision is a few hundred
     // bytes, and moving it from step to step would cost more than a step.
     let mut decision = Decision::new();
-    let Some(ctx) = Context::new(policy, request, request.action) else {
+    let Some(mut ctx) = Context::new(policy, request, request.action) else {
         decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
         return decision;
     };
     if ctx.age_known {
-        decide_flow(&ctx, &mut decision);
+        decide_flow(&mut ctx, &mut decision);
         return decision;
     }
     // Adulthood is never presumed: an unknown age is decided as an adult
     // and as a child, and only what both permit passes; unless every rule
     // that permits for the adult lets an unknown age count as an adult.
-    decide_flow(&ctx.assuming(false), &mut decision);
+    // One context serves both paths (no copy): each assumption sets every
+    // field that depends on the age.
+    ctx.assume(false);
+    decide_flow(&mut ctx, &mut decision);
     if !(decision.is_permit() && ctx.adult_rules_only(&decision)) {
         let mut as_child = Decision::new();
-        decide_flow(&ctx.assuming(true), &mut as_child);
+        ctx.assume(true);
+        decide_flow(&mut ctx, &mut as_child);
         decision.combine_unknown_age(&as_child);
     }
     // (A deletion does not depend on the age: it stands.)
@@ -79,12 +83,18 @@ pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
 }
 
 /// A flow under its own action, and, when it goes abroad, as an export too.
-fn decide_flow(ctx: &Context<'_>, decision: &mut Decision) {
+///
+/// The export pass runs on the same context, its action and covering rules
+/// switched to the export's and then put back (no copy of the context).
+fn decide_flow(ctx: &mut Context<'_>, decision: &mut Decision) {
     decide_into(ctx, decision);
     if ctx.decided_as_export_too() {
+        let own = (ctx.action, ctx.covered);
+        ctx.switch_to_export();
         let mut export = Decision::new();
-        decide_into(&ctx.as_export(), &mut export);
+        decide_into(ctx, &mut export);
         decision.combine_abroad(&export);
+        (ctx.action, ctx.covered) = own;
     }
 }
 
@@ -396,29 +406,31 @@ impl<'a> Context<'a> {
     }
 
     /// The same facts, decided as an export (the regimes the flow is
-    /// abroad under are those of the flow itself).
-    fn as_export(&self) -> Context<'a> {
-        let mut ctx = self.clone();
-        ctx.action = Action::Export;
-        for (slot, &category) in ctx.covered.iter_mut().zip(&self.request.categories) {
+    /// abroad under are those of the flow itself). The regimes stay: they
+    /// depend on the action only for a collection or a storage, and neither
+    /// is decided as an export too ([`Context::decided_as_export_too`]).
+    fn switch_to_export(&mut self) {
+        debug_assert!(!matches!(self.action, Action::Collect | Action::Store));
+        self.action = Action::Export;
+        for (slot, &category) in self.covered.iter_mut().zip(&self.request.categories) {
             *slot = self.policy.covering.covering(
                 Action::Export,
                 self.request.purpose,
                 category.index(),
             );
         }
-        ctx.regimes = ctx.governing_regimes();
-        ctx
+        debug_assert!(self.regimes == self.governing_regimes());
     }
 
-    /// The same facts for a subject of unknown age, assumed a child or an adult.
-    fn assuming(&self, child: bool) -> Context<'a> {
-        let mut ctx = self.clone();
-        ctx.child = Some(child);
-        ctx.audience = audience(Some(child), ctx.recipient);
-        ctx.record = Cell::new(None);
-        ctx.guardian_access = child && guardian_access(self.request);
-        ctx
+    /// The same facts for a subject of unknown age, assumed a child or an
+    /// adult: sets every field that depends on the assumption, and forgets
+    /// the record's retention (it depends on the age group).
+    fn assume(&mut self, child: bool) {
+        debug_assert!(!self.age_known);
+        self.child = Some(child);
+        self.audience = audience(Some(child), self.recipient);
+        self.record = Cell::new(None);
+        self.guardian_access = child && guardian_access(self.request);
     }
 
     /// Whether every rule that permits in `decision` (the adult path) takes
