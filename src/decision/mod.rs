@@ -537,25 +537,30 @@ impl Decision {
             }
             (true, false) => {
                 let rule = child.reasons().iter().find_map(|r| r.rule);
-                let informational: [Option<Reason>; MAX_REASONS] = {
-                    let mut kept = [None; MAX_REASONS];
-                    for (slot, reason) in kept.iter_mut().zip(
-                        self.reasons()
-                            .iter()
-                            .filter(|r| !r.code.denies() && r.code != ReasonCode::RulePermits),
-                    ) {
-                        *slot = Some(*reason);
+                // The reasons become `age_unknown` followed by the adult
+                // path's informational ones, in their order: kept in place
+                // (they are distinct already, and none is `age_unknown`),
+                // then moved one slot on; one past the limit is dropped.
+                let mut kept = 0;
+                for nth in 0..usize::from(self.reason_count) {
+                    let Some(&reason) = self.reasons.get(nth) else {
+                        break;
+                    };
+                    if !reason.code.denies() && reason.code != ReasonCode::RulePermits {
+                        if let Some(slot) = self.reasons.get_mut(kept) {
+                            *slot = reason;
+                        }
+                        kept += 1;
                     }
-                    kept
-                };
-                self.reason_count = 0;
-                self.reasons_truncated = false;
-                self.push_reason(
-                    Reason::new(ReasonCode::AgeUnknown, rule, None).with_detail(Detail::AsChild),
-                );
-                for reason in informational.iter().flatten() {
-                    self.push_reason(*reason);
                 }
+                self.reasons_truncated = kept >= MAX_REASONS;
+                let kept = kept.min(MAX_REASONS - 1);
+                self.reasons.copy_within(..kept, 1);
+                if let Some(first) = self.reasons.first_mut() {
+                    *first = Reason::new(ReasonCode::AgeUnknown, rule, None)
+                        .with_detail(Detail::AsChild);
+                }
+                self.reason_count = u8::try_from(kept + 1).unwrap_or(u8::MAX);
                 self.deny();
             }
             (false, true) => {
