@@ -645,6 +645,14 @@ fn next_tag() -> u32 {
 mod tests {
     use super::*;
 
+    /// The seed policy, compiled.
+    pub(crate) fn seed() -> Policy {
+        Policy::load("seed", crate::Engine::builtin_source(), LoadOptions::new()).unwrap()
+    }
+
+    /// The metadata and the one jurisdiction a generated test policy starts with.
+    pub(crate) const GENERATED_HEADER: &str = "[policy]\nid = \"g\"\nversion = \"1\"\nhome_jurisdiction = \"CN\"\nstorage_region = \"CN\"\n\n[[jurisdiction]]\ncode = \"CN\"\nchild_age = 14\nutc_offset = \"+08:00\"\n";
+
     /// How many (action, purpose, category) triples have covering rules,
     /// after asserting the cover index answers exactly what scanning the
     /// slot would for every one, with its dense table and without.
@@ -690,8 +698,7 @@ mod tests {
     /// and recipient.
     #[test]
     fn applicability_agrees_with_the_rule() {
-        let policy =
-            Policy::load("seed", crate::Engine::builtin_source(), LoadOptions::new()).unwrap();
+        let policy = seed();
         let kinds = RecipientKind::ALL.iter().copied().map(Some);
         let recipients: Vec<Option<RecipientKind>> = std::iter::once(None).chain(kinds).collect();
         let scopes: std::collections::HashSet<(SubjectScope, Effect, bool)> = policy
@@ -719,8 +726,7 @@ mod tests {
     /// every action, purpose and category of the seed policy.
     #[test]
     fn cover_index_agrees_with_scanning_the_slot() {
-        let policy =
-            Policy::load("seed", crate::Engine::builtin_source(), LoadOptions::new()).unwrap();
+        let policy = seed();
         let checked = check_cover_index(&policy);
         assert!(checked > 1000, "only {checked} covered triples");
     }
@@ -730,9 +736,7 @@ mod tests {
     #[test]
     #[allow(clippy::format_push_string, reason = "a test fixture")]
     fn cover_index_agrees_with_scanning_on_generated_policies() {
-        let mut text = String::from(
-            "[policy]\nid = \"g\"\nversion = \"1\"\nhome_jurisdiction = \"CN\"\nstorage_region = \"CN\"\n\n[[jurisdiction]]\ncode = \"CN\"\nchild_age = 14\nutc_offset = \"+08:00\"\n",
-        );
+        let mut text = String::from(GENERATED_HEADER);
         let names = ["a", "a.b", "a.b.c", "a.d", "e", "e.f.g", "h"];
         for name in names {
             text.push_str(&format!("\n[[category]]\nname = \"{name}\"\n"));

@@ -336,6 +336,7 @@ mod tests {
     use super::*;
     use crate::category::CategoryId;
     use crate::policy::LoadOptions;
+    use crate::policy::tests::{GENERATED_HEADER, seed};
 
     /// What `governing_retention` worked out before the keep index: the
     /// deny rules, then [`kept_by`] on the category itself.
@@ -400,8 +401,7 @@ mod tests {
 
     #[test]
     fn keep_index_agrees_with_working_it_out_on_the_seed() {
-        let policy =
-            Policy::load("seed", crate::Engine::builtin_source(), LoadOptions::new()).unwrap();
+        let policy = seed();
         let kept = check_keep_index(&policy);
         assert!(kept > 500, "only {kept} kept triples");
     }
@@ -412,9 +412,7 @@ mod tests {
     #[test]
     #[allow(clippy::format_push_string, reason = "a test fixture")]
     fn keep_index_agrees_with_working_it_out_on_generated_policies() {
-        let mut text = String::from(
-            "[policy]\nid = \"g\"\nversion = \"1\"\nhome_jurisdiction = \"CN\"\nstorage_region = \"CN\"\n\n[[jurisdiction]]\ncode = \"CN\"\nchild_age = 14\nutc_offset = \"+08:00\"\n",
-        );
+        let mut text = String::from(GENERATED_HEADER);
         let names = [
             "a", "a.b", "a.b.c", "a.b.d", "a.e", "f", "f.g", "f.g.h", "f.i", "j",
         ];
