@@ -65,14 +65,24 @@ pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
     // field that depends on the age.
     ctx.assume(false);
     decide_flow(&mut ctx, &mut decision);
-    if !(decision.is_permit() && ctx.adult_rules_only(&decision)) {
+    let taken_as_adult = decision.is_permit() && ctx.adult_rules_only(&decision);
+    if !taken_as_adult {
         let mut as_child = Decision::new();
         ctx.assume(true);
         decide_flow(&mut ctx, &mut as_child);
         decision.combine_unknown_age(&as_child);
     }
-    // (A deletion does not depend on the age: it stands.)
-    if ctx.subject.birth_date_implausible && request.action != Action::Delete {
+    // A birth date in the future or implausibly long ago is no age source,
+    // and it is reported: on a deny, and on a permit that would take the
+    // subject for an adult (a rule's `unknown_age = "adult"`), which such a
+    // date must not earn. A permit that holds for a child and an adult alike
+    // stands, as it would with no date at all (missing information never
+    // helps, so a wrong date must not hurt more than none). A deletion does
+    // not depend on the age: it stands.
+    if ctx.subject.birth_date_implausible
+        && request.action != Action::Delete
+        && (taken_as_adult || !decision.is_permit())
+    {
         decision.push_reason(
             Reason::new(ReasonCode::AgeUnknown, None, None)
                 .with_detail(Detail::BirthDateImplausible),
