@@ -479,18 +479,25 @@ impl Decision {
     /// both permit, resting on the export decision's basis, with the
     /// obligations of both; a deny lists what denied on either side, the
     /// export side's reasons marked [`Detail::Abroad`] where they say no more.
+    /// Where both decisions date an obligation, the earlier date; a date
+    /// over an event (a fixed end comes before an open one); else whichever
+    /// has one. Both permit, so both sets of duties bind.
+    fn keep_earlier_dues(&mut self, other: &Decision) {
+        for (mine, theirs) in self.dues.iter_mut().zip(other.dues) {
+            *mine = match (*mine, theirs) {
+                (Some(Due::Date(a)), Some(Due::Date(b))) => Some(Due::Date(a.min(b))),
+                (Some(Due::Event(_)) | None, Some(Due::Date(b))) => Some(Due::Date(b)),
+                (None, theirs) => theirs,
+                (mine, _) => mine,
+            };
+        }
+    }
+
     pub(crate) fn combine_abroad(&mut self, export: &Decision) {
         if self.is_permit() && export.is_permit() {
             self.basis = export.basis;
             self.obligations = self.obligations.union(export.obligations);
-            for (mine, theirs) in self.dues.iter_mut().zip(export.dues) {
-                *mine = match (*mine, theirs) {
-                    (Some(Due::Date(a)), Some(Due::Date(b))) => Some(Due::Date(a.min(b))),
-                    (Some(Due::Event(_)) | None, Some(Due::Date(b))) => Some(Due::Date(b)),
-                    (None, theirs) => theirs,
-                    (mine, _) => mine,
-                };
-            }
+            self.keep_earlier_dues(export);
             for reason in export.reasons() {
                 self.push_reason(*reason);
             }
@@ -531,9 +538,9 @@ impl Decision {
         match (self.is_permit(), child.is_permit()) {
             (true, true) => {
                 self.obligations = self.obligations.union(child.obligations);
-                for (mine, theirs) in self.dues.iter_mut().zip(child.dues) {
-                    *mine = mine.or(theirs);
-                }
+                // The child's duties bind too: a shorter retention for a
+                // child's data is the one kept.
+                self.keep_earlier_dues(child);
             }
             (true, false) => {
                 let rule = child.reasons().iter().find_map(|r| r.rule);
@@ -571,9 +578,9 @@ impl Decision {
                 // What must happen to the data is the stricter of the two:
                 // a child's data is deleted, never anonymized.
                 self.obligations = self.obligations.union(child.obligations);
-                for (mine, theirs) in self.dues.iter_mut().zip(child.dues) {
-                    *mine = mine.or(theirs);
-                }
+                // The child's duties bind too: a shorter retention for a
+                // child's data is the one kept.
+                self.keep_earlier_dues(child);
                 if self.obligations.contains(ObligationCode::Delete) {
                     self.remove_obligation(ObligationCode::DeleteOrAnonymize);
                 }
@@ -656,6 +663,33 @@ mod tests {
     /// Combining decisions shortens the reason list without clearing the
     /// slots behind it: equality must read what the decision says, not
     /// what its storage still holds.
+    /// An unknown age permitted as adult and as child keeps the child's
+    /// earlier dates (a shorter retention for children's data binds).
+    #[test]
+    fn an_unknown_age_keeps_the_earlier_of_both_dates() {
+        let date = |d: u32| Due::Date(NaiveDate::from_ymd_opt(2027, 1, d).unwrap());
+        let mut adult = Decision::new();
+        adult.set_effect(Effect::Permit);
+        adult.add_dated(ObligationCode::RetainUntil, date(20));
+        adult.add_dated(
+            ObligationCode::Delete,
+            Due::Event(RetentionEvent::Deregistration),
+        );
+        let mut child = Decision::new();
+        child.set_effect(Effect::Permit);
+        child.add_dated(ObligationCode::RetainUntil, date(10));
+        child.add_dated(ObligationCode::Delete, date(25));
+        let mut later_child = adult.clone();
+        adult.combine_unknown_age(&child);
+        assert_eq!(adult.due(ObligationCode::RetainUntil), Some(date(10)));
+        assert_eq!(adult.due(ObligationCode::Delete), Some(date(25)));
+        let mut child_later = Decision::new();
+        child_later.set_effect(Effect::Permit);
+        child_later.add_dated(ObligationCode::RetainUntil, date(30));
+        later_child.combine_unknown_age(&child_later);
+        assert_eq!(later_child.due(ObligationCode::RetainUntil), Some(date(20)));
+    }
+
     #[test]
     fn equal_decisions_say_the_same_whatever_their_storage_holds() {
         let mut a = Decision::new();
