@@ -473,7 +473,7 @@ impl Engine {
             },
             None => policy.home_jurisdiction(),
         };
-        AgeGroup::from_child(assess(subject, jurisdiction, at).child())
+        AgeGroup::from_child(assess(subject, jurisdiction, crate::moment::Moment::of(at)).child())
     }
 }
 

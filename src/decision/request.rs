@@ -5,6 +5,7 @@ use chrono::{DateTime, FixedOffset};
 use crate::action::Action;
 use crate::category::CategoryId;
 use crate::decision::evidence::Evidence;
+use crate::moment::Moment;
 use crate::purpose::PurposeId;
 use crate::recipient::Recipient;
 use crate::subject::Subject;
@@ -103,6 +104,8 @@ pub struct Request {
     pub(crate) action: Action,
     pub(crate) purpose: PurposeId,
     pub(crate) at: DateTime<FixedOffset>,
+    /// `at` as integers, worked out once here rather than in every decision.
+    pub(crate) at_moment: Moment,
     pub(crate) categories: Vec<CategoryId>,
     pub(crate) subject: Subject,
     pub(crate) evidence: Evidence,
@@ -111,6 +114,8 @@ pub struct Request {
     pub(crate) destination_region: Option<RegionCode>,
     pub(crate) mechanisms: Mechanisms,
     pub(crate) collected_at: Option<DateTime<FixedOffset>>,
+    /// `collected_at` as integers.
+    pub(crate) collected_moment: Option<Moment>,
     pub(crate) collected_for: Option<PurposeId>,
     pub(crate) legal_hold: bool,
 }
@@ -123,6 +128,7 @@ impl Request {
             action,
             purpose,
             at,
+            at_moment: Moment::of(at),
             categories: Vec::new(),
             subject: Subject::new(),
             evidence: Evidence::new(),
@@ -131,6 +137,7 @@ impl Request {
             destination_region: None,
             mechanisms: Mechanisms::EMPTY,
             collected_at: None,
+            collected_moment: None,
             collected_for: None,
             legal_hold: false,
         }
@@ -224,6 +231,7 @@ impl Request {
     #[must_use]
     pub fn collected_at(mut self, at: DateTime<FixedOffset>) -> Request {
         self.collected_at = Some(at);
+        self.collected_moment = Some(Moment::of(at));
         self
     }
 

@@ -9,12 +9,12 @@ use crate::category::CategoryId;
 use crate::decision::{Due, Obligation, ObligationCode};
 use crate::engine::Engine;
 use crate::lifecycle::record::RecordState;
+use crate::moment::local_date;
 pub use crate::policy::retention::RetentionSource;
 use crate::policy::retention::governing_retention;
 use crate::policy::{Policy, RuleId};
 use crate::purpose::PurposeId;
 use crate::retention::{Disposal, Period, Retention, RetentionEvent};
-use crate::subject::age::local_date;
 use crate::subject::age_group::AgeGroup;
 
 /// When a retention period ends: at an instant, or at an event.

@@ -4,7 +4,12 @@
 use core::fmt;
 use core::str::FromStr;
 
-use chrono::{DateTime, Datelike as _, FixedOffset, NaiveDate};
+#[cfg(test)]
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+use crate::moment::Civil;
+#[cfg(test)]
+use crate::moment::local_date;
 
 /// When a birthday's year of age is completed. A policy setting per
 /// jurisdiction.
@@ -133,18 +138,21 @@ impl std::error::Error for ParseAgeBoundaryError {}
 /// `on`; `None` when `birth` is after `on`.
 ///
 /// On the day of birth the age is 0 in both modes. Runs in constant time.
+/// (`decide()` uses [`civil_age_on`]; the tests compare this with a
+/// year-by-year count.)
+#[cfg(test)]
 pub(crate) fn age_on(birth: NaiveDate, on: NaiveDate, boundary: AgeBoundary) -> Option<u32> {
+    civil_age_on(Civil::of(birth), Civil::of(on), boundary)
+}
+
+/// [`age_on`] on dates as integers (what `decide()` uses).
+pub(crate) fn civil_age_on(birth: Civil, on: Civil, boundary: AgeBoundary) -> Option<u32> {
     if birth > on {
         return None;
     }
-    // Anniversaries passed by calendar year, if the year's own one counts.
-    let years = u32::try_from(on.year().checked_sub(birth.year())?).ok()?;
-    // Comparing (month, day) pairs handles 29 February without special
-    // cases: in a common year no date falls between (2, 28) and (2, 29), so
-    // `on >= (2, 29)` means from 1 March (Birthday mode), and `on > (2, 29)`
-    // is the same as `on > (2, 28)`, the day after 28 February (DayAfter).
-    let this_year = (on.month(), on.day());
-    let anniversary = (birth.month(), birth.day());
+    let years = u32::try_from(on.year.checked_sub(birth.year)?).ok()?;
+    let this_year = (on.month, on.day);
+    let anniversary = (birth.month, birth.day);
     let completed = match boundary {
         AgeBoundary::Birthday => this_year >= anniversary,
         AgeBoundary::DayAfter => this_year > anniversary,
@@ -152,31 +160,14 @@ pub(crate) fn age_on(birth: NaiveDate, on: NaiveDate, boundary: AgeBoundary) -> 
     if completed {
         Some(years)
     } else {
-        // `years` is 0 only when `on` is in the year of birth, where the age
-        // is 0 (in DayAfter mode, on the day of birth itself).
         Some(years.saturating_sub(1))
-    }
-}
-
-/// The calendar date of the instant `at` at the fixed UTC offset `offset`
-/// (e.g. UTC+8 for CN).
-///
-/// At the very edges of chrono's range, where the local date would not be
-/// representable, the result is clamped to [`NaiveDate::MIN`] or
-/// [`NaiveDate::MAX`] (rather than panicking as `DateTime::date_naive` can).
-#[inline]
-pub(crate) fn local_date(at: DateTime<FixedOffset>, offset: FixedOffset) -> NaiveDate {
-    let utc = at.naive_utc();
-    match utc.checked_add_offset(offset) {
-        Some(local) => local.date(),
-        None if offset.local_minus_utc() < 0 => NaiveDate::MIN,
-        None => NaiveDate::MAX,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Datelike as _;
     use proptest::prelude::*;
 
     use AgeBoundary::{Birthday, DayAfter};

@@ -41,8 +41,10 @@ use std::fmt;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
+use crate::moment::{Civil, Moment};
+
 use crate::vocab::vocabulary;
-use age::{age_on, local_date};
+use age::civil_age_on;
 
 /// A jurisdiction resolved against an engine's policy, by
 /// [`Engine::jurisdiction`](crate::Engine::jurisdiction).
@@ -242,7 +244,7 @@ pub(crate) struct Assessment {
     /// [`OLDEST`] years before it: reported, and ignored as a source.
     pub(crate) birth_date_implausible: bool,
     /// The birth date the age was read from (the younger source's).
-    pub(crate) birth: Option<NaiveDate>,
+    pub(crate) birth: Option<Civil>,
 }
 
 /// Past this age a declared birth date is taken for a mistake.
@@ -262,8 +264,8 @@ impl Assessment {
         at: DateTime<FixedOffset>,
     ) -> Option<bool> {
         let birth = self.birth?;
-        let on = local_date(at, jurisdiction.utc_offset);
-        let years = age_on(birth, on, jurisdiction.age_boundary).unwrap_or(0);
+        let on = Moment::of(at).local_date(jurisdiction.utc_offset.local_minus_utc());
+        let years = civil_age_on(birth, on, jurisdiction.age_boundary).unwrap_or(0);
         Some(years < u32::from(jurisdiction.child_age))
     }
 }
@@ -272,17 +274,19 @@ impl Assessment {
 /// jurisdiction's time zone, from a valid resident id and a declared birth
 /// date; the younger age wins. An invalid id, or an implausible birth date,
 /// is reported and ignored as a source.
-pub(crate) fn assess(
-    subject: &Subject,
-    jurisdiction: &Jurisdiction,
-    at: DateTime<FixedOffset>,
-) -> Assessment {
-    let today = local_date(at, jurisdiction.utc_offset);
+pub(crate) fn assess(subject: &Subject, jurisdiction: &Jurisdiction, at: Moment) -> Assessment {
+    let today = at.local_date(jurisdiction.utc_offset.local_minus_utc());
     let boundary = jurisdiction.age_boundary;
     let mut resident_id_invalid = false;
     let from_id = match &subject.resident_id {
-        Some(Ok(id)) if !id.is_born_after(today) => {
-            age_on(id.birth_date(), today, boundary).map(|years| (years, id.birth_date()))
+        Some(Ok(id)) => {
+            let birth = Civil::of(id.birth_date());
+            if birth > today {
+                resident_id_invalid = true;
+                None
+            } else {
+                civil_age_on(birth, today, boundary).map(|years| (years, birth))
+            }
         }
         Some(_) => {
             resident_id_invalid = true;
@@ -292,7 +296,8 @@ pub(crate) fn assess(
     };
     let mut birth_date_implausible = false;
     let from_birth_date = subject.birth_date.and_then(|birth| {
-        let years = age_on(birth, today, boundary).filter(|&years| years <= OLDEST);
+        let birth = Civil::of(birth);
+        let years = civil_age_on(birth, today, boundary).filter(|&years| years <= OLDEST);
         birth_date_implausible = years.is_none();
         years.map(|years| (years, birth))
     });

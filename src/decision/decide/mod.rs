@@ -19,13 +19,12 @@
 
 use std::cell::Cell;
 
-use chrono::{DateTime, FixedOffset};
-
 use crate::action::Action;
 use crate::basis::{Basis, BasisSet};
 use crate::category::CategoryId;
 use crate::decision::request::Request;
 use crate::decision::{Decision, Detail, Effect, Reason, ReasonCode, Unbased};
+use crate::moment::Moment;
 use crate::policy::{Policy, RuleId, audience};
 use crate::recipient::RecipientKind;
 use crate::retention::RetentionEvent;
@@ -50,10 +49,11 @@ pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
     // Built in place and filled by reference: a decision is a few hundred
     // bytes, and moving it from step to step would cost more than a step.
     let mut decision = Decision::new();
-    let Some(mut ctx) = Context::new(policy, request, request.action) else {
+    let Some(facts) = Facts::of(policy, request) else {
         decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
         return decision;
     };
+    let mut ctx = Context::new(policy, request, facts);
     if ctx.age_known {
         decide_flow(&mut ctx, &mut decision);
         return decision;
@@ -271,7 +271,7 @@ struct Context<'a> {
 #[derive(Clone, Copy, Default)]
 struct RecordRetention {
     /// The earliest end in time, and the rule and category that set it.
-    end: Option<(DateTime<FixedOffset>, Option<RuleId>, CategoryId)>,
+    end: Option<(Moment, Option<RuleId>, CategoryId)>,
     /// The first event a category is kept until.
     event: Option<RetentionEvent>,
 }
@@ -279,6 +279,75 @@ struct RecordRetention {
 /// How many requested categories have their covering rules looked up in
 /// advance; a request with more looks the others up each time it needs them.
 const COVERED_UP_FRONT: usize = 8;
+
+/// What the requested categories say, and the subject's jurisdiction:
+/// checked before anything is decided.
+#[derive(Clone, Copy)]
+struct Facts<'a> {
+    jurisdiction: &'a Jurisdiction,
+    sensitive: bool,
+    special: bool,
+    terminal: bool,
+    identifying: bool,
+    unique: bool,
+    all_non_personal: bool,
+    any_device: bool,
+    never_provided: bool,
+    purpose_bound: Option<CategoryId>,
+}
+
+impl<'a> Facts<'a> {
+    /// `None` when the request holds ids the policy does not have (built
+    /// against another engine), or names no category at all: missing
+    /// information never permits.
+    fn of(policy: &'a Policy, request: &Request) -> Option<Facts<'a>> {
+        let jurisdiction = match request.subject.jurisdiction {
+            Some(id) => policy.jurisdiction(id)?,
+            None => policy.home_jurisdiction(),
+        };
+        let purpose = policy.purpose(request.purpose)?;
+        if request.categories.is_empty() {
+            return None;
+        }
+        if !owns_every_id(policy, request) {
+            return None;
+        }
+        let mut facts = Facts {
+            jurisdiction,
+            sensitive: false,
+            special: false,
+            terminal: false,
+            identifying: false,
+            unique: false,
+            all_non_personal: true,
+            any_device: false,
+            never_provided: false,
+            purpose_bound: None,
+        };
+        for &category in &request.categories {
+            let info = policy.category(category)?;
+            let touches = info.touches;
+            facts.sensitive |= touches.sensitive || touches.special;
+            facts.special |= touches.special;
+            facts.terminal |= touches.terminal;
+            facts.identifying |= touches.identifying;
+            facts.unique |= touches.unique_identifier;
+            facts.all_non_personal &= touches.device_or_log && touches.may_be_non_personal;
+            facts.any_device |= touches.device_or_log;
+            facts.never_provided |= touches.never_provided;
+            if facts.purpose_bound.is_none()
+                && info.only_for.as_ref().is_some_and(|purposes| {
+                    !purposes
+                        .iter()
+                        .any(|p| policy.purpose_tree.covers(p.index(), purpose.id.index()))
+                })
+            {
+                facts.purpose_bound = Some(category);
+            }
+        }
+        Some(facts)
+    }
+}
 
 /// A rule that would have covered the request but needs a known age.
 #[derive(Clone, Copy, Default)]
@@ -305,54 +374,25 @@ impl Failure {
 }
 
 impl<'a> Context<'a> {
-    /// `None` when the request holds ids the policy does not have (built
-    /// against another engine), or names no category at all: missing
-    /// information never permits.
-    fn new(policy: &'a Policy, request: &'a Request, action: Action) -> Option<Context<'a>> {
-        let jurisdiction = match request.subject.jurisdiction {
-            Some(id) => policy.jurisdiction(id)?,
-            None => policy.home_jurisdiction(),
-        };
-        let purpose = policy.purpose(request.purpose)?;
-        if request.categories.is_empty() {
-            return None;
-        }
-        if !owns_every_id(policy, request) {
-            return None;
-        }
-        let mut sensitive = false;
-        let mut special = false;
-        let mut terminal = false;
-        let mut identifying = false;
-        let mut unique = false;
-        let mut all_non_personal = true;
-        let mut any_device = false;
-        let mut never_provided = false;
-        let mut purpose_bound = None;
-        for &category in &request.categories {
-            let info = policy.category(category)?;
-            let touches = info.touches;
-            sensitive |= touches.sensitive || touches.special;
-            special |= touches.special;
-            terminal |= touches.terminal;
-            identifying |= touches.identifying;
-            unique |= touches.unique_identifier;
-            all_non_personal &= touches.device_or_log && touches.may_be_non_personal;
-            any_device |= touches.device_or_log;
-            never_provided |= touches.never_provided;
-            if purpose_bound.is_none()
-                && info.only_for.as_ref().is_some_and(|purposes| {
-                    !purposes
-                        .iter()
-                        .any(|p| policy.purpose_tree.covers(p.index(), purpose.id.index()))
-                })
-            {
-                purpose_bound = Some(category);
-            }
-        }
+    /// What the procedure knows about `request`, from its [`Facts`]. Built
+    /// in place (a few hundred bytes: no `Option` around it to move).
+    fn new(policy: &'a Policy, request: &'a Request, facts: Facts<'a>) -> Context<'a> {
+        let Facts {
+            jurisdiction,
+            sensitive,
+            special,
+            terminal,
+            identifying,
+            unique,
+            all_non_personal,
+            any_device,
+            never_provided,
+            purpose_bound,
+        } = facts;
+        let action = request.action;
         let personal =
             !all_non_personal || identifying || unique || sensitive || request.linked_to_account;
-        let subject = assess(&request.subject, jurisdiction, request.at);
+        let subject = assess(&request.subject, jurisdiction, request.at_moment);
         let child = subject.child();
         let recipient = request.recipient.as_ref().map(|r| r.kind);
         let guardian_access = child == Some(true) && guardian_access(request);
@@ -412,7 +452,7 @@ impl<'a> Context<'a> {
             ctx.combined = false;
         }
         ctx.abroad = ctx.abroad_under();
-        Some(ctx)
+        ctx
     }
 
     /// The same facts, decided as an export (the regimes the flow is

@@ -3,13 +3,12 @@
 //! duty) is permitted. Deletion itself is decided here too: lawful unless
 //! the law keeps the data.
 
-use chrono::{DateTime, FixedOffset};
-
 use super::{Context, RecordRetention};
 use crate::action::Action;
 use crate::basis::Basis;
 use crate::category::CategoryId;
 use crate::decision::{Decision, Due, Effect, ObligationCode, Reason, ReasonCode, Unbased};
+use crate::moment::Moment;
 use crate::policy::RuleId;
 use crate::policy::retention::{RetentionSource, governing_retention};
 use crate::retention::{Disposal, Retention, RetentionEvent};
@@ -29,8 +28,8 @@ impl<'a> Context<'a> {
         if let Some(minimum) = self.statutory_minimum() {
             match self
                 .request
-                .collected_at
-                .and_then(|c| minimum.period.after(c))
+                .collected_moment
+                .and_then(|c| c.after(minimum.period))
             {
                 // Without `collected_at` the minimum cannot be shown to
                 // have run: the data stays.
@@ -39,7 +38,7 @@ impl<'a> Context<'a> {
                     decision.add_obligation(ObligationCode::RestrictToStorage);
                     return self.finish(decision, None);
                 }
-                Some(end) if self.request.at < end => {
+                Some(end) if self.request.at_moment < end => {
                     decision.push_reason(Reason::new(ReasonCode::StatutoryRetention, first, None));
                     decision.add_obligation(ObligationCode::RestrictToStorage);
                     decision.add_dated(ObligationCode::Delete, Due::Date(self.home_date(end)));
@@ -55,7 +54,7 @@ impl<'a> Context<'a> {
             }
         }
         let lag = self.policy.retention.backup_lag;
-        if let Some(purge) = lag.after(self.request.at) {
+        if let Some(purge) = self.request.at_moment.after(lag) {
             decision.add_dated(
                 ObligationCode::BackupPurge,
                 Due::Date(self.home_date(purge)),
@@ -133,8 +132,8 @@ impl<'a> Context<'a> {
     pub(super) fn record_expired(
         &self,
         basis: Option<Basis>,
-    ) -> Option<(DateTime<FixedOffset>, Option<RuleId>, Option<CategoryId>)> {
-        self.request.collected_at?;
+    ) -> Option<(Moment, Option<RuleId>, Option<CategoryId>)> {
+        self.request.collected_moment?;
         if self.action == Action::Delete {
             return None;
         }
@@ -143,7 +142,7 @@ impl<'a> Context<'a> {
             return None;
         }
         let (end, rule, category) = self.record().end?;
-        (self.request.at >= end).then_some((end, rule, Some(category)))
+        (self.request.at_moment >= end).then_some((end, rule, Some(category)))
     }
 
     /// The record's retention, worked out once per decision: counted from
@@ -158,13 +157,16 @@ impl<'a> Context<'a> {
         if let Some(record) = self.record.get() {
             return record;
         }
-        let start = self.request.collected_at.unwrap_or(self.request.at);
+        let start = self
+            .request
+            .collected_moment
+            .unwrap_or(self.request.at_moment);
         let purpose = self.request.collected_for.unwrap_or(self.request.purpose);
         let age = AgeGroup::from_child(self.child);
         let mut record = RecordRetention::default();
         // Categories often share their rule: the same period from the same
         // start ends at the same instant, worked out once.
-        let mut last: Option<(crate::retention::Period, Option<DateTime<FixedOffset>>)> = None;
+        let mut last: Option<(crate::retention::Period, Option<Moment>)> = None;
         for (nth, &category) in self.request.categories.iter().enumerate() {
             let (retention, rule) =
                 match governing_retention(self.policy, category, purpose, age, None) {
@@ -182,7 +184,7 @@ impl<'a> Context<'a> {
                 Some(Retention::For(period)) => match last {
                     Some((p, end)) if p == period => end,
                     _ => {
-                        let end = period.after(start);
+                        let end = start.after(period);
                         last = Some((period, end));
                         end
                     }
@@ -209,8 +211,8 @@ impl<'a> Context<'a> {
     }
 
     /// The calendar date of an instant in the home jurisdiction.
-    pub(super) fn home_date(&self, at: DateTime<FixedOffset>) -> chrono::NaiveDate {
-        crate::subject::age::local_date(at, self.policy.home_offset)
+    pub(super) fn home_date(&self, at: Moment) -> chrono::NaiveDate {
+        at.naive_local_date(self.policy.home_offset)
     }
 }
 
