@@ -151,6 +151,8 @@ impl Jurisdiction {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Subject {
     pub(crate) birth_date: Option<NaiveDate>,
+    /// `birth_date` as integers, worked out here rather than in every decision.
+    pub(crate) birth: Option<Civil>,
     pub(crate) resident_id: Option<Result<ResidentId, ResidentIdError>>,
     pub(crate) jurisdiction: Option<JurisdictionId>,
 }
@@ -165,6 +167,7 @@ impl Subject {
     #[must_use]
     pub fn birth_date(mut self, date: NaiveDate) -> Subject {
         self.birth_date = Some(date);
+        self.birth = Some(Civil::of(date));
         self
     }
 
@@ -280,7 +283,7 @@ pub(crate) fn assess(subject: &Subject, jurisdiction: &Jurisdiction, at: Moment)
     let mut resident_id_invalid = false;
     let from_id = match &subject.resident_id {
         Some(Ok(id)) => {
-            let birth = Civil::of(id.birth_date());
+            let birth = id.birth();
             if birth > today {
                 resident_id_invalid = true;
                 None
@@ -295,8 +298,7 @@ pub(crate) fn assess(subject: &Subject, jurisdiction: &Jurisdiction, at: Moment)
         None => None,
     };
     let mut birth_date_implausible = false;
-    let from_birth_date = subject.birth_date.and_then(|birth| {
-        let birth = Civil::of(birth);
+    let from_birth_date = subject.birth.and_then(|birth| {
         let years = civil_age_on(birth, today, boundary).filter(|&years| years <= OLDEST);
         birth_date_implausible = years.is_none();
         years.map(|years| (years, birth))

@@ -20,6 +20,8 @@ use core::str::FromStr;
 
 use chrono::{Datelike as _, NaiveDate};
 
+use crate::moment::Civil;
+
 /// The number of characters in a resident identity number.
 const LENGTH: usize = 18;
 
@@ -59,6 +61,8 @@ pub struct ResidentId {
     region: u32,
     /// The birth date, positions 7–14.
     birth_date: NaiveDate,
+    /// The same date as integers, for `decide()`.
+    birth: Civil,
     /// The check character, position 18, as a value in `0..=10` (10 is `X`).
     check: u8,
 }
@@ -140,8 +144,14 @@ impl ResidentId {
         Ok(ResidentId {
             region: decimal(&[r1, r2, r3, r4, r5, r6]),
             birth_date,
+            birth: Civil::of(birth_date),
             check: check_value(found),
         })
+    }
+
+    /// The birth date as integers.
+    pub(crate) fn birth(&self) -> Civil {
+        self.birth
     }
 
     /// Returns the birth date, positions 7–14.

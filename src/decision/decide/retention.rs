@@ -167,19 +167,30 @@ impl<'a> Context<'a> {
         // Categories often share their rule: the same period from the same
         // start ends at the same instant, worked out once.
         let mut last: Option<(crate::retention::Period, Option<Moment>)> = None;
+        // Without a deny rule on storing for the purpose (the usual case),
+        // the compiled keep index answers alone; the ids were checked when
+        // the context was made.
+        let no_deny = self.policy.denies.get(Action::Store, purpose).is_empty();
         for (nth, &category) in self.request.categories.iter().enumerate() {
-            let (retention, rule) =
-                match governing_retention(self.policy, category, purpose, age, None) {
-                    (RetentionSource::Rule(id), retention) => (retention, Some(id)),
-                    (RetentionSource::DeniedBy(id), _) => (None, Some(id)),
-                    // The record's retention is the request's, whichever
-                    // pass asks first: the rule covering the request's own
-                    // action, not the export pass's.
-                    (RetentionSource::NoRule, _) => match self.covering_own_action(nth, category) {
-                        Some(rule) => (rule.retention, Some(rule.id)),
-                        None => (None, None),
-                    },
-                };
+            let governing = if no_deny {
+                match self.policy.keeping.kept(purpose, category.index(), age) {
+                    Some((rule, retention)) => (RetentionSource::Rule(rule), Some(retention)),
+                    None => (RetentionSource::NoRule, None),
+                }
+            } else {
+                governing_retention(self.policy, category, purpose, age, None)
+            };
+            let (retention, rule) = match governing {
+                (RetentionSource::Rule(id), retention) => (retention, Some(id)),
+                (RetentionSource::DeniedBy(id), _) => (None, Some(id)),
+                // The record's retention is the request's, whichever
+                // pass asks first: the rule covering the request's own
+                // action, not the export pass's.
+                (RetentionSource::NoRule, _) => match self.covering_own_action(nth, category) {
+                    Some(rule) => (rule.retention, Some(rule.id)),
+                    None => (None, None),
+                },
+            };
             let end = match retention {
                 Some(Retention::For(period)) => match last {
                     Some((p, end)) if p == period => end,
