@@ -10,7 +10,9 @@
 //!
 //! gives instructions per decision as a function's count divided by
 //! `ROUNDS` times its requests (printed). Instruction counts repeat under
-//! load, where timings do not.
+//! load, where timings do not. With the arguments `each N`, only the mix's
+//! request N is decided (in `measure_seed_mix`): a per-request count, to
+//! find the requests that weigh on the mix.
 
 #![allow(
     clippy::panic,
@@ -101,6 +103,16 @@ fn main() {
         ),
         ("seed_mix", measure_seed_mix, common::seed_mix(engine)),
     ];
+    // `each N`: only the mix's request N (for a per-request count).
+    let mut args = std::env::args().skip(1);
+    if args.next().as_deref() == Some("each") {
+        let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(0);
+        let mix = common::seed_mix(engine);
+        let one = &mix[n % mix.len()..=n % mix.len()];
+        let permits = measure_seed_mix(engine, one);
+        println!("measure_seed_mix: {ROUNDS} decisions (1 requests x {ROUNDS}), {permits} permits");
+        return;
+    }
     for (name, measure, requests) in &runs {
         let permits = measure(engine, requests);
         println!(
