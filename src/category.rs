@@ -38,6 +38,19 @@ impl CategoryId {
         self.id.get() - 1
     }
 
+    /// The id as two integers, the first never 0 (see [`CategoryId::from_raw`]).
+    pub(crate) const fn to_raw(self) -> (u32, u32) {
+        (self.id.get(), self.engine)
+    }
+
+    /// The id [`CategoryId::to_raw`] gave; `None` for a first integer of 0.
+    pub(crate) const fn from_raw(id: u32, engine: u32) -> Option<CategoryId> {
+        match NonZeroU32::new(id) {
+            Some(id) => Some(CategoryId { id, engine }),
+            None => None,
+        }
+    }
+
     pub(crate) const fn engine(self) -> u32 {
         self.engine
     }

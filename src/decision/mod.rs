@@ -41,6 +41,8 @@ pub(crate) mod evidence;
 pub(crate) mod explain;
 pub(crate) mod request;
 
+use std::fmt;
+
 pub use crate::outcome::{Effect, ObligationCode};
 pub use crate::recipient::{Recipient, RecipientKind, RecipientName};
 pub use consent::{Consent, ConsentState, Grantor, GuardianVerification};
@@ -231,31 +233,51 @@ impl Obligation {
 
 /// One reason behind a decision: a code, and where it applies, the rule (and
 /// so the policy clause) and the category it is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+//
+// Every byte is defined and the empty reason is all zeros, so a new
+// decision's sixteen slots are one zeroed block (not 48 field stores).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Reason {
     code: ReasonCode,
+    /// The detail's index plus one; 0 for none.
+    detail: u8,
+    fill: u16,
     rule: Option<RuleId>,
-    category: Option<CategoryId>,
-    detail: Option<Detail>,
+    /// The category as [`CategoryId::to_raw`] stores it; 0 for none.
+    category: u32,
+    engine: u32,
 }
 
 impl Reason {
+    /// An unused slot of a decision.
+    pub(crate) const EMPTY: Reason = Reason::new(ReasonCode::RulePermits, None, None);
+
     pub(crate) const fn new(
         code: ReasonCode,
         rule: Option<RuleId>,
         category: Option<CategoryId>,
     ) -> Reason {
+        let (category, engine) = match category {
+            Some(id) => id.to_raw(),
+            None => (0, 0),
+        };
         Reason {
             code,
+            detail: 0,
+            fill: 0,
             rule,
             category,
-            detail: None,
+            engine,
         }
     }
 
     /// The same reason, saying what exactly failed.
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "a vocabulary has far fewer than 255 words"
+    )]
     pub(crate) const fn with_detail(mut self, detail: Detail) -> Reason {
-        self.detail = Some(detail);
+        self.detail = detail.index() as u8 + 1;
         self
     }
 
@@ -271,12 +293,28 @@ impl Reason {
 
     /// The category the reason is about (the one left uncovered, denied...).
     pub fn category(&self) -> Option<CategoryId> {
-        self.category
+        CategoryId::from_raw(self.category, self.engine)
     }
 
     /// What exactly failed, where the code alone does not say what to fix.
     pub fn detail(&self) -> Option<Detail> {
-        self.detail
+        let index = usize::from(self.detail.checked_sub(1)?);
+        Detail::ALL.get(index).copied()
+    }
+}
+
+#[expect(
+    clippy::missing_fields_in_debug,
+    reason = "shows what the reason says (category, detail), not how it is stored"
+)]
+impl fmt::Debug for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reason")
+            .field("code", &self.code)
+            .field("rule", &self.rule)
+            .field("category", &self.category())
+            .field("detail", &self.detail())
+            .finish()
     }
 }
 
@@ -349,7 +387,7 @@ impl Decision {
             basis: None,
             obligations: ObligationSet::EMPTY,
             dues: [None; DATED.len()],
-            reasons: [Reason::new(ReasonCode::InvalidRequest, None, None); MAX_REASONS],
+            reasons: [Reason::EMPTY; MAX_REASONS],
             reason_count: 0,
             reasons_truncated: false,
             age: None,
@@ -518,7 +556,7 @@ impl Decision {
                 *mine = mine.or(theirs);
             }
             for reason in export.reasons() {
-                let reason = match reason.detail {
+                let reason = match reason.detail() {
                     None if reason.code.denies() => reason.with_detail(Detail::Abroad),
                     _ => *reason,
                 };
