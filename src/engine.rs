@@ -208,6 +208,7 @@ impl Engine {
 
     /// Decides a request: permit or deny, the basis, the obligations and the
     /// reasons. Never fails, never allocates; anything it cannot judge is a deny.
+    #[inline]
     pub fn decide(&self, request: &Request) -> Decision {
         decide(&self.policy, request)
     }

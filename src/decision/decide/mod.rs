@@ -45,6 +45,7 @@ mod retention;
 /// A flow abroad other than `collect`, `store` and `export` is decided twice
 /// on the same facts, under its own action and as `export`, and permitted
 /// only if both permit: so no label bypasses the policy's export rule.
+#[inline]
 pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
     // Built in place and filled by reference: a decision is a few hundred
     // bytes, and moving it from step to step would cost more than a step.
