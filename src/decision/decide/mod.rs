@@ -279,7 +279,7 @@ struct RecordRetention {
 
 /// How many requested categories have their covering rules looked up in
 /// advance; a request with more looks the others up each time it needs them.
-const COVERED_UP_FRONT: usize = 8;
+const COVERED_UP_FRONT: usize = 4;
 
 /// What the requested categories say, and the subject's jurisdiction:
 /// checked before anything is decided.
