@@ -73,9 +73,11 @@ pub(crate) struct LogOptions {
 }
 
 /// The zeros `lawful serve` keeps ahead of its records: 64 MiB, as etcd's
-/// write-ahead log. Adding them costs about 35 ms (written and synced)
-/// once per chunk, in the log thread after a group is answered; the limit
-/// of `--log-max-bytes` caps them.
+/// write-ahead log segments. Fewer than half left, the missing ones are
+/// written and synced (about 20 ms for 32 MiB on the machine of
+/// `docs/serve.md`), in the log thread after a group is answered; so a
+/// decision waits for that at most once every 32 MiB of records, not at
+/// every sync. The limit of `--log-max-bytes` caps them.
 pub(crate) const PREALLOCATE: u64 = 64 << 20;
 
 /// How far back from the padding a crashed file is searched for a hole of
