@@ -3,16 +3,31 @@
 //! decision it records is released.
 //!
 //! - **Whole lines.** A group of records (whole lines, each ending in a
-//!   newline) goes to the file in one `write` on a descriptor opened with
-//!   `O_APPEND`. If the write fails part-way (a full disk), the partial tail
-//!   is cut off again, so the log never holds a truncated record (unless
-//!   another process appended to the same file in between: then the tail is
-//!   left alone rather than cut into its lines).
+//!   newline) goes to the file in one write. If the write fails part-way (a
+//!   full disk), the partial tail is removed again, so the log never holds
+//!   a truncated record (for `decide`, unless another process appended to
+//!   the same file in between: then the tail is left alone rather than cut
+//!   into its lines).
 //! - **Synced.** After the write, `fdatasync` (regular files only: devices
 //!   and pipes have nothing to sync). Only then are the decisions of the
 //!   group answered. This is a group commit: the command line groups the
 //!   decisions it answers in one flush of its output; the server groups the
 //!   records that arrive while the previous group is being synced.
+//! - **Preallocated (the server).** `lawful serve` does not append: it
+//!   keeps the file extended with zero bytes ahead of its records (a chunk
+//!   at a time, written and synced when the chunk is added) and writes each
+//!   group in place at the *data end* with `pwrite`. The `fdatasync` of a
+//!   group then has no file size or extent to commit through the ext4
+//!   journal, only the data, which is what makes it cheaper (see
+//!   `docs/serve.md`). So a live file ends in a run of NUL bytes after its
+//!   last record; a clean close (and every rotation) truncates it to its
+//!   data end, and opening a file that ends in such padding (a crash left
+//!   it) finds the data end again (see [`find_data_end`]).
+//! - **One writer.** Since the server writes in place, a second writer
+//!   would overwrite its records. The server takes an exclusive `flock` on
+//!   the file; `lawful decide` (which appends with `O_APPEND`, so several
+//!   may share a file) takes a shared one. Either refuses the file when the
+//!   other holds it.
 //! - **Failure stops answering.** An error is returned to the caller, which
 //!   must not release the decisions of the group: the command line exits 2
 //!   without printing them, the server answers 503.
@@ -22,6 +37,8 @@
 //! - **Rotation.** With a size limit, a file that would grow past it is
 //!   renamed with a UTC time-stamp suffix (`audit.jsonl.20261128T020000.123456Z`)
 //!   and a new file is started; a group is never split across two files.
+//!   The server truncates a file to its data end before renaming it, so a
+//!   rotated file holds no padding, and never preallocates past the limit.
 //!
 //! A record is the library's [`AuditRecord`] plus the policy's content hash
 //! and the request document as received (compacted onto one line), so a
@@ -30,12 +47,13 @@
 use std::borrow::Cow;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::{FileExt, FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use lawful::wire::{AuditRecord, DecisionDoc};
+use rustix::fs::{FlockOperation, flock};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
@@ -49,33 +67,162 @@ pub(crate) struct LogOptions {
     pub(crate) follow_symlinks: bool,
     /// Rotate when the file would grow past this many bytes.
     pub(crate) max_bytes: Option<u64>,
+    /// Write in place into a region of zeros extended this many bytes ahead
+    /// of the records (the server), instead of appending (the command line).
+    pub(crate) preallocate: Option<u64>,
 }
+
+/// The zeros `lawful serve` keeps ahead of its records: 64 MiB, as etcd's
+/// write-ahead log segments. Fewer than half left, the missing ones are
+/// written and synced (about 20 ms for 32 MiB on the machine of
+/// `docs/serve.md`), in the log thread after a group is answered; so a
+/// decision waits for that at most once every 32 MiB of records, not at
+/// every sync. The limit of `--log-max-bytes` caps them.
+pub(crate) const PREALLOCATE: u64 = 64 << 20;
+
+/// How far back from the padding a crashed file is searched for a hole of
+/// zeros inside its last, unsynced group (see [`find_data_end`]).
+const RECOVERY_WINDOW: u64 = 256 << 20;
+
+/// The zeros written at a time when the file is extended.
+const ZEROS: usize = 1 << 20;
 
 /// An open decision log.
 #[derive(Debug)]
 pub(crate) struct AuditLog {
     path: PathBuf,
     file: File,
-    /// Whether the file is a regular file (only those are synced and rotated).
+    /// Whether the file is a regular file (only those are synced, locked,
+    /// preallocated and rotated).
     regular: bool,
     options: LogOptions,
+    /// For a preallocated log: where its records end and its zeros begin.
+    place: Option<Place>,
+}
+
+/// The two ends of a preallocated log.
+#[derive(Clone, Copy, Debug)]
+struct Place {
+    /// The end of the last record: the next group is written here.
+    data_end: u64,
+    /// The file's size: zeros from `data_end` to here.
+    allocated: u64,
 }
 
 impl AuditLog {
-    /// Opens (or creates, mode 0600) the log at `path` for appending.
+    /// Opens (or creates, mode 0600) the log at `path`: for appending, or
+    /// with `options.preallocate` for writing in place (exclusively).
+    ///
+    /// A file that ends in NUL padding (a server stopped without closing
+    /// it) is cut back to its data end first.
     pub(crate) fn open(path: &Path, options: LogOptions) -> Result<AuditLog, Fail> {
-        let (file, regular) = open_file(path, options.follow_symlinks)?;
-        Ok(AuditLog {
+        let (file, regular) = open_file(path, options)?;
+        let mut log = AuditLog {
             path: path.to_path_buf(),
             file,
             regular,
             options,
-        })
+            place: None,
+        };
+        if regular {
+            let cannot = |e: &io::Error| {
+                Fail::new(format!(
+                    "cannot open log `{}`: {}",
+                    path.display(),
+                    files::io_words(e)
+                ))
+            };
+            let reader =
+                open_reader(path, &log.file, options.follow_symlinks).map_err(|e| cannot(&e))?;
+            log.recover(&reader).map_err(|e| cannot(&e))?;
+            if options.preallocate.is_some() {
+                let len = log.file.metadata().map_err(|e| cannot(&e))?.len();
+                log.place = Some(Place {
+                    data_end: len,
+                    allocated: len,
+                });
+                log.reserve(0).map_err(|e| cannot(&e))?;
+            }
+        }
+        Ok(log)
     }
 
     /// The path the log was opened at.
     pub(crate) fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Cuts a padded tail (left by a crash) back to the data end.
+    fn recover(&mut self, reader: &File) -> io::Result<()> {
+        let len = self.file.metadata()?.len();
+        let end = find_data_end(reader, len)?;
+        if end == len {
+            return Ok(());
+        }
+        // An appender shares its lock: cutting needs it alone.
+        let shared = self.options.preallocate.is_none();
+        if shared && flock(&self.file, FlockOperation::NonBlockingLockExclusive).is_err() {
+            return Err(io::Error::other(
+                "it ends in zero padding left by a server that stopped without closing it, \
+                 and another process has it open; run again when it is alone",
+            ));
+        }
+        let result = self.file.set_len(end).and_then(|()| self.file.sync_data());
+        if shared {
+            flock(&self.file, FlockOperation::NonBlockingLockShared)?;
+        }
+        result
+    }
+
+    /// Makes sure the zeros reach `need` bytes past the data end, and
+    /// then, if less than a chunk is left, extends them by a chunk (never
+    /// past the size limit unless `need` requires it). The zeros are written
+    /// and synced here, so that the sync of a group has no size to commit.
+    ///
+    /// On an error the file is cut back to its size before, best effort.
+    pub(crate) fn reserve(&mut self, need: u64) -> io::Result<()> {
+        let (Some(place), Some(chunk)) = (self.place, self.options.preallocate) else {
+            return Ok(());
+        };
+        let needed = place.data_end.saturating_add(need);
+        let free = place.allocated.saturating_sub(place.data_end);
+        if place.allocated >= needed && free >= chunk / 2 {
+            return Ok(());
+        }
+        let mut target = place.data_end.saturating_add(need).saturating_add(chunk);
+        if let Some(max) = self.options.max_bytes {
+            target = target.min(max.max(needed));
+        }
+        if target <= place.allocated {
+            return Ok(());
+        }
+        let result = self.zero(place.allocated, target);
+        match result {
+            Ok(()) => {
+                self.place = Some(Place {
+                    allocated: target,
+                    ..place
+                });
+                Ok(())
+            }
+            Err(e) => {
+                let _ = self.file.set_len(place.allocated);
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes zeros from `from` to `to`, then syncs.
+    fn zero(&self, from: u64, to: u64) -> io::Result<()> {
+        let zeros = vec![0_u8; ZEROS];
+        let mut at = from;
+        while at < to {
+            let n = usize::try_from(to - at).unwrap_or(ZEROS).min(ZEROS);
+            self.file
+                .write_all_at(zeros.get(..n).unwrap_or_default(), at)?;
+            at += n as u64;
+        }
+        self.file.sync_data()
     }
 
     /// Appends whole lines (each ending in `\n`) in one write, then syncs.
@@ -86,6 +233,9 @@ impl AuditLog {
     pub(crate) fn append(&mut self, lines: &[u8]) -> io::Result<()> {
         if lines.is_empty() {
             return Ok(());
+        }
+        if self.place.is_some() {
+            return self.write_in_place(lines);
         }
         let start = if self.regular {
             let start = self.file.metadata()?.len();
@@ -126,6 +276,50 @@ impl AuditLog {
         Ok(())
     }
 
+    /// The server's write: at the data end, into zeros, then synced.
+    fn write_in_place(&mut self, lines: &[u8]) -> io::Result<()> {
+        let len = lines.len() as u64;
+        let data_end = self.place.map_or(0, |p| p.data_end);
+        if let Some(max) = self.options.max_bytes
+            && data_end > 0
+            && data_end.saturating_add(len) > max
+        {
+            self.rotate()?;
+        }
+        if data_end.saturating_add(len) > self.place.map_or(0, |p| p.allocated) {
+            self.reserve(len)?;
+        }
+        let Some(place) = self.place else {
+            return Err(io::Error::other("the log is closed"));
+        };
+        if let Err(e) = self.file.write_all_at(lines, place.data_end) {
+            // Whatever part of the group reached the file is zeroed again,
+            // so no reader sees a partial record (best effort).
+            let _ = self
+                .file
+                .write_all_at(&vec![0_u8; lines.len()], place.data_end);
+            return Err(e);
+        }
+        self.place = Some(Place {
+            data_end: place.data_end.saturating_add(len),
+            ..place
+        });
+        self.file.sync_data()
+    }
+
+    /// Truncates a preallocated log to its data end and syncs it: a log
+    /// closed this way holds no padding. Writing after this appends
+    /// nothing (an error).
+    pub(crate) fn close(&mut self) -> io::Result<()> {
+        match self.place.take() {
+            Some(place) => {
+                self.file.set_len(place.data_end)?;
+                self.file.sync_data()
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Removes the `written` bytes of a failed group that start at `start`,
     /// if nobody else has appended since.
     fn cut(&self, start: u64, written: usize) {
@@ -142,6 +336,15 @@ impl AuditLog {
 
     /// Renames the current file with a time-stamp suffix and starts a new one.
     fn rotate(&mut self) -> io::Result<()> {
+        // A rotated file holds its records and no padding.
+        if let Some(place) = self.place {
+            self.file.set_len(place.data_end)?;
+            self.file.sync_data()?;
+            self.place = Some(Place {
+                allocated: place.data_end,
+                ..place
+            });
+        }
         let now: DateTime<Utc> = SystemTime::now().into();
         let stamp = now.format("%Y%m%dT%H%M%S%.6fZ").to_string();
         let mut name = self.path.as_os_str().to_owned();
@@ -156,10 +359,19 @@ impl AuditLog {
             n += 1;
         }
         std::fs::rename(&self.path, &target)?;
-        let (file, regular) = open_file(&self.path, self.options.follow_symlinks)
+        let (file, regular) = open_file(&self.path, self.options)
             .map_err(|fail| io::Error::other(fail.message().to_owned()))?;
+        let len = file.metadata()?.len();
         self.file = file;
         self.regular = regular;
+        if self.place.is_some() {
+            // Another process may have created the new file in between: it
+            // then holds the lock, and open_file refused it.
+            self.place = Some(Place {
+                data_end: len,
+                allocated: len,
+            });
+        }
         // Make the rename and the new file durable (best effort: some file
         // systems cannot sync a directory).
         if let Some(dir) = self.path.parent() {
@@ -176,8 +388,18 @@ impl AuditLog {
     }
 }
 
-/// Opens the log file for appending; whether it is a regular file.
-fn open_file(path: &Path, follow_symlinks: bool) -> Result<(File, bool), Fail> {
+impl Drop for AuditLog {
+    /// A log dropped without [`AuditLog::close`] is still cut to its data
+    /// end (best effort), so that it holds no padding.
+    fn drop(&mut self) {
+        let _ = self.close();
+    }
+}
+
+/// Opens the log file (for appending, or for writing in place) and locks
+/// it; whether it is a regular file.
+fn open_file(path: &Path, log_options: LogOptions) -> Result<(File, bool), Fail> {
+    let follow_symlinks = log_options.follow_symlinks;
     let cannot = |why: &str| Fail::new(format!("cannot open log `{}`: {why}", path.display()));
     if !follow_symlinks
         && std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink())
@@ -190,7 +412,12 @@ fn open_file(path: &Path, follow_symlinks: bool) -> Result<(File, bool), Fail> {
         return Err(cannot("it is a directory"));
     }
     let mut options = OpenOptions::new();
-    options.create(true).append(true).mode(0o600);
+    if log_options.preallocate.is_some() {
+        options.create(true).write(true);
+    } else {
+        options.create(true).append(true);
+    }
+    options.mode(0o600);
     if !follow_symlinks {
         options.custom_flags(libc::O_NOFOLLOW);
     }
@@ -209,7 +436,106 @@ fn open_file(path: &Path, follow_symlinks: bool) -> Result<(File, bool), Fail> {
     if !(regular || kind.is_char_device() || kind.is_fifo()) {
         return Err(cannot("it is not a regular file"));
     }
+    if regular {
+        let operation = if log_options.preallocate.is_some() {
+            FlockOperation::NonBlockingLockExclusive
+        } else {
+            FlockOperation::NonBlockingLockShared
+        };
+        match flock(&file, operation) {
+            Ok(()) => {}
+            Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
+                return Err(cannot(if log_options.preallocate.is_some() {
+                    "another process is writing it (a `lawful serve`, or a `lawful decide --log`)"
+                } else {
+                    "a `lawful serve` is writing it"
+                }));
+            }
+            Err(e) => return Err(cannot(&files::io_words(&io::Error::from(e)))),
+        }
+    }
     Ok((file, regular))
+}
+
+/// The log's file again, for reading its tail (the log itself is opened
+/// write-only, as a pipe must be); refused if it is not the same file.
+fn open_reader(path: &Path, log: &File, follow_symlinks: bool) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    if !follow_symlinks {
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    let reader = options.open(path)?;
+    let (a, b) = (reader.metadata()?, log.metadata()?);
+    if (a.dev(), a.ino()) != (b.dev(), b.ino()) {
+        return Err(io::Error::other("it was replaced while being opened"));
+    }
+    Ok(reader)
+}
+
+/// Where the records of a log end: its length, unless it ends in NUL
+/// padding (a preallocated log that was not closed: a live server's, or a
+/// crashed one's).
+///
+/// Then the data end is the byte after the last newline before the first
+/// NUL of the tail: the trailing run of NULs, or a hole of zeros inside the
+/// last group, whose pages were not all on disk when the server stopped
+/// (that group was never synced, so never answered). Every group before it
+/// was synced whole, and records never hold a raw NUL (JSON escapes it), so
+/// no synced record is lost. Holes are searched for in the last
+/// [`RECOVERY_WINDOW`] bytes before the padding.
+fn find_data_end(file: &File, len: u64) -> io::Result<u64> {
+    const BLOCK: u64 = 64 << 10;
+    let mut buf = vec![0_u8; 64 << 10];
+    // Back over the trailing NULs.
+    let mut end = len;
+    while end > 0 {
+        let from = end.saturating_sub(BLOCK);
+        let block = read_block(file, &mut buf, from, end)?;
+        match block.iter().rposition(|&b| b != 0) {
+            Some(i) => {
+                end = from + i as u64 + 1;
+                break;
+            }
+            None => end = from,
+        }
+    }
+    if end == len {
+        return Ok(len);
+    }
+    // The first NUL of the window before it (or the padding itself).
+    let mut first_nul = end;
+    let mut at = end.saturating_sub(RECOVERY_WINDOW);
+    while at < end {
+        let to = at.saturating_add(BLOCK).min(end);
+        let block = read_block(file, &mut buf, at, to)?;
+        if let Some(i) = block.iter().position(|&b| b == 0) {
+            first_nul = at + i as u64;
+            break;
+        }
+        at = to;
+    }
+    // Back to the newline before it.
+    let mut at = first_nul;
+    while at > 0 {
+        let from = at.saturating_sub(BLOCK);
+        let block = read_block(file, &mut buf, from, at)?;
+        if let Some(i) = block.iter().rposition(|&b| b == b'\n') {
+            return Ok(from + i as u64 + 1);
+        }
+        at = from;
+    }
+    Ok(0)
+}
+
+/// Reads the bytes from `from` to `to` (at most the buffer's length).
+fn read_block<'b>(file: &File, buf: &'b mut [u8], from: u64, to: u64) -> io::Result<&'b [u8]> {
+    let n = usize::try_from(to.saturating_sub(from))
+        .unwrap_or(usize::MAX)
+        .min(buf.len());
+    let block = buf.get_mut(..n).unwrap_or_default();
+    file.read_exact_at(block, from)?;
+    Ok(block)
 }
 
 /// The SHA-256 of a policy's text, in hex: which exact policy decided.
@@ -344,6 +670,165 @@ mod tests {
         let line = record_line(&doc, b"{broken", "abc", now());
         let value: serde_json::Value = serde_json::from_slice(&line).unwrap();
         assert_eq!(value["request"], "{broken");
+    }
+
+    /// A fresh directory for one test.
+    fn scratch(test: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("lawful-audit-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn served(chunk: u64, max_bytes: Option<u64>) -> LogOptions {
+        LogOptions {
+            follow_symlinks: false,
+            max_bytes,
+            preallocate: Some(chunk),
+        }
+    }
+
+    #[test]
+    fn the_data_end_is_after_the_last_whole_line_before_the_zeros() {
+        let dir = scratch("data-end");
+        let path = dir.join("log");
+        let zeros = |n: usize| vec![0_u8; n];
+        let cases: Vec<(Vec<u8>, u64)> = vec![
+            (Vec::new(), 0),
+            (b"a\nb\n".to_vec(), 4),
+            (b"a\nb".to_vec(), 3),
+            ([b"a\nb\n".to_vec(), zeros(100_000)].concat(), 4),
+            ([b"a\nb\nunfinished".to_vec(), zeros(10)].concat(), 4),
+            // A hole inside the last (unsynced) group.
+            (
+                [
+                    b"a\nb\nre".to_vec(),
+                    zeros(5),
+                    b"c3\nrec4\n".to_vec(),
+                    zeros(9),
+                ]
+                .concat(),
+                4,
+            ),
+            ([b"no newline".to_vec(), zeros(3)].concat(), 0),
+            (zeros(70_000), 0),
+        ];
+        for (bytes, end) in cases {
+            std::fs::write(&path, &bytes).unwrap();
+            let file = File::open(&path).unwrap();
+            assert_eq!(
+                find_data_end(&file, bytes.len() as u64).unwrap(),
+                end,
+                "{bytes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_served_log_is_preallocated_and_cut_to_its_records_on_close() {
+        let dir = scratch("prealloc");
+        let path = dir.join("audit.jsonl");
+        let mut log = AuditLog::open(&path, served(4096, None)).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 4096);
+        log.append(b"{\"a\":1}\n").unwrap();
+        log.append(b"{\"a\":2}\n{\"a\":3}\n").unwrap();
+        let live = std::fs::read(&path).unwrap();
+        assert_eq!(live.len(), 4096);
+        assert!(live.starts_with(b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n"));
+        assert!(live[24..].iter().all(|&b| b == 0));
+        // A group larger than the zeros left extends them first.
+        let big = b"{\"a\":4}\n".repeat(1000);
+        log.append(&big).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() >= 24 + 8000 + 4096);
+        log.close().unwrap();
+        drop(log);
+        let closed = std::fs::read(&path).unwrap();
+        assert_eq!(closed.len(), 24 + 8000);
+        assert!(!closed.contains(&0));
+        // Dropped without close: cut all the same.
+        let mut log = AuditLog::open(&path, served(4096, None)).unwrap();
+        log.append(b"{\"a\":5}\n").unwrap();
+        drop(log);
+        assert_eq!(std::fs::read(&path).unwrap().len(), 24 + 8000 + 8);
+    }
+
+    #[test]
+    fn a_crashed_log_is_resumed_after_its_last_whole_record() {
+        let dir = scratch("crashed");
+        let path = dir.join("audit.jsonl");
+        let mut crashed = b"{\"a\":1}\n{\"a\":2}\n{\"a\":".to_vec();
+        crashed.extend(vec![0; 100_000]);
+        std::fs::write(&path, &crashed).unwrap();
+        let mut log = AuditLog::open(&path, served(4096, None)).unwrap();
+        log.append(b"{\"a\":3}\n").unwrap();
+        log.close().unwrap();
+        drop(log);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n"
+        );
+        // `lawful decide` cuts the padding too before it appends.
+        let mut crashed = std::fs::read(&path).unwrap();
+        crashed.extend(vec![0; 10]);
+        std::fs::write(&path, &crashed).unwrap();
+        let mut log = AuditLog::open(&path, LogOptions::default()).unwrap();
+        log.append(b"{\"a\":4}\n").unwrap();
+        drop(log);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n{\"a\":4}\n"
+        );
+    }
+
+    #[test]
+    fn a_served_log_has_one_writer() {
+        let dir = scratch("lock");
+        let path = dir.join("audit.jsonl");
+        let log = AuditLog::open(&path, served(4096, None)).unwrap();
+        let again = AuditLog::open(&path, served(4096, None)).unwrap_err();
+        assert!(
+            again.message().contains("another process is writing it"),
+            "{}",
+            again.message()
+        );
+        let append = AuditLog::open(&path, LogOptions::default()).unwrap_err();
+        assert!(
+            append.message().contains("`lawful serve` is writing it"),
+            "{}",
+            append.message()
+        );
+        drop(log);
+        // Appenders share the file, and keep a server out.
+        let first = AuditLog::open(&path, LogOptions::default()).unwrap();
+        let second = AuditLog::open(&path, LogOptions::default()).unwrap();
+        assert!(AuditLog::open(&path, served(4096, None)).is_err());
+        drop((first, second));
+        assert!(AuditLog::open(&path, served(4096, None)).is_ok());
+    }
+
+    #[test]
+    fn a_served_log_rotates_without_padding_and_within_its_limit() {
+        let dir = scratch("rotate");
+        let path = dir.join("audit.jsonl");
+        let mut log = AuditLog::open(&path, served(64 << 20, Some(1000))).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 1000);
+        let line = b"{\"padding\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n";
+        for _ in 0..100 {
+            log.append(line).unwrap();
+            assert!(std::fs::metadata(&path).unwrap().len() <= 1000);
+        }
+        log.close().unwrap();
+        let mut records = 0;
+        let mut files = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            assert!(!bytes.contains(&0));
+            assert!(bytes.len() <= 1000);
+            records += bytes.split(|&b| b == b'\n').count() - 1;
+            files += 1;
+        }
+        assert_eq!(records, 100);
+        assert!(files > 5, "{files}");
     }
 
     #[test]

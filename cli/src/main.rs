@@ -351,6 +351,8 @@ fn main() -> ExitCode {
             LogOptions {
                 follow_symlinks: log_follow_symlinks,
                 max_bytes: None,
+                // A short-lived appender: nothing to gain.
+                preallocate: None,
             },
             input.as_deref(),
             max_line_bytes,
@@ -387,6 +389,7 @@ fn main() -> ExitCode {
             log_settings: LogOptions {
                 follow_symlinks: log_follow_symlinks,
                 max_bytes: log_max_bytes,
+                preallocate: Some(audit_log::PREALLOCATE),
             },
             token_file,
             watch_interval,

@@ -8,10 +8,19 @@
 //! effect, basis, reason codes, the rules cited, obligation codes. The
 //! policy's id and version are not compared: a new version that decides the
 //! same is no change.
+//!
+//! A log that a server is writing, or that it left when it crashed, ends in
+//! a run of NUL bytes (the zeros the server writes its records into, see
+//! `audit_log`): the replay stops there, and skips with a note the
+//! unfinished record just before them, if any (one being written, or cut
+//! off by the crash). A NUL anywhere else is an error, as any other byte
+//! that is not JSON.
 
-use std::io::{self, Write};
+use std::cell::Cell;
+use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::rc::Rc;
 
 use lawful::Engine;
 use lawful::wire::AuditRecord;
@@ -23,8 +32,10 @@ use crate::reader::{DEFAULT_MAX_LINE, Line, LineReader};
 pub(crate) fn run(log: &Path, policy: Option<&Path>) -> Result<ExitCode, Fail> {
     let engine = files::load_policy(policy)?;
     let name = files::input_name(Some(log));
+    let tail = Rc::new(Cell::new(Tail::Plain));
+    let input = EndAtPadding::new(files::open_lines(Some(log))?.into_inner(), Rc::clone(&tail));
     // Records are read line by line, each at most the stream limit long.
-    let mut lines = LineReader::new(files::open_lines(Some(log))?, DEFAULT_MAX_LINE);
+    let mut lines = LineReader::new(BufReader::with_capacity(64 * 1024, input), DEFAULT_MAX_LINE);
     let mut out = files::stdout();
     let mut tally = Tally::default();
     let mut number = 0_usize;
@@ -33,21 +44,40 @@ pub(crate) fn run(log: &Path, policy: Option<&Path>) -> Result<ExitCode, Fail> {
             .next_line()
             .map_err(|e| Fail::new(format!("cannot read {name}: {}", files::io_words(&e))))?;
         number += 1;
-        let text = match line {
+        let parsed = match line {
             Line::End => break Ok(()),
-            Line::TooLong => {
-                return Err(Fail::new(format!(
-                    "{name} line {number} is longer than {DEFAULT_MAX_LINE} bytes: not an audit record"
-                )));
-            }
-            Line::Text(bytes) => std::str::from_utf8(bytes)
-                .map_err(|_| Fail::new(format!("{name} line {number} is not UTF-8 text")))?,
+            Line::TooLong => Err(Fail::new(format!(
+                "{name} line {number} is longer than {DEFAULT_MAX_LINE} bytes: not an audit record"
+            ))),
+            Line::Text(bytes) => match std::str::from_utf8(bytes) {
+                Err(_) => Err(Fail::new(format!("{name} line {number} is not UTF-8 text"))),
+                Ok(text) if text.trim().is_empty() => continue,
+                Ok(text) => serde_json::from_str::<AuditRecord>(text).map_err(|e| {
+                    Fail::new(format!("{name} line {number} is not an audit record: {e}"))
+                }),
+            },
         };
-        if text.trim().is_empty() {
-            continue;
-        }
-        let logged: AuditRecord = serde_json::from_str(text)
-            .map_err(|e| Fail::new(format!("{name} line {number} is not an audit record: {e}")))?;
+        let logged = match parsed {
+            Ok(logged) => logged,
+            Err(fail) => {
+                // The unfinished record right before the padding is not an
+                // error: it is being written, or a crash cut it off.
+                if tail.get() == Tail::PaddedAfterFragment
+                    && matches!(lines.next_line(), Ok(Line::End))
+                {
+                    #[expect(clippy::print_stderr, reason = "a note beside the report")]
+                    {
+                        eprintln!(
+                            "lawful: note: {name} line {number} is an unfinished record before \
+                             the log's zero padding (being written, or cut off by a crash); \
+                             it was not replayed"
+                        );
+                    }
+                    break Ok(());
+                }
+                return Err(fail);
+            }
+        };
         if let Err(e) = replay(&engine, number, &logged, &mut tally, &mut out) {
             break Err(e);
         }
@@ -75,6 +105,122 @@ pub(crate) fn run(log: &Path, policy: Option<&Path>) -> Result<ExitCode, Fail> {
         ExitCode::SUCCESS
     };
     files::written(status, result)
+}
+
+/// How the input ended, as far as [`EndAtPadding`] has read it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tail {
+    /// Not (yet) in zero padding.
+    Plain,
+    /// In a run of NULs to the end that starts a line.
+    Padded,
+    /// In a run of NULs to the end that starts inside a line: that line is
+    /// an unfinished record.
+    PaddedAfterFragment,
+}
+
+/// A reader that ends its input at a run of NUL bytes that lasts to the
+/// end (the zero padding of a live or crashed server log). A run of NULs
+/// followed by anything else is passed on unchanged (the JSON parser then
+/// reports it). Memory stays bounded: a run is counted, not kept.
+#[derive(Debug)]
+struct EndAtPadding<R> {
+    inner: R,
+    buf: Vec<u8>,
+    /// The unread part of `buf`.
+    start: usize,
+    end: usize,
+    /// NULs read and not yet passed on: a run that may be the padding.
+    held: u64,
+    /// Whether the held run is followed by something else (then it is
+    /// passed on).
+    release: bool,
+    /// Whether the last byte passed on ended a line (or none was).
+    line_start: bool,
+    /// Whether the held run started a line.
+    run_at_line_start: bool,
+    tail: Rc<Cell<Tail>>,
+}
+
+impl<R: Read> EndAtPadding<R> {
+    fn new(inner: R, tail: Rc<Cell<Tail>>) -> EndAtPadding<R> {
+        EndAtPadding {
+            inner,
+            buf: vec![0; 64 * 1024],
+            start: 0,
+            end: 0,
+            held: 0,
+            release: false,
+            line_start: true,
+            run_at_line_start: true,
+            tail,
+        }
+    }
+}
+
+impl<R: Read> Read for EndAtPadding<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if self.release && self.held > 0 {
+                let n = usize::try_from(self.held)
+                    .unwrap_or(usize::MAX)
+                    .min(out.len());
+                out.iter_mut().take(n).for_each(|b| *b = 0);
+                self.held -= n as u64;
+                self.line_start = false;
+                return Ok(n);
+            }
+            self.release = false;
+            if self.start == self.end {
+                let n = loop {
+                    match self.inner.read(&mut self.buf) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                };
+                if n == 0 {
+                    if self.held > 0 {
+                        self.held = 0;
+                        self.tail.set(if self.run_at_line_start {
+                            Tail::Padded
+                        } else {
+                            Tail::PaddedAfterFragment
+                        });
+                    }
+                    return Ok(0);
+                }
+                self.start = 0;
+                self.end = n;
+            }
+            let unread = self.buf.get(self.start..self.end).unwrap_or_default();
+            if self.held > 0 {
+                // In a run: count its NULs; anything else releases it.
+                let nuls = unread.iter().take_while(|&&b| b == 0).count();
+                self.start += nuls;
+                self.held += nuls as u64;
+                self.release = self.start < self.end;
+                continue;
+            }
+            let plain = unread.iter().take_while(|&&b| b != 0).count();
+            if plain == 0 {
+                // A NUL: a run begins.
+                self.run_at_line_start = self.line_start;
+                self.held = 1;
+                self.start += 1;
+                continue;
+            }
+            let n = plain.min(out.len());
+            let bytes = unread.get(..n).unwrap_or_default();
+            out.get_mut(..n).unwrap_or_default().copy_from_slice(bytes);
+            self.line_start = bytes.last() == Some(&b'\n');
+            self.start += n;
+            return Ok(n);
+        }
+    }
 }
 
 /// What the replay has found so far.
@@ -151,4 +297,98 @@ fn outline(r: &AuditRecord) -> String {
         list(r.rules.clone()),
         list(r.obligations.iter().map(ToString::to_string).collect()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        reason = "tests: a failed unwrap is a failed test"
+    )]
+
+    use super::*;
+
+    /// A reader that hands out at most `step` bytes a call.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    fn through(data: &[u8], step: usize, out_step: usize) -> (Vec<u8>, Tail) {
+        let tail = Rc::new(Cell::new(Tail::Plain));
+        let mut reader = EndAtPadding::new(Trickle { data, step }, Rc::clone(&tail));
+        let mut all = Vec::new();
+        let mut buf = vec![0; out_step];
+        loop {
+            let n = reader.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+        (all, tail.get())
+    }
+
+    #[test]
+    fn trailing_nuls_end_the_input_and_other_nuls_pass() {
+        let mut padded = b"{}\n{}\n".to_vec();
+        padded.extend(std::iter::repeat_n(0, 200_000));
+        assert_eq!(
+            through(&padded, 70_000, 64 * 1024),
+            (b"{}\n{}\n".to_vec(), Tail::Padded)
+        );
+        let mut fragment = b"{}\n{\"a".to_vec();
+        fragment.extend([0; 10]);
+        assert_eq!(
+            through(&fragment, 3, 2),
+            (b"{}\n{\"a".to_vec(), Tail::PaddedAfterFragment)
+        );
+        assert_eq!(
+            through(b"{}\n\0\0{}\n", 1, 1),
+            (b"{}\n\0\0{}\n".to_vec(), Tail::Plain)
+        );
+        assert_eq!(through(b"", 1, 1), (Vec::new(), Tail::Plain));
+    }
+
+    /// Every input of up to 8 bytes of `a`, newline and NUL, in every
+    /// slicing: the output is the input without its trailing NULs.
+    #[test]
+    fn only_the_trailing_run_is_removed() {
+        let alphabet = [b'a', b'\n', 0];
+        for len in 0..=8_u32 {
+            for mut code in 0..3_usize.pow(len) {
+                let mut input = Vec::new();
+                for _ in 0..len {
+                    input.push(alphabet[code % 3]);
+                    code /= 3;
+                }
+                let kept = input.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+                let expected = input[..kept].to_vec();
+                let tail = if kept == input.len() {
+                    Tail::Plain
+                } else if kept == 0 || input[kept - 1] == b'\n' {
+                    Tail::Padded
+                } else {
+                    Tail::PaddedAfterFragment
+                };
+                for (step, out_step) in [(1, 1), (2, 3), (3, 1), (64, 64)] {
+                    assert_eq!(
+                        through(&input, step, out_step),
+                        (expected.clone(), tail),
+                        "{input:?} {step} {out_step}"
+                    );
+                }
+            }
+        }
+    }
 }

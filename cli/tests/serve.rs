@@ -256,13 +256,26 @@ fn cli_decide(input: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The records of a log. A running server's file ends in zero padding (the
+/// zeros it writes its records into): only that trailing run is cut, and
+/// no NUL may be left before it.
 fn log_lines(path: &Path) -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(path).unwrap();
+    let bytes = std::fs::read(path).unwrap();
+    let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let text = String::from_utf8(bytes[..end].to_vec()).unwrap();
+    assert!(!text.contains('\0'), "a NUL before the padding");
     assert!(
         text.is_empty() || text.ends_with('\n'),
         "a partial last line"
     );
     text.lines().map(json).collect()
+}
+
+/// The records of a log that no server is writing: no padding at all.
+fn closed_log_lines(path: &Path) -> Vec<serde_json::Value> {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(!bytes.contains(&0), "{} holds NUL bytes", path.display());
+    log_lines(path)
 }
 
 // ---------------------------------------------------------------- endpoints
@@ -743,11 +756,109 @@ fn the_log_rotates_by_size_and_keeps_every_record() {
     for file in &files {
         let size = std::fs::metadata(file).unwrap().len();
         assert!(size <= 2048, "{file:?}: {size} bytes");
-        for record in log_lines(file) {
+        // A rotated file was cut to its records; the live one is padded.
+        let live = file.file_name().unwrap() == "audit.jsonl";
+        let records = if live {
+            log_lines(file)
+        } else {
+            closed_log_lines(file)
+        };
+        for record in records {
             assert!(ids.insert(record["id"].as_str().unwrap().to_owned()));
         }
     }
     assert_eq!(ids.len(), 20);
+}
+
+/// A server that is killed leaves its zero padding; the next one finds the
+/// last whole record, cuts an unfinished one, and goes on there. Replay
+/// reads the padded file, and the stopped one, without error.
+#[test]
+fn a_killed_servers_log_is_resumed_after_its_last_whole_record() {
+    let dir = scratch("log-killed");
+    let log = dir.join("audit.jsonl");
+    let decide = |server: &Server, from: usize| {
+        for i in from..from + 5 {
+            let body = REGISTRATION.replace("reg-1", &format!("r{i}"));
+            assert_eq!(server.post("/v1/decide", &body).status, 200);
+        }
+    };
+    let mut server = Server::start(&dir, &["--log", "audit.jsonl"]);
+    decide(&server, 0);
+    server.signal("KILL");
+    server.wait();
+    let mut bytes = std::fs::read(&log).unwrap();
+    let end = bytes.iter().rposition(|&b| b != 0).unwrap() + 1;
+    assert!(bytes.len() > end, "no padding after a kill");
+    assert_eq!(log_lines(&log).len(), 5);
+    // As if the crash had cut a group short: part of a record, then zeros.
+    bytes[end..end + 16].copy_from_slice(br#"{"decided_at":"2"#);
+    std::fs::write(&log, &bytes).unwrap();
+
+    let replay = Command::new(BIN).arg("replay").arg(&log).output().unwrap();
+    let stdout = String::from_utf8(replay.stdout).unwrap();
+    let stderr = String::from_utf8(replay.stderr).unwrap();
+    assert!(replay.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("5 replayed"), "{stdout}");
+    assert!(
+        stderr.contains("line 6 is an unfinished record"),
+        "{stderr}"
+    );
+
+    let mut server = Server::start(&dir, &["--log", "audit.jsonl"]);
+    decide(&server, 5);
+    assert!(server.stop().success(), "{}", server.stderr());
+    let records = closed_log_lines(&log);
+    let ids: Vec<_> = records.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let expected: Vec<_> = (0..10).map(|i| format!("r{i}")).collect();
+    assert_eq!(ids, expected);
+
+    let replay = Command::new(BIN).arg("replay").arg(&log).output().unwrap();
+    let stdout = String::from_utf8(replay.stdout).unwrap();
+    assert!(replay.status.success(), "{stdout}");
+    assert!(stdout.contains("10 replayed"), "{stdout}");
+    assert!(replay.stderr.is_empty());
+}
+
+/// The server writes in place, so it must be the log's only writer: a
+/// second server, or `lawful decide --log`, is refused while it runs.
+#[test]
+fn a_servers_log_has_no_second_writer() {
+    let dir = scratch("log-lock");
+    let mut server = Server::start(&dir, &["--log", "audit.jsonl"]);
+    assert_eq!(server.post("/v1/decide", REGISTRATION).status, 200);
+    let second = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--log", "audit.jsonl"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(second.stderr).unwrap();
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("another process is writing it"), "{stderr}");
+    let mut decide = Command::new(BIN)
+        .args(["decide", "--log", "audit.jsonl"])
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    decide
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(REGISTRATION.as_bytes())
+        .unwrap();
+    let out = decide.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("a `lawful serve` is writing it"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    assert!(server.stop().success());
+    assert_eq!(closed_log_lines(&dir.join("audit.jsonl")).len(), 1);
 }
 
 /// SIGTERM while 8 clients decide: it stops accepting, finishes what is in
@@ -787,7 +898,8 @@ fn shutdown_finishes_in_flight_requests_and_loses_no_record() {
     assert!(status.success(), "{status:?}: {}", server.stderr());
     let answered = answered.lock().unwrap();
     assert!(!answered.is_empty());
-    let records = log_lines(&dir.join("audit.jsonl"));
+    // Closed cleanly: cut to its records, no padding.
+    let records = closed_log_lines(&dir.join("audit.jsonl"));
     let logged: HashSet<_> = records
         .iter()
         .map(|r| r["id"].as_str().unwrap().to_owned())

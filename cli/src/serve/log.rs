@@ -4,6 +4,9 @@
 //! tells each task that its records are on disk, so no decision is answered
 //! before its record is durable, and records never interleave. A group
 //! smaller than the last one waits briefly for the rest (see [`linger`]).
+//! After answering a group, the thread adds zeros ahead of the records
+//! when few are left ([`AuditLog::reserve`]); on close it cuts the file
+//! back to its last record ([`AuditLog::close`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -158,6 +161,23 @@ impl LogHandle {
                     for done in waiting.drain(..) {
                         // The task may have given up (a timeout); its record stands.
                         let _ = done.send(result.clone());
+                    }
+                    if failure.is_none() {
+                        // Zeros ahead, once the group is answered. If they
+                        // cannot be added, the next group that needs them
+                        // tries again and fails (a full disk) as a write.
+                        let _ = log.reserve(0);
+                    }
+                }
+                // No padding after a clean stop.
+                if let Err(e) = log.close() {
+                    #[expect(clippy::print_stderr, reason = "the server's own log")]
+                    {
+                        eprintln!(
+                            "lawful: cannot cut the decision log `{}` to its last record: {}",
+                            log.path().display(),
+                            files::io_words(&e)
+                        );
                     }
                 }
             })?;
