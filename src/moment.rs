@@ -1,17 +1,20 @@
 //! Instants and calendar dates as integers, for `decide()`'s hot path.
 //!
-//! An instant ([`Moment`]) is its UTC second, its nanosecond and the offset
-//! it was written in, worked out once when a request is built; a calendar
-//! date ([`Civil`]) is a year, a month and a day. Between them sit day
-//! numbers (days since 1970-01-01) and Howard Hinnant's civil-calendar
-//! algorithms (<https://howardhinnant.github.io/date_algorithms.html>), so
-//! the local date of an instant and the end of a retention period cost a
-//! few dozen integer operations instead of chrono's calendar conversions.
+//! An instant ([`Moment`]) is its UTC second and nanosecond, the offset it
+//! was written in, and its UTC calendar date and second of the day, worked
+//! out by chrono once, when a request is built; a calendar date ([`Civil`])
+//! is a year, a month and a day. The local date at any offset is then the
+//! UTC date or the day next to it, and the end of a retention period is
+//! month arithmetic or day numbers (days since 1970-01-01, by Neri and
+//! Schneider's algorithms on 32 bits): a few dozen integer operations
+//! instead of chrono's calendar conversions.
 //!
 //! The answers are chrono's: the arithmetic is exact on the proleptic
 //! Gregorian calendar, and anything outside the window every real date lies
-//! in (about ±30,000 years around 1970) is handed to chrono itself, overflow included.
-//! Tests compare both on every kind of period and on generated instants.
+//! in (about ±30,000 years around 1970) is handed to chrono itself,
+//! overflow included. Tests compare every field with chrono on every kind
+//! of period, on generated instants at every offset, and on every 97th day
+//! of the window.
 
 use core::cmp::Ordering;
 
