@@ -54,8 +54,19 @@ pub(crate) fn governing_retention(
     if let Some(rule) = denied {
         return (RetentionSource::DeniedBy(rule.id), None);
     }
-    // Worked out when the policy was compiled (see [`KeepIndex`]).
-    match policy.keeping.kept(purpose, start, age) {
+    kept_retention(policy, purpose, start, age)
+}
+
+/// [`governing_retention`] when no deny rule forbids storing for `purpose`
+/// (the category with id `category`): the answer worked out when the policy
+/// was compiled (see [`KeepIndex`]).
+pub(crate) fn kept_retention(
+    policy: &Policy,
+    purpose: PurposeId,
+    category: u32,
+    age: AgeGroup,
+) -> (RetentionSource, Option<Retention>) {
+    match policy.keeping.kept(purpose, category, age) {
         Some((rule, retention)) => (RetentionSource::Rule(rule), Some(retention)),
         None => (RetentionSource::NoRule, None),
     }

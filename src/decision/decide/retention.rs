@@ -10,7 +10,7 @@ use crate::category::CategoryId;
 use crate::decision::{Decision, Due, Effect, ObligationCode, Reason, ReasonCode, Unbased};
 use crate::moment::Moment;
 use crate::policy::RuleId;
-use crate::policy::retention::{RetentionSource, governing_retention};
+use crate::policy::retention::{RetentionSource, governing_retention, kept_retention};
 use crate::retention::{Disposal, Retention, RetentionEvent};
 use crate::subject::age_group::AgeGroup;
 
@@ -173,10 +173,7 @@ impl<'a> Context<'a> {
         let no_deny = self.policy.denies.get(Action::Store, purpose).is_empty();
         for (nth, &category) in self.request.categories.iter().enumerate() {
             let governing = if no_deny {
-                match self.policy.keeping.kept(purpose, category.index(), age) {
-                    Some((rule, retention)) => (RetentionSource::Rule(rule), Some(retention)),
-                    None => (RetentionSource::NoRule, None),
-                }
+                kept_retention(self.policy, purpose, category.index(), age)
             } else {
                 governing_retention(self.policy, category, purpose, age, None)
             };
