@@ -71,10 +71,7 @@ impl Context<'_> {
             // goes abroad only on separate consent naming the recipient.
             acceptable = acceptable.intersection(BasisSet::EMPTY.with(Basis::Consent));
         }
-        let mut failures = BasisFailures {
-            age_block: self.age_block(),
-            ..BasisFailures::default()
-        };
+        let mut failures = BasisFailures::default();
         for rule in self.candidates().filter(|r| self.touches_request(r)) {
             for &basis in &rule.bases {
                 if !acceptable.contains(basis) || failures.tried.contains(basis) {
@@ -88,13 +85,11 @@ impl Context<'_> {
                         failures.tried = failures.tried.with(basis);
                         failures.held_but_gated = true;
                     }
-                    Err(failure) => {
-                        let cited = self
-                            .used_rules(Some(basis))
+                    Err(failure) => failures.record(basis, failure, || {
+                        self.used_rules(Some(basis))
                             .next()
-                            .map_or(rule.id, |(_, r)| r.id);
-                        failures.record(basis, failure, cited);
-                    }
+                            .map_or(rule.id, |(_, r)| r.id)
+                    }),
                 }
             }
         }
@@ -117,7 +112,7 @@ impl Context<'_> {
                     failures.record(
                         basis,
                         Some(Failure::new(ReasonCode::BasisNotAvailable)),
-                        rule,
+                        || rule,
                     );
                 }
             }
@@ -136,10 +131,13 @@ impl Context<'_> {
                 failures.record(
                     Basis::Emergency,
                     Some(Failure::new(ReasonCode::PurposeNotProtective)),
-                    rule,
+                    || rule,
                 );
             }
         }
+        // Only a refusal reports a rule closed by an unknown age: looked
+        // for once no basis held.
+        failures.age_block = self.age_block();
         Err(failures)
     }
 
@@ -333,12 +331,23 @@ pub(super) struct BasisFailures {
 }
 
 impl BasisFailures {
-    pub(super) fn record(&mut self, basis: Basis, failure: Option<Failure>, rule: RuleId) {
+    /// Records that `basis` failed, for `failure` (`None`: no evidence),
+    /// citing the rule `rule` names: asked only when it is kept (the first
+    /// rule, or a specific failure's), since finding it walks the rules.
+    pub(super) fn record(
+        &mut self,
+        basis: Basis,
+        failure: Option<Failure>,
+        rule: impl FnOnce() -> RuleId,
+    ) {
         self.tried = self.tried.with(basis);
+        let slot = failure.and_then(|f| Some((f, self.specific.iter_mut().find(|s| s.is_none())?)));
+        if slot.is_none() && self.first_rule.is_some() {
+            return;
+        }
+        let rule = rule();
         self.first_rule = self.first_rule.or(Some(rule));
-        if let (Some(failure), Some(slot)) =
-            (failure, self.specific.iter_mut().find(|s| s.is_none()))
-        {
+        if let Some((failure, slot)) = slot {
             *slot = Some((failure, rule));
         }
     }
