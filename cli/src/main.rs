@@ -353,6 +353,8 @@ fn main() -> ExitCode {
                 max_bytes: None,
                 // A short-lived appender: nothing to gain.
                 preallocate: None,
+                // Each flush of decisions is synced before it is printed.
+                defer_sync: false,
             },
             input.as_deref(),
             max_line_bytes,
@@ -390,6 +392,7 @@ fn main() -> ExitCode {
                 follow_symlinks: log_follow_symlinks,
                 max_bytes: log_max_bytes,
                 preallocate: Some(audit_log::PREALLOCATE),
+                defer_sync: false,
             },
             token_file,
             watch_interval,
