@@ -86,16 +86,17 @@ pub(crate) struct LogOptions {
 }
 
 /// The zeros `lawful serve` keeps ahead of its records: 4 MiB. Fewer than
-/// half left, the missing ones are written and synced in the log thread
-/// after a group is answered (about 2 ms for 2 MiB on the machine of
-/// `docs/serve.md`), so a decision waits for that at most once every 2 MiB
-/// of records. Larger chunks (etcd keeps 64 MiB) made batches wait 20 ms at
-/// a time: their p99 at 64 connections went from 42 to 124 ms. The limit of
-/// `--log-max-bytes` caps them.
+/// half left, the missing ones are written (and with `--log-sync always`
+/// synced) in the log thread after a group is answered (about 2 ms for
+/// 2 MiB on the machine of `docs/serve.md`, with the sync), so a decision
+/// waits for that at most once every 2 MiB of records. Larger chunks (etcd
+/// keeps 64 MiB) made batches wait 20 ms at a time: their p99 at 64
+/// connections went from 42 to 124 ms. The limit of `--log-max-bytes` caps
+/// them.
 pub(crate) const PREALLOCATE: u64 = 4 << 20;
 
 /// How far back from the padding a crashed file is searched for a hole of
-/// zeros inside its last, unsynced group (see [`find_data_end`]).
+/// zeros inside its last, unsynced writes (see [`find_data_end`]).
 const RECOVERY_WINDOW: u64 = 256 << 20;
 
 /// The zeros written at a time when the file is extended.
@@ -545,11 +546,14 @@ fn open_reader(path: &Path, log: &File, follow_symlinks: bool) -> io::Result<Fil
 ///
 /// Then the data end is the byte after the last newline before the first
 /// NUL of the tail: the trailing run of NULs, or a hole of zeros inside the
-/// last group, whose pages were not all on disk when the server stopped
-/// (that group was never synced, so never answered). Every group before it
-/// was synced whole, and records never hold a raw NUL (JSON escapes it), so
-/// no synced record is lost. Holes are searched for in the last
-/// [`RECOVERY_WINDOW`] bytes before the padding.
+/// writes not yet synced, whose pages were not all on disk when the
+/// machine stopped (a power loss: after a crash of the server alone, the
+/// kernel writes every page out). With `--log-sync always` that is the
+/// last group, never answered; with an interval, also the groups answered
+/// in its last interval. Every write before them was synced whole, and
+/// records never hold a raw NUL (JSON escapes it), so no synced record is
+/// lost. Holes are searched for in the last [`RECOVERY_WINDOW`] bytes
+/// before the padding.
 fn find_data_end(file: &File, len: u64) -> io::Result<u64> {
     const BLOCK: u64 = 64 << 10;
     let mut buf = vec![0_u8; 64 << 10];
