@@ -739,6 +739,13 @@ fn the_log_rotates_by_size_and_keeps_every_record() {
         let body = REGISTRATION.replace("reg-1", &format!("r{i}"));
         assert_eq!(server.post("/v1/decide", &body).status, 200);
     }
+    // Records written after a rotation are synced too (the syncing thread
+    // is given each new file).
+    let deadline = Instant::now() + PATIENCE;
+    while metric(&server, "lawful_log_synced_records_total") < 20 {
+        assert!(Instant::now() < deadline, "the records were not synced");
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
