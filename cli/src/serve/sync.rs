@@ -71,8 +71,8 @@ impl LogSync {
                  or a duration from 1ms to 60s"
             ));
         }
-        let (number, scale) = if let Some(number) = text.strip_suffix("ms") {
-            (number, 0.001)
+        let (number, per_second) = if let Some(number) = text.strip_suffix("ms") {
+            (number, 1000.0)
         } else if let Some(number) = text.strip_suffix('s') {
             (number, 1.0)
         } else {
@@ -85,7 +85,7 @@ impl LogSync {
             return Err(bad());
         }
         let value: f64 = number.parse().map_err(|_| bad())?;
-        let interval = Duration::try_from_secs_f64(value * scale).map_err(|_| bad())?;
+        let interval = Duration::try_from_secs_f64(value / per_second).map_err(|_| bad())?;
         if !(SHORTEST..=LONGEST).contains(&interval) {
             return Err(bad());
         }
@@ -117,7 +117,7 @@ pub(crate) struct Syncer {
 #[derive(Debug)]
 struct Shared {
     state: Mutex<State>,
-    /// Signalled on the first write after a sync, on a new file, on stop.
+    /// Signalled on the first write after a sync, and on stop.
     wake: Condvar,
     interval: Duration,
     /// The log's: set on a failed sync, so that no decision is answered.
