@@ -1,6 +1,8 @@
 //! The decision log of `lawful decide --log` and `lawful serve --log`: one
-//! JSON line per decision, written whole and synced to disk before the
-//! decision it records is released.
+//! JSON line per decision, written whole before the decision it records is
+//! released, and synced to disk before it too (`decide`, and `serve
+//! --log-sync always`) or soon after (`serve`'s default, see
+//! [`LogOptions::defer_sync`]).
 //!
 //! - **Whole lines.** A group of records (whole lines, each ending in a
 //!   newline) goes to the file in one write. If the write fails part-way (a
@@ -13,6 +15,12 @@
 //!   group answered. This is a group commit: the command line groups the
 //!   decisions it answers in one flush of its output; the server groups the
 //!   records that arrive while the previous group is being synced.
+//! - **Or synced soon after.** With [`LogOptions::defer_sync`] (the
+//!   server's `--log-sync <DURATION>`), a group and the zeros ahead of it
+//!   are written but not synced: the log only notes that it holds unsynced
+//!   bytes ([`AuditLog::take_unsynced`]) and the caller syncs a clone of
+//!   the file ([`AuditLog::sync_handle`]) on another thread. Rotation and
+//!   close still sync here.
 //! - **Preallocated (the server).** `lawful serve` does not append: it
 //!   keeps the file extended with zero bytes ahead of its records (a chunk
 //!   at a time, written and synced when the chunk is added) and writes each
@@ -70,19 +78,25 @@ pub(crate) struct LogOptions {
     /// Write in place into a region of zeros extended this many bytes ahead
     /// of the records (the server), instead of appending (the command line).
     pub(crate) preallocate: Option<u64>,
+    /// With `preallocate`: do not sync the records and zeros written, only
+    /// note them ([`AuditLog::take_unsynced`]); the caller syncs them (the
+    /// server's `--log-sync <DURATION>`). A rotation still syncs the file it
+    /// renames, and a close the file it cuts.
+    pub(crate) defer_sync: bool,
 }
 
 /// The zeros `lawful serve` keeps ahead of its records: 4 MiB. Fewer than
-/// half left, the missing ones are written and synced in the log thread
-/// after a group is answered (about 2 ms for 2 MiB on the machine of
-/// `docs/serve.md`), so a decision waits for that at most once every 2 MiB
-/// of records. Larger chunks (etcd keeps 64 MiB) made batches wait 20 ms at
-/// a time: their p99 at 64 connections went from 42 to 124 ms. The limit of
-/// `--log-max-bytes` caps them.
+/// half left, the missing ones are written (and with `--log-sync always`
+/// synced) in the log thread after a group is answered (about 2 ms for
+/// 2 MiB on the machine of `docs/serve.md`, with the sync), so a decision
+/// waits for that at most once every 2 MiB of records. Larger chunks (etcd
+/// keeps 64 MiB) made batches wait 20 ms at a time: their p99 at 64
+/// connections went from 42 to 124 ms. The limit of `--log-max-bytes` caps
+/// them.
 pub(crate) const PREALLOCATE: u64 = 4 << 20;
 
 /// How far back from the padding a crashed file is searched for a hole of
-/// zeros inside its last, unsynced group (see [`find_data_end`]).
+/// zeros inside its last, unsynced writes (see [`find_data_end`]).
 const RECOVERY_WINDOW: u64 = 256 << 20;
 
 /// The zeros written at a time when the file is extended.
@@ -99,6 +113,11 @@ pub(crate) struct AuditLog {
     options: LogOptions,
     /// For a preallocated log: where its records end and its zeros begin.
     place: Option<Place>,
+    /// Bytes were written and not synced (with `defer_sync` only).
+    unsynced: bool,
+    /// How many times the file was rotated: a new file, to be synced
+    /// through a new [`AuditLog::sync_handle`].
+    rotations: u64,
 }
 
 /// The two ends of a preallocated log.
@@ -124,6 +143,8 @@ impl AuditLog {
             regular,
             options,
             place: None,
+            unsynced: false,
+            rotations: 0,
         };
         if regular {
             let cannot = |e: &io::Error| {
@@ -153,6 +174,32 @@ impl AuditLog {
         &self.path
     }
 
+    /// Whether the log is a regular file (the only kind that is synced).
+    pub(crate) fn is_regular_file(&self) -> bool {
+        self.regular
+    }
+
+    /// Whether bytes were written and not synced since the last call (with
+    /// [`LogOptions::defer_sync`]; never otherwise). The caller then owes
+    /// the file a sync, through [`AuditLog::sync_handle`].
+    pub(crate) fn take_unsynced(&mut self) -> bool {
+        std::mem::take(&mut self.unsynced)
+    }
+
+    /// How many times the file was rotated; when this changes, the handle
+    /// of [`AuditLog::sync_handle`] is the renamed file's (which the
+    /// rotation synced), and a new one is needed.
+    pub(crate) fn rotations(&self) -> u64 {
+        self.rotations
+    }
+
+    /// A second handle on the current file (a `dup`), for syncing it on
+    /// another thread while this one writes: `fdatasync` syncs the file,
+    /// whichever descriptor it is called on.
+    pub(crate) fn sync_handle(&self) -> io::Result<File> {
+        self.file.try_clone()
+    }
+
     /// Cuts a padded tail (left by a crash) back to the data end.
     fn recover(&mut self, reader: &File) -> io::Result<()> {
         let len = self.file.metadata()?.len();
@@ -178,7 +225,8 @@ impl AuditLog {
     /// Makes sure the zeros reach `need` bytes past the data end, and
     /// then, if less than a chunk is left, extends them by a chunk (never
     /// past the size limit unless `need` requires it). The zeros are written
-    /// and synced here, so that the sync of a group has no size to commit.
+    /// and synced here, so that the sync of a group has no size to commit
+    /// (with `defer_sync`, written here and synced by the caller's next sync).
     ///
     /// On an error the file is cut back to its size before, best effort.
     pub(crate) fn reserve(&mut self, need: u64) -> io::Result<()> {
@@ -213,8 +261,9 @@ impl AuditLog {
         }
     }
 
-    /// Writes zeros from `from` to `to`, then syncs.
-    fn zero(&self, from: u64, to: u64) -> io::Result<()> {
+    /// Writes zeros from `from` to `to`, then syncs (or notes that they
+    /// are not synced, with `defer_sync`).
+    fn zero(&mut self, from: u64, to: u64) -> io::Result<()> {
         let zeros = vec![0_u8; ZEROS];
         let mut at = from;
         while at < to {
@@ -223,7 +272,17 @@ impl AuditLog {
                 .write_all_at(zeros.get(..n).unwrap_or_default(), at)?;
             at += n as u64;
         }
-        self.file.sync_data()
+        self.synced()
+    }
+
+    /// Syncs what was written, or with `defer_sync` notes that it is not.
+    fn synced(&mut self) -> io::Result<()> {
+        if self.options.defer_sync {
+            self.unsynced = true;
+            Ok(())
+        } else {
+            self.file.sync_data()
+        }
     }
 
     /// Appends whole lines (each ending in `\n`) in one write, then syncs.
@@ -277,7 +336,8 @@ impl AuditLog {
         Ok(())
     }
 
-    /// The server's write: at the data end, into zeros, then synced.
+    /// The server's write: at the data end, into zeros, then synced (or
+    /// left for the caller to sync, with `defer_sync`).
     fn write_in_place(&mut self, lines: &[u8]) -> io::Result<()> {
         let len = lines.len() as u64;
         let data_end = self.place.map_or(0, |p| p.data_end);
@@ -299,13 +359,14 @@ impl AuditLog {
             let _ = self
                 .file
                 .write_all_at(&vec![0_u8; lines.len()], place.data_end);
+            self.unsynced |= self.options.defer_sync;
             return Err(e);
         }
         self.place = Some(Place {
             data_end: place.data_end.saturating_add(len),
             ..place
         });
-        self.file.sync_data()
+        self.synced()
     }
 
     /// Truncates a preallocated log to its data end and syncs it: a log
@@ -315,7 +376,9 @@ impl AuditLog {
         match self.place.take() {
             Some(place) => {
                 self.file.set_len(place.data_end)?;
-                self.file.sync_data()
+                self.file.sync_data()?;
+                self.unsynced = false;
+                Ok(())
             }
             None => Ok(()),
         }
@@ -337,10 +400,12 @@ impl AuditLog {
 
     /// Renames the current file with a time-stamp suffix and starts a new one.
     fn rotate(&mut self) -> io::Result<()> {
-        // A rotated file holds its records and no padding.
+        // A rotated file holds its records and no padding, and is synced
+        // (with `defer_sync` too) before it takes its final name.
         if let Some(place) = self.place {
             self.file.set_len(place.data_end)?;
             self.file.sync_data()?;
+            self.unsynced = false;
             self.place = Some(Place {
                 allocated: place.data_end,
                 ..place
@@ -365,6 +430,7 @@ impl AuditLog {
         let len = file.metadata()?.len();
         self.file = file;
         self.regular = regular;
+        self.rotations += 1;
         if self.place.is_some() {
             // Another process may have created the new file in between: it
             // then holds the lock, and open_file refused it.
@@ -480,11 +546,14 @@ fn open_reader(path: &Path, log: &File, follow_symlinks: bool) -> io::Result<Fil
 ///
 /// Then the data end is the byte after the last newline before the first
 /// NUL of the tail: the trailing run of NULs, or a hole of zeros inside the
-/// last group, whose pages were not all on disk when the server stopped
-/// (that group was never synced, so never answered). Every group before it
-/// was synced whole, and records never hold a raw NUL (JSON escapes it), so
-/// no synced record is lost. Holes are searched for in the last
-/// [`RECOVERY_WINDOW`] bytes before the padding.
+/// writes not yet synced, whose pages were not all on disk when the
+/// machine stopped (a power loss: after a crash of the server alone, the
+/// kernel writes every page out). With `--log-sync always` that is the
+/// last group, never answered; with an interval, also the groups answered
+/// in its last interval. Every write before them was synced whole, and
+/// records never hold a raw NUL (JSON escapes it), so no synced record is
+/// lost. Holes are searched for in the last [`RECOVERY_WINDOW`] bytes
+/// before the padding.
 fn find_data_end(file: &File, len: u64) -> io::Result<u64> {
     const BLOCK: u64 = 64 << 10;
     let mut buf = vec![0_u8; 64 << 10];
@@ -686,6 +755,7 @@ mod tests {
             follow_symlinks: false,
             max_bytes,
             preallocate: Some(chunk),
+            defer_sync: false,
         }
     }
 
@@ -751,6 +821,40 @@ mod tests {
         log.append(b"{\"a\":5}\n").unwrap();
         drop(log);
         assert_eq!(std::fs::read(&path).unwrap().len(), 24 + 8000 + 8);
+    }
+
+    /// With `defer_sync`, writes (records and zeros) are only noted as
+    /// unsynced, for the caller to sync; a rotation and a close sync, and
+    /// a rotation is counted so the caller can sync the new file.
+    #[test]
+    fn a_deferred_log_notes_what_it_did_not_sync() {
+        let dir = scratch("deferred");
+        let path = dir.join("audit.jsonl");
+        let options = LogOptions {
+            defer_sync: true,
+            ..served(4096, Some(100))
+        };
+        let mut log = AuditLog::open(&path, options).unwrap();
+        // The zeros written on opening.
+        assert!(log.take_unsynced());
+        assert!(!log.take_unsynced());
+        log.append(b"{\"a\":1}\n").unwrap();
+        assert!(log.take_unsynced());
+        assert_eq!(log.rotations(), 0);
+        // In the file (the page cache) before any sync.
+        assert!(std::fs::read(&path).unwrap().starts_with(b"{\"a\":1}\n"));
+        // Past the limit of 100 bytes: a new file.
+        let line = [b"{\"p\":\"".as_slice(), &[b'x'; 90], b"\"}\n"].concat();
+        log.append(&line).unwrap();
+        assert_eq!(log.rotations(), 1);
+        // The new file's zeros and record.
+        assert!(log.take_unsynced());
+        let handle = log.sync_handle().unwrap();
+        handle.sync_data().unwrap();
+        log.close().unwrap();
+        assert!(!log.take_unsynced());
+        drop(log);
+        assert_eq!(std::fs::read(&path).unwrap(), line);
     }
 
     #[test]

@@ -292,11 +292,24 @@ enum Command {
         /// The address to listen on (loopback unless told otherwise)
         #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8181")]
         addr: SocketAddr,
-        /// Append one audit record per decision to this file (synced before
-        /// the decision is answered; if it cannot be written, decisions get
-        /// 503 and /ready turns false)
+        /// Append one audit record per decision to this file (written before
+        /// the decision is answered, synced as --log-sync says; if it cannot
+        /// be written or synced, decisions get 503 and /ready turns false)
         #[arg(long, value_name = "LOG")]
         log: Option<PathBuf>,
+        /// When the log is synced to disk: `always` (before each decision is
+        /// answered: a power loss loses nothing answered), or at most
+        /// DURATION after a write, on another thread (1ms to 60s: a crash of
+        /// the server loses nothing answered, a power loss the decisions of
+        /// the last DURATION)
+        #[arg(
+            long,
+            value_name = "always|DURATION",
+            default_value = "10ms",
+            value_parser = serve::LogSync::parse,
+            requires = "log"
+        )]
+        log_sync: serve::LogSync,
         /// Rotate the log when it would grow past this size (bytes, or with
         /// K, M, G): the file is renamed with a time-stamp suffix
         #[arg(long, value_name = "BYTES", requires = "log", value_parser = parse_bytes)]
@@ -353,6 +366,8 @@ fn main() -> ExitCode {
                 max_bytes: None,
                 // A short-lived appender: nothing to gain.
                 preallocate: None,
+                // Each flush of decisions is synced before it is printed.
+                defer_sync: false,
             },
             input.as_deref(),
             max_line_bytes,
@@ -375,6 +390,7 @@ fn main() -> ExitCode {
             addr,
             log,
             log_max_bytes,
+            log_sync,
             log_follow_symlinks,
             token_file,
             watch_interval,
@@ -390,7 +406,9 @@ fn main() -> ExitCode {
                 follow_symlinks: log_follow_symlinks,
                 max_bytes: log_max_bytes,
                 preallocate: Some(audit_log::PREALLOCATE),
+                defer_sync: matches!(log_sync, serve::LogSync::Within(_)),
             },
+            log_sync,
             token_file,
             watch_interval,
             max_body_bytes: usize::try_from(max_body).unwrap_or(usize::MAX),

@@ -739,6 +739,13 @@ fn the_log_rotates_by_size_and_keeps_every_record() {
         let body = REGISTRATION.replace("reg-1", &format!("r{i}"));
         assert_eq!(server.post("/v1/decide", &body).status, 200);
     }
+    // Records written after a rotation are synced too (the syncing thread
+    // is given each new file).
+    let deadline = Instant::now() + PATIENCE;
+    while metric(&server, "lawful_log_synced_records_total") < 20 {
+        assert!(Instant::now() < deadline, "the records were not synced");
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -859,6 +866,183 @@ fn a_servers_log_has_no_second_writer() {
     assert!(out.stdout.is_empty());
     assert!(server.stop().success());
     assert_eq!(closed_log_lines(&dir.join("audit.jsonl")).len(), 1);
+}
+
+// ---------------------------------------------------------------- --log-sync
+
+/// `clients` clients at once, each deciding `each` requests on its own
+/// connections; the ids answered (all of them: each must be a permit).
+fn decide_concurrently(port: u16, tag: &str, clients: usize, each: usize) -> Vec<String> {
+    std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..clients)
+            .map(|client| {
+                scope.spawn(move || {
+                    (0..each)
+                        .map(|i| {
+                            let id = format!("{tag}{client}-{i}");
+                            let body = REGISTRATION.replace("reg-1", &id);
+                            let answer = call(port, "POST", "/v1/decide", &[], body.as_bytes());
+                            assert_eq!(answer.status, 200, "{answer:#?}");
+                            assert_eq!(answer.json()["id"], id.as_str());
+                            id
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        clients
+            .into_iter()
+            .flat_map(|c| c.join().unwrap())
+            .collect()
+    })
+}
+
+/// A counter's value in the `/metrics` text.
+fn metric(server: &Server, name: &str) -> u64 {
+    let text = server.get("/metrics").body;
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no `{name}` in\n{text}"))
+}
+
+/// The ids of a log's records, each once (a record logged twice fails).
+fn logged_ids(records: &[serde_json::Value]) -> HashSet<String> {
+    let ids: HashSet<_> = records
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), records.len(), "a record logged twice");
+    ids
+}
+
+/// The default (`--log-sync 10ms`) and `always`: N decisions from several
+/// clients, then SIGTERM; the log holds exactly N whole lines, no padding.
+/// By default the records are counted written at once and synced soon
+/// after; with `always`, synced as they are written.
+#[test]
+fn every_answered_decision_is_logged_once_in_either_sync_mode() {
+    for (mode, args) in [
+        ("default", vec!["--log", "audit.jsonl"]),
+        (
+            "always",
+            vec!["--log", "audit.jsonl", "--log-sync", "always"],
+        ),
+        (
+            "interval",
+            vec!["--log", "audit.jsonl", "--log-sync", "1ms"],
+        ),
+    ] {
+        let dir = scratch(&format!("log-sync-{mode}"));
+        let mut server = Server::start(&dir, &args);
+        let answered = decide_concurrently(server.port, "c", 4, 25);
+        assert_eq!(answered.len(), 100);
+        assert_eq!(metric(&server, "lawful_log_records_total"), 100, "{mode}");
+        if mode == "always" {
+            assert_eq!(metric(&server, "lawful_log_synced_records_total"), 100);
+        } else {
+            let deadline = Instant::now() + PATIENCE;
+            while metric(&server, "lawful_log_synced_records_total") < 100 {
+                assert!(
+                    Instant::now() < deadline,
+                    "{mode}: the records were not synced"
+                );
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        let syncs = metric(&server, "lawful_log_syncs_total");
+        assert!((1..=100).contains(&syncs), "{mode}: {syncs} syncs");
+        assert!(server.stop().success(), "{mode}: {}", server.stderr());
+        let records = closed_log_lines(&dir.join("audit.jsonl"));
+        assert_eq!(records.len(), 100, "{mode}");
+        let ids = logged_ids(&records);
+        for id in &answered {
+            assert!(ids.contains(id), "{mode}: {id} was answered but not logged");
+        }
+        assert!(
+            server.stderr().contains("stopped; 100 decisions logged"),
+            "{mode}: {}",
+            server.stderr()
+        );
+    }
+}
+
+/// `kill -9` of a server whose log is synced only every minute, after its
+/// answers were received: nothing has been synced, yet every answered
+/// decision is in the file (the kernel has the bytes), before the padding
+/// and after the next server's recovery alike.
+#[test]
+fn a_killed_server_loses_no_answered_decision_before_its_sync() {
+    let dir = scratch("log-sync-killed");
+    let log = dir.join("audit.jsonl");
+    let mut server = Server::start(&dir, &["--log", "audit.jsonl", "--log-sync", "60s"]);
+    let answered = decide_concurrently(server.port, "k", 4, 20);
+    assert_eq!(metric(&server, "lawful_log_records_total"), 80);
+    assert_eq!(metric(&server, "lawful_log_synced_records_total"), 0);
+    assert_eq!(metric(&server, "lawful_log_syncs_total"), 0);
+    server.signal("KILL");
+    server.wait();
+    let records = log_lines(&log);
+    assert_eq!(records.len(), 80);
+    let ids = logged_ids(&records);
+    for id in &answered {
+        assert!(ids.contains(id), "{id} was answered but not in the file");
+    }
+
+    // The next server finds the end of those records and goes on there.
+    let mut server = Server::start(&dir, &["--log", "audit.jsonl"]);
+    let more = decide_concurrently(server.port, "m", 2, 5);
+    assert!(server.stop().success(), "{}", server.stderr());
+    let records = closed_log_lines(&log);
+    assert_eq!(records.len(), 90);
+    let ids = logged_ids(&records);
+    for id in answered.iter().chain(&more) {
+        assert!(ids.contains(id), "{id} was answered but not logged");
+    }
+}
+
+/// `--log-sync` takes `always` or a duration from 1ms to 60s, with a log.
+#[test]
+fn bad_log_sync_values_are_refused_with_a_message() {
+    let dir = scratch("log-sync-misuse");
+    for (value, words) in [
+        ("0", "`0` is no interval: give `always`"),
+        ("0ms", "`0ms` is no interval: give `always`"),
+        (
+            "10",
+            "`10` is neither `always` nor a duration from 1ms to 60s",
+        ),
+        (
+            "61s",
+            "`61s` is neither `always` nor a duration from 1ms to 60s",
+        ),
+        (
+            "soon",
+            "`soon` is neither `always` nor a duration from 1ms to 60s",
+        ),
+        ("1e3ms", "`1e3ms` is neither"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--log", "audit.jsonl"])
+            .args(["--log-sync", value])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{value}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{value}: {stderr}");
+        assert!(stderr.starts_with("lawful: "), "{value}: {stderr}");
+        assert!(stderr.contains("--log-sync"), "{value}: {stderr}");
+        assert!(stderr.contains(words), "{value}: {stderr}");
+    }
+    let out = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--log-sync", "always"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--log <LOG>"), "{stderr}");
+    assert!(!dir.join("audit.jsonl").exists());
 }
 
 /// SIGTERM while 8 clients decide: it stops accepting, finishes what is in

@@ -269,7 +269,8 @@ fn log_failed(why: &str) -> ApiError {
     )
 }
 
-/// Writes and syncs the records of decisions about to be answered.
+/// Logs the records of decisions about to be answered (written, and with
+/// `--log-sync always` synced, before this returns).
 async fn commit(state: &State, records: Vec<u8>, count: u64) -> Result<(), ApiError> {
     let Some(log) = &state.log else {
         return Ok(());
@@ -622,7 +623,11 @@ async fn metrics(With(state): With<Shared>) -> Response {
             &loaded.sha256,
         ),
         state.ready(),
-        state.log.as_ref().map_or(0, super::log::LogHandle::written),
+        state
+            .log
+            .as_ref()
+            .map(super::log::LogHandle::counts)
+            .unwrap_or_default(),
     );
     let mut response = (StatusCode::OK, text).into_response();
     response.headers_mut().insert(

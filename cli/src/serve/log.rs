@@ -1,15 +1,24 @@
 //! The server's group commit: one thread owns the [`AuditLog`]; request
 //! tasks hand it their records and wait. The thread takes every record that
-//! is waiting (up to 4 MiB), writes them in one write, syncs, and only then
-//! tells each task that its records are on disk, so no decision is answered
-//! before its record is durable, and records never interleave. A group
-//! smaller than the last one waits briefly for the rest (see [`linger`]).
+//! is waiting (up to 4 MiB), writes them in one write, and only then tells
+//! each task that its records are in the file, so no decision is answered
+//! before its record is written, and records never interleave.
+//!
+//! With `--log-sync always` it also syncs the group before answering (no
+//! decision is answered before its record is durable), and a group smaller
+//! than the last one waits briefly for the rest, to share that sync (see
+//! [`linger`]). With `--log-sync <DURATION>` (the default) it answers as
+//! soon as the group is written and hands the sync to a [`Syncer`] thread,
+//! which syncs within DURATION; a failed sync fails the log as a failed
+//! write does (see `super::sync`).
+//!
 //! After answering a group, the thread adds zeros ahead of the records
-//! when few are left ([`AuditLog::reserve`]); on close it cuts the file
-//! back to its last record ([`AuditLog::close`]).
+//! when few are left ([`AuditLog::reserve`]); on close it has everything
+//! pending synced and cuts the file back to its last record
+//! ([`AuditLog::close`]).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -17,6 +26,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::audit_log::AuditLog;
 use crate::files;
+use crate::serve::sync::{Counts, LogSync, Syncer};
 
 /// What the log thread is asked to do.
 enum Job {
@@ -35,7 +45,16 @@ enum Job {
 pub(crate) struct LogHandle {
     jobs: mpsc::Sender<Job>,
     failed: Arc<AtomicBool>,
-    written: Arc<AtomicU64>,
+    counts: Arc<Counts>,
+}
+
+/// What `/metrics` says of the log: records written (and so answered),
+/// records synced, and the syncs that synced them.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct LogCounts {
+    pub(crate) written: u64,
+    pub(crate) synced: u64,
+    pub(crate) syncs: u64,
 }
 
 /// The bytes one group may hold (a single larger batch is its own group).
@@ -85,107 +104,236 @@ fn linger(
     }
 }
 
+/// The log thread's own state.
+struct Writer {
+    failed: Arc<AtomicBool>,
+    counts: Arc<Counts>,
+    /// The log's rotations when the syncer was last given its file.
+    rotations: u64,
+    /// With `--log-sync <DURATION>`: the thread that syncs.
+    syncer: Option<Syncer>,
+    /// Why the log failed: every later group is refused with it.
+    failure: Option<String>,
+}
+
+impl Writer {
+    /// Takes groups of jobs until `Close` (or every handle is gone), then
+    /// syncs and closes the log.
+    fn run(mut self, log: &mut AuditLog, mut queue: mpsc::Receiver<Job>) {
+        let mut group: Vec<u8> = Vec::new();
+        let mut waiting = Vec::new();
+        let mut closing = false;
+        // How many tasks the previous group answered.
+        let mut last_group = 0;
+        // Only a sync is worth waiting for the rest of a group.
+        let lingers = self.syncer.is_none();
+        while !closing {
+            let Some(first) = queue.blocking_recv() else {
+                break;
+            };
+            let mut next = Some(first);
+            let mut records = 0;
+            let mut deadline = None;
+            while let Some(job) = next.take() {
+                match job {
+                    Job::Write {
+                        lines,
+                        records: n,
+                        done,
+                    } => {
+                        group.extend_from_slice(&lines);
+                        records += n;
+                        waiting.push(done);
+                    }
+                    Job::Close => {
+                        closing = true;
+                        break;
+                    }
+                }
+                if group.len() < GROUP_BYTES {
+                    next = queue.try_recv().ok();
+                    if next.is_none() && !closing && lingers {
+                        next = linger(&mut queue, waiting.len(), last_group, &mut deadline);
+                    }
+                }
+            }
+            last_group = waiting.len();
+            let result = self.write(log, &group, records);
+            group.clear();
+            for done in waiting.drain(..) {
+                // The task may have given up (a timeout); its record stands.
+                let _ = done.send(result.clone());
+            }
+            if self.failure.is_none() {
+                // Zeros ahead, once the group is answered. If they
+                // cannot be added, the next group that needs them
+                // tries again and fails (a full disk) as a write.
+                let _ = log.reserve(0);
+                self.hand_over(log, 0);
+            }
+        }
+        self.close(log);
+    }
+
+    /// Writes one group (synced, with `--log-sync always`; handed to the
+    /// syncer otherwise); the answer for its decisions.
+    fn write(&mut self, log: &mut AuditLog, group: &[u8], records: u64) -> Result<(), String> {
+        if self.failure.is_none()
+            && self.failed.load(Ordering::SeqCst)
+            && let Some(syncer) = &self.syncer
+        {
+            // The syncer failed (and said so on stderr).
+            self.failure = syncer.error();
+        }
+        if let Some(why) = &self.failure {
+            return Err(why.clone());
+        }
+        let result = log
+            .append(group)
+            .map_err(|e| {
+                format!(
+                    "cannot write the decision log `{}`: {}",
+                    log.path().display(),
+                    files::io_words(&e)
+                )
+            })
+            .and_then(|()| self.follow_rotation(log));
+        match &result {
+            Ok(()) => {
+                self.counts.written.fetch_add(records, Ordering::Relaxed);
+                if self.syncer.is_none() {
+                    self.counts.synced.fetch_add(records, Ordering::Relaxed);
+                    if log.is_regular_file() && records > 0 {
+                        self.counts.syncs.fetch_add(1, Ordering::Relaxed);
+                    }
+                } else {
+                    self.hand_over(log, records);
+                }
+            }
+            Err(why) => self.fail(why),
+        }
+        result
+    }
+
+    /// After a rotation, gives the syncer a handle on the new file (the
+    /// rotation synced the old one).
+    fn follow_rotation(&mut self, log: &AuditLog) -> Result<(), String> {
+        let Some(syncer) = &self.syncer else {
+            return Ok(());
+        };
+        if log.rotations() == self.rotations {
+            return Ok(());
+        }
+        let file = log.sync_handle().map_err(|e| {
+            format!(
+                "cannot sync the decision log `{}` after its rotation: {}",
+                log.path().display(),
+                files::io_words(&e)
+            )
+        })?;
+        syncer.replace(file);
+        self.rotations = log.rotations();
+        Ok(())
+    }
+
+    /// Tells the syncer of what was written and not synced, or counts the
+    /// records as synced when nothing was left to sync (a pipe).
+    fn hand_over(&self, log: &mut AuditLog, records: u64) {
+        let Some(syncer) = &self.syncer else {
+            return;
+        };
+        if log.take_unsynced() {
+            syncer.written(records);
+        } else {
+            self.counts.synced.fetch_add(records, Ordering::Relaxed);
+        }
+    }
+
+    /// Marks the log failed; says why on stderr the first time.
+    fn fail(&mut self, why: &str) {
+        if self.failure.is_none() {
+            #[expect(clippy::print_stderr, reason = "the server's own log")]
+            {
+                eprintln!("lawful: {why}; not answering decisions any more");
+            }
+            self.failure = Some(why.to_owned());
+        }
+        self.failed.store(true, Ordering::SeqCst);
+    }
+
+    /// Has everything written synced, then cuts the log to its last record
+    /// (which syncs it again) and closes it: after a clean stop, every
+    /// record is on disk and the file holds no padding.
+    fn close(mut self, log: &mut AuditLog) {
+        if let Some(syncer) = self.syncer.take() {
+            syncer.stop();
+        }
+        match log.close() {
+            Ok(()) => {
+                // Everything written is synced now (unless a sync failed:
+                // then what it could not write may be lost all the same).
+                if !self.failed.load(Ordering::SeqCst) {
+                    let written = self.counts.written.load(Ordering::Relaxed);
+                    self.counts.synced.store(written, Ordering::Relaxed);
+                }
+            }
+            Err(e) => {
+                #[expect(clippy::print_stderr, reason = "the server's own log")]
+                {
+                    eprintln!(
+                        "lawful: cannot cut the decision log `{}` to its last record and sync it: {}",
+                        log.path().display(),
+                        files::io_words(&e)
+                    );
+                }
+                self.failed.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+}
+
 impl LogHandle {
-    /// Starts the log thread.
-    pub(crate) fn start(mut log: AuditLog) -> std::io::Result<(LogHandle, JoinHandle<()>)> {
-        let (jobs, mut queue) = mpsc::channel::<Job>(4096);
+    /// Starts the log thread (and with `--log-sync <DURATION>`, the
+    /// syncing thread).
+    pub(crate) fn start(
+        mut log: AuditLog,
+        sync: LogSync,
+    ) -> std::io::Result<(LogHandle, JoinHandle<()>)> {
+        let (jobs, queue) = mpsc::channel::<Job>(4096);
         let failed = Arc::new(AtomicBool::new(false));
-        let written = Arc::new(AtomicU64::new(0));
-        let (thread_failed, thread_written) = (Arc::clone(&failed), Arc::clone(&written));
+        let counts = Arc::new(Counts::default());
+        let syncer = match sync {
+            LogSync::Always => None,
+            LogSync::Within(interval) => {
+                let syncer = Syncer::start(
+                    log.sync_handle()?,
+                    log.path().display().to_string(),
+                    interval,
+                    Arc::clone(&failed),
+                    Arc::clone(&counts),
+                )?;
+                // The zeros written when the log was opened.
+                if log.take_unsynced() {
+                    syncer.written(0);
+                }
+                Some(syncer)
+            }
+        };
+        let writer = Writer {
+            failed: Arc::clone(&failed),
+            counts: Arc::clone(&counts),
+            rotations: log.rotations(),
+            syncer,
+            failure: None,
+        };
         let thread = std::thread::Builder::new()
             .name("lawful-log".into())
-            .spawn(move || {
-                let mut failure: Option<String> = None;
-                let mut group: Vec<u8> = Vec::new();
-                let mut waiting = Vec::new();
-                let mut closing = false;
-                // How many tasks the previous group answered.
-                let mut last_group = 0;
-                while !closing {
-                    let Some(first) = queue.blocking_recv() else {
-                        break;
-                    };
-                    let mut next = Some(first);
-                    let mut records = 0;
-                    let mut deadline = None;
-                    while let Some(job) = next.take() {
-                        match job {
-                            Job::Write {
-                                lines,
-                                records: n,
-                                done,
-                            } => {
-                                group.extend_from_slice(&lines);
-                                records += n;
-                                waiting.push(done);
-                            }
-                            Job::Close => {
-                                closing = true;
-                                break;
-                            }
-                        }
-                        if group.len() < GROUP_BYTES {
-                            next = queue.try_recv().ok();
-                            if next.is_none() && !closing {
-                                next = linger(&mut queue, waiting.len(), last_group, &mut deadline);
-                            }
-                        }
-                    }
-                    last_group = waiting.len();
-                    let result = match &failure {
-                        Some(why) => Err(why.clone()),
-                        None => log.append(&group).map_err(|e| {
-                            format!(
-                                "cannot write the decision log `{}`: {}",
-                                log.path().display(),
-                                files::io_words(&e)
-                            )
-                        }),
-                    };
-                    match &result {
-                        Ok(()) => {
-                            thread_written.fetch_add(records, Ordering::Relaxed);
-                        }
-                        Err(why) => {
-                            if failure.is_none() {
-                                #[expect(clippy::print_stderr, reason = "the server's own log")]
-                                {
-                                    eprintln!("lawful: {why}; not answering decisions any more");
-                                }
-                                failure = Some(why.clone());
-                            }
-                            thread_failed.store(true, Ordering::SeqCst);
-                        }
-                    }
-                    group.clear();
-                    for done in waiting.drain(..) {
-                        // The task may have given up (a timeout); its record stands.
-                        let _ = done.send(result.clone());
-                    }
-                    if failure.is_none() {
-                        // Zeros ahead, once the group is answered. If they
-                        // cannot be added, the next group that needs them
-                        // tries again and fails (a full disk) as a write.
-                        let _ = log.reserve(0);
-                    }
-                }
-                // No padding after a clean stop.
-                if let Err(e) = log.close() {
-                    #[expect(clippy::print_stderr, reason = "the server's own log")]
-                    {
-                        eprintln!(
-                            "lawful: cannot cut the decision log `{}` to its last record: {}",
-                            log.path().display(),
-                            files::io_words(&e)
-                        );
-                    }
-                }
-            })?;
+            .spawn(move || writer.run(&mut log, queue))?;
         Ok((
             LogHandle {
                 jobs,
                 failed,
-                written,
+                counts,
             },
             thread,
         ))
@@ -196,12 +344,22 @@ impl LogHandle {
         self.failed.load(Ordering::SeqCst)
     }
 
-    /// How many records are on disk.
+    /// How many records were written (and their decisions answered).
     pub(crate) fn written(&self) -> u64 {
-        self.written.load(Ordering::Relaxed)
+        self.counts.written.load(Ordering::Relaxed)
     }
 
-    /// Writes `records` records (whole lines) and waits until they are synced.
+    /// The counts `/metrics` shows.
+    pub(crate) fn counts(&self) -> LogCounts {
+        LogCounts {
+            written: self.counts.written.load(Ordering::Relaxed),
+            synced: self.counts.synced.load(Ordering::Relaxed),
+            syncs: self.counts.syncs.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Writes `records` records (whole lines) and waits until they are in
+    /// the file (and synced, with `--log-sync always`).
     pub(crate) async fn commit(&self, lines: Vec<u8>, records: u64) -> Result<(), String> {
         if self.failed() {
             return Err("the decision log has failed".into());

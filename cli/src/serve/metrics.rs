@@ -11,6 +11,8 @@ use lawful::Effect;
 use lawful::decision::ReasonCode;
 use lawful::wire::DecisionDoc;
 
+use crate::serve::log::LogCounts;
+
 /// The endpoints whose latency is measured.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Endpoint {
@@ -71,11 +73,11 @@ impl Metrics {
     }
 
     /// The text exposition. `policy` is (id, version, sha256); `ready` and
-    /// `logged` describe the decision log.
-    pub(crate) fn render(&self, policy: (&str, &str, &str), ready: bool, logged: u64) -> String {
+    /// `log` describe the decision log.
+    pub(crate) fn render(&self, policy: (&str, &str, &str), ready: bool, log: LogCounts) -> String {
         let mut out = String::with_capacity(4096);
         // Writing to a String cannot fail.
-        let _ = self.write(&mut out, policy, ready, logged);
+        let _ = self.write(&mut out, policy, ready, log);
         out
     }
 
@@ -84,7 +86,7 @@ impl Metrics {
         out: &mut String,
         (id, version, sha): (&str, &str, &str),
         ready: bool,
-        logged: u64,
+        log: LogCounts,
     ) -> std::fmt::Result {
         writeln!(
             out,
@@ -103,7 +105,7 @@ impl Metrics {
         }
         writeln!(
             out,
-            "# HELP lawful_request_duration_seconds Time to answer a decision request, log sync included."
+            "# HELP lawful_request_duration_seconds Time to answer a decision request, log write (and with --log-sync always, sync) included."
         )?;
         writeln!(out, "# TYPE lawful_request_duration_seconds histogram")?;
         for (name, h) in ENDPOINTS.iter().zip(&self.latency) {
@@ -149,12 +151,7 @@ impl Metrics {
             "Decision log writes that failed.",
             self.log_failures.load(Ordering::Relaxed),
         )?;
-        counter(
-            out,
-            "lawful_log_records_total",
-            "Audit records written and synced.",
-            logged,
-        )?;
+        log_counters(out, log)?;
         counter(
             out,
             "lawful_rejected_requests_total",
@@ -179,6 +176,29 @@ impl Metrics {
         writeln!(out, "# TYPE lawful_ready gauge")?;
         writeln!(out, "lawful_ready {}", u8::from(ready))
     }
+}
+
+/// The decision log's counters: written (so answered) is not synced,
+/// unless `--log-sync always`.
+fn log_counters(out: &mut String, log: LogCounts) -> std::fmt::Result {
+    counter(
+        out,
+        "lawful_log_records_total",
+        "Audit records written to the log file (each before its decision was answered).",
+        log.written,
+    )?;
+    counter(
+        out,
+        "lawful_log_synced_records_total",
+        "Audit records synced to disk (with --log-sync always, before their decisions were answered).",
+        log.synced,
+    )?;
+    counter(
+        out,
+        "lawful_log_syncs_total",
+        "fdatasync calls that synced audit records.",
+        log.syncs,
+    )
 }
 
 fn counter(out: &mut String, name: &str, help: &str, value: u64) -> std::fmt::Result {

@@ -9,8 +9,10 @@
 //! - `GET /v1/policy`, `POST /v1/policy/reload`;
 //! - `GET /health`, `GET /ready`, `GET /metrics` (Prometheus text).
 //!
-//! Every decision is logged (with `--log`) and synced before it is
-//! answered; a log failure turns every decision endpoint into a 503 and
+//! Every decision is logged (with `--log`) before it is answered: written
+//! into the file, and synced to disk within `--log-sync` (10 ms by
+//! default), or before the answer with `--log-sync always`. A log failure
+//! (a write or a sync) turns every decision endpoint into a 503 and
 //! `/ready` false. Hot reload swaps the policy atomically; a request keeps
 //! the engine it started with.
 
@@ -18,6 +20,9 @@ mod http;
 mod log;
 mod metrics;
 mod policy;
+mod sync;
+
+pub(crate) use sync::LogSync;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -47,6 +52,7 @@ pub(crate) struct Options {
     pub(crate) addr: SocketAddr,
     pub(crate) log: Option<PathBuf>,
     pub(crate) log_settings: LogOptions,
+    pub(crate) log_sync: LogSync,
     pub(crate) token_file: Option<PathBuf>,
     pub(crate) watch_interval: Duration,
     pub(crate) max_body_bytes: usize,
@@ -130,7 +136,7 @@ async fn serve(
     })?;
     let (log, log_thread) = match log {
         Some(log) => {
-            let (handle, thread) = LogHandle::start(log)
+            let (handle, thread) = LogHandle::start(log, options.log_sync)
                 .map_err(|e| Fail::new(format!("cannot start the log writer: {e}")))?;
             (Some(handle), Some(thread))
         }
