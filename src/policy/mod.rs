@@ -672,6 +672,10 @@ mod tests {
         for &action in Action::ALL {
             for purpose in 0..policy.purposes.len() {
                 let purpose = PurposeId::from_index(u32::try_from(purpose).unwrap());
+                // Policy order is id order: decide() walks a slot and the
+                // covering lists side by side (`Touches`).
+                let slot = policy.permits.get(action, purpose);
+                assert!(slot.windows(2).all(|w| w[0] < w[1]), "{slot:?}");
                 for category in 0..=u32::try_from(policy.categories.len()).unwrap() {
                     let scanned: Vec<RuleId> = policy
                         .permits

@@ -72,7 +72,15 @@ impl Context<'_> {
             acceptable = acceptable.intersection(BasisSet::EMPTY.with(Basis::Consent));
         }
         let mut failures = BasisFailures::default();
-        for rule in self.candidates().filter(|r| self.touches_request(r)) {
+        let age_known = self.age_known();
+        let mut touches = self.touches();
+        for rule in self.candidates().filter(|r| touches.rule(self, r)) {
+            // The first rule closed to this subject only because their age
+            // is unknown: reported if no basis holds (the loop has then seen
+            // every rule).
+            if !age_known && rule.requires_known_age && failures.age_block.0.is_none() {
+                failures.age_block = AgeBlock(Some(rule.id));
+            }
             for &basis in &rule.bases {
                 if !acceptable.contains(basis) || failures.tried.contains(basis) {
                     continue;
@@ -135,9 +143,6 @@ impl Context<'_> {
                 );
             }
         }
-        // Only a refusal reports a rule closed by an unknown age: looked
-        // for once no basis held.
-        failures.age_block = self.age_block();
         Err(failures)
     }
 
