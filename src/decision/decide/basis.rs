@@ -93,11 +93,14 @@ impl Context<'_> {
                         failures.tried = failures.tried.with(basis);
                         failures.held_but_gated = true;
                     }
-                    Err(failure) => failures.record(basis, failure, || {
-                        self.used_rules(Some(basis))
-                            .next()
-                            .map_or(rule.id, |(_, r)| r.id)
-                    }),
+                    Err(failure) => failures.record(
+                        basis,
+                        failure,
+                        Cited {
+                            rule: rule.id,
+                            basis: Some(basis),
+                        },
+                    ),
                 }
             }
         }
@@ -115,12 +118,12 @@ impl Context<'_> {
                 let rule = self
                     .candidates()
                     .next()
-                    .map_or(failures.first_rule, |r| Some(r.id));
+                    .map_or(failures.first_rule.map(|c| self.cited(c)), |r| Some(r.id));
                 if let Some(rule) = rule {
                     failures.record(
                         basis,
                         Some(Failure::new(ReasonCode::BasisNotAvailable)),
-                        || rule,
+                        Cited::rule(rule),
                     );
                 }
             }
@@ -134,12 +137,12 @@ impl Context<'_> {
             let rule = self
                 .candidates()
                 .next()
-                .map_or(failures.first_rule, |r| Some(r.id));
+                .map_or(failures.first_rule.map(|c| self.cited(c)), |r| Some(r.id));
             if let Some(rule) = rule {
                 failures.record(
                     Basis::Emergency,
                     Some(Failure::new(ReasonCode::PurposeNotProtective)),
-                    || rule,
+                    Cited::rule(rule),
                 );
             }
         }
@@ -331,36 +334,56 @@ pub(super) struct BasisFailures {
     tried: BasisSet,
     /// Some basis held but a gate or the retention refused it: those say why.
     held_but_gated: bool,
-    specific: [Option<(Failure, RuleId)>; Basis::ALL.len()],
-    first_rule: Option<RuleId>,
+    specific: [Option<(Failure, Cited)>; Basis::ALL.len()],
+    first_rule: Option<Cited>,
+}
+
+/// The rule a failure cites: the first rule used for the basis that
+/// failed, else the candidate that offered it. Finding the first rule used
+/// walks the covering rules, so it is done only for a failure that is
+/// reported ([`Context::cited`]), not for each basis tried.
+#[derive(Clone, Copy)]
+pub(super) struct Cited {
+    rule: RuleId,
+    basis: Option<Basis>,
+}
+
+impl Cited {
+    fn rule(rule: RuleId) -> Cited {
+        Cited { rule, basis: None }
+    }
+}
+
+impl Context<'_> {
+    /// The rule `cited` names.
+    fn cited(&self, cited: Cited) -> RuleId {
+        match cited.basis {
+            Some(basis) => self
+                .used_rules(Some(basis))
+                .next()
+                .map_or(cited.rule, |(_, r)| r.id),
+            None => cited.rule,
+        }
+    }
 }
 
 impl BasisFailures {
     /// Records that `basis` failed, for `failure` (`None`: no evidence),
-    /// citing the rule `rule` names: asked only when it is kept (the first
-    /// rule, or a specific failure's), since finding it walks the rules.
-    pub(super) fn record(
-        &mut self,
-        basis: Basis,
-        failure: Option<Failure>,
-        rule: impl FnOnce() -> RuleId,
-    ) {
+    /// citing `cited`.
+    pub(super) fn record(&mut self, basis: Basis, failure: Option<Failure>, cited: Cited) {
         self.tried = self.tried.with(basis);
-        let slot = failure.and_then(|f| Some((f, self.specific.iter_mut().find(|s| s.is_none())?)));
-        if slot.is_none() && self.first_rule.is_some() {
-            return;
-        }
-        let rule = rule();
-        self.first_rule = self.first_rule.or(Some(rule));
-        if let Some((failure, slot)) = slot {
-            *slot = Some((failure, rule));
+        self.first_rule = self.first_rule.or(Some(cited));
+        if let (Some(failure), Some(slot)) =
+            (failure, self.specific.iter_mut().find(|s| s.is_none()))
+        {
+            *slot = Some((failure, cited));
         }
     }
 
     /// The most specific reasons win: a rule closed by an unknown age, then
     /// what each basis lacked; with none, `consent_missing` when consent was
     /// the only basis on offer, else `basis_missing`.
-    pub(super) fn report(&self, decision: &mut Decision) {
+    pub(super) fn report(&self, ctx: &Context<'_>, decision: &mut Decision) {
         let mut any = false;
         if let AgeBlock(Some(rule)) = self.age_block {
             decision.push_reason(Reason::new(ReasonCode::AgeUnknown, Some(rule), None));
@@ -369,8 +392,8 @@ impl BasisFailures {
         if self.held_but_gated {
             return;
         }
-        for (failure, rule) in self.specific.iter().flatten() {
-            let mut reason = Reason::new(failure.code, Some(*rule), None);
+        for &(failure, cited) in self.specific.iter().flatten() {
+            let mut reason = Reason::new(failure.code, Some(ctx.cited(cited)), None);
             if let Some(detail) = failure.detail {
                 reason = reason.with_detail(detail);
             }
@@ -385,6 +408,7 @@ impl BasisFailures {
         } else {
             ReasonCode::BasisMissing
         };
-        decision.push_reason(Reason::new(code, self.first_rule, None));
+        let rule = self.first_rule.map(|c| ctx.cited(c));
+        decision.push_reason(Reason::new(code, rule, None));
     }
 }

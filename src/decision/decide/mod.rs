@@ -194,7 +194,7 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
         ctx.choose_basis(acceptable).map(Some)
     };
     if let Err(failures) = &basis {
-        failures.report(decision);
+        failures.report(ctx, decision);
     }
     let basis = basis.unwrap_or(None);
 
