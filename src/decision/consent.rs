@@ -4,6 +4,7 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::action::{Action, ActionSet};
 use crate::category::CategoryId;
+use crate::moment::Moment;
 use crate::purpose::PurposeId;
 use crate::recipient::RecipientName;
 
@@ -122,6 +123,9 @@ pub struct Consent {
     pub(crate) actions: ActionSet,
     pub(crate) recipients: Vec<RecipientName>,
     pub(crate) state: ConsentState,
+    /// When it was given, as integers (worked out once here: an adult's
+    /// consent asks the age the subject had then).
+    pub(crate) given_moment: Moment,
 }
 
 impl Consent {
@@ -149,6 +153,7 @@ impl Consent {
             actions: ActionSet::EMPTY,
             recipients: Vec::new(),
             state: ConsentState::Given { at: given_at },
+            given_moment: Moment::of(given_at),
         }
     }
 
@@ -192,9 +197,7 @@ impl Consent {
     /// processing before `at` stays lawful.
     #[must_use]
     pub fn withdrawn_at(mut self, at: DateTime<FixedOffset>) -> Consent {
-        let given_at = match self.state {
-            ConsentState::Given { at } | ConsentState::Withdrawn { given_at: at, .. } => at,
-        };
+        let given_at = self.state.given_at();
         self.state = ConsentState::Withdrawn { given_at, at };
         self
     }

@@ -39,7 +39,7 @@ pub use resident_id::{ResidentId, ResidentIdError, ResidentIdErrorKind};
 
 use std::fmt;
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{FixedOffset, NaiveDate};
 
 use crate::moment::{Civil, Moment};
 
@@ -261,13 +261,9 @@ impl Assessment {
 
     /// Whether the subject was a child in `jurisdiction` at the instant
     /// `at` (a consent's `given_at`): `None` when the age is unknown.
-    pub(crate) fn child_at(
-        &self,
-        jurisdiction: &Jurisdiction,
-        at: DateTime<FixedOffset>,
-    ) -> Option<bool> {
+    pub(crate) fn child_at(&self, jurisdiction: &Jurisdiction, at: Moment) -> Option<bool> {
         let birth = self.birth?;
-        let on = Moment::of(at).local_date(jurisdiction.utc_offset.local_minus_utc());
+        let on = at.local_date(jurisdiction.utc_offset.local_minus_utc());
         let years = civil_age_on(birth, on, jurisdiction.age_boundary).unwrap_or(0);
         Some(years < u32::from(jurisdiction.child_age))
     }

@@ -59,7 +59,7 @@ impl Context<'_> {
                 // Only an adult's consents ask when they were given.
                 let given_as_child = self
                     .subject
-                    .child_at(self.jurisdiction, consent.state.given_at());
+                    .child_at(self.jurisdiction, consent.given_moment);
                 let from_subject = consent.grantor == crate::decision::consent::Grantor::Subject;
                 if from_subject && given_as_child == Some(true) {
                     return Fit::GivenAsChild;
