@@ -54,6 +54,10 @@ impl BasisSet {
     pub(crate) const fn is_empty(self) -> bool {
         self.0.is_empty()
     }
+
+    pub(crate) const fn is_subset(self, other: BasisSet) -> bool {
+        self.0.is_subset(other.0)
+    }
 }
 
 impl FromIterator<Basis> for BasisSet {

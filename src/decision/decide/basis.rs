@@ -106,10 +106,13 @@ impl Context<'_> {
         }
         // Evidence offered for a basis that does not exist under a
         // governing regime (public data under the GDPR): say so, even where
-        // no rule offers the basis.
-        for basis in Basis::ALL.iter().copied() {
+        // no rule offers the basis. (Usually every basis with evidence was
+        // tried: then there is nothing to look at.)
+        let offered = self.evidence_bases();
+        let untried = !offered.is_subset(failures.tried);
+        for basis in Basis::ALL.iter().copied().filter(|_| untried) {
             if !failures.tried.contains(basis)
-                && self.evidence_offered(basis)
+                && offered.contains(basis)
                 && self
                     .regimes
                     .iter()
@@ -281,6 +284,15 @@ impl Context<'_> {
                     .iter()
                     .any(|p| purposes.covers(p.index(), purpose))
         })
+    }
+
+    /// The bases the request offers evidence for.
+    pub(super) fn evidence_bases(&self) -> BasisSet {
+        Basis::ALL
+            .iter()
+            .copied()
+            .filter(|&basis| self.evidence_offered(basis))
+            .collect()
     }
 
     /// Whether the request offers evidence for `basis` at all.
