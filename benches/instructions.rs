@@ -12,7 +12,8 @@
 //! `ROUNDS` times its requests (printed). Instruction counts repeat under
 //! load, where timings do not. With the arguments `each N`, only the mix's
 //! request N is decided (in `measure_seed_mix`): a per-request count, to
-//! find the requests that weigh on the mix.
+//! find the requests that weigh on the mix; `each N CLASS`, request N of a
+//! class (still counted in `measure_seed_mix`).
 
 #![allow(
     clippy::panic,
@@ -103,11 +104,15 @@ fn main() {
         ),
         ("seed_mix", measure_seed_mix, common::seed_mix(engine)),
     ];
-    // `each N`: only the mix's request N (for a per-request count).
+    // `each N [CLASS]`: only request N of the mix (or of the class), for a
+    // per-request count.
     let mut args = std::env::args().skip(1);
     if args.next().as_deref() == Some("each") {
         let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(0);
-        let mix = common::seed_mix(engine);
+        let mix = match args.next() {
+            Some(name) => class(&name),
+            None => common::seed_mix(engine),
+        };
         let one = &mix[n % mix.len()..=n % mix.len()];
         let permits = measure_seed_mix(engine, one);
         println!("measure_seed_mix: {ROUNDS} decisions (1 requests x {ROUNDS}), {permits} permits");

@@ -521,17 +521,16 @@ impl Decision {
     /// over an event (a fixed end comes before an open one); else whichever
     /// has one. Both permit, so both sets of duties bind.
     fn keep_earlier_dues(&mut self, other: &Decision) {
-        // Most decisions date nothing (a deny, a permit without retention).
-        if other.dues == [None; DATED.len()] {
-            return;
-        }
-        for (mine, theirs) in self.dues.iter_mut().zip(other.dues) {
-            *mine = match (*mine, theirs) {
-                (Some(Due::Date(a)), Some(Due::Date(b))) => Some(Due::Date(a.min(b))),
-                (Some(Due::Event(_)) | None, Some(Due::Date(b))) => Some(Due::Date(b)),
-                (None, theirs) => theirs,
-                (mine, _) => mine,
+        for (mine, &theirs) in self.dues.iter_mut().zip(&other.dues) {
+            let Some(theirs) = theirs else {
+                continue;
             };
+            *mine = Some(match (*mine, theirs) {
+                (Some(Due::Date(a)), Due::Date(b)) => Due::Date(a.min(b)),
+                (Some(Due::Event(_)) | None, Due::Date(b)) => Due::Date(b),
+                (None, theirs) => theirs,
+                (Some(mine), Due::Event(_)) => mine,
+            });
         }
     }
 
