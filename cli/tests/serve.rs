@@ -30,6 +30,19 @@ const REGISTRATION: &str = r#"{"id": "reg-1", "at": "2026-11-28T10:00:00+08:00",
 
 const BROWSING: &str = r#"{"id": "browse-1", "at": "2026-11-28T10:00:00+08:00", "action": "collect", "purpose": "service.browse", "categories": ["account.phone"]}"#;
 
+/// Runs `lawful ARGS` in `dir`, which must refuse (exit 2, nothing started):
+/// what it printed on stderr.
+fn refused(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    stderr
+}
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -532,14 +545,7 @@ fn misuse_of_serve_is_one_line_and_exit_2() {
         (vec!["--addr", "localhost"], "invalid"),
         (vec!["--max-body", "lots"], "not a size"),
     ] {
-        let out = Command::new(BIN)
-            .arg("serve")
-            .args(&args)
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        let stderr = refused(&dir, &[&["serve"], args.as_slice()].concat());
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
         assert!(stderr.contains(words), "{args:?}: {stderr}");
     }
@@ -834,13 +840,10 @@ fn a_servers_log_has_no_second_writer() {
     let dir = scratch("log-lock");
     let mut server = Server::start(&dir, &["--log", "audit.jsonl"]);
     assert_eq!(server.post("/v1/decide", REGISTRATION).status, 200);
-    let second = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--log", "audit.jsonl"])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(second.stderr).unwrap();
-    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    let stderr = refused(
+        &dir,
+        &["serve", "--addr", "127.0.0.1:0", "--log", "audit.jsonl"],
+    );
     assert!(stderr.contains("another process is writing it"), "{stderr}");
     let mut decide = Command::new(BIN)
         .args(["decide", "--log", "audit.jsonl"])
@@ -1021,26 +1024,27 @@ fn bad_log_sync_values_are_refused_with_a_message() {
         ),
         ("1e3ms", "`1e3ms` is neither"),
     ] {
-        let out = Command::new(BIN)
-            .args(["serve", "--addr", "127.0.0.1:0", "--log", "audit.jsonl"])
-            .args(["--log-sync", value])
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        assert_eq!(out.status.code(), Some(2), "{value}: {stderr}");
+        let stderr = refused(
+            &dir,
+            &[
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--log",
+                "audit.jsonl",
+                "--log-sync",
+                value,
+            ],
+        );
         assert_eq!(stderr.lines().count(), 1, "{value}: {stderr}");
         assert!(stderr.starts_with("lawful: "), "{value}: {stderr}");
         assert!(stderr.contains("--log-sync"), "{value}: {stderr}");
         assert!(stderr.contains(words), "{value}: {stderr}");
     }
-    let out = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--log-sync", "always"])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = refused(
+        &dir,
+        &["serve", "--addr", "127.0.0.1:0", "--log-sync", "always"],
+    );
     assert!(stderr.contains("--log <LOG>"), "{stderr}");
     assert!(!dir.join("audit.jsonl").exists());
 }
