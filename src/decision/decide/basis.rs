@@ -405,11 +405,7 @@ impl BasisFailures {
             return;
         }
         for &(failure, cited) in self.specific.iter().flatten() {
-            let mut reason = Reason::new(failure.code, Some(ctx.cited(cited)), None);
-            if let Some(detail) = failure.detail {
-                reason = reason.with_detail(detail);
-            }
-            decision.push_reason(reason);
+            decision.push_reason(failure.reason(Some(ctx.cited(cited))));
             any = true;
         }
         if any {

@@ -5,7 +5,7 @@
 use super::{Context, Failure};
 use crate::action::Action;
 use crate::basis::Basis;
-use crate::decision::{Decision, Detail, Reason, ReasonCode};
+use crate::decision::{Decision, Detail, ReasonCode};
 use crate::recipient::RecipientKind;
 use crate::subject::regime::within;
 
@@ -18,13 +18,9 @@ impl Context<'_> {
         let request = self.request;
         let action = self.action;
         // A failing gate cites the first rule used (looked up only then).
-        let gate = |decision: &mut Decision, reason: Failure| {
+        let gate = |decision: &mut Decision, failure: Failure| {
             let first = self.used_rules(basis).next().map(|(_, r)| r.id);
-            let mut r = Reason::new(reason.code, first, None);
-            if let Some(detail) = reason.detail {
-                r = r.with_detail(detail);
-            }
-            decision.push_reason(r);
+            decision.push_reason(failure.reason(first));
         };
         // Localization: a commitment of the policy for the data of subjects
         // within its storage region.

@@ -372,6 +372,15 @@ impl Failure {
             detail: Some(detail),
         }
     }
+
+    /// The reason that reports this failure, citing `rule`.
+    fn reason(self, rule: Option<RuleId>) -> Reason {
+        let reason = Reason::new(self.code, rule, None);
+        match self.detail {
+            Some(detail) => reason.with_detail(detail),
+            None => reason,
+        }
+    }
 }
 
 impl<'a> Context<'a> {
