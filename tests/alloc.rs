@@ -68,7 +68,7 @@ mod build {
         MIX.lines()
             .chain(CLASSES.lines())
             .chain(EXTRA.lines())
-            .filter(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
+            .filter(|line| !line.trim().is_empty())
             .map(|line| {
                 let doc: RequestDoc = serde_json::from_str(line).unwrap();
                 let id = doc.id.clone().unwrap_or_default();
