@@ -150,7 +150,12 @@ pub(crate) fn civil_age_on(birth: Civil, on: Civil, boundary: AgeBoundary) -> Op
     if birth > on {
         return None;
     }
+    // Anniversaries passed by calendar year, if the year's own one counts.
     let years = u32::try_from(on.year.checked_sub(birth.year)?).ok()?;
+    // Comparing (month, day) pairs handles 29 February without special
+    // cases: in a common year no date falls between (2, 28) and (2, 29), so
+    // `on >= (2, 29)` means from 1 March (Birthday mode), and `on > (2, 29)`
+    // is the same as `on > (2, 28)`, the day after 28 February (DayAfter).
     let this_year = (on.month, on.day);
     let anniversary = (birth.month, birth.day);
     let completed = match boundary {
@@ -160,6 +165,8 @@ pub(crate) fn civil_age_on(birth: Civil, on: Civil, boundary: AgeBoundary) -> Op
     if completed {
         Some(years)
     } else {
+        // `years` is 0 only when `on` is in the year of birth, where the age
+        // is 0 (in DayAfter mode, on the day of birth itself).
         Some(years.saturating_sub(1))
     }
 }
