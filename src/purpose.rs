@@ -53,6 +53,7 @@ pub struct Purpose {
     pub(crate) statutory: bool,
     pub(crate) strictly_necessary: bool,
     pub(crate) records_withdrawal: bool,
+    pub(crate) to_subject: bool,
 }
 
 impl Purpose {
@@ -108,6 +109,13 @@ impl Purpose {
     /// that needs no basis.
     pub fn records_withdrawal(&self) -> bool {
         self.records_withdrawal
+    }
+
+    /// Whether the data subject may receive their own data for it
+    /// (`to_subject`: access, a copy, a download): a recipient of kind
+    /// `subject` is accepted only for such a purpose.
+    pub fn is_to_subject(&self) -> bool {
+        self.to_subject
     }
 
     /// Whether reading from the terminal is strictly necessary for it

@@ -13,7 +13,10 @@ vocabulary! {
         ThirdParty = "third_party",
         /// A processor acting on our behalf (entrusted processing).
         Processor = "processor",
-        /// The verified guardian of a child: giving them the child's data is access, not sharing.
+        /// The verified guardian of a child: giving them the child's data is
+        /// access, not sharing. Only the named grantor of a verified
+        /// guardian's consent is the guardian; anyone else so labelled is a
+        /// third party.
         Guardian = "guardian",
         /// A court, regulator or other public authority.
         Authority = "authority",
@@ -21,12 +24,37 @@ vocabulary! {
         Acquirer = "acquirer",
         /// The public at large (disclosure).
         Public = "public",
+        /// The data subject personally, receiving their own data (access, a
+        /// copy, a download): never a provision and never abroad. Accepted
+        /// only for purposes the policy marks `to_subject`, and with no name.
+        Subject = "subject",
     }
 }
 
 /// A set of recipient kinds; rules use it to say whom they allow.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct RecipientKinds(BitSet);
+
+impl RecipientKind {
+    /// The provision a recipient of this kind makes of data given to it,
+    /// whatever the request's label: a third party or an authority is given
+    /// it (`share`), a processor entrusted with it (`entrust`), an acquirer
+    /// handed it (`transfer`), the public shown it (`disclose`); the
+    /// guardian's access is decided as a `share` to the guardian. The
+    /// subject receiving their own data is no provision.
+    pub(crate) const fn provision(self) -> Option<crate::action::Action> {
+        use crate::action::Action;
+        match self {
+            RecipientKind::ThirdParty | RecipientKind::Authority | RecipientKind::Guardian => {
+                Some(Action::Share)
+            }
+            RecipientKind::Processor => Some(Action::Entrust),
+            RecipientKind::Acquirer => Some(Action::Transfer),
+            RecipientKind::Public => Some(Action::Disclose),
+            RecipientKind::Subject => None,
+        }
+    }
+}
 
 impl RecipientKinds {
     pub(crate) const EMPTY: RecipientKinds = RecipientKinds(BitSet::EMPTY);
@@ -137,6 +165,15 @@ pub struct Recipient {
     pub(crate) region: Option<RegionCode>,
     pub(crate) accepts_policy: bool,
     pub(crate) security_assessment: bool,
+    /// Certified under the EU-US Data Privacy Framework at the time of the
+    /// request (the only US recipients an adequacy decision covers).
+    pub(crate) dpf_certified: bool,
+    /// The sector an adequacy decision with a scope must name
+    /// (`private_sector` in Japan, `pipeda` in Canada).
+    pub(crate) adequacy_scope: Option<Box<str>>,
+    /// An international organisation: outside the EEA's legal order
+    /// wherever it sits (GDPR chapter V).
+    pub(crate) international_organisation: bool,
 }
 
 impl Recipient {
@@ -149,6 +186,9 @@ impl Recipient {
             region: None,
             accepts_policy: false,
             security_assessment: false,
+            dpf_certified: false,
+            adequacy_scope: None,
+            international_organisation: false,
         }
     }
 
@@ -179,6 +219,31 @@ impl Recipient {
     #[must_use]
     pub fn security_assessment(mut self, done: bool) -> Recipient {
         self.security_assessment = done;
+        self
+    }
+
+    /// Whether the recipient is certified under the EU-US Data Privacy
+    /// Framework at the time of the request: the only US recipients the
+    /// adequacy decision for the United States covers.
+    #[must_use]
+    pub fn dpf_certified(mut self, certified: bool) -> Recipient {
+        self.dpf_certified = certified;
+        self
+    }
+
+    /// The sector of an adequacy decision that covers only part of a
+    /// country (`private_sector` for Japan, `pipeda` for Canada).
+    #[must_use]
+    pub fn adequacy_scope(mut self, scope: &str) -> Recipient {
+        self.adequacy_scope = Some(scope.into());
+        self
+    }
+
+    /// Whether the recipient is an international organisation: a transfer
+    /// under the GDPR wherever it sits.
+    #[must_use]
+    pub fn international_organisation(mut self, is: bool) -> Recipient {
+        self.international_organisation = is;
         self
     }
 

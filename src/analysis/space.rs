@@ -292,9 +292,19 @@ impl Space {
                 region: r.region,
                 accepts_policy: r.accepts_policy.then_some(true),
                 security_assessment: class.security_assessment.then_some(true),
+                dpf_certified: None,
+                adequacy_scope: None,
+                international_organisation: None,
             });
         let recipient_name = recipient.as_ref().and_then(|r| r.name.clone());
-        let evidence = self.evidence_doc(class.evidence, &purpose, &categories, recipient_name);
+        let guardian = guardian_name(flow).to_owned();
+        let evidence = self.evidence_doc(
+            class.evidence,
+            &purpose,
+            &categories,
+            recipient_name,
+            guardian,
+        );
         RequestDoc {
             id: None,
             at: self.at,
@@ -309,6 +319,7 @@ impl Space {
             collected_at: (class.retention == RetentionState::Expired)
                 .then_some(self.expired_since),
             collected_for: None,
+            collected_in: None,
             legal_hold: None,
             evidence: (class.evidence != EvidenceClass::None).then_some(evidence),
         }
@@ -320,6 +331,7 @@ impl Space {
         purpose: &str,
         categories: &[String],
         recipient: Option<String>,
+        guardian: String,
     ) -> EvidenceDoc {
         let mut doc = EvidenceDoc::default();
         match class {
@@ -328,7 +340,7 @@ impl Space {
             }
             EvidenceClass::ForeignLegalObligation => {
                 doc.legal_obligation = Some(LEGAL_CITATION.to_owned());
-                doc.legal_obligation_law = self.foreign_law();
+                doc.legal_obligation_law = self.foreign_law().into_iter().collect();
             }
             EvidenceClass::AuthorityApproval => {
                 doc.authority_approval = Some(APPROVAL.to_owned());
@@ -363,9 +375,13 @@ impl Space {
                 separate: Some(shape.separate),
                 purposes: vec![purpose.to_owned()],
                 categories: categories.to_vec(),
-                actions: Vec::new(),
+                // A consent that lists every action: it covers each pass a
+                // request makes (itself, a provision, an export).
+                actions: Action::ALL.to_vec(),
                 recipients: recipient.into_iter().collect(),
-                given_at: self.consent_given(),
+                grantor: shape.guardian.then_some(guardian),
+                transfer_risks_informed: None,
+                given_at: Some(self.consent_given()),
                 withdrawn_at: shape.withdrawn.then(|| self.consent_withdrawn()),
             });
         }
@@ -462,7 +478,9 @@ impl Space {
             request = request.collected_at(self.expired_since);
         }
         let name = flow.recipient.as_ref().and_then(|r| r.name.as_deref());
-        request = request.evidence(self.evidence(class.evidence, purpose, categories, name));
+        let guardian = guardian_name(Some(flow));
+        request =
+            request.evidence(self.evidence(class.evidence, purpose, categories, name, guardian));
         Some(request)
     }
 
@@ -472,6 +490,7 @@ impl Space {
         purpose: PurposeId,
         categories: &[CategoryId],
         recipient: Option<&str>,
+        guardian: &str,
     ) -> Evidence {
         let mut evidence = Evidence::new();
         match class {
@@ -511,10 +530,13 @@ impl Space {
                 } else {
                     GuardianVerification::Unverified
                 };
-                Consent::by_guardian(given, v)
+                Consent::by_guardian(given, v).named_grantor(guardian)
             } else {
                 Consent::by_subject(given)
             };
+            for &action in Action::ALL {
+                consent = consent.action(action);
+            }
             if shape.separate {
                 consent = consent.separate();
             }
@@ -648,19 +670,15 @@ impl Space {
         let only_lacks = |d: &[Option<Decision>]| {
             d.iter().flatten().any(|d| {
                 let mut denies = d.reasons().iter().filter(|r| r.code().denies()).peekable();
-                denies.peek().is_some()
-                    && denies.all(|r| {
-                        matches!(
-                            r.code(),
-                            ReasonCode::TransferMechanismRequired
-                                | ReasonCode::SecurityAssessmentRequired
-                        )
-                    })
+                denies.peek().is_some() && denies.all(|r| refinable(r.code()))
             })
         };
         let cites = |code: ReasonCode, d: &[Option<Decision>]| {
             d.iter().flatten().any(|d| d.has_reason(code))
         };
+        // A subject of unknown age refused only as a child: what the child
+        // path lacked is not shown, so every refinement may lift it.
+        let as_child = decisions.iter().flatten().any(refused_only_as_child);
         let permits = decisions.iter().flatten().any(Decision::is_permit);
         let lacking = only_lacks(decisions);
         // Each refinement is taken once, from the unrefined value, so no
@@ -670,15 +688,13 @@ impl Space {
         let unstated = class.retention == RetentionState::Unstated;
         let want_mechanism = unstated
             && class.mechanisms == 0
-            && lacking
-            && cites(ReasonCode::TransferMechanismRequired, decisions);
+            && ((lacking && cites(ReasonCode::TransferMechanismRequired, decisions)) || as_child);
         let has_recipient = self.flow(&class).is_some_and(|f| f.recipient.is_some());
         let want_assessment = unstated
             && !class.security_assessment
             && class.mechanisms == 0
             && has_recipient
-            && lacking
-            && cites(ReasonCode::SecurityAssessmentRequired, decisions);
+            && ((lacking && cites(ReasonCode::SecurityAssessmentRequired, decisions)) || as_child);
         let want_expired = unstated && permits;
         let want_weaker = permits && unstated && class.mechanisms == 0;
         if want_expired {
@@ -761,6 +777,44 @@ impl Space {
 }
 
 const LEGAL_CITATION: &str = "a statutory duty (counsel's tools)";
+
+/// Whether a deny reason is one a refinement may lift: a missing mechanism
+/// or assessment; and `age_unknown`, which a subject of unknown age gets
+/// beside the adult path's reasons when only the child path permits.
+fn refinable(code: ReasonCode) -> bool {
+    matches!(
+        code,
+        ReasonCode::TransferMechanismRequired
+            | ReasonCode::SecurityAssessmentRequired
+            | ReasonCode::AgeUnknown
+    )
+}
+
+/// Whether a decision is a deny only because the subject, of unknown age,
+/// would be refused as a child (`age_unknown`, detail `as_child`): the
+/// child path's own reasons are not shown.
+fn refused_only_as_child(decision: &Decision) -> bool {
+    let mut denies = decision
+        .reasons()
+        .iter()
+        .filter(|r| r.code().denies())
+        .peekable();
+    denies.peek().is_some()
+        && denies.all(|r| {
+            r.code() == ReasonCode::AgeUnknown
+                && r.detail() == Some(crate::decision::Detail::AsChild)
+        })
+}
+
+/// Who gives a guardian's consent: the flow's recipient when it is labelled
+/// a guardian (so the verified guardian's own access is explored), else a
+/// fixed name.
+fn guardian_name(flow: Option<&Flow>) -> &str {
+    flow.and_then(|f| f.recipient.as_ref())
+        .filter(|r| r.kind == RecipientKind::Guardian)
+        .and_then(|r| r.name.as_deref())
+        .unwrap_or("Guardian")
+}
 const APPROVAL: &str = "the competent authority's approval (counsel's tools)";
 
 fn to_u32(n: usize) -> u32 {
@@ -841,6 +895,16 @@ fn flows(regions: &[RegionCode]) -> Vec<Flow> {
                 .chain(regions.iter().copied().map(Some))
                 .collect();
             for &place in &places {
+                // The subject receiving their own data carries no name (a
+                // name is refused): complete as it is, with no weaker form.
+                if kind == RecipientKind::Subject {
+                    flows.push(Flow {
+                        weaker_of: None,
+                        recipient: Some(recipient(None, place)),
+                        destination: place,
+                    });
+                    continue;
+                }
                 let name = match place {
                     Some(r) => format!("{kind} in {r}"),
                     None => kind.as_str().to_owned(),
@@ -866,10 +930,16 @@ fn flows(regions: &[RegionCode]) -> Vec<Flow> {
 /// regime (a flow abroad under two regimes needs one of each).
 fn mechanisms() -> Vec<Vec<TransferMechanism>> {
     let mut out = vec![Vec::new()];
-    for &m in TransferMechanism::ALL {
+    // A bare `derogation` names no ground: refused before anything is
+    // decided, it opens no class.
+    let named = TransferMechanism::ALL
+        .iter()
+        .copied()
+        .filter(|&m| m != TransferMechanism::Derogation);
+    for m in named.clone() {
         out.push(vec![m]);
     }
-    for &m in TransferMechanism::ALL {
+    for m in named {
         let mut pair = vec![m];
         for regime in Regime::ALL {
             if regime.recognises(m) {
@@ -925,12 +995,11 @@ mod tests {
         let decide =
             |class: &RequestClass| space.request(&resolved, class).map(|r| engine.decide(&r));
         let lacks_only = |d: &Decision| {
-            d.reasons().iter().filter(|r| r.code().denies()).all(|r| {
-                matches!(
-                    r.code(),
-                    ReasonCode::TransferMechanismRequired | ReasonCode::SecurityAssessmentRequired
-                )
-            })
+            refused_only_as_child(d)
+                || d.reasons()
+                    .iter()
+                    .filter(|r| r.code().denies())
+                    .all(|r| refinable(r.code()))
         };
         let bases = space.bases();
         let mut checked = 0;

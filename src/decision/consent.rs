@@ -94,8 +94,19 @@ impl ConsentState {
 /// recipients), whether it was separate, and when it holds.
 ///
 /// Purposes and categories cover their descendants (`account` covers
-/// `account.phone`). An empty action or recipient list means "any"; an empty
-/// purpose or category list covers nothing.
+/// `account.phone`); an empty purpose or category list covers nothing.
+///
+/// As a **grant**, a record covers only what it lists: an empty action list
+/// covers `collect`, `use` and `store` (and entrusting that processing to a
+/// processor at home), never a provision; an empty recipient list names no
+/// one, so a consent to share, transfer, export or disclose to someone must
+/// name them. Several grants together cover a request when each category is
+/// covered by one of them.
+///
+/// A record that was withdrawn is also a **withdrawal**: by the subject (at
+/// any age) or a verified guardian, it ends every grant given before it for
+/// what it names, where an empty action or recipient list means all of them.
+/// A grant given after the withdrawal counts again.
 ///
 /// # Example: a separate consent to share the phone number with Acme
 ///
@@ -122,6 +133,12 @@ pub struct Consent {
     pub(crate) categories: Vec<CategoryId>,
     pub(crate) actions: ActionSet,
     pub(crate) recipients: Vec<RecipientName>,
+    /// Who gave it, by name or id: for a verified guardian's consent, the
+    /// guardian a `guardian` recipient must be.
+    pub(crate) grantor_name: Option<RecipientName>,
+    /// The subject (or guardian) was told of the risks of a transfer abroad
+    /// without safeguards (GDPR art. 49(1)(a)).
+    pub(crate) transfer_risks_informed: bool,
     pub(crate) state: ConsentState,
     /// When it was given, as integers (worked out once here: an adult's
     /// consent asks the age the subject had then).
@@ -152,6 +169,8 @@ impl Consent {
             categories: Vec::new(),
             actions: ActionSet::EMPTY,
             recipients: Vec::new(),
+            grantor_name: None,
+            transfer_risks_informed: false,
             state: ConsentState::Given { at: given_at },
             given_moment: Moment::of(given_at),
         }
@@ -179,17 +198,50 @@ impl Consent {
         self
     }
 
-    /// Adds an action to the scope (no actions at all means any action).
+    /// Adds an action to the scope (a grant with no actions covers
+    /// `collect`, `use` and `store`; a withdrawal with none, every action).
     #[must_use]
     pub fn action(mut self, action: Action) -> Consent {
         self.actions = self.actions.with(action);
         self
     }
 
-    /// Names a recipient in the scope (no recipients at all means any).
+    /// Names a recipient in the scope (a grant with no recipients names no
+    /// one; a withdrawal with none, everyone).
     #[must_use]
     pub fn recipient(mut self, name: &str) -> Consent {
         self.recipients.push(RecipientName::new(name));
+        self
+    }
+
+    /// Names who gave the consent (a guardian's name or id): a `guardian`
+    /// recipient is the verified guardian only when it is the named grantor
+    /// of a verified guardian's consent.
+    ///
+    /// # Example: the guardian who consented may see the child's data
+    ///
+    /// ```
+    /// use chrono::DateTime;
+    /// use lawful::Consent;
+    /// use lawful::decision::GuardianVerification;
+    ///
+    /// let given = DateTime::parse_from_rfc3339("2026-01-01T00:00:00+08:00")?;
+    /// let consent = Consent::by_guardian(given, GuardianVerification::Verified).named_grantor("Mother");
+    /// assert_eq!(consent.grantor_name().map(|n| n.as_str()), Some("Mother"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn named_grantor(mut self, name: &str) -> Consent {
+        self.grantor_name = Some(RecipientName::new(name));
+        self
+    }
+
+    /// Records that the grantor was told of the risks of a transfer abroad
+    /// without an adequacy decision or safeguards: what a consent must say to
+    /// be the GDPR art. 49(1)(a) derogation (`derogation_consent`).
+    #[must_use]
+    pub fn transfer_risks_informed(mut self) -> Consent {
+        self.transfer_risks_informed = true;
         self
     }
 
@@ -217,9 +269,54 @@ impl Consent {
         self.state
     }
 
-    /// Whether it holds at `at`.
+    /// Whether it holds at `at` on its own (withdrawals in other records
+    /// may still end it for some of its scope).
     pub fn holds_at(&self, at: DateTime<FixedOffset>) -> bool {
         self.state.timing(at) == Timing::Holds
+    }
+
+    /// The grantor's name or id, if given.
+    pub fn grantor_name(&self) -> Option<&RecipientName> {
+        self.grantor_name.as_ref()
+    }
+
+    /// What the record covers as a grant: the actions it lists, or with none
+    /// listed `collect`, `use`, `store` (and a domestic `entrust`, which
+    /// rests on the processing it serves).
+    pub(crate) fn granted_actions(&self) -> ActionSet {
+        if self.actions.is_empty() {
+            ActionSet::EMPTY
+                .with(Action::Collect)
+                .with(Action::Use)
+                .with(Action::Store)
+                .with(Action::Entrust)
+        } else {
+            self.actions
+        }
+    }
+
+    /// What the record ends as a withdrawal: the actions it lists, or with
+    /// none listed every action.
+    pub(crate) fn withdrawn_actions(&self) -> ActionSet {
+        if self.actions.is_empty() {
+            ActionSet::all()
+        } else {
+            self.actions
+        }
+    }
+
+    /// When it was withdrawn, if ever.
+    pub(crate) fn withdrawal_instant(&self) -> Option<DateTime<FixedOffset>> {
+        match self.state {
+            ConsentState::Given { .. } => None,
+            ConsentState::Withdrawn { at, .. } => Some(at),
+        }
+    }
+
+    /// Whether its withdrawal ends others' grants too: a withdrawal by the
+    /// subject (at any age) or a verified guardian.
+    pub(crate) fn withdraws_for_all(&self) -> bool {
+        self.grantor == Grantor::Subject || self.grantor.is_verified_guardian()
     }
 }
 

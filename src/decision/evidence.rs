@@ -140,12 +140,16 @@ pub struct Evidence {
     pub(crate) legal_obligation: Option<Box<str>>,
     pub(crate) emergency: Option<Emergency>,
     pub(crate) public_data: Option<PublicData>,
-    pub(crate) legal_obligation_law: Option<RegionCode>,
+    /// Whose laws the legal obligation arises under (empty: the governing
+    /// regime's own).
+    pub(crate) legal_obligation_laws: Vec<RegionCode>,
     pub(crate) authority_approval: Option<Box<str>>,
     pub(crate) legitimate_interests: Option<Box<str>>,
     pub(crate) public_task: Option<Box<str>>,
     pub(crate) unable_to_consent: bool,
     pub(crate) confidential: bool,
+    /// A legal claim the processing serves (GDPR art. 49(1)(e)), cited.
+    pub(crate) legal_claims: Option<Box<str>>,
 }
 
 impl Evidence {
@@ -193,13 +197,15 @@ impl Evidence {
         self
     }
 
-    /// Whose law the legal obligation arises under (a region code). A
-    /// legal obligation counts only under the governing regime's own law:
-    /// PRC law under PIPL, Union or member-state law under the GDPR. Without
-    /// it, the regime's own law is meant.
+    /// Whose law the legal obligation arises under (a region code; call
+    /// once per law when several impose it). A legal obligation counts for
+    /// a regime only under that regime's own law: PRC law under PIPL, Union
+    /// or member-state law under the GDPR; under two regimes, a duty under
+    /// each is needed. Without it, the regime's own law is meant (under one
+    /// regime only).
     #[must_use]
     pub fn legal_obligation_law(mut self, law: RegionCode) -> Evidence {
-        self.legal_obligation_law = Some(law);
+        self.legal_obligation_laws.push(law);
         self
     }
 
@@ -240,6 +246,16 @@ impl Evidence {
     #[must_use]
     pub fn confidential(mut self) -> Evidence {
         self.confidential = true;
+        self
+    }
+
+    /// The legal claim the processing establishes, exercises or defends
+    /// (GDPR art. 49(1)(e): the `derogation_legal_claims` ground), cited. A
+    /// citation with no visible character is none.
+    #[must_use]
+    pub fn legal_claims(mut self, citation: &str) -> Evidence {
+        let citation = citation.trim();
+        self.legal_claims = visible(citation).then(|| citation.into());
         self
     }
 

@@ -205,6 +205,18 @@ pub(crate) fn detail_words(detail: Detail) -> &'static str {
         Detail::AsChild => {
             "the subject's age is unknown: decided as a child, this is refused (adulthood is never presumed)."
         }
+        Detail::Provision => {
+            "this is the decision on the data as the provision the recipient makes (a request naming a recipient is also decided as the share, entrustment, transfer or disclosure its kind makes)."
+        }
+        Detail::ConflictOfLaws => {
+            "the legal obligation arises under one governing regime's law only; the other regime knows no such duty."
+        }
+        Detail::SplitRequest => {
+            "no single lawful basis carries every category requested: split the request by basis."
+        }
+        Detail::ConsentWithdrawn => {
+            "the record rests only on a consent that was withdrawn: its retention ended with the withdrawal."
+        }
     }
 }
 

@@ -185,6 +185,17 @@ vocabulary! {
         AsChild = "as_child",
         /// Under two regimes, the legal obligation must say whose law it is.
         LawUnstated = "law_unstated",
+        /// Decided as the provision the recipient makes (a `share` to a
+        /// third party, an `entrust` to a processor...), whatever the label.
+        Provision = "provision",
+        /// A legal obligation under one governing regime's law only: the
+        /// other regime knows no duty to do this.
+        ConflictOfLaws = "conflict_of_laws",
+        /// The categories need different bases: no single basis carries
+        /// them all (split the request).
+        SplitRequest = "split_request",
+        /// The record rests only on a consent that was withdrawn.
+        ConsentWithdrawn = "consent_withdrawn",
     }
 }
 
@@ -534,18 +545,25 @@ impl Decision {
         }
     }
 
-    pub(crate) fn combine_abroad(&mut self, export: &Decision) {
-        if self.is_permit() && export.is_permit() {
-            self.basis = export.basis;
-            self.obligations = self.obligations.union(export.obligations);
-            self.keep_earlier_dues(export);
-            for reason in export.reasons() {
+    /// Combines the decision of one pass of a request (`self`) with the
+    /// next (`pass`: the provision its recipient makes, or the export of a
+    /// flow abroad): a permit only when both permit, with the union of the
+    /// obligations, the earlier due dates and the later pass's basis. When
+    /// only the later pass denies, its reasons are the answer; its deny
+    /// reasons without a detail are marked `mark` (what it was decided as).
+    pub(crate) fn combine_pass(&mut self, pass: &Decision, mark: Detail) {
+        if self.is_permit() && pass.is_permit() {
+            self.basis = pass.basis;
+            self.unbased = pass.unbased;
+            self.obligations = self.obligations.union(pass.obligations);
+            self.keep_earlier_dues(pass);
+            for reason in pass.reasons() {
                 self.push_reason(*reason);
             }
             return;
         }
         if self.is_permit() {
-            // Only the export side denied: its reasons are the answer.
+            // Only the later pass denied: its reasons are the answer.
             self.reason_count = 0;
             self.reasons_truncated = false;
             self.obligations = ObligationSet::EMPTY;
@@ -553,21 +571,21 @@ impl Decision {
         }
         self.effect = Effect::Deny;
         self.basis = None;
-        if !export.is_permit() {
-            self.obligations = self.obligations.union(export.obligations);
-            for (mine, theirs) in self.dues.iter_mut().zip(export.dues) {
+        if !pass.is_permit() {
+            self.obligations = self.obligations.union(pass.obligations);
+            for (mine, theirs) in self.dues.iter_mut().zip(pass.dues) {
                 *mine = mine.or(theirs);
             }
-            for reason in export.reasons() {
+            for reason in pass.reasons() {
                 let reason = match reason.detail() {
-                    None if reason.code.denies() => reason.with_detail(Detail::Abroad),
+                    None if reason.code.denies() => reason.with_detail(mark),
                     _ => *reason,
                 };
                 self.push_reason(reason);
             }
         }
         self.remove_obligation(ObligationCode::RetainUntil);
-        self.reasons_truncated |= export.reasons_truncated;
+        self.reasons_truncated |= pass.reasons_truncated;
     }
 
     /// Combines the decision for a subject of unknown age decided as an

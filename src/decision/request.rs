@@ -22,7 +22,11 @@ vocabulary! {
     /// ongoing emergency and a `protective` purpose, `exempt_small_volume` no
     /// sensitive category (so never a child's data under PIPL) and a policy
     /// that is not `cii_operator`, `exempt_foreign_origin` a subject outside
-    /// mainland China, `treaty` an `authority_approval`.
+    /// mainland China, `treaty` an `authority_approval`. GDPR `adequacy`
+    /// holds only for a destination on the adequacy table, on a date its
+    /// decision covers, for a recipient in its scope; a derogation names
+    /// its art. 49 ground, each checked against its own evidence (a bare
+    /// `derogation` is refused).
     pub enum TransferMechanism as "transfer mechanism" {
         /// PIPL: a security assessment by the Cyberspace Administration.
         SecurityAssessment = "security_assessment",
@@ -48,8 +52,25 @@ vocabulary! {
         Scc = "scc",
         /// GDPR art. 47: binding corporate rules.
         Bcr = "bcr",
-        /// GDPR art. 49: a derogation for a specific situation.
+        /// GDPR art. 49 with no ground named: refused as an invalid request
+        /// (name the ground, one of the `derogation_*` mechanisms).
         Derogation = "derogation",
+        /// GDPR art. 49(1)(a): the subject's explicit consent (a child's:
+        /// the guardian's), separate, listing `export`, naming the
+        /// recipient, after being told of the risks.
+        DerogationConsent = "derogation_consent",
+        /// GDPR art. 49(1)(b): necessary for a contract with the subject,
+        /// occasional, to a controller (never a processor).
+        DerogationContract = "derogation_contract",
+        /// GDPR art. 49(1)(d): important reasons of public interest in
+        /// Union or member-state law (a legal obligation or public task).
+        DerogationPublicInterest = "derogation_public_interest",
+        /// GDPR art. 49(1)(e): the establishment, exercise or defence of
+        /// legal claims, occasional.
+        DerogationLegalClaims = "derogation_legal_claims",
+        /// GDPR art. 49(1)(f): the vital interests of someone, while the
+        /// subject cannot consent.
+        DerogationVitalInterests = "derogation_vital_interests",
     }
 }
 
@@ -66,6 +87,10 @@ impl Mechanisms {
 
     pub(crate) const fn is_empty(self) -> bool {
         self.0.is_empty()
+    }
+
+    pub(crate) const fn contains(self, mechanism: TransferMechanism) -> bool {
+        self.0.contains(mechanism.index())
     }
 
     pub(crate) fn iter(self) -> impl Iterator<Item = TransferMechanism> {
@@ -117,6 +142,9 @@ pub struct Request {
     /// `collected_at` as integers.
     pub(crate) collected_moment: Option<Moment>,
     pub(crate) collected_for: Option<PurposeId>,
+    /// Where the subject was when the data was collected (default: the
+    /// subject's jurisdiction).
+    pub(crate) collected_in: Option<RegionCode>,
     pub(crate) legal_hold: bool,
 }
 
@@ -139,6 +167,7 @@ impl Request {
             collected_at: None,
             collected_moment: None,
             collected_for: None,
+            collected_in: None,
             legal_hold: false,
         }
     }
@@ -215,6 +244,17 @@ impl Request {
     #[must_use]
     pub fn collected_for(mut self, purpose: PurposeId) -> Request {
         self.collected_for = Some(purpose);
+        self
+    }
+
+    /// Where the subject was when the data was collected (or their
+    /// behaviour observed): with the policy's targets, it decides whether
+    /// the GDPR applies (art. 3(2)) and whether PIPL reaches a handler
+    /// abroad (art. 3(2)). Default: the subject's jurisdiction, as the
+    /// host's word. Nationality and residence decide neither law.
+    #[must_use]
+    pub fn collected_in(mut self, region: RegionCode) -> Request {
+        self.collected_in = Some(region);
         self
     }
 

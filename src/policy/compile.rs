@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
+use chrono::NaiveDate;
+
 use crate::action::{Action, ActionSet};
 use crate::basis::{Basis, BasisSet};
 use crate::category::{Category, CategoryFlags, CategoryId};
@@ -15,12 +17,15 @@ use crate::purpose::{Purpose, PurposeId};
 use crate::recipient::RecipientKinds;
 use crate::retention::Retention;
 use crate::retention::{Disposal, Period};
+use crate::subject::adequacy::{Adequacy, AdequacyDecision, AdequacyScope};
 use crate::subject::age::AgeBoundary;
 use crate::subject::regime::{Regime, Regimes};
+use crate::subject::region::RegionCode;
+use crate::subject::scope::{ChildAge, RegionSet, Scope};
 use crate::subject::{Jurisdiction, JurisdictionId};
 use crate::suggest::did_you_mean;
 
-use super::raw::{Pattern, RawCategory, RawPolicy, RawPurpose, RawRule, Spanned};
+use super::raw::{Pattern, RawCategory, RawMeta, RawPolicy, RawPurpose, RawRule, Spanned};
 use super::retention::KeepIndex;
 use super::{
     CoverIndex, LoadOptions, Minimum, Policy, RetentionSettings, RightsSettings, Rule, RuleId,
@@ -231,6 +236,8 @@ pub(super) fn compile(
     let meta = raw.meta.as_ref()?;
     let home = home?;
     let (rights, retention) = settings(raw)?;
+    let scope = compile_scope(meta, &home, &jurisdictions, &regimes, d);
+    let adequacy = compile_adequacy(raw, meta, d);
     let mut policy = Policy {
         source,
         id: meta.id.value.as_str().into(),
@@ -240,6 +247,8 @@ pub(super) fn compile(
         home_jurisdiction: home,
         storage_region: meta.storage_region.value,
         localization: meta.localization.unwrap_or(true),
+        scope,
+        adequacy,
         tag,
         regimes,
         minimums,
@@ -260,6 +269,128 @@ pub(super) fn compile(
     };
     policy.keeping = KeepIndex::build(&policy);
     Some(policy)
+}
+
+/// Which regimes govern the policy's processing (docs/policy-reference.md):
+/// the handler's region (default: the home jurisdiction), its EEA
+/// establishment (default: the handler's region, when in the EEA), and whom
+/// it targets (default: the jurisdictions the policy declares under each
+/// regime); the children's thresholds of PIPL (the declared mainland
+/// jurisdiction's, else 14) and of the GDPR where no member state's applies
+/// (16, art. 8).
+fn compile_scope(
+    meta: &RawMeta,
+    home: &Jurisdiction,
+    jurisdictions: &[Jurisdiction],
+    regimes: &Regimes,
+    d: &mut Vec<Diagnostic>,
+) -> Scope {
+    let handler_region = meta.handler_region.as_ref().map_or(home.code, |r| r.value);
+    let gdpr_establishment = match &meta.gdpr_establishment {
+        Some(region) => {
+            if !Regime::Gdpr.covers(region.value) {
+                d.push(
+                    Diagnostic::new(
+                        DiagnosticKind::InvalidValue,
+                        region.span.clone(),
+                        format!("`gdpr_establishment` `{}` is not in the EEA", region.value),
+                    )
+                    .help("name the EEA state of the establishment, or leave the key out"),
+                );
+            }
+            Some(region.value)
+        }
+        None => Regime::Gdpr
+            .covers(handler_region)
+            .then_some(handler_region),
+    };
+    let declared = |regime: Regime| {
+        RegionSet::new(
+            jurisdictions
+                .iter()
+                .filter(|j| j.regime == Some(regime))
+                .map(|j| j.code),
+        )
+    };
+    let listed = |list: &Option<Vec<Spanned<RegionCode>>>, regime: Regime| match list {
+        Some(list) => RegionSet::new(list.iter().map(|r| r.value)),
+        None => declared(regime),
+    };
+    let pipl = jurisdictions
+        .iter()
+        .find(|j| j.regime == Some(Regime::Pipl) && Regime::Pipl.covers(j.code));
+    Scope {
+        handler_region,
+        gdpr_establishment,
+        gdpr_targets: listed(&meta.gdpr_targets, Regime::Gdpr),
+        pipl_targets: listed(&meta.pipl_targets, Regime::Pipl),
+        pipl_child: pipl.map_or(
+            ChildAge {
+                age: 14,
+                boundary: regimes.get(Regime::Pipl).age_boundary,
+            },
+            |j| ChildAge {
+                age: j.child_age,
+                boundary: j.age_boundary,
+            },
+        ),
+        gdpr_child: ChildAge {
+            age: 16,
+            boundary: regimes.get(Regime::Gdpr).age_boundary,
+        },
+    }
+}
+
+/// The adequacy table: the policy's own `[[adequacy]]` entries, else the
+/// engine's (dated); a decision ending before it starts is an error.
+fn compile_adequacy(raw: &RawPolicy, meta: &RawMeta, d: &mut Vec<Diagnostic>) -> Adequacy {
+    let decisions = |entries: &[super::raw::RawAdequacy], d: &mut Vec<Diagnostic>| {
+        entries
+            .iter()
+            .filter_map(|e| {
+                if let Some(until) = &e.until
+                    && until.value < e.from.value
+                {
+                    d.push(
+                        Diagnostic::new(
+                            DiagnosticKind::InvalidValue,
+                            until.span.clone(),
+                            format!(
+                                "the adequacy decision for `{}` ends before it starts",
+                                e.region.value
+                            ),
+                        )
+                        .help("`until` is the last day the decision covers"),
+                    );
+                    return None;
+                }
+                Some(AdequacyDecision {
+                    region: e.region.value,
+                    from: e.from.value,
+                    until: e.until.as_ref().map(|u| u.value),
+                    scope: AdequacyScope::of(e.scope.as_ref().map(|s| s.value.as_str())),
+                    law: e.law.value.as_str().into(),
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    if let Some(entries) = &raw.adequacy {
+        return Adequacy {
+            decisions: decisions(entries, d),
+            reviewed: meta.adequacy_reviewed.as_ref().map(|r| r.value),
+            builtin: false,
+        };
+    }
+    // The engine's own table: its problems are the engine's, checked by a
+    // test, never a policy author's.
+    let mut ignored = Vec::new();
+    let entries = super::raw::parse_adequacy(crate::subject::adequacy::BUILTIN, &mut ignored);
+    let (y, m, day) = crate::subject::adequacy::BUILTIN_REVIEWED;
+    Adequacy {
+        decisions: decisions(&entries, &mut ignored),
+        reviewed: NaiveDate::from_ymd_opt(y, m, day),
+        builtin: true,
+    }
 }
 
 /// The rights and retention settings, with their defaults (docs/policy-reference.md).
@@ -679,6 +810,7 @@ fn compile_purposes(
                 parent.map(|p| p.strictly_necessary),
             ),
             records_withdrawal: own.is_some_and(|p| p.records_withdrawal),
+            to_subject: own.is_some_and(|p| p.to_subject),
         });
     }
     (tree, purposes)
@@ -990,6 +1122,7 @@ fn compile_rule(
         subjects: raw.subjects.as_ref().map_or(SubjectScope::Any, |s| s.value),
         requires_known_age: raw.requires_known_age,
         unknown_age_adult: raw.unknown_age_adult.as_ref().is_some_and(|f| f.value),
+        occasional: raw.occasional.as_ref().is_some_and(|f| f.value),
         basis_set: bases.iter().copied().collect::<BasisSet>(),
         bases,
         obligations: raw

@@ -91,6 +91,8 @@ pub struct Rule {
     pub(crate) subjects: SubjectScope,
     pub(crate) requires_known_age: bool,
     pub(crate) unknown_age_adult: bool,
+    /// The flows abroad it permits are occasional (`occasional`).
+    pub(crate) occasional: bool,
     pub(crate) bases: Vec<Basis>,
     pub(crate) basis_set: BasisSet,
     pub(crate) obligations: ObligationSet,
@@ -174,6 +176,12 @@ impl Rule {
     /// rule permits (`unknown_age = "adult"`).
     pub fn unknown_age_as_adult(&self) -> bool {
         self.unknown_age_adult
+    }
+
+    /// Whether the flows abroad it permits are occasional (`occasional`):
+    /// what the GDPR's contract and legal-claims derogations need.
+    pub fn is_occasional(&self) -> bool {
+        self.occasional
     }
 
     /// The lawful bases it accepts, in order of preference.
@@ -541,6 +549,10 @@ pub(crate) struct Policy {
     pub(crate) storage_region: RegionCode,
     pub(crate) localization: bool,
     pub(crate) cii_operator: bool,
+    /// Which regimes govern its processing, and their children's ages.
+    pub(crate) scope: crate::subject::scope::Scope,
+    /// The adequacy decisions (GDPR art. 45) it relies on.
+    pub(crate) adequacy: crate::subject::adequacy::Adequacy,
     /// A tag no other engine in this process has: every id this policy
     /// hands out carries it, and an id with another is refused.
     pub(crate) tag: u32,
@@ -606,6 +618,11 @@ impl Policy {
 
     pub(crate) fn home_jurisdiction(&self) -> &Jurisdiction {
         &self.home_jurisdiction
+    }
+
+    /// The declared jurisdiction of a region code, if any.
+    pub(crate) fn jurisdiction_of(&self, code: RegionCode) -> Option<&Jurisdiction> {
+        self.jurisdictions.iter().find(|j| j.code == code)
     }
 
     pub(crate) fn rule(&self, id: RuleId) -> Option<&Rule> {

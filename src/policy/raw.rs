@@ -13,7 +13,7 @@ use std::fmt::Display;
 use std::ops::Range;
 use std::str::FromStr;
 
-use chrono::FixedOffset;
+use chrono::{FixedOffset, NaiveDate};
 use toml::Spanned as TomlSpanned;
 use toml::de::{DeTable, DeValue};
 
@@ -66,6 +66,8 @@ pub(crate) struct RawPolicy {
     pub(crate) denies: Vec<RawRule>,
     pub(crate) regimes: Vec<RawRegime>,
     pub(crate) minimums: Vec<RawMinimum>,
+    /// The policy's own adequacy table (`None`: the engine's).
+    pub(crate) adequacy: Option<Vec<RawAdequacy>>,
 }
 
 /// A `[[minimum_retention]]` table: a period the law keeps some data for.
@@ -75,6 +77,16 @@ pub(crate) struct RawMinimum {
     pub(crate) categories: Vec<Spanned<Pattern<String>>>,
     pub(crate) purposes: Vec<Spanned<Pattern<String>>>,
     pub(crate) period: Spanned<Period>,
+    pub(crate) law: Spanned<String>,
+}
+
+/// An `[[adequacy]]` entry: one adequacy decision (GDPR art. 45).
+#[derive(Debug)]
+pub(crate) struct RawAdequacy {
+    pub(crate) region: Spanned<RegionCode>,
+    pub(crate) from: Spanned<NaiveDate>,
+    pub(crate) until: Option<Spanned<NaiveDate>>,
+    pub(crate) scope: Option<Spanned<String>>,
     pub(crate) law: Spanned<String>,
 }
 
@@ -102,6 +114,16 @@ pub(crate) struct RawMeta {
     /// A critical-information-infrastructure operator: no small-volume
     /// exemption for transfers abroad.
     pub(crate) cii_operator: Option<bool>,
+    /// Where the handler is established (default: the home jurisdiction).
+    pub(crate) handler_region: Option<Spanned<RegionCode>>,
+    /// An establishment in the EEA whose processing this is.
+    pub(crate) gdpr_establishment: Option<Spanned<RegionCode>>,
+    /// The EEA states whose people the policy targets or monitors.
+    pub(crate) gdpr_targets: Option<Vec<Spanned<RegionCode>>>,
+    /// Where the people are whom a handler abroad serves under PIPL.
+    pub(crate) pipl_targets: Option<Vec<Spanned<RegionCode>>>,
+    /// When the policy's `[[adequacy]]` table was last checked.
+    pub(crate) adequacy_reviewed: Option<Spanned<NaiveDate>>,
 }
 
 #[derive(Debug, Default)]
@@ -158,6 +180,7 @@ pub(crate) struct RawPurpose {
     pub(crate) statutory: Option<bool>,
     pub(crate) strictly_necessary: Option<bool>,
     pub(crate) records_withdrawal: bool,
+    pub(crate) to_subject: bool,
 }
 
 /// A permit or deny rule as written. Deny rules have no bases, obligations
@@ -176,6 +199,9 @@ pub(crate) struct RawRule {
     /// `unknown_age = "adult"`: a subject of unknown age is decided as an
     /// adult only, where this rule is what permits.
     pub(crate) unknown_age_adult: Option<Spanned<bool>>,
+    /// `occasional = true`: the flows it permits abroad are occasional (what
+    /// the GDPR art. 49(1)(b) and (e) derogations need).
+    pub(crate) occasional: Option<Spanned<bool>>,
     pub(crate) bases: Vec<Spanned<Basis>>,
     /// How many entries `bases` had as written, valid or not.
     pub(crate) bases_written: usize,
@@ -196,8 +222,10 @@ const TOP_KEYS: &[&str] = &[
     "deny",
     "regime",
     "minimum_retention",
+    "adequacy",
 ];
 const MINIMUM_KEYS: &[&str] = &["regime", "categories", "purposes", "period", "law"];
+const ADEQUACY_KEYS: &[&str] = &["region", "from", "until", "scope", "law"];
 const REGIME_KEYS: &[&str] = &[
     "name",
     "bases",
@@ -214,6 +242,11 @@ const META_KEYS: &[&str] = &[
     "storage_region",
     "localization",
     "cii_operator",
+    "handler_region",
+    "gdpr_establishment",
+    "gdpr_targets",
+    "pipl_targets",
+    "adequacy_reviewed",
 ];
 const RIGHTS_KEYS: &[&str] = &[
     "response_days",
@@ -256,6 +289,7 @@ const PURPOSE_KEYS: &[&str] = &[
     "statutory",
     "strictly_necessary",
     "records_withdrawal",
+    "to_subject",
 ];
 const PERMIT_KEYS: &[&str] = &[
     "id",
@@ -268,6 +302,7 @@ const PERMIT_KEYS: &[&str] = &[
     "subjects",
     "requires_known_age",
     "unknown_age",
+    "occasional",
     "bases",
     "obligations",
     "retention",
@@ -338,6 +373,9 @@ pub(crate) fn parse(text: &str, diags: &mut Vec<Diagnostic>) -> RawPolicy {
         diags,
         read_minimum,
     );
+    let adequacy = root
+        .get("adequacy")
+        .map(|_| each_table(&root, "adequacy", ADEQUACY_KEYS, diags, read_adequacy));
 
     if meta.is_none() && root.get("policy").is_none() {
         diags.push(
@@ -368,7 +406,41 @@ pub(crate) fn parse(text: &str, diags: &mut Vec<Diagnostic>) -> RawPolicy {
         denies,
         regimes,
         minimums,
+        adequacy,
     }
+}
+
+/// Reads a file of `[[adequacy]]` entries alone (the engine's own table).
+pub(crate) fn parse_adequacy(text: &str, diags: &mut Vec<Diagnostic>) -> Vec<RawAdequacy> {
+    let (document, errors) = DeTable::parse_recoverable(text);
+    for error in errors {
+        let span = error.span().unwrap_or(0..0);
+        diags.push(Diagnostic::new(
+            DiagnosticKind::Syntax,
+            span,
+            first_line(error.message()),
+        ));
+    }
+    let root = Table {
+        entries: document.get_ref(),
+        span: 0..0,
+        what: "the adequacy table".into(),
+    };
+    root.check_keys(&["adequacy"], diags);
+    each_table(&root, "adequacy", ADEQUACY_KEYS, diags, read_adequacy)
+}
+
+fn read_adequacy(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawAdequacy> {
+    let region = t.required_parsed("region", d);
+    let from = t.required_parsed("from", d);
+    let law = t.required_string("law", d);
+    Some(RawAdequacy {
+        region: region?,
+        from: from?,
+        until: t.parsed("until", d),
+        scope: t.string("scope", d),
+        law: law?,
+    })
 }
 
 fn read_minimum(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawMinimum> {
@@ -455,6 +527,12 @@ fn read_meta(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawMeta> {
     let storage_region = t.required_parsed("storage_region", d);
     let localization = t.bool("localization", d);
     let cii_operator = t.bool("cii_operator", d);
+    let handler_region = t.parsed("handler_region", d);
+    let gdpr_establishment = t.parsed("gdpr_establishment", d);
+    let region = |s: &str| s.parse::<RegionCode>().map_err(|e| (e.to_string(), None));
+    let gdpr_targets = t.list("gdpr_targets", d, region);
+    let pipl_targets = t.list("pipl_targets", d, region);
+    let adequacy_reviewed = t.parsed("adequacy_reviewed", d);
     Some(RawMeta {
         id: id?,
         version: version?,
@@ -463,6 +541,11 @@ fn read_meta(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawMeta> {
         storage_region: storage_region?,
         localization,
         cii_operator,
+        handler_region,
+        gdpr_establishment,
+        gdpr_targets,
+        pipl_targets,
+        adequacy_reviewed,
     })
 }
 
@@ -595,6 +678,7 @@ fn read_purpose(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawPurpose
         statutory: t.bool("statutory", d),
         strictly_necessary: t.bool("strictly_necessary", d),
         records_withdrawal: t.bool("records_withdrawal", d).unwrap_or(false),
+        to_subject: t.bool("to_subject", d).unwrap_or(false),
     })
 }
 
@@ -668,6 +752,9 @@ fn read_rule(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawRule> {
         subjects,
         requires_known_age,
         unknown_age_adult,
+        occasional: t
+            .get("occasional")
+            .and_then(|v| t.bool("occasional", d).map(|b| Spanned::new(b, v.span()))),
         bases,
         bases_written: t
             .get("bases")

@@ -25,11 +25,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub(crate) mod adequacy;
 pub(crate) mod age;
 pub(crate) mod age_group;
 pub(crate) mod regime;
 pub(crate) mod region;
 pub(crate) mod resident_id;
+pub(crate) mod scope;
 
 pub use age::{AgeBoundary, ParseAgeBoundaryError};
 pub use age_group::AgeGroup;
@@ -248,6 +250,8 @@ pub(crate) struct Assessment {
     pub(crate) birth_date_implausible: bool,
     /// The birth date the age was read from (the younger source's).
     pub(crate) birth: Option<Civil>,
+    /// The subject's calendar date at `at`.
+    pub(crate) today: Civil,
 }
 
 /// Past this age a declared birth date is taken for a mistake.
@@ -259,13 +263,12 @@ impl Assessment {
         self.age.map(|a| a.child)
     }
 
-    /// Whether the subject was a child in `jurisdiction` at the instant
-    /// `at` (a consent's `given_at`): `None` when the age is unknown.
-    pub(crate) fn child_at(&self, jurisdiction: &Jurisdiction, at: Moment) -> Option<bool> {
+    /// The subject's age in completed years on the calendar date `on`,
+    /// counted with `boundary`: `None` when the age is unknown (0 before
+    /// birth).
+    pub(crate) fn years_on(&self, on: Civil, boundary: AgeBoundary) -> Option<u32> {
         let birth = self.birth?;
-        let on = at.local_date(jurisdiction.utc_offset.local_minus_utc());
-        let years = civil_age_on(birth, on, jurisdiction.age_boundary).unwrap_or(0);
-        Some(years < u32::from(jurisdiction.child_age))
+        Some(civil_age_on(birth, on, boundary).unwrap_or(0))
     }
 }
 
@@ -311,6 +314,7 @@ pub(crate) fn assess(subject: &Subject, jurisdiction: &Jurisdiction, at: Moment)
                 resident_id_invalid,
                 birth_date_implausible,
                 birth: None,
+                today,
             };
         }
     };
@@ -324,5 +328,6 @@ pub(crate) fn assess(subject: &Subject, jurisdiction: &Jurisdiction, at: Moment)
         resident_id_invalid,
         birth_date_implausible,
         birth: Some(birth),
+        today,
     }
 }

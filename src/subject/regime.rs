@@ -126,7 +126,18 @@ impl Regime {
                     | M::ExemptForeignOrigin
                     | M::Treaty
             ),
-            Regime::Gdpr => matches!(mechanism, M::Adequacy | M::Scc | M::Bcr | M::Derogation),
+            Regime::Gdpr => matches!(
+                mechanism,
+                M::Adequacy
+                    | M::Scc
+                    | M::Bcr
+                    | M::Derogation
+                    | M::DerogationConsent
+                    | M::DerogationContract
+                    | M::DerogationPublicInterest
+                    | M::DerogationLegalClaims
+                    | M::DerogationVitalInterests
+            ),
         }
     }
 }
@@ -209,11 +220,21 @@ impl Regimes {
     }
 }
 
+/// The EEA states that are not in the European Union.
+const EEA_ONLY: [&str; 3] = ["IS", "LI", "NO"];
+
 /// Whether `region` lies within `area`: the same code, or a state inside a
-/// group code (`DE` within `EU`).
+/// group code. `EEA` holds the 30 states (and `EU`); `EU` holds the 27
+/// member states of the Union, not Iceland, Liechtenstein or Norway.
 pub(crate) fn within(region: RegionCode, area: RegionCode) -> bool {
-    region == area
-        || (eea_group(area.key()) && (eea_state(region.key()) || eea_group(region.key())))
+    let (region, area) = (region.key(), area.key());
+    if region == area {
+        return true;
+    }
+    if area == EEA_GROUP {
+        return eea_state(region) || region == EU;
+    }
+    area == EU && eea_state(region) && !EEA_ONLY.iter().any(|&c| key(c) == region)
 }
 
 /// A set of regimes, inline.
@@ -284,9 +305,10 @@ mod tests {
             };
             assert_eq!(Regime::of_region(region), by_list, "{text}");
             for area in ["EU", "EEA", "CN", "DE"] {
+                let in_eu = EEA.contains(&text.as_str()) && !EEA_ONLY.contains(&text.as_str());
                 let by_list = text == area
-                    || (EEA_GROUPS.contains(&area)
-                        && (EEA.contains(&text.as_str()) || EEA_GROUPS.contains(&text.as_str())));
+                    || (area == "EEA" && (EEA.contains(&text.as_str()) || text == "EU"))
+                    || (area == "EU" && in_eu);
                 assert_eq!(within(region, code(area)), by_list, "{text} within {area}");
             }
         }
@@ -301,6 +323,11 @@ mod tests {
             assert!(!Regime::Gdpr.covers(code(outside)), "{outside}");
         }
         assert!(within(code("DE"), code("EU")));
+        assert!(within(code("NO"), code("EEA")));
+        // Norway is in the EEA, not the Union: a commitment to store in the
+        // EU is not kept in Oslo.
+        assert!(!within(code("NO"), code("EU")));
+        assert!(!within(code("EEA"), code("EU")));
         assert!(!within(code("DE"), code("CN")));
         assert!(within(code("CN"), code("CN")));
     }

@@ -81,6 +81,11 @@ pub struct RequestDoc {
     /// The purpose the record was collected for (default: `purpose`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collected_for: Option<String>,
+    /// Where the subject was when the data was collected (default: the
+    /// subject's jurisdiction): with the policy's targets it decides which
+    /// laws apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_in: Option<RegionCode>,
     /// A legal hold keeps the data (litigation hold, preservation order,
     /// a restriction the subject asked for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,6 +116,32 @@ where
             .map(|m| vec![m])
             .map_err(serde::de::Error::custom),
         Some(OneOrMany::Many(list)) => Ok(list),
+    }
+}
+
+/// A region code or a list of them.
+fn regions_one_or_many<'de, D>(d: D) -> Result<Vec<RegionCode>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(RegionCode),
+        Many(Vec<RegionCode>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(code)) => vec![code],
+        Some(OneOrMany::Many(list)) => list,
+    })
+}
+
+/// One region as a string (the common case), several as a list.
+fn one_region_or_many<S: serde::Serializer>(list: &[RegionCode], s: S) -> Result<S::Ok, S::Error> {
+    match list {
+        [one] => one.serialize(s),
+        many => many.serialize(s),
     }
 }
 
@@ -155,6 +186,18 @@ pub struct RecipientDoc {
     /// Whether a security assessment of it was done.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_assessment: Option<bool>,
+    /// Whether it is certified under the EU-US Data Privacy Framework (the
+    /// only US recipients adequacy covers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpf_certified: Option<bool>,
+    /// The sector of an adequacy decision with a scope (`private_sector`,
+    /// `pipeda`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adequacy_scope: Option<String>,
+    /// Whether it is an international organisation (a transfer under the
+    /// GDPR wherever it sits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub international_organisation: Option<bool>,
 }
 
 /// The evidence of a [`RequestDoc`].
@@ -176,10 +219,16 @@ pub struct EvidenceDoc {
     /// Public data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_data: Option<PublicDataDoc>,
-    /// Whose law the legal obligation arises under (a region code; the
-    /// governing regime's own law when absent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub legal_obligation_law: Option<RegionCode>,
+    /// Whose law the legal obligation arises under: a region code, or a
+    /// list when several laws impose it (the governing regime's own law when
+    /// absent, under one regime only).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "regions_one_or_many",
+        serialize_with = "one_region_or_many"
+    )]
+    pub legal_obligation_law: Vec<RegionCode>,
     /// The competent PRC authority's approval for a foreign authority (PIPL art. 41).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authority_approval: Option<String>,
@@ -192,6 +241,9 @@ pub struct EvidenceDoc {
     /// A law requires secrecy (PIPL art. 18(1)): no notices are owed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confidential: Option<bool>,
+    /// The legal claim the processing serves (GDPR art. 49(1)(e)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_claims: Option<String>,
 }
 
 /// Who gave a consent, on the wire.
@@ -222,14 +274,26 @@ pub struct ConsentDoc {
     /// Categories covered.
     #[serde(default)]
     pub categories: Vec<String>,
-    /// Actions covered (empty: any).
+    /// Actions covered (empty: `collect`, `use` and `store` as a grant;
+    /// every action as a withdrawal).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<Action>,
-    /// Recipients covered, by name (empty: any).
+    /// Recipients covered, by name (empty: no one as a grant; everyone as a
+    /// withdrawal).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<String>,
-    /// When it was given.
-    pub given_at: DateTime<FixedOffset>,
+    /// Who gave it, by name or id: a verified guardian's name is who a
+    /// `guardian` recipient must be.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grantor: Option<String>,
+    /// The grantor was told of the risks of a transfer abroad without
+    /// safeguards (what the GDPR art. 49(1)(a) derogation needs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_risks_informed: Option<bool>,
+    /// When it was given. A record with only `withdrawn_at` is a withdrawal
+    /// and grants nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_at: Option<DateTime<FixedOffset>>,
     /// When it was withdrawn, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub withdrawn_at: Option<DateTime<FixedOffset>>,
@@ -336,7 +400,18 @@ impl Engine {
         if let Some(r) = &doc.recipient {
             let mut recipient = Recipient::new(r.kind)
                 .accepts_policy(r.accepts_policy.unwrap_or(false))
-                .security_assessment(r.security_assessment.unwrap_or(false));
+                .security_assessment(r.security_assessment.unwrap_or(false))
+                .dpf_certified(r.dpf_certified.unwrap_or(false))
+                .international_organisation(r.international_organisation.unwrap_or(false));
+            if let Some(scope) = &r.adequacy_scope {
+                recipient = recipient.adequacy_scope(scope);
+            }
+            if r.kind == RecipientKind::Subject && r.name.is_some() {
+                return Err(RequestError::new(
+                    ReasonCode::InvalidRequest,
+                    "a recipient of kind `subject` is the data subject and takes no `name`; a handler the subject designates is a `third_party`",
+                ));
+            }
             if let Some(name) = &r.name {
                 recipient = recipient.name(name);
             }
@@ -348,7 +423,16 @@ impl Engine {
         if let Some(region) = doc.destination_region {
             request = request.destination_region(region);
         }
+        if let Some(region) = doc.collected_in {
+            request = request.collected_in(region);
+        }
         for &mechanism in &doc.transfer_mechanism {
+            if mechanism == TransferMechanism::Derogation {
+                return Err(RequestError::new(
+                    ReasonCode::InvalidRequest,
+                    "`derogation` names no ground: name the art. 49 ground (`derogation_consent`, `derogation_contract`, `derogation_public_interest`, `derogation_legal_claims` or `derogation_vital_interests`)",
+                ));
+            }
             request = request.transfer_mechanism(mechanism);
         }
         if let Some(at) = doc.collected_at {
@@ -395,7 +479,7 @@ impl Engine {
         if let Some(citation) = &doc.legal_obligation {
             evidence = evidence.legal_obligation(citation);
         }
-        if let Some(law) = doc.legal_obligation_law {
+        for &law in &doc.legal_obligation_law {
             evidence = evidence.legal_obligation_law(law);
         }
         if let Some(approval) = &doc.authority_approval {
@@ -409,6 +493,9 @@ impl Engine {
         }
         if doc.confidential == Some(true) {
             evidence = evidence.confidential();
+        }
+        if let Some(claim) = &doc.legal_claims {
+            evidence = evidence.legal_claims(claim);
         }
         if let Some(e) = doc.emergency {
             let kind = e.kind.unwrap_or(EmergencyKind::LifeHealthProperty);
@@ -444,7 +531,26 @@ impl Engine {
             }
             GrantorDoc::Guardian => Grantor::Guardian(GuardianVerification::Unverified),
         };
-        let mut consent = Consent::new(grantor, doc.given_at);
+        // A withdrawal alone grants nothing: given when withdrawn.
+        let Some(given_at) = doc.given_at.or(doc.withdrawn_at) else {
+            return Err(RequestError::new(
+                ReasonCode::InvalidRequest,
+                "a consent needs `given_at` (or, for a withdrawal alone, `withdrawn_at`)",
+            ));
+        };
+        if doc.withdrawn_at.is_some_and(|w| w < given_at) {
+            return Err(RequestError::new(
+                ReasonCode::InvalidRequest,
+                "a consent's `withdrawn_at` is before its `given_at`",
+            ));
+        }
+        let mut consent = Consent::new(grantor, given_at);
+        if let Some(name) = &doc.grantor {
+            consent = consent.named_grantor(name);
+        }
+        if doc.transfer_risks_informed == Some(true) {
+            consent = consent.transfer_risks_informed();
+        }
         if doc.separate == Some(true) {
             consent = consent.separate();
         }

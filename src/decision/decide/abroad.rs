@@ -1,95 +1,23 @@
-//! Data leaving: the regimes a flow falls under, those under which it is
-//! abroad, and the transfer mechanisms and exemptions each regime accepts.
+//! Data leaving: foreign authorities, legal obligations under PRC law, and
+//! the transfer mechanisms and exemptions each regime accepts (which passes
+//! a flow abroad makes is `flow.rs`'s).
 
 use super::Context;
-use crate::action::Action;
 use crate::decision::Detail;
 use crate::decision::request::TransferMechanism;
 use crate::recipient::RecipientKind;
-use crate::subject::regime::{Regime, RegimeSet};
-use crate::subject::region::RegionCode;
+use crate::subject::regime::Regime;
 
 impl Context<'_> {
-    /// The subject's regime, and PIPL for data the policy keeps in the PRC
-    /// (unless this collection or storage happens outside it).
-    pub(super) fn governing_regimes(&self) -> RegimeSet {
-        let mut regimes = RegimeSet::EMPTY;
-        if let Some(regime) = self.subject_regime {
-            regimes = regimes.with(regime);
-        }
-        let kept_elsewhere = matches!(self.action, Action::Collect | Action::Store)
-            && self
-                .request
-                .destination_region
-                .is_some_and(|r| !Regime::Pipl.covers(r));
-        if Regime::Pipl.covers(self.policy.storage_region) && !kept_elsewhere {
-            regimes = regimes.with(Regime::Pipl);
-        }
-        regimes
-    }
-
-    /// The regimes under which the flow reaches a recipient, a place or an
-    /// accessing party outside their area. The subject and the guardian are
-    /// never abroad; an export with no region named is abroad everywhere
-    /// (fail closed); a GDPR controller's own staff using data from abroad
-    /// is no transfer (EDPB 05/2021), under PIPL it is.
-    pub(super) fn abroad_under(&self) -> RegimeSet {
-        let request = self.request;
-        // Collecting or storing abroad is a matter of localization; the
-        // verified guardian, named in their own consent, is never abroad.
-        if matches!(
-            self.action,
-            Action::Delete | Action::Collect | Action::Store
-        ) || self.named_guardian()
-        {
-            return RegimeSet::EMPTY;
-        }
-        // A publication is abroad where it is hosted (the destination).
-        let to = request
-            .recipient
-            .as_ref()
-            .filter(|r| r.kind != RecipientKind::Public)
-            .and_then(|r| r.region);
-        let at = request.destination_region;
-        let mut abroad = RegimeSet::EMPTY;
-        for regime in self.regimes.iter() {
-            let outside = |region: Option<RegionCode>| region.is_some_and(|r| !regime.covers(r));
-            let own_staff =
-                regime == Regime::Gdpr && self.action == Action::Use && request.recipient.is_none();
-            if (outside(to) || outside(at)) && !own_staff {
-                abroad = abroad.with(regime);
-            }
-        }
-        if self.action == Action::Export && abroad.is_empty() {
-            // The host says it leaves: take it at its word.
-            abroad = self.regimes;
-        }
-        abroad
-    }
-
-    /// Whether the recipient is a guardian whom a verified guardian's
-    /// consent, holding now, names: the guardian, not someone so labelled.
-    pub(super) fn named_guardian(&self) -> bool {
-        let Some(recipient) = self.request.recipient.as_ref() else {
-            return false;
-        };
-        recipient.kind == RecipientKind::Guardian
-            && recipient.name.as_ref().is_some_and(|name| {
-                self.request.evidence.consents.iter().any(|c| {
-                    c.grantor.is_verified_guardian()
-                        && c.holds_at(self.request.at)
-                        && c.recipients.iter().any(|r| r.same_as(name))
-                })
-            })
-    }
-
     /// Whether the evidence holds a legal obligation under PRC law.
     pub(super) fn prc_legal_obligation(&self) -> bool {
         let evidence = &self.request.evidence;
         evidence.legal_obligation.is_some()
-            && evidence
-                .legal_obligation_law
-                .is_none_or(|law| Regime::Pipl.covers(law))
+            && (evidence.legal_obligation_laws.is_empty()
+                || evidence
+                    .legal_obligation_laws
+                    .iter()
+                    .any(|&law| Regime::Pipl.covers(law)))
     }
 
     /// Whether the recipient is an authority of another state or territory
@@ -131,6 +59,70 @@ impl Context<'_> {
         })
     }
 
+    /// Whether an adequacy decision covers every place outside the EEA the
+    /// flow reaches (the recipient's region, the destination), on the day
+    /// of `at`, for the recipient; never an international organisation.
+    fn adequate(&self) -> bool {
+        let request = self.request;
+        let recipient = request.recipient.as_ref();
+        if recipient.is_some_and(|r| r.international_organisation) {
+            return false;
+        }
+        let on = request.at.date_naive();
+        let to = recipient
+            .filter(|r| r.kind != RecipientKind::Public)
+            .and_then(|r| r.region);
+        let places = [to, request.destination_region];
+        let mut outside = places
+            .iter()
+            .flatten()
+            .filter(|&&r| !Regime::Gdpr.covers(r))
+            .peekable();
+        outside.peek().is_some() && outside.all(|&r| self.policy.adequacy.holds(r, on, recipient))
+    }
+
+    /// GDPR art. 49(1)(a): a separate consent of the subject (a child's:
+    /// the verified guardian's) that holds, lists `export`, names the
+    /// recipient, covers the purpose and every category, and was given
+    /// after being told of the risks.
+    fn derogation_consent(&self) -> bool {
+        let request = self.request;
+        let name = request.recipient.as_ref().and_then(|r| r.name.as_ref());
+        let tree = &self.policy.category_tree;
+        let purposes = &self.policy.purpose_tree;
+        request.evidence.consents.iter().any(|c| {
+            let grantor_fits = match self.child {
+                Some(true) => c.grantor.is_verified_guardian(),
+                Some(false) => c.grantor == crate::decision::consent::Grantor::Subject,
+                None => false,
+            };
+            grantor_fits
+                && c.separate
+                && c.transfer_risks_informed
+                && c.holds_at(request.at)
+                && c.actions.contains(crate::action::Action::Export)
+                && name.is_some_and(|n| c.recipients.iter().any(|r| r.same_as(n)))
+                && c.purposes
+                    .iter()
+                    .any(|p| purposes.covers(p.index(), request.purpose.index()))
+                && request.categories.iter().all(|k| {
+                    c.categories
+                        .iter()
+                        .any(|g| tree.covers(g.index(), k.index()))
+                })
+        })
+    }
+
+    /// Whether every requested category is covered, in this pass, by a
+    /// rule the policy marks `occasional`.
+    fn occasional(&self) -> bool {
+        self.request
+            .categories
+            .iter()
+            .enumerate()
+            .all(|(nth, &c)| self.covering(nth, c).any(|r| r.occasional))
+    }
+
     /// The conditions of the 2024 CAC exemptions (and a treaty), checked
     /// against the request rather than trusted.
     pub(super) fn exemption_holds(&self, mechanism: TransferMechanism) -> bool {
@@ -147,15 +139,38 @@ impl Context<'_> {
             M::ExemptSmallVolume => {
                 !self.sensitive && !self.children_layer() && !self.policy.cii_operator
             }
-            M::ExemptForeignOrigin => self.subject_regime != Some(Regime::Pipl),
+            // Collected outside mainland China, processed here, sent back.
+            M::ExemptForeignOrigin => !Regime::Pipl.covers(self.collected_in),
             M::Treaty => evidence.authority_approval.is_some(),
-            M::SecurityAssessment
-            | M::Certification
-            | M::StandardContract
-            | M::Adequacy
-            | M::Scc
-            | M::Bcr
-            | M::Derogation => true,
+            M::Adequacy => self.adequate(),
+            M::Derogation => false,
+            M::DerogationConsent => self.derogation_consent(),
+            M::DerogationContract => {
+                evidence.contract
+                    && self
+                        .request
+                        .recipient
+                        .as_ref()
+                        .is_some_and(|r| r.kind != RecipientKind::Processor)
+                    && self.occasional()
+            }
+            M::DerogationPublicInterest => {
+                evidence.public_task.is_some()
+                    || (evidence.legal_obligation.is_some()
+                        && evidence
+                            .legal_obligation_laws
+                            .iter()
+                            .any(|&law| Regime::Gdpr.covers(law)))
+            }
+            M::DerogationLegalClaims => evidence.legal_claims.is_some() && self.occasional(),
+            M::DerogationVitalInterests => {
+                evidence.emergency.is_some_and(|e| {
+                    e.ongoing && e.kind == crate::decision::EmergencyKind::LifeOrHealth
+                }) && evidence.unable_to_consent
+            }
+            M::SecurityAssessment | M::Certification | M::StandardContract | M::Scc | M::Bcr => {
+                true
+            }
         }
     }
 }

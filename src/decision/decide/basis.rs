@@ -40,19 +40,32 @@ impl Context<'_> {
                 .is_some_and(|r| r.kind == RecipientKind::Acquirer && !r.accepts_policy)
     }
 
-    /// Separate consent (单独同意) is needed for sensitive data, a child's
-    /// data, sharing, disclosure, export, and an unbound acquirer. Entrusting
-    /// adds no trigger of its own: the processor acts for us.
-    pub(super) fn separate_required(&self) -> bool {
+    /// Whether a consent supporting `category` (the whole request when
+    /// `None`) must be separate (单独同意, PIPL arts. 23, 25, 29, 31, 39;
+    /// explicit consent for a special category, GDPR art. 9(2)(a)): a
+    /// sensitive category, a child's data, a share, disclosure or export, an
+    /// unbound acquirer. Entrusting adds no trigger of its own: the
+    /// processor acts for us. Each grant must meet, by itself, the triggers
+    /// of the categories it supports.
+    pub(super) fn separate_required_for(
+        &self,
+        category: Option<crate::category::CategoryId>,
+    ) -> bool {
+        let (sensitive, special) = match category.and_then(|c| self.policy.category(c)) {
+            Some(info) => (
+                info.touches.sensitive || info.touches.special,
+                info.touches.special,
+            ),
+            None => (self.sensitive, self.special),
+        };
         let pipl = self.regimes.contains(Regime::Pipl)
-            && (self.sensitive
+            && (sensitive
                 || self.children_layer()
                 || matches!(self.action, Action::Disclose | Action::Export)
                 || (self.action == Action::Share && !self.guardian_access)
                 || self.acquirer_unbound());
-        // GDPR art. 9(2)(a): explicit consent for a special category.
-        let gdpr = self.regimes.contains(Regime::Gdpr) && self.special;
-        pipl || gdpr || (self.regimes.is_empty() && self.sensitive)
+        let gdpr = self.regimes.contains(Regime::Gdpr) && special;
+        pipl || gdpr || (self.regimes.is_empty() && sensitive)
     }
 
     /// Tries the acceptable bases in the candidates' order of preference;
@@ -185,13 +198,22 @@ impl Context<'_> {
             Basis::Consent => self.consent(self.scope()),
             Basis::Contract if !evidence.contract => Err(None),
             Basis::Contract => {
-                // Under a children's layer, a child's contract needs the
-                // verified guardian's consent to the purpose, except for the
-                // purposes open before it.
+                // No contract with a child without the guardian, under every
+                // children's threshold that applies (PIPL under 14; the
+                // GDPR below the member state's art. 8 age: engine choice):
+                // the verified guardian's consent to the purpose, except for
+                // the purposes open before it, and those only to collect,
+                // use, store and entrust at home (never to share, transfer,
+                // disclose or export).
                 let open_before = self
                     .purpose_info()
-                    .is_some_and(|p| p.before_guardian_consent);
-                if self.children_layer() && !open_before {
+                    .is_some_and(|p| p.before_guardian_consent)
+                    && matches!(
+                        self.action,
+                        Action::Collect | Action::Use | Action::Store | Action::Entrust
+                    )
+                    && self.abroad.is_empty();
+                if self.is_child() && !open_before {
                     self.consent(Scope::Purpose).map_err(|failure| {
                         Some(failure.unwrap_or(Failure::new(ReasonCode::GuardianConsentRequired)))
                     })
@@ -323,20 +345,113 @@ impl Context<'_> {
         if evidence.legal_obligation.is_none() {
             return Err(None);
         }
-        match evidence.legal_obligation_law {
-            Some(law) if self.regimes.iter().any(|regime| !regime.covers(law)) => Err(Some(
-                Failure::with(ReasonCode::BasisNotAvailable, Detail::ForeignLaw),
-            )),
+        let laws = &evidence.legal_obligation_laws;
+        if laws.is_empty() {
             // Under two regimes no one law is "the regime's own": unsaid, it
             // would count as each one's, which no citation can be.
-            None if self.regimes.iter().count() > 1 => Err(Some(Failure::with(
+            return if self.regimes.iter().count() > 1 {
+                Err(Some(Failure::with(
+                    ReasonCode::BasisNotAvailable,
+                    Detail::LawUnstated,
+                )))
+            } else {
+                Ok(())
+            };
+        }
+        // A duty under each governing regime's own law (an EU subject's
+        // access request answered under GDPR art. 15 and PIPL art. 45).
+        let mut met = 0;
+        let mut unmet = 0;
+        for regime in self.regimes.iter() {
+            if laws.iter().any(|&law| regime.covers(law)) {
+                met += 1;
+            } else {
+                unmet += 1;
+            }
+        }
+        match (met, unmet) {
+            (_, 0) => Ok(()),
+            (0, _) => Err(Some(Failure::with(
                 ReasonCode::BasisNotAvailable,
-                Detail::LawUnstated,
+                Detail::ForeignLaw,
             ))),
-            _ => Ok(()),
+            _ => Err(Some(Failure::with(
+                ReasonCode::BasisNotAvailable,
+                Detail::ConflictOfLaws,
+            ))),
         }
     }
 }
+
+impl Context<'_> {
+    /// One basis per decision (engine choice): when the categories' rules
+    /// offer, for each category, a basis the evidence speaks for, but no one
+    /// basis carries them all, names each category the best-carrying basis
+    /// leaves out (`basis_missing`, detail `split_request`): the host splits
+    /// the request. Whether anything was reported.
+    fn report_split(&self, decision: &mut Decision) -> bool {
+        let evidence = self.evidence_bases();
+        let n = self.request.categories.len();
+        if evidence.is_empty() || n < 2 {
+            return false;
+        }
+        // The bases that hold for one category: offered by a rule covering
+        // it, with evidence that holds (a consent: a grant covering it).
+        let holds_for = |nth: usize, category| {
+            let offered = self
+                .covering(nth, category)
+                .fold(BasisSet::EMPTY, |set, rule| set.union(self.offered(rule)))
+                .intersection(evidence);
+            Basis::ALL
+                .iter()
+                .copied()
+                .filter(|&b| offered.contains(b))
+                .filter(|&b| match b {
+                    Basis::Consent => self.best_fit(self.scope(), Some(category)).is_ok(),
+                    other => self.check_basis(other).is_ok(),
+                })
+                .collect::<BasisSet>()
+        };
+        let mut each = [BasisSet::EMPTY; MAX_SPLIT];
+        for (slot, (nth, &c)) in each
+            .iter_mut()
+            .zip(self.request.categories.iter().enumerate())
+        {
+            *slot = holds_for(nth, c);
+        }
+        let each = each.get(..n.min(MAX_SPLIT)).unwrap_or(&[]);
+        if n > MAX_SPLIT || each.iter().any(|set| set.is_empty()) {
+            return false;
+        }
+        let carried = |basis: Basis| each.iter().filter(|set| set.contains(basis)).count();
+        let Some((best, count)) = Basis::ALL.iter().copied().map(|b| (b, carried(b))).fold(
+            None,
+            |best: Option<(Basis, usize)>, (b, k)| match best {
+                Some((_, m)) if m >= k => best,
+                _ => Some((b, k)),
+            },
+        ) else {
+            return false;
+        };
+        if count == n {
+            return false;
+        }
+        let rule = self.candidates().next().map(|r| r.id);
+        for (set, &category) in each.iter().zip(&self.request.categories) {
+            if !set.contains(best) {
+                decision.push_reason(
+                    Reason::new(ReasonCode::BasisMissing, rule, Some(category))
+                        .with_detail(Detail::SplitRequest),
+                );
+            }
+        }
+        true
+    }
+}
+
+/// How many categories a request may have for the engine to say how to
+/// split it by basis (a request with more gets the plain reasons).
+const MAX_SPLIT: usize = 16;
 
 /// Why no basis held: the specific reasons found, in order, and which bases
 /// were tried (all inline).
@@ -408,7 +523,7 @@ impl BasisFailures {
             decision.push_reason(failure.reason(Some(ctx.cited(cited))));
             any = true;
         }
-        if any {
+        if ctx.report_split(decision) || any {
             return;
         }
         let code = if self.tried == BasisSet::EMPTY.with(Basis::Consent) {

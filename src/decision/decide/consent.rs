@@ -1,30 +1,78 @@
-//! Whether a consent record covers the request: the purpose, the
-//! categories, the action, the recipient, its timing and grantor; and which
+//! Whether the consent records support the request: each category covered
+//! by one grant (purpose, category, action, recipient), holding at `at`
+//! (not yet withdrawn, by itself or by a later withdrawal), from whom it
+//! must be, and separate where the law asks for that category; and which
 //! dimension failed when none does.
+//!
+//! A grant covers only what it lists (an empty action list: `collect`,
+//! `use`, `store`; an empty recipient list: no one). A record's withdrawal,
+//! by the subject at any age or by a verified guardian, also ends every
+//! other grant given before it for what it names (empty lists: all).
 
 use super::{Context, Failure};
 use crate::action::Action;
-use crate::decision::consent::{Consent, Timing};
+use crate::category::CategoryId;
+use crate::decision::consent::{Consent, Grantor, Timing};
 use crate::decision::{Detail, ReasonCode};
-use crate::recipient::RecipientKind;
+use crate::subject::regime::Regime;
 
 impl Context<'_> {
     /// How much of a consent must match for a consent basis.
     pub(super) fn scope(&self) -> Scope {
+        // A child's verified guardian seeing the child's data is access,
+        // not provision: their consent to the processing carries it.
+        if self.guardian_access {
+            return Scope::Processing;
+        }
         match self.action {
             // The processor acts for us: the consent to the underlying
             // processing carries it, whatever its actions and recipients.
             Action::Entrust => Scope::Processing,
+            // A processor abroad under the GDPR alone: the transfer needs a
+            // chapter V tool, not a consent naming the processor (the GDPR
+            // has no such rule; PIPL art. 39 has).
+            Action::Export
+                if self.recipient == Some(crate::recipient::RecipientKind::Processor)
+                    && !self.regimes.contains(Regime::Pipl) =>
+            {
+                Scope::Processing
+            }
             _ => Scope::Full,
         }
     }
 
-    /// Looks for a consent that supports the request; on failure, the most
-    /// specific reason among the consents given (the one that came closest).
+    /// Looks for grants that together support the request: every category
+    /// covered by one grant that by itself meets that category's conditions.
+    /// On failure, the most specific reason for the first category no grant
+    /// supports (the grant that came closest).
     pub(super) fn consent(&self, scope: Scope) -> Result<(), Option<Failure>> {
+        let consents = &self.request.evidence.consents;
+        if consents.is_empty() {
+            return if self.is_child() {
+                Err(Some(Failure::new(ReasonCode::GuardianConsentRequired)))
+            } else {
+                Err(None)
+            };
+        }
+        if scope == Scope::Purpose {
+            return self.best_fit(scope, None);
+        }
+        for &category in &self.request.categories {
+            self.best_fit(scope, Some(category))?;
+        }
+        Ok(())
+    }
+
+    /// Whether some grant supports `category` (every category when `None`);
+    /// if none does, the failure of the one that came closest.
+    pub(super) fn best_fit(
+        &self,
+        scope: Scope,
+        category: Option<CategoryId>,
+    ) -> Result<(), Option<Failure>> {
         let mut best: Option<Fit> = None;
         for consent in &self.request.evidence.consents {
-            let fit = self.fit(consent, scope);
+            let fit = self.fit(consent, scope, category);
             if fit == Fit::Valid {
                 return Ok(());
             }
@@ -32,22 +80,22 @@ impl Context<'_> {
                 best = Some(fit);
             }
         }
-        match best {
-            Some(fit) => Err(fit.failure()),
-            None if self.is_child() => Err(Some(Failure::new(ReasonCode::GuardianConsentRequired))),
-            None => Err(None),
-        }
+        Err(best.and_then(Fit::failure))
     }
 
-    /// How well one consent supports the request.
-    pub(super) fn fit(&self, consent: &Consent, scope: Scope) -> Fit {
-        if let Err(dimension) = self.in_scope(consent, scope) {
+    /// How well one grant supports `category` of the request (the whole
+    /// request when `None`).
+    pub(super) fn fit(&self, consent: &Consent, scope: Scope, category: Option<CategoryId>) -> Fit {
+        if let Err(dimension) = self.in_scope(consent, scope, category) {
             return Fit::OutOfScope(dimension);
         }
         match consent.state.timing(self.request.at) {
             Timing::NotYetGiven => return Fit::NotYetGiven,
             Timing::Withdrawn => return Fit::Withdrawn,
             Timing::Holds => {}
+        }
+        if self.withdrawn_by_another(consent, scope, category) {
+            return Fit::Withdrawn;
         }
         // Capacity is judged when the consent was given (PIPL art. 31): a
         // child's own consent never counts, a verified guardian's given
@@ -57,10 +105,8 @@ impl Context<'_> {
             Some(true) if !consent.grantor.is_verified_guardian() => return Fit::GuardianMissing,
             Some(false) => {
                 // Only an adult's consents ask when they were given.
-                let given_as_child = self
-                    .subject
-                    .child_at(self.jurisdiction, consent.given_moment);
-                let from_subject = consent.grantor == crate::decision::consent::Grantor::Subject;
+                let given_as_child = self.child_at(consent.given_moment);
+                let from_subject = consent.grantor == Grantor::Subject;
                 if from_subject && given_as_child == Some(true) {
                     return Fit::GivenAsChild;
                 }
@@ -72,52 +118,126 @@ impl Context<'_> {
             }
             Some(true) => {}
         }
-        if self.separate_required() && !consent.separate {
+        if !consent.separate && self.separate_required_for(category) {
             return Fit::SeparateMissing;
         }
         Fit::Valid
     }
 
-    /// Whether the consent's scope covers the request: the purpose, and
-    /// (for a full scope) every category, the action and the recipient; if
-    /// not, the first dimension that fails.
-    pub(super) fn in_scope(&self, consent: &Consent, scope: Scope) -> Result<(), Detail> {
-        let purposes = &self.policy.purpose_tree;
-        let categories = &self.policy.category_tree;
+    /// Whether a withdrawal in another record (by the subject at any age, or
+    /// a verified guardian), at or before `at`, ends `consent` for what the
+    /// request asks of it: the grant was given before the withdrawal, and the
+    /// withdrawal names the purpose, the category and (for a full scope) the
+    /// action and the recipient; its empty action or recipient list names all.
+    fn withdrawn_by_another(
+        &self,
+        consent: &Consent,
+        scope: Scope,
+        category: Option<CategoryId>,
+    ) -> bool {
         let request = self.request;
-        let purpose = request.purpose.index();
-        if !consent
+        let given = consent.state.given_at();
+        request.evidence.consents.iter().any(|w| {
+            let Some(withdrawn) = w.withdrawal_instant() else {
+                return false;
+            };
+            if !(w.withdraws_for_all() && given < withdrawn && withdrawn <= request.at) {
+                return false;
+            }
+            if std::ptr::eq(w, consent) {
+                // Its own withdrawal is its timing.
+                return false;
+            }
+            if !self.covers_purpose(w) {
+                return false;
+            }
+            if scope != Scope::Purpose && !self.covers_categories(w, category) {
+                return false;
+            }
+            if scope == Scope::Full {
+                if !w.withdrawn_actions().contains(self.action) {
+                    return false;
+                }
+                let name = request.recipient.as_ref().and_then(|r| r.name.as_ref());
+                if !w.recipients.is_empty()
+                    && !name.is_some_and(|n| w.recipients.iter().any(|r| r.same_as(n)))
+                {
+                    return false;
+                }
+            }
+            true
+        })
+    }
+
+    /// Whether the record's purposes cover the request's purpose.
+    fn covers_purpose(&self, consent: &Consent) -> bool {
+        let purposes = &self.policy.purpose_tree;
+        let purpose = self.request.purpose.index();
+        consent
             .purposes
             .iter()
             .any(|p| purposes.covers(p.index(), purpose))
-        {
+    }
+
+    /// Whether the record's categories cover `category` (every requested
+    /// category when `None`).
+    fn covers_categories(&self, consent: &Consent, category: Option<CategoryId>) -> bool {
+        let tree = &self.policy.category_tree;
+        let covers = |c: CategoryId| {
+            consent
+                .categories
+                .iter()
+                .any(|k| tree.covers(k.index(), c.index()))
+        };
+        match category {
+            Some(c) => covers(c),
+            None => self.request.categories.iter().all(|&c| covers(c)),
+        }
+    }
+
+    /// Whether the grant's scope covers the request for `category` (every
+    /// category when `None`): the purpose, and (for a full scope) the action
+    /// and the recipient; if not, the first dimension that fails.
+    pub(super) fn in_scope(
+        &self,
+        consent: &Consent,
+        scope: Scope,
+        category: Option<CategoryId>,
+    ) -> Result<(), Detail> {
+        if !self.covers_purpose(consent) {
             return Err(Detail::Purpose);
         }
         if scope == Scope::Purpose {
             return Ok(());
         }
-        let all_categories = request.categories.iter().all(|c| {
-            consent
-                .categories
-                .iter()
-                .any(|k| categories.covers(k.index(), c.index()))
-        });
-        if !all_categories {
+        if !self.covers_categories(consent, category) {
             return Err(Detail::Category);
         }
         if scope == Scope::Processing {
             return Ok(());
         }
-        if !consent.actions.is_empty() && !consent.actions.contains(self.action) {
+        // A grant covers only the actions it lists; with none, collection,
+        // use and storage. A consent to export to a named recipient is the
+        // consent to provide the data to it abroad (PIPL art. 39 asks more
+        // of it than art. 23): it covers the share or transfer that the
+        // export is.
+        let actions = consent.granted_actions();
+        let provided_abroad = matches!(self.action, Action::Share | Action::Transfer)
+            && !self.abroad.is_empty()
+            && actions.contains(Action::Export);
+        if !actions.contains(self.action) && !provided_abroad {
             return Err(Detail::Action);
         }
         // A consent to share, transfer or export names whom to (PIPL arts.
         // 23, 39): an empty list names no one. A child's data given to the
-        // guardian is access, not provision (the consent's grantor says who
-        // the guardian is); a disclosure goes to the public at large.
-        let to_guardian = self.recipient == Some(RecipientKind::Guardian);
-        if self.action.names_recipient_in_consent() && !to_guardian {
-            let name = request.recipient.as_ref().and_then(|r| r.name.as_ref());
+        // verified guardian is access, not provision (the consent's grantor
+        // says who the guardian is).
+        if self.action.names_recipient_in_consent() && !self.guardian_access {
+            let name = self
+                .request
+                .recipient
+                .as_ref()
+                .and_then(|r| r.name.as_ref());
             let named = name.is_some_and(|n| consent.recipients.iter().any(|r| r.same_as(n)));
             if !named {
                 return Err(Detail::Recipient);

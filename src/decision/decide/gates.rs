@@ -22,13 +22,19 @@ impl Context<'_> {
             let first = self.used_rules(basis).next().map(|(_, r)| r.id);
             decision.push_reason(failure.reason(first));
         };
-        // Localization: a commitment of the policy for the data of subjects
-        // within its storage region.
-        // Entrusting data to a processor who keeps it at a destination
-        // abroad is storing it there (engine choice): the label does not
-        // take it out of the commitment.
+        // Localization: a commitment of the policy for the data collected
+        // within its storage region. Data is kept where the destination
+        // says or, with none named, in the systems of the processor that
+        // receives it (its region): a collection, storage or entrustment
+        // there is storing it there (engine choice), whatever the label.
+        let processor = request
+            .recipient
+            .as_ref()
+            .filter(|r| r.kind == RecipientKind::Processor)
+            .and_then(|r| r.region);
         let kept_abroad = request
             .destination_region
+            .or(processor)
             .is_some_and(|region| !within(region, self.policy.storage_region));
         if self.personal
             && self.policy.localization
@@ -108,11 +114,11 @@ impl Context<'_> {
         // leaving out its name or region must never make a flow look
         // domestic, or harmless.
         // The guardian their own consent names is identified by it; the
-        // public has no name, and where it is published is the destination.
-        // Anyone else, labelled guardian or not, is named in full.
-        let publication =
-            recipient.kind == RecipientKind::Public && self.request.action == Action::Disclose;
-        if self.named_guardian() || publication {
+        // subject is the request's subject; the public has no name, and
+        // where it is published is the destination. Anyone else, labelled
+        // guardian or not, is named in full.
+        let publication = recipient.kind == RecipientKind::Public;
+        if self.guardian_access || publication || recipient.kind == RecipientKind::Subject {
             return None;
         }
         if recipient.name.is_none() {

@@ -7,6 +7,7 @@
 //!
 //! | step | file |
 //! | --- | --- |
+//! | the passes a request makes: as itself, as the provision its recipient makes, as an export | `flow.rs` |
 //! | 3b, the permit rules that cover each category | `coverage.rs` |
 //! | 4, the lawful basis | `basis.rs`, with consent records in `consent.rs` |
 //! | 5, the action gates | `gates.rs`, with data leaving in `abroad.rs` |
@@ -24,17 +25,21 @@ use crate::basis::{Basis, BasisSet};
 use crate::category::CategoryId;
 use crate::decision::request::Request;
 use crate::decision::{Decision, Detail, Effect, Reason, ReasonCode, Unbased};
+use crate::moment::Civil;
 use crate::moment::Moment;
 use crate::policy::{Policy, RuleId, audience};
 use crate::recipient::RecipientKind;
 use crate::retention::RetentionEvent;
 use crate::subject::regime::{Regime, RegimeSet, within};
+use crate::subject::region::RegionCode;
+use crate::subject::scope::{ChildAge, MINOR_AGE};
 use crate::subject::{Assessment, Jurisdiction, assess};
 
 mod abroad;
 mod basis;
 mod consent;
 mod coverage;
+mod flow;
 mod gates;
 mod obligations;
 mod retention;
@@ -42,9 +47,10 @@ mod retention;
 /// Decides `request` under `policy`. Never fails: anything it cannot judge
 /// is a deny with a reason.
 ///
-/// A flow abroad other than `collect`, `store` and `export` is decided twice
-/// on the same facts, under its own action and as `export`, and permitted
-/// only if both permit: so no label bypasses the policy's export rule.
+/// A request is decided as itself, as the provision its recipient makes
+/// (whatever the label), and, when it goes abroad, as an export; it is
+/// permitted only if every pass permits (see `flow.rs`): so no label
+/// bypasses the rules of a provision or the policy's export rule.
 #[inline]
 pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
     // Built in place and filled by reference: a decision is a few hundred
@@ -56,7 +62,7 @@ pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
     };
     let mut ctx = Context::new(policy, request, facts);
     if ctx.age_known {
-        decide_flow(&mut ctx, &mut decision);
+        flow::decide_flow(&mut ctx, &mut decision);
         return decision;
     }
     // Adulthood is never presumed: an unknown age is decided as an adult
@@ -65,12 +71,12 @@ pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
     // One context serves both paths (no copy): each assumption sets every
     // field that depends on the age.
     ctx.assume(false);
-    decide_flow(&mut ctx, &mut decision);
+    flow::decide_flow(&mut ctx, &mut decision);
     let taken_as_adult = decision.is_permit() && ctx.adult_rules_only(&decision);
     if !taken_as_adult {
         let mut as_child = Decision::new();
         ctx.assume(true);
-        decide_flow(&mut ctx, &mut as_child);
+        flow::decide_flow(&mut ctx, &mut as_child);
         decision.combine_unknown_age(&as_child);
     }
     // A birth date in the future or implausibly long ago is no age source,
@@ -91,22 +97,6 @@ pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
         decision.deny();
     }
     decision
-}
-
-/// A flow under its own action, and, when it goes abroad, as an export too.
-///
-/// The export pass runs on the same context, its action and covering rules
-/// switched to the export's and then put back (no copy of the context).
-fn decide_flow(ctx: &mut Context<'_>, decision: &mut Decision) {
-    decide_into(ctx, decision);
-    if ctx.decided_as_export_too() {
-        let own = (ctx.action, ctx.covered);
-        ctx.switch_to_export();
-        let mut export = Decision::new();
-        decide_into(ctx, &mut export);
-        decision.combine_abroad(&export);
-        (ctx.action, ctx.covered) = own;
-    }
 }
 
 /// The procedure itself, for the context's action, writing into `decision`.
@@ -219,34 +209,45 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
     ctx.finish(decision, basis);
 }
 
-/// What the procedure knows about the request, for one action (the
-/// request's own, or `export` for the second decision of a flow abroad).
+/// What the procedure knows about the request, for one pass (the request's
+/// own action, the provision its recipient makes, or `export`).
 #[derive(Clone)]
 struct Context<'a> {
     policy: &'a Policy,
     request: &'a Request,
     /// The subject's jurisdiction.
     jurisdiction: &'a Jurisdiction,
-    /// The action decided: the request's, or `export`.
+    /// The action decided in this pass.
     action: Action,
     subject: Assessment,
-    /// `Some(true)` child, `Some(false)` adult, `None` unknown. For a
-    /// subject of unknown age, each path of the decision assumes one.
+    /// `Some(true)` a child under some applicable regime (or the
+    /// jurisdiction's own threshold), `Some(false)` an adult, `None`
+    /// unknown. For a subject of unknown age, each path of the decision
+    /// assumes one.
     child: Option<bool>,
+    /// The regimes under whose children's thresholds the subject is a child.
+    child_regimes: RegimeSet,
+    /// Under 18.
+    minor: bool,
     /// Whether the age is known (not only assumed).
     age_known: bool,
     /// `child` and `recipient` as the rules' applicability reads them
     /// ([`Rule::applies_to`](crate::policy::Rule::applies_to)).
     audience: u16,
-    /// The regime of the subject's jurisdiction.
-    subject_regime: Option<Regime>,
-    /// The subject's jurisdiction lies within the policy's storage region
-    /// (the data the policy commits to keep there).
+    /// Where the subject was when the data was collected.
+    collected_in: RegionCode,
+    /// The data was collected within the policy's storage region (the data
+    /// the policy commits to keep there).
     localized: bool,
     /// The regimes the processing falls under.
     regimes: RegimeSet,
-    /// The regimes under which this flow is abroad.
+    /// The regimes under whose area the facts of the flow lead outside
+    /// (the destination or the recipient's region), whatever the action.
+    abroad_facts: RegimeSet,
+    /// The regimes under which this pass is abroad.
     abroad: RegimeSet,
+    /// The recipient's kind as the facts make it: a `guardian` who is not
+    /// the verified guardian of a child is a third party.
     recipient: Option<RecipientKind>,
     personal: bool,
     combined: bool,
@@ -275,6 +276,9 @@ struct RecordRetention {
     end: Option<(Moment, Option<RuleId>, CategoryId)>,
     /// The first event a category is kept until.
     event: Option<RetentionEvent>,
+    /// When a category's storage came to rest only on a withdrawn consent
+    /// (the withdrawal), and the category: its retention ended then.
+    withdrawn: Option<(Moment, CategoryId)>,
 }
 
 /// How many requested categories have their covering rules looked up in
@@ -311,6 +315,22 @@ impl<'a> Facts<'a> {
             return None;
         }
         if !owns_every_id(policy, request) {
+            return None;
+        }
+        // A derogation (GDPR art. 49) names its ground.
+        if request
+            .mechanisms
+            .contains(crate::decision::request::TransferMechanism::Derogation)
+        {
+            return None;
+        }
+        // The subject as recipient: only for a purpose that gives the
+        // subject their own data, and with no name (a handler the subject
+        // designates is a third party).
+        if let Some(r) = &request.recipient
+            && r.kind == RecipientKind::Subject
+            && (!purpose.to_subject || r.name.is_some())
+        {
             return None;
         }
         let mut facts = Facts {
@@ -402,31 +422,40 @@ impl<'a> Context<'a> {
         let action = request.action;
         let personal =
             !all_non_personal || identifying || unique || sensitive || request.linked_to_account;
-        let subject = assess(&request.subject, jurisdiction, request.at_moment);
-        let child = subject.child();
-        let recipient = request.recipient.as_ref().map(|r| r.kind);
-        let guardian_access = child == Some(true) && guardian_access(request);
+        let mut subject = assess(&request.subject, jurisdiction, request.at_moment);
+        let collected_in = request.collected_in.unwrap_or(jurisdiction.code);
         let mut covered: [&[RuleId]; COVERED_UP_FRONT] = [&[]; COVERED_UP_FRONT];
         for (slot, &category) in covered.iter_mut().zip(&request.categories) {
             *slot = policy
                 .covering
                 .covering(action, request.purpose, category.index());
         }
-        let subject_regime = jurisdiction.regime;
+        // A collection or storage made outside mainland China (our own
+        // servers abroad) is not "data the policy keeps in the PRC".
+        let kept_elsewhere = matches!(action, Action::Collect | Action::Store)
+            && request
+                .destination_region
+                .is_some_and(|r| !Regime::Pipl.covers(r));
+        let regimes = policy
+            .scope
+            .regimes(collected_in, policy.storage_region, kept_elsewhere);
         let mut ctx = Context {
             policy,
             request,
             jurisdiction,
             action,
             subject,
-            child,
-            age_known: child.is_some(),
-            audience: audience(child, recipient),
-            subject_regime,
-            localized: within(jurisdiction.code, policy.storage_region),
-            regimes: RegimeSet::EMPTY,
+            child: None,
+            child_regimes: RegimeSet::EMPTY,
+            minor: false,
+            age_known: subject.age.is_some(),
+            audience: 0,
+            collected_in,
+            localized: within(collected_in, policy.storage_region),
+            regimes,
+            abroad_facts: RegimeSet::EMPTY,
             abroad: RegimeSet::EMPTY,
-            recipient,
+            recipient: None,
             personal,
             // Device or log data together
             // with an identifying category, a unique identifier or an account.
@@ -436,11 +465,23 @@ impl<'a> Context<'a> {
             terminal,
             never_provided,
             purpose_bound,
-            guardian_access,
+            guardian_access: false,
             covered,
             record: Cell::new(None),
         };
-        ctx.regimes = ctx.governing_regimes();
+        // A child under any applicable regime's threshold (or the
+        // jurisdiction's own) is a child: never treated as an adult.
+        if let Some(age) = subject.age {
+            let child_regimes = ctx.child_regimes_on(subject.today);
+            let child = age.years < u32::from(jurisdiction.child_age) || !child_regimes.is_empty();
+            if let Some(found) = subject.age.as_mut() {
+                found.child = child;
+            }
+            ctx.subject = subject;
+            ctx.set_age_group(child, child_regimes, age.years < MINOR_AGE);
+        } else {
+            ctx.set_age_group_unknown();
+        }
         // Online identifiers and device data are personal data under the
         // GDPR (art. 4(1), recital 30): only a regime that allows it knows
         // device or log information that identifies no one on its own.
@@ -461,36 +502,103 @@ impl<'a> Context<'a> {
         {
             ctx.combined = false;
         }
-        ctx.abroad = ctx.abroad_under();
         ctx
     }
 
-    /// The same facts, decided as an export (the regimes the flow is
-    /// abroad under are those of the flow itself). The regimes stay: they
-    /// depend on the action only for a collection or a storage, and neither
-    /// is decided as an export too ([`Context::decided_as_export_too`]).
-    fn switch_to_export(&mut self) {
-        debug_assert!(!matches!(self.action, Action::Collect | Action::Store));
-        self.action = Action::Export;
-        for (slot, &category) in self.covered.iter_mut().zip(&self.request.categories) {
-            *slot = self.policy.covering.covering(
-                Action::Export,
-                self.request.purpose,
-                category.index(),
-            );
+    /// The regimes under whose children's threshold the subject is a child
+    /// on the calendar date `on` (each regime counts with its own boundary:
+    /// PIPL from the day after the birthday, the GDPR states on it).
+    fn child_regimes_on(&self, on: Civil) -> RegimeSet {
+        let mut children = RegimeSet::EMPTY;
+        for regime in self.regimes.iter() {
+            let threshold = self.child_age(regime);
+            if self
+                .subject
+                .years_on(on, threshold.boundary)
+                .is_some_and(|years| years < u32::from(threshold.age))
+            {
+                children = children.with(regime);
+            }
         }
-        debug_assert!(self.regimes == self.governing_regimes());
+        children
     }
 
-    /// The same facts for a subject of unknown age, assumed a child or an
-    /// adult: sets every field that depends on the assumption, and forgets
-    /// the record's retention (it depends on the age group).
+    /// A regime's children's threshold for this subject: PIPL's (14); the
+    /// GDPR's of the member state (the subject's jurisdiction, else where
+    /// the data was collected), else 16.
+    fn child_age(&self, regime: Regime) -> ChildAge {
+        let scope = &self.policy.scope;
+        match regime {
+            Regime::Pipl => scope.pipl_child,
+            Regime::Gdpr => {
+                let member_state = |j: &Jurisdiction| {
+                    (j.regime == Some(Regime::Gdpr)).then_some(ChildAge {
+                        age: j.child_age,
+                        boundary: j.age_boundary,
+                    })
+                };
+                member_state(self.jurisdiction)
+                    .or_else(|| {
+                        self.policy
+                            .jurisdiction_of(self.collected_in)
+                            .and_then(member_state)
+                    })
+                    .unwrap_or(scope.gdpr_child)
+            }
+        }
+    }
+
+    /// Whether the subject was a child (under any applicable regime, or
+    /// their jurisdiction) at the instant `at`: `None` when the age is
+    /// unknown.
+    fn child_at(&self, at: Moment) -> Option<bool> {
+        let on = at.local_date(self.jurisdiction.utc_offset.local_minus_utc());
+        let years = self.subject.years_on(on, self.jurisdiction.age_boundary)?;
+        Some(
+            years < u32::from(self.jurisdiction.child_age) || !self.child_regimes_on(on).is_empty(),
+        )
+    }
+
+    /// Sets everything that depends on the subject's age group: a known
+    /// age, or the one assumed for a subject of unknown age.
+    fn set_age_group(&mut self, child: bool, child_regimes: RegimeSet, minor: bool) {
+        self.child = Some(child);
+        self.child_regimes = child_regimes;
+        self.minor = minor;
+        self.recipient = self.effective_recipient();
+        self.audience = audience(self.child, self.recipient);
+        self.guardian_access = child && self.recipient == Some(RecipientKind::Guardian);
+        self.record = Cell::new(None);
+        self.abroad_facts = self.abroad_under_facts();
+        self.abroad = self.abroad_for(self.action);
+    }
+
+    /// The age group of a subject whose age is unknown, before a path
+    /// assumes one: the recipient as a third party would be, nothing
+    /// presumed.
+    fn set_age_group_unknown(&mut self) {
+        self.child = None;
+        self.child_regimes = RegimeSet::EMPTY;
+        self.minor = false;
+        self.recipient = self.effective_recipient();
+        self.audience = audience(None, self.recipient);
+        self.guardian_access = false;
+        self.abroad_facts = self.abroad_under_facts();
+        self.abroad = self.abroad_for(self.action);
+    }
+
+    /// The same facts for a subject of unknown age, assumed a child (under
+    /// every applicable regime) or an adult: sets every field that depends
+    /// on the assumption, and forgets the record's retention (it depends on
+    /// the age group).
     fn assume(&mut self, child: bool) {
         debug_assert!(!self.age_known);
-        self.child = Some(child);
-        self.audience = audience(Some(child), self.recipient);
-        self.record = Cell::new(None);
-        self.guardian_access = child && guardian_access(self.request);
+        let regimes = if child {
+            self.regimes
+        } else {
+            RegimeSet::EMPTY
+        };
+        self.set_age_group(child, regimes, child);
     }
 
     /// Whether every rule that permits in `decision` (the adult path) takes
@@ -505,28 +613,16 @@ impl<'a> Context<'a> {
         cited.peek().is_some() && cited.all(|rule| rule.unknown_age_adult)
     }
 
-    /// Whether a flow abroad must also pass as an export: every action but
-    /// collect and store (localization decides those), export itself and
-    /// delete.
-    fn decided_as_export_too(&self) -> bool {
-        !self.abroad.is_empty()
-            && !matches!(
-                self.action,
-                Action::Collect | Action::Store | Action::Export | Action::Delete
-            )
-    }
-
     fn is_child(&self) -> bool {
         self.child == Some(true)
     }
 
-    /// A child whose regime has a children's layer (PIPL's CAC-2019):
-    /// guardian for every basis, assessments, notices.
+    /// A child under a regime that has a children's layer (PIPL's
+    /// CAC-2019): guardian for every basis, assessments, notices.
     fn children_layer(&self) -> bool {
-        self.is_child()
-            && self
-                .subject_regime
-                .is_some_and(|r| self.policy.regimes.get(r).children)
+        self.child_regimes
+            .iter()
+            .any(|r| self.policy.regimes.get(r).children)
     }
 
     fn age_known(&self) -> bool {
@@ -540,17 +636,6 @@ impl<'a> Context<'a> {
 
 fn all_bases() -> BasisSet {
     Basis::ALL.iter().copied().collect()
-}
-
-/// Whether the request gives a child's data to their verified guardian
-/// (access, not provision), once the subject is known to be a child.
-fn guardian_access(request: &Request) -> bool {
-    request.recipient.as_ref().map(|r| r.kind) == Some(RecipientKind::Guardian)
-        && request
-            .evidence
-            .consents
-            .iter()
-            .any(|c| c.grantor.is_verified_guardian() && c.holds_at(request.at))
 }
 
 /// Whether every id the request holds beyond its purpose and categories is

@@ -59,6 +59,36 @@ impl Context<'_> {
             decision.add_obligation(ObligationCode::EncryptAtRest);
             decision.add_obligation(ObligationCode::MinimalAccess);
         }
+        let pipl = self.regimes.contains(Regime::Pipl);
+        // Every minor, not only a child (Regulations on the Protection of
+        // Minors Online, art. 36): minimal access to their data.
+        if pipl && self.minor {
+            decision.add_obligation(ObligationCode::MinimalAccess);
+        }
+        // PIPL art. 30: collecting sensitive information, or processing it
+        // for another purpose than it was collected for, on any basis but
+        // consent (whose record stands for the notice), tells the subject
+        // (a child's guardian) why it is necessary and what it means for
+        // them. On an emergency the notice follows it (below).
+        let new_purpose = self
+            .request
+            .collected_for
+            .is_some_and(|p| p != self.request.purpose);
+        if pipl
+            && self.sensitive
+            && (action == Action::Collect || new_purpose)
+            && basis.is_some_and(|b| b != Basis::Consent)
+        {
+            decision.add_obligation(if self.children_layer() {
+                ObligationCode::NotifyGuardian
+            } else {
+                ObligationCode::NotifySubject
+            });
+        }
+        // The subject receiving their own data: first make sure it is them.
+        if self.recipient == Some(RecipientKind::Subject) {
+            decision.add_obligation(ObligationCode::VerifyIdentity);
+        }
         // CAC-2019 arts. 9, 17, 18: the guardian (and the child) hear of
         // the collection and of every provision of the child's data.
         if self.children_layer() && (action == Action::Collect || provides) {
@@ -77,7 +107,7 @@ impl Context<'_> {
         }
         // PIPL art. 55: an impact assessment in advance (the GDPR asks one
         // only where the policy marks the processing high-risk).
-        if self.regimes.contains(Regime::Pipl)
+        if pipl
             && (self.sensitive
                 || self.children_layer()
                 || abroad

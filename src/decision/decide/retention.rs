@@ -108,7 +108,18 @@ impl<'a> Context<'a> {
             decision.add_obligation(ObligationCode::RestrictToStorage);
             return;
         }
-        decision.push_reason(Reason::new(ReasonCode::RetentionExpired, rule, category));
+        let withdrawn = self.record().withdrawn.is_some_and(|(w, _)| w == end);
+        // Past a withdrawal, the withdrawn consent already says why when
+        // it was the basis sought; the record's end is then its duty to
+        // delete, dated below.
+        if !(withdrawn && decision.has_reason(ReasonCode::ConsentWithdrawn)) {
+            let reason = Reason::new(ReasonCode::RetentionExpired, rule, category);
+            decision.push_reason(if withdrawn {
+                reason.with_detail(crate::decision::Detail::ConsentWithdrawn)
+            } else {
+                reason
+            });
+        }
         let date = Due::Date(self.home_date(end));
         // A child's data is deleted, never anonymized (CAC-2019 arts. 20,
         // 23); so is data whose subject's age is unknown.
@@ -126,23 +137,173 @@ impl<'a> Context<'a> {
     }
 
     /// When the record's retention has run out at `at` for this action on
-    /// this basis: its end, and the rule and category that set it. `None`
-    /// when it has not, when there is no `collected_at`, or for what remains
-    /// open after it: deletion, and a statutory duty on a legal obligation.
+    /// this basis: its end, and the rule and category that set it (or the
+    /// withdrawal of the consent its storage rested on alone). `None` when
+    /// it has not, when there is no `collected_at` and no withdrawal, or for
+    /// what remains open after it: deletion, and a statutory duty on a legal
+    /// obligation.
     pub(super) fn record_expired(
         &self,
         basis: Option<Basis>,
     ) -> Option<(Moment, Option<RuleId>, Option<CategoryId>)> {
-        self.request.collected_moment?;
         if self.action == Action::Delete {
+            return None;
+        }
+        // The usual case: no collection instant and no withdrawal.
+        if self.request.collected_moment.is_none() && !self.any_withdrawal() {
             return None;
         }
         let statutory = self.purpose_info().is_some_and(|p| p.statutory);
         if statutory && basis == Some(Basis::LegalObligation) {
             return None;
         }
-        let (end, rule, category) = self.record().end?;
-        (self.request.at_moment >= end).then_some((end, rule, Some(category)))
+        let record = self.record();
+        // Without `collected_at` no period can be shown to have run.
+        let by_period = record
+            .end
+            .filter(|_| self.request.collected_moment.is_some())
+            .filter(|&(end, _, _)| self.request.at_moment >= end)
+            .map(|(end, rule, category)| (end, rule, Some(category)));
+        // Data whose storage rests only on a withdrawn consent is past its
+        // retention from the withdrawal (recording the withdrawal aside).
+        let recording = self.purpose_info().is_some_and(|p| p.records_withdrawal);
+        let by_withdrawal = record
+            .withdrawn
+            .filter(|_| !recording)
+            .map(|(at, category)| (at, None, Some(category)));
+        match (by_period, by_withdrawal) {
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// When the storage of a requested category, for the purpose it was
+    /// collected for, came to rest only on a withdrawn consent: a consent
+    /// covering its collection or storage was withdrawn (by itself, or by a
+    /// withdrawal of the subject or a verified guardian) at or before `at`,
+    /// and no other basis of the rules permitting its collection or
+    /// storage holds on the request's evidence. The withdrawal, and the
+    /// category.
+    fn rests_on_withdrawn_consent(&self) -> Option<(Moment, CategoryId)> {
+        let request = self.request;
+        let consents = &request.evidence.consents;
+        // The usual case: no withdrawal at all.
+        if !self.any_withdrawal() {
+            return None;
+        }
+        let purpose = request.collected_for.unwrap_or(request.purpose);
+        let purposes = &self.policy.purpose_tree;
+        let tree = &self.policy.category_tree;
+        let keeps = |c: &crate::decision::consent::Consent, category: CategoryId| {
+            c.purposes
+                .iter()
+                .any(|p| purposes.covers(p.index(), purpose.index()))
+                && c.categories
+                    .iter()
+                    .any(|k| tree.covers(k.index(), category.index()))
+                && {
+                    let actions = c.granted_actions();
+                    actions.contains(Action::Store) || actions.contains(Action::Collect)
+                }
+        };
+        for &category in &request.categories {
+            // The latest withdrawal that ended a grant keeping this category.
+            let mut ended: Option<chrono::DateTime<chrono::FixedOffset>> = None;
+            let mut holds = false;
+            for grant in consents.iter().filter(|c| keeps(c, category)) {
+                match self.grant_ended_at(grant, purpose, category) {
+                    Some(at) => ended = Some(ended.map_or(at, |e| e.max(at))),
+                    None if grant.state.given_at() <= request.at => holds = true,
+                    None => {}
+                }
+            }
+            let Some(withdrawn) = ended else {
+                continue;
+            };
+            if holds || self.other_storage_basis_holds(purpose, category) {
+                continue;
+            }
+            return Some((Moment::of(withdrawn), category));
+        }
+        None
+    }
+
+    /// Whether some consent record was withdrawn at or before `at`.
+    fn any_withdrawal(&self) -> bool {
+        let at = self.request.at;
+        self.request
+            .evidence
+            .consents
+            .iter()
+            .any(|c| c.withdrawal_instant().is_some_and(|w| w <= at))
+    }
+
+    /// When a grant keeping `category` for `purpose` was ended, at or
+    /// before `at`: by its own withdrawal, or by a later withdrawal of the
+    /// subject or a verified guardian naming the purpose and the category.
+    fn grant_ended_at(
+        &self,
+        grant: &crate::decision::consent::Consent,
+        purpose: crate::purpose::PurposeId,
+        category: CategoryId,
+    ) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        let at = self.request.at;
+        if let Some(own) = grant.withdrawal_instant().filter(|&w| w <= at) {
+            return Some(own);
+        }
+        let purposes = &self.policy.purpose_tree;
+        let tree = &self.policy.category_tree;
+        let given = grant.state.given_at();
+        self.request
+            .evidence
+            .consents
+            .iter()
+            .filter(|w| w.withdraws_for_all())
+            .filter_map(|w| w.withdrawal_instant().map(|i| (w, i)))
+            .filter(|&(w, i)| {
+                given < i
+                    && i <= at
+                    && w.purposes
+                        .iter()
+                        .any(|p| purposes.covers(p.index(), purpose.index()))
+                    && w.categories
+                        .iter()
+                        .any(|k| tree.covers(k.index(), category.index()))
+                    && (w.withdrawn_actions().contains(Action::Store)
+                        || w.withdrawn_actions().contains(Action::Collect))
+            })
+            .map(|(_, i)| i)
+            .max()
+    }
+
+    /// Whether a basis other than consent, offered by a rule permitting the
+    /// collection or storage of `category` for `purpose`, holds on the
+    /// request's evidence (a contract, a legal obligation, an ongoing
+    /// emergency, public data in context, a public task).
+    fn other_storage_basis_holds(
+        &self,
+        purpose: crate::purpose::PurposeId,
+        category: CategoryId,
+    ) -> bool {
+        let evidence = &self.request.evidence;
+        let holds = |basis: Basis| match basis {
+            Basis::Consent | Basis::LegitimateInterests => false,
+            Basis::Contract => evidence.contract,
+            Basis::LegalObligation => evidence.legal_obligation.is_some(),
+            Basis::Emergency => evidence.emergency.is_some_and(|e| e.ongoing),
+            Basis::PublicData => evidence
+                .public_data
+                .is_some_and(|p| p.same_context && !p.subject_refused),
+            Basis::PublicTask => evidence.public_task.is_some(),
+        };
+        [Action::Store, Action::Collect].into_iter().any(|action| {
+            let ids = self
+                .policy
+                .covering
+                .covering(action, purpose, category.index());
+            self.rules(ids)
+                .any(|rule| rule.bases.iter().any(|&b| holds(b)))
+        })
     }
 
     /// The record's retention, worked out once per decision: counted from
@@ -214,6 +375,7 @@ impl<'a> Context<'a> {
                 record.end = Some((end, rule, category));
             }
         }
+        record.withdrawn = self.rests_on_withdrawn_consent();
         self.record.set(Some(record));
         record
     }

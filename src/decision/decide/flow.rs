@@ -1,0 +1,185 @@
+//! The passes a request makes, and how they combine: facts over labels.
+//!
+//! A request is decided
+//!
+//! 1. as **itself**, under its own action;
+//! 2. as the **provision its recipient makes**, when it names one and that
+//!    provision is not its own action: a third party or an authority is
+//!    given the data (`share`), a processor entrusted with it (`entrust`,
+//!    also for a `collect`, `use` or `store` in the processor's systems),
+//!    an acquirer handed it (`transfer`), the public shown it
+//!    (`disclose`), the verified guardian given access (`share` to the
+//!    guardian); a `disclose` to anyone but the public is a `share` to
+//!    them. Not provisions: a `delete` (the recipient is told to delete),
+//!    a `store` under a legal hold in an existing entrustment, and the
+//!    subject receiving their own data;
+//! 3. as an **export**, when the flow is abroad: the destination or the
+//!    recipient's region (for a `use`, the accessing party's) lies outside
+//!    the area of a governing regime. Collecting or storing abroad is a
+//!    matter of localisation instead, but a provision made abroad is
+//!    decided as an export too.
+//!
+//! It is permitted only if every pass permits: the obligations are the
+//! union, the earlier due dates win, and the basis is the last pass's (the
+//! provision's, the export's when abroad). Every pass runs on the same
+//! context, its action switched and then put back (no copy of the context).
+
+use super::Context;
+use crate::action::Action;
+use crate::decision::{Decision, Detail};
+use crate::recipient::RecipientKind;
+use crate::subject::regime::{Regime, RegimeSet};
+use crate::subject::region::RegionCode;
+
+/// Decides every pass of the request on `ctx` into `decision`.
+pub(super) fn decide_flow(ctx: &mut Context<'_>, decision: &mut Decision) {
+    let own = ctx.request.action;
+    super::decide_into(ctx, decision);
+    if let Some(provision) = ctx.provision() {
+        ctx.switch_to(provision);
+        let mut pass = Decision::new();
+        super::decide_into(ctx, &mut pass);
+        decision.combine_pass(&pass, Detail::Provision);
+    }
+    if ctx.decided_as_export_too() {
+        ctx.switch_to(Action::Export);
+        let mut pass = Decision::new();
+        super::decide_into(ctx, &mut pass);
+        decision.combine_pass(&pass, Detail::Abroad);
+    }
+    if ctx.action != own {
+        ctx.switch_to(own);
+    }
+}
+
+impl Context<'_> {
+    /// The provision the recipient makes, when it is a pass of its own: not
+    /// the request's own action, and never for a deletion, a storage under
+    /// a legal hold with a processor already entrusted, or the subject.
+    pub(super) fn provision(&self) -> Option<Action> {
+        let request = self.request;
+        let provision = self.recipient?.provision()?;
+        let own = request.action;
+        let held_storage = own == Action::Store
+            && request.legal_hold
+            && self.recipient == Some(RecipientKind::Processor);
+        (provision != own && own != Action::Delete && !held_storage).then_some(provision)
+    }
+
+    /// Whether the flow must also pass as an export: it is abroad, and it
+    /// is neither an export already, nor a deletion, nor a collection or
+    /// storage of our own (localisation decides those) unless a recipient
+    /// makes a provision of it.
+    pub(super) fn decided_as_export_too(&self) -> bool {
+        let own = self.request.action;
+        !self.abroad_facts.is_empty()
+            && own != Action::Export
+            && own != Action::Delete
+            && (!matches!(own, Action::Collect | Action::Store) || self.provision().is_some())
+    }
+
+    /// Switches the context to deciding `action` on the same facts: its
+    /// covering rules and whether it is abroad. The regimes stay: they
+    /// depend on the request's own action only.
+    pub(super) fn switch_to(&mut self, action: Action) {
+        self.action = action;
+        for (slot, &category) in self.covered.iter_mut().zip(&self.request.categories) {
+            *slot = self
+                .policy
+                .covering
+                .covering(action, self.request.purpose, category.index());
+        }
+        self.abroad = self.abroad_for(action);
+    }
+
+    /// The regimes under which a pass of `action` is abroad: none for a
+    /// collection, a storage or a deletion (localisation decides where
+    /// data is kept); an export with no region named is abroad everywhere
+    /// (the host says it leaves), but never to the subject or the verified
+    /// guardian.
+    pub(super) fn abroad_for(&self, action: Action) -> RegimeSet {
+        match action {
+            Action::Collect | Action::Store | Action::Delete => RegimeSet::EMPTY,
+            Action::Export if self.abroad_facts.is_empty() && !self.never_abroad() => self.regimes,
+            _ => self.abroad_facts,
+        }
+    }
+
+    /// The regimes under whose area the flow's facts lead outside: the
+    /// destination or the recipient's region (for a `use`, the accessing
+    /// party's), neither overriding the other; where a publication is
+    /// hosted. The subject and the verified guardian are never abroad; a
+    /// GDPR controller's own staff using data from abroad is no transfer
+    /// (EDPB 05/2021), under PIPL it is.
+    pub(super) fn abroad_under_facts(&self) -> RegimeSet {
+        let request = self.request;
+        if self.never_abroad() || request.action == Action::Delete {
+            return RegimeSet::EMPTY;
+        }
+        let to = request
+            .recipient
+            .as_ref()
+            .filter(|r| r.kind != RecipientKind::Public)
+            .and_then(|r| r.region);
+        let at = request.destination_region;
+        // An international organisation stands outside the EEA's legal
+        // order wherever it sits (GDPR chapter V).
+        let organisation = request
+            .recipient
+            .as_ref()
+            .is_some_and(|r| r.international_organisation);
+        let mut abroad = RegimeSet::EMPTY;
+        for regime in self.regimes.iter() {
+            let outside = |region: Option<RegionCode>| region.is_some_and(|r| !regime.covers(r));
+            let own_staff = regime == Regime::Gdpr
+                && request.action == Action::Use
+                && request.recipient.is_none();
+            let to_organisation = regime == Regime::Gdpr && organisation;
+            if (outside(to) || outside(at) || to_organisation) && !own_staff {
+                abroad = abroad.with(regime);
+            }
+        }
+        abroad
+    }
+
+    /// The subject receiving their own data, or a child's verified guardian:
+    /// never abroad.
+    fn never_abroad(&self) -> bool {
+        self.guardian_access || self.recipient == Some(RecipientKind::Subject)
+    }
+
+    /// The recipient's kind as the facts make it: a `guardian` is the
+    /// guardian only when the subject is a child and the recipient is the
+    /// named grantor of a verified guardian's consent that holds, given
+    /// while the subject was a minor; anyone else so labelled is a third
+    /// party (whatever consent names them as a recipient).
+    pub(super) fn effective_recipient(&self) -> Option<RecipientKind> {
+        let recipient = self.request.recipient.as_ref()?;
+        if recipient.kind != RecipientKind::Guardian {
+            return Some(recipient.kind);
+        }
+        let is_guardian = self.child == Some(true)
+            && recipient.name.as_ref().is_some_and(|name| {
+                self.request.evidence.consents.iter().any(|c| {
+                    c.grantor.is_verified_guardian()
+                        && c.holds_at(self.request.at)
+                        && c.grantor_name.as_ref().is_some_and(|g| g.same_as(name))
+                        && self.given_while_minor(c.given_moment)
+                })
+            });
+        Some(if is_guardian {
+            RecipientKind::Guardian
+        } else {
+            RecipientKind::ThirdParty
+        })
+    }
+
+    /// Whether the subject was a minor (under 18) at `at`; taken as so when
+    /// the age is unknown (a child assumed).
+    fn given_while_minor(&self, at: crate::moment::Moment) -> bool {
+        let on = at.local_date(self.jurisdiction.utc_offset.local_minus_utc());
+        self.subject
+            .years_on(on, self.jurisdiction.age_boundary)
+            .is_none_or(|years| years < crate::subject::scope::MINOR_AGE)
+    }
+}
