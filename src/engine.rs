@@ -8,12 +8,13 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::category::{Category, CategoryId};
 use crate::decision::Decision;
-use crate::decision::decide::decide;
+use crate::decision::decide::{decide, decide_under};
 use crate::decision::request::Request;
 use crate::error::{Diagnostic, DiagnosticKind, LoadError, NameError, NameKind, Source, Warnings};
 use crate::policy::{LoadOptions, Policy, Rule, RuleId};
 use crate::purpose::{Purpose, PurposeId};
 use crate::retention::{Disposal, Period};
+use crate::subject::Regime;
 use crate::subject::age_group::AgeGroup;
 use crate::subject::region::RegionCode;
 use crate::subject::{Jurisdiction, JurisdictionId, Subject, assess};
@@ -213,6 +214,19 @@ impl Engine {
         decide(&self.policy, request)
     }
 
+    /// The engine with no provision passes (tests of counsel's tools only).
+    #[cfg(test)]
+    pub(crate) fn labels_only(mut self) -> Engine {
+        self.policy.labels_only = true;
+        self
+    }
+
+    /// [`Engine::decide`] as if `regime` alone of the regimes that apply
+    /// governed the request (counsel's tools: a second regime only closes).
+    pub(crate) fn decide_under(&self, request: &Request, regime: Regime) -> Decision {
+        decide_under(&self.policy, request, Some(regime))
+    }
+
     /// Resolves a category name.
     ///
     /// # Errors
@@ -279,6 +293,69 @@ impl Engine {
     /// The region where data must be stored.
     pub fn storage_region(&self) -> RegionCode {
         self.policy.storage_region
+    }
+
+    /// The regimes that govern the data of people who were in `region`
+    /// when it was collected: by where the handler is established, where
+    /// the policy keeps data, and whom it targets (never by nationality).
+    ///
+    /// # Example: the built-in policy governs a French user's data by both laws
+    ///
+    /// ```
+    /// use lawful::Engine;
+    /// use lawful::subject::Regime;
+    ///
+    /// let engine = Engine::builtin();
+    /// let regimes = engine.regimes_for("FR".parse()?);
+    /// assert_eq!(regimes, vec![Regime::Pipl, Regime::Gdpr]);
+    /// assert_eq!(engine.regimes_for("CN".parse()?), vec![Regime::Pipl]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn regimes_for(&self, region: RegionCode) -> Vec<Regime> {
+        self.policy
+            .scope
+            .regimes(region, self.policy.storage_region, false)
+            .iter()
+            .collect()
+    }
+
+    /// Whether the policy's adequacy table (GDPR art. 45) covers a transfer
+    /// to `region` on the day `on`, to a recipient that is or is not
+    /// certified under the EU-US Data Privacy Framework and names the
+    /// sector `scope` (for decisions covering part of a country).
+    ///
+    /// # Example: Japan's private sector, and the United States for certified organisations only
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use lawful::Engine;
+    ///
+    /// let engine = Engine::builtin();
+    /// let on = NaiveDate::from_ymd_opt(2026, 12, 7).ok_or("date")?;
+    /// assert!(engine.adequacy_holds("JP".parse()?, on, false, Some("private_sector")));
+    /// assert!(!engine.adequacy_holds("US".parse()?, on, false, None));
+    /// assert!(engine.adequacy_holds("US".parse()?, on, true, None));
+    /// assert!(!engine.adequacy_holds("IN".parse()?, on, false, None));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn adequacy_holds(
+        &self,
+        region: RegionCode,
+        on: chrono::NaiveDate,
+        dpf_certified: bool,
+        scope: Option<&str>,
+    ) -> bool {
+        self.policy.adequacy.holds(region, on, dpf_certified, scope)
+    }
+
+    /// A regime's own children's threshold, where no member state's applies:
+    /// PIPL's (14, or the policy's mainland jurisdiction's), the GDPR's
+    /// art. 8 default (16).
+    pub fn regime_child_age(&self, regime: Regime) -> u8 {
+        match regime {
+            Regime::Pipl => self.policy.scope.pipl_child.age,
+            Regime::Gdpr => self.policy.scope.gdpr_child.age,
+        }
     }
 
     /// The home jurisdiction (subjects without one are judged by it).

@@ -59,6 +59,11 @@ impl Moment {
         }
     }
 
+    /// The instant in seconds since 1970-01-01 UTC.
+    pub(crate) fn utc_seconds(self) -> i64 {
+        self.secs
+    }
+
     /// The same instant as a chrono date-time, in its own offset.
     pub(crate) fn to_datetime(self) -> Option<DateTime<FixedOffset>> {
         let offset = FixedOffset::east_opt(self.offset)?;

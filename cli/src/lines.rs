@@ -146,10 +146,7 @@ fn unreadable_line(engine: &Engine, unreadable: &Unreadable) -> DecisionDoc {
 }
 
 fn policy_ref(engine: &Engine) -> PolicyRef {
-    PolicyRef {
-        id: engine.policy_id().to_owned(),
-        version: engine.policy_version().to_owned(),
-    }
+    PolicyRef::of(engine)
 }
 
 /// Where answers (and audit records) go: both are kept until the next

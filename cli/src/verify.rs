@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use lawful::analysis::{Law, Options, Space, laws};
+use lawful::analysis::{Law, Options, RELATIONS, Space, laws};
 
 use crate::files::{self, FOUND_PROBLEMS, Fail};
 
@@ -32,34 +32,39 @@ pub(crate) fn run(policy: Option<&Path>, laws_file: Option<&Path>) -> Result<Exi
     let (violations, stats) = laws::verify(&space, &engine, &all);
     say!(
         out,
-        "{} laws ({} built in, {} from {}), {} request classes of policy `{}` {} decided in {:.1} s",
+        "{} laws ({} built in, {} from {}) and {} relations between requests, {} request classes of policy `{}` {} decided in {:.1} s",
         all.len(),
         builtin,
         all.len() - builtin,
         laws_file.map_or_else(|| "no file".to_owned(), |p| format!("`{}`", p.display())),
+        RELATIONS.len(),
         stats.classes,
         engine.policy_id(),
         engine.policy_version(),
         stats.elapsed.as_secs_f64(),
     );
     if violations.is_empty() {
-        say!(out, "every law holds");
+        say!(out, "every law holds, and every relation between requests");
         return files::emit(&out, ExitCode::SUCCESS);
     }
     for v in &violations {
-        let Some(law) = all.iter().find(|l| l.id == v.law) else {
-            continue;
+        let (what, description, source) = match all.iter().find(|l| l.id == v.law) {
+            Some(law) => ("law", law.description.as_str(), law.source.as_deref()),
+            None => match RELATIONS.iter().find(|r| r.id == v.law) {
+                Some(r) => ("relation", r.description, Some(r.source)),
+                None => continue,
+            },
         };
         say!(out);
         let classes = if v.count == 1 { "class" } else { "classes" };
         say!(
             out,
-            "law `{}` is broken by {} request {classes}",
-            law.id,
+            "{what} `{}` is broken by {} request {classes}",
+            v.law,
             v.count
         );
-        say!(out, "  {}", law.description);
-        if let Some(source) = &law.source {
+        say!(out, "  {description}");
+        if let Some(source) = source {
             say!(out, "  ({source})");
         }
         for doc in &v.examples {

@@ -64,37 +64,9 @@ fn the_builtin_policy_verifies_clean() {
 }
 
 #[test]
-fn an_export_rule_that_accepts_contract_is_found_with_a_reproducing_request() {
-    let fixture = path("tests/fixtures/export_on_contract.toml");
-    let laws = path("../docs/examples/laws.toml");
-    let out = lawful(&[
-        "verify",
-        "-p",
-        fixture.to_str().unwrap(),
-        laws.to_str().unwrap(),
-    ]);
-    let stdout = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    let section = stdout
-        .split("\nlaw `")
-        .find(|s| s.starts_with("exports-rest-on-separate-consent`"))
-        .expect("the export law is broken");
-    let request = requests(section)
-        .into_iter()
-        .next()
-        .expect("a reproducing request");
-    // The request reproduces it: the seeded policy permits it on contract,
-    // the seed does not.
-    let seeded = decide(Some(&fixture), &request);
-    assert_eq!(seeded["effect"], "permit", "{request}");
-    assert_ne!(seeded["basis"], "consent", "{request}");
-    assert_eq!(decide(None, &request)["effect"], "deny", "{request}");
-}
-
-#[test]
-fn a_child_share_on_the_childs_own_agreement_is_found() {
-    let fixture = path("tests/fixtures/child_share_own_consent.toml");
-    let laws = path("tests/fixtures/child_laws.toml");
+fn a_password_shared_with_a_third_party_is_found_with_a_reproducing_request() {
+    let fixture = path("tests/fixtures/password_shared.toml");
+    let laws = path("tests/fixtures/password_laws.toml");
     let clean = lawful(&["verify", laws.to_str().unwrap()]);
     assert_eq!(clean.status.code(), Some(0), "{}", text(&clean));
     let out = lawful(&[
@@ -105,23 +77,41 @@ fn a_child_share_on_the_childs_own_agreement_is_found() {
     ]);
     let stdout = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains("law `child-feedback-share-needs-guardian` is broken"),
-        "{stdout}"
-    );
-    let request = requests(&stdout)
+    let section = stdout
+        .split("\nlaw `")
+        .find(|s| s.starts_with("password-never-shared`"))
+        .expect("the password law is broken");
+    let request = requests(section)
         .into_iter()
         .next()
         .expect("a reproducing request");
+    // The request reproduces it: the seeded policy permits it, the seed
+    // does not.
     let doc: serde_json::Value = serde_json::from_str(&request).unwrap();
     assert_eq!(doc["action"], "share");
-    assert_eq!(doc["recipient"]["kind"], "third_party");
     assert_eq!(
         decide(Some(&fixture), &request)["effect"],
         "permit",
         "{request}"
     );
     assert_eq!(decide(None, &request)["effect"], "deny", "{request}");
+}
+
+#[test]
+fn a_purpose_opened_before_guardian_consent_never_shares_a_childs_data() {
+    // The seeded mistake opens `support.feedback` to a child before any
+    // guardian consent; the engine opens such a purpose only to collect,
+    // use, store and entrust at home, so the law still holds everywhere.
+    let fixture = path("tests/fixtures/child_share_own_consent.toml");
+    let laws = path("tests/fixtures/child_laws.toml");
+    let out = lawful(&[
+        "verify",
+        "-p",
+        fixture.to_str().unwrap(),
+        laws.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("every law holds"), "{}", text(&out));
 }
 
 #[test]
@@ -153,9 +143,9 @@ fn diff_of_a_policy_with_itself_changes_nothing() {
 }
 
 #[test]
-fn diff_shows_what_adding_contract_to_the_export_rule_opens() {
+fn diff_shows_what_taking_contract_from_the_support_rule_closes() {
     let seed = path("../policies/default.toml");
-    let edited = path("tests/fixtures/export_on_contract.toml");
+    let edited = path("tests/fixtures/support_without_contract.toml");
     let out = lawful(&[
         "diff",
         seed.to_str().unwrap(),
@@ -167,7 +157,7 @@ fn diff_shows_what_adding_contract_to_the_export_rule_opens() {
     let groups = v["groups"].as_array().unwrap();
     assert!(!groups.is_empty());
     assert!(v["changed"].as_u64().unwrap() > 0);
-    let mut opened = false;
+    let mut closed = false;
     for g in groups {
         // Each group's request shows its change under the two policies.
         let request = serde_json::to_string(&g["request"]).unwrap();
@@ -175,14 +165,14 @@ fn diff_shows_what_adding_contract_to_the_export_rule_opens() {
         let new = decide(Some(&edited), &request);
         assert_eq!(old["effect"], g["old"]["effect"], "{request}");
         assert_eq!(new["effect"], g["new"]["effect"], "{request}");
-        opened |=
-            old["effect"] == "deny" && new["effect"] == "permit" && new["basis"] == "contract";
+        closed |=
+            old["effect"] == "permit" && old["basis"] == "contract" && new["effect"] == "deny";
     }
-    assert!(opened, "some export opens on contract");
+    assert!(closed, "some support request on contract closes");
     let words = lawful(&["diff", seed.to_str().unwrap(), edited.to_str().unwrap()]);
     let words = text(&words);
     assert!(
-        words.contains("deny") && words.contains("→ permit on contract"),
+        words.contains("permit on contract") && words.contains("→ deny"),
         "{words}"
     );
     assert!(words.contains("for example:"), "{words}");

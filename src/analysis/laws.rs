@@ -16,8 +16,9 @@
 //! `identity.*` is `identity`), `subjects` (`child`, `adult`, `unknown`,
 //! as the engine found the age), `regimes` (the subject's: `pipl`, `gdpr`),
 //! `recipients` (kinds, or `none`), `regions` (`abroad`: a recipient or
-//! destination outside the area of the subject's regime or the storage
-//! region's; `domestic`; or region codes), `flags` (`sensitive`,
+//! destination outside the area of a regime the data falls under;
+//! `domestic`; `unnamed`: no destination and no recipient region; or
+//! region codes), `flags` (`sensitive`,
 //! `identifying`, `unique_identifier`, `device_or_log`, `never_provided`:
 //! some requested category touches it), `evidence` (evidence classes such
 //! as `consent_withdrawn`, `contract`), `bases` (the permit's basis),
@@ -35,9 +36,9 @@
 use serde::Deserialize;
 
 use super::class::{EvidenceClass, RequestClass};
-use super::space::Space;
+use super::space::{Related, Space};
 use super::vocabulary::covers;
-use crate::decision::{ObligationCode, ReasonCode, RecipientKind};
+use crate::decision::{ObligationCode, ReasonCode, RecipientKind, TransferMechanism};
 use crate::subject::Regime;
 use crate::wire::RequestDoc;
 use crate::{Action, Basis, Decision, Effect, Engine};
@@ -353,9 +354,11 @@ impl Selector {
                 flow.destination,
                 flow.recipient.as_ref().and_then(|r| r.region),
             ];
+            let unnamed = at.iter().all(Option::is_none);
             let hit = self.regions.iter().any(|r| match r.as_str() {
                 "abroad" => abroad,
                 "domestic" => !abroad,
+                "unnamed" => unnamed,
                 code => at
                     .iter()
                     .flatten()
@@ -477,35 +480,230 @@ pub struct Violation {
 /// How many examples a violation keeps.
 const EXAMPLES: usize = 3;
 
-/// Checks `laws` over every class of `space` under `engine`; the laws
-/// broken, in the order given, with the run's figures.
+/// A relation between requests that every policy must satisfy: beside each
+/// class that permits, the engine decides the class it relates to (the same
+/// facts relabelled, with less, or with more), and the relation says what
+/// that one must do. Built in: they prove that no label, missing fact or
+/// second law opens anything, anywhere in a policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Relation {
+    /// A short id.
+    pub id: &'static str,
+    /// The relation in words.
+    pub description: &'static str,
+    /// Where it comes from.
+    pub source: &'static str,
+}
+
+/// The built-in relations, in the order `lawful verify` reports them.
+pub const RELATIONS: [Relation; 6] = [
+    Relation {
+        id: "relabelling-never-opens",
+        description: "A request naming a recipient, permitted under any label, is permitted under the provision its recipient makes (share, entrust, transfer, disclose).",
+        source: "PIPL arts. 21-25; CAC-2019 arts. 16-18; facts over labels",
+    },
+    Relation {
+        id: "naming-a-recipient-never-opens",
+        description: "A collection, use or storage naming a recipient is permitted only if it is without one (or fails only for want of what went with the recipient: an identified, assessed party).",
+        source: "PIPL art. 23: a recipient makes a provision",
+    },
+    Relation {
+        id: "more-evidence-never-hurts",
+        description: "Adding valid evidence (a contract, a consent, a legal obligation, a mechanism, an assessment) never turns a permit into a deny.",
+        source: "the basis is the first under which the whole decision passes",
+    },
+    Relation {
+        id: "a-withdrawal-never-opens",
+        description: "A request permitted with a withdrawn consent is permitted with no consent at all.",
+        source: "PIPL art. 15; GDPR art. 7(3)",
+    },
+    Relation {
+        id: "a-second-regime-only-closes",
+        description: "A request permitted under two regimes is permitted under each alone (the subject being who they are: a child under either threshold is a child to the policy's rules).",
+        source: "PIPL art. 3; GDPR art. 3: every applicable law applies, any deny wins",
+    },
+    Relation {
+        id: "adequacy-only-where-listed",
+        description: "A transfer resting on adequacy reaches only destinations the adequacy table lists, on a date and for a recipient its decision covers.",
+        source: "GDPR art. 45",
+    },
+];
+
+/// The relations `class` (decided as `decision`) breaks, deciding the
+/// classes it relates to with `related`.
+fn broken_relations(
+    space: &Space,
+    engine: &Engine,
+    class: &RequestClass,
+    decision: &Decision,
+    related: &Related<'_>,
+) -> [bool; RELATIONS.len()] {
+    let mut broken = [false; RELATIONS.len()];
+    if !decision.is_permit() {
+        return broken;
+    }
+    let permits = |c: &RequestClass| related.decide(c).is_none_or(|d| d.is_permit());
+    let Some(flow) = space.flow(class) else {
+        return broken;
+    };
+    let kind = flow.recipient.as_ref().map(|r| r.kind);
+    // Relabelling: the same facts, as the provision the recipient makes.
+    if let Some(provision) = kind.and_then(RecipientKind::provision)
+        && provision != class.action
+        && class.action != Action::Delete
+    {
+        broken[0] = !permits(&RequestClass {
+            action: provision,
+            ..*class
+        });
+    }
+    // Naming: the same without the recipient, at home (abroad, the
+    // party reached is information a flow needs, not an opening).
+    if kind.is_some()
+        && flow.destination.is_none()
+        && matches!(class.action, Action::Collect | Action::Use | Action::Store)
+    {
+        let unnamed = space
+            .flows()
+            .iter()
+            .position(|f| f.recipient.is_none() && f.destination == flow.destination);
+        if let Some(index) = unnamed.and_then(|i| u32::try_from(i).ok()) {
+            let without = related.decide(&RequestClass {
+                flow: index,
+                ..*class
+            });
+            // What goes with the recipient (its name, region, assessment)
+            // is missing information, not a refusal.
+            broken[1] = without.is_some_and(|d| {
+                !d.is_permit()
+                    && d.reasons().iter().filter(|r| r.code().denies()).any(|r| {
+                        !matches!(
+                            r.code(),
+                            ReasonCode::RecipientUnidentified
+                                | ReasonCode::SecurityAssessmentRequired
+                        )
+                    })
+            });
+        }
+    }
+    // More evidence: each stronger evidence class, an assessment.
+    for &evidence in stronger(class.evidence) {
+        broken[2] |= !permits(&RequestClass { evidence, ..*class });
+    }
+    if kind.is_some() && !class.security_assessment {
+        broken[2] |= !permits(&RequestClass {
+            security_assessment: true,
+            ..*class
+        });
+    }
+    // A withdrawal: the same with no consent at all.
+    if class.evidence == EvidenceClass::ConsentWithdrawn {
+        broken[3] = !permits(&RequestClass {
+            evidence: EvidenceClass::None,
+            ..*class
+        });
+    }
+    // A second regime: each alone.
+    let regimes = space
+        .subject(class)
+        .and_then(|s| s.jurisdiction.parse().ok())
+        .map(|code| engine.regimes_for(code))
+        .unwrap_or_default();
+    if regimes.len() > 1 {
+        broken[4] = regimes.iter().any(|&regime| {
+            related
+                .decide_under(class, regime)
+                .is_some_and(|d| !d.is_permit())
+        });
+    }
+    // Adequacy: a permit under the GDPR whose only GDPR mechanism is
+    // adequacy reaches only listed places.
+    let mechanisms = space.mechanisms(class);
+    let under_gdpr = regimes.contains(&Regime::Gdpr);
+    let gdpr_tools: Vec<_> = mechanisms
+        .iter()
+        .filter(|m| Regime::Gdpr.recognises(**m))
+        .collect();
+    if under_gdpr && gdpr_tools == [&TransferMechanism::Adequacy] {
+        let on = space.at().date_naive();
+        let to = flow
+            .recipient
+            .as_ref()
+            .filter(|r| r.kind != RecipientKind::Public)
+            .and_then(|r| r.region);
+        broken[5] = [to, flow.destination]
+            .into_iter()
+            .flatten()
+            .filter(|&r| !Regime::Gdpr.covers(r))
+            .any(|r| !engine.adequacy_holds(r, on, false, None));
+    }
+    broken
+}
+
+/// The evidence classes that hold all of `evidence` and more that is valid.
+fn stronger(evidence: EvidenceClass) -> &'static [EvidenceClass] {
+    match evidence {
+        EvidenceClass::None => &[
+            EvidenceClass::Contract,
+            EvidenceClass::LegalObligation,
+            EvidenceClass::Consent,
+        ],
+        EvidenceClass::Contract => &[
+            EvidenceClass::ContractAndConsent,
+            EvidenceClass::ContractAndGuardianConsent,
+        ],
+        EvidenceClass::Consent => &[EvidenceClass::ContractAndConsent],
+        EvidenceClass::GuardianConsent => &[EvidenceClass::ContractAndGuardianConsent],
+        _ => &[],
+    }
+}
+
+/// Checks `laws` and the built-in [`RELATIONS`] over every class of `space`
+/// under `engine`; the laws broken (by id), in the order given, then the
+/// relations, with the run's figures.
 pub fn verify(space: &Space, engine: &Engine, laws: &[Law]) -> (Vec<Violation>, super::Stats) {
-    let init = || -> Vec<(u64, Vec<RequestDoc>)> { vec![(0, Vec::new()); laws.len()] };
-    let (per_worker, stats) = space.explore(&[engine], init, |state, class, decisions| {
-        let Some(Some(decision)) = decisions.first() else {
-            return;
-        };
-        if !decision.is_permit() {
-            return;
-        }
-        for (law, slot) in laws.iter().zip(state.iter_mut()) {
-            if slot.1.len() >= EXAMPLES {
-                // Count without building the document again.
-                if law.check(space, engine, class, decision).is_some() {
-                    slot.0 += 1;
+    let slots = laws.len() + RELATIONS.len();
+    let init = || -> Vec<(u64, Vec<RequestDoc>)> { vec![(0, Vec::new()); slots] };
+    let (per_worker, stats) =
+        space.explore_related(&[engine], init, |state, class, decisions, related| {
+            let Some(Some(decision)) = decisions.first() else {
+                return;
+            };
+            if !decision.is_permit() {
+                return;
+            }
+            let (law_slots, relation_slots) = state.split_at_mut(laws.len());
+            for (law, slot) in laws.iter().zip(law_slots.iter_mut()) {
+                if slot.1.len() >= EXAMPLES {
+                    // Count without building the document again.
+                    if law.check(space, engine, class, decision).is_some() {
+                        slot.0 += 1;
+                    }
+                    continue;
                 }
-                continue;
+                if let Some(doc) = law.check(space, engine, class, decision) {
+                    slot.0 += 1;
+                    slot.1.push(doc);
+                }
             }
-            if let Some(doc) = law.check(space, engine, class, decision) {
+            let broken = broken_relations(space, engine, class, decision, related);
+            for (slot, _) in relation_slots
+                .iter_mut()
+                .zip(broken)
+                .filter(|(_, broken)| *broken)
+            {
                 slot.0 += 1;
-                slot.1.push(doc);
+                if slot.1.len() < EXAMPLES {
+                    slot.1.push(space.request_doc(class));
+                }
             }
-        }
-    });
+        });
     let mut violations: Vec<Violation> = laws
         .iter()
-        .map(|l| Violation {
-            law: l.id.clone(),
+        .map(|l| l.id.clone())
+        .chain(RELATIONS.iter().map(|r| r.id.to_owned()))
+        .map(|law| Violation {
+            law,
             count: 0,
             examples: Vec::new(),
         })
@@ -522,4 +720,75 @@ pub fn verify(space: &Space, engine: &Engine, laws: &[Law]) -> (Vec<Violation>, 
     }
     violations.retain(|v| v.count > 0);
     (violations, stats)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(
+        clippy::unwrap_used,
+        reason = "tests: a failed unwrap is a failed test"
+    )]
+
+    use super::*;
+    use crate::analysis::Options;
+
+    /// A policy whose `use` rule lets a third party receive account data on
+    /// a contract, while sharing needs consent: a label hole, were the
+    /// engine to decide requests as labelled.
+    const USE_OPENS_A_SHARE: &str = r#"
+[policy]
+id = "label-hole"
+version = "1"
+home_jurisdiction = "CN"
+storage_region = "CN"
+
+[[jurisdiction]]
+code = "CN"
+child_age = 14
+time_zone = "Asia/Shanghai"
+
+[[category]]
+name = "account.phone"
+identifying = true
+
+[[purpose]]
+name = "support"
+
+[[permit]]
+id = "use"
+clause = "Use"
+actions = ["use"]
+purposes = ["support"]
+categories = ["account"]
+recipients = ["third_party"]
+bases = ["contract"]
+retention = "1y"
+
+[[permit]]
+id = "share"
+clause = "Share"
+actions = ["share"]
+purposes = ["support"]
+categories = ["account"]
+recipients = ["third_party"]
+bases = ["consent"]
+retention = "1y"
+"#;
+
+    fn broken(engine: &Engine) -> Vec<String> {
+        let space = Space::build(&[engine], Options::default());
+        let (violations, _) = verify(&space, engine, &[]);
+        violations.into_iter().map(|v| v.law).collect()
+    }
+
+    /// The relation finds a `use` rule that would open a provision, and
+    /// the engine's provision pass closes it.
+    #[test]
+    fn relabelling_never_opens_catches_a_use_rule_that_would_open_a_share() {
+        let engine = Engine::from_toml(USE_OPENS_A_SHARE).unwrap();
+        assert!(
+            broken(&engine.clone().labels_only()).contains(&"relabelling-never-opens".to_owned())
+        );
+        assert!(!broken(&engine).contains(&"relabelling-never-opens".to_owned()));
+    }
 }

@@ -119,8 +119,8 @@ pub mod vocabulary;
 
 pub use class::{EvidenceClass, Flow, RecipientClass, RequestClass, RetentionState, SubjectClass};
 pub use diff::{Change, Diff, Outcome};
-pub use laws::{Law, LawError, Violation};
-pub use space::{Options, Space, Stats};
+pub use laws::{Law, LawError, RELATIONS, Relation, Violation};
+pub use space::{Options, Related, Space, Stats};
 
 #[cfg(doc)]
 use crate::Action;

@@ -35,7 +35,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
-            max_classes: 60_000_000,
+            max_classes: 400_000_000,
             threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
@@ -77,6 +77,35 @@ pub struct Space {
     actions: Vec<Action>,
     stride: u64,
     threads: usize,
+}
+
+/// Decides classes related to the one being visited, under the first
+/// engine of a run (see [`Space::explore_related`]).
+pub struct Related<'a> {
+    space: &'a Space,
+    resolved: Option<&'a Resolved<'a>>,
+}
+
+impl Related<'_> {
+    /// The decision of `class` (`None`: the engine lacks one of its names).
+    pub fn decide(&self, class: &RequestClass) -> Option<Decision> {
+        let resolved = self.resolved?;
+        let request = self.space.request(resolved, class)?;
+        Some(resolved.engine.decide(&request))
+    }
+
+    /// The decision of `class` as if `regime` alone governed it.
+    pub fn decide_under(&self, class: &RequestClass, regime: Regime) -> Option<Decision> {
+        let resolved = self.resolved?;
+        let request = self.space.request(resolved, class)?;
+        Some(resolved.engine.decide_under(&request, regime))
+    }
+}
+
+impl std::fmt::Debug for Related<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Related")
+    }
 }
 
 /// The names of a space resolved in one engine.
@@ -233,27 +262,26 @@ impl Space {
     }
 
     /// Whether the flow sends data to a region outside the area of a regime
-    /// that governs it (the subject's, or that of the storage region of
-    /// `engine`): the facts, not the engine's verdict. A controller's own
-    /// staff using data from abroad is no transfer under the GDPR.
+    /// that governs it (as `engine` finds the regimes from the facts): the
+    /// facts, not the engine's verdict. A controller's own staff using data
+    /// from abroad is no transfer under the GDPR.
     pub fn leaves_area(&self, engine: &Engine, class: &RequestClass) -> bool {
         let Some(flow) = self.flow(class) else {
             return false;
         };
-        let subject_regime = self
+        // The regimes the data falls under (the facts: where the handler
+        // is, where data is kept, whom the policy targets).
+        let regimes: Vec<Regime> = self
             .subject(class)
-            .and_then(|s| engine.jurisdiction(&s.jurisdiction).ok())
-            .and_then(|j| engine.jurisdiction_info(j))
-            .and_then(crate::subject::Jurisdiction::regime);
-        let storage_regime = Regime::of_region(engine.storage_region());
+            .and_then(|s| s.jurisdiction.parse().ok())
+            .map(|code| engine.regimes_for(code))
+            .unwrap_or_default();
         // A GDPR controller's own staff using data from abroad is no
         // transfer (EDPB guidelines 05/2021); under PIPL it is.
         let own_staff = class.action == Action::Use && flow.recipient.is_none();
-        let regimes = [subject_regime, storage_regime];
         let outside = |r: RegionCode| {
             regimes
                 .iter()
-                .flatten()
                 .filter(|g| !(own_staff && **g == Regime::Gdpr))
                 .any(|g| !g.covers(r))
         };
@@ -282,6 +310,7 @@ impl Space {
             birth_date: s.birth_date(self.at),
             resident_id: None,
             jurisdiction: Some(s.jurisdiction.clone()),
+            time_zone: None,
         });
         let flow = self.flow(class);
         let recipient = flow
@@ -565,6 +594,24 @@ impl Space {
         I: Fn() -> S + Sync,
         V: Fn(&mut S, &RequestClass, &[Option<Decision>]) + Sync,
     {
+        self.explore_related(engines, init, |state, class, decisions, _| {
+            visit(state, class, decisions);
+        })
+    }
+
+    /// [`Space::explore`], with a [`Related`] that decides other classes
+    /// under the first engine (for laws that relate two requests).
+    pub fn explore_related<S, I, V>(
+        &self,
+        engines: &[&Engine],
+        init: I,
+        visit: V,
+    ) -> (Vec<S>, Stats)
+    where
+        S: Send,
+        I: Fn() -> S + Sync,
+        V: Fn(&mut S, &RequestClass, &[Option<Decision>], &Related<'_>) + Sync,
+    {
         let started = Instant::now();
         let resolved: Vec<Resolved<'_>> = engines.iter().map(|e| self.resolve(e)).collect();
         let bases = self.bases();
@@ -584,9 +631,13 @@ impl Space {
                             if i % threads != worker {
                                 continue;
                             }
+                            let related = Related {
+                                space: self,
+                                resolved: resolved.first(),
+                            };
                             self.run_base(*base, resolved, &mut decisions, &mut |class, d| {
                                 count += 1;
-                                visit(&mut state, class, d);
+                                visit(&mut state, class, d, &related);
                             });
                         }
                         (state, count)

@@ -23,7 +23,9 @@ pub struct JurisdictionGroup {
     pub code: String,
     /// Every member's code.
     pub members: Vec<String>,
-    /// The child ages of the representative in the policies compared.
+    /// The child ages that matter for the representative in the policies
+    /// compared: its own, and those of the other regimes its data falls
+    /// under.
     pub child_ages: Vec<u8>,
 }
 
@@ -205,7 +207,13 @@ pub(crate) fn jurisdiction_groups(engines: &[&Engine]) -> Vec<JurisdictionGroup>
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut groups: Vec<JurisdictionGroup> = Vec::new();
     for code in codes {
+        // What decides a subject's class: the jurisdiction's regime, whether
+        // it lies in the storage region, the regimes its data falls under,
+        // and where its own child age lies among those regimes' thresholds
+        // (a German of 15 is a child under the GDPR, not PIPL; a Belgian of
+        // 13 under PIPL, not the GDPR).
         let mut sig = String::new();
+        let mut child_ages: Vec<u8> = Vec::new();
         for engine in engines {
             match engine
                 .jurisdiction(&code)
@@ -219,6 +227,20 @@ pub(crate) fn jurisdiction_groups(engines: &[&Engine]) -> Vec<JurisdictionGroup>
                     } else {
                         '-'
                     });
+                    child_ages.push(j.child_age());
+                    for regime in engine.regimes_for(j.code()) {
+                        sig.push_str(regime.as_str());
+                        if Some(regime) == j.regime() {
+                            continue;
+                        }
+                        let theirs = engine.regime_child_age(regime);
+                        sig.push(match j.child_age().cmp(&theirs) {
+                            std::cmp::Ordering::Less => '<',
+                            std::cmp::Ordering::Equal => '=',
+                            std::cmp::Ordering::Greater => '>',
+                        });
+                        child_ages.push(theirs);
+                    }
                 }
                 None => sig.push_str("missing"),
             }
@@ -227,15 +249,6 @@ pub(crate) fn jurisdiction_groups(engines: &[&Engine]) -> Vec<JurisdictionGroup>
         match index.get(&sig).and_then(|&i| groups.get_mut(i)) {
             Some(group) => group.members.push(code),
             None => {
-                let mut child_ages: Vec<u8> = engines
-                    .iter()
-                    .filter_map(|e| {
-                        e.jurisdiction(&code)
-                            .ok()
-                            .and_then(|j| e.jurisdiction_info(j))
-                    })
-                    .map(crate::subject::Jurisdiction::child_age)
-                    .collect();
                 child_ages.sort_unstable();
                 child_ages.dedup();
                 index.insert(sig, groups.len());
@@ -325,8 +338,13 @@ mod tests {
             .find(|c| c.members.iter().any(|m| m == "account.password"));
         assert_eq!(password.map(|c| c.members.len()), Some(1));
         assert!(categories.len() < engine.categories().len());
+        // The mainland, and the EEA states whose art. 8 age is below, at
+        // and above PIPL's 14 (which governs them too, the handler being in
+        // China): a German of 15 is a child under one law only.
         let groups = jurisdiction_groups(&[engine]);
-        assert_eq!(groups.len(), 2, "{groups:?}");
+        assert_eq!(groups.len(), 4, "{groups:?}");
+        let ages: Vec<&[u8]> = groups.iter().map(|g| g.child_ages.as_slice()).collect();
+        assert_eq!(ages, [&[14][..], &[14], &[13, 14], &[14, 16]], "{groups:?}");
         let regions = regions(&[engine]);
         let codes: Vec<&str> = regions.iter().map(RegionCode::as_str).collect();
         assert_eq!(codes.first(), Some(&"CN"));

@@ -588,6 +588,15 @@ impl Decision {
         self.reasons_truncated |= pass.reasons_truncated;
     }
 
+    /// Adds `other`'s deny reasons (both decisions deny; what the other way
+    /// of deciding lacks is said too).
+    pub(crate) fn add_reasons_of(&mut self, other: &Decision) {
+        for reason in other.reasons().iter().filter(|r| r.code.denies()) {
+            self.push_reason(*reason);
+        }
+        self.reasons_truncated |= other.reasons_truncated;
+    }
+
     /// Combines the decision for a subject of unknown age decided as an
     /// adult (`self`) with the same request decided as a child: a permit
     /// only when both permit (obligations: the union). When only the adult

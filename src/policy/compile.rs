@@ -249,6 +249,8 @@ pub(super) fn compile(
         localization: meta.localization.unwrap_or(true),
         scope,
         adequacy,
+        #[cfg(test)]
+        labels_only: false,
         tag,
         regimes,
         minimums,
@@ -618,7 +620,9 @@ fn compile_jurisdictions(
             id,
             code: j.code.value,
             child_age: j.child_age.value,
-            utc_offset: j.utc_offset.value,
+            utc_offset: j.time_zone.value.standard_offset(),
+            time_zone: j.time_zone.value,
+            latest_time_zone: j.latest_time_zone.as_ref().map(|z| z.value),
             // The jurisdiction's own rule, else its regime's (GDPR states
             // count the birthday itself, PIPL the day after).
             age_boundary: j.age_boundary.as_ref().map_or_else(

@@ -553,6 +553,11 @@ pub(crate) struct Policy {
     pub(crate) scope: crate::subject::scope::Scope,
     /// The adequacy decisions (GDPR art. 45) it relies on.
     pub(crate) adequacy: crate::subject::adequacy::Adequacy,
+    /// Tests of counsel's tools only: decide requests as labelled, with no
+    /// pass for the provision a recipient makes (the hole the relation
+    /// `relabelling-never-opens` must find).
+    #[cfg(test)]
+    pub(crate) labels_only: bool,
     /// A tag no other engine in this process has: every id this policy
     /// hands out carries it, and an id with another is refused.
     pub(crate) tag: u32,

@@ -24,6 +24,7 @@ use crate::outcome::ObligationCode;
 use crate::recipient::RecipientKind;
 use crate::retention::{Disposal, Period, Retention};
 use crate::subject::age::AgeBoundary;
+use crate::subject::civil_time::TimeZone;
 use crate::subject::regime::Regime;
 use crate::subject::region::RegionCode;
 use crate::suggest::did_you_mean;
@@ -146,7 +147,12 @@ pub(crate) struct RawRetentionSettings {
 pub(crate) struct RawJurisdiction {
     pub(crate) code: Spanned<RegionCode>,
     pub(crate) child_age: Spanned<u8>,
-    pub(crate) utc_offset: Spanned<FixedOffset>,
+    /// Where ages are counted: an IANA zone (`time_zone`) or a fixed offset
+    /// (`utc_offset`).
+    pub(crate) time_zone: Spanned<TimeZone>,
+    /// For a jurisdiction with several zones: the one where midnight comes
+    /// last; ages are counted there too, and the younger wins.
+    pub(crate) latest_time_zone: Option<Spanned<TimeZone>>,
     pub(crate) age_boundary: Option<Spanned<AgeBoundary>>,
     pub(crate) regime: Option<Spanned<Regime>>,
     pub(crate) law: Option<Spanned<String>>,
@@ -259,6 +265,8 @@ const RETENTION_KEYS: &[&str] = &["disposal", "backup_lag", "clause"];
 const JURISDICTION_KEYS: &[&str] = &[
     "code",
     "child_age",
+    "time_zone",
+    "latest_time_zone",
     "utc_offset",
     "age_boundary",
     "regime",
@@ -581,22 +589,41 @@ fn read_jurisdiction(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawJu
             d,
         );
     }
-    let utc_offset =
-        t.required_string("utc_offset", d)
-            .and_then(|s| match parse_utc_offset(&s.value) {
-                Some(offset) => Some(Spanned::new(offset, s.span)),
-                None => {
-                    d.push(
-                        Diagnostic::new(
-                            DiagnosticKind::InvalidValue,
-                            s.span,
-                            format!("invalid UTC offset `{}`", s.value),
-                        )
-                        .help("write it as `+08:00` or `-05:30`"),
-                    );
-                    None
-                }
-            });
+    let utc_offset = t.string("utc_offset", d).and_then(|s| match parse_utc_offset(&s.value) {
+        Some(offset) => Some(Spanned::new(TimeZone::fixed(offset), s.span)),
+        None => {
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::InvalidValue,
+                    s.span,
+                    format!("invalid UTC offset `{}`", s.value),
+                )
+                .help("write it as `+08:00` or `-05:30`, or name the zone: `time_zone = \"Asia/Shanghai\"`"),
+            );
+            None
+        }
+    });
+    let named = t.parsed::<TimeZone>("time_zone", d);
+    if t.get("time_zone").is_some() && t.get("utc_offset").is_some() {
+        if let Some(value) = t.get("utc_offset") {
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::InvalidValue,
+                    value.span(),
+                    "a jurisdiction counts ages in `time_zone` or in `utc_offset`, not both",
+                )
+                .help("keep `time_zone`: it knows daylight saving"),
+            );
+        }
+    } else if t.get("time_zone").is_none() && t.get("utc_offset").is_none() {
+        t.missing(
+            "time_zone",
+            "add `time_zone = \"Asia/Shanghai\"` (an IANA zone: ages count on its calendar)",
+            d,
+        );
+    }
+    let time_zone = named.or(utc_offset);
+    let latest_time_zone = t.parsed::<TimeZone>("latest_time_zone", d);
     let age_boundary = t.parsed("age_boundary", d);
     let regime = t.parsed_word("regime", d);
     let law = t.string("law", d);
@@ -604,7 +631,8 @@ fn read_jurisdiction(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawJu
     Some(RawJurisdiction {
         code: code?,
         child_age: child_age?,
-        utc_offset: utc_offset?,
+        time_zone: time_zone?,
+        latest_time_zone,
         age_boundary,
         regime,
         law,

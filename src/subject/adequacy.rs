@@ -7,7 +7,6 @@
 
 use chrono::NaiveDate;
 
-use crate::recipient::Recipient;
 use crate::subject::region::RegionCode;
 
 /// The engine's own adequacy table, as TOML (`[[adequacy]]` entries).
@@ -72,14 +71,15 @@ pub(crate) struct Adequacy {
 
 impl Adequacy {
     /// Whether a transfer to `region` on the day `on` may rest on adequacy
-    /// for `recipient` (the recipient in that region, if any): a decision
-    /// for the region covers the day, and the recipient is within its
-    /// scope. `UK` is `GB`.
+    /// for a recipient that is (or not) certified under the Data Privacy
+    /// Framework and names the sector `scope`: a decision for the region
+    /// covers the day, and the recipient is within its scope. `UK` is `GB`.
     pub(crate) fn holds(
         &self,
         region: RegionCode,
         on: NaiveDate,
-        recipient: Option<&Recipient>,
+        dpf_certified: bool,
+        scope: Option<&str>,
     ) -> bool {
         let region = if region.as_str() == "UK" {
             RegionCode::new("GB").unwrap_or(region)
@@ -92,10 +92,8 @@ impl Adequacy {
                 && d.until.is_none_or(|until| on <= until)
                 && match &d.scope {
                     AdequacyScope::Whole => true,
-                    AdequacyScope::Dpf => recipient.is_some_and(|r| r.dpf_certified),
-                    AdequacyScope::Sector(sector) => recipient
-                        .and_then(|r| r.adequacy_scope.as_deref())
-                        .is_some_and(|s| s.trim() == &**sector),
+                    AdequacyScope::Dpf => dpf_certified,
+                    AdequacyScope::Sector(sector) => scope.is_some_and(|s| s.trim() == &**sector),
                 }
         })
     }

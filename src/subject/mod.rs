@@ -28,6 +28,7 @@
 pub(crate) mod adequacy;
 pub(crate) mod age;
 pub(crate) mod age_group;
+pub(crate) mod civil_time;
 pub(crate) mod regime;
 pub(crate) mod region;
 pub(crate) mod resident_id;
@@ -35,6 +36,7 @@ pub(crate) mod scope;
 
 pub use age::{AgeBoundary, ParseAgeBoundaryError};
 pub use age_group::AgeGroup;
+pub use civil_time::{TZDB_VERSION, TimeZone, TimeZoneError};
 pub use regime::Regime;
 pub use region::{RegionCode, RegionCodeError};
 pub use resident_id::{ResidentId, ResidentIdError, ResidentIdErrorKind};
@@ -85,7 +87,13 @@ pub struct Jurisdiction {
     pub(crate) id: JurisdictionId,
     pub(crate) code: RegionCode,
     pub(crate) child_age: u8,
+    /// The standard offset of `time_zone` (for explanations).
     pub(crate) utc_offset: FixedOffset,
+    /// The zone ages are counted in by default.
+    pub(crate) time_zone: TimeZone,
+    /// A second zone of the jurisdiction where midnight comes last (FR, ES,
+    /// PT): ages are counted there too, and the younger wins.
+    pub(crate) latest_time_zone: Option<TimeZone>,
     pub(crate) age_boundary: AgeBoundary,
     pub(crate) regime: Option<Regime>,
     pub(crate) law: Option<Box<str>>,
@@ -108,9 +116,35 @@ impl Jurisdiction {
         self.child_age
     }
 
-    /// The UTC offset whose calendar date counts for ages.
+    /// The standard UTC offset of its time zone.
     pub fn utc_offset(&self) -> FixedOffset {
         self.utc_offset
+    }
+
+    /// The IANA time zone ages are counted in by default (with its
+    /// daylight-saving rules).
+    pub fn time_zone(&self) -> TimeZone {
+        self.time_zone
+    }
+
+    /// For a jurisdiction with several zones, the one where midnight comes
+    /// last: ages are counted there too, and the younger wins.
+    pub fn latest_time_zone(&self) -> Option<TimeZone> {
+        self.latest_time_zone
+    }
+
+    /// The subject's calendar date at `at`: in their own time zone when
+    /// given, else the earlier of the jurisdiction's zones' dates (the
+    /// younger age wins).
+    pub(crate) fn civil_date(&self, subject: &Subject, at: Moment) -> Civil {
+        if let Some(zone) = subject.time_zone {
+            return zone.local_date(at);
+        }
+        let date = self.time_zone.local_date(at);
+        match self.latest_time_zone {
+            Some(zone) => date.min(zone.local_date(at)),
+            None => date,
+        }
     }
 
     /// When a year of age is completed.
@@ -157,6 +191,8 @@ pub struct Subject {
     pub(crate) birth: Option<Civil>,
     pub(crate) resident_id: Option<Result<ResidentId, ResidentIdError>>,
     pub(crate) jurisdiction: Option<JurisdictionId>,
+    /// The subject's own time zone, when known.
+    pub(crate) time_zone: Option<TimeZone>,
 }
 
 impl Subject {
@@ -188,10 +224,19 @@ impl Subject {
         self
     }
 
-    /// The subject's jurisdiction, which picks the child age threshold.
+    /// The subject's jurisdiction, which picks the member state's child age
+    /// and the default time zone.
     #[must_use]
     pub fn jurisdiction(mut self, jurisdiction: JurisdictionId) -> Subject {
         self.jurisdiction = Some(jurisdiction);
+        self
+    }
+
+    /// The subject's own time zone: ages and birthdays are counted on its
+    /// calendar (else on the jurisdiction's).
+    #[must_use]
+    pub fn time_zone(mut self, zone: TimeZone) -> Subject {
+        self.time_zone = Some(zone);
         self
     }
 }
@@ -277,7 +322,7 @@ impl Assessment {
 /// date; the younger age wins. An invalid id, or an implausible birth date,
 /// is reported and ignored as a source.
 pub(crate) fn assess(subject: &Subject, jurisdiction: &Jurisdiction, at: Moment) -> Assessment {
-    let today = at.local_date(jurisdiction.utc_offset.local_minus_utc());
+    let today = jurisdiction.civil_date(subject, at);
     let boundary = jurisdiction.age_boundary;
     let mut resident_id_invalid = false;
     let from_id = match &subject.resident_id {

@@ -117,9 +117,10 @@ impl AuditRecord {
         AuditRecord {
             decided_at: decided_at.into(),
             id: id.map(str::to_owned),
+            // The tz database counted the ages: part of what decided.
             policy: PolicyRef {
-                id: engine.policy_id().to_owned(),
-                version: engine.policy_version().to_owned(),
+                tzdb: Some(crate::subject::TZDB_VERSION.to_owned()),
+                ..PolicyRef::of(engine)
             },
             effect: decision.effect(),
             basis: decision.basis(),
@@ -166,7 +167,10 @@ impl AuditRecord {
         AuditRecord {
             decided_at: decided_at.into(),
             id: doc.id.clone(),
-            policy: doc.policy.clone(),
+            policy: PolicyRef {
+                tzdb: Some(crate::subject::TZDB_VERSION.to_owned()),
+                ..doc.policy.clone()
+            },
             effect: doc.effect,
             basis: doc.basis,
             reasons: doc.reasons.iter().map(|r| r.code).collect(),

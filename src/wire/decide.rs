@@ -21,7 +21,7 @@ use crate::error::NameError;
 use crate::recipient::{Recipient, RecipientKind};
 use crate::retention::RetentionEvent;
 use crate::subject::region::RegionCode;
-use crate::subject::{AgeSource, Subject};
+use crate::subject::{AgeSource, Subject, TimeZone};
 
 /// A request as JSON: one object per line (docs/wire-format.md).
 ///
@@ -166,6 +166,10 @@ pub struct SubjectDoc {
     /// A jurisdiction code (`CN`, `FR`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jurisdiction: Option<String>,
+    /// The subject's own IANA time zone (`Europe/Berlin`): ages count on
+    /// its calendar (else on the jurisdiction's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }
 
 /// The recipient of a [`RequestDoc`].
@@ -465,6 +469,12 @@ impl Engine {
                 .map_err(|e| RequestError::name(ReasonCode::InvalidRequest, &e))?;
             subject = subject.jurisdiction(id);
         }
+        if let Some(name) = &doc.time_zone {
+            let zone = name
+                .parse::<TimeZone>()
+                .map_err(|e| RequestError::new(ReasonCode::InvalidRequest, e.to_string()))?;
+            subject = subject.time_zone(zone);
+        }
         Ok(subject)
     }
 
@@ -725,6 +735,10 @@ pub struct PolicyRef {
     pub id: String,
     /// Its version.
     pub version: String,
+    /// The IANA time zone database the engine counted civil time with (in
+    /// audit records, where it is part of what made the decision).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tzdb: Option<String>,
 }
 
 impl DecisionDoc {
@@ -798,10 +812,12 @@ impl DecisionDoc {
 }
 
 impl PolicyRef {
-    fn of(engine: &Engine) -> PolicyRef {
+    /// The policy `engine` decides under, by id and version.
+    pub fn of(engine: &Engine) -> PolicyRef {
         PolicyRef {
             id: engine.policy_id().to_owned(),
             version: engine.policy_version().to_owned(),
+            tzdb: None,
         }
     }
 }

@@ -823,10 +823,7 @@ impl Engine {
     }
 
     fn policy_ref(&self) -> PolicyRef {
-        PolicyRef {
-            id: self.policy_id().to_owned(),
-            version: self.policy_version().to_owned(),
-        }
+        PolicyRef::of(self)
     }
 
     fn error_line(&self, id: Option<String>, error: ErrorDoc) -> String {

@@ -270,7 +270,25 @@ fn bad_utc_offset() {
             "   |\n",
             "10 | utc_offset = \"UTC+8\"\n",
             "   |              ^^^^^^^\n",
-            "   = help: write it as `+08:00` or `-05:30`\n",
+            "   = help: write it as `+08:00` or `-05:30`, or name the zone: `time_zone = \"Asia/Shanghai\"`\n",
+            "",
+        )
+    );
+}
+
+#[test]
+fn unknown_time_zone() {
+    let (kinds, rendered) =
+        load_text(&HEAD.replace("utc_offset = \"+08:00\"", "time_zone = \"Asia/Peking\""));
+    assert_eq!(kinds, [DiagnosticKind::InvalidValue]);
+    assert_eq!(
+        rendered,
+        concat!(
+            "error: unknown time zone `Asia/Peking`: use an IANA name such as `Asia/Shanghai` or `Europe/Paris`\n",
+            "  --> policy.toml:10:13\n",
+            "   |\n",
+            "10 | time_zone = \"Asia/Peking\"\n",
+            "   |             ^^^^^^^^^^^^^\n",
             "",
         )
     );

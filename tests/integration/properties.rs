@@ -1395,15 +1395,22 @@ proptest! {
     ) {
         let engine = builtin();
         let info = &engine.jurisdictions()[jurisdiction];
-        let offset = info.utc_offset();
-        let local = NaiveDate::from_ymd_opt(2026, month, day).unwrap()
-            .and_hms_opt(hour, 0, 0).unwrap()
-            .and_local_timezone(offset).unwrap();
+        // The local hour in the member state's own civil time, summer time
+        // included (an hour the clocks skip is no instant).
+        let zone: chrono_tz::Tz = info.time_zone().name().parse().unwrap();
+        let local = NaiveDate::from_ymd_opt(2026, month, day).unwrap().and_hms_opt(hour, 0, 0).unwrap();
+        let Some(local) = local.and_local_timezone(zone).earliest() else { return Ok(()); };
         let at = local.fixed_offset();
         let birth = NaiveDate::from_ymd_opt(2026 - i32::from(age), month, day).unwrap();
+        // The subject lives in the state's main zone (a state with zones
+        // further west counts there too, unless the subject's is known).
+        let subject = Subject::new()
+            .birth_date(birth)
+            .jurisdiction(engine.jurisdiction(info.code().as_str()).unwrap())
+            .time_zone(info.time_zone());
         let request = Request::new(Action::Collect, engine.purpose("service.browse").unwrap(), at)
             .category(engine.category("location.coarse").unwrap())
-            .subject(Subject::new().birth_date(birth).jurisdiction(engine.jurisdiction(info.code().as_str()).unwrap()));
+            .subject(subject);
         let decision = engine.decide(&request);
         let found = decision.age().unwrap();
         prop_assert_eq!(found.years(), u32::from(age));
@@ -1662,6 +1669,9 @@ proptest! {
     fn confidential_requests_emit_no_notice(spec in spec()) {
         let mut spec = spec;
         spec.subject.jurisdiction = None; // PIPL only
+        // Nothing resting on consent, whose notice is part of it (a pass
+        // of the request, the export say, may rest on one).
+        spec.evidence.consents.clear();
         let plain = decide(&spec);
         let request = {
             let built = spec.build(builtin());

@@ -78,7 +78,9 @@ impl Context<'_> {
             .flatten()
             .filter(|&&r| !Regime::Gdpr.covers(r))
             .peekable();
-        outside.peek().is_some() && outside.all(|&r| self.policy.adequacy.holds(r, on, recipient))
+        let dpf = recipient.is_some_and(|r| r.dpf_certified);
+        let scope = recipient.and_then(|r| r.adequacy_scope.as_deref());
+        outside.peek().is_some() && outside.all(|&r| self.policy.adequacy.holds(r, on, dpf, scope))
     }
 
     /// GDPR art. 49(1)(a): a separate consent of the subject (a child's:

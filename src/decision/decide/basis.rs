@@ -339,14 +339,28 @@ impl Context<'_> {
     /// 41) is itself the obligation.
     pub(super) fn legal_obligation(&self) -> Result<(), Option<Failure>> {
         let evidence = &self.request.evidence;
-        if self.to_foreign_authority() && evidence.authority_approval.is_some() {
+        // The competent PRC authority's approval is PIPL's obligation to give
+        // the data to the foreign authority (art. 41): a basis for that
+        // giving, not for collecting or keeping, and under PIPL only (a
+        // third country's request is no GDPR ground, art. 48).
+        let approved = self.to_foreign_authority()
+            && evidence.authority_approval.is_some()
+            && !matches!(self.action, Action::Collect | Action::Store);
+        if approved && !self.regimes.contains(Regime::Gdpr) {
             return Ok(());
         }
         if evidence.legal_obligation.is_none() {
-            return Err(None);
+            return if approved {
+                Err(Some(Failure::with(
+                    ReasonCode::BasisNotAvailable,
+                    Detail::ConflictOfLaws,
+                )))
+            } else {
+                Err(None)
+            };
         }
         let laws = &evidence.legal_obligation_laws;
-        if laws.is_empty() {
+        if laws.is_empty() && !approved {
             // Under two regimes no one law is "the regime's own": unsaid, it
             // would count as each one's, which no citation can be.
             return if self.regimes.iter().count() > 1 {
@@ -363,7 +377,8 @@ impl Context<'_> {
         let mut met = 0;
         let mut unmet = 0;
         for regime in self.regimes.iter() {
-            if laws.iter().any(|&law| regime.covers(law)) {
+            let approval_counts = approved && regime == Regime::Pipl;
+            if approval_counts || laws.iter().any(|&law| regime.covers(law)) {
                 met += 1;
             } else {
                 unmet += 1;

@@ -63,16 +63,50 @@ impl Context<'_> {
         Ok(())
     }
 
-    /// Whether some grant supports `category` (every category when `None`);
-    /// if none does, the failure of the one that came closest.
+    /// Whether some grant supports `category` (every category when `None`)
+    /// under every governing regime (each judges the grantor's capacity by
+    /// its own children's threshold); if none does, the failure of the one
+    /// that came closest.
     pub(super) fn best_fit(
         &self,
         scope: Scope,
         category: Option<CategoryId>,
     ) -> Result<(), Option<Failure>> {
+        if self.regimes.is_empty() {
+            return self
+                .best_fit_under(scope, category, None)
+                .map_err(|fit| fit.and_then(Fit::failure));
+        }
+        // Each regime must be satisfied; of the regimes that are not, the
+        // failure that came closest is reported.
+        let mut failed: Option<Option<Fit>> = None;
+        for regime in self.regimes.iter() {
+            if let Err(fit) = self.best_fit_under(scope, category, Some(regime)) {
+                let closer = match (failed, fit) {
+                    (None, _) | (Some(None), Some(_)) => true,
+                    (Some(Some(known)), Some(new)) => new.rank() < known.rank(),
+                    (Some(_), None) => false,
+                };
+                if closer {
+                    failed = Some(fit);
+                }
+            }
+        }
+        failed.map_or(Ok(()), |fit| Err(fit.and_then(Fit::failure)))
+    }
+
+    /// [`Context::best_fit`] under one regime (`None`: the jurisdiction's
+    /// own threshold, where no regime applies): the closest fit when none
+    /// is valid.
+    fn best_fit_under(
+        &self,
+        scope: Scope,
+        category: Option<CategoryId>,
+        regime: Option<Regime>,
+    ) -> Result<(), Option<Fit>> {
         let mut best: Option<Fit> = None;
         for consent in &self.request.evidence.consents {
-            let fit = self.fit(consent, scope, category);
+            let fit = self.fit(consent, scope, category, regime);
             if fit == Fit::Valid {
                 return Ok(());
             }
@@ -80,12 +114,18 @@ impl Context<'_> {
                 best = Some(fit);
             }
         }
-        Err(best.and_then(Fit::failure))
+        Err(best)
     }
 
     /// How well one grant supports `category` of the request (the whole
-    /// request when `None`).
-    pub(super) fn fit(&self, consent: &Consent, scope: Scope, category: Option<CategoryId>) -> Fit {
+    /// request when `None`), judged under `regime`'s children's threshold.
+    pub(super) fn fit(
+        &self,
+        consent: &Consent,
+        scope: Scope,
+        category: Option<CategoryId>,
+        regime: Option<Regime>,
+    ) -> Fit {
         if let Err(dimension) = self.in_scope(consent, scope, category) {
             return Fit::OutOfScope(dimension);
         }
@@ -97,15 +137,23 @@ impl Context<'_> {
         if self.withdrawn_by_another(consent, scope, category) {
             return Fit::Withdrawn;
         }
-        // Capacity is judged when the consent was given (PIPL art. 31): a
-        // child's own consent never counts, a verified guardian's given
-        // while the subject was a minor outlives the birthday.
-        match self.child {
+        // Capacity is judged when the consent was given (PIPL art. 31), by
+        // each regime's threshold: a child's own consent never counts, a
+        // verified guardian's given while the subject was a child outlives
+        // the birthday.
+        let child_now = match regime {
+            Some(r) => self.child.map(|_| self.child_regimes.contains(r)),
+            None => self.child,
+        };
+        match child_now {
             None => return Fit::AgeUnknown,
             Some(true) if !consent.grantor.is_verified_guardian() => return Fit::GuardianMissing,
             Some(false) => {
                 // Only an adult's consents ask when they were given.
-                let given_as_child = self.child_at(consent.given_moment);
+                let given_as_child = match regime {
+                    Some(r) => self.child_under_at(r, consent.given_moment),
+                    None => self.child_at(consent.given_moment),
+                };
                 let from_subject = consent.grantor == Grantor::Subject;
                 if from_subject && given_as_child == Some(true) {
                     return Fit::GivenAsChild;

@@ -272,7 +272,7 @@ mod tests {
                         request = request.category(categories[next(categories.len())]);
                     }
                     let facts = Facts::of(policy, &request).unwrap();
-                    let ctx = Context::new(policy, &request, facts);
+                    let ctx = Context::new(policy, &request, facts, None);
                     let mut touches = ctx.touches();
                     for rule in ctx.candidates() {
                         let expected = ctx.touches_request(rule);

@@ -26,16 +26,41 @@
 
 use super::Context;
 use crate::action::Action;
-use crate::decision::{Decision, Detail};
+use crate::decision::{Decision, Detail, ReasonCode};
 use crate::recipient::RecipientKind;
 use crate::subject::regime::{Regime, RegimeSet};
 use crate::subject::region::RegionCode;
 
 /// Decides every pass of the request on `ctx` into `decision`.
 pub(super) fn decide_flow(ctx: &mut Context<'_>, decision: &mut Decision) {
+    decide_passes(ctx, decision);
+    // The verified guardian is a person too: what a third party of that
+    // name may receive (on its bases and gates), the guardian may.
+    if ctx.guardian_access && !decision.is_permit() {
+        ctx.treat_recipient_as(RecipientKind::ThirdParty);
+        let mut as_third_party = Decision::new();
+        decide_passes(ctx, &mut as_third_party);
+        // No rule gives the guardian this access: the answer is the third
+        // party's. Both refused otherwise: what the third party lacks is
+        // said too.
+        if as_third_party.is_permit() || decision.has_reason(ReasonCode::NoMatchingRule) {
+            *decision = as_third_party;
+        } else {
+            decision.add_reasons_of(&as_third_party);
+        }
+        ctx.treat_recipient_as(RecipientKind::Guardian);
+    }
+}
+
+/// The passes of [`decide_flow`] on the context as it stands.
+fn decide_passes(ctx: &mut Context<'_>, decision: &mut Decision) {
     let own = ctx.request.action;
     super::decide_into(ctx, decision);
-    if let Some(provision) = ctx.provision() {
+    #[cfg(test)]
+    let labels_only = ctx.policy.labels_only;
+    #[cfg(not(test))]
+    let labels_only = false;
+    if let Some(provision) = ctx.provision().filter(|_| !labels_only) {
         ctx.switch_to(provision);
         let mut pass = Decision::new();
         super::decide_into(ctx, &mut pass);
@@ -53,6 +78,17 @@ pub(super) fn decide_flow(ctx: &mut Context<'_>, decision: &mut Decision) {
 }
 
 impl Context<'_> {
+    /// Decides the recipient as `kind` (the verified guardian as the third
+    /// party they also are, and back): what depends on it is set again.
+    fn treat_recipient_as(&mut self, kind: RecipientKind) {
+        self.recipient = Some(kind);
+        self.guardian_access = kind == RecipientKind::Guardian;
+        self.audience = crate::policy::audience(self.child, self.recipient);
+        self.record = std::cell::Cell::new(None);
+        self.abroad_facts = self.abroad_under_facts();
+        self.abroad = self.abroad_for(self.action);
+    }
+
     /// The provision the recipient makes, when it is a pass of its own: not
     /// the request's own action, and never for a deletion, a storage under
     /// a legal hold with a processor already entrusted, or the subject.
@@ -94,15 +130,27 @@ impl Context<'_> {
 
     /// The regimes under which a pass of `action` is abroad: none for a
     /// collection, a storage or a deletion (localisation decides where
-    /// data is kept); an export with no region named is abroad everywhere
+    /// data is kept); an export with no place named is abroad everywhere
     /// (the host says it leaves), but never to the subject or the verified
-    /// guardian.
+    /// guardian; with a place named, the facts decide.
     pub(super) fn abroad_for(&self, action: Action) -> RegimeSet {
         match action {
             Action::Collect | Action::Store | Action::Delete => RegimeSet::EMPTY,
-            Action::Export if self.abroad_facts.is_empty() && !self.never_abroad() => self.regimes,
+            Action::Export if self.no_place_named() && !self.never_abroad() => self.regimes,
             _ => self.abroad_facts,
         }
+    }
+
+    /// Whether the request names no place the data goes to: no destination
+    /// and no recipient region.
+    fn no_place_named(&self) -> bool {
+        // A publication is where it is hosted: the destination only.
+        self.request.destination_region.is_none()
+            && self
+                .request
+                .recipient
+                .as_ref()
+                .is_none_or(|r| r.kind == RecipientKind::Public || r.region.is_none())
     }
 
     /// The regimes under whose area the flow's facts lead outside: the
@@ -158,7 +206,12 @@ impl Context<'_> {
         if recipient.kind != RecipientKind::Guardian {
             return Some(recipient.kind);
         }
-        let is_guardian = self.child == Some(true)
+        // A child under every applicable regime: where one regime takes the
+        // subject for an adult, the guardian is a third party to it (and a
+        // guardian's access goes through a rights request).
+        let child_everywhere =
+            self.child == Some(true) && self.regimes.iter().all(|r| self.child_regimes.contains(r));
+        let is_guardian = child_everywhere
             && recipient.name.as_ref().is_some_and(|name| {
                 self.request.evidence.consents.iter().any(|c| {
                     c.grantor.is_verified_guardian()
@@ -177,7 +230,7 @@ impl Context<'_> {
     /// Whether the subject was a minor (under 18) at `at`; taken as so when
     /// the age is unknown (a child assumed).
     fn given_while_minor(&self, at: crate::moment::Moment) -> bool {
-        let on = at.local_date(self.jurisdiction.utc_offset.local_minus_utc());
+        let on = self.jurisdiction.civil_date(&self.request.subject, at);
         self.subject
             .years_on(on, self.jurisdiction.age_boundary)
             .is_none_or(|years| years < crate::subject::scope::MINOR_AGE)

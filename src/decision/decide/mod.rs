@@ -53,6 +53,13 @@ mod retention;
 /// bypasses the rules of a provision or the policy's export rule.
 #[inline]
 pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
+    decide_under(policy, request, None)
+}
+
+/// [`decide`] as if `only` alone of the regimes that apply governed the
+/// request (counsel's tools: a second regime only ever closes).
+#[inline]
+pub(crate) fn decide_under(policy: &Policy, request: &Request, only: Option<Regime>) -> Decision {
     // Built in place and filled by reference: a decision is a few hundred
     // bytes, and moving it from step to step would cost more than a step.
     let mut decision = Decision::new();
@@ -60,7 +67,7 @@ pub(crate) fn decide(policy: &Policy, request: &Request) -> Decision {
         decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
         return decision;
     };
-    let mut ctx = Context::new(policy, request, facts);
+    let mut ctx = Context::new(policy, request, facts, only);
     if ctx.age_known {
         flow::decide_flow(&mut ctx, &mut decision);
         return decision;
@@ -406,7 +413,12 @@ impl Failure {
 impl<'a> Context<'a> {
     /// What the procedure knows about `request`, from its [`Facts`]. Built
     /// in place (a few hundred bytes: no `Option` around it to move).
-    fn new(policy: &'a Policy, request: &'a Request, facts: Facts<'a>) -> Context<'a> {
+    fn new(
+        policy: &'a Policy,
+        request: &'a Request,
+        facts: Facts<'a>,
+        only: Option<Regime>,
+    ) -> Context<'a> {
         let Facts {
             jurisdiction,
             sensitive,
@@ -473,7 +485,7 @@ impl<'a> Context<'a> {
         // jurisdiction's own) is a child: never treated as an adult.
         if let Some(age) = subject.age {
             let child_regimes = ctx.child_regimes_on(subject.today);
-            let child = age.years < u32::from(jurisdiction.child_age) || !child_regimes.is_empty();
+            let child = ctx.child_under(child_regimes, age.years);
             if let Some(found) = subject.age.as_mut() {
                 found.child = child;
             }
@@ -481,6 +493,18 @@ impl<'a> Context<'a> {
             ctx.set_age_group(child, child_regimes, age.years < MINOR_AGE);
         } else {
             ctx.set_age_group_unknown();
+        }
+        // Counsel's tools: one regime's law alone, the subject being who
+        // they are (a child under any applicable threshold is a child to
+        // the policy's rules).
+        if let Some(only) = only {
+            ctx.regimes = if ctx.regimes.contains(only) {
+                RegimeSet::EMPTY.with(only)
+            } else {
+                RegimeSet::EMPTY
+            };
+            ctx.abroad_facts = ctx.abroad_under_facts();
+            ctx.abroad = ctx.abroad_for(ctx.action);
         }
         // Online identifiers and device data are personal data under the
         // GDPR (art. 4(1), recital 30): only a regime that allows it knows
@@ -552,11 +576,30 @@ impl<'a> Context<'a> {
     /// their jurisdiction) at the instant `at`: `None` when the age is
     /// unknown.
     fn child_at(&self, at: Moment) -> Option<bool> {
-        let on = at.local_date(self.jurisdiction.utc_offset.local_minus_utc());
+        let on = self.jurisdiction.civil_date(&self.request.subject, at);
         let years = self.subject.years_on(on, self.jurisdiction.age_boundary)?;
-        Some(
-            years < u32::from(self.jurisdiction.child_age) || !self.child_regimes_on(on).is_empty(),
-        )
+        Some(self.child_under(self.child_regimes_on(on), years))
+    }
+
+    /// Whether a subject of `years` (counted in the jurisdiction's way),
+    /// a child under `child_regimes`, is a child: under some applicable
+    /// regime's threshold; with no regime applying, under the
+    /// jurisdiction's own.
+    fn child_under(&self, child_regimes: RegimeSet, years: u32) -> bool {
+        if self.regimes.is_empty() {
+            years < u32::from(self.jurisdiction.child_age)
+        } else {
+            !child_regimes.is_empty()
+        }
+    }
+
+    /// Whether the subject was a child under `regime` at the instant `at`:
+    /// `None` when the age is unknown.
+    fn child_under_at(&self, regime: Regime, at: Moment) -> Option<bool> {
+        let on = self.jurisdiction.civil_date(&self.request.subject, at);
+        let threshold = self.child_age(regime);
+        let years = self.subject.years_on(on, threshold.boundary)?;
+        Some(years < u32::from(threshold.age))
     }
 
     /// Sets everything that depends on the subject's age group: a known
@@ -622,7 +665,7 @@ impl<'a> Context<'a> {
     fn children_layer(&self) -> bool {
         self.child_regimes
             .iter()
-            .any(|r| self.policy.regimes.get(r).children)
+            .any(|r| self.regimes.contains(r) && self.policy.regimes.get(r).children)
     }
 
     fn age_known(&self) -> bool {

@@ -382,7 +382,7 @@ impl<'a> Context<'a> {
 
     /// The calendar date of an instant in the home jurisdiction.
     pub(super) fn home_date(&self, at: Moment) -> chrono::NaiveDate {
-        at.naive_local_date(self.policy.home_offset)
+        at.naive_local_date(self.policy.home_jurisdiction.time_zone.offset(at))
     }
 }
 
