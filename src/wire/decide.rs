@@ -48,6 +48,7 @@ pub struct RequestDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// When the processing happens (RFC 3339, with an offset).
+    #[serde(deserialize_with = "time::at")]
     pub at: DateTime<FixedOffset>,
     /// The action.
     pub action: Action,
@@ -76,7 +77,11 @@ pub struct RequestDoc {
     )]
     pub transfer_mechanism: Vec<TransferMechanism>,
     /// When the data was collected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "time::collected_at"
+    )]
     pub collected_at: Option<DateTime<FixedOffset>>,
     /// The purpose the record was collected for (default: `purpose`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,6 +124,120 @@ fn one_or_many<S: serde::Serializer>(list: &[TransferMechanism], s: S) -> Result
     match list {
         [one] => one.serialize(s),
         many => many.serialize(s),
+    }
+}
+
+/// The times of a request document, read as chrono reads them, with an
+/// error that says what to write when one is not a time with an offset
+/// (`2026-11-28T10:00:00` is a local time of no known place).
+mod time {
+    use std::fmt;
+
+    use chrono::{DateTime, FixedOffset, NaiveDateTime};
+    use serde::Deserializer;
+    use serde::de::Visitor;
+
+    fn parse<E: serde::de::Error>(field: &str, text: &str) -> Result<DateTime<FixedOffset>, E> {
+        if let Ok(time) = text.parse::<DateTime<FixedOffset>>() {
+            return Ok(time);
+        }
+        // Quoted only when short: the message must stay readable.
+        let shown = if text.len() <= 64 {
+            format!("`{text}`")
+        } else {
+            "the value".to_owned()
+        };
+        let local = text.parse::<NaiveDateTime>().is_ok()
+            || NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").is_ok();
+        Err(E::custom(if local {
+            format!(
+                "`{field}`: {shown} has no offset from UTC; add one, as in \
+                 `2026-11-28T10:00:00+08:00` or `2026-11-28T02:00:00Z`"
+            )
+        } else {
+            format!(
+                "`{field}`: {shown} is not a time; write it as RFC 3339 with an offset, \
+                 as in `2026-11-28T10:00:00+08:00`"
+            )
+        }))
+    }
+
+    /// A time, read from a string without copying it.
+    struct Time(&'static str);
+
+    impl<'de> Visitor<'de> for Time {
+        type Value = DateTime<FixedOffset>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "`{}` as an RFC 3339 time with an offset", self.0)
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            parse(self.0, text)
+        }
+    }
+
+    /// An optional time (`null` or absent: none).
+    struct MaybeTime(&'static str);
+
+    impl<'de> Visitor<'de> for MaybeTime {
+        type Value = Option<DateTime<FixedOffset>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(
+                f,
+                "`{}` as an RFC 3339 time with an offset, or null",
+                self.0
+            )
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(Time(self.0)).map(Some)
+        }
+    }
+
+    fn one<'de, D: Deserializer<'de>>(
+        field: &'static str,
+        d: D,
+    ) -> Result<DateTime<FixedOffset>, D::Error> {
+        d.deserialize_str(Time(field))
+    }
+
+    fn maybe<'de, D: Deserializer<'de>>(
+        field: &'static str,
+        d: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+        d.deserialize_option(MaybeTime(field))
+    }
+
+    pub(super) fn at<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
+        one("at", d)
+    }
+
+    pub(super) fn given_at<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<DateTime<FixedOffset>, D::Error> {
+        one("given_at", d)
+    }
+
+    pub(super) fn collected_at<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+        maybe("collected_at", d)
+    }
+
+    pub(super) fn withdrawn_at<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+        maybe("withdrawn_at", d)
     }
 }
 
@@ -229,9 +348,14 @@ pub struct ConsentDoc {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<String>,
     /// When it was given.
+    #[serde(deserialize_with = "time::given_at")]
     pub given_at: DateTime<FixedOffset>,
     /// When it was withdrawn, if it was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "time::withdrawn_at"
+    )]
     pub withdrawn_at: Option<DateTime<FixedOffset>>,
 }
 
@@ -314,8 +438,21 @@ impl Engine {
     ///
     /// `unknown_category` or `unknown_purpose` for a name the policy does
     /// not declare (in the request or in a consent), `invalid_request` for an
-    /// unknown jurisdiction.
+    /// unknown jurisdiction or a list longer than its limit in
+    /// [`crate::limits`].
     pub fn resolve(&self, doc: &RequestDoc) -> Result<Request, RequestError> {
+        // The sizes first: a request past a limit is not worth resolving.
+        let consents = doc.evidence.as_ref().map_or(&[][..], |e| &e.consents);
+        crate::limits::check(
+            doc.categories.len(),
+            consents.iter().map(|c| crate::limits::ConsentSize {
+                categories: c.categories.len(),
+                purposes: c.purposes.len(),
+                recipients: c.recipients.len(),
+                actions: c.actions.len(),
+            }),
+        )
+        .map_err(|e| RequestError::new(ReasonCode::InvalidRequest, e.message()))?;
         let purpose = self
             .purpose(&doc.purpose)
             .map_err(|e| RequestError::name(ReasonCode::UnknownPurpose, &e))?;
