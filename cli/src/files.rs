@@ -173,22 +173,62 @@ fn load_options() -> LoadOptions {
     LOAD_OPTIONS.get().copied().unwrap_or_default()
 }
 
-/// Reads a policy file, at most one byte past the size limit: a larger
-/// file (or `/dev/zero`) is refused unread.
-pub(crate) fn read_policy_text(path: &Path) -> Result<String, Fail> {
+/// Reads a regular file of at most `max` bytes, without waiting: it is
+/// opened non-blocking (a named pipe then opens at once instead of waiting
+/// for a writer) and refused when the opened file is not a regular file (a
+/// pipe, a device such as `/dev/zero`, a socket); it is read at most one
+/// byte past `max`, so a larger file is refused unread.
+pub(crate) fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, Fail> {
+    use std::os::unix::fs::OpenOptionsExt as _;
     refuse_directory(path)?;
-    let max = load_options().bytes_limit();
-    let file = File::open(path).map_err(|e| cannot_read(path, &e))?;
-    let mut bytes = Vec::new();
-    file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
-        .read_to_end(&mut bytes)
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
         .map_err(|e| cannot_read(path, &e))?;
-    if bytes.len() > max {
+    let kind = file
+        .metadata()
+        .map_err(|e| cannot_read(path, &e))?
+        .file_type();
+    if !kind.is_file() {
         return Err(Fail::new(format!(
-            "cannot read `{}`: it is larger than the limit of {max} bytes (see `--max-policy-bytes`)",
+            "cannot read `{}`: it is not a regular file (a pipe, a device or a socket)",
             path.display()
         )));
     }
+    let mut bytes = Vec::new();
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot_read(path, &e))?;
+    if bytes.len() as u64 > max {
+        return Err(Fail::new(format!(
+            "cannot read `{}`: it is larger than the limit of {max} bytes",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Reads a policy file's bytes, within the size limit (`--max-policy-bytes`):
+/// a larger file is refused unread, and so is anything but a regular file.
+pub(crate) fn read_policy_bytes(path: &Path) -> Result<Vec<u8>, Fail> {
+    let max = load_options().bytes_limit();
+    read_regular(path, u64::try_from(max).unwrap_or(u64::MAX)).map_err(|fail| {
+        if fail.message().contains("larger than the limit") {
+            Fail::new(format!(
+                "cannot read `{}`: it is larger than the limit of {max} bytes (see `--max-policy-bytes`)",
+                path.display()
+            ))
+        } else {
+            fail
+        }
+    })
+}
+
+/// Reads a policy file, at most one byte past the size limit: a larger
+/// file (or `/dev/zero`) is refused unread, and so is a named pipe.
+pub(crate) fn read_policy_text(path: &Path) -> Result<String, Fail> {
+    let bytes = read_policy_bytes(path)?;
     String::from_utf8(bytes)
         .map_err(|_| cannot_read(path, &io::Error::from(io::ErrorKind::InvalidData)))
 }

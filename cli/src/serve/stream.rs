@@ -1,0 +1,419 @@
+//! The JSON-lines endpoints, streamed: `POST /v1/decide/batch` and the
+//! JSON-lines form of `/v1/retention` and `/v1/rights`.
+//!
+//! The body is read as it arrives, a chunk of lines at a time (at most
+//! [`CHUNK_BYTES`] of input or [`CHUNK_LINES`] lines, or one long line);
+//! each chunk is answered on a blocking thread, then its records are
+//! logged, then its answers are handed to the connection through a bounded
+//! channel of [`IN_FLIGHT`] chunks. So a batch holds a few chunks in
+//! memory, whatever its size, and a client that does not read its answers
+//! stops the batch (the channel fills) instead of growing the server.
+//!
+//! Nothing is logged that is not then answered: a chunk's place in the
+//! channel is reserved before its records are logged, and sending into a
+//! reserved place cannot fail. A client that goes away, a batch past its
+//! deadline (`--timeout`, from the request's start) or a server shutting
+//! down stops the batch before its next chunk is decided; the answer then
+//! ends with an error line (`{"error": {"code": ..., "message": ...}}`) and
+//! the connection is closed without the chunked encoding's last chunk, so
+//! the client sees an incomplete answer. Every line before the error line
+//! was decided and logged.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use http_body_util::BodyExt;
+use lawful::wire::DecisionDoc;
+use tokio::sync::mpsc;
+
+use crate::audit_log::{self, record_line};
+use crate::lines;
+use crate::serve::State;
+use crate::serve::budget::Reservation;
+use crate::serve::policy::Loaded;
+
+/// Input answered at a time (a longer single line is a chunk of its own).
+pub(crate) const CHUNK_BYTES: usize = 64 << 10;
+
+/// Lines answered at a time: the smallest lines (`{}`) have the largest
+/// answers for their size, so a chunk is also bounded in lines.
+pub(crate) const CHUNK_LINES: usize = 512;
+
+/// Chunks of answers waiting for the client to read them.
+pub(crate) const IN_FLIGHT: usize = 4;
+
+/// What a batch holds of the memory budget: a chunk of input and its
+/// longest line, the answers in flight, and a chunk's records.
+pub(crate) fn reservation(max_line: usize) -> usize {
+    max_line
+        .saturating_mul(2)
+        .saturating_add(CHUNK_BYTES * (IN_FLIGHT + 2))
+        .saturating_add(CHUNK_LINES * 1024 * (IN_FLIGHT + 2))
+}
+
+/// One line of input, or why it cannot be handed on.
+#[derive(Debug)]
+pub(crate) enum InLine {
+    /// The line's bytes, without the newline (a BOM at the very start of
+    /// the body is removed).
+    Text(Bytes),
+    /// Longer than the line limit: skipped unread.
+    TooLong,
+}
+
+/// Reads a body as lines, bounded: each line at most `max_line` bytes
+/// (a longer one is skipped as it arrives), the whole body at most
+/// `max_body` bytes.
+pub(crate) struct BodyLines {
+    body: Body,
+    /// Bytes read and not yet split into lines.
+    buf: Vec<u8>,
+    /// In a line too long: skip to its newline.
+    skipping: bool,
+    max_line: usize,
+    max_body: usize,
+    read: usize,
+    /// Whether the body has ended.
+    done: bool,
+    /// Whether the first bytes were looked at (a BOM removed).
+    started: bool,
+}
+
+/// Why a body could not be read to its end.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// Larger than `max_body`.
+    TooLarge(usize),
+    /// The connection failed or the client went away.
+    Broken(String),
+}
+
+impl BodyLines {
+    pub(crate) fn new(body: Body, max_line: usize, max_body: usize) -> BodyLines {
+        BodyLines {
+            body,
+            buf: Vec::new(),
+            skipping: false,
+            max_line,
+            max_body,
+            read: 0,
+            done: false,
+            started: false,
+        }
+    }
+
+    /// Reads until the first byte that is not white space is known: it,
+    /// or `None` for a body of white space only.
+    pub(crate) async fn first_byte(&mut self) -> Result<Option<u8>, ReadError> {
+        loop {
+            if let Some(&b) = self.buf.iter().find(|b| !b.is_ascii_whitespace()) {
+                return Ok(Some(b));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            if self.started {
+                // Only blank lines so far: nothing to keep.
+                self.buf.clear();
+            }
+            self.fill().await?;
+        }
+    }
+
+    /// Reads one more frame of the body into the buffer.
+    async fn fill(&mut self) -> Result<(), ReadError> {
+        loop {
+            let Some(frame) = self.body.frame().await else {
+                self.done = true;
+                if !self.started {
+                    self.started = true;
+                    if self.buf.starts_with(b"\xEF\xBB\xBF") {
+                        self.buf.drain(..3);
+                    }
+                }
+                return Ok(());
+            };
+            let frame = frame.map_err(|e| ReadError::Broken(e.to_string()))?;
+            let Ok(data) = frame.into_data() else {
+                // Trailers: nothing to read.
+                continue;
+            };
+            self.read = self.read.saturating_add(data.len());
+            if self.read > self.max_body {
+                return Err(ReadError::TooLarge(self.max_body));
+            }
+            self.buf.extend_from_slice(&data);
+            if !self.started && (self.buf.len() >= 3 || self.done) {
+                self.started = true;
+                if self.buf.starts_with(b"\xEF\xBB\xBF") {
+                    self.buf.drain(..3);
+                }
+            }
+            return Ok(());
+        }
+    }
+
+    /// The next chunk of non-blank lines: at most [`CHUNK_BYTES`] of input
+    /// or [`CHUNK_LINES`] lines (or one longer line); empty at the end.
+    pub(crate) async fn next_chunk(&mut self) -> Result<Vec<InLine>, ReadError> {
+        let mut chunk = Vec::new();
+        let mut bytes = 0;
+        loop {
+            if self.skipping {
+                // In a line past the limit: drop it up to its newline.
+                match self.buf.iter().position(|&b| b == b'\n') {
+                    Some(i) => {
+                        self.buf.drain(..=i);
+                        self.skipping = false;
+                        chunk.push(InLine::TooLong);
+                    }
+                    None => {
+                        self.buf.clear();
+                        if self.done {
+                            self.skipping = false;
+                            chunk.push(InLine::TooLong);
+                            return Ok(chunk);
+                        }
+                        self.fill().await?;
+                        continue;
+                    }
+                }
+            }
+            // The complete lines in the buffer.
+            while let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
+                let text = self.buf.get(..i).unwrap_or_default();
+                if text.len() > self.max_line {
+                    chunk.push(InLine::TooLong);
+                } else if !text.iter().all(u8::is_ascii_whitespace) {
+                    bytes += text.len();
+                    chunk.push(InLine::Text(Bytes::copy_from_slice(text)));
+                }
+                self.buf.drain(..=i);
+                if bytes >= CHUNK_BYTES || chunk.len() >= CHUNK_LINES {
+                    return Ok(chunk);
+                }
+            }
+            if self.buf.len() > self.max_line {
+                // A line past the limit, still arriving.
+                self.buf.clear();
+                self.skipping = true;
+                continue;
+            }
+            if self.done {
+                let rest = std::mem::take(&mut self.buf);
+                if !rest.iter().all(u8::is_ascii_whitespace) {
+                    chunk.push(InLine::Text(Bytes::from(rest)));
+                }
+                return Ok(chunk);
+            }
+            if chunk.is_empty() {
+                self.fill().await?;
+            } else {
+                // Lines to answer: more input only if it is there already.
+                match tokio::time::timeout(std::time::Duration::ZERO, self.fill()).await {
+                    Ok(read) => read?,
+                    Err(_) => return Ok(chunk),
+                }
+            }
+        }
+    }
+}
+
+/// What a line is answered with.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Answering {
+    /// A decision, logged (`/v1/decide/batch`).
+    Decisions,
+    /// A retention plan (`/v1/retention`).
+    Retention,
+    /// A rights answer (`/v1/rights`).
+    Rights,
+}
+
+/// The answers of a chunk, its records and its decisions (for the metrics).
+struct Answered {
+    answers: Vec<u8>,
+    records: Vec<u8>,
+    count: u64,
+    decisions: Vec<DecisionDoc>,
+}
+
+/// Answers a chunk of lines (on a blocking thread).
+fn answer_chunk(
+    loaded: &Loaded,
+    lines: Vec<InLine>,
+    answering: Answering,
+    logging: bool,
+    max_line: usize,
+) -> Answered {
+    let mut out = Answered {
+        answers: Vec::new(),
+        records: Vec::new(),
+        count: 0,
+        decisions: Vec::new(),
+    };
+    let decided_at = audit_log::now();
+    let stamp = loaded.stamp();
+    for line in lines {
+        let (raw, text): (&[u8], Result<&str, lines::Unreadable>) = match &line {
+            InLine::Text(bytes) => (
+                bytes,
+                std::str::from_utf8(bytes).map_err(|_| lines::Unreadable::NotUtf8),
+            ),
+            InLine::TooLong => (&[], Err(lines::Unreadable::TooLongForServer(max_line))),
+        };
+        let text = text.map(str::trim);
+        match answering {
+            Answering::Decisions => {
+                let doc = match text {
+                    Ok(text) => loaded.engine.decide_json(text),
+                    Err(why) => lines::unreadable_line(&loaded.engine, &why),
+                };
+                if logging {
+                    out.records
+                        .extend_from_slice(&record_line(&doc, raw, &stamp, decided_at));
+                }
+                out.answers.extend_from_slice(doc.to_json().as_bytes());
+                out.decisions.push(doc);
+            }
+            Answering::Retention | Answering::Rights => {
+                let answer = match text {
+                    Ok(text) if matches!(answering, Answering::Retention) => {
+                        loaded.engine.retention_json(text)
+                    }
+                    Ok(text) => loaded.engine.rights_json(text),
+                    Err(why) => lines::error_line(&loaded.engine, &why),
+                };
+                out.answers.extend_from_slice(answer.as_bytes());
+            }
+        }
+        out.answers.push(b'\n');
+        out.count += 1;
+    }
+    out
+}
+
+/// An error line that ends a streamed answer.
+fn error_line(code: &str, message: &str) -> Bytes {
+    let mut line = serde_json::to_vec(&serde_json::json!({
+        "error": { "code": code, "message": message }
+    }))
+    .unwrap_or_default();
+    line.push(b'\n');
+    Bytes::from(line)
+}
+
+/// The stream's items: chunks of answers, or the error that aborts it.
+pub(crate) type Item = Result<Bytes, std::io::Error>;
+
+/// Answers the lines of `reader` into `tx`, chunk by chunk, until the end,
+/// a failure, the deadline, or the client leaving (see the module's notes).
+/// `first` is a chunk already read, if any.
+pub(crate) async fn run(
+    state: Arc<State>,
+    loaded: Arc<Loaded>,
+    mut reader: BodyLines,
+    answering: Answering,
+    tx: mpsc::Sender<Item>,
+    deadline: Instant,
+    reservation: Reservation,
+) {
+    let logging = state.log.is_some() && matches!(answering, Answering::Decisions);
+    let max_line = reader.max_line;
+    let end = |why: Bytes| async {
+        // The error line, then the abort: the client sees both.
+        let _ = tx.send(Ok(why)).await;
+        let _ = tx
+            .send(Err(std::io::Error::other("the answer was cut short")))
+            .await;
+    };
+    loop {
+        if state.stopping.load(Ordering::SeqCst) {
+            end(error_line(
+                "shutting_down",
+                "the server is stopping; the lines before this one were answered",
+            ))
+            .await;
+            break;
+        }
+        let read = tokio::time::timeout_at(deadline.into(), reader.next_chunk()).await;
+        let chunk = match read {
+            Err(_) => {
+                end(timeout_line(&state)).await;
+                break;
+            }
+            Ok(Err(ReadError::TooLarge(max))) => {
+                end(error_line(
+                    "body_too_large",
+                    &format!(
+                        "the body is larger than {max} bytes (see `--max-batch-body`); the lines \
+                         before this one were answered"
+                    ),
+                ))
+                .await;
+                break;
+            }
+            // The client went away: nobody to answer.
+            Ok(Err(ReadError::Broken(_))) => break,
+            Ok(Ok(chunk)) if chunk.is_empty() => break,
+            Ok(Ok(chunk)) => chunk,
+        };
+        let work = {
+            let loaded = Arc::clone(&loaded);
+            move || answer_chunk(&loaded, chunk, answering, logging, max_line)
+        };
+        let Ok(answered) = tokio::task::spawn_blocking(work).await else {
+            end(error_line(
+                "internal",
+                "a chunk of the batch could not be answered",
+            ))
+            .await;
+            break;
+        };
+        // A place for the answers first: then the records are logged only
+        // if the answers can be handed on.
+        let permit = match tokio::time::timeout_at(deadline.into(), tx.reserve()).await {
+            Ok(Ok(permit)) => permit,
+            // The client went away, or stopped reading past the deadline.
+            Ok(Err(_)) => break,
+            Err(_) => {
+                end(timeout_line(&state)).await;
+                break;
+            }
+        };
+        if logging
+            && let Some(log) = &state.log
+            && let Err(why) = log.commit(answered.records, answered.count).await
+        {
+            state.metrics.log_failures.fetch_add(1, Ordering::Relaxed);
+            permit.send(Ok(error_line(
+                "log_unavailable",
+                &format!(
+                    "{why}; no decision is answered that is not logged, and the lines before \
+                     this one were answered"
+                ),
+            )));
+            let _ = tx
+                .send(Err(std::io::Error::other("the decision log failed")))
+                .await;
+            break;
+        }
+        for doc in &answered.decisions {
+            state.metrics.decided(doc);
+        }
+        permit.send(Ok(Bytes::from(answered.answers)));
+    }
+    drop(reservation);
+}
+
+fn timeout_line(state: &State) -> Bytes {
+    error_line(
+        "timeout",
+        &format!(
+            "the request took longer than {} ms; the lines before this one were answered",
+            state.timeout.as_millis()
+        ),
+    )
+}
