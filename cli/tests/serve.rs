@@ -243,11 +243,35 @@ fn try_call(
         return Err(std::io::Error::other(format!("no answer: {text:?}")));
     };
     let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap();
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
     Ok(Answer {
         status,
         headers: head.to_owned(),
-        body: body.to_owned(),
+        body: if chunked {
+            dechunk(body)
+        } else {
+            body.to_owned()
+        },
     })
+}
+
+/// The body of a chunked answer (an answer cut short keeps what came).
+fn dechunk(mut raw: &str) -> String {
+    let mut body = String::new();
+    while let Some((size, rest)) = raw.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            body.push_str(rest.get(..size.min(rest.len())).unwrap_or(""));
+            break;
+        }
+        body.push_str(&rest[..size]);
+        raw = rest[size..].strip_prefix("\r\n").unwrap_or(&rest[size..]);
+    }
+    body
 }
 
 /// What `lawful decide` prints for these lines.
@@ -297,11 +321,7 @@ fn closed_log_lines(path: &Path) -> Vec<serde_json::Value> {
 fn decide_answers_what_lawful_decide_prints() {
     let dir = scratch("decide");
     let server = Server::start(&dir, &[]);
-    for request in [
-        REGISTRATION,
-        BROWSING,
-        r#"{"id": "x", "action": "collect"}"#,
-    ] {
+    for request in [REGISTRATION, BROWSING] {
         let answer = server.post("/v1/decide", request);
         assert_eq!(answer.status, 200, "{answer:#?}");
         assert_eq!(
@@ -315,6 +335,64 @@ fn decide_answers_what_lawful_decide_prints() {
     let pretty = serde_json::to_string_pretty(&json(REGISTRATION)).unwrap();
     let answer = server.post("/v1/decide", &pretty);
     assert_eq!(answer.json()["effect"], "permit", "{answer:#?}");
+}
+
+/// A body that is JSON but not a valid request is 422, with the reason
+/// code, the field that is wrong and the deny `lawful decide` prints; a
+/// body that is not JSON is 400 (issue #28).
+#[test]
+fn an_invalid_request_is_422_naming_the_field() {
+    let dir = scratch("decide-422");
+    let server = Server::start(&dir, &[]);
+    let no_offset = REGISTRATION.replace("10:00:00+08:00", "10:00:00");
+    let consent = r#"{"at": "2026-11-28T10:00:00+08:00", "action": "collect", "purpose": "account.registration", "categories": ["account.phone"], "evidence": {"consents": [{"by": "subject", "given_at": 5}]}}"#;
+    let unknown = BROWSING.replace("service.browse", "service.brows");
+    for (request, code, field, words) in [
+        (
+            r#"{"id": "x", "action": "collect"}"#,
+            "invalid_request",
+            Some("at"),
+            "missing field `at`",
+        ),
+        (
+            no_offset.as_str(),
+            "invalid_request",
+            Some("at"),
+            "`at`: `2026-11-28T10:00:00` has no offset from UTC; add one",
+        ),
+        (
+            consent,
+            "invalid_request",
+            Some("evidence.consents[0].given_at"),
+            "invalid type",
+        ),
+        (
+            unknown.as_str(),
+            "unknown_purpose",
+            Some("purpose"),
+            "service.brows",
+        ),
+        (
+            r#"[1, 2]"#,
+            "invalid_request",
+            None,
+            "a request is a JSON object",
+        ),
+    ] {
+        let answer = server.post("/v1/decide", request);
+        assert_eq!(answer.error(422), code, "{request}: {answer:#?}");
+        let body = answer.json();
+        assert_eq!(body["error"]["field"].as_str(), field, "{request}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(words), "{request}: {message}");
+        // The deny, as the command line prints it.
+        assert_eq!(
+            body["decision"],
+            json(cli_decide(request).trim()),
+            "{request}"
+        );
+    }
+    assert_eq!(server.post("/v1/decide", "{broken").error(400), "invalid_json");
 }
 
 #[test]

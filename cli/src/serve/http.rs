@@ -399,16 +399,32 @@ fn parse_request(text: &str) -> Result<RequestDoc, ApiError> {
                 "invalid_request",
                 e.inner().to_string(),
             );
-            // `.` is serde_path_to_error's path of the document itself.
-            if path != "." && !path.is_empty() {
-                error.field = Some(path);
-            }
+            error.field = field_of(&path, &e.inner().to_string());
             Err(error)
         }
         Err(e) => Err(ApiError::invalid_json(format!(
             "the body is not JSON: {}",
             e.inner()
         ))),
+    }
+}
+
+/// The field a serde error is about: its path, and for a missing or an
+/// unknown field, that field's name under it.
+fn field_of(path: &str, message: &str) -> Option<String> {
+    // `.` is serde_path_to_error's path of the document itself.
+    let path = if path == "." { "" } else { path };
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name);
+    match (path, named) {
+        ("", None) => None,
+        ("", Some(name)) => Some(name.to_owned()),
+        (path, None) => Some(path.to_owned()),
+        (path, Some(name)) if message.starts_with("missing") => Some(format!("{path}.{name}")),
+        (path, Some(_)) => Some(path.to_owned()),
     }
 }
 

@@ -281,7 +281,8 @@ async fn serve(
     let router = http::router(Arc::clone(&state));
     let graceful = GracefulShutdown::new();
     let limits = Limits {
-        idle: options.idle_timeout,
+        // A request's headers must come within --timeout too.
+        idle: options.idle_timeout.min(options.timeout),
         connections: Arc::new(Semaphore::new(connection_limit(options.max_connections))),
     };
     let signal_name = accept(
