@@ -14,7 +14,9 @@
 //!
 //! A request past a limit is refused, not decided in part: the wire form
 //! ([`Engine::resolve`](crate::Engine::resolve), `lawful decide`, `lawful
-//! serve`) says `invalid_request` with a message naming the limit, and a
+//! serve`) says `invalid_request` with a message naming the limit (a JSON
+//! list is read only up to its limit: the entries past it are never
+//! parsed), and a
 //! [`Request`] built in Rust past a limit is denied with
 //! [`ReasonCode::InvalidRequest`](crate::decision::ReasonCode::InvalidRequest).
 //!
@@ -58,13 +60,11 @@ pub const MAX_CONSENT_RECIPIENTS: usize = 32;
 /// are nine actions, so a longer list repeats some).
 pub const MAX_CONSENT_ACTIONS: usize = 32;
 
-/// Which limit a request goes past, and by how much.
+/// Which limit a request goes past.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Exceeded {
     /// The field, as the wire format names it.
     pub(crate) field: &'static str,
-    /// How many entries it has.
-    pub(crate) count: usize,
     /// The limit.
     pub(crate) limit: usize,
 }
@@ -73,11 +73,7 @@ impl Exceeded {
     /// `count` entries of `field`, checked against `limit`.
     fn check(field: &'static str, count: usize, limit: usize) -> Result<(), Exceeded> {
         if count > limit {
-            Err(Exceeded {
-                field,
-                count,
-                limit,
-            })
+            Err(Exceeded { field, limit })
         } else {
             Ok(())
         }
@@ -85,10 +81,107 @@ impl Exceeded {
 
     /// What is wrong, in words (the message of the `invalid_request`).
     pub(crate) fn message(self) -> String {
-        format!(
-            "`{}` has {} entries, more than the limit of {}",
-            self.field, self.count, self.limit
+        too_many(self.field, self.limit)
+    }
+}
+
+/// The message for a list past its limit.
+fn too_many(field: &str, limit: usize) -> String {
+    format!("`{field}` has more entries than the limit of {limit}")
+}
+
+/// Reads a JSON list of at most `limit` entries, and stops at the first
+/// entry past it: a request line of a megabyte with a hundred thousand
+/// categories costs the limit's worth of parsing, not the line's.
+struct Bounded<T> {
+    field: &'static str,
+    limit: usize,
+    entries: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Bounded<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a list of at most {} entries", self.limit)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(self.limit));
+        while let Some(entry) = seq.next_element()? {
+            if out.len() == self.limit {
+                return Err(serde::de::Error::custom(too_many(self.field, self.limit)));
+            }
+            out.push(entry);
+        }
+        Ok(out)
+    }
+}
+
+/// `deserialize_with` functions of the request document's lists.
+pub(crate) mod wire {
+    use serde::{Deserialize, Deserializer};
+
+    use super::Bounded;
+
+    fn bounded<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+        field: &'static str,
+        limit: usize,
+    ) -> Result<Vec<T>, D::Error> {
+        d.deserialize_seq(Bounded {
+            field,
+            limit,
+            entries: std::marker::PhantomData,
+        })
+    }
+
+    pub(crate) fn categories<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Vec<T>, D::Error> {
+        bounded(d, "categories", super::MAX_CATEGORIES)
+    }
+
+    pub(crate) fn consents<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Vec<T>, D::Error> {
+        bounded(d, "evidence.consents", super::MAX_CONSENTS)
+    }
+
+    pub(crate) fn consent_categories<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Vec<T>, D::Error> {
+        bounded(
+            d,
+            "evidence.consents[].categories",
+            super::MAX_CONSENT_CATEGORIES,
         )
+    }
+
+    pub(crate) fn consent_purposes<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Vec<T>, D::Error> {
+        bounded(
+            d,
+            "evidence.consents[].purposes",
+            super::MAX_CONSENT_PURPOSES,
+        )
+    }
+
+    pub(crate) fn consent_recipients<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Vec<T>, D::Error> {
+        bounded(
+            d,
+            "evidence.consents[].recipients",
+            super::MAX_CONSENT_RECIPIENTS,
+        )
+    }
+
+    pub(crate) fn consent_actions<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Vec<T>, D::Error> {
+        bounded(d, "evidence.consents[].actions", super::MAX_CONSENT_ACTIONS)
     }
 }
 

@@ -55,6 +55,7 @@ pub struct RequestDoc {
     /// The purpose's name.
     pub purpose: String,
     /// The names of the categories touched.
+    #[serde(deserialize_with = "crate::limits::wire::categories")]
     pub categories: Vec<String>,
     /// The subject.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -281,7 +282,11 @@ pub struct RecipientDoc {
 #[serde(deny_unknown_fields)]
 pub struct EvidenceDoc {
     /// Consent records.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::limits::wire::consents"
+    )]
     pub consents: Vec<ConsentDoc>,
     /// Whether the processing is necessary for a contract with the subject.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -336,16 +341,24 @@ pub struct ConsentDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub separate: Option<bool>,
     /// Purposes covered.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::limits::wire::consent_purposes")]
     pub purposes: Vec<String>,
     /// Categories covered.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::limits::wire::consent_categories")]
     pub categories: Vec<String>,
     /// Actions covered (empty: any).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::limits::wire::consent_actions"
+    )]
     pub actions: Vec<Action>,
     /// Recipients covered, by name (empty: any).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::limits::wire::consent_recipients"
+    )]
     pub recipients: Vec<String>,
     /// When it was given.
     #[serde(deserialize_with = "time::given_at")]

@@ -251,15 +251,15 @@ fn a_request_past_a_list_limit_is_invalid_and_names_the_limit() {
     for (line, words) in [
         (
             big_request(limits::MAX_CATEGORIES, 1, 4),
-            "`categories` has 65 entries, more than the limit of 64",
+            "`categories` has more entries than the limit of 64",
         ),
         (
             big_request(4, limits::MAX_CONSENTS + 1, 4),
-            "`evidence.consents` has 33 entries, more than the limit of 32",
+            "`evidence.consents` has more entries than the limit of 32",
         ),
         (
             big_request(4, 1, limits::MAX_CONSENT_CATEGORIES + 1),
-            "`evidence.consents[].categories` has 65 entries, more than the limit of 64",
+            "`evidence.consents[].categories` has more entries than the limit of 64",
         ),
     ] {
         let doc = engine.decide_json(&line);

@@ -612,7 +612,8 @@ async fn lines_endpoint(
         }
     }
     let loaded = state.policies.current();
-    let (tx, rx) = tokio::sync::mpsc::channel(stream::IN_FLIGHT);
+    // The chunks in flight, and a place kept for an error line.
+    let (tx, rx) = tokio::sync::mpsc::channel(stream::IN_FLIGHT + 1);
     tokio::spawn(stream::run(
         Arc::clone(state),
         Arc::clone(&loaded),
@@ -620,9 +621,8 @@ async fn lines_endpoint(
         answering,
         tx,
         deadline,
-        reservation,
     ));
-    let body = Body::from_stream(Chunks(rx));
+    let body = Body::from_stream(Chunks(rx, reservation));
     let mut response = (StatusCode::OK, body).into_response();
     response.headers_mut().insert(
         CONTENT_TYPE,
@@ -631,8 +631,12 @@ async fn lines_endpoint(
     Ok(stamped(response, &loaded))
 }
 
-/// A receiver as a stream of body chunks.
-struct Chunks(tokio::sync::mpsc::Receiver<stream::Item>);
+/// A receiver as a stream of body chunks; it holds the batch's share of
+/// the memory budget until the connection drops it.
+struct Chunks(
+    tokio::sync::mpsc::Receiver<stream::Item>,
+    #[expect(dead_code, reason = "held, not read: dropped with the body")] Reservation,
+);
 
 impl futures_core::Stream for Chunks {
     type Item = stream::Item;

@@ -14,10 +14,12 @@
 //! reserved place cannot fail. A client that goes away, a batch past its
 //! deadline (`--timeout`, from the request's start) or a server shutting
 //! down stops the batch before its next chunk is decided; the answer then
-//! ends with an error line (`{"error": {"code": ..., "message": ...}}`) and
-//! the connection is closed without the chunked encoding's last chunk, so
-//! the client sees an incomplete answer. Every line before the error line
-//! was decided and logged.
+//! ends with an error line (`{"error": {"code": ..., "message": ...}}`),
+//! for which a place in the channel is always kept free. Every line before
+//! the error line was decided and logged, and no line after it was. The
+//! memory budget the batch reserved is held by the answer's body until the
+//! connection has taken it (or is gone), so a client that never reads
+//! keeps its share of the budget, not more.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -31,7 +33,6 @@ use tokio::sync::mpsc;
 use crate::audit_log::{self, record_line};
 use crate::lines;
 use crate::serve::State;
-use crate::serve::budget::Reservation;
 use crate::serve::policy::Loaded;
 
 /// Input answered at a time (a longer single line is a chunk of its own).
@@ -152,6 +153,20 @@ impl BodyLines {
                 }
             }
             return Ok(());
+        }
+    }
+
+    /// Reads the rest of the body without keeping it, until it ends or
+    /// `until` (at most the body's limit): a batch cut short still reads
+    /// what its client is sending, so that closing the connection does not
+    /// reset it (a reset would lose the answers not yet read).
+    pub(crate) async fn drain(&mut self, until: Instant) {
+        self.buf = Vec::new();
+        while !self.done {
+            match tokio::time::timeout_at(until.into(), self.fill()).await {
+                Ok(Ok(())) => self.buf.clear(),
+                Ok(Err(_)) | Err(_) => return,
+            }
         }
     }
 
@@ -318,30 +333,27 @@ pub(crate) async fn run(
     answering: Answering,
     tx: mpsc::Sender<Item>,
     deadline: Instant,
-    reservation: Reservation,
 ) {
     let logging = state.log.is_some() && matches!(answering, Answering::Decisions);
     let max_line = reader.max_line;
-    let end = |why: Bytes| async {
-        // The error line, then the abort: the client sees both.
-        let _ = tx.send(Ok(why)).await;
-        let _ = tx
-            .send(Err(std::io::Error::other("the answer was cut short")))
-            .await;
+    // The error line that ends a batch cut short: a place for it is always
+    // free (two are reserved for each chunk, and one given back).
+    let end = |why: Bytes| {
+        let _ = tx.try_send(Ok(why));
     };
+    let mut cut_short = true;
     loop {
         if state.stopping.load(Ordering::SeqCst) {
             end(error_line(
                 "shutting_down",
                 "the server is stopping; the lines before this one were answered",
-            ))
-            .await;
+            ));
             break;
         }
         let read = tokio::time::timeout_at(deadline.into(), reader.next_chunk()).await;
         let chunk = match read {
             Err(_) => {
-                end(timeout_line(&state)).await;
+                end(timeout_line(&state));
                 break;
             }
             Ok(Err(ReadError::TooLarge(max))) => {
@@ -351,13 +363,15 @@ pub(crate) async fn run(
                         "the body is larger than {max} bytes (see `--max-batch-body`); the lines \
                          before this one were answered"
                     ),
-                ))
-                .await;
+                ));
                 break;
             }
             // The client went away: nobody to answer.
             Ok(Err(ReadError::Broken(_))) => break,
-            Ok(Ok(chunk)) if chunk.is_empty() => break,
+            Ok(Ok(chunk)) if chunk.is_empty() => {
+                cut_short = false;
+                break;
+            }
             Ok(Ok(chunk)) => chunk,
         };
         let work = {
@@ -368,21 +382,26 @@ pub(crate) async fn run(
             end(error_line(
                 "internal",
                 "a chunk of the batch could not be answered",
-            ))
-            .await;
+            ));
             break;
         };
-        // A place for the answers first: then the records are logged only
-        // if the answers can be handed on.
-        let permit = match tokio::time::timeout_at(deadline.into(), tx.reserve()).await {
-            Ok(Ok(permit)) => permit,
-            // The client went away, or stopped reading past the deadline.
+        // A place for the answers first (and one more, kept free for an
+        // error line): then the records are logged only if the answers can
+        // be handed on.
+        let mut permits = match tokio::time::timeout_at(deadline.into(), tx.reserve_many(2)).await {
+            Ok(Ok(permits)) => permits,
+            // The client went away.
             Ok(Err(_)) => break,
+            // It stopped reading, past the deadline.
             Err(_) => {
-                end(timeout_line(&state)).await;
+                end(timeout_line(&state));
                 break;
             }
         };
+        let Some(permit) = permits.next() else {
+            break;
+        };
+        drop(permits);
         if logging
             && let Some(log) = &state.log
             && let Err(why) = log.commit(answered.records, answered.count).await
@@ -395,9 +414,6 @@ pub(crate) async fn run(
                      this one were answered"
                 ),
             )));
-            let _ = tx
-                .send(Err(std::io::Error::other("the decision log failed")))
-                .await;
             break;
         }
         for doc in &answered.decisions {
@@ -405,8 +421,14 @@ pub(crate) async fn run(
         }
         permit.send(Ok(Bytes::from(answered.answers)));
     }
-    drop(reservation);
+    if cut_short {
+        // What the client still sends is read and dropped, for a while.
+        reader.drain(Instant::now() + DRAIN).await;
+    }
 }
+
+/// How long a batch cut short goes on reading its body (and dropping it).
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn timeout_line(state: &State) -> Bytes {
     error_line(
