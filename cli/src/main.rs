@@ -10,7 +10,7 @@
 //! Output goes through `writeln!` on a locked, buffered stdout, and every
 //! write error is handled: when the reader goes away (broken pipe, `| head`)
 //! the command stops quietly with the status it had so far; any other write
-//! error, and a standard output closed from the start (`>&-`), is exit 2.
+//! error is exit 2.
 
 mod audit_log;
 mod chain;
@@ -58,8 +58,8 @@ Exit status:
   1  `check` found an error in a policy, `test` had a failing case, or
      `replay` found a decision that changed
   2  misuse: bad arguments, a file that cannot be read, an invalid policy
-     for a command that needs one, a write error (a closed standard output
-     too); one line on stderr
+     for a command that needs one, a write error; one line on stderr
+  3  `replay`: the log's integrity fails (a broken link or signature)
 When the reader of the output goes away (`lawful check p.toml | head -1`),
 lawful stops quietly with the status it had so far.";
 
@@ -422,11 +422,6 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // Before anything is opened: a file opened now could take the place of
-    // a closed standard output.
-    if files::stdout_was_closed() {
-        return files::Fail::new("standard output is closed; nothing could be written").report();
-    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),

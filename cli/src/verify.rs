@@ -44,7 +44,7 @@ pub(crate) fn run(policy: Option<&Path>, laws_file: Option<&Path>) -> Result<Exi
     );
     if violations.is_empty() {
         say!(out, "every law holds");
-        return files::emit(&out, ExitCode::SUCCESS);
+        return files::emit_text(&out, ExitCode::SUCCESS);
     }
     for v in &violations {
         let Some(law) = all.iter().find(|l| l.id == v.law) else {
@@ -96,5 +96,5 @@ pub(crate) fn run(policy: Option<&Path>, laws_file: Option<&Path>) -> Result<Exi
     say!(out);
     let laws_word = if violations.len() == 1 { "law" } else { "laws" };
     say!(out, "{} {laws_word} broken", violations.len());
-    files::emit(&out, ExitCode::from(FOUND_PROBLEMS))
+    files::emit_text(&out, ExitCode::from(FOUND_PROBLEMS))
 }
