@@ -134,10 +134,9 @@ pub(crate) struct AuditLog {
 /// The room a checkpoint line takes at most (about 330 bytes).
 const CHECKPOINT_ROOM: u64 = 512;
 
-/// The longest last line read back to find the chain's head: a record is
-/// at most a request line (1 MiB by default, `--max-line-bytes`) and its
-/// decision; a longer last line is hashed all the same, read in blocks.
-const TAIL_BLOCK: u64 = 64 << 10;
+/// The block in which the last line is read back to find the chain's
+/// head (a line of any length is hashed, a block at a time).
+const TAIL_BLOCK: usize = 64 << 10;
 
 /// The two ends of a preallocated log.
 #[derive(Clone, Copy, Debug)]
@@ -213,7 +212,7 @@ impl AuditLog {
             return Ok(());
         };
         let before = self.chain;
-        let mut line = Vec::with_capacity(CHECKPOINT_ROOM as usize);
+        let mut line = Vec::with_capacity(512);
         let at = now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         self.chain.checkpoint(
             &at,
@@ -365,7 +364,9 @@ impl AuditLog {
         if records.is_empty() {
             return Ok(());
         }
-        let count = records.iter().filter(|&&b| b == b'\n').count() as u64;
+        // Records are whole lines: each ends in its newline.
+        let lines = records.split(|&b| b == b'\n').count().saturating_sub(1);
+        let count = lines as u64;
         if self.place.is_some() {
             // A rotation first, if the group would pass the limit: the old
             // file is closed with a checkpoint, the new one opened with one.
@@ -375,12 +376,12 @@ impl AuditLog {
             // Appenders share the file: the chain's head is its last line,
             // read again under an exclusive lock if another wrote since.
             flock(&self.file, FlockOperation::LockExclusive)?;
-            let result = self.append_locked(records, count);
+            let result = self.append_locked(records, lines);
             flock(&self.file, FlockOperation::LockShared)?;
             return result;
         }
         let before = self.chain;
-        let mut linked = Vec::with_capacity(records.len() + count as usize * LINK_LEN);
+        let mut linked = Vec::with_capacity(records.len() + lines * LINK_LEN);
         self.chain.link(records, &mut linked);
         let result = self.write_linked(&linked);
         match result {
@@ -391,14 +392,14 @@ impl AuditLog {
     }
 
     /// An appender's write, under the exclusive lock.
-    fn append_locked(&mut self, records: &[u8], count: u64) -> io::Result<()> {
+    fn append_locked(&mut self, records: &[u8], lines: usize) -> io::Result<()> {
         let len = self.file.metadata()?.len();
         if self.known_end != Some(len) {
             let reader = open_reader(&self.path, &self.file, self.options.follow_symlinks)?;
             self.chain = Chain::new(last_line_hash(&reader, len)?);
         }
         let before = self.chain;
-        let mut linked = Vec::with_capacity(records.len() + count as usize * LINK_LEN);
+        let mut linked = Vec::with_capacity(records.len() + lines * LINK_LEN);
         self.chain.link(records, &mut linked);
         let result = self.write_linked(&linked);
         match &result {
@@ -512,13 +513,10 @@ impl AuditLog {
             Ok(())
         };
         self.signer = None;
-        match self.place.take() {
-            Some(place) => {
-                self.file.set_len(place.data_end)?;
-                self.file.sync_data()?;
-                self.unsynced = false;
-            }
-            None => {}
+        if let Some(place) = self.place.take() {
+            self.file.set_len(place.data_end)?;
+            self.file.sync_data()?;
+            self.unsynced = false;
         }
         signed
     }
@@ -744,12 +742,13 @@ fn last_line_hash(file: &File, len: u64) -> io::Result<Hash> {
     if len == 0 {
         return Ok(GENESIS);
     }
-    let mut buf = vec![0_u8; TAIL_BLOCK as usize];
+    let mut buf = vec![0_u8; TAIL_BLOCK];
+    let block = TAIL_BLOCK as u64;
     // The newline before the last line (the last byte is its own newline).
     let mut start = 0;
     let mut at = len.saturating_sub(1);
     while at > 0 {
-        let from = at.saturating_sub(TAIL_BLOCK);
+        let from = at.saturating_sub(block);
         let block = read_block(file, &mut buf, from, at)?;
         if let Some(i) = block.iter().rposition(|&b| b == b'\n') {
             start = from + i as u64 + 1;
@@ -760,7 +759,7 @@ fn last_line_hash(file: &File, len: u64) -> io::Result<Hash> {
     let mut hasher = Sha256::new();
     let mut at = start;
     while at < len {
-        let to = at.saturating_add(TAIL_BLOCK).min(len);
+        let to = at.saturating_add(block).min(len);
         hasher.update(read_block(file, &mut buf, at, to)?);
         at = to;
     }
@@ -1009,7 +1008,7 @@ mod tests {
         log.append(b"{\"a\":2}\n{\"a\":3}\n").unwrap();
         let live = std::fs::read(&path).unwrap();
         assert_eq!(live.len(), 4096);
-        let data = 24 + 3 * L as usize;
+        let data = 24 + 3 * LINK_LEN;
         assert_eq!(
             unlinked(&live[..data]),
             b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n"
@@ -1107,8 +1106,8 @@ mod tests {
         let live = std::fs::read(&path).unwrap();
         assert_eq!(unlinked(&live[..8 + LINK_LEN]), b"{\"a\":1}\n");
         // Past the limit of 200 bytes: a new file.
-        let line = [b"{\"p\":\"".as_slice(), &[b'x'; 90], b"\"}\n"].concat();
-        log.append(&line).unwrap();
+        let wide = [b"{\"p\":\"".as_slice(), &[b'x'; 90], b"\"}\n"].concat();
+        log.append(&wide).unwrap();
         assert_eq!(log.rotations(), 1);
         // The new file's zeros and record.
         assert!(log.take_unsynced());
@@ -1117,7 +1116,7 @@ mod tests {
         log.close().unwrap();
         assert!(!log.take_unsynced());
         drop(log);
-        assert_eq!(unlinked(&std::fs::read(&path).unwrap()), line);
+        assert_eq!(unlinked(&std::fs::read(&path).unwrap()), wide);
     }
 
     #[test]

@@ -364,9 +364,12 @@ mod tests {
         let mut chain = Chain::new(GENESIS);
         let mut out = Vec::new();
         let records = |from: u32, to: u32| {
-            (from..to)
-                .map(|i| format!("{{\"id\":\"r{i}\",\"effect\":\"deny\"}}\n"))
-                .collect::<String>()
+            use std::fmt::Write as _;
+            let mut text = String::new();
+            for i in from..to {
+                let _ = writeln!(text, "{{\"id\":\"r{i}\",\"effect\":\"deny\"}}");
+            }
+            text
         };
         chain.link(records(1, 4).as_bytes(), &mut out);
         chain.checkpoint("t1", "interval", "k", &public, sign, &mut out);

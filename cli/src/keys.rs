@@ -373,14 +373,18 @@ mod tests {
             verify_policy(text, &signature, std::slice::from_ref(&public)),
             Ok(public.id().to_owned())
         );
-        let other = verify_policy(b"[policy]\nid = \"y\"\n", &signature, &[public.clone()]);
+        let other = verify_policy(
+            b"[policy]\nid = \"y\"\n",
+            &signature,
+            std::slice::from_ref(&public),
+        );
         assert!(other.unwrap_err().contains("for another text"));
         let stranger = PublicKey::from_key(SigningKey::from_bytes(&[8; 32]).verifying_key());
         let untrusted = verify_policy(text, &signature, &[stranger]);
         assert!(untrusted.unwrap_err().contains("not trusted"));
         // A signature changed by one digit.
         let forged = signature.replacen("\"signature\":\"", "\"signature\":\"0", 1);
-        let forged = forged.replacen("0", "", 1);
+        let forged = forged.replacen('0', "", 1);
         assert!(verify_policy(text, &forged, &[public]).is_err());
     }
 

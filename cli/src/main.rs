@@ -103,6 +103,10 @@ struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once per run; `serve` has many options"
+)]
 enum Command {
     /// Check policy files: every problem with file, line, column, carets and a hint
     ///
@@ -421,6 +425,10 @@ enum Command {
     },
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm a subcommand, each handing its options on"
+)]
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -15,6 +15,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -373,7 +374,7 @@ fn an_invalid_request_is_422_naming_the_field() {
             "service.brows",
         ),
         (
-            r#"[1, 2]"#,
+            "[1, 2]",
             "invalid_request",
             None,
             "a request is a JSON object",
@@ -1264,7 +1265,7 @@ fn run_lawful(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// The server's peak resident memory (VmHWM), in bytes.
+/// The server's peak resident memory (`VmHWM`), in bytes.
 fn peak_rss(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let kb: u64 = status
@@ -1681,14 +1682,27 @@ fn reload_reads_only_whole_regular_files_and_sees_every_change() {
     assert_eq!(answer.error(422), "invalid_policy");
     assert!(answer.body.contains("larger than the limit"), "{answer:#?}");
     assert_eq!(version(), "v2");
-    // Written in place, in two parts a moment apart: the first part alone
-    // (which loads cleanly) is never served.
+}
+
+/// A policy written in place, in two parts a moment apart: the first part
+/// alone (which loads cleanly) is never served; the finished file is.
+#[test]
+fn a_policy_written_in_place_is_served_only_once_settled() {
+    let dir = scratch("reload-settle");
+    let v2 = policy_version("v2");
+    std::fs::write(dir.join("policy.toml"), &v2).unwrap();
+    let server = Server::start(&dir, &["-p", "policy.toml", "--watch-interval", "200ms"]);
+    let version = || {
+        server.get("/v1/policy").json()["version"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(version(), "v2");
     let v3 = policy_version("v3");
     let cut = v3.find("[[deny]]").unwrap_or(v3.len() / 2);
     let cut = v3[..cut].rfind("\n[[").map_or(cut, |i| i + 1);
-    std::fs::remove_file(dir.join("policy.toml")).unwrap();
-    std::fs::write(dir.join("policy.toml"), &v2).unwrap();
-    std::thread::sleep(Duration::from_millis(600));
+    std::thread::sleep(Duration::from_millis(300));
     let mut file = std::fs::File::options()
         .write(true)
         .truncate(true)
@@ -1761,7 +1775,6 @@ fn a_trusted_key_lets_in_only_signed_policies() {
     assert_eq!(code, 0, "{stderr}");
     let id = stdout.lines().next().unwrap().to_owned();
     assert!(id.starts_with("ed25519:"), "{stdout}");
-    use std::os::unix::fs::PermissionsExt as _;
     let mode = std::fs::metadata(dir.join("policy-key"))
         .unwrap()
         .permissions()

@@ -166,7 +166,7 @@ mod time {
     /// A time, read from a string without copying it.
     struct Time(&'static str);
 
-    impl<'de> Visitor<'de> for Time {
+    impl Visitor<'_> for Time {
         type Value = DateTime<FixedOffset>;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

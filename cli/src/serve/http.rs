@@ -61,7 +61,7 @@ pub(crate) struct ApiError {
     /// (`evidence.consents[0].given_at`).
     field: Option<String>,
     /// The deny that `lawful decide` prints for the same request.
-    decision: Option<DecisionDoc>,
+    decision: Option<Box<DecisionDoc>>,
 }
 
 #[derive(Serialize)]
@@ -120,7 +120,7 @@ impl IntoResponse for ApiError {
                 field: self.field.as_deref(),
                 diagnostics: None,
             },
-            decision: self.decision.as_ref(),
+            decision: self.decision.as_deref(),
         };
         let mut response = json(self.status, to_json(&body));
         if self.status == StatusCode::UNAUTHORIZED {
@@ -422,9 +422,8 @@ fn field_of(path: &str, message: &str) -> Option<String> {
     match (path, named) {
         ("", None) => None,
         ("", Some(name)) => Some(name.to_owned()),
-        (path, None) => Some(path.to_owned()),
         (path, Some(name)) if message.starts_with("missing") => Some(format!("{path}.{name}")),
-        (path, Some(_)) => Some(path.to_owned()),
+        (path, _) => Some(path.to_owned()),
     }
 }
 
@@ -453,14 +452,14 @@ fn decide_one(engine: &Engine, text: &str) -> Result<DecisionDoc, ApiError> {
                     reason.and_then(|r| r.message.clone()).unwrap_or_default(),
                 );
                 error.field = unresolved_field(&doc, &error.message);
-                error.decision = Some(decision);
+                error.decision = Some(Box::new(decision));
                 Err(error)
             } else {
                 Ok(decision)
             }
         }
         Err(mut error) if error.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            error.decision = Some(engine.decide_json(text));
+            error.decision = Some(Box::new(engine.decide_json(text)));
             Err(error)
         }
         Err(error) => Err(error),
@@ -532,7 +531,7 @@ async fn decide_inner(
     let (doc, refused) = match decided {
         Ok(doc) => (doc, None),
         Err(error) => match &error.decision {
-            Some(doc) => (doc.clone(), Some(error)),
+            Some(doc) => ((**doc).clone(), Some(error)),
             None => return Err(error),
         },
     };

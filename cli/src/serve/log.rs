@@ -45,6 +45,10 @@ enum Job {
 
 /// The chain's head, as `GET /v1/log/head` and `/metrics` show it.
 #[derive(Clone, Debug, Default, serde::Serialize)]
+#[expect(
+    clippy::struct_field_names,
+    reason = "`head` is the JSON field's name: the chain's head"
+)]
 pub(crate) struct Head {
     /// The SHA-256 of the last line written, in hex: what the next line
     /// will link to.

@@ -207,20 +207,17 @@ async fn serve(
     log: Option<AuditLog>,
     key: Option<SecretKey>,
 ) -> Result<ExitCode, Fail> {
-    let listener = TcpListener::bind(options.addr).await.map_err(|e| {
+    let cannot_listen = |e: std::io::Error| {
         Fail::new(format!(
             "cannot listen on {}: {}",
             options.addr,
             files::io_words(&e)
         ))
-    })?;
-    let addr = listener.local_addr().map_err(|e| {
-        Fail::new(format!(
-            "cannot listen on {}: {}",
-            options.addr,
-            files::io_words(&e)
-        ))
-    })?;
+    };
+    let listener = TcpListener::bind(options.addr)
+        .await
+        .map_err(cannot_listen)?;
+    let addr = listener.local_addr().map_err(cannot_listen)?;
     let (log, log_thread) = match log {
         Some(log) => {
             let (handle, thread) =
@@ -250,33 +247,9 @@ async fn serve(
         Arc::clone(&metrics),
         options.watch_interval,
     ));
-    let checkpoints = (key.is_some() && !options.checkpoint_interval.is_zero()).then(|| {
-        let state = Arc::clone(&state);
-        let interval = options.checkpoint_interval;
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(interval);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            tick.tick().await;
-            loop {
-                tick.tick().await;
-                if let Some(log) = &state.log {
-                    log.checkpoint().await;
-                }
-            }
-        })
-    });
-    let current = policies.current();
-    if !addr.ip().is_loopback() && state.token.is_none() {
-        eprintln!(
-            "lawful: warning: listening on {addr}, beyond this machine, without --token-file"
-        );
-    }
-    eprintln!(
-        "lawful: serving policy `{}` version {} on http://{addr}",
-        current.engine.policy_id(),
-        current.engine.policy_version()
-    );
-    drop(current);
+    let checkpoints = (key.is_some() && !options.checkpoint_interval.is_zero())
+        .then(|| tokio::spawn(checkpoints(Arc::clone(&state), options.checkpoint_interval)));
+    announce(&state, addr);
 
     let router = http::router(Arc::clone(&state));
     let graceful = GracefulShutdown::new();
@@ -312,6 +285,29 @@ async fn serve(
             );
         }
     }
+    Ok(close_log(&state, log_thread).await)
+}
+
+/// The line on stderr that says the server is up (and where).
+#[expect(clippy::print_stderr, reason = "the server's own log")]
+fn announce(state: &State, addr: SocketAddr) {
+    let current = state.policies.current();
+    if !addr.ip().is_loopback() && state.token.is_none() {
+        eprintln!(
+            "lawful: warning: listening on {addr}, beyond this machine, without --token-file"
+        );
+    }
+    eprintln!(
+        "lawful: serving policy `{}` version {} on http://{addr}",
+        current.engine.policy_id(),
+        current.engine.policy_version()
+    );
+}
+
+/// Closes the log (its last checkpoint, sync and cut) once every request
+/// is done; the exit status (2 when the log failed).
+#[expect(clippy::print_stderr, reason = "the server's own log")]
+async fn close_log(state: &State, log_thread: Option<std::thread::JoinHandle<()>>) -> ExitCode {
     if let Some(log) = &state.log {
         log.close().await;
     }
@@ -324,11 +320,25 @@ async fn serve(
         Some(n) => eprintln!("lawful: stopped; {n} decisions logged"),
         None => eprintln!("lawful: stopped"),
     }
-    Ok(if failed {
+    if failed {
         ExitCode::from(files::MISUSE)
     } else {
         ExitCode::SUCCESS
-    })
+    }
+}
+
+/// Asks the log for a signed checkpoint every `interval` (it writes one
+/// when records came since the last).
+async fn checkpoints(state: Arc<State>, interval: Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if let Some(log) = &state.log {
+            log.checkpoint().await;
+        }
+    }
 }
 
 /// The signals the server acts on.
