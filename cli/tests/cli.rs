@@ -1380,7 +1380,7 @@ fn an_over_long_line_is_denied_with_the_limit_and_the_stream_goes_on() {
     let run = lawful(&["decide", "--max-line-bytes", "4096"], input.as_bytes());
     assert_eq!(run.code, 0, "{run:#?}");
     let lines = run.stdout_lines();
-    assert_eq!(lines.len(), 5, "{run:#?}");
+    assert_eq!(lines.len(), 3, "{run:#?}");
     assert_eq!(json(lines[0])["id"], "reg-1");
     let denied = json(lines[1]);
     assert_eq!(denied["effect"], "deny");
