@@ -64,14 +64,21 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Bytes from hex of exactly `N` bytes.
+/// Bytes from lowercase hex of exactly `N` bytes (only lowercase: one
+/// value has one spelling, so changing a digit's case is a change).
 pub(crate) fn unhex<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
     if text.len() != N * 2 {
         return None;
     }
     let mut out = [0_u8; N];
     for (slot, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
-        let digit = |c: u8| char::from(c).to_digit(16);
+        let digit = |c: u8| {
+            if c.is_ascii_uppercase() {
+                None
+            } else {
+                char::from(c).to_digit(16)
+            }
+        };
         let (hi, lo) = (digit(*pair.first()?)?, digit(*pair.get(1)?)?);
         *slot = u8::try_from(hi * 16 + lo).ok()?;
     }

@@ -16,7 +16,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use lawful::Engine;
-use lawful::decision::ReasonCode;
 use lawful::wire::{DecisionDoc, RequestDoc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -27,6 +26,7 @@ use crate::serve::State;
 use crate::serve::budget::Reservation;
 use crate::serve::metrics::Endpoint;
 use crate::serve::policy::{Loaded, ReloadError, Reloaded, Trigger};
+use crate::serve::request::{self, Refusal, Status};
 use crate::serve::stream::{self, Answering, BodyLines};
 
 type Shared = Arc<State>;
@@ -364,132 +364,26 @@ fn text(bytes: &[u8]) -> Result<&str, ApiError> {
     std::str::from_utf8(bytes).map_err(|_| ApiError::invalid_json("the body is not UTF-8 text"))
 }
 
-/// A request document, or why not: `400 invalid_json` for a body that is
-/// not JSON, `422 invalid_request` naming the field for JSON that is not
-/// a request.
-fn parse_request(text: &str) -> Result<RequestDoc, ApiError> {
-    let trimmed = text.trim_start();
-    if !trimmed.starts_with('{') {
-        // An array, a string or a number: never read as a request.
-        if serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
-            return Err(ApiError::invalid_json(format!(
-                "the body is not JSON: {}",
-                serde_json::from_str::<serde::de::IgnoredAny>(text)
-                    .err()
-                    .map(|e| e.to_string())
-                    .unwrap_or_default()
-            )));
+/// An HTTP error from a refusal of `request`.
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> ApiError {
+        let status = match refusal.status {
+            Status::NotJson => StatusCode::BAD_REQUEST,
+            Status::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError {
+            status,
+            code: refusal.code,
+            message: refusal.message,
+            field: refusal.field,
+            decision: refusal.decision,
         }
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_request",
-            "a request is a JSON object",
-        ));
-    }
-    let mut de = serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, RequestDoc>(&mut de) {
-        Ok(doc) => match de.end() {
-            Ok(()) => Ok(doc),
-            Err(e) => Err(ApiError::invalid_json(format!("the body is not JSON: {e}"))),
-        },
-        Err(e) if e.inner().is_data() => {
-            let path = e.path().to_string();
-            let mut error = ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_request",
-                e.inner().to_string(),
-            );
-            error.field = field_of(&path, &e.inner().to_string());
-            Err(error)
-        }
-        Err(e) => Err(ApiError::invalid_json(format!(
-            "the body is not JSON: {}",
-            e.inner()
-        ))),
     }
 }
 
-/// The field a serde error is about: its path, and for a missing or an
-/// unknown field, that field's name under it.
-fn field_of(path: &str, message: &str) -> Option<String> {
-    // `.` is serde_path_to_error's path of the document itself.
-    let path = if path == "." { "" } else { path };
-    let named = ["missing field `", "unknown field `"]
-        .iter()
-        .find_map(|prefix| message.strip_prefix(prefix))
-        .and_then(|rest| rest.split_once('`'))
-        .map(|(name, _)| name);
-    match (path, named) {
-        ("", None) => None,
-        ("", Some(name)) => Some(name.to_owned()),
-        (path, Some(name)) if message.starts_with("missing") => Some(format!("{path}.{name}")),
-        (path, _) => Some(path.to_owned()),
-    }
-}
-
-/// Decides one request document. A body that is not JSON is `400`; one
-/// that is JSON but not a request, or that names what the policy does not
-/// know, is `422` with the reason code, the field when one is wrong, and
-/// the deny `lawful decide` prints for it (which is logged).
+/// Decides one request document (see `request::decide_one`).
 fn decide_one(engine: &Engine, text: &str) -> Result<DecisionDoc, ApiError> {
-    match parse_request(text) {
-        Ok(doc) => {
-            let decision = engine.decide_doc(&doc);
-            let unresolved = decision.reasons.first().is_some_and(|r| {
-                r.message.is_some()
-                    && matches!(
-                        r.code,
-                        ReasonCode::InvalidRequest
-                            | ReasonCode::UnknownCategory
-                            | ReasonCode::UnknownPurpose
-                    )
-            });
-            if unresolved {
-                let reason = decision.reasons.first();
-                let mut error = ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    reason.map_or("invalid_request", |r| r.code.as_str()),
-                    reason.and_then(|r| r.message.clone()).unwrap_or_default(),
-                );
-                error.field = unresolved_field(&doc, &error.message);
-                error.decision = Some(Box::new(decision));
-                Err(error)
-            } else {
-                Ok(decision)
-            }
-        }
-        Err(mut error) if error.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            error.decision = Some(Box::new(engine.decide_json(text)));
-            Err(error)
-        }
-        Err(error) => Err(error),
-    }
-}
-
-/// The field a resolution error is about, from its message.
-fn unresolved_field(doc: &RequestDoc, message: &str) -> Option<String> {
-    if let Some(rest) = message.strip_prefix('`')
-        && let Some((field, _)) = rest.split_once('`')
-        && field
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._[]".contains(c))
-        && !message.starts_with("`categories` has")
-    {
-        return Some(field.to_owned());
-    }
-    if message.starts_with("`categories` has") {
-        return Some("categories".to_owned());
-    }
-    if message.contains("purpose") && message.contains(&format!("`{}`", doc.purpose)) {
-        return Some("purpose".to_owned());
-    }
-    if message.contains("categor") {
-        return Some("categories".to_owned());
-    }
-    if message.contains("jurisdiction") {
-        return Some("subject.jurisdiction".to_owned());
-    }
-    None
+    request::decide_one(engine, text).map_err(ApiError::from)
 }
 
 /// Counts one answered decision in the metrics, with its latency since
@@ -662,14 +556,14 @@ fn timeout_error(state: &State) -> ApiError {
 
 /// The request document of `/v1/explain`, resolved, or why not.
 fn resolve(engine: &Engine, text: &str) -> Result<(RequestDoc, lawful::Request), ApiError> {
-    let doc = parse_request(text)?;
+    let doc = request::parse_request(text).map_err(ApiError::from)?;
     let request = engine.resolve(&doc).map_err(|e| {
         let mut error = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             e.code().as_str(),
             e.message().to_owned(),
         );
-        error.field = unresolved_field(&doc, e.message());
+        error.field = request::unresolved_field(&doc, e.message());
         error
     })?;
     Ok((doc, request))

@@ -21,6 +21,8 @@ mod http;
 mod log;
 mod metrics;
 mod policy;
+mod request;
+mod split;
 mod stream;
 mod sync;
 

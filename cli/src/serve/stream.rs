@@ -26,6 +26,8 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
+
+use crate::serve::split::{Piece, Splitter};
 use http_body_util::BodyExt;
 use lawful::wire::DecisionDoc;
 use tokio::sync::mpsc;
@@ -55,31 +57,19 @@ pub(crate) fn reservation(max_line: usize) -> usize {
 }
 
 /// One line of input, or why it cannot be handed on.
-#[derive(Debug)]
-pub(crate) enum InLine {
-    /// The line's bytes, without the newline (a BOM at the very start of
-    /// the body is removed).
-    Text(Bytes),
-    /// Longer than the line limit: skipped unread.
-    TooLong,
-}
+pub(crate) type InLine = Piece;
 
 /// Reads a body as lines, bounded: each line at most `max_line` bytes
 /// (a longer one is skipped as it arrives), the whole body at most
-/// `max_body` bytes.
+/// `max_body` bytes (see `split`).
 pub(crate) struct BodyLines {
     body: Body,
-    /// Bytes read and not yet split into lines.
-    buf: Vec<u8>,
-    /// In a line too long: skip to its newline.
-    skipping: bool,
+    splitter: Splitter,
     max_line: usize,
     max_body: usize,
     read: usize,
     /// Whether the body has ended.
     done: bool,
-    /// Whether the first bytes were looked at (a BOM removed).
-    started: bool,
 }
 
 /// Why a body could not be read to its end.
@@ -95,45 +85,36 @@ impl BodyLines {
     pub(crate) fn new(body: Body, max_line: usize, max_body: usize) -> BodyLines {
         BodyLines {
             body,
-            buf: Vec::new(),
-            skipping: false,
+            splitter: Splitter::new(max_line),
             max_line,
             max_body,
             read: 0,
             done: false,
-            started: false,
         }
     }
 
-    /// Reads until the first byte that is not white space is known: it,
-    /// or `None` for a body of white space only.
+    /// Reads until the first non-blank line is known: the first byte of
+    /// it that is not white space (`None` for a body of blank lines, or a
+    /// first line too long to keep).
     pub(crate) async fn first_byte(&mut self) -> Result<Option<u8>, ReadError> {
         loop {
-            if let Some(&b) = self.buf.iter().find(|b| !b.is_ascii_whitespace()) {
-                return Ok(Some(b));
+            match self.splitter.peek() {
+                Some(Piece::Text(line)) => {
+                    return Ok(line.iter().copied().find(|b| !b.is_ascii_whitespace()));
+                }
+                Some(Piece::TooLong) => return Ok(None),
+                None if self.done => return Ok(None),
+                None => self.fill().await?,
             }
-            if self.done {
-                return Ok(None);
-            }
-            if self.started {
-                // Only blank lines so far: nothing to keep.
-                self.buf.clear();
-            }
-            self.fill().await?;
         }
     }
 
-    /// Reads one more frame of the body into the buffer.
+    /// Reads one more frame of the body into the splitter.
     async fn fill(&mut self) -> Result<(), ReadError> {
         loop {
             let Some(frame) = self.body.frame().await else {
                 self.done = true;
-                if !self.started {
-                    self.started = true;
-                    if self.buf.starts_with(b"\xEF\xBB\xBF") {
-                        self.buf.drain(..3);
-                    }
-                }
+                self.splitter.finish();
                 return Ok(());
             };
             let frame = frame.map_err(|e| ReadError::Broken(e.to_string()))?;
@@ -145,13 +126,7 @@ impl BodyLines {
             if self.read > self.max_body {
                 return Err(ReadError::TooLarge(self.max_body));
             }
-            self.buf.extend_from_slice(&data);
-            if !self.started && (self.buf.len() >= 3 || self.done) {
-                self.started = true;
-                if self.buf.starts_with(b"\xEF\xBB\xBF") {
-                    self.buf.drain(..3);
-                }
-            }
+            self.splitter.push(&data);
             return Ok(());
         }
     }
@@ -161,11 +136,18 @@ impl BodyLines {
     /// what its client is sending, so that closing the connection does not
     /// reset it (a reset would lose the answers not yet read).
     pub(crate) async fn drain(&mut self, until: Instant) {
-        self.buf = Vec::new();
+        self.splitter = Splitter::new(0);
         while !self.done {
-            match tokio::time::timeout_at(until.into(), self.fill()).await {
-                Ok(Ok(())) => self.buf.clear(),
-                Ok(Err(_)) | Err(_) => return,
+            let frame = match tokio::time::timeout_at(until.into(), self.body.frame()).await {
+                Ok(Some(Ok(frame))) => frame,
+                Ok(None) => return,
+                Ok(Some(Err(_))) | Err(_) => return,
+            };
+            if let Ok(data) = frame.into_data() {
+                self.read = self.read.saturating_add(data.len());
+                if self.read > self.max_body {
+                    return;
+                }
             }
         }
     }
@@ -176,51 +158,16 @@ impl BodyLines {
         let mut chunk = Vec::new();
         let mut bytes = 0;
         loop {
-            if self.skipping {
-                // In a line past the limit: drop it up to its newline.
-                match self.buf.iter().position(|&b| b == b'\n') {
-                    Some(i) => {
-                        self.buf.drain(..=i);
-                        self.skipping = false;
-                        chunk.push(InLine::TooLong);
-                    }
-                    None => {
-                        self.buf.clear();
-                        if self.done {
-                            self.skipping = false;
-                            chunk.push(InLine::TooLong);
-                            return Ok(chunk);
-                        }
-                        self.fill().await?;
-                        continue;
-                    }
+            while let Some(piece) = self.splitter.next() {
+                if let Piece::Text(line) = &piece {
+                    bytes += line.len();
                 }
-            }
-            // The complete lines in the buffer.
-            while let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
-                let text = self.buf.get(..i).unwrap_or_default();
-                if text.len() > self.max_line {
-                    chunk.push(InLine::TooLong);
-                } else if !text.iter().all(u8::is_ascii_whitespace) {
-                    bytes += text.len();
-                    chunk.push(InLine::Text(Bytes::copy_from_slice(text)));
-                }
-                self.buf.drain(..=i);
+                chunk.push(piece);
                 if bytes >= CHUNK_BYTES || chunk.len() >= CHUNK_LINES {
                     return Ok(chunk);
                 }
             }
-            if self.buf.len() > self.max_line {
-                // A line past the limit, still arriving.
-                self.buf.clear();
-                self.skipping = true;
-                continue;
-            }
             if self.done {
-                let rest = std::mem::take(&mut self.buf);
-                if !rest.iter().all(u8::is_ascii_whitespace) {
-                    chunk.push(InLine::Text(Bytes::from(rest)));
-                }
                 return Ok(chunk);
             }
             if chunk.is_empty() {
@@ -273,11 +220,11 @@ fn answer_chunk(
     let stamp = loaded.stamp();
     for line in lines {
         let (raw, text): (&[u8], Result<&str, lines::Unreadable>) = match &line {
-            InLine::Text(bytes) => (
+            Piece::Text(bytes) => (
                 bytes,
                 std::str::from_utf8(bytes).map_err(|_| lines::Unreadable::NotUtf8),
             ),
-            InLine::TooLong => (&[], Err(lines::Unreadable::TooLongForServer(max_line))),
+            Piece::TooLong => (&[], Err(lines::Unreadable::TooLongForServer(max_line))),
         };
         let text = text.map(str::trim);
         match answering {
