@@ -80,25 +80,29 @@ impl Exceeded {
     }
 
     /// What is wrong, in words (the message of the `invalid_request`).
+    #[cfg(feature = "json")]
     pub(crate) fn message(self) -> String {
         too_many(self.field, self.limit)
     }
 }
 
 /// The message for a list past its limit.
-fn too_many(field: &str, limit: usize) -> String {
+#[cfg(feature = "json")]
+pub(crate) fn too_many(field: &str, limit: usize) -> String {
     format!("`{field}` has more entries than the limit of {limit}")
 }
 
 /// Reads a JSON list of at most `limit` entries, and stops at the first
 /// entry past it: a request line of a megabyte with a hundred thousand
 /// categories costs the limit's worth of parsing, not the line's.
+#[cfg(feature = "json")]
 struct Bounded<T> {
     field: &'static str,
     limit: usize,
     entries: std::marker::PhantomData<T>,
 }
 
+#[cfg(feature = "json")]
 impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Bounded<T> {
     type Value = Vec<T>;
 
@@ -119,6 +123,7 @@ impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Bounded<T> {
 }
 
 /// `deserialize_with` functions of the request document's lists.
+#[cfg(feature = "json")]
 pub(crate) mod wire {
     use serde::{Deserialize, Deserializer};
 
