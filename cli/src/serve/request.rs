@@ -35,7 +35,7 @@ pub(crate) struct Refusal {
 
 impl Refusal {
     #[cold]
-    fn not_json(message: String) -> Refusal {
+    fn not_json(message: &str) -> Refusal {
         Refusal {
             status: Status::NotJson,
             code: "invalid_json",
@@ -63,7 +63,7 @@ pub(crate) fn parse_request(text: &str) -> Result<RequestDoc, Refusal> {
     if !text.trim_start().starts_with('{') {
         // An array, a string or a number: never read as a request.
         return match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-            Err(e) => Err(Refusal::not_json(e.to_string())),
+            Err(e) => Err(Refusal::not_json(&e.to_string())),
             Ok(_) => Err(Refusal::invalid(
                 "invalid_request",
                 "a request is a JSON object".to_owned(),
@@ -75,14 +75,14 @@ pub(crate) fn parse_request(text: &str) -> Result<RequestDoc, Refusal> {
     match serde_path_to_error::deserialize::<_, RequestDoc>(&mut de) {
         Ok(doc) => match de.end() {
             Ok(()) => Ok(doc),
-            Err(e) => Err(Refusal::not_json(e.to_string())),
+            Err(e) => Err(Refusal::not_json(&e.to_string())),
         },
         Err(e) if e.inner().is_data() => {
             let message = e.inner().to_string();
             let field = field_of(&e.path().to_string(), &message);
             Err(Refusal::invalid("invalid_request", message, field))
         }
-        Err(e) => Err(Refusal::not_json(e.inner().to_string())),
+        Err(e) => Err(Refusal::not_json(&e.inner().to_string())),
     }
 }
 

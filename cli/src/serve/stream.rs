@@ -138,10 +138,11 @@ impl BodyLines {
     pub(crate) async fn drain(&mut self, until: Instant) {
         self.splitter = Splitter::new(0);
         while !self.done {
-            let frame = match tokio::time::timeout_at(until.into(), self.body.frame()).await {
-                Ok(Some(Ok(frame))) => frame,
-                Ok(None) => return,
-                Ok(Some(Err(_))) | Err(_) => return,
+            // The end, a failure or the time: stop either way.
+            let Ok(Some(Ok(frame))) =
+                tokio::time::timeout_at(until.into(), self.body.frame()).await
+            else {
+                return;
             };
             if let Ok(data) = frame.into_data() {
                 self.read = self.read.saturating_add(data.len());
