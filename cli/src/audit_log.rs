@@ -208,6 +208,18 @@ impl AuditLog {
     /// Writes a signed checkpoint (with a key; nothing without one).
     /// `reason` is `open`, `interval`, `rotation` or `close`.
     pub(crate) fn checkpoint(&mut self, reason: &str) -> io::Result<()> {
+        if self.signer.is_none() {
+            return Ok(());
+        }
+        if reason == "interval" {
+            // Within the size limit too: a full file rotates first (and
+            // the rotation's checkpoints stand for this one).
+            let before = self.rotations;
+            self.rotate_if_full(CHECKPOINT_ROOM)?;
+            if self.rotations != before {
+                return Ok(());
+            }
+        }
         let Some(key) = &self.signer else {
             return Ok(());
         };
@@ -1052,6 +1064,10 @@ mod tests {
         log.sign_with(key).unwrap();
         for i in 0..30 {
             log.append(format!("{{\"a\":{i}}}\n").as_bytes()).unwrap();
+            // Interval checkpoints keep within the limit too.
+            if i % 3 == 0 {
+                log.checkpoint("interval").unwrap();
+            }
         }
         assert!(log.rotations() > 0);
         log.close().unwrap();
