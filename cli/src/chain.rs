@@ -104,6 +104,8 @@ impl Chain {
 
     /// Appends `records` (whole lines, each a JSON object ending in a
     /// newline, without a link) to `out`, each with its link; how many.
+    /// A record's first field must not be `checkpoint`, which marks a
+    /// checkpoint line (lawful's records begin with `decided_at`).
     pub(crate) fn link(&mut self, records: &[u8], out: &mut Vec<u8>) -> u64 {
         let mut count = 0;
         for line in records.split_inclusive(|&b| b == b'\n') {

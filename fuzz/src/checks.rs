@@ -246,9 +246,10 @@ pub fn batch_lines(data: &[u8]) {
 }
 
 /// The decision log's chain verifier: never panics on any bytes; a log
-/// written through the chain (the input's lines as records, closed by a
-/// signed checkpoint) verifies; and one byte of it changed anywhere is
-/// found (a broken line, or the closing checkpoint no longer one).
+/// written through the chain (the input's lines as records, each behind a
+/// first field as every record has, closed by a signed checkpoint)
+/// verifies; and one byte of it changed anywhere is found (a broken line,
+/// or the closing checkpoint no longer one).
 pub fn log_chain(data: &[u8]) {
     use crate::chain::{Chain, GENESIS, Seen, Verifier, breaks, hex};
     use ed25519_dalek::{Signer as _, SigningKey};
@@ -261,11 +262,14 @@ pub fn log_chain(data: &[u8]) {
     let mut chain = Chain::new(GENESIS);
     let mut log = Vec::new();
     let mut records = Vec::new();
+    // Records begin with a field of their own (lawful's with `decided_at`),
+    // never with `checkpoint`, which marks a checkpoint line.
     for line in rest
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
         .take(64)
     {
+        records.extend_from_slice(b"{\"r\":0,");
         records.extend_from_slice(line);
         records.push(b'\n');
     }
