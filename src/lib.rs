@@ -104,6 +104,7 @@ mod engine;
 mod error;
 mod hierarchy;
 pub mod lifecycle;
+pub mod limits;
 mod moment;
 mod outcome;
 pub mod policy;

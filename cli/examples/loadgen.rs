@@ -134,6 +134,16 @@ impl Connection {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
+        let chunked = head.lines().any(|l| {
+            l.split_once(':').is_some_and(|(k, v)| {
+                k.eq_ignore_ascii_case("transfer-encoding")
+                    && v.trim().eq_ignore_ascii_case("chunked")
+            })
+        });
+        if chunked {
+            // A streamed batch: chunks until the empty one.
+            return Ok((status, self.read_chunks(head_end).await?));
+        }
         let length: usize = head
             .lines()
             .find_map(|l| {
@@ -153,6 +163,36 @@ impl Connection {
                 .unwrap_or_default()
                 .to_vec(),
         ))
+    }
+
+    /// The body of a chunked answer whose head ends at `at`.
+    async fn read_chunks(&mut self, mut at: usize) -> std::io::Result<Vec<u8>> {
+        let mut body = Vec::new();
+        loop {
+            let line_end = loop {
+                if let Some(i) = self
+                    .buf
+                    .get(at..)
+                    .and_then(|rest| rest.windows(2).position(|w| w == b"\r\n"))
+                {
+                    break at + i;
+                }
+                self.fill().await?;
+            };
+            let size_text = String::from_utf8_lossy(self.buf.get(at..line_end).unwrap_or_default())
+                .into_owned();
+            let size = usize::from_str_radix(size_text.trim(), 16)
+                .map_err(|_| std::io::Error::other("a bad chunk size"))?;
+            let data = line_end + 2;
+            while self.buf.len() < data + size + 2 {
+                self.fill().await?;
+            }
+            if size == 0 {
+                return Ok(body);
+            }
+            body.extend_from_slice(self.buf.get(data..data + size).unwrap_or_default());
+            at = data + size + 2;
+        }
     }
 
     async fn fill(&mut self) -> std::io::Result<()> {

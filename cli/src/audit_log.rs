@@ -66,7 +66,9 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
+use crate::chain::{Chain, GENESIS, Hash, LINK_LEN};
 use crate::files::{self, Fail};
+use crate::keys::SecretKey;
 
 /// How a log is opened.
 #[derive(Clone, Copy, Debug, Default)]
@@ -118,7 +120,23 @@ pub(crate) struct AuditLog {
     /// How many times the file was rotated: a new file, to be synced
     /// through a new [`AuditLog::sync_handle`].
     rotations: u64,
+    /// The hash chain: the hash of the last line written (see `chain`).
+    chain: Chain,
+    /// For an appender: the file's length after its last write, when the
+    /// chain's head is known to be the file's last line.
+    known_end: Option<u64>,
+    /// The key that signs checkpoints (`serve --log-key`).
+    signer: Option<SecretKey>,
+    /// Records written since the last checkpoint.
+    unsigned: u64,
 }
+
+/// The room a checkpoint line takes at most (about 330 bytes).
+const CHECKPOINT_ROOM: u64 = 512;
+
+/// The block in which the last line is read back to find the chain's
+/// head (a line of any length is hashed, a block at a time).
+const TAIL_BLOCK: usize = 64 << 10;
 
 /// The two ends of a preallocated log.
 #[derive(Clone, Copy, Debug)]
@@ -145,6 +163,10 @@ impl AuditLog {
             place: None,
             unsynced: false,
             rotations: 0,
+            chain: Chain::new(GENESIS),
+            known_end: None,
+            signer: None,
+            unsigned: 0,
         };
         if regular {
             let cannot = |e: &io::Error| {
@@ -157,6 +179,8 @@ impl AuditLog {
             let reader =
                 open_reader(path, &log.file, options.follow_symlinks).map_err(|e| cannot(&e))?;
             log.recover(&reader).map_err(|e| cannot(&e))?;
+            let len = log.file.metadata().map_err(|e| cannot(&e))?.len();
+            log.chain = Chain::new(last_line_hash(&reader, len).map_err(|e| cannot(&e))?);
             if options.preallocate.is_some() {
                 let len = log.file.metadata().map_err(|e| cannot(&e))?.len();
                 log.place = Some(Place {
@@ -167,6 +191,64 @@ impl AuditLog {
             }
         }
         Ok(log)
+    }
+
+    /// Signs checkpoints with `key` from now on, and writes the first
+    /// (`open`): it vouches for every line before it, through the chain.
+    pub(crate) fn sign_with(&mut self, key: SecretKey) -> io::Result<()> {
+        self.signer = Some(key);
+        self.checkpoint("open")
+    }
+
+    /// The hash of the last line written (the chain's head).
+    pub(crate) fn head(&self) -> Hash {
+        self.chain.head()
+    }
+
+    /// Writes a signed checkpoint (with a key; nothing without one).
+    /// `reason` is `open`, `interval`, `rotation` or `close`.
+    pub(crate) fn checkpoint(&mut self, reason: &str) -> io::Result<()> {
+        if self.signer.is_none() {
+            return Ok(());
+        }
+        if reason == "interval" {
+            // Within the size limit too: a full file rotates first (and
+            // the rotation's checkpoints stand for this one).
+            let before = self.rotations;
+            self.rotate_if_full(CHECKPOINT_ROOM)?;
+            if self.rotations != before {
+                return Ok(());
+            }
+        }
+        let Some(key) = &self.signer else {
+            return Ok(());
+        };
+        let before = self.chain;
+        let mut line = Vec::with_capacity(512);
+        let at = now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        self.chain.checkpoint(
+            &at,
+            reason,
+            key.id(),
+            &key.public_hex(),
+            |message| key.sign_hex(message),
+            &mut line,
+        );
+        let result = self.write_linked(&line);
+        match result {
+            Ok(()) => self.unsigned = 0,
+            Err(_) => self.chain = before,
+        }
+        result
+    }
+
+    /// Records written since the last checkpoint (with a key).
+    pub(crate) fn unsigned(&self) -> u64 {
+        if self.signer.is_some() {
+            self.unsigned
+        } else {
+            0
+        }
     }
 
     /// The path the log was opened at.
@@ -290,10 +372,79 @@ impl AuditLog {
     /// On an error nothing of `lines` is left in the file when that can be
     /// ensured (see the module's notes), and the caller must not release
     /// the decisions they record.
-    pub(crate) fn append(&mut self, lines: &[u8]) -> io::Result<()> {
-        if lines.is_empty() {
+    pub(crate) fn append(&mut self, records: &[u8]) -> io::Result<()> {
+        if records.is_empty() {
             return Ok(());
         }
+        // Records are whole lines: each ends in its newline.
+        let lines = records.split(|&b| b == b'\n').count().saturating_sub(1);
+        let count = lines as u64;
+        if self.place.is_some() {
+            // A rotation first, if the group would pass the limit: the old
+            // file is closed with a checkpoint, the new one opened with one.
+            let linked = (records.len() as u64).saturating_add(count * LINK_LEN as u64);
+            self.rotate_if_full(linked)?;
+        } else if self.regular {
+            // Appenders share the file: the chain's head is its last line,
+            // read again under an exclusive lock if another wrote since.
+            flock(&self.file, FlockOperation::LockExclusive)?;
+            let result = self.append_locked(records, lines);
+            flock(&self.file, FlockOperation::LockShared)?;
+            return result;
+        }
+        let before = self.chain;
+        let mut linked = Vec::with_capacity(records.len() + lines * LINK_LEN);
+        self.chain.link(records, &mut linked);
+        let result = self.write_linked(&linked);
+        match result {
+            Ok(()) => self.unsigned += count,
+            Err(_) => self.chain = before,
+        }
+        result
+    }
+
+    /// An appender's write, under the exclusive lock.
+    fn append_locked(&mut self, records: &[u8], lines: usize) -> io::Result<()> {
+        let len = self.file.metadata()?.len();
+        if self.known_end != Some(len) {
+            let reader = open_reader(&self.path, &self.file, self.options.follow_symlinks)?;
+            self.chain = Chain::new(last_line_hash(&reader, len)?);
+        }
+        let before = self.chain;
+        let mut linked = Vec::with_capacity(records.len() + lines * LINK_LEN);
+        self.chain.link(records, &mut linked);
+        let result = self.write_linked(&linked);
+        match &result {
+            Ok(()) => self.known_end = self.file.metadata().ok().map(|m| m.len()),
+            Err(_) => {
+                self.chain = before;
+                self.known_end = None;
+            }
+        }
+        result
+    }
+
+    /// For a preallocated log with a size limit: rotates when `len` more
+    /// bytes (and a closing checkpoint) would pass it.
+    fn rotate_if_full(&mut self, len: u64) -> io::Result<()> {
+        let (Some(max), Some(place)) = (self.options.max_bytes, self.place) else {
+            return Ok(());
+        };
+        let room = if self.signer.is_some() {
+            CHECKPOINT_ROOM
+        } else {
+            0
+        };
+        if place.data_end > 0 && place.data_end.saturating_add(len).saturating_add(room) > max {
+            self.checkpoint("rotation")?;
+            self.rotate()?;
+            self.checkpoint("open")?;
+        }
+        Ok(())
+    }
+
+    /// Writes lines that carry their links: in place, or appended.
+    fn write_linked(&mut self, lines: &[u8]) -> io::Result<()> {
         if self.place.is_some() {
             return self.write_in_place(lines);
         }
@@ -341,12 +492,6 @@ impl AuditLog {
     fn write_in_place(&mut self, lines: &[u8]) -> io::Result<()> {
         let len = lines.len() as u64;
         let data_end = self.place.map_or(0, |p| p.data_end);
-        if let Some(max) = self.options.max_bytes
-            && data_end > 0
-            && data_end.saturating_add(len) > max
-        {
-            self.rotate()?;
-        }
         if data_end.saturating_add(len) > self.place.map_or(0, |p| p.allocated) {
             self.reserve(len)?;
         }
@@ -373,15 +518,19 @@ impl AuditLog {
     /// closed this way holds no padding. Writing after this appends
     /// nothing (an error).
     pub(crate) fn close(&mut self) -> io::Result<()> {
-        match self.place.take() {
-            Some(place) => {
-                self.file.set_len(place.data_end)?;
-                self.file.sync_data()?;
-                self.unsynced = false;
-                Ok(())
-            }
-            None => Ok(()),
+        // The closing checkpoint vouches for every line (with a key).
+        let signed = if self.place.is_some() && self.signer.is_some() {
+            self.checkpoint("close")
+        } else {
+            Ok(())
+        };
+        self.signer = None;
+        if let Some(place) = self.place.take() {
+            self.file.set_len(place.data_end)?;
+            self.file.sync_data()?;
+            self.unsynced = false;
         }
+        signed
     }
 
     /// Removes the `written` bytes of a failed group that start at `start`,
@@ -598,6 +747,37 @@ fn find_data_end(file: &File, len: u64) -> io::Result<u64> {
     Ok(0)
 }
 
+/// The chain's head of a file of `len` bytes: the hash of its last line
+/// (the genesis for an empty file). The line is found back from the end
+/// and hashed in blocks, however long.
+fn last_line_hash(file: &File, len: u64) -> io::Result<Hash> {
+    if len == 0 {
+        return Ok(GENESIS);
+    }
+    let mut buf = vec![0_u8; TAIL_BLOCK];
+    let block = TAIL_BLOCK as u64;
+    // The newline before the last line (the last byte is its own newline).
+    let mut start = 0;
+    let mut at = len.saturating_sub(1);
+    while at > 0 {
+        let from = at.saturating_sub(block);
+        let block = read_block(file, &mut buf, from, at)?;
+        if let Some(i) = block.iter().rposition(|&b| b == b'\n') {
+            start = from + i as u64 + 1;
+            break;
+        }
+        at = from;
+    }
+    let mut hasher = Sha256::new();
+    let mut at = start;
+    while at < len {
+        let to = at.saturating_add(block).min(len);
+        hasher.update(read_block(file, &mut buf, at, to)?);
+        at = to;
+    }
+    Ok(hasher.finalize().into())
+}
+
 /// Reads the bytes from `from` to `to` (at most the buffer's length).
 fn read_block<'b>(file: &File, buf: &'b mut [u8], from: u64, to: u64) -> io::Result<&'b [u8]> {
     let n = usize::try_from(to.saturating_sub(from))
@@ -610,7 +790,12 @@ fn read_block<'b>(file: &File, buf: &'b mut [u8], from: u64, to: u64) -> io::Res
 
 /// The SHA-256 of a policy's text, in hex: which exact policy decided.
 pub(crate) fn policy_hash(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
+    policy_hash_bytes(text.as_bytes())
+}
+
+/// The SHA-256 of bytes, in hex.
+pub(crate) fn policy_hash_bytes(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
     let mut hex = String::with_capacity(64);
     for byte in digest {
         hex.push(char::from(
@@ -630,6 +815,14 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 pub(crate) fn now() -> DateTime<Utc> {
     let now: DateTime<Utc> = SystemTime::now().into();
     now.trunc_subsecs(6)
+}
+
+/// Which exact policy decided: the SHA-256 of its text and, when it was
+/// checked against a signature, the id of the key that signed it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PolicyStamp<'a> {
+    pub(crate) sha256: &'a str,
+    pub(crate) key: Option<&'a str>,
 }
 
 /// One line of the log.
@@ -656,7 +849,7 @@ enum Request<'a> {
 pub(crate) fn record_line(
     doc: &DecisionDoc,
     request: &[u8],
-    policy_sha256: &str,
+    policy: &PolicyStamp<'_>,
     decided_at: DateTime<Utc>,
 ) -> Vec<u8> {
     let request = match std::str::from_utf8(request) {
@@ -666,9 +859,11 @@ pub(crate) fn record_line(
         },
         Err(_) => Request::Text(String::from_utf8_lossy(request)),
     };
+    let mut record = AuditRecord::from_doc(doc, decided_at);
+    record.policy_key = policy.key.map(str::to_owned);
     let line = Line {
-        record: AuditRecord::from_doc(doc, decided_at),
-        policy_sha256,
+        record,
+        policy_sha256: policy.sha256,
         request,
     };
     // Serializing plain data (and JSON already checked) cannot fail.
@@ -727,17 +922,22 @@ mod tests {
         let engine = lawful::Engine::builtin();
         let request = "{\"id\": \"r1\",\n \"action\": \"collect\"}";
         let doc = engine.decide_json(request);
-        let line = record_line(&doc, request.as_bytes(), "abc", now());
+        let stamp = PolicyStamp {
+            sha256: "abc",
+            key: Some("ed25519:k"),
+        };
+        let line = record_line(&doc, request.as_bytes(), &stamp, now());
         assert_eq!(line.last(), Some(&b'\n'));
         assert!(!line[..line.len() - 1].contains(&b'\n'));
         let value: serde_json::Value = serde_json::from_slice(&line).unwrap();
         assert_eq!(value["id"], "r1");
         assert_eq!(value["policy_sha256"], "abc");
+        assert_eq!(value["policy_key"], "ed25519:k");
         assert_eq!(value["request"]["action"], "collect");
         let typed: AuditRecord = serde_json::from_slice(&line).unwrap();
         assert_eq!(typed.id.as_deref(), Some("r1"));
 
-        let line = record_line(&doc, b"{broken", "abc", now());
+        let line = record_line(&doc, b"{broken", &stamp, now());
         let value: serde_json::Value = serde_json::from_slice(&line).unwrap();
         assert_eq!(value["request"], "{broken");
     }
@@ -795,6 +995,21 @@ mod tests {
         }
     }
 
+    /// The bytes without the hash chain's links (`"prev":"…",` after each
+    /// line's opening brace); every line must carry one.
+    fn unlinked(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for line in bytes.split_inclusive(|&b| b == b'\n') {
+            assert!(crate::chain::prev_of(line).is_some(), "no link: {line:?}");
+            out.push(b'{');
+            out.extend_from_slice(&line[1 + LINK_LEN..]);
+        }
+        out
+    }
+
+    /// A line of `n` bytes takes `n + LINK_LEN` in the file.
+    const L: u64 = LINK_LEN as u64;
+
     #[test]
     fn a_served_log_is_preallocated_and_cut_to_its_records_on_close() {
         let dir = scratch("prealloc");
@@ -805,22 +1020,84 @@ mod tests {
         log.append(b"{\"a\":2}\n{\"a\":3}\n").unwrap();
         let live = std::fs::read(&path).unwrap();
         assert_eq!(live.len(), 4096);
-        assert!(live.starts_with(b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n"));
-        assert!(live[24..].iter().all(|&b| b == 0));
+        let data = 24 + 3 * LINK_LEN;
+        assert_eq!(
+            unlinked(&live[..data]),
+            b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n"
+        );
+        assert!(live[data..].iter().all(|&b| b == 0));
         // A group larger than the zeros left extends them first.
         let big = b"{\"a\":4}\n".repeat(1000);
         log.append(&big).unwrap();
-        assert!(std::fs::metadata(&path).unwrap().len() >= 24 + 8000 + 4096);
+        let records = 24 + 8000 + 1003 * L;
+        assert!(std::fs::metadata(&path).unwrap().len() >= records + 4096);
         log.close().unwrap();
         drop(log);
         let closed = std::fs::read(&path).unwrap();
-        assert_eq!(closed.len(), 24 + 8000);
+        assert_eq!(closed.len() as u64, records);
         assert!(!closed.contains(&0));
-        // Dropped without close: cut all the same.
+        assert!(crate::chain::breaks(&closed, Vec::new()).is_empty());
+        // Dropped without close: cut all the same, and the chain goes on.
         let mut log = AuditLog::open(&path, served(4096, None)).unwrap();
         log.append(b"{\"a\":5}\n").unwrap();
         drop(log);
-        assert_eq!(std::fs::read(&path).unwrap().len(), 24 + 8000 + 8);
+        let reopened = std::fs::read(&path).unwrap();
+        assert_eq!(reopened.len() as u64, records + 8 + L);
+        assert!(crate::chain::breaks(&reopened, Vec::new()).is_empty());
+    }
+
+    /// With a key, the log opens and closes with a signed checkpoint, and
+    /// rotates with one at the end of the old file and the start of the
+    /// new; each file verifies, and the new one links to the old.
+    #[test]
+    fn a_signed_log_has_checkpoints_at_open_rotation_and_close() {
+        let dir = scratch("signed");
+        let path = dir.join("audit.jsonl");
+        let key_path = dir.join("key");
+        std::fs::write(
+            &key_path,
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcH\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let key = SecretKey::read(&key_path).unwrap();
+        let mut log = AuditLog::open(&path, served(4096, Some(2000))).unwrap();
+        log.sign_with(key).unwrap();
+        for i in 0..30 {
+            log.append(format!("{{\"a\":{i}}}\n").as_bytes()).unwrap();
+            // Interval checkpoints keep within the limit too.
+            if i % 3 == 0 {
+                log.checkpoint("interval").unwrap();
+            }
+        }
+        assert!(log.rotations() > 0);
+        log.close().unwrap();
+        drop(log);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .starts_with("audit.jsonl")
+            })
+            .collect();
+        files.sort();
+        let mut records = 0;
+        for file in &files {
+            let bytes = std::fs::read(file).unwrap();
+            assert!(bytes.len() <= 2000, "{}", bytes.len());
+            assert!(crate::chain::breaks(&bytes, Vec::new()).is_empty());
+            let lines: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
+            assert!(crate::chain::is_checkpoint(lines[0]));
+            assert!(crate::chain::is_checkpoint(lines[lines.len() - 1]));
+            records += lines
+                .iter()
+                .filter(|l| !crate::chain::is_checkpoint(l))
+                .count();
+        }
+        assert_eq!(records, 30);
     }
 
     /// With `defer_sync`, writes (records and zeros) are only noted as
@@ -832,7 +1109,7 @@ mod tests {
         let path = dir.join("audit.jsonl");
         let options = LogOptions {
             defer_sync: true,
-            ..served(4096, Some(100))
+            ..served(4096, Some(200))
         };
         let mut log = AuditLog::open(&path, options).unwrap();
         // The zeros written on opening.
@@ -842,10 +1119,11 @@ mod tests {
         assert!(log.take_unsynced());
         assert_eq!(log.rotations(), 0);
         // In the file (the page cache) before any sync.
-        assert!(std::fs::read(&path).unwrap().starts_with(b"{\"a\":1}\n"));
-        // Past the limit of 100 bytes: a new file.
-        let line = [b"{\"p\":\"".as_slice(), &[b'x'; 90], b"\"}\n"].concat();
-        log.append(&line).unwrap();
+        let live = std::fs::read(&path).unwrap();
+        assert_eq!(unlinked(&live[..8 + LINK_LEN]), b"{\"a\":1}\n");
+        // Past the limit of 200 bytes: a new file.
+        let wide = [b"{\"p\":\"".as_slice(), &[b'x'; 90], b"\"}\n"].concat();
+        log.append(&wide).unwrap();
         assert_eq!(log.rotations(), 1);
         // The new file's zeros and record.
         assert!(log.take_unsynced());
@@ -854,7 +1132,7 @@ mod tests {
         log.close().unwrap();
         assert!(!log.take_unsynced());
         drop(log);
-        assert_eq!(std::fs::read(&path).unwrap(), line);
+        assert_eq!(unlinked(&std::fs::read(&path).unwrap()), wide);
     }
 
     #[test]
@@ -868,9 +1146,13 @@ mod tests {
         log.append(b"{\"a\":3}\n").unwrap();
         log.close().unwrap();
         drop(log);
+        let resumed = std::fs::read(&path).unwrap();
+        assert!(resumed.starts_with(b"{\"a\":1}\n{\"a\":2}\n"));
+        assert_eq!(unlinked(&resumed[16..]), b"{\"a\":3}\n");
+        // The new record links to the last whole one.
         assert_eq!(
-            std::fs::read(&path).unwrap(),
-            b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n"
+            crate::chain::prev_of(&resumed[16..]),
+            Some(crate::chain::hash(b"{\"a\":2}\n"))
         );
         // `lawful decide` cuts the padding too before it appends.
         let mut crashed = std::fs::read(&path).unwrap();
@@ -879,10 +1161,9 @@ mod tests {
         let mut log = AuditLog::open(&path, LogOptions::default()).unwrap();
         log.append(b"{\"a\":4}\n").unwrap();
         drop(log);
-        assert_eq!(
-            std::fs::read(&path).unwrap(),
-            b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n{\"a\":4}\n"
-        );
+        let appended = std::fs::read(&path).unwrap();
+        assert_eq!(unlinked(&appended[16..]), b"{\"a\":3}\n{\"a\":4}\n");
+        assert!(crate::chain::breaks(&appended[16..], Vec::new()).is_empty());
     }
 
     #[test]

@@ -40,7 +40,7 @@ impl Found {
 /// Output that cannot be written (see [`files::written`]).
 pub(crate) fn run(paths: &[PathBuf]) -> Result<ExitCode, Fail> {
     let mut found = Found::default();
-    let mut out = files::stdout();
+    let mut out = files::terminal();
     let result = check_all(paths, &mut out, &mut found).and_then(|()| out.flush());
     files::written(found.status(), result)
 }

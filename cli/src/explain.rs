@@ -48,7 +48,7 @@ pub(crate) fn run(
         ))
     })?;
     let decision = engine.decide(&request);
-    let mut out = files::stdout();
+    let mut out = files::terminal();
     let mut write = || -> io::Result<()> {
         if let Some(id) = &doc.id {
             writeln!(out, "Request `{id}`:")?;

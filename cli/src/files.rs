@@ -63,7 +63,64 @@ impl Fail {
 /// Writes to stderr. If stderr itself cannot be written there is no one
 /// left to tell, so the error is dropped (`eprintln!` would panic instead).
 pub(crate) fn to_stderr(text: &str) {
-    let _ = io::stderr().lock().write_all(text.as_bytes());
+    let _ = io::stderr().lock().write_all(printable(text).as_bytes());
+}
+
+/// Text for a terminal: control characters (other than newline and tab),
+/// C1 controls and the bidirectional overrides are written as `\u{1b}`,
+/// so that text from a policy, a laws file or a privacy policy (a clause,
+/// a name, a source line under a caret) cannot move the cursor, recolour
+/// or rewrite the screen, or reorder what is shown.
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
+    let risky = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(risky) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if risky(c) {
+            use std::fmt::Write as _;
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A writer of text for a terminal: everything written passes through
+/// [`printable`]. (Writers hand it whole `str` pieces, so no character is
+/// split between two writes.)
+#[derive(Debug)]
+pub(crate) struct Terminal<W: Write>(pub(crate) W);
+
+impl<W: Write> Write for Terminal<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match std::str::from_utf8(buf) {
+            Ok(text) => self.0.write_all(printable(text).as_bytes()),
+            Err(_) => self
+                .0
+                .write_all(printable(&String::from_utf8_lossy(buf)).as_bytes()),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Buffered, locked standard output for text read by people (see
+/// [`Terminal`]).
+pub(crate) fn terminal() -> Terminal<BufWriter<io::StdoutLock<'static>>> {
+    Terminal(stdout())
 }
 
 /// Buffered, locked standard output. Every command writes through one and
@@ -88,34 +145,6 @@ pub(crate) fn written(status: ExitCode, result: io::Result<()>) -> Result<ExitCo
 #[cold]
 pub(crate) fn write_error(e: &io::Error) -> Fail {
     Fail::new(format!("cannot write to standard output: {}", io_words(e)))
-}
-
-/// Whether standard output was closed when the program started
-/// (`lawful decide >&-`). Rust's runtime then opens `/dev/null` in its place,
-/// read-write, and every answer would vanish with exit status 0. A shell's
-/// `> /dev/null` opens it write-only, so the two are told apart on Linux by
-/// the open mode; elsewhere this says `false`.
-pub(crate) fn stdout_was_closed() -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        let Ok(target) = std::fs::read_link("/proc/self/fd/1") else {
-            return false;
-        };
-        if target != Path::new("/dev/null") {
-            return false;
-        }
-        let Ok(info) = std::fs::read_to_string("/proc/self/fdinfo/1") else {
-            return false;
-        };
-        info.lines()
-            .find_map(|l| l.strip_prefix("flags:"))
-            .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
-            .is_some_and(|flags| flags & 0o3 == 0o2)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        false
-    }
 }
 
 /// An I/O error in words, lowercase, without the OS error number.
@@ -173,22 +202,62 @@ fn load_options() -> LoadOptions {
     LOAD_OPTIONS.get().copied().unwrap_or_default()
 }
 
-/// Reads a policy file, at most one byte past the size limit: a larger
-/// file (or `/dev/zero`) is refused unread.
-pub(crate) fn read_policy_text(path: &Path) -> Result<String, Fail> {
+/// Reads a regular file of at most `max` bytes, without waiting: it is
+/// opened non-blocking (a named pipe then opens at once instead of waiting
+/// for a writer) and refused when the opened file is not a regular file (a
+/// pipe, a device such as `/dev/zero`, a socket); it is read at most one
+/// byte past `max`, so a larger file is refused unread.
+pub(crate) fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, Fail> {
+    use std::os::unix::fs::OpenOptionsExt as _;
     refuse_directory(path)?;
-    let max = load_options().bytes_limit();
-    let file = File::open(path).map_err(|e| cannot_read(path, &e))?;
-    let mut bytes = Vec::new();
-    file.take(u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1))
-        .read_to_end(&mut bytes)
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
         .map_err(|e| cannot_read(path, &e))?;
-    if bytes.len() > max {
+    let kind = file
+        .metadata()
+        .map_err(|e| cannot_read(path, &e))?
+        .file_type();
+    if !kind.is_file() {
         return Err(Fail::new(format!(
-            "cannot read `{}`: it is larger than the limit of {max} bytes (see `--max-policy-bytes`)",
+            "cannot read `{}`: it is not a regular file (a pipe, a device or a socket)",
             path.display()
         )));
     }
+    let mut bytes = Vec::new();
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| cannot_read(path, &e))?;
+    if bytes.len() as u64 > max {
+        return Err(Fail::new(format!(
+            "cannot read `{}`: it is larger than the limit of {max} bytes",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Reads a policy file's bytes, within the size limit (`--max-policy-bytes`):
+/// a larger file is refused unread, and so is anything but a regular file.
+pub(crate) fn read_policy_bytes(path: &Path) -> Result<Vec<u8>, Fail> {
+    let max = load_options().bytes_limit();
+    read_regular(path, u64::try_from(max).unwrap_or(u64::MAX)).map_err(|fail| {
+        if fail.message().contains("larger than the limit") {
+            Fail::new(format!(
+                "cannot read `{}`: it is larger than the limit of {max} bytes (see `--max-policy-bytes`)",
+                path.display()
+            ))
+        } else {
+            fail
+        }
+    })
+}
+
+/// Reads a policy file, at most one byte past the size limit: a larger
+/// file (or `/dev/zero`) is refused unread, and so is a named pipe.
+pub(crate) fn read_policy_text(path: &Path) -> Result<String, Fail> {
+    let bytes = read_policy_bytes(path)?;
     String::from_utf8(bytes)
         .map_err(|_| cannot_read(path, &io::Error::from(io::ErrorKind::InvalidData)))
 }
@@ -256,6 +325,11 @@ pub(crate) fn load_policy(path: Option<&Path>) -> Result<Cow<'static, Engine>, F
         })
 }
 
+/// [`emit`] for text read by people (see [`printable`]).
+pub(crate) fn emit_text(text: &str, status: ExitCode) -> Result<ExitCode, Fail> {
+    emit(&printable(text), status)
+}
+
 /// Writes a command's whole output to standard output, with the write
 /// errors of every command: a closed pipe ends quietly with `status`, any
 /// other error is exit 2.
@@ -264,4 +338,17 @@ pub(crate) fn emit(text: &str, status: ExitCode) -> Result<ExitCode, Fail> {
     let mut out = stdout();
     let result = out.write_all(text.as_bytes()).and_then(|()| out.flush());
     written(status, result)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn printable_text_shows_control_characters() {
+        assert_eq!(super::printable("plain: ok\n\tso"), "plain: ok\n\tso");
+        assert_eq!(
+            super::printable("a\u{1b}[31mred\u{7}\r"),
+            "a\\u{1b}[31mred\\u{7}\\u{d}"
+        );
+        assert_eq!(super::printable("\u{9b}2J\u{202e}x"), "\\u{9b}2J\\u{202e}x");
+    }
 }

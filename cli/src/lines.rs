@@ -48,9 +48,13 @@ pub(crate) fn decide(
             Ok(line) => engine.decide_json(line),
             Err(unreadable) => unreadable_line(&engine, &unreadable),
         };
-        let record = hash
-            .as_deref()
-            .map(|hash| audit_log::record_line(&doc, raw, hash, audit_log::now()));
+        let record = hash.as_deref().map(|hash| {
+            let stamp = audit_log::PolicyStamp {
+                sha256: hash,
+                key: None,
+            };
+            audit_log::record_line(&doc, raw, &stamp, audit_log::now())
+        });
         (doc.to_json(), record)
     });
     finish(result, &mut sink)
@@ -81,30 +85,36 @@ pub(crate) fn lifecycle(
             (Ok(line), Lifecycle::Retention) => engine.retention_json(line),
             (Ok(line), Lifecycle::Rights) => engine.rights_json(line),
             // The library's error line, for a line it cannot be handed.
-            (Err(unreadable), _) => {
-                let line = ErrorLineDoc {
-                    id: None,
-                    error: ErrorDoc {
-                        code: ReasonCode::InvalidRequest,
-                        message: unreadable.message(),
-                    },
-                    policy: policy_ref(&engine),
-                };
-                serde_json::to_string(&line).unwrap_or_default()
-            }
+            (Err(unreadable), _) => error_line(&engine, &unreadable),
         };
         (answer, None)
     });
     finish(result, &mut sink)
 }
 
+/// The error line of `retention` and `rights` for a line that cannot be
+/// handed to the library.
+pub(crate) fn error_line(engine: &Engine, unreadable: &Unreadable) -> String {
+    let line = ErrorLineDoc {
+        id: None,
+        error: ErrorDoc {
+            code: ReasonCode::InvalidRequest,
+            message: unreadable.message(),
+        },
+        policy: policy_ref(engine),
+    };
+    serde_json::to_string(&line).unwrap_or_default()
+}
+
 /// A line that cannot be handed to the library.
 #[derive(Debug)]
-enum Unreadable {
+pub(crate) enum Unreadable {
     /// Not UTF-8 text (it cannot be JSON).
     NotUtf8,
     /// Longer than the limit, in bytes; the line was skipped unread.
     TooLong(usize),
+    /// Longer than the server's line limit (`--max-body`).
+    TooLongForServer(usize),
 }
 
 impl Unreadable {
@@ -114,19 +124,17 @@ impl Unreadable {
             Unreadable::TooLong(max) => format!(
                 "the line is longer than the limit of {max} bytes (see `--max-line-bytes`); it was skipped"
             ),
+            Unreadable::TooLongForServer(max) => format!(
+                "the line is longer than the limit of {max} bytes (see `--max-body`); it was skipped"
+            ),
         }
     }
-}
-
-/// The deny for a line that is not UTF-8 (in a batch of `lawful serve`).
-pub(crate) fn not_utf8(engine: &Engine) -> DecisionDoc {
-    unreadable_line(engine, &Unreadable::NotUtf8)
 }
 
 /// The deny for a line that is not UTF-8 or too long. Decoding it lossily
 /// instead could turn a garbled line into a valid request that says
 /// something else.
-fn unreadable_line(engine: &Engine, unreadable: &Unreadable) -> DecisionDoc {
+pub(crate) fn unreadable_line(engine: &Engine, unreadable: &Unreadable) -> DecisionDoc {
     DecisionDoc {
         id: None,
         effect: Effect::Deny,

@@ -10,9 +10,11 @@
 //! Output goes through `writeln!` on a locked, buffered stdout, and every
 //! write error is handled: when the reader goes away (broken pipe, `| head`)
 //! the command stops quietly with the status it had so far; any other write
-//! error, and a standard output closed from the start (`>&-`), is exit 2.
+//! error is exit 2.
 
 mod audit_log;
+mod chain;
+mod keys;
 /// Appends one line to a `String` (writing to a string cannot fail); the
 /// commands that build their output first print it with `files::emit`.
 macro_rules! say {
@@ -56,10 +58,21 @@ Exit status:
   1  `check` found an error in a policy, `test` had a failing case, or
      `replay` found a decision that changed
   2  misuse: bad arguments, a file that cannot be read, an invalid policy
-     for a command that needs one, a write error (a closed standard output
-     too); one line on stderr
+     for a command that needs one, a write error; one line on stderr
+  3  `replay`: the log's integrity fails (a broken link or signature)
 When the reader of the output goes away (`lawful check p.toml | head -1`),
 lawful stops quietly with the status it had so far.";
+
+/// The exit codes of `replay`.
+const REPLAY_EXIT_STATUS: &str = "\
+Exit status:
+  0  the log is whole and every decision is the same
+  1  some decision changed
+  2  misuse: bad arguments, a file that cannot be read, a line that is not
+     an audit record; one line on stderr
+  3  the log's integrity fails: a line does not link to the one before it,
+     a checkpoint's signature does not verify, or the file was cut inside a
+     record (the first such line is named)";
 
 /// The exit codes of `verify` and `diff`.
 const COUNSEL_EXIT_STATUS: &str = "\
@@ -80,16 +93,20 @@ Exit status:
     arg_required_else_help = true
 )]
 struct Cli {
-    /// The largest policy file read, in bytes (default 4 MiB); a larger one
-    /// is refused without reading it whole
-    #[arg(long, global = true, value_name = "BYTES", default_value_t = lawful::policy::LoadOptions::DEFAULT_MAX_BYTES)]
-    max_policy_bytes: usize,
+    /// The largest policy file read (bytes, or with K, M, G; default 4M); a
+    /// larger one is refused without reading it whole
+    #[arg(long, global = true, value_name = "BYTES", default_value = "4M", value_parser = parse_bytes)]
+    max_policy_bytes: u64,
     #[command(subcommand)]
     command: Command,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once per run; `serve` has many options"
+)]
 enum Command {
     /// Check policy files: every problem with file, line, column, carets and a hint
     ///
@@ -210,14 +227,57 @@ enum Command {
     /// request is decided under POLICY (default: the built-in policy) and
     /// compared with the logged decision (effect, basis, reasons, rules,
     /// obligations). Exit status 1 when any decision changed.
-    #[command(after_help = EXIT_STATUS)]
+    ///
+    /// First the log's integrity is checked, line by line: every line must
+    /// link to the one before it (the hash chain) and every checkpoint's
+    /// signature must verify; the first line that breaks either is named.
+    /// Exit status 3 when the log's integrity fails (before 1).
+    #[command(after_help = REPLAY_EXIT_STATUS)]
     Replay {
         /// The policy to decide under (default: the built-in policy)
         #[arg(long, short, value_name = "POLICY")]
         policy: Option<PathBuf>,
+        /// Checkpoints must be signed by this public key (repeatable; without
+        /// it, each checkpoint is checked against the key it names, and that
+        /// key's id is printed for you to compare)
+        #[arg(long, value_name = "KEY.pub")]
+        trusted_key: Vec<PathBuf>,
+        /// Do not check the hash chain and the checkpoints (a log written
+        /// before they existed, or by a host of its own)
+        #[arg(long)]
+        no_verify: bool,
         /// The decision log (JSON lines; `-`: stdin)
         #[arg(value_name = "LOG")]
         log: PathBuf,
+    },
+    /// Make an ed25519 key pair: the secret key in KEY, the public one in KEY.pub
+    ///
+    /// PEM files, as `openssl genpkey -algorithm ed25519` writes them; KEY is
+    /// created with mode 0600 and never written over. The key's id is
+    /// printed. Use the secret key with `lawful sign` and `serve --log-key`,
+    /// the public one with `serve --trusted-key` and `replay --trusted-key`.
+    #[command(after_help = EXIT_STATUS)]
+    Keygen {
+        /// The secret key file to create
+        #[arg(value_name = "KEY")]
+        key: PathBuf,
+    },
+    /// Sign a policy: write a detached signature, POLICY.sig
+    ///
+    /// `lawful serve --trusted-key KEY.pub` loads and reloads only a policy
+    /// whose signature verifies with a trusted key. A policy with errors is
+    /// not signed.
+    #[command(after_help = EXIT_STATUS)]
+    Sign {
+        /// The secret key (from `lawful keygen`)
+        #[arg(long, value_name = "KEY")]
+        key: PathBuf,
+        /// Write the signature here (default: POLICY.sig)
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The policy file
+        #[arg(value_name = "POLICY")]
+        policy: PathBuf,
     },
     /// Write the record of processing activities generated from the policy
     ///
@@ -336,20 +396,48 @@ enum Command {
         /// How long shutdown waits for the requests in flight
         #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
         shutdown_timeout: Duration,
+        /// How long a connection may sit idle between requests, or take to
+        /// send a request's headers, before it is closed
+        #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+        idle_timeout: Duration,
+        /// The most connections open at once; past it a new connection is
+        /// answered 503 and closed (also kept under the open-file limit)
+        #[arg(long, value_name = "N", default_value_t = 1024)]
+        max_connections: usize,
+        /// The memory all request bodies and streamed batches may hold
+        /// together (bytes, or with K, M, G); past it a request is answered
+        /// 503 `busy`
+        #[arg(long, value_name = "BYTES", default_value = "512M", value_parser = parse_bytes)]
+        max_memory: u64,
+        /// Sign checkpoints of the decision log with this ed25519 secret key
+        /// (from `lawful keygen`): at start, every --checkpoint-interval, at
+        /// each rotation and at shutdown
+        #[arg(long, value_name = "KEY", requires = "log")]
+        log_key: Option<PathBuf>,
+        /// How often a signed checkpoint is written, when decisions were
+        /// logged since the last (0: only at start, rotation and shutdown)
+        #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = parse_duration, requires = "log_key")]
+        checkpoint_interval: Duration,
+        /// Load and reload only a policy signed (`lawful sign`) by this
+        /// ed25519 public key (repeatable); the signature is POLICY.sig
+        #[arg(long, value_name = "KEY.pub")]
+        trusted_key: Vec<PathBuf>,
     },
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm a subcommand, each handing its options on"
+)]
 fn main() -> ExitCode {
-    // Before anything is opened: a file opened now could take the place of
-    // a closed standard output.
-    if files::stdout_was_closed() {
-        return files::Fail::new("standard output is closed; nothing could be written").report();
-    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
-    files::set_load_options(lawful::policy::LoadOptions::new().max_bytes(cli.max_policy_bytes));
+    files::set_load_options(
+        lawful::policy::LoadOptions::new()
+            .max_bytes(usize::try_from(cli.max_policy_bytes).unwrap_or(usize::MAX)),
+    );
     let result = match cli.command {
         Command::Check { policies } => check::run(&policies),
         Command::Decide {
@@ -398,6 +486,12 @@ fn main() -> ExitCode {
             max_batch_body,
             timeout,
             shutdown_timeout,
+            idle_timeout,
+            max_connections,
+            max_memory,
+            log_key,
+            checkpoint_interval,
+            trusted_key,
         } => serve::run(serve::Options {
             policy,
             addr,
@@ -415,8 +509,25 @@ fn main() -> ExitCode {
             max_batch_bytes: usize::try_from(max_batch_body).unwrap_or(usize::MAX),
             timeout,
             shutdown_timeout,
+            log_key,
+            checkpoint_interval,
+            trusted_keys: trusted_key,
+            max_memory: usize::try_from(max_memory).unwrap_or(usize::MAX),
+            max_connections,
+            idle_timeout,
         }),
-        Command::Replay { policy, log } => replay::run(&log, policy.as_deref()),
+        Command::Replay {
+            policy,
+            trusted_key,
+            no_verify,
+            log,
+        } => replay::run(&log, policy.as_deref(), &trusted_key, !no_verify),
+        Command::Keygen { key } => keys::keygen(&key),
+        Command::Sign {
+            key,
+            output,
+            policy,
+        } => keys::sign(&key, &policy, output.as_deref()),
         Command::Retention {
             policy,
             max_line_bytes,

@@ -37,6 +37,9 @@ pub(crate) struct LineReader<R> {
     max: usize,
     /// Whether the next line is the first (where a BOM is skipped).
     first: bool,
+    /// Whether the last line returned ended in a newline (the last line
+    /// of an input may not).
+    newline: bool,
 }
 
 impl<R: Read> LineReader<R> {
@@ -47,7 +50,13 @@ impl<R: Read> LineReader<R> {
             buf: Vec::new(),
             max,
             first: true,
+            newline: false,
         }
+    }
+
+    /// Whether the last line returned ended in a newline.
+    pub(crate) fn ended_in_newline(&self) -> bool {
+        self.newline
     }
 
     /// Whether a whole line is already buffered, so that reading it will not
@@ -64,6 +73,7 @@ impl<R: Read> LineReader<R> {
     /// which is retried).
     pub(crate) fn next_line(&mut self) -> io::Result<Line<'_>> {
         self.buf.clear();
+        self.newline = false;
         let first = std::mem::replace(&mut self.first, false);
         // The BOM may straddle reads: it is stripped once the line is read,
         // and counts against the limit (three bytes) meanwhile.
@@ -101,6 +111,7 @@ impl<R: Read> LineReader<R> {
             let used = newline.map_or(available.len(), |i| i + 1);
             self.reader.consume(used);
             if newline.is_some() {
+                self.newline = true;
                 break;
             }
         }

@@ -18,71 +18,113 @@
 
 use std::cell::Cell;
 use std::io::{self, BufReader, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::rc::Rc;
 
 use lawful::Engine;
 use lawful::wire::AuditRecord;
 
+use crate::chain::{self, Seen, Verifier};
 use crate::files::{self, FOUND_PROBLEMS, Fail};
-use crate::reader::{DEFAULT_MAX_LINE, Line, LineReader};
+use crate::keys::PublicKey;
+use crate::reader::{Line, LineReader};
 
-/// Replays the log; exit status 1 when a decision changed.
-pub(crate) fn run(log: &Path, policy: Option<&Path>) -> Result<ExitCode, Fail> {
+/// The longest line read: a record holds its request (up to the server's
+/// `--max-body`, 1 MiB by default) and its decision.
+const MAX_RECORD: usize = 16 << 20;
+
+/// The exit status when the log's integrity fails.
+const TAMPERED: u8 = 3;
+
+/// Replays the log; exit status 1 when a decision changed, 3 when the
+/// log's integrity fails (checked unless `verify` is false).
+pub(crate) fn run(
+    log: &Path,
+    policy: Option<&Path>,
+    trusted: &[PathBuf],
+    verify: bool,
+) -> Result<ExitCode, Fail> {
     let engine = files::load_policy(policy)?;
+    let trusted = trusted
+        .iter()
+        .map(|path| PublicKey::read(path).map(|k| k.verifying_key()))
+        .collect::<Result<Vec<_>, _>>()?;
     let name = files::input_name(Some(log));
     let tail = Rc::new(Cell::new(Tail::Plain));
     let input = EndAtPadding::new(files::open_lines(Some(log))?.into_inner(), Rc::clone(&tail));
-    // Records are read line by line, each at most the stream limit long.
-    let mut lines = LineReader::new(BufReader::with_capacity(64 * 1024, input), DEFAULT_MAX_LINE);
+    // Records are read line by line, each at most MAX_RECORD long.
+    let mut lines = LineReader::new(BufReader::with_capacity(64 * 1024, input), MAX_RECORD);
     let mut out = files::stdout();
     let mut tally = Tally::default();
+    let mut integrity = verify.then(|| Integrity::new(trusted));
     let mut number = 0_usize;
     let result = loop {
         let line = lines
             .next_line()
             .map_err(|e| Fail::new(format!("cannot read {name}: {}", files::io_words(&e))))?;
         number += 1;
-        let parsed = match line {
+        let bytes = match line {
             Line::End => break Ok(()),
-            Line::TooLong => Err(Fail::new(format!(
-                "{name} line {number} is longer than {DEFAULT_MAX_LINE} bytes: not an audit record"
-            ))),
-            Line::Text(bytes) => match std::str::from_utf8(bytes) {
-                Err(_) => Err(Fail::new(format!("{name} line {number} is not UTF-8 text"))),
-                Ok(text) if text.trim().is_empty() => continue,
-                Ok(text) => serde_json::from_str::<AuditRecord>(text).map_err(|e| {
-                    Fail::new(format!("{name} line {number} is not an audit record: {e}"))
-                }),
-            },
+            Line::TooLong => {
+                return Err(Fail::new(format!(
+                    "{name} line {number} is longer than {MAX_RECORD} bytes: not an audit record"
+                )));
+            }
+            Line::Text(bytes) => bytes.to_vec(),
+        };
+        let bytes = bytes.as_slice();
+        let newline = lines.ended_in_newline();
+        // The unfinished record right before the padding is not an error:
+        // it is being written, or a crash cut it off.
+        let unfinished = || {
+            #[expect(clippy::print_stderr, reason = "a note beside the report")]
+            {
+                eprintln!(
+                    "lawful: note: {name} line {number} is an unfinished record before \
+                     the log's zero padding (being written, or cut off by a crash); \
+                     it was not replayed"
+                );
+            }
+        };
+        if !newline && tail.get() == Tail::PaddedAfterFragment {
+            unfinished();
+            break Ok(());
+        }
+        if let Some(integrity) = &mut integrity {
+            let mut raw = bytes.to_vec();
+            if newline {
+                raw.push(b'\n');
+            }
+            if let Err(e) = integrity.feed(number, &raw, &mut out) {
+                break Err(e);
+            }
+        }
+        if chain::is_checkpoint(bytes) {
+            continue;
+        }
+        let parsed = match std::str::from_utf8(bytes) {
+            Err(_) => Err(Fail::new(format!("{name} line {number} is not UTF-8 text"))),
+            Ok(text) if text.trim().is_empty() => continue,
+            Ok(text) => serde_json::from_str::<AuditRecord>(text).map_err(|e| {
+                Fail::new(format!("{name} line {number} is not an audit record: {e}"))
+            }),
         };
         let logged = match parsed {
             Ok(logged) => logged,
-            Err(fail) => {
-                // The unfinished record right before the padding is not an
-                // error: it is being written, or a crash cut it off.
-                if tail.get() == Tail::PaddedAfterFragment
-                    && matches!(lines.next_line(), Ok(Line::End))
-                {
-                    #[expect(clippy::print_stderr, reason = "a note beside the report")]
-                    {
-                        eprintln!(
-                            "lawful: note: {name} line {number} is an unfinished record before \
-                             the log's zero padding (being written, or cut off by a crash); \
-                             it was not replayed"
-                        );
-                    }
-                    break Ok(());
-                }
-                return Err(fail);
-            }
+            // A record cut off at the end is the integrity check's to report.
+            Err(_) if !newline && integrity.is_some() => break Ok(()),
+            Err(fail) => return Err(fail),
         };
         if let Err(e) = replay(&engine, number, &logged, &mut tally, &mut out) {
             break Err(e);
         }
     };
     let result = result
+        .and_then(|()| match &integrity {
+            Some(integrity) => integrity.summary(&mut out),
+            None => writeln!(out, "integrity: not checked (--no-verify)"),
+        })
         .and_then(|()| {
             let without = if tally.without_request > 0 {
                 format!(", {} without a request", tally.without_request)
@@ -99,12 +141,145 @@ pub(crate) fn run(log: &Path, policy: Option<&Path>) -> Result<ExitCode, Fail> {
             )
         })
         .and_then(|()| out.flush());
-    let status = if tally.changed > 0 {
+    let status = if integrity.as_ref().is_some_and(|i| i.broken > 0) {
+        ExitCode::from(TAMPERED)
+    } else if tally.changed > 0 {
         ExitCode::from(FOUND_PROBLEMS)
     } else {
         ExitCode::SUCCESS
     };
     files::written(status, result)
+}
+
+/// What the integrity check has found so far.
+#[derive(Debug)]
+struct Integrity {
+    verifier: Verifier,
+    lines: u64,
+    broken: u64,
+    first_break: Option<u64>,
+    checkpoints: u64,
+    /// The line of the last checkpoint, and whether it closed the log.
+    last_checkpoint: Option<(u64, bool)>,
+    /// Whether the first line is a checkpoint (an opening one).
+    opened: bool,
+    /// The keys that signed the checkpoints.
+    keys: Vec<String>,
+    trusted: bool,
+}
+
+impl Integrity {
+    fn new(trusted: Vec<ed25519_dalek::VerifyingKey>) -> Integrity {
+        Integrity {
+            trusted: !trusted.is_empty(),
+            verifier: Verifier::new(trusted),
+            lines: 0,
+            broken: 0,
+            first_break: None,
+            checkpoints: 0,
+            last_checkpoint: None,
+            opened: false,
+            keys: Vec::new(),
+        }
+    }
+
+    /// Checks one line (its bytes with its newline, if it had one); a
+    /// break is printed.
+    fn feed(&mut self, number: usize, raw: &[u8], out: &mut impl Write) -> io::Result<()> {
+        let number = number as u64;
+        self.lines += 1;
+        match self.verifier.feed(raw) {
+            Ok(Seen::Record) => Ok(()),
+            Ok(Seen::Checkpoint(fields)) => {
+                self.checkpoints += 1;
+                if number == 1 {
+                    self.opened = true;
+                }
+                self.last_checkpoint = Some((number, fields.reason == "close"));
+                if !self.keys.contains(&fields.key) {
+                    self.keys.push(fields.key);
+                }
+                Ok(())
+            }
+            Err(why) => {
+                self.broken += 1;
+                self.first_break.get_or_insert(number);
+                writeln!(out, "integrity: {}", why.describe(number))
+            }
+        }
+    }
+
+    /// The integrity lines of the report: what holds, what was found, and
+    /// what the log cannot show.
+    fn summary(&self, out: &mut impl Write) -> io::Result<()> {
+        if self.lines == 0 {
+            return writeln!(out, "integrity: the log is empty");
+        }
+        let start = match self.verifier.start() {
+            Some(start) if start == chain::GENESIS => "from the start of a log".to_owned(),
+            Some(start) => format!(
+                "from an earlier file (its first line links to {})",
+                chain::hex(&start)
+            ),
+            None => "from no link".to_owned(),
+        };
+        if let Some(first) = self.first_break {
+            writeln!(
+                out,
+                "integrity: BROKEN: {} of {} lines break the chain or a signature; the first is line {first}",
+                self.broken, self.lines
+            )?;
+        } else {
+            writeln!(
+                out,
+                "integrity: {} lines, each linked to the one before it, {start}",
+                self.lines
+            )?;
+        }
+        if self.checkpoints == 0 {
+            return writeln!(
+                out,
+                "integrity: no signed checkpoint (the log was written without --log-key): an \
+                 edit that rewrites every line from some line to the end, or a cut at a line's \
+                 end, cannot be found"
+            );
+        }
+        let by = if self.trusted {
+            format!("by a trusted key ({})", self.keys.join(", "))
+        } else {
+            format!(
+                "by key {} (give --trusted-key to require a key you know)",
+                self.keys.join(", ")
+            )
+        };
+        writeln!(
+            out,
+            "integrity: {} checkpoints signed {by}",
+            self.checkpoints
+        )?;
+        if !self.opened {
+            writeln!(
+                out,
+                "integrity: the log does not begin with a checkpoint: lines may be missing \
+                 before line 1"
+            )?;
+        }
+        match self.last_checkpoint {
+            Some((line, true)) if line == self.lines => writeln!(
+                out,
+                "integrity: the log ends with the server's closing checkpoint: every line is \
+                 vouched for"
+            ),
+            Some((line, _)) => writeln!(
+                out,
+                "integrity: the last checkpoint is line {line}; the {} lines after it are \
+                 vouched for by no signature (a server still running, a crash, or a cut at a \
+                 line's end: compare with the head it published, GET /v1/log/head)",
+                self.lines - line
+            ),
+            None => Ok(()),
+        }
+    }
 }
 
 /// How the input ended, as far as [`EndAtPadding`] has read it.

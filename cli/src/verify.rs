@@ -45,7 +45,7 @@ pub(crate) fn run(policy: Option<&Path>, laws_file: Option<&Path>) -> Result<Exi
     );
     if violations.is_empty() {
         say!(out, "every law holds, and every relation between requests");
-        return files::emit(&out, ExitCode::SUCCESS);
+        return files::emit_text(&out, ExitCode::SUCCESS);
     }
     for v in &violations {
         let (what, description, source) = match all.iter().find(|l| l.id == v.law) {
@@ -101,5 +101,5 @@ pub(crate) fn run(policy: Option<&Path>, laws_file: Option<&Path>) -> Result<Exi
     say!(out);
     let laws_word = if violations.len() == 1 { "law" } else { "laws" };
     say!(out, "{} {laws_word} broken", violations.len());
-    files::emit(&out, ExitCode::from(FOUND_PROBLEMS))
+    files::emit_text(&out, ExitCode::from(FOUND_PROBLEMS))
 }

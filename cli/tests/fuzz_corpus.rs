@@ -15,6 +15,18 @@ use std::path::Path;
 #[allow(dead_code, reason = "the CLI's reader, included whole")]
 mod reader;
 
+#[path = "../src/serve/request.rs"]
+#[allow(dead_code, reason = "serve's request handling, included whole")]
+mod request;
+
+#[path = "../src/serve/split.rs"]
+#[allow(dead_code, reason = "serve's line splitter, included whole")]
+mod split;
+
+#[path = "../src/chain.rs"]
+#[allow(dead_code, reason = "the log's chain, included whole")]
+mod chain;
+
 #[path = "../../fuzz/src/checks.rs"]
 #[allow(unreachable_pub, reason = "public in the fuzz crate")]
 mod checks;
@@ -57,4 +69,19 @@ fn lifecycle_corpus() {
 #[test]
 fn lines_corpus() {
     replay("lines", checks::lines);
+}
+
+#[test]
+fn serve_request_corpus() {
+    replay("serve_request", checks::serve_request);
+}
+
+#[test]
+fn batch_lines_corpus() {
+    replay("batch_lines", checks::batch_lines);
+}
+
+#[test]
+fn log_chain_corpus() {
+    replay("log_chain", checks::log_chain);
 }

@@ -3,7 +3,9 @@
 //! an oracle is violated. `cli/tests/fuzz_corpus.rs` replays the committed
 //! corpus through these same functions on stable Rust.
 //!
-//! The including crate must have the CLI's line reader as `crate::reader`.
+//! The including crate must have the CLI's line reader as `crate::reader`,
+//! and serve's modules as `crate::request`, `crate::split` and
+//! `crate::chain`.
 
 use lawful::decision::{ObligationCode, ReasonCode, RecipientKind};
 use lawful::policy::LoadOptions;
@@ -184,4 +186,125 @@ pub fn lines(data: &[u8]) {
         expected.pop();
     }
     assert_eq!(got, expected, "max {max}, capacity {capacity}");
+}
+
+/// `lawful serve`'s handling of one request body (`POST /v1/decide`): never
+/// panics, and agrees with `lawful decide`: a decision is the one the
+/// command line prints for the same text; a `422` carries the deny it
+/// prints, with the same reason code; a `400` is a text the command line
+/// denies as `invalid_request`.
+pub fn serve_request(data: &[u8]) {
+    use crate::request::{Status, decide_one};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let engine = Engine::builtin();
+    let cli = engine.decide_json(text);
+    match decide_one(engine, text) {
+        Ok(doc) => assert_eq!(doc, cli, "{text}"),
+        Err(refusal) => {
+            assert_eq!(cli.effect, Effect::Deny, "{text}");
+            let code = cli.reasons.first().map(|r| r.code);
+            match refusal.status {
+                Status::NotJson => {
+                    assert_eq!(refusal.code, "invalid_json");
+                    assert_eq!(code, Some(ReasonCode::InvalidRequest), "{text}");
+                }
+                Status::Invalid => {
+                    let deny = refusal.decision.expect("a 422 carries its deny");
+                    assert_eq!(*deny, cli, "{text}");
+                    assert_eq!(code.map(ReasonCode::as_str), Some(refusal.code), "{text}");
+                }
+            }
+        }
+    }
+}
+
+/// A batch body split into lines as its frames arrive (`lawful serve`'s
+/// batches): the same lines as splitting it whole, whatever the frames,
+/// and never more than the line limit held of a line being read. First
+/// byte: the line limit; second: the frame size; the rest: the body.
+pub fn batch_lines(data: &[u8]) {
+    use crate::split::{Splitter, split_all, split_whole};
+    let [first, second, input @ ..] = data else {
+        return;
+    };
+    let max = usize::from(*first) * 4;
+    let frame = usize::from(*second) + 1;
+    assert_eq!(
+        split_all(input, max, frame),
+        split_whole(input, max),
+        "max {max}, frame {frame}"
+    );
+    // A body without newlines holds at most the limit.
+    let mut splitter = Splitter::new(max);
+    for chunk in input.chunks(frame) {
+        let line: Vec<u8> = chunk.iter().copied().filter(|&b| b != b'\n').collect();
+        splitter.push(&line);
+        assert!(splitter.held() <= max.max(3), "{} held", splitter.held());
+    }
+}
+
+/// The decision log's chain verifier: never panics on any bytes; a log
+/// written through the chain (the input's lines as records, each behind a
+/// first field as every record has, closed by a signed checkpoint)
+/// verifies; and one byte of it changed anywhere is found (a broken line,
+/// or the closing checkpoint no longer one).
+pub fn log_chain(data: &[u8]) {
+    use crate::chain::{Chain, GENESIS, Seen, Verifier, breaks, hex};
+    use ed25519_dalek::{Signer as _, SigningKey};
+    let _ = breaks(data, Vec::new());
+    let Some((&seed, rest)) = data.split_first() else {
+        return;
+    };
+    let key = SigningKey::from_bytes(&[9; 32]);
+    let public = hex(&key.verifying_key().to_bytes());
+    let mut chain = Chain::new(GENESIS);
+    let mut log = Vec::new();
+    let mut records = Vec::new();
+    // Records begin with a field of their own (lawful's with `decided_at`),
+    // never with `checkpoint`, which marks a checkpoint line.
+    for line in rest
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .take(64)
+    {
+        records.extend_from_slice(b"{\"r\":0,");
+        records.extend_from_slice(line);
+        records.push(b'\n');
+    }
+    chain.link(&records, &mut log);
+    chain.checkpoint(
+        "2026-11-28T02:00:00Z",
+        "close",
+        "ed25519:k",
+        &public,
+        |m| hex(&key.sign(m).to_bytes()),
+        &mut log,
+    );
+    let verify = |log: &[u8]| {
+        let mut verifier = Verifier::new(vec![key.verifying_key()]);
+        let mut broken = 0;
+        let mut checkpoints = 0;
+        for line in log.split_inclusive(|&b| b == b'\n') {
+            match verifier.feed(line) {
+                Ok(Seen::Checkpoint(_)) => checkpoints += 1,
+                Ok(Seen::Record) => {}
+                Err(_) => broken += 1,
+            }
+        }
+        (broken, checkpoints)
+    };
+    assert_eq!(verify(&log), (0, 1));
+    let at = (usize::from(seed) * 7919 + rest.len()) % log.len();
+    let mask = rest.first().copied().unwrap_or(1) | 1;
+    let mut changed = log.clone();
+    if let Some(byte) = changed.get_mut(at) {
+        *byte ^= mask;
+    }
+    let (broken, checkpoints) = verify(&changed);
+    assert!(
+        broken > 0 || checkpoints == 0,
+        "byte {at} changed by {mask:#x} was not found"
+    );
 }

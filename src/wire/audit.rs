@@ -69,12 +69,24 @@ use crate::wire::decide::{DecisionDoc, PolicyRef};
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
+    /// The hash chain's link: the SHA-256, in hex, of the exact bytes of
+    /// the log line before this one (newline included), or 64 zeros for
+    /// the first line of a log. `lawful serve --log` and `lawful decide
+    /// --log` write it; `lawful replay` checks it. `None` in a record that
+    /// is not (yet) in a chained log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
     /// When the decision was made (the host's clock, not the request's `at`).
     pub decided_at: DateTime<FixedOffset>,
     /// The request's id, if it had one.
     pub id: Option<String>,
     /// The policy that decided.
     pub policy: PolicyRef,
+    /// The id of the key whose signature the policy carried when it was
+    /// loaded (`lawful serve --trusted-key`), or `None` for a policy not
+    /// checked against a signature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_key: Option<String>,
     /// Permit or deny.
     pub effect: Effect,
     /// The lawful basis of a permit.
@@ -115,6 +127,7 @@ impl AuditRecord {
             }
         }
         AuditRecord {
+            prev: None,
             decided_at: decided_at.into(),
             id: id.map(str::to_owned),
             // The tz database counted the ages: part of what decided.
@@ -122,6 +135,7 @@ impl AuditRecord {
                 tzdb: Some(crate::subject::TZDB_VERSION.to_owned()),
                 ..PolicyRef::of(engine)
             },
+            policy_key: None,
             effect: decision.effect(),
             basis: decision.basis(),
             reasons: decision
@@ -165,12 +179,14 @@ impl AuditRecord {
             }
         }
         AuditRecord {
+            prev: None,
             decided_at: decided_at.into(),
             id: doc.id.clone(),
             policy: PolicyRef {
                 tzdb: Some(crate::subject::TZDB_VERSION.to_owned()),
                 ..doc.policy.clone()
             },
+            policy_key: None,
             effect: doc.effect,
             basis: doc.basis,
             reasons: doc.reasons.iter().map(|r| r.code).collect(),

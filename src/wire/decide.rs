@@ -48,12 +48,14 @@ pub struct RequestDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// When the processing happens (RFC 3339, with an offset).
+    #[serde(deserialize_with = "time::at")]
     pub at: DateTime<FixedOffset>,
     /// The action.
     pub action: Action,
     /// The purpose's name.
     pub purpose: String,
     /// The names of the categories touched.
+    #[serde(deserialize_with = "crate::limits::wire::categories")]
     pub categories: Vec<String>,
     /// The subject.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,7 +78,11 @@ pub struct RequestDoc {
     )]
     pub transfer_mechanism: Vec<TransferMechanism>,
     /// When the data was collected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "time::collected_at"
+    )]
     pub collected_at: Option<DateTime<FixedOffset>>,
     /// The purpose the record was collected for (default: `purpose`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -153,6 +159,120 @@ fn one_or_many<S: serde::Serializer>(list: &[TransferMechanism], s: S) -> Result
     }
 }
 
+/// The times of a request document, read as chrono reads them, with an
+/// error that says what to write when one is not a time with an offset
+/// (`2026-11-28T10:00:00` is a local time of no known place).
+mod time {
+    use std::fmt;
+
+    use chrono::{DateTime, FixedOffset, NaiveDateTime};
+    use serde::Deserializer;
+    use serde::de::Visitor;
+
+    fn parse<E: serde::de::Error>(field: &str, text: &str) -> Result<DateTime<FixedOffset>, E> {
+        if let Ok(time) = text.parse::<DateTime<FixedOffset>>() {
+            return Ok(time);
+        }
+        // Quoted only when short: the message must stay readable.
+        let shown = if text.len() <= 64 {
+            format!("`{text}`")
+        } else {
+            "the value".to_owned()
+        };
+        let local = text.parse::<NaiveDateTime>().is_ok()
+            || NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").is_ok();
+        Err(E::custom(if local {
+            format!(
+                "`{field}`: {shown} has no offset from UTC; add one, as in \
+                 `2026-11-28T10:00:00+08:00` or `2026-11-28T02:00:00Z`"
+            )
+        } else {
+            format!(
+                "`{field}`: {shown} is not a time; write it as RFC 3339 with an offset, \
+                 as in `2026-11-28T10:00:00+08:00`"
+            )
+        }))
+    }
+
+    /// A time, read from a string without copying it.
+    struct Time(&'static str);
+
+    impl Visitor<'_> for Time {
+        type Value = DateTime<FixedOffset>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "`{}` as an RFC 3339 time with an offset", self.0)
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            parse(self.0, text)
+        }
+    }
+
+    /// An optional time (`null` or absent: none).
+    struct MaybeTime(&'static str);
+
+    impl<'de> Visitor<'de> for MaybeTime {
+        type Value = Option<DateTime<FixedOffset>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(
+                f,
+                "`{}` as an RFC 3339 time with an offset, or null",
+                self.0
+            )
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(Time(self.0)).map(Some)
+        }
+    }
+
+    fn one<'de, D: Deserializer<'de>>(
+        field: &'static str,
+        d: D,
+    ) -> Result<DateTime<FixedOffset>, D::Error> {
+        d.deserialize_str(Time(field))
+    }
+
+    fn maybe<'de, D: Deserializer<'de>>(
+        field: &'static str,
+        d: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+        d.deserialize_option(MaybeTime(field))
+    }
+
+    pub(super) fn at<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
+        one("at", d)
+    }
+
+    pub(super) fn given_at<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+        maybe("given_at", d)
+    }
+
+    pub(super) fn collected_at<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+        maybe("collected_at", d)
+    }
+
+    pub(super) fn withdrawn_at<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+        maybe("withdrawn_at", d)
+    }
+}
+
 /// The subject of a [`RequestDoc`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -209,7 +329,11 @@ pub struct RecipientDoc {
 #[serde(deny_unknown_fields)]
 pub struct EvidenceDoc {
     /// Consent records.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::limits::wire::consents"
+    )]
     pub consents: Vec<ConsentDoc>,
     /// Whether the processing is necessary for a contract with the subject.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -273,18 +397,26 @@ pub struct ConsentDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub separate: Option<bool>,
     /// Purposes covered.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::limits::wire::consent_purposes")]
     pub purposes: Vec<String>,
     /// Categories covered.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::limits::wire::consent_categories")]
     pub categories: Vec<String>,
     /// Actions covered (empty: `collect`, `use` and `store` as a grant;
     /// every action as a withdrawal).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::limits::wire::consent_actions"
+    )]
     pub actions: Vec<Action>,
     /// Recipients covered, by name (empty: no one as a grant; everyone as a
     /// withdrawal).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "crate::limits::wire::consent_recipients"
+    )]
     pub recipients: Vec<String>,
     /// Who gave it, by name or id: a verified guardian's name is who a
     /// `guardian` recipient must be.
@@ -296,10 +428,18 @@ pub struct ConsentDoc {
     pub transfer_risks_informed: Option<bool>,
     /// When it was given. A record with only `withdrawn_at` is a withdrawal
     /// and grants nothing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "time::given_at"
+    )]
     pub given_at: Option<DateTime<FixedOffset>>,
     /// When it was withdrawn, if it was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "time::withdrawn_at"
+    )]
     pub withdrawn_at: Option<DateTime<FixedOffset>>,
 }
 
@@ -382,8 +522,21 @@ impl Engine {
     ///
     /// `unknown_category` or `unknown_purpose` for a name the policy does
     /// not declare (in the request or in a consent), `invalid_request` for an
-    /// unknown jurisdiction.
+    /// unknown jurisdiction or a list longer than its limit in
+    /// [`crate::limits`].
     pub fn resolve(&self, doc: &RequestDoc) -> Result<Request, RequestError> {
+        // The sizes first: a request past a limit is not worth resolving.
+        let consents = doc.evidence.as_ref().map_or(&[][..], |e| &e.consents);
+        crate::limits::check(
+            doc.categories.len(),
+            consents.iter().map(|c| crate::limits::ConsentSize {
+                categories: c.categories.len(),
+                purposes: c.purposes.len(),
+                recipients: c.recipients.len(),
+                actions: c.actions.len(),
+            }),
+        )
+        .map_err(|e| RequestError::new(ReasonCode::InvalidRequest, e.message()))?;
         let purpose = self
             .purpose(&doc.purpose)
             .map_err(|e| RequestError::name(ReasonCode::UnknownPurpose, &e))?;

@@ -7,7 +7,9 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State as With};
-use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{
+    AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -20,16 +22,14 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::audit_log::{self, record_line};
-use crate::lines;
 use crate::serve::State;
+use crate::serve::budget::Reservation;
 use crate::serve::metrics::Endpoint;
-use crate::serve::policy::{Loaded, ReloadError, Reloaded};
+use crate::serve::policy::{Loaded, ReloadError, Reloaded, Trigger};
+use crate::serve::request::{self, Refusal, Status};
+use crate::serve::stream::{self, Answering, BodyLines};
 
 type Shared = Arc<State>;
-
-/// Batches larger than this are decided on a blocking thread, so a big
-/// batch does not hold up the small requests sharing the worker.
-const INLINE_BATCH_BYTES: usize = 64 * 1024;
 
 /// Every route, behind the guard (authentication and the request timeout).
 pub(crate) fn router(state: Shared) -> Router {
@@ -41,6 +41,7 @@ pub(crate) fn router(state: Shared) -> Router {
         .route("/v1/rights", post(rights))
         .route("/v1/policy", get(policy))
         .route("/v1/policy/reload", post(reload))
+        .route("/v1/log/head", get(log_head))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
@@ -56,17 +57,26 @@ pub(crate) struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// The field of the request document that is wrong, as a path
+    /// (`evidence.consents[0].given_at`).
+    field: Option<String>,
+    /// The deny that `lawful decide` prints for the same request.
+    decision: Option<Box<DecisionDoc>>,
 }
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: ErrorFields<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision: Option<&'a DecisionDoc>,
 }
 
 #[derive(Serialize)]
 struct ErrorFields<'a> {
     code: &'a str,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     diagnostics: Option<&'a str>,
 }
@@ -78,7 +88,21 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            field: None,
+            decision: None,
         }
+    }
+
+    /// A server too busy to take the request now (`Retry-After: 1`).
+    #[cold]
+    fn busy(what: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            format!(
+                "the server's memory budget (`--max-memory`) is spent on other requests; {what}"
+            ),
+        )
     }
 
     #[cold]
@@ -93,14 +117,21 @@ impl IntoResponse for ApiError {
             error: ErrorFields {
                 code: self.code,
                 message: &self.message,
+                field: self.field.as_deref(),
                 diagnostics: None,
             },
+            decision: self.decision.as_deref(),
         };
         let mut response = json(self.status, to_json(&body));
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if self.code == "busy" {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }
@@ -120,16 +151,6 @@ fn json(status: StatusCode, body: String) -> Response {
     response
 }
 
-/// A JSON-lines answer.
-fn json_lines(body: String) -> Response {
-    let mut response = (StatusCode::OK, body).into_response();
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/x-ndjson"),
-    );
-    response
-}
-
 /// Names the policy that answered (its content hash) in a header.
 fn stamped(mut response: Response, loaded: &Loaded) -> Response {
     if let Ok(value) = HeaderValue::from_str(&loaded.sha256) {
@@ -146,7 +167,7 @@ async fn guard(With(state): With<Shared>, request: Request, next: Next) -> Respo
         && let Some(expected) = &state.token
         && !authorized(request.headers(), expected)
     {
-        state.metrics.rejected.fetch_add(1, Ordering::Relaxed);
+        state.metrics.answered(StatusCode::UNAUTHORIZED);
         return ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
@@ -166,19 +187,19 @@ async fn guard(With(state): With<Shared>, request: Request, next: Next) -> Respo
         )
         .into_response(),
     };
-    if response.status().is_client_error() {
-        state.metrics.rejected.fetch_add(1, Ordering::Relaxed);
-    }
+    state.metrics.answered(response.status());
     response
 }
 
 /// Compares the bearer token's hash with the expected one in constant time
 /// (hashing first also hides the token's length).
 fn authorized(headers: &HeaderMap, expected: &[u8; 32]) -> bool {
+    // The scheme is case-insensitive (RFC 9110, 11.1): `bearer` too.
     let Some(token) = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|v| v.trim_start().split_once(' '))
+        .and_then(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer").then_some(token))
     else {
         return false;
     };
@@ -186,20 +207,45 @@ fn authorized(headers: &HeaderMap, expected: &[u8; 32]) -> bool {
     presented.ct_eq(expected).into()
 }
 
+/// What a body holds: one document, or JSON lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Document,
+    Lines,
+}
+
+/// The media type of a body, lowercase, without parameters.
+fn essence(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(CONTENT_TYPE)?;
+    Some(
+        value
+            .to_str()
+            .unwrap_or("")
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase(),
+    )
+}
+
 /// Refuses content types that are not JSON text. curl's `-d` sends
-/// `application/x-www-form-urlencoded`, so that is read as JSON too.
-fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(value) = headers.get(CONTENT_TYPE) else {
+/// `application/x-www-form-urlencoded`, which is read as JSON for one
+/// document; for JSON lines it is refused, since `-d` also removes the
+/// newlines that separate the lines.
+fn check_content_type(headers: &HeaderMap, shape: Shape) -> Result<(), ApiError> {
+    let Some(essence) = essence(headers) else {
         return Ok(());
     };
-    let essence = value
-        .to_str()
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    if essence == "application/x-www-form-urlencoded" && shape == Shape::Lines {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "JSON lines sent as a form (`curl -d`, which also removes the newlines between \
+             the lines): send them with `--data-binary @FILE` and \
+             `-H 'Content-Type: application/x-ndjson'`",
+        ));
+    }
     let accepted = matches!(
         essence.as_str(),
         "application/json"
@@ -220,33 +266,65 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// Reads a body of at most `limit` bytes.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    check_content_type(headers)?;
-    let too_large = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("the body is larger than {limit} bytes"),
-        )
-    };
-    let declared = headers
+#[cold]
+fn too_large(limit: usize, flag: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        format!("the body is larger than {limit} bytes (see `{flag}`)"),
+    )
+}
+
+/// The length a body declares, if it does.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
-    }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Err(e) => Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "unreadable_body",
-            format!("cannot read the body: {e}"),
-        )),
-    }
+        .and_then(|v| v.parse::<u64>().ok())
 }
+
+/// Reads a body of at most `limit` bytes, within the memory budget; a
+/// UTF-8 byte order mark at its start is dropped.
+async fn read_body(
+    state: &State,
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<(Bytes, Reservation), ApiError> {
+    check_content_type(headers, Shape::Document)?;
+    let declared = declared_length(headers);
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large(limit, "--max-body"));
+    }
+    // What the body may take: its declared length, or the limit.
+    let needed = declared.map_or(limit, |n| usize::try_from(n).unwrap_or(limit));
+    let reservation = state
+        .budget
+        .try_reserve(needed)
+        .ok_or_else(|| ApiError::busy("try again in a moment"))?;
+    let bytes = match Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            return Err(too_large(limit, "--max-body"));
+        }
+        Err(e) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unreadable_body",
+                format!("cannot read the body: {e}"),
+            ));
+        }
+    };
+    let bytes = if bytes.starts_with(BOM) {
+        bytes.slice(BOM.len()..)
+    } else {
+        bytes
+    };
+    Ok((bytes, reservation))
+}
+
+/// The UTF-8 byte order mark, which some tools put before JSON.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Refuses to decide when decisions cannot be logged (or the server stops).
 fn refuse_unless_ready(state: &State) -> Result<(), ApiError> {
@@ -286,15 +364,26 @@ fn text(bytes: &[u8]) -> Result<&str, ApiError> {
     std::str::from_utf8(bytes).map_err(|_| ApiError::invalid_json("the body is not UTF-8 text"))
 }
 
-/// Decides one request document: as `lawful decide` does for a line,
-/// except that a body that is not JSON at all is an error, not a deny.
-fn decide_one(engine: &Engine, text: &str) -> Result<DecisionDoc, ApiError> {
-    match serde_json::from_str::<RequestDoc>(text) {
-        Ok(doc) => Ok(engine.decide_doc(&doc)),
-        // Valid JSON that is not a valid request: the same deny as the CLI's.
-        Err(e) if e.is_data() => Ok(engine.decide_json(text)),
-        Err(e) => Err(ApiError::invalid_json(format!("the body is not JSON: {e}"))),
+/// An HTTP error from a refusal of `request`.
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> ApiError {
+        let status = match refusal.status {
+            Status::NotJson => StatusCode::BAD_REQUEST,
+            Status::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError {
+            status,
+            code: refusal.code,
+            message: refusal.message,
+            field: refusal.field,
+            decision: refusal.decision,
+        }
     }
+}
+
+/// Decides one request document (see `request::decide_one`).
+fn decide_one(engine: &Engine, text: &str) -> Result<DecisionDoc, ApiError> {
+    request::decide_one(engine, text).map_err(ApiError::from)
 }
 
 /// Counts one answered decision in the metrics, with its latency since
@@ -328,22 +417,40 @@ async fn decide_inner(
     body: Body,
 ) -> Result<(Response, DecisionDoc), ApiError> {
     refuse_unless_ready(state)?;
-    let bytes = read_body(headers, body, state.max_body_bytes).await?;
+    let (bytes, _reservation) = read_body(state, headers, body, state.max_body_bytes).await?;
     let loaded = state.policies.current();
-    let doc = decide_one(&loaded.engine, text(&bytes)?)?;
+    let decided = decide_one(&loaded.engine, text(&bytes)?);
+    // A request that is not valid is answered 422 with its deny, logged
+    // as `lawful decide` logs it.
+    let (doc, refused) = match decided {
+        Ok(doc) => (doc, None),
+        Err(error) => match &error.decision {
+            Some(doc) => ((**doc).clone(), Some(error)),
+            None => return Err(error),
+        },
+    };
     if state.log.is_some() {
-        let record = record_line(&doc, &bytes, &loaded.sha256, audit_log::now());
+        let record = record_line(&doc, &bytes, &loaded.stamp(), audit_log::now());
         commit(state, record, 1).await?;
     }
-    let response = stamped(json(StatusCode::OK, doc.to_json()), &loaded);
-    Ok((response, doc))
+    match refused {
+        None => {
+            let response = stamped(json(StatusCode::OK, doc.to_json()), &loaded);
+            Ok((response, doc))
+        }
+        Some(error) => {
+            state.metrics.decided(&doc);
+            Err(error)
+        }
+    }
 }
 
 /// `POST /v1/decide/batch`: JSON lines in, one decision per non-blank line
-/// out, in order; a bad line is a deny and the others are decided.
+/// out, in order, streamed (see `stream`); a bad line is a deny and the
+/// others are decided.
 async fn batch(With(state): With<Shared>, headers: HeaderMap, body: Body) -> Response {
     let start = Instant::now();
-    match batch_inner(&state, &headers, body).await {
+    match lines_endpoint(&state, &headers, body, Answering::Decisions).await {
         Ok(response) => {
             state.metrics.observe(Endpoint::Batch, start.elapsed());
             response
@@ -352,83 +459,112 @@ async fn batch(With(state): With<Shared>, headers: HeaderMap, body: Body) -> Res
     }
 }
 
-async fn batch_inner(
+/// Starts a streamed JSON-lines answer.
+async fn lines_endpoint(
     state: &Shared,
     headers: &HeaderMap,
     body: Body,
+    answering: Answering,
 ) -> Result<Response, ApiError> {
-    refuse_unless_ready(state)?;
-    let bytes = read_body(headers, body, state.max_batch_bytes).await?;
+    let deadline = Instant::now() + state.timeout;
+    if matches!(answering, Answering::Decisions) {
+        refuse_unless_ready(state)?;
+    }
+    check_content_type(headers, Shape::Lines)?;
+    if declared_length(headers).is_some_and(|n| n > state.max_batch_bytes as u64) {
+        return Err(too_large(state.max_batch_bytes, "--max-batch-body"));
+    }
+    let max_line = state.max_body_bytes;
+    let reservation = state
+        .budget
+        .try_reserve(stream::reservation(max_line))
+        .ok_or_else(|| ApiError::busy("try again in a moment"))?;
+    let mut reader = BodyLines::new(body, max_line, state.max_batch_bytes);
+    let first = tokio::time::timeout_at(deadline.into(), reader.first_byte())
+        .await
+        .map_err(|_| timeout_error(state))?;
+    match first {
+        Ok(Some(b'[')) if matches!(answering, Answering::Decisions) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_batch",
+                "a batch is JSON lines, one request object on each line, not a JSON array \
+                 (`jq -c '.[]'` turns one into the other)",
+            ));
+        }
+        Ok(_) => {}
+        Err(stream::ReadError::TooLarge(_)) => {
+            return Err(too_large(state.max_batch_bytes, "--max-batch-body"));
+        }
+        Err(stream::ReadError::Broken(why)) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unreadable_body",
+                format!("cannot read the body: {why}"),
+            ));
+        }
+    }
     let loaded = state.policies.current();
-    let logging = state.log.is_some();
-    let big = bytes.len() > INLINE_BATCH_BYTES;
-    let work = {
-        let loaded = Arc::clone(&loaded);
-        let state = Arc::clone(state);
-        move || decide_lines(&state, &loaded, &bytes, logging)
-    };
-    let (answers, records, count) = if big {
-        tokio::task::spawn_blocking(work).await.map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                format!("the batch could not be decided: {e}"),
-            )
-        })?
-    } else {
-        work()
-    };
-    commit(state, records, count).await?;
-    Ok(stamped(json_lines(answers), &loaded))
+    // The chunks in flight, and a place kept for an error line.
+    let (tx, rx) = tokio::sync::mpsc::channel(stream::IN_FLIGHT + 1);
+    tokio::spawn(stream::run(
+        Arc::clone(state),
+        Arc::clone(&loaded),
+        reader,
+        answering,
+        tx,
+        deadline,
+    ));
+    let body = Body::from_stream(Chunks(rx, reservation));
+    let mut response = (StatusCode::OK, body).into_response();
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    Ok(stamped(response, &loaded))
 }
 
-/// Decides each non-blank line; the answers, the log records and their count.
-fn decide_lines(
-    state: &State,
-    loaded: &Loaded,
-    bytes: &[u8],
-    logging: bool,
-) -> (String, Vec<u8>, u64) {
-    let mut answers = String::new();
-    let mut records = Vec::new();
-    let mut count = 0;
-    let decided_at = audit_log::now();
-    for raw in bytes.split(|&b| b == b'\n') {
-        let doc = match std::str::from_utf8(raw) {
-            Ok(line) if line.trim().is_empty() => continue,
-            Ok(line) => loaded.engine.decide_json(line.trim()),
-            Err(_) => lines::not_utf8(&loaded.engine),
-        };
-        if logging {
-            records.extend_from_slice(&record_line(&doc, raw, &loaded.sha256, decided_at));
-        }
-        state.metrics.decided(&doc);
-        answers.push_str(&doc.to_json());
-        answers.push('\n');
-        count += 1;
+/// A receiver as a stream of body chunks; it holds the batch's share of
+/// the memory budget until the connection drops it.
+struct Chunks(
+    tokio::sync::mpsc::Receiver<stream::Item>,
+    #[expect(dead_code, reason = "held, not read: dropped with the body")] Reservation,
+);
+
+impl futures_core::Stream for Chunks {
+    type Item = stream::Item;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<stream::Item>> {
+        self.0.poll_recv(cx)
     }
-    (answers, records, count)
+}
+
+#[cold]
+fn timeout_error(state: &State) -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "timeout",
+        format!(
+            "the request took longer than {} ms",
+            state.timeout.as_millis()
+        ),
+    )
 }
 
 /// The request document of `/v1/explain`, resolved, or why not.
 fn resolve(engine: &Engine, text: &str) -> Result<(RequestDoc, lawful::Request), ApiError> {
-    let doc: RequestDoc = serde_json::from_str(text).map_err(|e| {
-        if e.is_data() {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_request",
-                format!("not a valid request: {e}"),
-            )
-        } else {
-            ApiError::invalid_json(format!("the body is not JSON: {e}"))
-        }
-    })?;
+    let doc = request::parse_request(text).map_err(ApiError::from)?;
     let request = engine.resolve(&doc).map_err(|e| {
-        ApiError::new(
+        let mut error = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             e.code().as_str(),
             e.message().to_owned(),
-        )
+        );
+        error.field = request::unresolved_field(&doc, e.message());
+        error
     })?;
     Ok((doc, request))
 }
@@ -454,7 +590,7 @@ async fn explain_inner(
     body: Body,
 ) -> Result<(Response, DecisionDoc), ApiError> {
     refuse_unless_ready(state)?;
-    let bytes = read_body(headers, body, state.max_body_bytes).await?;
+    let (bytes, _reservation) = read_body(state, headers, body, state.max_body_bytes).await?;
     let loaded = state.policies.current();
     let engine = &loaded.engine;
     let (request_doc, request) = resolve(engine, text(&bytes)?)?;
@@ -470,7 +606,7 @@ async fn explain_inner(
         ));
     }
     if state.log.is_some() {
-        let record = record_line(&doc, &bytes, &loaded.sha256, audit_log::now());
+        let record = record_line(&doc, &bytes, &loaded.stamp(), audit_log::now());
         commit(state, record, 1).await?;
     }
     let body = Explained {
@@ -480,54 +616,65 @@ async fn explain_inner(
     Ok((stamped(json(StatusCode::OK, to_json(&body)), &loaded), doc))
 }
 
-/// Which lifecycle command an endpoint answers as.
-#[derive(Clone, Copy)]
-enum Lifecycle {
-    Retention,
-    Rights,
-}
-
 /// `POST /v1/retention`.
 async fn retention(With(state): With<Shared>, headers: HeaderMap, body: Body) -> Response {
-    lifecycle(&state, &headers, body, Lifecycle::Retention)
+    lifecycle(&state, &headers, body, Answering::Retention)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
 
 /// `POST /v1/rights`.
 async fn rights(With(state): With<Shared>, headers: HeaderMap, body: Body) -> Response {
-    lifecycle(&state, &headers, body, Lifecycle::Rights)
+    lifecycle(&state, &headers, body, Answering::Rights)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }
 
 /// One document (answered as one JSON document) or JSON lines (answered as
-/// JSON lines, in order), as `lawful retention` / `lawful rights` read them.
+/// JSON lines, in order, streamed), as `lawful retention` / `lawful
+/// rights` read them. A body with one line is one document; a body of
+/// several lines is JSON lines, unless it is one document written over
+/// several lines (at most `--max-body` long).
 async fn lifecycle(
-    state: &State,
+    state: &Shared,
     headers: &HeaderMap,
     body: Body,
-    which: Lifecycle,
+    which: Answering,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(headers, body, state.max_batch_bytes).await?;
-    let text = text(&bytes)?;
+    let small = declared_length(headers).is_some_and(|n| n <= state.max_body_bytes as u64);
+    if !small {
+        return lines_endpoint(state, headers, body, which).await;
+    }
+    let (bytes, reservation) = read_body(state, headers, body, state.max_body_bytes).await?;
     let loaded = state.policies.current();
-    let answer = |line: &str| match which {
-        Lifecycle::Retention => loaded.engine.retention_json(line),
-        Lifecycle::Rights => loaded.engine.rights_json(line),
-    };
+    let text = text(&bytes)?;
     match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-        Ok(_) => Ok(stamped(json(StatusCode::OK, answer(text)), &loaded)),
+        Ok(_) => {
+            // One document: answered on a blocking thread, as every
+            // lifecycle answer is (none holds up a worker).
+            let work = {
+                let loaded = Arc::clone(&loaded);
+                let text = text.to_owned();
+                move || match which {
+                    Answering::Rights => loaded.engine.rights_json(&text),
+                    _ => loaded.engine.retention_json(&text),
+                }
+            };
+            let answer = tokio::task::spawn_blocking(work).await.map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    format!("the request could not be answered: {e}"),
+                )
+            })?;
+            Ok(stamped(json(StatusCode::OK, answer), &loaded))
+        }
         Err(e) if !text.trim().contains('\n') => {
             Err(ApiError::invalid_json(format!("the body is not JSON: {e}")))
         }
         Err(_) => {
-            let mut out = String::new();
-            for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                out.push_str(&answer(line));
-                out.push('\n');
-            }
-            Ok(stamped(json_lines(out), &loaded))
+            drop(reservation);
+            lines_endpoint(state, headers, Body::from(bytes), which).await
         }
     }
 }
@@ -547,7 +694,7 @@ struct ReloadBody<'a> {
 
 /// `POST /v1/policy/reload`: reads the policy file again now.
 async fn reload(With(state): With<Shared>) -> Response {
-    match state.policies.reload(&state.metrics, true).await {
+    match state.policies.reload(&state.metrics, Trigger::Now).await {
         Ok(reloaded) => {
             let (swapped, loaded) = match reloaded {
                 Reloaded::Swapped(loaded) => (true, loaded),
@@ -565,6 +712,13 @@ async fn reload(With(state): With<Shared>) -> Response {
             "the server runs the built-in policy (no --policy file to reload)",
         )
         .into_response(),
+        Err(ReloadError::Unsettled) => ApiError::new(
+            StatusCode::CONFLICT,
+            "policy_unsettled",
+            "the policy file changed while it was read (it is being written); try again once \
+             it is written, or publish it by renaming a finished file into place",
+        )
+        .into_response(),
         Err(ReloadError::Invalid {
             message,
             diagnostics,
@@ -579,8 +733,10 @@ async fn reload(With(state): With<Shared>) -> Response {
                 error: ErrorFields {
                     code: "invalid_policy",
                     message: &message,
+                    field: None,
                     diagnostics: Some(&diagnostics),
                 },
+                decision: None,
             };
             stamped(
                 json(StatusCode::UNPROCESSABLE_ENTITY, to_json(&body)),
@@ -628,6 +784,8 @@ async fn metrics(With(state): With<Shared>) -> Response {
             .as_ref()
             .map(super::log::LogHandle::counts)
             .unwrap_or_default(),
+        state.log.as_ref().map(super::log::LogHandle::head).as_ref(),
+        (state.budget.in_use(), state.budget.total()),
     );
     let mut response = (StatusCode::OK, text).into_response();
     response.headers_mut().insert(
@@ -635,6 +793,20 @@ async fn metrics(With(state): With<Shared>) -> Response {
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     response
+}
+
+/// `GET /v1/log/head`: the decision log's chain head, for an outside
+/// anchor (see `docs/serve.md`); `404 no_log` without `--log`.
+async fn log_head(With(state): With<Shared>) -> Response {
+    let Some(log) = &state.log else {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_log",
+            "the server keeps no decision log (no --log)",
+        )
+        .into_response();
+    };
+    json(StatusCode::OK, to_json(&log.head()))
 }
 
 async fn not_found() -> Response {

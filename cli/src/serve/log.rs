@@ -17,16 +17,16 @@
 //! pending synced and cuts the file back to its last record
 //! ([`AuditLog::close`]).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::audit_log::AuditLog;
-use crate::files;
+use crate::audit_log::{self, AuditLog};
 use crate::serve::sync::{Counts, LogSync, Syncer};
+use crate::{chain, files};
 
 /// What the log thread is asked to do.
 enum Job {
@@ -36,8 +36,38 @@ enum Job {
         records: u64,
         done: oneshot::Sender<Result<(), String>>,
     },
+    /// Write a signed checkpoint if records were written since the last
+    /// (with `--log-key`; the checkpoint interval's tick).
+    Checkpoint,
     /// Everything before this is written; stop.
     Close,
+}
+
+/// The chain's head, as `GET /v1/log/head` and `/metrics` show it.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+#[expect(
+    clippy::struct_field_names,
+    reason = "`head` is the JSON field's name: the chain's head"
+)]
+pub(crate) struct Head {
+    /// The SHA-256 of the last line written, in hex: what the next line
+    /// will link to.
+    pub(crate) head: String,
+    /// Lines written by this server (records and checkpoints).
+    pub(crate) lines: u64,
+    /// The log file being written.
+    pub(crate) file: String,
+    /// The key that signs checkpoints, if any.
+    pub(crate) key: Option<String>,
+    /// The last checkpoint written: its time and the head it signed.
+    pub(crate) checkpoint: Option<CheckpointInfo>,
+}
+
+/// A checkpoint, as the head shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub(crate) struct CheckpointInfo {
+    pub(crate) at: String,
+    pub(crate) head: String,
 }
 
 /// A handle on the log thread, shared by the request tasks.
@@ -46,6 +76,7 @@ pub(crate) struct LogHandle {
     jobs: mpsc::Sender<Job>,
     failed: Arc<AtomicBool>,
     counts: Arc<Counts>,
+    head: Arc<Mutex<Head>>,
 }
 
 /// What `/metrics` says of the log: records written (and so answered),
@@ -64,6 +95,7 @@ impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Job::Write { records, .. } => write!(f, "Write({records})"),
+            Job::Checkpoint => f.write_str("Checkpoint"),
             Job::Close => f.write_str("Close"),
         }
     }
@@ -114,6 +146,10 @@ struct Writer {
     syncer: Option<Syncer>,
     /// Why the log failed: every later group is refused with it.
     failure: Option<String>,
+    /// The head, published after each group.
+    head: Arc<Mutex<Head>>,
+    /// Lines written (records and checkpoints).
+    lines: u64,
 }
 
 impl Writer {
@@ -134,6 +170,7 @@ impl Writer {
             let mut next = Some(first);
             let mut records = 0;
             let mut deadline = None;
+            let mut checkpoint_after = false;
             while let Some(job) = next.take() {
                 match job {
                     Job::Write {
@@ -144,6 +181,13 @@ impl Writer {
                         group.extend_from_slice(&lines);
                         records += n;
                         waiting.push(done);
+                    }
+                    Job::Checkpoint => {
+                        if group.is_empty() {
+                            self.checkpoint(log, "interval");
+                        } else {
+                            checkpoint_after = true;
+                        }
                     }
                     Job::Close => {
                         closing = true;
@@ -158,12 +202,20 @@ impl Writer {
                 }
             }
             last_group = waiting.len();
-            let result = self.write(log, &group, records);
+            let result = if group.is_empty() {
+                Ok(())
+            } else {
+                self.write(log, &group, records)
+            };
             group.clear();
             for done in waiting.drain(..) {
                 // The task may have given up (a timeout); its record stands.
                 let _ = done.send(result.clone());
             }
+            if checkpoint_after {
+                self.checkpoint(log, "interval");
+            }
+            self.publish(log);
             if self.failure.is_none() {
                 // Zeros ahead, once the group is answered. If they
                 // cannot be added, the next group that needs them
@@ -200,6 +252,7 @@ impl Writer {
             .and_then(|()| self.follow_rotation(log));
         match &result {
             Ok(()) => {
+                self.lines += records;
                 self.counts.written.fetch_add(records, Ordering::Relaxed);
                 if self.syncer.is_none() {
                     self.counts.synced.fetch_add(records, Ordering::Relaxed);
@@ -246,6 +299,41 @@ impl Writer {
             syncer.written(records);
         } else {
             self.counts.synced.fetch_add(records, Ordering::Relaxed);
+        }
+    }
+
+    /// Writes a checkpoint when records were written since the last one
+    /// (with a key); a failure fails the log as a failed write does.
+    fn checkpoint(&mut self, log: &mut AuditLog, reason: &str) {
+        if self.failure.is_some() || log.unsigned() == 0 {
+            return;
+        }
+        match log.checkpoint(reason) {
+            Ok(()) => {
+                self.lines += 1;
+                self.hand_over(log, 0);
+                let at = audit_log::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+                let head = chain::hex(&log.head());
+                if let Ok(mut shown) = self.head.lock() {
+                    shown.checkpoint = Some(CheckpointInfo { at, head });
+                }
+            }
+            Err(e) => {
+                let why = format!(
+                    "cannot write a checkpoint to the decision log `{}`: {}",
+                    log.path().display(),
+                    files::io_words(&e)
+                );
+                self.fail(&why);
+            }
+        }
+    }
+
+    /// Publishes the chain's head.
+    fn publish(&self, log: &AuditLog) {
+        if let Ok(mut shown) = self.head.lock() {
+            shown.head = chain::hex(&log.head());
+            shown.lines = self.lines;
         }
     }
 
@@ -298,6 +386,7 @@ impl LogHandle {
     pub(crate) fn start(
         mut log: AuditLog,
         sync: LogSync,
+        key: Option<&str>,
     ) -> std::io::Result<(LogHandle, JoinHandle<()>)> {
         let (jobs, queue) = mpsc::channel::<Job>(4096);
         let failed = Arc::new(AtomicBool::new(false));
@@ -319,12 +408,21 @@ impl LogHandle {
                 Some(syncer)
             }
         };
+        let head = Arc::new(Mutex::new(Head {
+            head: chain::hex(&log.head()),
+            lines: 0,
+            file: log.path().display().to_string(),
+            key: key.map(str::to_owned),
+            checkpoint: None,
+        }));
         let writer = Writer {
             failed: Arc::clone(&failed),
             counts: Arc::clone(&counts),
             rotations: log.rotations(),
             syncer,
             failure: None,
+            head: Arc::clone(&head),
+            lines: 0,
         };
         let thread = std::thread::Builder::new()
             .name("lawful-log".into())
@@ -334,6 +432,7 @@ impl LogHandle {
                 jobs,
                 failed,
                 counts,
+                head,
             },
             thread,
         ))
@@ -375,6 +474,16 @@ impl LogHandle {
             .map_err(|_| "the decision log is closed".to_owned())?;
         wait.await
             .unwrap_or_else(|_| Err("the decision log is closed".into()))
+    }
+
+    /// The chain's head now.
+    pub(crate) fn head(&self) -> Head {
+        self.head.lock().map(|h| h.clone()).unwrap_or_default()
+    }
+
+    /// Asks for a checkpoint (written if records came since the last).
+    pub(crate) async fn checkpoint(&self) {
+        let _ = self.jobs.send(Job::Checkpoint).await;
     }
 
     /// Asks the thread to stop once everything queued is written.

@@ -11,7 +11,7 @@ use lawful::Effect;
 use lawful::decision::ReasonCode;
 use lawful::wire::DecisionDoc;
 
-use crate::serve::log::LogCounts;
+use crate::serve::log::{Head, LogCounts};
 
 /// The endpoints whose latency is measured.
 #[derive(Clone, Copy, Debug)]
@@ -45,6 +45,12 @@ pub(crate) struct Metrics {
     pub(crate) reload_failures: AtomicU64,
     pub(crate) log_failures: AtomicU64,
     pub(crate) rejected: AtomicU64,
+    /// Answers by status code (those hyper gives itself included).
+    statuses: Mutex<BTreeMap<u16, u64>>,
+    /// Connections refused at the limit (`--max-connections`).
+    pub(crate) connections_refused: AtomicU64,
+    /// Connections open now.
+    pub(crate) connections: AtomicU64,
 }
 
 impl Metrics {
@@ -54,6 +60,16 @@ impl Metrics {
             for reason in &doc.reasons {
                 *map.entry((doc.effect, reason.code)).or_default() += 1;
             }
+        }
+    }
+
+    /// Counts an answer by its status; a 4xx is also a rejected request.
+    pub(crate) fn answered(&self, status: axum::http::StatusCode) {
+        if status.is_client_error() {
+            self.rejected.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Ok(mut map) = self.statuses.lock() {
+            *map.entry(status.as_u16()).or_default() += 1;
         }
     }
 
@@ -74,11 +90,75 @@ impl Metrics {
 
     /// The text exposition. `policy` is (id, version, sha256); `ready` and
     /// `log` describe the decision log.
-    pub(crate) fn render(&self, policy: (&str, &str, &str), ready: bool, log: LogCounts) -> String {
+    pub(crate) fn render(
+        &self,
+        policy: (&str, &str, &str),
+        ready: bool,
+        log: LogCounts,
+        head: Option<&Head>,
+        memory: (u64, u64),
+    ) -> String {
         let mut out = String::with_capacity(4096);
         // Writing to a String cannot fail.
         let _ = self.write(&mut out, policy, ready, log);
+        let _ = self.write_more(&mut out, head, memory);
         out
+    }
+
+    /// Answers by status, connections, the memory budget, the log's head.
+    fn write_more(
+        &self,
+        out: &mut String,
+        head: Option<&Head>,
+        (in_use, total): (u64, u64),
+    ) -> std::fmt::Result {
+        writeln!(
+            out,
+            "# HELP lawful_http_responses_total Answers by status code, those refused by the HTTP layer before any handler (400, 431) included."
+        )?;
+        writeln!(out, "# TYPE lawful_http_responses_total counter")?;
+        if let Ok(map) = self.statuses.lock() {
+            for (code, n) in map.iter() {
+                writeln!(out, "lawful_http_responses_total{{code=\"{code}\"}} {n}")?;
+            }
+        }
+        writeln!(out, "# HELP lawful_connections Connections open now.")?;
+        writeln!(out, "# TYPE lawful_connections gauge")?;
+        writeln!(
+            out,
+            "lawful_connections {}",
+            self.connections.load(Ordering::Relaxed)
+        )?;
+        counter(
+            out,
+            "lawful_connections_refused_total",
+            "Connections answered 503 and closed at the limit of --max-connections.",
+            self.connections_refused.load(Ordering::Relaxed),
+        )?;
+        writeln!(
+            out,
+            "# HELP lawful_memory_budget_bytes Bytes of the --max-memory budget reserved by bodies and batches now, and the budget."
+        )?;
+        writeln!(out, "# TYPE lawful_memory_budget_bytes gauge")?;
+        writeln!(
+            out,
+            "lawful_memory_budget_bytes{{kind=\"in_use\"}} {in_use}"
+        )?;
+        writeln!(out, "lawful_memory_budget_bytes{{kind=\"total\"}} {total}")?;
+        if let Some(head) = head {
+            writeln!(
+                out,
+                "# HELP lawful_log_head The decision log's chain head (the SHA-256 of its last line) and the lines this server wrote."
+            )?;
+            writeln!(out, "# TYPE lawful_log_head gauge")?;
+            writeln!(
+                out,
+                "lawful_log_head{{sha256=\"{}\"}} {}",
+                label(&head.head),
+                head.lines
+            )?;
+        }
+        Ok(())
     }
 
     fn write(

@@ -63,6 +63,12 @@ pub(crate) fn decide_under(policy: &Policy, request: &Request, only: Option<Regi
     // Built in place and filled by reference: a decision is a few hundred
     // bytes, and moving it from step to step would cost more than a step.
     let mut decision = Decision::new();
+    // Past the limits of `crate::limits` a request is not judged: its cost
+    // would grow with consents times categories.
+    if !crate::limits::within(request) {
+        decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
+        return decision;
+    }
     let Some(facts) = Facts::of(policy, request) else {
         decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
         return decision;
