@@ -8,26 +8,37 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use lawful::Engine;
-use lawful::analysis::{Change, Diff, Options, Outcome};
+use lawful::analysis::{Change, Diff, Outcome, Space};
 use lawful::wire::DecisionDoc;
 
-use crate::files::{self, FOUND_PROBLEMS, Fail};
+use crate::Bounds;
+use crate::files::{self, FOUND_PROBLEMS, Fail, SAMPLED_NOTHING_FOUND};
 
-/// Prints the changes. Exit status 1 when a decision changed, 0 when none did.
-pub(crate) fn run(old: &Path, new: &Path, json: bool) -> Result<ExitCode, Fail> {
+/// Prints the changes. Exit status 1 when a decision changed, 0 when none
+/// did; 3 when only a sample was decided (`--sample`) and none changed in it.
+pub(crate) fn run(old: &Path, new: &Path, json: bool, bounds: Bounds) -> Result<ExitCode, Fail> {
     let old_engine = files::load_policy(Some(old))?;
     let new_engine = files::load_policy(Some(new))?;
-    let diff = Diff::run(&old_engine, &new_engine, Options::default());
+    let sampled = files::sampling(
+        &Space::build(&[&old_engine, &new_engine], bounds.options()),
+        bounds,
+    )?;
+    let diff = Diff::run(&old_engine, &new_engine, bounds.options());
     let mut out = String::new();
     if json {
         print_json(&mut out, &diff, &old_engine, &new_engine);
     } else {
+        if let Some(line) = &sampled {
+            say!(out, "{line}");
+        }
         print_words(&mut out, &diff, &old_engine, &new_engine, old, new);
     }
-    let status = if diff.changes.is_empty() {
-        ExitCode::SUCCESS
-    } else {
+    let status = if !diff.changes.is_empty() {
         ExitCode::from(FOUND_PROBLEMS)
+    } else if sampled.is_some() {
+        ExitCode::from(SAMPLED_NOTHING_FOUND)
+    } else {
+        ExitCode::SUCCESS
     };
     files::emit(&out, status)
 }
@@ -160,14 +171,15 @@ fn print_words(
         new_path.display(),
         diff.stats.elapsed.as_secs_f64()
     );
-    if let Some(n) = diff.space.sampled() {
-        say!(
-            out,
-            "note: the space is larger than the limit: one base class in {n} was decided"
-        );
-    }
     if diff.changes.is_empty() {
-        say!(out, "no decision changed");
+        if diff.space.sampled().is_some() {
+            say!(
+                out,
+                "no decision changed in the sample; the classes not decided may have changed"
+            );
+        } else {
+            say!(out, "no decision changed");
+        }
         return;
     }
     let groups = if diff.changes.len() == 1 {

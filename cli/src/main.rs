@@ -64,10 +64,13 @@ lawful stops quietly with the status it had so far.";
 /// The exit codes of `verify` and `diff`.
 const COUNSEL_EXIT_STATUS: &str = "\
 Exit status:
-  0  every law holds (verify); no decision changed (diff)
+  0  every law holds (verify); no decision changed (diff): every request
+     class was decided
   1  a law is broken (verify); some decision changed (diff)
   2  misuse: bad arguments, a file that cannot be read, an invalid policy
-     or laws file; one line on stderr";
+     or laws file, a space larger than --max-classes without --sample; one
+     line on stderr
+  3  --sample: only a sample was decided and it found nothing; no proof";
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -86,6 +89,30 @@ struct Cli {
     max_policy_bytes: usize,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How much of the request space `verify` and `diff` may decide.
+#[derive(Clone, Copy, Debug, clap::Args)]
+pub(crate) struct Bounds {
+    /// The most base classes decided; a larger space is refused unless
+    /// --sample is given
+    #[arg(long, value_name = "N", default_value_t = lawful::analysis::Options::DEFAULT_MAX_CLASSES)]
+    pub(crate) max_classes: u64,
+    /// Above --max-classes, decide one base class in n instead of refusing:
+    /// the first line says so, and finding nothing exits with status 3 (a
+    /// sample proves nothing)
+    #[arg(long)]
+    pub(crate) sample: bool,
+}
+
+impl Bounds {
+    /// The analysis options these bounds give.
+    pub(crate) fn options(self) -> lawful::analysis::Options {
+        lawful::analysis::Options {
+            max_classes: self.max_classes,
+            ..lawful::analysis::Options::default()
+        }
+    }
 }
 
 /// The subcommands.
@@ -255,6 +282,8 @@ enum Command {
         /// Counsel's laws (TOML, `[[law]]` tables)
         #[arg(value_name = "LAWS.toml")]
         laws: Option<PathBuf>,
+        #[command(flatten)]
+        bounds: Bounds,
     },
     /// Show what an edit changes: the request classes whose decision differs
     ///
@@ -272,6 +301,8 @@ enum Command {
         /// One JSON object instead of words
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        bounds: Bounds,
     },
     /// Serve decisions over HTTP: POST /v1/decide, /v1/decide/batch, /v1/explain, ...
     ///
@@ -383,8 +414,17 @@ fn main() -> ExitCode {
             format,
             output,
         } => report::run(policy.as_deref(), format, output.as_deref()),
-        Command::Verify { policy, laws } => verify::run(policy.as_deref(), laws.as_deref()),
-        Command::Diff { old, new, json } => diff::run(&old, &new, json),
+        Command::Verify {
+            policy,
+            laws,
+            bounds,
+        } => verify::run(policy.as_deref(), laws.as_deref(), bounds),
+        Command::Diff {
+            old,
+            new,
+            json,
+            bounds,
+        } => diff::run(&old, &new, json, bounds),
         Command::Serve {
             policy,
             addr,

@@ -323,3 +323,60 @@ fn the_report_renders_in_a_headless_browser_without_errors() {
         &dom[..dom.len().min(400)]
     );
 }
+
+/// Above `--max-classes`, `verify` and `diff` decide a sample only when
+/// told to (`--sample`), say so on their first line, and never exit 0 with
+/// a claim they did not prove ("every law holds", "no decision changed").
+#[test]
+fn a_space_over_the_limit_is_refused_without_sample_and_a_sample_proves_nothing() {
+    let fixture = path("tests/fixtures/export_on_contract.toml");
+    let laws = path("../docs/examples/laws.toml");
+    let seed = path("../policies/default.toml");
+    let (f, l, s) = (
+        fixture.to_str().unwrap(),
+        laws.to_str().unwrap(),
+        seed.to_str().unwrap(),
+    );
+    for args in [
+        vec!["verify", "-p", f, l, "--max-classes", "100"],
+        vec!["diff", s, f, "--max-classes", "100"],
+        vec!["diff", s, s, "--max-classes", "100"],
+    ] {
+        let out = lawful(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("lawful: the request space has") && stderr.contains("--sample"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+
+        let mut sampled = args.clone();
+        sampled.push("--sample");
+        let out = lawful(&sampled);
+        let stdout = text(&out);
+        let code = out.status.code();
+        assert!(
+            code == Some(1) || code == Some(3),
+            "{sampled:?}: {code:?}\n{stdout}"
+        );
+        assert!(
+            stdout
+                .lines()
+                .next()
+                .unwrap()
+                .starts_with("SAMPLED: one base class in"),
+            "{sampled:?}: {stdout}"
+        );
+        assert!(
+            !stdout.contains("every law holds") && !stdout.contains("no decision changed\n"),
+            "{sampled:?}: {stdout}"
+        );
+    }
+    // Nothing changes between a policy and itself: in a sample, that is
+    // status 3, not the 0 of a proof.
+    let out = lawful(&["diff", s, s, "--max-classes", "100", "--sample"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("no decision changed in the sample"));
+}

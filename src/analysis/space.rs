@@ -32,10 +32,15 @@ pub struct Options {
     pub threads: usize,
 }
 
+impl Options {
+    /// The default [`Options::max_classes`]: 60 million base classes.
+    pub const DEFAULT_MAX_CLASSES: u64 = 60_000_000;
+}
+
 impl Default for Options {
     fn default() -> Options {
         Options {
-            max_classes: 60_000_000,
+            max_classes: Options::DEFAULT_MAX_CLASSES,
             threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
