@@ -285,11 +285,16 @@ enum Command {
         #[command(flatten)]
         bounds: Bounds,
     },
-    /// Show what an edit changes: the request classes whose decision differs
+    /// Show what an edit changes: the rules edited, then the request classes whose decision differs
     ///
-    /// Every request class is decided under both policies; the classes whose
-    /// effect, basis, reasons or obligations changed are printed in groups,
-    /// in words, each with one request document (one JSON line) that shows it.
+    /// First the edit, rule by rule (`rule `support`: bases −contract;
+    /// retention 1y → 3y`). Then the request classes the edit can change are
+    /// decided under both policies (when only rules changed, those of the
+    /// purposes the changed rules name: no other can change; otherwise every
+    /// class), and the classes whose effect, basis, reasons or obligations
+    /// changed are printed grouped by what changed (the effect, the basis, a
+    /// date moved by how much...), in words, each with one request document
+    /// (one JSON line) that shows it.
     #[command(after_help = COUNSEL_EXIT_STATUS)]
     Diff {
         /// The policy before the edit
@@ -301,6 +306,11 @@ enum Command {
         /// One JSON object instead of words
         #[arg(long)]
         json: bool,
+        /// Decide every request class, even those no changed rule can touch
+        /// (by default, when only rules changed, only the classes of the
+        /// purposes the changed rules name are decided)
+        #[arg(long)]
+        every_class: bool,
         #[command(flatten)]
         bounds: Bounds,
     },
@@ -370,6 +380,10 @@ enum Command {
     },
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per command, each handing its arguments on"
+)]
 fn main() -> ExitCode {
     // Before anything is opened: a file opened now could take the place of
     // a closed standard output.
@@ -423,8 +437,9 @@ fn main() -> ExitCode {
             old,
             new,
             json,
+            every_class,
             bounds,
-        } => diff::run(&old, &new, json, bounds),
+        } => diff::run(&old, &new, json, every_class, bounds),
         Command::Serve {
             policy,
             addr,

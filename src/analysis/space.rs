@@ -80,6 +80,10 @@ pub struct Space {
     mechanisms: Vec<Vec<TransferMechanism>>,
     regions: Vec<RegionCode>,
     actions: Vec<Action>,
+    /// The purpose classes decided (indices into `purposes`, ascending):
+    /// all of them unless narrowed ([`Space::only_purposes`]).
+    active_purposes: Vec<u32>,
+    max_classes: u64,
     stride: u64,
     threads: usize,
 }
@@ -119,9 +123,11 @@ impl Space {
         let regions = vocabulary::regions(engines);
         let flows = flows(&regions);
         let mechanisms = mechanisms();
+        let active_purposes = (0..purposes.len()).map(to_u32).collect();
         let mut space = Space {
             at,
             expired_since: expired_since(engines, at),
+            active_purposes,
             purposes,
             categories,
             category_sets,
@@ -130,21 +136,70 @@ impl Space {
             mechanisms,
             regions,
             actions: Action::ALL.to_vec(),
+            max_classes: options.max_classes,
             stride: 1,
             threads: options.threads.max(1),
         };
-        let total = space.base_count();
-        if total > options.max_classes {
-            space.stride = total.div_ceil(options.max_classes.max(1));
-        }
+        space.restride();
         space
+    }
+
+    /// One base class in `stride` is decided, so that at most `max_classes`
+    /// are (see [`Space::sampled`]).
+    fn restride(&mut self) {
+        let total = self.base_count();
+        self.stride = if total > self.max_classes {
+            total.div_ceil(self.max_classes.max(1))
+        } else {
+            1
+        };
     }
 
     /// The space narrowed to these actions.
     #[must_use]
     pub fn only_actions(mut self, actions: &[Action]) -> Space {
         self.actions = actions.to_vec();
+        self.restride();
         self
+    }
+
+    /// The space narrowed to the purpose classes `keep` accepts.
+    #[must_use]
+    pub fn only_purposes(mut self, keep: impl Fn(&NameClass) -> bool) -> Space {
+        self.active_purposes = self
+            .purposes
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| keep(p))
+            .map(|(i, _)| to_u32(i))
+            .collect();
+        self.restride();
+        self
+    }
+
+    /// The space with these flows only (no weaker versions) and these
+    /// mechanism variants tried where a decision lacks a mechanism (the
+    /// first variant, tried for every class, is none).
+    #[must_use]
+    pub fn with_flows(mut self, flows: Vec<Flow>, mechanisms: Vec<TransferMechanism>) -> Space {
+        self.flows = flows
+            .into_iter()
+            .map(|f| Flow {
+                weaker_of: None,
+                ..f
+            })
+            .collect();
+        self.mechanisms = vec![Vec::new()];
+        if !mechanisms.is_empty() {
+            self.mechanisms.push(mechanisms);
+        }
+        self.restride();
+        self
+    }
+
+    /// How many purpose classes are decided.
+    pub fn active_purpose_count(&self) -> usize {
+        self.active_purposes.len()
     }
 
     /// The instant every class is decided at.
@@ -156,7 +211,7 @@ impl Space {
     pub fn base_count(&self) -> u64 {
         let n = |x: usize| x as u64;
         n(self.actions.len())
-            * n(self.purposes.len())
+            * n(self.active_purposes.len())
             * n(self.category_sets.len())
             * n(self.subjects.len())
             * n(EvidenceClass::COARSE.len())
@@ -593,11 +648,11 @@ impl Space {
         let mut out = Vec::new();
         let mut n = 0u64;
         for &action in &self.actions {
-            for p in 0..self.purposes.len() {
+            for &p in &self.active_purposes {
                 for c in 0..self.category_sets.len() {
                     for s in 0..self.subjects.len() {
                         if n % self.stride == 0 {
-                            out.push((action, to_u32(p), to_u32(c), to_u32(s)));
+                            out.push((action, p, to_u32(c), to_u32(s)));
                         }
                         n += 1;
                     }
