@@ -59,6 +59,7 @@ fn decide(policy: Option<&Path>, request: &str) -> serde_json::Value {
 }
 
 #[test]
+#[ignore = "decides the whole seed space: run in release by .ci/run"]
 fn the_builtin_policy_verifies_clean() {
     let out = lawful(&["verify"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
@@ -66,6 +67,7 @@ fn the_builtin_policy_verifies_clean() {
 }
 
 #[test]
+#[ignore = "decides the whole seed space: run in release by .ci/run"]
 fn an_export_rule_that_accepts_contract_is_found_with_a_reproducing_request() {
     let fixture = path("tests/fixtures/export_on_contract.toml");
     let laws = path("../docs/examples/laws.toml");
@@ -94,6 +96,7 @@ fn an_export_rule_that_accepts_contract_is_found_with_a_reproducing_request() {
 }
 
 #[test]
+#[ignore = "decides the whole seed space: run in release by .ci/run"]
 fn a_child_share_on_the_childs_own_agreement_is_found() {
     let fixture = path("tests/fixtures/child_share_own_consent.toml");
     let laws = path("tests/fixtures/child_laws.toml");
@@ -149,12 +152,155 @@ fn diff_of_a_policy_with_itself_changes_nothing() {
     let s = seed.to_str().unwrap();
     let out = lawful(&["diff", s, s]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(text(&out).contains("no decision changed"));
+    let words = text(&out);
+    assert!(words.contains(": 0 rules changed\n"), "{words}");
+    assert!(
+        words.contains("no request class needed deciding"),
+        "{words}"
+    );
+    assert!(words.ends_with("no decision changed\n"), "{words}");
     let misuse = lawful(&["diff", s]);
     assert_eq!(misuse.status.code(), Some(2));
 }
 
+/// The seed with the support rule edited: contract no longer a basis, data
+/// kept 3 years instead of 1.
+fn support_edit() -> PathBuf {
+    let seed = std::fs::read_to_string(path("../policies/default.toml")).unwrap();
+    let from = "account.email\", \"account.real_name\"]\nbases = [\"contract\", \"consent\"]\nretention = \"1y\"";
+    assert!(seed.contains(from));
+    let edited = seed.replace(
+        from,
+        "account.email\", \"account.real_name\"]\nbases = [\"consent\"]\nretention = \"3y\"",
+    );
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("counsel-diff");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("support.toml");
+    std::fs::write(&file, edited).unwrap();
+    file
+}
+
+/// A rule-level edit of the seed: the diff opens with the edit, decides
+/// only the purposes the rule names, and groups what changed by the effect,
+/// the basis, and how far a date moved; each group's request shows it.
 #[test]
+fn a_rule_edit_of_the_seed_opens_with_the_edit_and_groups_what_changed() {
+    let seed = path("../policies/default.toml");
+    let edited = support_edit();
+    let (s, e) = (seed.to_str().unwrap(), edited.to_str().unwrap());
+    let out = lawful(&["diff", s, e]);
+    assert_eq!(out.status.code(), Some(1));
+    let words = text(&out);
+    let lines: Vec<&str> = words.lines().collect();
+    assert!(lines[0].ends_with(": 1 rule changed"), "{words}");
+    assert_eq!(
+        lines[1],
+        "  rule `support`: bases −contract; retention 1y → 3y"
+    );
+    assert!(
+        lines[2].contains("those for the purposes the changed rules name (support.feedback)"),
+        "{words}"
+    );
+    let headings: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.starts_with('['))
+        .collect();
+    assert!(headings.len() <= 12, "{headings:?}");
+    for expected in [
+        "] permit on contract → deny — ",
+        "] permit on contract → permit on consent — ",
+        "] still permitted: retain_until 2 years later (2027-06-01 → 2029-06-01) — ",
+    ] {
+        assert!(
+            headings.iter().any(|h| h.contains(expected)),
+            "{expected}: {headings:?}"
+        );
+    }
+    assert!(
+        words.contains("subjects: a 13-year-old in AT (a child)"),
+        "{words}"
+    );
+    assert!(!words.contains("subject just turned"), "{words}");
+
+    let out = lawful(&["diff", s, e, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["edit"]["rules"][0]["rule"], "support");
+    assert_eq!(
+        v["decided"]["purposes"],
+        serde_json::json!(["support.feedback"])
+    );
+    for g in v["groups"].as_array().unwrap() {
+        let request = serde_json::to_string(&g["request"]).unwrap();
+        let old = decide(Some(&seed), &request);
+        let new = decide(Some(&edited), &request);
+        assert_eq!(old["effect"], g["old"]["effect"], "{request}");
+        assert_eq!(new["effect"], g["new"]["effect"], "{request}");
+        assert!(
+            old != new || g["change"].as_str().unwrap().contains("cited"),
+            "{request}"
+        );
+    }
+}
+
+/// `--every-class` decides every class, whatever the edit, and finds the
+/// same changes (on the EU example, small enough to decide whole).
+#[test]
+fn every_class_finds_what_the_touched_purposes_find() {
+    let eu = path("../policies/examples/eu-fitness.toml");
+    let text = std::fs::read_to_string(&eu).unwrap();
+    let from = "purposes = [\"analytics.product\"]\ncategories = [\"activity\", \"device.identifier\"]\nrecipients = [\"processor\"]\nbases = [\"consent\", \"legitimate_interests\"]";
+    assert!(text.contains(from));
+    let edited = text.replace(
+        from,
+        "purposes = [\"analytics.product\"]\ncategories = [\"activity\", \"device.identifier\"]\nrecipients = [\"processor\"]\nbases = [\"consent\", \"legitimate_interests\", \"contract\"]",
+    );
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("counsel-diff");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("eu-contract.toml");
+    std::fs::write(&file, edited).unwrap();
+    let (a, b) = (eu.to_str().unwrap(), file.to_str().unwrap());
+    let some = lawful(&["diff", a, b, "--json"]);
+    let all = lawful(&["diff", a, b, "--json", "--every-class"]);
+    let v: serde_json::Value = serde_json::from_slice(&some.stdout).unwrap();
+    let w: serde_json::Value = serde_json::from_slice(&all.stdout).unwrap();
+    assert_eq!(
+        v["edit"]["rules"][0]["details"],
+        serde_json::json!(["bases +contract"])
+    );
+    assert!(v["decided"]["classes"].as_u64() < w["decided"]["classes"].as_u64());
+    assert_eq!(w["decided"]["purposes"], serde_json::Value::Null);
+    assert!(v["changed"].as_u64().unwrap() > 0);
+    assert_eq!(v["changed"], w["changed"]);
+    let groups = |x: &serde_json::Value| {
+        let mut g: Vec<(String, u64)> = x["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["change"].as_str().unwrap().to_owned(),
+                    g["classes"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        g.sort();
+        g
+    };
+    assert_eq!(groups(&v), groups(&w));
+}
+
+/// The EU example verifies clean: every class decided, every law holds.
+#[test]
+fn the_eu_example_verifies_clean() {
+    let eu = path("../policies/examples/eu-fitness.toml");
+    let out = lawful(&["verify", "-p", eu.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).ends_with("every law holds\n"), "{}", text(&out));
+}
+
+#[test]
+#[ignore = "decides the whole seed space: run in release by .ci/run"]
 fn diff_shows_what_adding_contract_to_the_export_rule_opens() {
     let seed = path("../policies/default.toml");
     let edited = path("tests/fixtures/export_on_contract.toml");

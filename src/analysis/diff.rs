@@ -1162,3 +1162,197 @@ fn same_rule(
         .map(crate::policy::Rule::id);
     a == b
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A policy text with `edit` applied to its parsed table (comments are
+    /// lost: the text is written anew).
+    fn edited(text: &str, edit: impl FnOnce(&mut toml::Table)) -> String {
+        let mut table: toml::Table = toml::from_str(text).unwrap();
+        edit(&mut table);
+        toml::to_string(&table).unwrap()
+    }
+
+    fn rules_mut<'t>(table: &'t mut toml::Table, key: &str) -> &'t mut Vec<toml::Value> {
+        table.get_mut(key).unwrap().as_array_mut().unwrap()
+    }
+
+    /// The argument for deciding only the purposes a changed rule names,
+    /// checked on the seed: every rule in turn is removed, and classes of
+    /// the purposes it does not name (a sample of each space) are decided
+    /// alike with and without it.
+    #[test]
+    fn a_rule_changes_no_decision_outside_the_purposes_it_names() {
+        let seed = Engine::builtin_source();
+        // Without `[record]`, which names rules (and which no decision reads).
+        let base = edited(seed, |t| {
+            t.remove("record");
+        });
+        let old = Engine::from_toml(&base).unwrap();
+        let ids: Vec<(String, &str)> = old
+            .rules()
+            .iter()
+            .map(|r| {
+                let key = if r.effect() == Effect::Permit {
+                    "permit"
+                } else {
+                    "deny"
+                };
+                (r.id().to_owned(), key)
+            })
+            .collect();
+        let mut checked = 0u64;
+        for (id, key) in &ids {
+            let text = edited(&base, |t| {
+                rules_mut(t, key).retain(|r| r.get("id").and_then(toml::Value::as_str) != Some(id));
+                if rules_mut(t, key).is_empty() {
+                    t.remove(*key);
+                }
+            });
+            let new = Engine::from_toml(&text).unwrap();
+            let (edit, _, decided) = Diff::plan(&old, &new, Options::default());
+            assert!(edit.rules_only(), "{id}: {:?}", edit.other);
+            assert_eq!(edit.rules.len(), 1, "{id}: {:?}", edit.rules);
+            let decided = decided.unwrap();
+            let options = Options {
+                max_classes: 3000,
+                threads: 2,
+            };
+            let outside = Space::build(&[&old, &new], options)
+                .only_purposes(|p| !p.members.iter().any(|m| decided.contains(m)));
+            let (counts, _) = outside.explore(
+                &[&old, &new],
+                || 0u64,
+                |n, class, d| {
+                    let (a, b) = (
+                        d.first().and_then(Option::as_ref),
+                        d.get(1).and_then(Option::as_ref),
+                    );
+                    assert!(same(&old, &new, a, b), "{id}: {class:?}\n{a:?}\n{b:?}");
+                    *n += 1;
+                },
+            );
+            checked += counts.iter().sum::<u64>();
+        }
+        assert!(checked > 100_000, "only {checked} classes checked");
+    }
+
+    /// On the EU example, small enough to decide whole: for several rule
+    /// edits, deciding only the purposes the changed rules name finds the
+    /// same changes as deciding every class.
+    #[test]
+    fn deciding_the_touched_purposes_finds_what_deciding_everything_finds() {
+        let text = include_str!("../../policies/examples/eu-fitness.toml");
+        let old = Engine::from_toml(text).unwrap();
+        let set = |id: &'static str, key: &'static str, value: toml::Value| {
+            move |t: &mut toml::Table| {
+                for r in rules_mut(t, "permit") {
+                    if r.get("id").and_then(toml::Value::as_str) == Some(id) {
+                        r.as_table_mut()
+                            .unwrap()
+                            .insert(key.to_owned(), value.clone());
+                    }
+                }
+            }
+        };
+        let bases = |list: &[&str]| {
+            toml::Value::Array(
+                list.iter()
+                    .map(|b| toml::Value::String((*b).to_owned()))
+                    .collect(),
+            )
+        };
+        let edits: Vec<(&str, String)> = vec![
+            (
+                "bases",
+                edited(text, set("analytics", "bases", bases(&["consent"]))),
+            ),
+            (
+                "deny removed",
+                edited(text, |t| {
+                    t.remove("deny");
+                }),
+            ),
+            (
+                "processor export",
+                edited(
+                    text,
+                    set("analytics-processor", "actions", bases(&["entrust"])),
+                ),
+            ),
+        ];
+        for (what, edit) in edits {
+            let new = Engine::from_toml(&edit).unwrap();
+            let options = Options {
+                max_classes: u64::MAX,
+                threads: 2,
+            };
+            let some = Diff::run(&old, &new, options);
+            let all = Diff::run_everything(&old, &new, options);
+            assert!(some.purposes.is_some(), "{what}");
+            assert!(
+                some.space.base_count() < all.space.base_count(),
+                "{what}: nothing saved"
+            );
+            let groups = |d: &Diff| {
+                let mut g: Vec<(String, u64)> = d
+                    .changes
+                    .iter()
+                    .map(|c| (c.heading.clone(), c.count))
+                    .collect();
+                g.sort();
+                g
+            };
+            assert_eq!(groups(&some), groups(&all), "{what}");
+            assert!(all.changed() > 0, "{what}: the edit changed nothing");
+        }
+    }
+
+    /// A rule that moves relative to the others is a changed rule (rules
+    /// are tried in order).
+    #[test]
+    fn a_moved_rule_is_a_changed_rule() {
+        let text = include_str!("../../policies/examples/eu-fitness.toml");
+        let moved = edited(text, |t| rules_mut(t, "permit").swap(0, 1));
+        let edit = Edit::between(text, &moved);
+        let words: Vec<String> = edit.rules.iter().map(RuleEdit::words).collect();
+        assert_eq!(
+            words,
+            ["rule `account` moved: tried in another order relative to the other rules"]
+        );
+    }
+
+    #[test]
+    fn the_edit_reads_as_counsel_wrote_it() {
+        let seed = Engine::builtin_source();
+        let new = seed
+            .replace(
+                "bases = [\"contract\", \"consent\"]\nretention = \"1y\"",
+                "bases = [\"consent\"]\nretention = \"3y\"",
+            )
+            .replace("version = \"2026-11-28\"", "version = \"2026-12-01\"");
+        let edit = Edit::between(seed, &new);
+        // The support rule and the operations rule share those two lines.
+        let words: Vec<String> = edit.rules.iter().map(RuleEdit::words).collect();
+        assert!(
+            words.contains(&"rule `support`: bases −contract; retention 1y → 3y".to_owned()),
+            "{words:?}"
+        );
+        assert_eq!(edit.other, ["[policy]: version 2026-11-28 → 2026-12-01"]);
+        assert!(edit.rules_only(), "a version is no decision");
+    }
+
+    #[test]
+    fn dates_move_by_months_years_or_days() {
+        let d = |s: &str| Some(Due::Date(s.parse().unwrap()));
+        assert_eq!(moved(d("2027-06-01"), d("2029-06-01")), Moved::Months(24));
+        assert_eq!(moved_words(Moved::Months(24)), "2 years later");
+        assert_eq!(moved_words(Moved::Months(-6)), "6 months earlier");
+        assert_eq!(moved(d("2027-06-01"), d("2027-06-02")), Moved::Days(1));
+        assert_eq!(moved_words(Moved::Days(1)), "1 day later");
+        // The end of a month: 31 January + 1 month is 28 February.
+        assert_eq!(moved(d("2027-01-31"), d("2027-02-28")), Moved::Months(1));
+    }
+}
