@@ -956,3 +956,47 @@ fn the_report_renders_in_headless_chromium_with_every_section_and_the_picture() 
         y + h
     );
 }
+
+/// The fixtures are the seed with their one seeded edit (and their own
+/// version): so a change of the seed reaches them, or this fails.
+#[test]
+fn the_fixtures_are_the_seed_with_one_edit_each() {
+    let seed = std::fs::read_to_string(path("../policies/default.toml")).unwrap();
+    for (file, rules, other) in [
+        (
+            "export_on_contract.toml",
+            vec!["rule `export`: bases +contract"],
+            vec![],
+        ),
+        (
+            "support_consent_3y.toml",
+            vec!["rule `support`: bases −contract; retention 1y → 3y"],
+            vec![],
+        ),
+        (
+            "child_share_own_consent.toml",
+            vec![],
+            vec!["purpose `support.feedback`: before_guardian_consent true added"],
+        ),
+    ] {
+        let text = std::fs::read_to_string(path(&format!("tests/fixtures/{file}"))).unwrap();
+        let edit = lawful::analysis::diff::Edit::between(&seed, &text);
+        let words: Vec<String> = edit
+            .rules
+            .iter()
+            .map(lawful::analysis::diff::RuleEdit::words)
+            .collect();
+        assert_eq!(words, rules, "{file}");
+        let mut other: Vec<&str> = other;
+        let version = format!(
+            "[policy]: version 2026-11-28 → {}",
+            text.lines()
+                .find_map(|l| l.strip_prefix("version = \""))
+                .unwrap()
+                .trim_end_matches('"')
+        );
+        other.insert(0, &version);
+        assert_eq!(edit.other, other, "{file}");
+        assert!(!edit.record, "{file}");
+    }
+}
