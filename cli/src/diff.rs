@@ -231,6 +231,10 @@ fn print_scope(out: &mut String, diff: &Diff) {
             out,
             "no request class needed deciding: no rule changed, and nothing else that decides"
         ),
+        Some(_) if diff.space.base_count() == diff.whole => say!(
+            out,
+            "{decided}: every class, since the changed rules name every purpose"
+        ),
         Some(purposes) => {
             let shown: Vec<&str> = purposes.iter().take(8).map(String::as_str).collect();
             let more = purposes.len().saturating_sub(shown.len());

@@ -151,7 +151,17 @@ fn regimes_words(record: &Record) -> String {
 
 fn storage_words(record: &Record) -> String {
     let s = &record.storage;
-    let mut out = format!("Personal information is stored in {}", s.region);
+    let data = if record.regimes.contains(&Regime::Pipl) {
+        "Personal information"
+    } else {
+        "Personal data"
+    };
+    let region = match s.region.as_str() {
+        "EU" => "the EU".to_owned(),
+        "EEA" => "the EEA".to_owned(),
+        other => other.to_owned(),
+    };
+    let mut out = format!("{data} is stored in {region}");
     if s.localization {
         out.push_str(", and the policy commits to keep the data of subjects there");
     }
@@ -800,7 +810,7 @@ fn html(record: &Record, today: &str) -> String {
 
     out.push_str("<section id=\"flow\"><h2>Data flow</h2>\n");
     out.push_str(&svg::picture(record));
-    out.push_str("<p class=\"note\">Each purpose, the categories of data its rules cover, who receives them and in which country. Orange: outside the area of a regime that governs the data. The rules for every purpose come first.</p></section>\n");
+    out.push_str("<p class=\"note\">Each purpose, the categories of data its rules cover, who receives them and in which country. Orange: outside the area of a regime that governs the data. The rules for every purpose, if any, come first.</p></section>\n");
 
     out.push_str("<h2>Processing activities</h2><p class=\"note\">One per purpose, with the fields of GDPR art. 30(1)(b)–(g); the controller and the DPO of (a) are above. Marks: ★ ");
     out.push_str(&esc(sensitive_words(record)));

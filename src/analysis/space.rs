@@ -496,10 +496,14 @@ impl Space {
             subject = subject.birth_date(born);
         }
         let flow = self.flows.get(class.flow as usize)?;
-        let mut request = Request::new(class.action, purpose, self.at)
-            .categories(categories.iter().copied())
-            .subject(subject)
-            .linked_to_account(linked);
+        // Built in place: millions of requests are built, and a builder
+        // call moves the whole request each time (a fifth of a run went to
+        // those moves). The fields set are the builders' own, and nothing
+        // the builders work out (a collection instant's moment) is set here.
+        let mut request = Request::new(class.action, purpose, self.at);
+        request.categories.extend(categories.iter().copied());
+        request.subject = subject;
+        request.linked_to_account = linked;
         if let Some(r) = &flow.recipient {
             let mut recipient = Recipient::new(r.kind)
                 .accepts_policy(r.accepts_policy)
@@ -510,19 +514,17 @@ impl Space {
             if let Some(region) = r.region {
                 recipient = recipient.region(region);
             }
-            request = request.recipient(recipient);
+            request.recipient = Some(recipient);
         }
-        if let Some(d) = flow.destination {
-            request = request.destination_region(d);
-        }
+        request.destination_region = flow.destination;
         for &m in self.mechanisms(class) {
-            request = request.transfer_mechanism(m);
+            request.mechanisms = request.mechanisms.with(m);
         }
         if class.retention == RetentionState::Expired {
             request = request.collected_at(self.expired_since);
         }
         let name = flow.recipient.as_ref().and_then(|r| r.name.as_deref());
-        request = request.evidence(self.evidence(class.evidence, purpose, categories, name));
+        request.evidence = self.evidence(class.evidence, purpose, categories, name);
         Some(request)
     }
 
