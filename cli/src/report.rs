@@ -255,6 +255,12 @@ fn unnamed_words(u: &Unnamed) -> Vec<String> {
     lines
 }
 
+fn sampled_words(n: u64) -> String {
+    format!(
+        "the policy's request space is past the limit of counsel's tools, so the transfers abroad were found by deciding one request class in {n}: some may be missing from this record"
+    )
+}
+
 fn never_actions(r: &Row) -> String {
     if r.actions.len() == lawful::Action::ALL.len() {
         "any action".to_owned()
@@ -754,6 +760,13 @@ fn html(record: &Record, today: &str) -> String {
         env!("CARGO_PKG_VERSION")
     );
     out.push_str("</tbody></table>\n");
+    if let Some(n) = record.sampled {
+        let _ = writeln!(
+            out,
+            "<div class=\"todo\" id=\"sampled\"><strong>Sampled:</strong> {}</div>",
+            esc(&sampled_words(n))
+        );
+    }
     if !record.placeholders.is_empty() {
         let items: Vec<String> = record
             .placeholders
@@ -1361,6 +1374,9 @@ fn markdown(record: &Record, today: &str) -> String {
         md(today),
         env!("CARGO_PKG_VERSION")
     );
+    if let Some(n) = record.sampled {
+        let _ = writeln!(out, "**Sampled:** {}\n", md(&sampled_words(n)));
+    }
     if !record.placeholders.is_empty() {
         let _ = writeln!(
             out,

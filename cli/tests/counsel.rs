@@ -608,6 +608,10 @@ fn the_report_lists_what_a_dpo_signs_in_html_and_markdown() {
             );
             assert!(!legal.contains("PIPL"), "{legal}");
             assert!(md.contains("`identity.resident_id` ★"));
+            assert!(
+                md.contains("  - **CN** — Courts, regulators and other competent authorities: GDPR: outside the EEA (where the data is stored), no mechanism named in the record."),
+                "{md}"
+            );
             assert!(html.contains("To complete before signing (10)"));
         }
     }

@@ -344,6 +344,10 @@ pub struct Record {
     pub placeholders: Vec<(String, String)>,
     /// The export runs' figures (classes decided, time).
     pub stats: Stats,
+    /// `Some(n)` when a run's space was past [`Options::max_classes`] and
+    /// only one base class in `n` was decided: the transfers found may be
+    /// incomplete, and the record must say so.
+    pub sampled: Option<u64>,
 }
 
 /// A transfer mechanism in words, with its provision.
@@ -776,7 +780,8 @@ impl Record {
             permits.iter().partition(|r| every_purpose(engine, r));
 
         let mut stats = Stats::default();
-        let unnamed = unnamed_transfers(engine, options, &regimes, &mut stats);
+        let mut sampled = None;
+        let unnamed = unnamed_transfers(engine, options, &regimes, &mut stats, &mut sampled);
         let every_unnamed = unnamed_for_every_purpose(engine, &unnamed);
 
         let mut activities = Vec::new();
@@ -794,7 +799,7 @@ impl Record {
                 &regimes,
                 options,
                 &mut clauses,
-                &mut stats,
+                (&mut stats, &mut sampled),
             );
             activity.description = p.description().map(str::to_owned);
             activity.clause = p
@@ -814,7 +819,7 @@ impl Record {
             &regimes,
             options,
             &mut clauses,
-            &mut stats,
+            (&mut stats, &mut sampled),
         );
         general.unnamed_abroad = every_unnamed;
 
@@ -862,6 +867,7 @@ impl Record {
             clauses: clauses.entries,
             placeholders: placeholders(engine),
             stats,
+            sampled,
             regimes,
         }
     }
@@ -902,7 +908,7 @@ fn activity(
     regimes: &[Regime],
     options: Options,
     clauses: &mut Clauses,
-    stats: &mut Stats,
+    (stats, sampled): (&mut Stats, &mut Option<u64>),
 ) -> Activity {
     let rows: Vec<Row> = rules
         .iter()
@@ -923,7 +929,7 @@ fn activity(
         .collect();
     let children = rules.iter().any(|r| r.subjects() != SubjectScope::Adult);
     let flows = flow_lines(engine, rules, &rows, regimes);
-    let destinations = destinations(engine, purpose, rules, regimes, options, stats);
+    let destinations = destinations(engine, purpose, rules, regimes, options, (stats, sampled));
     Activity {
         anchor: purpose.map_or_else(|| "every-purpose".to_owned(), |p| slug("activity-", p)),
         purpose: purpose.map(str::to_owned),
@@ -1061,7 +1067,7 @@ fn destinations(
     rules: &[&Rule],
     regimes: &[Regime],
     options: Options,
-    stats: &mut Stats,
+    (stats, sampled): (&mut Stats, &mut Option<u64>),
 ) -> Vec<Destination> {
     let mut out: Vec<Destination> = Vec::new();
     let storage = engine.storage_region();
@@ -1079,7 +1085,7 @@ fn destinations(
         if abroad.is_empty() {
             continue;
         }
-        let decided = decide_named(engine, purpose, r, country, options, stats);
+        let decided = decide_named(engine, purpose, r, country, options, (stats, sampled));
         let transfers: Vec<RegimeTransfer> = abroad
             .iter()
             .map(|&regime| RegimeTransfer {
@@ -1152,7 +1158,7 @@ fn decide_named(
     recipient: &NamedRecipient,
     country: RegionCode,
     options: Options,
-    stats: &mut Stats,
+    (stats, sampled): (&mut Stats, &mut Option<u64>),
 ) -> Option<Decided> {
     let mut actions: Vec<Action> = Vec::new();
     for rule in recipient.rules().iter().filter_map(|id| engine.rule(*id)) {
@@ -1176,6 +1182,7 @@ fn decide_named(
         .only_actions(&actions)
         .only_purposes(|p| purpose.is_none_or(|name| p.members.iter().any(|m| m == name)))
         .with_flows(vec![flow], recipient.mechanisms().to_vec());
+    note_sampled(sampled, &space);
     let (per_worker, run) = space.explore(&[engine], Decided::default, |acc, class, decisions| {
         let Some(Some(d)) = decisions.first() else {
             return;
@@ -1211,6 +1218,13 @@ fn decide_named(
     (total.classes > 0).then_some(total)
 }
 
+/// Keeps the coarsest sampling of the record's runs.
+fn note_sampled(sampled: &mut Option<u64>, space: &Space) {
+    if let Some(n) = space.sampled() {
+        *sampled = Some(sampled.map_or(n, |m| m.max(n)));
+    }
+}
+
 fn add_stats(into: &mut Stats, run: Stats) {
     into.classes += run.classes;
     into.decisions += run.decisions;
@@ -1225,8 +1239,10 @@ fn unnamed_transfers(
     options: Options,
     regimes: &[Regime],
     stats: &mut Stats,
+    sampled: &mut Option<u64>,
 ) -> BTreeMap<String, Unnamed> {
     let space = Space::build(&[engine], options).only_actions(&[Action::Export]);
+    note_sampled(sampled, &space);
     let storage_regime = Regime::of_region(engine.storage_region());
     let (per_worker, run) = space.explore(
         &[engine],
@@ -1460,4 +1476,57 @@ fn placeholders(engine: &Engine) -> Vec<(String, String)> {
         check(&format!("recipient `{}`", r.id()), Some(r.name()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record whose transfers were found in a sample says so.
+    #[test]
+    fn a_sampled_record_says_so() {
+        let text = include_str!("../../policies/examples/eu-fitness.toml");
+        let engine = Engine::from_toml(text).unwrap();
+        let whole = Record::build(&engine, Options::default());
+        assert_eq!(whole.sampled, None);
+        let sampled = Record::build(
+            &engine,
+            Options {
+                max_classes: 10,
+                threads: 1,
+            },
+        );
+        assert!(sampled.sampled.is_some_and(|n| n > 1));
+    }
+
+    /// The EU example's US processor: one destination, its country, the
+    /// GDPR's mechanism only, and what deciding it finds.
+    #[test]
+    fn the_eu_processor_is_a_destination_by_country() {
+        let text = include_str!("../../policies/examples/eu-fitness.toml");
+        let engine = Engine::from_toml(text).unwrap();
+        let record = Record::build(&engine, Options::default());
+        assert_eq!(record.regimes, [Regime::Gdpr]);
+        let analytics = record
+            .activities
+            .iter()
+            .find(|a| a.purpose.as_deref() == Some("analytics.product"))
+            .unwrap();
+        let [us] = analytics.destinations.as_slice() else {
+            panic!("{:?}", analytics.destinations);
+        };
+        assert_eq!(us.country, "US");
+        assert_eq!(us.regimes.len(), 1);
+        assert_eq!(us.regimes[0].regime, Regime::Gdpr);
+        assert_eq!(us.regimes[0].mechanisms, [TransferMechanism::Scc]);
+        let decided = us.decided.as_ref().unwrap();
+        assert!(decided.rules.contains("analytics-processor"));
+        let others: usize = record
+            .activities
+            .iter()
+            .filter(|a| a.purpose.as_deref() != Some("analytics.product"))
+            .map(|a| a.destinations.len())
+            .sum();
+        assert_eq!(others, 0);
+    }
 }
