@@ -46,6 +46,8 @@ pub enum DiagnosticKind {
     /// The policy is past a load limit (its size, a name's length, the
     /// number of rules...; see [`LoadOptions`](crate::policy::LoadOptions)).
     TooLarge,
+    /// The `[record]` table names a rule the policy does not declare.
+    UndeclaredRule,
 }
 
 /// One problem in a policy file.

@@ -18,6 +18,33 @@ pub(crate) const MISUSE: u8 = 2;
 /// The exit status when `check` finds errors or `test` has failing cases.
 pub(crate) const FOUND_PROBLEMS: u8 = 1;
 
+/// The exit status of `verify` and `diff` when, asked to (`--sample`), they
+/// decided only a sample of the request space and found nothing in it: no
+/// proof, so never the 0 of "every law holds" or "no decision changed".
+pub(crate) const SAMPLED_NOTHING_FOUND: u8 = 3;
+
+/// Refuses a request space larger than `--max-classes` unless `--sample`
+/// was given; with it, the line every output starts with.
+pub(crate) fn sampling(
+    space: &lawful::analysis::Space,
+    bounds: crate::Bounds,
+) -> Result<Option<String>, Fail> {
+    let Some(n) = space.sampled() else {
+        return Ok(None);
+    };
+    if !bounds.sample {
+        return Err(Fail::new(format!(
+            "the request space has {} base classes, more than --max-classes ({}): deciding them all is refused; raise --max-classes, or pass --sample to decide one in {n} (a sample proves nothing)",
+            space.base_count(),
+            bounds.max_classes
+        )));
+    }
+    Ok(Some(format!(
+        "SAMPLED: one base class in {n} of {} was decided (--sample): what follows is not a proof; finding nothing exits with status 3",
+        space.base_count()
+    )))
+}
+
 /// Why a command could not run: one line on stderr (after any details, such
 /// as a policy's diagnostics), exit status 2.
 #[derive(Debug)]

@@ -77,10 +77,13 @@ Exit status:
 /// The exit codes of `verify` and `diff`.
 const COUNSEL_EXIT_STATUS: &str = "\
 Exit status:
-  0  every law holds (verify); no decision changed (diff)
+  0  every law holds (verify); no decision changed (diff): every request
+     class was decided
   1  a law is broken (verify); some decision changed (diff)
   2  misuse: bad arguments, a file that cannot be read, an invalid policy
-     or laws file; one line on stderr";
+     or laws file, a space larger than --max-classes without --sample; one
+     line on stderr
+  3  --sample: only a sample was decided and it found nothing; no proof";
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -99,6 +102,30 @@ struct Cli {
     max_policy_bytes: u64,
     #[command(subcommand)]
     command: Command,
+}
+
+/// How much of the request space `verify` and `diff` may decide.
+#[derive(Clone, Copy, Debug, clap::Args)]
+pub(crate) struct Bounds {
+    /// The most base classes decided; a larger space is refused unless
+    /// --sample is given
+    #[arg(long, value_name = "N", default_value_t = lawful::analysis::Options::DEFAULT_MAX_CLASSES)]
+    pub(crate) max_classes: u64,
+    /// Above --max-classes, decide one base class in n instead of refusing:
+    /// the first line says so, and finding nothing exits with status 3 (a
+    /// sample proves nothing)
+    #[arg(long)]
+    pub(crate) sample: bool,
+}
+
+impl Bounds {
+    /// The analysis options these bounds give.
+    pub(crate) fn options(self) -> lawful::analysis::Options {
+        lawful::analysis::Options {
+            max_classes: self.max_classes,
+            ..lawful::analysis::Options::default()
+        }
+    }
 }
 
 /// The subcommands.
@@ -315,12 +342,19 @@ enum Command {
         /// Counsel's laws (TOML, `[[law]]` tables)
         #[arg(value_name = "LAWS.toml")]
         laws: Option<PathBuf>,
+        #[command(flatten)]
+        bounds: Bounds,
     },
-    /// Show what an edit changes: the request classes whose decision differs
+    /// Show what an edit changes: the rules edited, then the request classes whose decision differs
     ///
-    /// Every request class is decided under both policies; the classes whose
-    /// effect, basis, reasons or obligations changed are printed in groups,
-    /// in words, each with one request document (one JSON line) that shows it.
+    /// First the edit, rule by rule (`rule `support`: bases −contract;
+    /// retention 1y → 3y`). Then the request classes the edit can change are
+    /// decided under both policies (when only rules changed, those of the
+    /// purposes the changed rules name: no other can change; otherwise every
+    /// class), and the classes whose effect, basis, reasons or obligations
+    /// changed are printed grouped by what changed (the effect, the basis, a
+    /// date moved by how much...), in words, each with one request document
+    /// (one JSON line) that shows it.
     #[command(after_help = COUNSEL_EXIT_STATUS)]
     Diff {
         /// The policy before the edit
@@ -332,6 +366,13 @@ enum Command {
         /// One JSON object instead of words
         #[arg(long)]
         json: bool,
+        /// Decide every request class, even those no changed rule can touch
+        /// (by default, when only rules changed, only the classes of the
+        /// purposes the changed rules name are decided)
+        #[arg(long)]
+        every_class: bool,
+        #[command(flatten)]
+        bounds: Bounds,
     },
     /// Serve decisions over HTTP: POST /v1/decide, /v1/decide/batch, /v1/explain, ...
     ///
@@ -471,8 +512,18 @@ fn main() -> ExitCode {
             format,
             output,
         } => report::run(policy.as_deref(), format, output.as_deref()),
-        Command::Verify { policy, laws } => verify::run(policy.as_deref(), laws.as_deref()),
-        Command::Diff { old, new, json } => diff::run(&old, &new, json),
+        Command::Verify {
+            policy,
+            laws,
+            bounds,
+        } => verify::run(policy.as_deref(), laws.as_deref(), bounds),
+        Command::Diff {
+            old,
+            new,
+            json,
+            every_class,
+            bounds,
+        } => diff::run(&old, &new, json, every_class, bounds),
         Command::Serve {
             policy,
             addr,

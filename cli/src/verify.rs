@@ -4,13 +4,19 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use lawful::analysis::{Law, Options, RELATIONS, Space, laws};
+use lawful::analysis::{Law, RELATIONS, Space, laws};
 
-use crate::files::{self, FOUND_PROBLEMS, Fail};
+use crate::Bounds;
+use crate::files::{self, FOUND_PROBLEMS, Fail, SAMPLED_NOTHING_FOUND};
 
 /// Checks the laws; prints each broken law with the requests that break
-/// it. Exit status 1 when a law is broken.
-pub(crate) fn run(policy: Option<&Path>, laws_file: Option<&Path>) -> Result<ExitCode, Fail> {
+/// it. Exit status 1 when a law is broken; 3 when only a sample was
+/// decided (`--sample`) and no law was found broken in it.
+pub(crate) fn run(
+    policy: Option<&Path>,
+    laws_file: Option<&Path>,
+    bounds: Bounds,
+) -> Result<ExitCode, Fail> {
     let engine = files::load_policy(policy)?;
     let mut all = Law::builtin();
     let builtin = all.len();
@@ -21,13 +27,10 @@ pub(crate) fn run(policy: Option<&Path>, laws_file: Option<&Path>) -> Result<Exi
         all.extend(more);
     }
     let mut out = String::new();
-    let space = Space::build(&[&engine], Options::default());
-    if let Some(n) = space.sampled() {
-        say!(
-            out,
-            "note: the space has {} base classes, more than the limit: one in {n} is decided",
-            space.base_count()
-        );
+    let space = Space::build(&[&engine], bounds.options());
+    let sampled = files::sampling(&space, bounds)?;
+    if let Some(line) = &sampled {
+        say!(out, "{line}");
     }
     let (violations, stats) = laws::verify(&space, &engine, &all);
     say!(
@@ -44,6 +47,13 @@ pub(crate) fn run(policy: Option<&Path>, laws_file: Option<&Path>) -> Result<Exi
         stats.elapsed.as_secs_f64(),
     );
     if violations.is_empty() {
+        if sampled.is_some() {
+            say!(
+                out,
+                "no law is broken in the sample; the classes not decided may break one"
+            );
+            return files::emit_text(&out, ExitCode::from(SAMPLED_NOTHING_FOUND));
+        }
         say!(out, "every law holds, and every relation between requests");
         return files::emit_text(&out, ExitCode::SUCCESS);
     }

@@ -32,10 +32,16 @@ pub struct Options {
     pub threads: usize,
 }
 
+impl Options {
+    /// The default [`Options::max_classes`]: 400 million base classes
+    /// (the built-in policy has about a third of that).
+    pub const DEFAULT_MAX_CLASSES: u64 = 400_000_000;
+}
+
 impl Default for Options {
     fn default() -> Options {
         Options {
-            max_classes: 400_000_000,
+            max_classes: Options::DEFAULT_MAX_CLASSES,
             threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
@@ -75,6 +81,10 @@ pub struct Space {
     mechanisms: Vec<Vec<TransferMechanism>>,
     regions: Vec<RegionCode>,
     actions: Vec<Action>,
+    /// The purpose classes decided (indices into `purposes`, ascending):
+    /// all of them unless narrowed ([`Space::only_purposes`]).
+    active_purposes: Vec<u32>,
+    max_classes: u64,
     stride: u64,
     threads: usize,
 }
@@ -143,9 +153,11 @@ impl Space {
         let regions = vocabulary::regions(engines);
         let flows = flows(&regions);
         let mechanisms = mechanisms();
+        let active_purposes = (0..purposes.len()).map(to_u32).collect();
         let mut space = Space {
             at,
             expired_since: expired_since(engines, at),
+            active_purposes,
             purposes,
             categories,
             category_sets,
@@ -154,21 +166,70 @@ impl Space {
             mechanisms,
             regions,
             actions: Action::ALL.to_vec(),
+            max_classes: options.max_classes,
             stride: 1,
             threads: options.threads.max(1),
         };
-        let total = space.base_count();
-        if total > options.max_classes {
-            space.stride = total.div_ceil(options.max_classes.max(1));
-        }
+        space.restride();
         space
+    }
+
+    /// One base class in `stride` is decided, so that at most `max_classes`
+    /// are (see [`Space::sampled`]).
+    fn restride(&mut self) {
+        let total = self.base_count();
+        self.stride = if total > self.max_classes {
+            total.div_ceil(self.max_classes.max(1))
+        } else {
+            1
+        };
     }
 
     /// The space narrowed to these actions.
     #[must_use]
     pub fn only_actions(mut self, actions: &[Action]) -> Space {
         self.actions = actions.to_vec();
+        self.restride();
         self
+    }
+
+    /// The space narrowed to the purpose classes `keep` accepts.
+    #[must_use]
+    pub fn only_purposes(mut self, keep: impl Fn(&NameClass) -> bool) -> Space {
+        self.active_purposes = self
+            .purposes
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| keep(p))
+            .map(|(i, _)| to_u32(i))
+            .collect();
+        self.restride();
+        self
+    }
+
+    /// The space with these flows only (no weaker versions) and these
+    /// mechanism variants tried where a decision lacks a mechanism (the
+    /// first variant, tried for every class, is none).
+    #[must_use]
+    pub fn with_flows(mut self, flows: Vec<Flow>, mechanisms: Vec<TransferMechanism>) -> Space {
+        self.flows = flows
+            .into_iter()
+            .map(|f| Flow {
+                weaker_of: None,
+                ..f
+            })
+            .collect();
+        self.mechanisms = vec![Vec::new()];
+        if !mechanisms.is_empty() {
+            self.mechanisms.push(mechanisms);
+        }
+        self.restride();
+        self
+    }
+
+    /// How many purpose classes are decided.
+    pub fn active_purpose_count(&self) -> usize {
+        self.active_purposes.len()
     }
 
     /// The instant every class is decided at.
@@ -180,7 +241,7 @@ impl Space {
     pub fn base_count(&self) -> u64 {
         let n = |x: usize| x as u64;
         n(self.actions.len())
-            * n(self.purposes.len())
+            * n(self.active_purposes.len())
             * n(self.category_sets.len())
             * n(self.subjects.len())
             * n(EvidenceClass::COARSE.len())
@@ -481,10 +542,14 @@ impl Space {
             subject = subject.birth_date(born);
         }
         let flow = self.flows.get(class.flow as usize)?;
-        let mut request = Request::new(class.action, purpose, self.at)
-            .categories(categories.iter().copied())
-            .subject(subject)
-            .linked_to_account(linked);
+        // Built in place: millions of requests are built, and a builder
+        // call moves the whole request each time (a fifth of a run went to
+        // those moves). The fields set are the builders' own, and nothing
+        // the builders work out (a collection instant's moment) is set here.
+        let mut request = Request::new(class.action, purpose, self.at);
+        request.categories.extend(categories.iter().copied());
+        request.subject = subject;
+        request.linked_to_account = linked;
         if let Some(r) = &flow.recipient {
             let mut recipient = Recipient::new(r.kind)
                 .accepts_policy(r.accepts_policy)
@@ -495,21 +560,18 @@ impl Space {
             if let Some(region) = r.region {
                 recipient = recipient.region(region);
             }
-            request = request.recipient(recipient);
+            request.recipient = Some(recipient);
         }
-        if let Some(d) = flow.destination {
-            request = request.destination_region(d);
-        }
+        request.destination_region = flow.destination;
         for &m in self.mechanisms(class) {
-            request = request.transfer_mechanism(m);
+            request.mechanisms = request.mechanisms.with(m);
         }
         if class.retention == RetentionState::Expired {
             request = request.collected_at(self.expired_since);
         }
         let name = flow.recipient.as_ref().and_then(|r| r.name.as_deref());
         let guardian = guardian_name(Some(flow));
-        request =
-            request.evidence(self.evidence(class.evidence, purpose, categories, name, guardian));
+        request.evidence = self.evidence(class.evidence, purpose, categories, name, guardian);
         Some(request)
     }
 
@@ -661,11 +723,11 @@ impl Space {
         let mut out = Vec::new();
         let mut n = 0u64;
         for &action in &self.actions {
-            for p in 0..self.purposes.len() {
+            for &p in &self.active_purposes {
                 for c in 0..self.category_sets.len() {
                     for s in 0..self.subjects.len() {
                         if n % self.stride == 0 {
-                            out.push((action, to_u32(p), to_u32(c), to_u32(s)));
+                            out.push((action, p, to_u32(c), to_u32(s)));
                         }
                         n += 1;
                     }

@@ -25,11 +25,13 @@ use crate::subject::scope::{ChildAge, RegionSet, Scope};
 use crate::subject::{Jurisdiction, JurisdictionId};
 use crate::suggest::did_you_mean;
 
-use super::raw::{Pattern, RawCategory, RawMeta, RawPolicy, RawPurpose, RawRule, Spanned};
+use super::raw::{
+    Pattern, RawCategory, RawMeta, RawParty, RawPolicy, RawPurpose, RawRecord, RawRule, Spanned,
+};
 use super::retention::KeepIndex;
 use super::{
-    CoverIndex, LoadOptions, Minimum, Policy, RetentionSettings, RightsSettings, Rule, RuleId,
-    RuleIndex, SubjectScope,
+    ClauseText, CoverIndex, LoadOptions, Minimum, NamedRecipient, Party, Policy, RecordInfo,
+    RetentionSettings, RightsSettings, Rule, RuleId, RuleIndex, SubjectGroup, SubjectScope,
 };
 
 /// The categories, purposes, permit and deny rules up to their count
@@ -221,6 +223,7 @@ pub(super) fn compile(
     }
     check_shadowed(&first_use, &rules, &category_tree, &purpose_tree, d);
     let minimums = compile_minimums(raw, &rules, &mut names, d);
+    let record = compile_record(raw, &rules, &category_tree, tag, d);
 
     let indexes = build_indexes(&rules, &category_tree, &purpose_tree, options);
     let Some((permits, covering, denies)) = indexes else {
@@ -268,6 +271,7 @@ pub(super) fn compile(
         covering,
         denies,
         keeping: KeepIndex::default(),
+        record,
     };
     policy.keeping = KeepIndex::build(&policy);
     Some(policy)
@@ -1264,4 +1268,242 @@ fn build_index(
         offsets.push(u32::try_from(flat.len()).unwrap_or(u32::MAX));
     }
     Some(RuleIndex::new(purpose_count, offsets, flat))
+}
+
+// ---------------------------------------------------------------------------
+// `[record]`: the record of processing activities' own facts. Checked here
+// (rules and categories it names, duplicates), never read by decide().
+// ---------------------------------------------------------------------------
+
+/// The `[record]` table, its names checked against the rules and the
+/// categories.
+fn compile_record(
+    raw: &RawPolicy,
+    rules: &[Rule],
+    categories: &Hierarchy,
+    tag: u32,
+    d: &mut Vec<Diagnostic>,
+) -> RecordInfo {
+    let record: &RawRecord = &raw.record;
+    let party = |p: &Option<RawParty>| {
+        p.as_ref().map(|p| Party {
+            name: text(p.name.as_ref()),
+            address: text(p.address.as_ref()),
+            contact: text(p.contact.as_ref()),
+            note: text(p.note.as_ref()),
+        })
+    };
+    let mut suggestions_left = MAX_SUGGESTIONS;
+    let recipients = compile_named_recipients(record, rules, &mut suggestions_left, d);
+    let subjects = compile_subject_groups(record, categories, tag, &mut suggestions_left, d);
+    let clauses = compile_clause_texts(record, d);
+    RecordInfo {
+        updated: record.updated.as_ref().map(|s| s.value),
+        approved_by: text(record.approved_by.as_ref()),
+        approved_on: record.approved_on.as_ref().map(|s| s.value),
+        security_measures: record
+            .security_measures
+            .iter()
+            .map(|m| m.value.as_str().into())
+            .collect(),
+        controller: party(&record.controller),
+        representative: party(&record.representative),
+        dpo: party(&record.dpo),
+        subjects,
+        recipients,
+        clauses,
+    }
+}
+
+/// `[[record.recipient]]`: unique ids, and rules that exist, permit, and
+/// cover the recipient's kind.
+fn compile_named_recipients(
+    record: &RawRecord,
+    rules: &[Rule],
+    suggestions_left: &mut usize,
+    d: &mut Vec<Diagnostic>,
+) -> Vec<NamedRecipient> {
+    let by_name: HashMap<&str, &Rule> = rules.iter().map(|r| (&*r.name, r)).collect();
+    let mut recipients: Vec<NamedRecipient> = Vec::with_capacity(record.recipients.len());
+    let mut recipient_ids: HashMap<&str, Range<usize>> = HashMap::new();
+    for raw_recipient in &record.recipients {
+        let id = &raw_recipient.id;
+        if let Some(first) = recipient_ids.get(id.value.as_str()) {
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    id.span.clone(),
+                    format!("duplicate record recipient id `{}`", id.value),
+                )
+                .note(first.clone(), "first defined here")
+                .help("give each recipient its own id"),
+            );
+            continue;
+        }
+        recipient_ids.insert(&id.value, id.span.clone());
+        let kind = raw_recipient.kind.value;
+        let mut ids = Vec::with_capacity(raw_recipient.rules.len());
+        for name in &raw_recipient.rules {
+            let Some(rule) = by_name.get(name.value.as_str()) else {
+                let fallback = "name a `[[permit]]` rule by its `id`";
+                let help = if *suggestions_left > 0 {
+                    *suggestions_left -= 1;
+                    let known: Vec<&str> = by_name.keys().copied().collect();
+                    suggestion(&name.value, &known, fallback)
+                } else {
+                    fallback.to_owned()
+                };
+                d.push(
+                    Diagnostic::new(
+                        DiagnosticKind::UndeclaredRule,
+                        name.span.clone(),
+                        format!(
+                            "record recipient `{}` names undeclared rule `{}`",
+                            id.value, name.value
+                        ),
+                    )
+                    .help(help),
+                );
+                continue;
+            };
+            if rule.effect == Effect::Deny {
+                d.push(
+                    Diagnostic::new(
+                        DiagnosticKind::InvalidValue,
+                        name.span.clone(),
+                        format!(
+                            "record recipient `{}` names deny rule `{}`, which gives no data to anyone",
+                            id.value, name.value
+                        ),
+                    )
+                    .help("name the permit rules that give it data"),
+                );
+                continue;
+            }
+            if !rule.allows_recipient(Some(kind)) {
+                let allowed: Vec<String> = rule
+                    .recipient_kinds()
+                    .map(|kinds| kinds.map(|k| format!("`{k}`")).collect())
+                    .unwrap_or_default();
+                d.push(
+                    Diagnostic::new(
+                        DiagnosticKind::InvalidValue,
+                        name.span.clone(),
+                        format!(
+                            "record recipient `{}` is a `{kind}`, but rule `{}` covers only {}",
+                            id.value,
+                            name.value,
+                            allowed.join(", ")
+                        ),
+                    )
+                    .help("name a rule that covers this kind of recipient, or correct `kind`"),
+                );
+                continue;
+            }
+            if !ids.contains(&rule.id) {
+                ids.push(rule.id);
+            }
+        }
+        let mut mechanisms = Vec::with_capacity(raw_recipient.mechanisms.len());
+        for m in &raw_recipient.mechanisms {
+            if !mechanisms.contains(&m.value) {
+                mechanisms.push(m.value);
+            }
+        }
+        recipients.push(NamedRecipient {
+            id: id.value.as_str().into(),
+            name: raw_recipient.name.value.as_str().into(),
+            description: text(raw_recipient.description.as_ref()),
+            kind,
+            country: raw_recipient.country.as_ref().map(|c| c.value),
+            mechanisms,
+            rules: ids,
+        });
+    }
+    recipients
+}
+
+/// `[[record.subject]]`: the categories each group's data is in.
+fn compile_subject_groups(
+    record: &RawRecord,
+    categories: &Hierarchy,
+    tag: u32,
+    suggestions_left: &mut usize,
+    d: &mut Vec<Diagnostic>,
+) -> Vec<SubjectGroup> {
+    let mut subjects = Vec::with_capacity(record.subjects.len());
+    for group in &record.subjects {
+        let mut ids = Vec::new();
+        for pattern in group.categories.iter().flatten() {
+            match &pattern.value {
+                Pattern::Any => ids.extend(
+                    (0..u32::try_from(categories.len()).unwrap_or(u32::MAX))
+                        .filter(|&c| categories.parent(c).is_none()),
+                ),
+                Pattern::Is(name) => match categories.lookup(name) {
+                    Some(c) => ids.push(c),
+                    None => {
+                        let fallback = "declare it in a `[[category]]` table first";
+                        let help = if *suggestions_left > 0 {
+                            *suggestions_left -= 1;
+                            let known: Vec<&str> = categories.names().collect();
+                            suggestion(name, &known, fallback)
+                        } else {
+                            fallback.to_owned()
+                        };
+                        d.push(
+                            Diagnostic::new(
+                                DiagnosticKind::UndeclaredCategory,
+                                pattern.span.clone(),
+                                format!(
+                                    "record subject `{}` names undeclared category `{name}`",
+                                    group.name.value
+                                ),
+                            )
+                            .help(help),
+                        );
+                    }
+                },
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        subjects.push(SubjectGroup {
+            name: group.name.value.as_str().into(),
+            description: text(group.description.as_ref()),
+            categories: ids
+                .into_iter()
+                .map(|c| CategoryId::of_engine(c, tag))
+                .collect(),
+        });
+    }
+    subjects
+}
+
+/// `[[record.clause]]`: one text per heading.
+fn compile_clause_texts(record: &RawRecord, d: &mut Vec<Diagnostic>) -> Vec<ClauseText> {
+    let mut clauses: Vec<ClauseText> = Vec::with_capacity(record.clauses.len());
+    let mut headings: HashMap<&str, Range<usize>> = HashMap::new();
+    for clause in &record.clauses {
+        let heading = &clause.heading;
+        if let Some(first) = headings.get(heading.value.as_str()) {
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    heading.span.clone(),
+                    format!("duplicate record clause `{}`", heading.value),
+                )
+                .note(first.clone(), "first given here")
+                .help("give each clause's text once"),
+            );
+            continue;
+        }
+        headings.insert(&heading.value, heading.span.clone());
+        clauses.push(ClauseText {
+            heading: heading.value.as_str().into(),
+            text: clause.text.value.trim().into(),
+        });
+    }
+
+    clauses
 }

@@ -32,6 +32,7 @@
 mod compile;
 mod options;
 pub(crate) mod raw;
+mod record;
 pub(crate) mod retention;
 
 pub use crate::category::{Category, CategoryFlags};
@@ -47,6 +48,7 @@ use std::sync::Arc;
 use chrono::FixedOffset;
 
 pub use options::LoadOptions;
+pub use record::{ClauseText, NamedRecipient, Party, RecordInfo, SubjectGroup, is_placeholder};
 
 use crate::action::{Action, ActionSet};
 use crate::basis::{Basis, BasisSet};
@@ -581,6 +583,9 @@ pub(crate) struct Policy {
     /// What governs keeping each category for each purpose, deny rules
     /// aside (the record's retention), worked out at compile time.
     pub(crate) keeping: retention::KeepIndex,
+    /// The `[record]` table: for the record of processing activities;
+    /// `decide()` reads none of it.
+    pub(crate) record: RecordInfo,
 }
 
 impl Policy {

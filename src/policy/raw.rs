@@ -19,6 +19,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::action::Action;
 use crate::basis::Basis;
+use crate::decision::TransferMechanism;
 use crate::error::{Diagnostic, DiagnosticKind};
 use crate::outcome::ObligationCode;
 use crate::recipient::RecipientKind;
@@ -69,6 +70,8 @@ pub(crate) struct RawPolicy {
     pub(crate) minimums: Vec<RawMinimum>,
     /// The policy's own adequacy table (`None`: the engine's).
     pub(crate) adequacy: Option<Vec<RawAdequacy>>,
+    /// The `[record]` table (see the section at the end of this file).
+    pub(crate) record: RawRecord,
 }
 
 /// A `[[minimum_retention]]` table: a period the law keeps some data for.
@@ -229,6 +232,7 @@ const TOP_KEYS: &[&str] = &[
     "regime",
     "minimum_retention",
     "adequacy",
+    "record",
 ];
 const MINIMUM_KEYS: &[&str] = &["regime", "categories", "purposes", "period", "law"];
 const ADEQUACY_KEYS: &[&str] = &["region", "from", "until", "scope", "law"];
@@ -384,6 +388,7 @@ pub(crate) fn parse(text: &str, diags: &mut Vec<Diagnostic>) -> RawPolicy {
     let adequacy = root
         .get("adequacy")
         .map(|_| each_table(&root, "adequacy", ADEQUACY_KEYS, diags, read_adequacy));
+    let record = read_record(&root, diags);
 
     if meta.is_none() && root.get("policy").is_none() {
         diags.push(
@@ -415,6 +420,7 @@ pub(crate) fn parse(text: &str, diags: &mut Vec<Diagnostic>) -> RawPolicy {
         regimes,
         minimums,
         adequacy,
+        record,
     }
 }
 
@@ -505,6 +511,9 @@ fn each_table<T>(
     let what = match key {
         "permit" => "permit rule",
         "deny" => "deny rule",
+        "recipient" => "record recipient",
+        "subject" => "record subject",
+        "clause" => "record clause",
         other => other,
     };
     let DeValue::Array(items) = value.get_ref() else {
@@ -1102,6 +1111,209 @@ fn type_name(value: &DeValue<'_>) -> &'static str {
         DeValue::Datetime(_) => "a date-time",
         DeValue::Array(_) => "a list",
         DeValue::Table(_) => "a table",
+    }
+}
+
+// ---------------------------------------------------------------------------
+// `[record]`: what the record of processing activities needs beyond the
+// rules (controller, representative, DPO, named recipients, categories of
+// subjects, security measures, clause texts, review and approval). Nothing
+// here is read by decide(); src/policy/record.rs has the compiled types.
+// ---------------------------------------------------------------------------
+
+/// The `[record]` table as written.
+#[derive(Debug, Default)]
+pub(crate) struct RawRecord {
+    pub(crate) updated: Option<Spanned<NaiveDate>>,
+    pub(crate) approved_by: Option<Spanned<String>>,
+    pub(crate) approved_on: Option<Spanned<NaiveDate>>,
+    pub(crate) security_measures: Vec<Spanned<String>>,
+    pub(crate) controller: Option<RawParty>,
+    pub(crate) representative: Option<RawParty>,
+    pub(crate) dpo: Option<RawParty>,
+    pub(crate) subjects: Vec<RawSubjectGroup>,
+    pub(crate) recipients: Vec<RawNamedRecipient>,
+    pub(crate) clauses: Vec<RawClauseText>,
+}
+
+/// `[record.controller]`, `[record.representative]`, `[record.dpo]`.
+#[derive(Debug)]
+pub(crate) struct RawParty {
+    pub(crate) name: Option<Spanned<String>>,
+    pub(crate) address: Option<Spanned<String>>,
+    pub(crate) contact: Option<Spanned<String>>,
+    pub(crate) note: Option<Spanned<String>>,
+}
+
+/// A `[[record.subject]]` table: a category of data subjects.
+#[derive(Debug)]
+pub(crate) struct RawSubjectGroup {
+    pub(crate) name: Spanned<String>,
+    pub(crate) description: Option<Spanned<String>>,
+    pub(crate) categories: Option<Vec<Spanned<Pattern<String>>>>,
+}
+
+/// A `[[record.recipient]]` table: a recipient the rules give data to.
+#[derive(Debug)]
+pub(crate) struct RawNamedRecipient {
+    pub(crate) id: Spanned<String>,
+    pub(crate) name: Spanned<String>,
+    pub(crate) description: Option<Spanned<String>>,
+    pub(crate) kind: Spanned<RecipientKind>,
+    pub(crate) country: Option<Spanned<RegionCode>>,
+    pub(crate) mechanisms: Vec<Spanned<TransferMechanism>>,
+    pub(crate) rules: Vec<Spanned<String>>,
+}
+
+/// A `[[record.clause]]` table: a clause's text under its heading.
+#[derive(Debug)]
+pub(crate) struct RawClauseText {
+    pub(crate) heading: Spanned<String>,
+    pub(crate) text: Spanned<String>,
+}
+
+const RECORD_KEYS: &[&str] = &[
+    "updated",
+    "approved_by",
+    "approved_on",
+    "security_measures",
+    "controller",
+    "representative",
+    "dpo",
+    "subject",
+    "recipient",
+    "clause",
+];
+const PARTY_KEYS: &[&str] = &["name", "address", "contact", "note"];
+const SUBJECT_GROUP_KEYS: &[&str] = &["name", "description", "categories"];
+const NAMED_RECIPIENT_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "kind",
+    "country",
+    "mechanisms",
+    "rules",
+];
+const CLAUSE_TEXT_KEYS: &[&str] = &["heading", "text"];
+
+fn read_record(root: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> RawRecord {
+    let Some(value) = root.get("record") else {
+        return RawRecord::default();
+    };
+    let Some(t) = Table::of(value, "the `[record]` table", RECORD_KEYS, d) else {
+        return RawRecord::default();
+    };
+    let party = |key: &str, d: &mut Vec<Diagnostic>| {
+        let what = format!("the `[record.{key}]` table");
+        let table = Table::of(t.get(key)?, &what, PARTY_KEYS, d)?;
+        Some(RawParty {
+            name: table.string("name", d),
+            address: table.string("address", d),
+            contact: table.string("contact", d),
+            note: table.string("note", d),
+        })
+    };
+    RawRecord {
+        updated: t.date("updated", d),
+        approved_by: t.string("approved_by", d),
+        approved_on: t.date("approved_on", d),
+        security_measures: t
+            .list("security_measures", d, |s| Ok(s.to_owned()))
+            .unwrap_or_default(),
+        controller: party("controller", d),
+        representative: party("representative", d),
+        dpo: party("dpo", d),
+        subjects: each_table(&t, "subject", SUBJECT_GROUP_KEYS, d, read_subject_group),
+        recipients: each_table(
+            &t,
+            "recipient",
+            NAMED_RECIPIENT_KEYS,
+            d,
+            read_named_recipient,
+        ),
+        clauses: each_table(&t, "clause", CLAUSE_TEXT_KEYS, d, read_clause_text),
+    }
+}
+
+fn read_subject_group(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawSubjectGroup> {
+    let name = t.required_string("name", d);
+    let description = t.string("description", d);
+    let categories = t.list("categories", d, |s| Ok(name_pattern(s)));
+    Some(RawSubjectGroup {
+        name: name?,
+        description,
+        categories,
+    })
+}
+
+fn read_named_recipient(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawNamedRecipient> {
+    let id = t.required_string("id", d);
+    let name = t.required_string("name", d);
+    let description = t.string("description", d);
+    let kind = if t.get("kind").is_none() {
+        t.missing(
+            "kind",
+            "add `kind = \"processor\"` (or `third_party`, `authority`, `acquirer`, `guardian`, `public`)",
+            d,
+        );
+        None
+    } else {
+        t.parsed_word("kind", d)
+    };
+    let country = t.parsed("country", d);
+    let mechanisms = t
+        .list("mechanisms", d, |s| {
+            s.parse::<TransferMechanism>().map_err(|e| word_error(&e))
+        })
+        .unwrap_or_default();
+    let rules = t.required_list("rules", d, |s| Ok(s.to_owned()));
+    Some(RawNamedRecipient {
+        id: id?,
+        name: name?,
+        description,
+        kind: kind?,
+        country,
+        mechanisms,
+        rules: rules?,
+    })
+}
+
+fn read_clause_text(t: &Table<'_, '_>, d: &mut Vec<Diagnostic>) -> Option<RawClauseText> {
+    let heading = t.required_string("heading", d);
+    let text = t.required_string("text", d);
+    Some(RawClauseText {
+        heading: heading?,
+        text: text?,
+    })
+}
+
+impl Table<'_, '_> {
+    /// A calendar date: a TOML date (`2026-11-28`) or a string holding one.
+    fn date(&self, key: &str, d: &mut Vec<Diagnostic>) -> Option<Spanned<NaiveDate>> {
+        let value = self.get(key)?;
+        let text = match value.get_ref() {
+            DeValue::String(s) => s.to_string(),
+            DeValue::Datetime(t) => t.to_string(),
+            _ => {
+                self.wrong_type(key, value, "a date (`2026-11-28`)", d);
+                return None;
+            }
+        };
+        match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+            Ok(date) => Some(Spanned::new(date, value.span())),
+            Err(_) => {
+                d.push(
+                    Diagnostic::new(
+                        DiagnosticKind::InvalidValue,
+                        value.span(),
+                        format!("`{key}` in {} is not a date: `{text}`", self.what),
+                    )
+                    .help("write it as `2026-11-28` (year, month, day)"),
+                );
+                None
+            }
+        }
     }
 }
 

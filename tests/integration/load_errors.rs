@@ -547,3 +547,165 @@ fn a_missing_comma_is_still_reported_where_it_is() {
     assert_eq!(kinds, [DiagnosticKind::Syntax], "{text}");
     assert!(text.contains("comma"), "{text}");
 }
+
+/// `[record]`: every problem at once, each at its value: an unknown key
+/// with a hint, a bad date, an unknown recipient kind and mechanism, a
+/// rule that does not exist, a deny rule, a rule for another kind of
+/// recipient, a duplicate id and heading, an undeclared category.
+#[test]
+fn record_problems_are_reported_in_one_load() {
+    use DiagnosticKind as K;
+    let deny = r#"
+[[deny]]
+id = "no-support-share"
+clause = "c"
+actions = ["share"]
+purposes = ["support"]
+categories = ["account"]
+"#;
+    let restricted = rule_with("id = \"r\"", "id = \"to-processors\"")
+        .replace("actions = [\"collect\"]", "actions = [\"entrust\"]")
+        .replace("retention = ", "recipients = [\"processor\"]\nretention = ");
+    let record = r#"
+[record]
+updated = "2026-13-01"
+aproved_by = "x"
+
+[record.controller]
+name = "Shop Ltd."
+phone = "1"
+
+[[record.recipient]]
+id = "a"
+name = "A"
+kind = "procesor"
+rules = ["r"]
+
+[[record.recipient]]
+id = "b"
+name = "B"
+kind = "third_party"
+mechanisms = ["sc"]
+rules = ["rr", "no-support-share", "to-processors"]
+
+[[record.recipient]]
+id = "b"
+name = "B again"
+kind = "processor"
+rules = ["r"]
+
+[[record.subject]]
+name = "Users"
+categories = ["acount"]
+
+[[record.clause]]
+heading = "c"
+text = "One."
+
+[[record.clause]]
+heading = "c"
+text = "Two."
+"#;
+    let (kinds, rendered) = load(&format!("{RULE}{restricted}{deny}{record}"));
+    assert_eq!(
+        kinds,
+        [
+            K::InvalidValue,
+            K::UnknownKey,
+            K::UnknownKey,
+            K::InvalidValue,
+            K::InvalidValue,
+            K::UndeclaredRule,
+            K::InvalidValue,
+            K::InvalidValue,
+            K::Duplicate,
+            K::UndeclaredCategory,
+            K::Duplicate,
+        ],
+        "{rendered}"
+    );
+    for expected in [
+        "unknown key `aproved_by` in the `[record]` table",
+        "= help: did you mean `approved_by`?",
+        "`updated` in the `[record]` table is not a date: `2026-13-01`",
+        "unknown key `phone` in the `[record.controller]` table",
+        "= help: did you mean `processor`?",
+        "= help: did you mean `scc`?",
+        "record recipient `b` names undeclared rule `rr`",
+        "= help: did you mean `r`?",
+        "record recipient `b` names deny rule `no-support-share`, which gives no data to anyone",
+        "record recipient `b` is a `third_party`, but rule `to-processors` covers only `processor`",
+        "duplicate record recipient id `b`",
+        "record subject `Users` names undeclared category `acount`",
+        "duplicate record clause `c`",
+    ] {
+        assert!(rendered.contains(expected), "{expected}\n{rendered}");
+    }
+}
+
+/// A complete `[record]` loads, and what it says is read back; decisions
+/// do not depend on it.
+#[test]
+fn a_record_loads_and_is_read_back() {
+    let record = r#"
+[record]
+updated = 2026-11-28
+approved_by = "[who approves: to be filled in]"
+approved_on = "2026-11-30"
+security_measures = ["Encryption at rest"]
+
+[record.controller]
+name = "Shop Ltd."
+address = "1 Example Road"
+contact = "privacy@shop.example"
+
+[record.dpo]
+note = "None appointed."
+
+[[record.subject]]
+name = "Customers"
+
+[[record.recipient]]
+id = "cloud"
+name = "Cloud Inc."
+kind = "processor"
+country = "US"
+mechanisms = ["standard_contract", "scc"]
+rules = ["r"]
+
+[[record.clause]]
+heading = "c"
+text = """
+The clause.
+"""
+"#;
+    let engine = Engine::from_toml(&format!("{HEAD}{RULE}{record}")).unwrap();
+    let info = engine.record_info();
+    assert_eq!(
+        info.updated().map(|d| d.to_string()).as_deref(),
+        Some("2026-11-28")
+    );
+    assert_eq!(
+        info.approved_on().map(|d| d.to_string()).as_deref(),
+        Some("2026-11-30")
+    );
+    assert!(lawful::policy::is_placeholder(info.approved_by().unwrap()));
+    assert_eq!(info.controller().and_then(|c| c.name()), Some("Shop Ltd."));
+    assert_eq!(info.dpo().and_then(|c| c.note()), Some("None appointed."));
+    assert!(info.representative().is_none());
+    assert_eq!(
+        info.security_measures().collect::<Vec<_>>(),
+        ["Encryption at rest"]
+    );
+    let cloud = &info.recipients()[0];
+    assert_eq!(
+        cloud.country().map(|c| c.to_string()).as_deref(),
+        Some("US")
+    );
+    assert_eq!(cloud.mechanisms().len(), 2);
+    let rule = engine.rule_named("r").unwrap().rule_id();
+    assert_eq!(info.recipients_of(rule).count(), 1);
+    assert_eq!(info.clause_text("c"), Some("The clause."));
+    // A subject group with no categories lists none.
+    assert!(info.subjects()[0].categories().is_empty());
+}

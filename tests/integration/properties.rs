@@ -544,12 +544,13 @@ fn rests_on_consent(decision: &Decision) -> bool {
 }
 
 /// The built-in policy with every permit rule taken out: only its
-/// vocabulary, jurisdictions and deny rules are left.
+/// vocabulary, jurisdictions and deny rules are left (and the record's
+/// recipients go too, since each names the permit rules that reach it).
 static NO_PERMITS: LazyLock<Engine> = LazyLock::new(|| {
     let source = Engine::builtin_source();
     let mut kept = String::new();
     for (i, block) in source.split("\n[[").enumerate() {
-        if i > 0 && block.starts_with("permit]]") {
+        if i > 0 && (block.starts_with("permit]]") || block.starts_with("record.recipient]]")) {
             continue;
         }
         if i > 0 {
