@@ -48,6 +48,10 @@ pub enum DiagnosticKind {
     TooLarge,
     /// The `[record]` table names a rule the policy does not declare.
     UndeclaredRule,
+    /// Something that loads but deserves counsel's review (a warning): an
+    /// `occasional` rule covering `entrust`, a minimum retention for every
+    /// purpose, an adequacy table older than the policy.
+    Review,
 }
 
 /// One problem in a policy file.

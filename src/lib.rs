@@ -113,6 +113,7 @@ mod recipient;
 mod retention;
 pub mod subject;
 mod suggest;
+mod text;
 mod vocab;
 #[cfg(feature = "json")]
 pub mod wire;

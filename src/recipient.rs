@@ -107,6 +107,12 @@ impl RecipientName {
         }
     }
 
+    /// Whether the name shows anything: a blank or invisible name names no
+    /// one, and matches no other.
+    pub(crate) fn is_visible(&self) -> bool {
+        crate::text::visible(&self.name)
+    }
+
     /// The name as given.
     pub fn as_str(&self) -> &str {
         &self.name
@@ -114,7 +120,7 @@ impl RecipientName {
 
     /// Fast equality: the hashes first, the text only when they agree.
     pub(crate) fn same_as(&self, other: &RecipientName) -> bool {
-        self.hash == other.hash && self.name == other.name
+        self.hash == other.hash && self.name == other.name && self.is_visible()
     }
 }
 
@@ -195,7 +201,9 @@ impl Recipient {
     /// Names the recipient, as consents name it.
     #[must_use]
     pub fn name(mut self, name: &str) -> Recipient {
-        self.name = Some(RecipientName::new(name));
+        // A blank or invisible name is no name: the recipient stays
+        // unidentified.
+        self.name = Some(RecipientName::new(name)).filter(RecipientName::is_visible);
         self
     }
 

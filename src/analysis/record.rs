@@ -379,8 +379,12 @@ pub fn mechanism_words(m: TransferMechanism) -> &'static str {
         M::Scc => "standard contractual clauses (GDPR art. 46(2)(c))",
         M::Bcr => "binding corporate rules (GDPR art. 47)",
         M::Derogation => "derogation for a specific situation, ground not named (GDPR art. 49)",
-        M::DerogationConsent => "derogation: explicit consent after being told the risks (GDPR art. 49(1)(a))",
-        M::DerogationContract => "derogation: necessary for a contract, occasional (GDPR art. 49(1)(b))",
+        M::DerogationConsent => {
+            "derogation: explicit consent after being told the risks (GDPR art. 49(1)(a))"
+        }
+        M::DerogationContract => {
+            "derogation: necessary for a contract, occasional (GDPR art. 49(1)(b))"
+        }
         M::DerogationPublicInterest => {
             "derogation: important reasons of public interest in Union or member-state law (GDPR art. 49(1)(d))"
         }
@@ -1182,7 +1186,10 @@ fn decide_named(
             }
         }
     }
-    let flow = Flow {
+    // The recipient in its country, the data sent there; or the data kept
+    // where the policy stores it, the recipient reaching it from there (a
+    // processor abroad working in our storage region).
+    let flow = |destination: RegionCode| Flow {
         weaker_of: None,
         recipient: Some(RecipientClass {
             kind: recipient.kind(),
@@ -1190,12 +1197,16 @@ fn decide_named(
             region: Some(country),
             accepts_policy: false,
         }),
-        destination: Some(country),
+        destination: Some(destination),
     };
+    let mut flows = vec![flow(country)];
+    if engine.storage_region() != country {
+        flows.push(flow(engine.storage_region()));
+    }
     let space = Space::build(&[engine], options)
         .only_actions(&actions)
         .only_purposes(|p| purpose.is_none_or(|name| p.members.iter().any(|m| m == name)))
-        .with_flows(vec![flow], recipient.mechanisms().to_vec());
+        .with_flows(flows, recipient.mechanisms().to_vec());
     note_sampled(sampled, &space);
     let (per_worker, run) = space.explore(&[engine], Decided::default, |acc, class, decisions| {
         let Some(Some(d)) = decisions.first() else {
@@ -1333,17 +1344,25 @@ fn unnamed_for_every_purpose(
     engine: &Engine,
     unnamed: &BTreeMap<String, Unnamed>,
 ) -> Option<Unnamed> {
+    // The same flows abroad for every purpose (the regimes and their
+    // mechanisms, the bases, a child's data): said once, naming every rule
+    // that permits one (a purpose's own rule, such as the transfer of a
+    // merger, among them).
     let mut declared = engine.purposes().iter().filter(|p| p.is_declared());
     let first = unnamed.get(declared.next()?.name())?;
-    let same = |u: &Unnamed| {
-        u.regimes == first.regimes
+    let mut merged = first.clone();
+    for p in declared {
+        let u = unnamed.get(p.name())?;
+        let same = u.regimes == first.regimes
             && u.decided.bases == first.decided.bases
-            && u.decided.rules == first.decided.rules
-            && u.decided.children == first.decided.children
-    };
-    declared
-        .all(|p| unnamed.get(p.name()).is_some_and(same))
-        .then(|| first.clone())
+            && u.decided.children == first.decided.children;
+        if !same {
+            return None;
+        }
+        merged.decided.rules.extend(u.decided.rules.iter().cloned());
+        merged.decided.classes += u.decided.classes;
+    }
+    Some(merged)
 }
 
 fn header(engine: &Engine) -> Header {

@@ -210,7 +210,11 @@ impl Consent {
     /// one; a withdrawal with none, everyone).
     #[must_use]
     pub fn recipient(mut self, name: &str) -> Consent {
-        self.recipients.push(RecipientName::new(name));
+        let name = RecipientName::new(name);
+        // A blank name names no one.
+        if name.is_visible() {
+            self.recipients.push(name);
+        }
         self
     }
 
@@ -232,7 +236,7 @@ impl Consent {
     /// ```
     #[must_use]
     pub fn named_grantor(mut self, name: &str) -> Consent {
-        self.grantor_name = Some(RecipientName::new(name));
+        self.grantor_name = Some(RecipientName::new(name)).filter(RecipientName::is_visible);
         self
     }
 
@@ -311,12 +315,6 @@ impl Consent {
             ConsentState::Given { .. } => None,
             ConsentState::Withdrawn { at, .. } => Some(at),
         }
-    }
-
-    /// Whether its withdrawal ends others' grants too: a withdrawal by the
-    /// subject (at any age) or a verified guardian.
-    pub(crate) fn withdraws_for_all(&self) -> bool {
-        self.grantor == Grantor::Subject || self.grantor.is_verified_guardian()
     }
 }
 

@@ -241,6 +241,7 @@ pub(super) fn compile(
     let (rights, retention) = settings(raw)?;
     let scope = compile_scope(meta, &home, &jurisdictions, &regimes, d);
     let adequacy = compile_adequacy(raw, meta, d);
+    review(raw, meta, &rules, &adequacy, warnings);
     let mut policy = Policy {
         source,
         id: meta.id.value.as_str().into(),
@@ -344,6 +345,80 @@ fn compile_scope(
             age: 16,
             boundary: regimes.get(Regime::Gdpr).age_boundary,
         },
+    }
+}
+
+/// What loads but deserves counsel's review (`lawful check` shows it): an
+/// `occasional` rule covering `entrust` (a processor works for us
+/// systematically, never occasionally), a minimum retention for every
+/// purpose (the law keeps some data for some purposes: network logs kept
+/// for security, not an address kept for support), an adequacy table
+/// older than the policy (decisions are adopted, renewed, struck down).
+fn review(
+    raw: &RawPolicy,
+    meta: &RawMeta,
+    rules: &[Rule],
+    adequacy: &Adequacy,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    for raw_rule in &raw.permits {
+        let Some(rule) = rules.iter().find(|r| *r.name == *raw_rule.id.value) else {
+            continue;
+        };
+        if let Some(flag) = raw_rule.occasional.as_ref().filter(|f| f.value)
+            && rule.actions.contains(Action::Entrust)
+        {
+            warnings.push(
+                Diagnostic::new(
+                    DiagnosticKind::Review,
+                    flag.span.clone(),
+                    format!(
+                        "rule `{}` marks an entrustment occasional: a processor's work is systematic",
+                        rule.name
+                    ),
+                )
+                .help("the GDPR's art. 49 derogations cover occasional transfers only; use a mechanism (scc, bcr) for a processor"),
+            );
+        }
+    }
+    for minimum in &raw.minimums {
+        if let Some(any) = minimum
+            .purposes
+            .iter()
+            .find(|p| matches!(p.value, Pattern::Any))
+        {
+            warnings.push(
+                Diagnostic::new(
+                    DiagnosticKind::Review,
+                    any.span.clone(),
+                    "a minimum retention for every purpose keeps data the law does not",
+                )
+                .help("name the purposes the law's minimum is for (network logs: those kept for security)"),
+            );
+        }
+    }
+    let version = meta
+        .version
+        .value
+        .get(..10)
+        .and_then(|d| d.parse::<NaiveDate>().ok());
+    if let (Some(version), Some(reviewed)) = (version, adequacy.reviewed)
+        && reviewed < version
+    {
+        let span = meta
+            .adequacy_reviewed
+            .as_ref()
+            .map_or_else(|| meta.version.span.clone(), |r| r.span.clone());
+        warnings.push(
+            Diagnostic::new(
+                DiagnosticKind::Review,
+                span,
+                format!(
+                    "the adequacy table was reviewed on {reviewed}, before this policy's version {version}"
+                ),
+            )
+            .help("re-check the Commission's adequacy decisions, then update `adequacy_reviewed` (or the engine)"),
+        );
     }
 }
 

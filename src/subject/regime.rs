@@ -24,10 +24,14 @@ vocabulary! {
 }
 
 /// The member states of the European Economic Area: the EU 27 and Iceland,
-/// Liechtenstein and Norway.
-const EEA: [&str; 30] = [
+/// Liechtenstein and Norway; and the parts of member states with codes of
+/// their own that are in the Union (TFEU art. 349, 355): France's outermost
+/// regions (Guadeloupe, French Guiana, Martinique, Réunion, Mayotte,
+/// Saint-Martin), Finland's Åland, Spain's Canary Islands.
+const EEA: [&str; 38] = [
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
-    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "GP", "GF",
+    "MQ", "RE", "YT", "MF", "AX", "IC",
 ];
 
 /// Region codes that name a group rather than one state.
@@ -319,7 +323,11 @@ mod tests {
         for inside in ["DE", "FR", "IS", "LI", "NO", "EU"] {
             assert!(Regime::Gdpr.covers(code(inside)), "{inside}");
         }
-        for outside in ["CH", "GB", "US", "CN", "JP"] {
+        for inside in ["RE", "GP", "MQ", "GF", "YT", "MF", "AX", "IC"] {
+            assert!(Regime::Gdpr.covers(code(inside)), "{inside}");
+            assert!(within(code(inside), code("EU")), "{inside}");
+        }
+        for outside in ["CH", "GB", "US", "CN", "JP", "PF", "NC", "GL", "FO"] {
             assert!(!Regime::Gdpr.covers(code(outside)), "{outside}");
         }
         assert!(within(code("DE"), code("EU")));

@@ -569,6 +569,12 @@ impl Engine {
                     "a recipient of kind `subject` is the data subject and takes no `name`; a handler the subject designates is a `third_party`",
                 ));
             }
+            if r.kind == RecipientKind::Subject && doc.action != Action::Use {
+                return Err(RequestError::new(
+                    ReasonCode::InvalidRequest,
+                    "a recipient of kind `subject` receives their own data: the action is `use` (access, a copy, a download)",
+                ));
+            }
             if let Some(name) = &r.name {
                 recipient = recipient.name(name);
             }

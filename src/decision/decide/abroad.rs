@@ -68,7 +68,9 @@ impl Context<'_> {
         if recipient.is_some_and(|r| r.international_organisation) {
             return false;
         }
-        let on = request.at.date_naive();
+        // The day of the instant, as the Commission's decisions count it
+        // (in UTC: never moved by the offset the host wrote `at` in).
+        let on = request.at.naive_utc().date();
         let to = recipient
             .filter(|r| r.kind != RecipientKind::Public)
             .and_then(|r| r.region);
@@ -78,8 +80,12 @@ impl Context<'_> {
             .flatten()
             .filter(|&&r| !Regime::Gdpr.covers(r))
             .peekable();
-        let dpf = recipient.is_some_and(|r| r.dpf_certified);
-        let scope = recipient.and_then(|r| r.adequacy_scope.as_deref());
+        // A decision with a scope covers organisations in it (certified
+        // under the Data Privacy Framework, a sector): never an authority,
+        // whose requests art. 48 governs.
+        let organisation = recipient.filter(|r| r.kind != RecipientKind::Authority);
+        let dpf = organisation.is_some_and(|r| r.dpf_certified);
+        let scope = organisation.and_then(|r| r.adequacy_scope.as_deref());
         outside.peek().is_some() && outside.all(|&r| self.policy.adequacy.holds(r, on, dpf, scope))
     }
 

@@ -300,11 +300,13 @@ impl Context<'_> {
     pub(super) fn consent_withdrawn_for_purpose(&self) -> bool {
         let purposes = &self.policy.purpose_tree;
         let purpose = self.request.purpose.index();
+        // A withdrawal with no purposes withdraws every one.
         self.request.evidence.consents.iter().any(|c| {
             c.state.timing(self.request.at) == Timing::Withdrawn
-                && c.purposes
-                    .iter()
-                    .any(|p| purposes.covers(p.index(), purpose))
+                && (c.purposes.is_empty()
+                    || c.purposes
+                        .iter()
+                        .any(|p| purposes.covers(p.index(), purpose)))
         })
     }
 

@@ -189,32 +189,54 @@ impl Context<'_> {
             let Some(withdrawn) = w.withdrawal_instant() else {
                 return false;
             };
-            if !(w.withdraws_for_all() && given < withdrawn && withdrawn <= request.at) {
-                return false;
-            }
-            if std::ptr::eq(w, consent) {
+            if !(given < withdrawn && withdrawn <= request.at) || std::ptr::eq(w, consent) {
                 // Its own withdrawal is its timing.
                 return false;
             }
-            if !self.covers_purpose(w) {
+            if !self.withdraws(w) {
                 return false;
             }
-            if scope != Scope::Purpose && !self.covers_categories(w, category) {
+            // A withdrawal names what it ends; its empty lists name all.
+            if !(w.purposes.is_empty() || self.covers_purpose(w)) {
                 return false;
             }
-            if scope == Scope::Full {
-                if !w.withdrawn_actions().contains(self.action) {
-                    return false;
+            if scope != Scope::Purpose
+                && !(w.categories.is_empty() || self.covers_categories(w, category))
+            {
+                return false;
+            }
+            let name = request.recipient.as_ref().and_then(|r| r.name.as_ref());
+            let names_recipient = name.is_some_and(|n| w.recipients.iter().any(|r| r.same_as(n)));
+            match scope {
+                Scope::Full => {
+                    w.withdrawn_actions().contains(self.action)
+                        && (w.recipients.is_empty() || names_recipient)
                 }
-                let name = request.recipient.as_ref().and_then(|r| r.name.as_ref());
-                if !w.recipients.is_empty()
-                    && !name.is_some_and(|n| w.recipients.iter().any(|r| r.same_as(n)))
-                {
-                    return false;
+                // The processing a processor does for us, a guardian's
+                // consent behind a contract: ended by a withdrawal of that
+                // processing, not of a provision to someone named.
+                Scope::Processing | Scope::Purpose => {
+                    let actions = w.withdrawn_actions();
+                    w.recipients.is_empty()
+                        && [Action::Collect, Action::Use, Action::Store, Action::Entrust]
+                            .iter()
+                            .any(|&a| actions.contains(a))
                 }
             }
-            true
         })
+    }
+
+    /// Whether a record's withdrawal ends others' grants: the subject's at
+    /// any age; a verified guardian's while the subject is a child (or of
+    /// unknown age: the withdrawal is taken at its word), never an adult's.
+    pub(super) fn withdraws(&self, w: &Consent) -> bool {
+        match w.grantor {
+            Grantor::Subject => true,
+            grantor if grantor.is_verified_guardian() => w
+                .withdrawal_instant()
+                .is_some_and(|at| self.child_at(crate::moment::Moment::of(at)) != Some(false)),
+            _ => false,
+        }
     }
 
     /// Whether the record's purposes cover the request's purpose.

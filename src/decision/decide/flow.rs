@@ -144,7 +144,6 @@ impl Context<'_> {
     /// Whether the request names no place the data goes to: no destination
     /// and no recipient region.
     fn no_place_named(&self) -> bool {
-        // A publication is where it is hosted: the destination only.
         self.request.destination_region.is_none()
             && self
                 .request
@@ -155,8 +154,8 @@ impl Context<'_> {
 
     /// The regimes under whose area the flow's facts lead outside: the
     /// destination or the recipient's region (for a `use`, the accessing
-    /// party's), neither overriding the other; where a publication is
-    /// hosted. The subject and the verified guardian are never abroad; a
+    /// party's), neither overriding the other; a publication, where it is
+    /// hosted (the destination). The subject and the verified guardian are never abroad; a
     /// GDPR controller's own staff using data from abroad is no transfer
     /// (EDPB 05/2021), under PIPL it is.
     pub(super) fn abroad_under_facts(&self) -> RegimeSet {
@@ -164,6 +163,8 @@ impl Context<'_> {
         if self.never_abroad() || request.action == Action::Delete {
             return RegimeSet::EMPTY;
         }
+        // A publication is where it is hosted: its destination (the
+        // public has no region; leaving a region out must never help).
         let to = request
             .recipient
             .as_ref()

@@ -337,12 +337,13 @@ impl<'a> Facts<'a> {
         {
             return None;
         }
-        // The subject as recipient: only for a purpose that gives the
-        // subject their own data, and with no name (a handler the subject
-        // designates is a third party).
+        // The subject as recipient: only to `use` the data for a purpose
+        // that gives the subject their own (access, a copy, a download),
+        // and with no name (a handler the subject designates is a third
+        // party).
         if let Some(r) = &request.recipient
             && r.kind == RecipientKind::Subject
-            && (!purpose.to_subject || r.name.is_some())
+            && (!purpose.to_subject || r.name.is_some() || request.action != Action::Use)
         {
             return None;
         }
@@ -496,7 +497,12 @@ impl<'a> Context<'a> {
                 found.child = child;
             }
             ctx.subject = subject;
-            ctx.set_age_group(child, child_regimes, age.years < MINOR_AGE);
+            // Under 18, counted PIPL's way (the day after the birthday):
+            // PIPL's minors' layer is PIPL's.
+            let pipl_years = subject
+                .years_on(subject.today, policy.scope.pipl_child.boundary)
+                .unwrap_or(age.years);
+            ctx.set_age_group(child, child_regimes, pipl_years < MINOR_AGE);
         } else {
             ctx.set_age_group_unknown();
         }

@@ -74,8 +74,9 @@ impl Context<'_> {
             .request
             .collected_for
             .is_some_and(|p| p != self.request.purpose);
+        // All of a PIPL child's data is sensitive (art. 28).
         if pipl
-            && self.sensitive
+            && (self.sensitive || self.children_layer())
             && (action == Action::Collect || new_purpose)
             && basis.is_some_and(|b| b != Basis::Consent)
         {

@@ -195,9 +195,11 @@ impl<'a> Context<'a> {
         let purposes = &self.policy.purpose_tree;
         let tree = &self.policy.category_tree;
         let keeps = |c: &crate::decision::consent::Consent, category: CategoryId| {
-            c.purposes
-                .iter()
-                .any(|p| purposes.covers(p.index(), purpose.index()))
+            // A withdrawal alone (withdrawn when given) grants nothing.
+            c.withdrawal_instant() != Some(c.state.given_at())
+                && c.purposes
+                    .iter()
+                    .any(|p| purposes.covers(p.index(), purpose.index()))
                 && c.categories
                     .iter()
                     .any(|k| tree.covers(k.index(), category.index()))
@@ -258,17 +260,22 @@ impl<'a> Context<'a> {
             .evidence
             .consents
             .iter()
-            .filter(|w| w.withdraws_for_all())
+            .filter(|w| self.withdraws(w))
             .filter_map(|w| w.withdrawal_instant().map(|i| (w, i)))
             .filter(|&(w, i)| {
+                // A withdrawal naming recipients ends what goes to them,
+                // not the keeping of the data; its empty lists name all.
                 given < i
                     && i <= at
-                    && w.purposes
-                        .iter()
-                        .any(|p| purposes.covers(p.index(), purpose.index()))
-                    && w.categories
-                        .iter()
-                        .any(|k| tree.covers(k.index(), category.index()))
+                    && w.recipients.is_empty()
+                    && (w.purposes.is_empty()
+                        || w.purposes
+                            .iter()
+                            .any(|p| purposes.covers(p.index(), purpose.index())))
+                    && (w.categories.is_empty()
+                        || w.categories
+                            .iter()
+                            .any(|k| tree.covers(k.index(), category.index())))
                     && (w.withdrawn_actions().contains(Action::Store)
                         || w.withdrawn_actions().contains(Action::Collect))
             })
