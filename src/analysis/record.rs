@@ -729,8 +729,7 @@ pub fn kind_words(kind: RecipientKind) -> &'static str {
         RecipientKind::Authority => "authority",
         RecipientKind::Acquirer => "acquirer",
         RecipientKind::Public => "the public",
-        #[allow(unreachable_patterns, reason = "kinds the lead may add")]
-        _ => "recipient",
+        RecipientKind::Subject => "the subject",
     }
 }
 

@@ -191,32 +191,7 @@ pub(super) fn compile(
         over: None,
     };
 
-    let mut rules = Vec::with_capacity(raw_permits.len() + raw_denies.len());
-    let mut first_use: HashMap<&str, Range<usize>> = HashMap::new();
-    let all = raw_permits
-        .iter()
-        .map(|r| (Effect::Permit, r))
-        .chain(raw_denies.iter().map(|r| (Effect::Deny, r)));
-    for (effect, raw_rule) in all {
-        let id = &raw_rule.id;
-        if let Some(first) = first_use.get(id.value.as_str()) {
-            d.push(
-                Diagnostic::new(
-                    DiagnosticKind::Duplicate,
-                    id.span.clone(),
-                    format!("duplicate rule id `{}`", id.value),
-                )
-                .note(first.clone(), "first defined here")
-                .help("give each rule its own id"),
-            );
-            continue;
-        }
-        first_use.insert(&id.value, id.span.clone());
-        let index = u32::try_from(rules.len()).unwrap_or(u32::MAX);
-        let rule = compile_rule(raw_rule, effect, RuleId::from_index(index), &mut names, d);
-        check_unknown_age(raw_rule, &rule, &names, d, warnings);
-        rules.push(rule);
-    }
+    let (rules, first_use) = compile_rules(raw_permits, raw_denies, &mut names, d, warnings);
     if let Some(span) = names.over.take() {
         d.push(index_too_large(span, options));
         return None;
@@ -276,6 +251,44 @@ pub(super) fn compile(
     };
     policy.keeping = KeepIndex::build(&policy);
     Some(policy)
+}
+
+/// Compiles the permit rules, then the deny rules, in policy order, each
+/// id once; returns them with where each id is first defined.
+fn compile_rules<'r>(
+    raw_permits: &'r [RawRule],
+    raw_denies: &'r [RawRule],
+    names: &mut Names<'_>,
+    d: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) -> (Vec<Rule>, HashMap<&'r str, Range<usize>>) {
+    let mut rules = Vec::with_capacity(raw_permits.len() + raw_denies.len());
+    let mut first_use: HashMap<&str, Range<usize>> = HashMap::new();
+    let all = raw_permits
+        .iter()
+        .map(|r| (Effect::Permit, r))
+        .chain(raw_denies.iter().map(|r| (Effect::Deny, r)));
+    for (effect, raw_rule) in all {
+        let id = &raw_rule.id;
+        if let Some(first) = first_use.get(id.value.as_str()) {
+            d.push(
+                Diagnostic::new(
+                    DiagnosticKind::Duplicate,
+                    id.span.clone(),
+                    format!("duplicate rule id `{}`", id.value),
+                )
+                .note(first.clone(), "first defined here")
+                .help("give each rule its own id"),
+            );
+            continue;
+        }
+        first_use.insert(&id.value, id.span.clone());
+        let index = u32::try_from(rules.len()).unwrap_or(u32::MAX);
+        let rule = compile_rule(raw_rule, effect, RuleId::from_index(index), names, d);
+        check_unknown_age(raw_rule, &rule, names, d, warnings);
+        rules.push(rule);
+    }
+    (rules, first_use)
 }
 
 /// Which regimes govern the policy's processing (docs/policy-reference.md):

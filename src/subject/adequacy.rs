@@ -36,15 +36,6 @@ impl AdequacyScope {
             Some(sector) => AdequacyScope::Sector(sector.into()),
         }
     }
-
-    /// Its name in the table (`None` for a whole country).
-    pub(crate) fn name(&self) -> Option<&str> {
-        match self {
-            AdequacyScope::Whole => None,
-            AdequacyScope::Dpf => Some("dpf"),
-            AdequacyScope::Sector(sector) => Some(sector),
-        }
-    }
 }
 
 /// One adequacy decision.

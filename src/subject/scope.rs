@@ -49,14 +49,6 @@ impl RegionSet {
     pub(crate) fn contains(&self, region: RegionCode) -> bool {
         self.codes.iter().any(|&area| within(region, area))
     }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = RegionCode> + '_ {
-        self.codes.iter().copied()
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.codes.is_empty()
-    }
 }
 
 /// A regime's children's threshold: younger than `age`, in completed years

@@ -1712,7 +1712,7 @@ fn provision_of(kind: RecipientKind) -> Option<Action> {
         RecipientKind::Processor => Some(Action::Entrust),
         RecipientKind::Acquirer => Some(Action::Transfer),
         RecipientKind::Public => Some(Action::Disclose),
-        _ => None,
+        RecipientKind::Subject => None,
     }
 }
 

@@ -232,10 +232,12 @@ impl Context<'_> {
     pub(super) fn withdraws(&self, w: &Consent) -> bool {
         match w.grantor {
             Grantor::Subject => true,
-            grantor if grantor.is_verified_guardian() => w
-                .withdrawal_instant()
-                .is_some_and(|at| self.child_at(crate::moment::Moment::of(at)) != Some(false)),
-            _ => false,
+            grantor @ Grantor::Guardian(_) => {
+                grantor.is_verified_guardian()
+                    && w.withdrawal_instant().is_some_and(|at| {
+                        self.child_at(crate::moment::Moment::of(at)) != Some(false)
+                    })
+            }
         }
     }
 
