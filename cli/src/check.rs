@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use lawful::analysis::{Options, Space, reliance};
 use lawful::{Effect, Engine};
 
 use crate::files::{self, FOUND_PROBLEMS, Fail, MISUSE};
@@ -45,6 +46,29 @@ pub(crate) fn run(paths: &[PathBuf]) -> Result<ExitCode, Fail> {
     files::written(found.status(), result)
 }
 
+/// How many base classes `check` decides to find rules that permit only
+/// when a fact is left out (a policy the size of the built-in one is past
+/// it: `lawful verify` decides it whole).
+const RELIANCE_LIMIT: u64 = 10_000_000;
+
+/// A warning for each permit rule that permits only when the request
+/// leaves out where the data goes, for a policy small enough to decide
+/// whole here.
+fn reliance_warnings(engine: &Engine) -> Vec<String> {
+    let space = Space::build(&[engine], Options::default());
+    if space.base_count() > RELIANCE_LIMIT {
+        return Vec::new();
+    }
+    reliance::only_without_destination(&space, engine)
+        .into_iter()
+        .map(|rule| {
+            format!(
+                "warning: rule `{rule}` permits only when a request leaves out where the data goes\n  = help: once a destination is named, something else (localisation, the export rule) refuses it: fix the rule or that commitment"
+            )
+        })
+        .collect()
+}
+
 fn check_all(paths: &[PathBuf], out: &mut impl Write, found: &mut Found) -> io::Result<()> {
     for path in paths {
         let text = match files::read_policy_text(path) {
@@ -61,14 +85,20 @@ fn check_all(paths: &[PathBuf], out: &mut impl Write, found: &mut Found) -> io::
         match files::load_text(&name, &text) {
             Ok(engine) => {
                 let warnings = engine.render_warnings();
-                if warnings.is_empty() {
+                let reliance = reliance_warnings(&engine);
+                if warnings.is_empty() && reliance.is_empty() {
                     writeln!(out, "{name}: ok, {}", summary(&engine))?;
                 } else {
                     // Rendered like errors, labelled `warning:`; a blank
                     // line separates them from the file's summary. Warnings
                     // alone still pass: the exit status stays 0.
-                    writeln!(out, "{warnings}")?;
-                    let count = warnings.len();
+                    if !warnings.is_empty() {
+                        writeln!(out, "{warnings}")?;
+                    }
+                    for warning in &reliance {
+                        writeln!(out, "{warning}\n")?;
+                    }
+                    let count = warnings.len() + reliance.len();
                     writeln!(
                         out,
                         "{name}: ok, {}, {count} {}",

@@ -114,6 +114,7 @@ mod class;
 pub mod diff;
 pub mod laws;
 pub mod record;
+pub mod reliance;
 mod space;
 pub mod vocabulary;
 
