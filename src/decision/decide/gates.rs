@@ -118,7 +118,13 @@ impl Context<'_> {
         // where it is published is the destination. Anyone else, labelled
         // guardian or not, is named in full.
         let publication = recipient.kind == RecipientKind::Public;
-        if self.guardian_access || publication || recipient.kind == RecipientKind::Subject {
+        if publication {
+            // An export to the public says where it is published: left
+            // out, the flow could be anywhere.
+            let placed = self.request.destination_region.is_some();
+            return (needs && !placed).then_some(Detail::RecipientRegion);
+        }
+        if self.guardian_access || recipient.kind == RecipientKind::Subject {
             return None;
         }
         if recipient.name.is_none() {
