@@ -972,9 +972,10 @@ fn category_sets(engines: &[&Engine], classes: &[NameClass]) -> Vec<CategorySet>
 }
 
 /// No recipient (no destination, or each region); each recipient kind
-/// named with no region, or in each region (destination there), acquirers
-/// also accepting the policy; and, as a weaker version of each, the same
-/// recipient unnamed.
+/// named with no region, or in each region (destination there, or the
+/// first storage region: a recipient abroad reaching data kept at home),
+/// acquirers also accepting the policy; and, as a weaker version of each,
+/// the same recipient unnamed.
 fn flows(regions: &[RegionCode]) -> Vec<Flow> {
     let mut flows = vec![Flow {
         weaker_of: None,
@@ -1007,6 +1008,21 @@ fn flows(regions: &[RegionCode]) -> Vec<Flow> {
             let places: Vec<Option<RegionCode>> = std::iter::once(None)
                 .chain(regions.iter().copied().map(Some))
                 .collect();
+            // A recipient abroad reaching data kept at home (a processor
+            // abroad working in our storage region): the recipient's region
+            // and the destination differ, and each decides something.
+            if let Some(&home) = regions.first() {
+                for &place in regions.iter().filter(|&&r| r != home) {
+                    if kind == RecipientKind::Subject {
+                        continue;
+                    }
+                    flows.push(Flow {
+                        weaker_of: None,
+                        recipient: Some(recipient(Some(format!("{kind} in {place}")), Some(place))),
+                        destination: Some(home),
+                    });
+                }
+            }
             for &place in &places {
                 // The subject receiving their own data carries no name (a
                 // name is refused): complete as it is, with no weaker form.
