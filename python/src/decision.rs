@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use lawful::wire::{AgeDoc, DecisionDoc, ObligationDoc, ReasonDoc};
 use pyo3::basic::CompareOp;
 use pyo3::prelude::*;
@@ -139,9 +139,9 @@ impl Decision {
 
     fn __repr__(&self) -> String {
         format!(
-            "Decision(id={}, effect={:?}, basis={})",
+            "Decision(id={}, effect={}, basis={})",
             py_repr(self.doc.id.as_deref()),
-            self.doc.effect.as_str(),
+            py_str(self.doc.effect.as_str()),
             py_repr(self.doc.basis.map(lawful::Basis::as_str))
         )
     }
@@ -169,9 +169,27 @@ where
     }
 }
 
-/// `'text'` or `None`, as Python shows them.
-fn py_repr(value: Option<&str>) -> String {
-    value.map_or_else(|| "None".to_owned(), |v| format!("{v:?}"))
+/// `'text'` or `None`, as Python's `repr` shows them.
+pub(crate) fn py_repr(value: Option<&str>) -> String {
+    value.map_or_else(|| "None".to_owned(), py_str)
+}
+
+/// A string as Python's `repr` shows it: in single quotes, with `\\` and
+/// `'` escaped (and control characters as Rust escapes them, which Python
+/// reads the same).
+pub(crate) fn py_str(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('\'');
+    for c in value.chars() {
+        match c {
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// `json.loads(text)`.
@@ -214,12 +232,12 @@ impl Obligation {
     }
 
     fn __repr__(&self) -> String {
-        let mut out = format!("Obligation(code={:?}", self.doc.code.as_str());
+        let mut out = format!("Obligation(code={}", py_str(self.doc.code.as_str()));
         if let Some(date) = self.doc.date {
-            let _ = write!(out, ", date=datetime.date({date:?})");
+            let _ = write!(out, ", date=datetime.date({}, {}, {})", date.year(), date.month(), date.day());
         }
         if let Some(until) = self.doc.until {
-            let _ = write!(out, ", until={:?}", until.as_str());
+            let _ = write!(out, ", until={}", py_str(until.as_str()));
         }
         out.push(')');
         out
@@ -282,18 +300,18 @@ impl Reason {
     }
 
     fn __repr__(&self) -> String {
-        let mut out = format!("Reason(code={:?}", self.doc.code.as_str());
+        let mut out = format!("Reason(code={}", py_str(self.doc.code.as_str()));
         if let Some(rule) = &self.doc.rule {
-            let _ = write!(out, ", rule={rule:?}");
+            let _ = write!(out, ", rule={}", py_str(rule));
         }
         if let Some(category) = &self.doc.category {
-            let _ = write!(out, ", category={category:?}");
+            let _ = write!(out, ", category={}", py_str(category));
         }
         if let Some(detail) = self.doc.detail {
-            let _ = write!(out, ", detail={:?}", detail.as_str());
+            let _ = write!(out, ", detail={}", py_str(detail.as_str()));
         }
         if let Some(message) = &self.doc.message {
-            let _ = write!(out, ", message={message:?}");
+            let _ = write!(out, ", message={}", py_str(message));
         }
         out.push(')');
         out
@@ -345,10 +363,10 @@ impl AgeFinding {
 
     fn __repr__(&self) -> String {
         format!(
-            "AgeFinding(age={}, child={}, age_source={:?}, sources_disagree={})",
+            "AgeFinding(age={}, child={}, age_source={}, sources_disagree={})",
             self.doc.age,
             if self.doc.child { "True" } else { "False" },
-            self.doc.age_source.as_str(),
+            py_str(self.doc.age_source.as_str()),
             if self.doc.sources_disagree { "True" } else { "False" }
         )
     }

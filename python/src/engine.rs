@@ -19,7 +19,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use crate::decision::Decision;
+use crate::decision::{Decision, py_str};
 use crate::lifecycle::{RetentionAnswer, RightsAnswer};
 use crate::policy_error::{Diagnostic, policy_error};
 use crate::request::{DEFAULT_MAX_REQUEST_BYTES, Line, unreadable_answer, unreadable_decision};
@@ -202,9 +202,9 @@ impl Engine {
 
     fn __repr__(&self) -> String {
         format!(
-            "Engine(policy_id={:?}, policy_version={:?})",
-            self.inner.policy_id(),
-            self.inner.policy_version()
+            "Engine(policy_id={}, policy_version={})",
+            py_str(self.inner.policy_id()),
+            py_str(self.inner.policy_version())
         )
     }
 }

@@ -7,12 +7,12 @@
 //! `datetime.date`). The nested parts of a retention answer (`plan`, `due`,
 //! `termination`) are given as the JSON document's dicts.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use lawful::wire::{ErrorLineDoc, RetentionResponseDoc, RightsResponseDoc};
 use pyo3::prelude::*;
 use serde::Serialize;
 
-use crate::decision::{Obligation, json_loads};
+use crate::decision::{Obligation, json_loads, py_repr, py_str};
 
 /// Why a line could not be answered: a code and a message.
 #[pyclass(frozen, module = "lawful", skip_from_py_object)]
@@ -37,7 +37,7 @@ impl AnswerError {
     }
 
     fn __repr__(&self) -> String {
-        format!("AnswerError(code={:?}, message={:?})", self.code, self.message)
+        format!("AnswerError(code={}, message={})", py_str(self.code), py_str(&self.message))
     }
 }
 
@@ -136,14 +136,14 @@ impl RetentionAnswer {
     fn __repr__(&self) -> String {
         match &self.answer {
             Ok(doc) => format!(
-                "RetentionAnswer(id={:?}, outcome={:?})",
-                doc.id,
-                doc.outcome.map(|o| o.as_str())
+                "RetentionAnswer(id={}, outcome={})",
+                py_repr(doc.id.as_deref()),
+                py_repr(doc.outcome.map(|o| o.as_str()))
             ),
             Err(line) => format!(
-                "RetentionAnswer(id={:?}, error={:?})",
-                line.id,
-                line.error.code.as_str()
+                "RetentionAnswer(id={}, error={})",
+                py_repr(line.id.as_deref()),
+                py_str(line.error.code.as_str())
             ),
         }
     }
@@ -265,16 +265,18 @@ impl RightsAnswer {
     fn __repr__(&self) -> String {
         match &self.answer {
             Ok(doc) => format!(
-                "RightsAnswer(id={:?}, kind={:?}, effect={:?}, respond_by={})",
-                doc.id,
-                doc.kind.as_str(),
-                doc.effect.as_str(),
-                doc.respond_by
+                "RightsAnswer(id={}, kind={}, effect={}, respond_by=datetime.date({}, {}, {}))",
+                py_repr(doc.id.as_deref()),
+                py_str(doc.kind.as_str()),
+                py_str(doc.effect.as_str()),
+                doc.respond_by.year(),
+                doc.respond_by.month(),
+                doc.respond_by.day()
             ),
             Err(line) => format!(
-                "RightsAnswer(id={:?}, error={:?})",
-                line.id,
-                line.error.code.as_str()
+                "RightsAnswer(id={}, error={})",
+                py_repr(line.id.as_deref()),
+                py_str(line.error.code.as_str())
             ),
         }
     }

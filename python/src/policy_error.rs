@@ -8,6 +8,8 @@ use lawful::policy::DiagnosticKind;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+use crate::decision::py_str;
+
 pyo3::create_exception!(
     lawful,
     PolicyError,
@@ -67,7 +69,8 @@ impl Diagnostic {
         self.column
     }
 
-    /// The byte range of the offending text in the policy, `(start, end)`.
+    /// Where the offending text is, `(start, end)`: byte offsets in the
+    /// policy's UTF-8 text (`text.encode()[start:end]`).
     #[getter]
     fn span(&self) -> (usize, usize) {
         self.span
@@ -75,8 +78,11 @@ impl Diagnostic {
 
     fn __repr__(&self) -> String {
         format!(
-            "Diagnostic(kind={:?}, message={:?}, line={}, column={})",
-            self.kind, self.message, self.line, self.column
+            "Diagnostic(kind={}, message={}, line={}, column={})",
+            py_str(self.kind),
+            py_str(&self.message),
+            self.line,
+            self.column
         )
     }
 

@@ -100,6 +100,9 @@ fn probe<T: DeserializeOwned>(steps: &[Step<'_>], leaf: &DataType) -> Result<(),
         // The document took the value: later complaints (a missing
         // required field) are not about this column.
         Some(true) => Ok(()),
+        // A column of nulls (pyarrow's type for empty lists) holds no value
+        // whose type could be wrong.
+        Some(false) if matches!(leaf, DataType::Null) => Ok(()),
         Some(false) => match seen.leaf_error.take() {
             Some(message) if message.starts_with("invalid type") => Err(ColumnError {
                 path: path_text(steps, steps.len()),
