@@ -30,12 +30,12 @@ line of ``lawful decide`` is.
 from __future__ import annotations
 
 import datetime
-from typing import Any, Optional, Protocol, Sequence, Union
+from typing import Any, Literal, Optional, Protocol, Sequence, Union
 
 from . import _lawful
 from ._lawful import Engine, Table
 
-__all__ = ["Table", "decide", "retention"]
+__all__ = ["Table", "decide", "retention", "spark_schema"]
 
 
 class ArrowStreamExportable(Protocol):
@@ -99,3 +99,17 @@ def retention(
     or ``at`` is given twice.
     """
     return _lawful.arrow_retention(engine, data, at=at, keep=_columns(keep))
+
+
+def spark_schema(kind: Literal["decide", "retention"]) -> str:
+    """The answer table of :func:`decide` or :func:`retention` in Spark's DDL.
+
+    For ``DataFrame.mapInArrow(function, schema)``, whose ``function`` yields
+    the answer's batches; add the ``keep`` columns' own (``spark_schema(
+    "retention") + ", customer BIGINT"``). Names are quoted (`` `end` ``):
+    some are Spark keywords.
+
+    >>> spark_schema("decide")[:30]
+    '`id` STRING, `effect` STRING, '
+    """
+    return _lawful.spark_schema(kind)

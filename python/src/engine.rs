@@ -67,6 +67,10 @@ impl Engine {
     }
 }
 
+// The signatures write the default request limit as a literal, which Python
+// shows in `help()` and the stubs repeat; it is the constant.
+const _: () = assert!(DEFAULT_MAX_REQUEST_BYTES == 1_048_576);
+
 /// The limits a policy is loaded within.
 fn load_options(max_policy_bytes: Option<usize>) -> LoadOptions {
     match max_policy_bytes {
@@ -79,7 +83,7 @@ fn load_options(max_policy_bytes: Option<usize>) -> LoadOptions {
 impl Engine {
     /// The built-in seed policy (`policies/default.toml`), loaded once.
     #[staticmethod]
-    #[pyo3(signature = (*, max_request_bytes = DEFAULT_MAX_REQUEST_BYTES))]
+    #[pyo3(signature = (*, max_request_bytes = 1_048_576))]
     fn builtin(max_request_bytes: usize) -> PyResult<Engine> {
         static BUILTIN: OnceLock<Arc<lawful::Engine>> = OnceLock::new();
         let inner = BUILTIN.get_or_init(|| Arc::new(lawful::Engine::builtin().clone()));
@@ -88,7 +92,7 @@ impl Engine {
 
     /// Loads a policy file (at most `max_policy_bytes`, 4 MiB by default).
     #[staticmethod]
-    #[pyo3(signature = (path, *, max_policy_bytes = None, max_request_bytes = DEFAULT_MAX_REQUEST_BYTES))]
+    #[pyo3(signature = (path, *, max_policy_bytes = None, max_request_bytes = 1_048_576))]
     fn from_path(
         py: Python<'_>,
         path: PathBuf,
@@ -105,7 +109,7 @@ impl Engine {
 
     /// Loads a policy from TOML text; `name` is what diagnostics call it.
     #[staticmethod]
-    #[pyo3(signature = (text, *, name = None, max_policy_bytes = None, max_request_bytes = DEFAULT_MAX_REQUEST_BYTES))]
+    #[pyo3(signature = (text, *, name = None, max_policy_bytes = None, max_request_bytes = 1_048_576))]
     fn from_toml(
         py: Python<'_>,
         text: &str,

@@ -59,6 +59,7 @@ fn _lawful(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<arrow::Table>()?;
     m.add_function(wrap_pyfunction!(arrow::arrow_decide, m)?)?;
     m.add_function(wrap_pyfunction!(arrow::arrow_retention, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::spark_schema, m)?)?;
     m.add_function(wrap_pyfunction!(request::json_default, m)?)?;
     Ok(())
 }

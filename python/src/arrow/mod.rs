@@ -118,6 +118,48 @@ pub(crate) fn arrow_retention(
     Ok(Table::new(batches, output_schema(Sweep::fields(), kept)))
 }
 
+/// The answer table's schema in Spark's DDL (`` `id` STRING, `effect`
+/// STRING, ...``; names quoted, as `end` and `by` are keywords), for `DataFrame.mapInArrow(function, schema)`; `kind` is
+/// `"decide"` or `"retention"`.
+#[pyfunction]
+pub(crate) fn spark_schema(kind: &str) -> PyResult<String> {
+    let fields = match kind {
+        "decide" => Decisions::fields(),
+        "retention" => Sweep::fields(),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "`kind` is `decide` or `retention`, not `{other}`"
+            )));
+        }
+    };
+    let columns: Result<Vec<String>, String> = fields
+        .iter()
+        .map(|f| Ok(format!("`{}` {}", f.name(), spark_type(f.data_type())?)))
+        .collect();
+    columns.map(|c| c.join(", ")).map_err(PyRuntimeError::new_err)
+}
+
+/// A column type of the answer tables in Spark's DDL.
+fn spark_type(data_type: &arrow_schema::DataType) -> Result<String, String> {
+    use arrow_schema::DataType;
+    Ok(match data_type {
+        DataType::Utf8 => "STRING".to_owned(),
+        DataType::Boolean => "BOOLEAN".to_owned(),
+        DataType::Int32 => "INT".to_owned(),
+        DataType::Date32 => "DATE".to_owned(),
+        DataType::Timestamp(_, _) => "TIMESTAMP".to_owned(),
+        DataType::List(item) => format!("ARRAY<{}>", spark_type(item.data_type())?),
+        DataType::Struct(fields) => {
+            let fields: Result<Vec<String>, String> = fields
+                .iter()
+                .map(|f| Ok(format!("`{}`: {}", f.name(), spark_type(f.data_type())?)))
+                .collect();
+            format!("STRUCT<{}>", fields?.join(", "))
+        }
+        other => return Err(format!("no Spark type for {other}")),
+    })
+}
+
 /// Why a table could not be answered.
 #[derive(Debug)]
 enum Failure {
