@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBufferBuilder, Date32Builder, StringBuilder};
 use arrow_array::types::Date32Type;
-use arrow_array::{ArrayRef, ListArray, StructArray};
+use arrow_array::{ArrayRef, ListArray, StringArray, StructArray};
 use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Fields, TimeUnit};
 use chrono::NaiveDate;
@@ -192,21 +192,14 @@ impl Words {
     }
 }
 
-/// The `policy` column: `{id, version}` of the engine on every row.
-#[derive(Debug)]
+/// The `policy` column: `{id, version}` of the engine on every row, the
+/// same on all, so written once the rows are counted.
+#[derive(Debug, Default)]
 pub(crate) struct PolicyColumn {
-    id: StringBuilder,
-    version: StringBuilder,
+    rows: usize,
 }
 
 impl PolicyColumn {
-    pub(crate) fn with_capacity(rows: usize) -> PolicyColumn {
-        PolicyColumn {
-            id: StringBuilder::with_capacity(rows, rows * 16),
-            version: StringBuilder::with_capacity(rows, rows * 10),
-        }
-    }
-
     fn fields() -> Fields {
         Fields::from(vec![
             field("id", DataType::Utf8),
@@ -218,16 +211,99 @@ impl PolicyColumn {
         DataType::Struct(Self::fields())
     }
 
-    pub(crate) fn push(&mut self, engine: &Engine) {
-        self.id.append_value(engine.policy_id());
-        self.version.append_value(engine.policy_version());
+    /// Counts a row.
+    pub(crate) fn push(&mut self) {
+        self.rows += 1;
     }
 
-    pub(crate) fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+    pub(crate) fn finish(self, engine: &Engine) -> Result<ArrayRef, ArrowError> {
+        let repeat = |text: &str| {
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(text, self.rows))) as ArrayRef
+        };
         Ok(Arc::new(StructArray::try_new(
             Self::fields(),
-            vec![Arc::new(self.id.finish()), Arc::new(self.version.finish())],
+            vec![repeat(engine.policy_id()), repeat(engine.policy_version())],
             None,
         )?))
+    }
+}
+
+/// A column most rows leave null (a termination, an error): nothing is
+/// written for its rows until the first value, then their nulls at once,
+/// and a column without values is made null whole.
+#[derive(Debug)]
+pub(crate) struct Sparse<B> {
+    /// The rows before the first value.
+    nulls: usize,
+    builder: Option<B>,
+}
+
+/// A struct column [`Sparse`] can hold.
+pub(crate) trait StructColumn: Sized {
+    /// The fields.
+    fn fields() -> Fields;
+    /// A builder for `rows` more rows.
+    fn with_capacity(rows: usize) -> Self;
+    /// Adds a null row.
+    fn push_null(&mut self);
+    /// The column.
+    fn finish(self) -> Result<ArrayRef, ArrowError>;
+}
+
+impl<B: StructColumn> Sparse<B> {
+    pub(crate) fn new() -> Sparse<B> {
+        Sparse {
+            nulls: 0,
+            builder: None,
+        }
+    }
+
+    pub(crate) fn push_null(&mut self) {
+        match &mut self.builder {
+            Some(builder) => builder.push_null(),
+            None => self.nulls += 1,
+        }
+    }
+
+    /// The builder for a row with a value, its nulls before it written.
+    pub(crate) fn value(&mut self) -> &mut B {
+        let nulls = self.nulls;
+        self.builder.get_or_insert_with(|| {
+            let mut builder = B::with_capacity(nulls + 1);
+            for _ in 0..nulls {
+                builder.push_null();
+            }
+            builder
+        })
+    }
+
+    pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
+        match self.builder {
+            Some(builder) => builder.finish(),
+            None => Ok(Arc::new(StructArray::new_null(B::fields(), self.nulls))),
+        }
+    }
+}
+
+/// The last value formatted into a column, reused while values repeat (a
+/// retention period, a backup lag: a sweep writes a few, many times).
+#[derive(Debug)]
+pub(crate) struct Formatted<T> {
+    last: Option<(T, String)>,
+}
+
+impl<T> Default for Formatted<T> {
+    fn default() -> Formatted<T> {
+        Formatted { last: None }
+    }
+}
+
+impl<T: PartialEq + Copy + std::fmt::Display> Formatted<T> {
+    /// `value`'s text.
+    pub(crate) fn text(&mut self, value: T) -> &str {
+        if self.last.as_ref().is_none_or(|(v, _)| *v != value) {
+            self.last = Some((value, value.to_string()));
+        }
+        self.last.as_ref().map_or("", |(_, text)| text.as_str())
     }
 }

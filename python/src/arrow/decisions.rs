@@ -54,7 +54,7 @@ impl Decisions {
             obligations: Obligations::with_capacity(rows),
             reasons: Reasons::with_capacity(rows),
             subject: Subjects::with_capacity(rows),
-            policy: PolicyColumn::with_capacity(rows),
+            policy: PolicyColumn::default(),
         }
     }
 
@@ -76,12 +76,12 @@ impl Decisions {
         match RequestDoc::deserialize(requests.row(row)) {
             Ok(doc) => match engine.resolve(&doc) {
                 Ok(request) => self.push(engine, doc.id.as_deref(), &engine.decide(&request)),
-                Err(error) => self.push_rejected(engine, doc.id.as_deref(), error.code(), error.message()),
+                Err(error) => self.push_rejected(doc.id.as_deref(), error.code(), error.message()),
             },
             Err(error) => {
                 // As `lawful decide` echoes the id of a line it cannot read.
                 let id = ids.and_then(|ids| String::deserialize(ids.row(row)).ok());
-                self.push_rejected(engine, id.as_deref(), ReasonCode::InvalidRequest, &error.to_string());
+                self.push_rejected(id.as_deref(), ReasonCode::InvalidRequest, &error.to_string());
             }
         }
     }
@@ -120,12 +120,12 @@ impl Decisions {
             ),
             None => self.subject.push_null(),
         }
-        self.policy.push(engine);
+        self.policy.push();
     }
 
     /// Writes the deny for a request that could not be read or resolved, as
     /// [`lawful::wire::DecisionDoc::rejected`] would.
-    fn push_rejected(&mut self, engine: &Engine, id: Option<&str>, code: ReasonCode, message: &str) {
+    fn push_rejected(&mut self, id: Option<&str>, code: ReasonCode, message: &str) {
         self.id.append_option(id);
         self.effect.append_value("deny");
         self.basis.append_null();
@@ -139,11 +139,11 @@ impl Decisions {
         self.reasons.items += 1;
         self.reasons.end_row();
         self.subject.push_null();
-        self.policy.push(engine);
+        self.policy.push();
     }
 
     /// The batch: the decision columns, then `kept`.
-    pub(crate) fn finish(mut self, kept: Vec<(Field, ArrayRef)>) -> Result<RecordBatch, ArrowError> {
+    pub(crate) fn finish(mut self, engine: &Engine, kept: Vec<(Field, ArrayRef)>) -> Result<RecordBatch, ArrowError> {
         let mut fields = Decisions::fields();
         let mut columns: Vec<ArrayRef> = vec![
             Arc::new(self.id.finish()),
@@ -152,7 +152,7 @@ impl Decisions {
             self.obligations.finish()?,
             self.reasons.finish()?,
             self.subject.finish()?,
-            self.policy.finish()?,
+            self.policy.finish(engine)?,
         ];
         for (field, column) in kept {
             fields.push(field);

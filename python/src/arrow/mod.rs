@@ -73,7 +73,7 @@ pub(crate) fn arrow_decide(
             for row in 0..batch.num_rows() {
                 out.decide_row(&engine, &requests, ids.as_ref(), row);
             }
-            Ok(out.finish(kept_columns(batch, &keep))?)
+            Ok(out.finish(&engine, kept_columns(batch, &keep))?)
         })
     })?;
     Ok(Table::new(batches, output_schema(Decisions::fields(), kept)))
@@ -112,7 +112,7 @@ pub(crate) fn arrow_retention(
             for row in 0..batch.num_rows() {
                 out.sweep_row(&engine, &records, ids.as_ref(), row, at);
             }
-            Ok(out.finish(kept_columns(batch, &keep))?)
+            Ok(out.finish(&engine, kept_columns(batch, &keep))?)
         })
     })?;
     Ok(Table::new(batches, output_schema(Sweep::fields(), kept)))

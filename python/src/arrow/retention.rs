@@ -21,7 +21,6 @@
 //! compare the two on every line of the project's retention cases), so a
 //! sweep of millions of records builds no document strings.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use arrow_array::builder::{Date32Builder, StringBuilder, TimestampMicrosecondBuilder};
@@ -34,7 +33,10 @@ use lawful::wire::{ErrorDoc, ObligationDoc, RetentionRequestDoc, TerminationPlan
 use lawful::{Action, Engine};
 use serde::Deserialize;
 
-use super::build::{Obligations, PolicyColumn, Validity, Words, days, field, instant_type};
+use super::build::{
+    Formatted, Obligations, PolicyColumn, Sparse, StructColumn, Validity, Words, days, field,
+    instant_type,
+};
 use super::row::Column;
 
 /// The columns of a retention table, being written.
@@ -44,8 +46,8 @@ pub(crate) struct Sweep {
     plan: Plans,
     outcome: StringBuilder,
     due: Dues,
-    termination: Terminations,
-    error: Errors,
+    termination: Sparse<Terminations>,
+    error: Sparse<Errors>,
     policy: PolicyColumn,
 }
 
@@ -56,9 +58,9 @@ impl Sweep {
             plan: Plans::with_capacity(rows),
             outcome: StringBuilder::with_capacity(rows, rows * 7),
             due: Dues::with_capacity(rows),
-            termination: Terminations::with_capacity(0),
-            error: Errors::with_capacity(rows),
-            policy: PolicyColumn::with_capacity(rows),
+            termination: Sparse::new(),
+            error: Sparse::new(),
+            policy: PolicyColumn::default(),
         }
     }
 
@@ -93,7 +95,7 @@ impl Sweep {
                     code: ReasonCode::InvalidRequest,
                     message: error.to_string(),
                 };
-                return self.push_error(engine, id.as_deref(), &error);
+                return self.push_error(id.as_deref(), &error);
             }
         };
         if at.is_some() {
@@ -103,9 +105,8 @@ impl Sweep {
             // A termination (or a line that is both): the library's answer.
             return match engine.retention_doc(&doc) {
                 Ok(answer) => match &answer.termination {
-                    Some(termination) => self.push_termination(engine, answer.id.as_deref(), termination),
+                    Some(termination) => self.push_termination(answer.id.as_deref(), termination),
                     None => self.push_error(
-                        engine,
                         answer.id.as_deref(),
                         &ErrorDoc {
                             code: ReasonCode::InvalidRequest,
@@ -113,7 +114,7 @@ impl Sweep {
                         },
                     ),
                 },
-                Err(error) => self.push_error(engine, doc.id.as_deref(), &error),
+                Err(error) => self.push_error(doc.id.as_deref(), &error),
             };
         }
         match engine.record_state(&doc) {
@@ -122,7 +123,7 @@ impl Sweep {
                 let due = doc.at.map(|at| engine.deletion_due(&record, at));
                 self.push_record(engine, doc.id.as_deref(), &plan, due.as_ref().map(Option::as_ref));
             }
-            Err(error) => self.push_error(engine, doc.id.as_deref(), &error),
+            Err(error) => self.push_error(doc.id.as_deref(), &error),
         }
     }
 
@@ -145,31 +146,31 @@ impl Sweep {
         }
         self.termination.push_null();
         self.error.push_null();
-        self.policy.push(engine);
+        self.policy.push();
     }
 
-    fn push_termination(&mut self, engine: &Engine, id: Option<&str>, termination: &TerminationPlanDoc) {
+    fn push_termination(&mut self, id: Option<&str>, termination: &TerminationPlanDoc) {
         self.id.append_option(id);
         self.plan.push_null();
         self.outcome.append_null();
         self.due.push_null();
-        self.termination.push(termination);
+        self.termination.value().push(termination);
         self.error.push_null();
-        self.policy.push(engine);
+        self.policy.push();
     }
 
-    fn push_error(&mut self, engine: &Engine, id: Option<&str>, error: &ErrorDoc) {
+    fn push_error(&mut self, id: Option<&str>, error: &ErrorDoc) {
         self.id.append_option(id);
         self.plan.push_null();
         self.outcome.append_null();
         self.due.push_null();
         self.termination.push_null();
-        self.error.push(error);
-        self.policy.push(engine);
+        self.error.value().push(error);
+        self.policy.push();
     }
 
     /// The batch: the answer columns, then `kept`.
-    pub(crate) fn finish(mut self, kept: Vec<(Field, ArrayRef)>) -> Result<RecordBatch, ArrowError> {
+    pub(crate) fn finish(mut self, engine: &Engine, kept: Vec<(Field, ArrayRef)>) -> Result<RecordBatch, ArrowError> {
         let mut fields = Sweep::fields();
         let mut columns: Vec<ArrayRef> = vec![
             Arc::new(self.id.finish()),
@@ -178,7 +179,7 @@ impl Sweep {
             self.due.finish()?,
             self.termination.finish()?,
             self.error.finish()?,
-            self.policy.finish()?,
+            self.policy.finish(engine)?,
         ];
         for (field, column) in kept {
             fields.push(field);
@@ -202,6 +203,8 @@ struct Plans {
     backup_lag: StringBuilder,
     backup_purge: Date32Builder,
     obligations: Obligations,
+    retention_text: Formatted<lawful::policy::Retention>,
+    backup_lag_text: Formatted<lawful::policy::Period>,
 }
 
 impl Plans {
@@ -218,6 +221,8 @@ impl Plans {
             backup_lag: StringBuilder::with_capacity(rows, rows * 4),
             backup_purge: Date32Builder::with_capacity(rows),
             obligations: Obligations::with_capacity(rows),
+            retention_text: Formatted::default(),
+            backup_lag_text: Formatted::default(),
         }
     }
 
@@ -248,10 +253,7 @@ impl Plans {
         self.denied_by.append_option(denied_by.map(|r| r.id()));
         self.clause.append_option(rule.or(denied_by).map(|r| r.clause()));
         match plan.retention() {
-            Some(retention) => {
-                let _ = write!(self.retention, "{retention}");
-                self.retention.append_value("");
-            }
+            Some(retention) => self.retention.append_value(self.retention_text.text(retention)),
             None => self.retention.append_null(),
         }
         match plan.end() {
@@ -265,8 +267,8 @@ impl Plans {
             }
         }
         self.disposal.append_value(plan.disposal().as_str());
-        let _ = write!(self.backup_lag, "{}", plan.backup_lag());
-        self.backup_lag.append_value("");
+        self.backup_lag
+            .append_value(self.backup_lag_text.text(plan.backup_lag()));
         self.backup_purge.append_option(plan.backup_purge().date().map(days));
         for obligation in plan.obligations() {
             self.obligations.push(&ObligationDoc::from(obligation));
@@ -425,6 +427,24 @@ struct Terminations {
     obligations: Obligations,
 }
 
+impl StructColumn for Terminations {
+    fn fields() -> Fields {
+        Terminations::fields()
+    }
+
+    fn with_capacity(rows: usize) -> Terminations {
+        Terminations::with_capacity(rows)
+    }
+
+    fn push_null(&mut self) {
+        Terminations::push_null(self);
+    }
+
+    fn finish(self) -> Result<ArrayRef, ArrowError> {
+        Terminations::finish(self)
+    }
+}
+
 impl Terminations {
     fn with_capacity(rows: usize) -> Terminations {
         Terminations {
@@ -501,6 +521,24 @@ struct Errors {
     valid: Validity,
     code: StringBuilder,
     message: StringBuilder,
+}
+
+impl StructColumn for Errors {
+    fn fields() -> Fields {
+        Errors::fields()
+    }
+
+    fn with_capacity(rows: usize) -> Errors {
+        Errors::with_capacity(rows)
+    }
+
+    fn push_null(&mut self) {
+        Errors::push_null(self);
+    }
+
+    fn finish(self) -> Result<ArrayRef, ArrowError> {
+        Errors::finish(self)
+    }
 }
 
 impl Errors {
