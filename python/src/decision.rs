@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use lawful::wire::{AgeDoc, DecisionDoc, ObligationDoc, ReasonDoc};
+use pyo3::PyClass;
 use pyo3::basic::CompareOp;
 use pyo3::prelude::*;
-use pyo3::PyClass;
 use pyo3::types::PyBool;
 
 /// The answer to one request.
@@ -23,12 +23,16 @@ use pyo3::types::PyBool;
 pub(crate) struct Decision {
     engine: Arc<lawful::Engine>,
     doc: DecisionDoc,
-    decision: Option<lawful::Decision>,
+    /// The typed decision, for `explain()`; `None` for a request that could
+    /// not be read.
+    typed: Option<lawful::Decision>,
 }
 
 impl std::fmt::Debug for Decision {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Decision").field("doc", &self.doc).finish_non_exhaustive()
+        f.debug_struct("Decision")
+            .field("doc", &self.doc)
+            .finish_non_exhaustive()
     }
 }
 
@@ -36,13 +40,9 @@ impl Decision {
     pub(crate) fn new(
         engine: Arc<lawful::Engine>,
         doc: DecisionDoc,
-        decision: Option<lawful::Decision>,
+        typed: Option<lawful::Decision>,
     ) -> Decision {
-        Decision {
-            engine,
-            doc,
-            decision,
-        }
+        Decision { engine, doc, typed }
     }
 }
 
@@ -75,7 +75,12 @@ impl Decision {
     /// What must be done, each with its date or event.
     #[getter]
     fn obligations(&self) -> Vec<Obligation> {
-        self.doc.obligations.iter().cloned().map(Obligation::from).collect()
+        self.doc
+            .obligations
+            .iter()
+            .cloned()
+            .map(Obligation::from)
+            .collect()
     }
 
     /// Why, most important first: codes, and the rule and clause behind each.
@@ -105,7 +110,7 @@ impl Decision {
     /// The decision in words, citing the policy's clauses (what `lawful
     /// explain` prints, without the policy text it quotes).
     fn explain(&self) -> String {
-        match &self.decision {
+        match &self.typed {
             Some(decision) => decision.explain(&self.engine).to_string(),
             None => {
                 // A request that could not be read: no rule was consulted.
@@ -153,7 +158,11 @@ impl Decision {
 
 /// `==` and `!=` between two values of class `T`; other comparisons and
 /// other classes are `NotImplemented`.
-pub(crate) fn compare<T>(other: &Bound<'_, PyAny>, op: CompareOp, same: impl Fn(&T) -> bool) -> Py<PyAny>
+pub(crate) fn compare<T>(
+    other: &Bound<'_, PyAny>,
+    op: CompareOp,
+    same: impl Fn(&T) -> bool,
+) -> Py<PyAny>
 where
     T: PyClass<Frozen = pyo3::pyclass::boolean_struct::True> + Sync,
 {
@@ -234,7 +243,13 @@ impl Obligation {
     fn __repr__(&self) -> String {
         let mut out = format!("Obligation(code={}", py_str(self.doc.code.as_str()));
         if let Some(date) = self.doc.date {
-            let _ = write!(out, ", date=datetime.date({}, {}, {})", date.year(), date.month(), date.day());
+            let _ = write!(
+                out,
+                ", date=datetime.date({}, {}, {})",
+                date.year(),
+                date.month(),
+                date.day()
+            );
         }
         if let Some(until) = self.doc.until {
             let _ = write!(out, ", until={}", py_str(until.as_str()));
@@ -324,7 +339,7 @@ impl Reason {
 
 /// The subject's age as a decision found it.
 #[pyclass(frozen, module = "lawful", skip_from_py_object)]
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct AgeFinding {
     doc: AgeDoc,
 }
@@ -367,7 +382,11 @@ impl AgeFinding {
             self.doc.age,
             if self.doc.child { "True" } else { "False" },
             py_str(self.doc.age_source.as_str()),
-            if self.doc.sources_disagree { "True" } else { "False" }
+            if self.doc.sources_disagree {
+                "True"
+            } else {
+                "False"
+            }
         )
     }
 

@@ -40,7 +40,9 @@ impl Engine {
 
     fn new(inner: Arc<lawful::Engine>, max_request_bytes: usize) -> PyResult<Engine> {
         if max_request_bytes == 0 {
-            return Err(PyValueError::new_err("`max_request_bytes` must be at least 1"));
+            return Err(PyValueError::new_err(
+                "`max_request_bytes` must be at least 1",
+            ));
         }
         Ok(Engine {
             inner,
@@ -92,6 +94,10 @@ impl Engine {
 
     /// Loads a policy file (at most `max_policy_bytes`, 4 MiB by default).
     #[staticmethod]
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "PyO3 converts a str or a path-like into an owned PathBuf"
+    )]
     #[pyo3(signature = (path, *, max_policy_bytes = None, max_request_bytes = 1_048_576))]
     fn from_path(
         py: Python<'_>,
@@ -169,7 +175,12 @@ impl Engine {
     fn decide_many(&self, py: Python<'_>, requests: &Bound<'_, PyAny>) -> PyResult<Vec<Decision>> {
         let lines = self.lines(requests)?;
         let engine = &self.inner;
-        Ok(py.detach(|| lines.into_iter().map(|line| decide_line(engine, line)).collect()))
+        Ok(py.detach(|| {
+            lines
+                .into_iter()
+                .map(|line| decide_line(engine, line))
+                .collect()
+        }))
     }
 
     /// Answers one `lawful retention` line (a dict, or a JSON string).
@@ -187,7 +198,12 @@ impl Engine {
     ) -> PyResult<Vec<RetentionAnswer>> {
         let lines = self.lines(requests)?;
         let engine = &self.inner;
-        Ok(py.detach(|| lines.into_iter().map(|line| retention_line(engine, line)).collect()))
+        Ok(py.detach(|| {
+            lines
+                .into_iter()
+                .map(|line| retention_line(engine, line))
+                .collect()
+        }))
     }
 
     /// Answers one `lawful rights` line (a dict, or a JSON string).
@@ -198,10 +214,19 @@ impl Engine {
 
     /// Answers every rights line of an iterable, in order, with the GIL
     /// released meanwhile.
-    fn rights_many(&self, py: Python<'_>, requests: &Bound<'_, PyAny>) -> PyResult<Vec<RightsAnswer>> {
+    fn rights_many(
+        &self,
+        py: Python<'_>,
+        requests: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<RightsAnswer>> {
         let lines = self.lines(requests)?;
         let engine = &self.inner;
-        Ok(py.detach(|| lines.into_iter().map(|line| rights_line(engine, line)).collect()))
+        Ok(py.detach(|| {
+            lines
+                .into_iter()
+                .map(|line| rights_line(engine, line))
+                .collect()
+        }))
     }
 
     fn __repr__(&self) -> String {
@@ -221,9 +246,11 @@ fn decide_line(engine: &Arc<lawful::Engine>, line: Line) -> Decision {
             let (doc, decision) = engine.decide_json_typed(text.trim());
             Decision::new(engine.clone(), doc, decision)
         }
-        Line::Unreadable { message, id } => {
-            Decision::new(engine.clone(), unreadable_decision(engine, message, id), None)
-        }
+        Line::Unreadable { message, id } => Decision::new(
+            engine.clone(),
+            unreadable_decision(engine, message, id),
+            None,
+        ),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Python bindings of **lawful**: the engine in-process, and Arrow batch
 //! functions for data pipelines. This crate is the native module
 //! `lawful._lawful` of the Python package `lawful` (built with maturin, an
-//! abi3 wheel for CPython 3.9 and later); Python users read
+//! `abi3` wheel for `CPython` 3.9 and later); Python users read
 //! `docs/python.md`, and the package's `.pyi` stubs document every name.
 //!
 //! ```python
@@ -20,17 +20,17 @@
 //! (`docs/wire-format.md`), as a dict or a JSON string, and is decided by the
 //! library's own entry point for a JSON line, so a Python decision is the
 //! `lawful decide` line for the same request, byte for byte
-//! ([`Decision::to_json`](decision::Decision)). The Arrow functions read a
+//! (`Decision.to_json()`). The Arrow functions read a
 //! table's rows as the same documents, through the documents' own serde
-//! implementations ([`arrow`]).
+//! implementations (module `arrow`).
 //!
 //! | module | what it is about |
 //! | --- | --- |
-//! | [`engine`] | `Engine`: loading a policy (`PolicyError` and its diagnostics), deciding one request or many |
-//! | [`request`] | what Python may pass as a request, and the deny for what is not one |
-//! | [`decision`] | `Decision` and its parts: obligations, reasons, the subject's age |
-//! | [`lifecycle`] | the answers to retention and rights lines |
-//! | [`arrow`] | tables of requests and records in, tables of decisions and retention answers out |
+//! | `engine` | `Engine`: loading a policy (`PolicyError` and its diagnostics), deciding one request or many |
+//! | `request` | what Python may pass as a request, and the deny for what is not one |
+//! | `decision` | `Decision` and its parts: obligations, reasons, the subject's age |
+//! | `lifecycle` | the answers to retention and rights lines |
+//! | `arrow` | tables of requests and records in, tables of decisions and retention answers out |
 
 mod arrow;
 mod decision;

@@ -8,6 +8,7 @@
 //! `termination`) are given as the JSON document's dicts.
 
 use chrono::{Datelike, NaiveDate};
+use lawful::lifecycle::RecordOutcome;
 use lawful::wire::{ErrorLineDoc, RetentionResponseDoc, RightsResponseDoc};
 use pyo3::prelude::*;
 use serde::Serialize;
@@ -37,7 +38,11 @@ impl AnswerError {
     }
 
     fn __repr__(&self) -> String {
-        format!("AnswerError(code={}, message={})", py_str(self.code), py_str(&self.message))
+        format!(
+            "AnswerError(code={}, message={})",
+            py_str(self.code),
+            py_str(&self.message)
+        )
     }
 }
 
@@ -56,7 +61,10 @@ fn json_text<T: Serialize>(doc: &T) -> String {
 }
 
 /// A part of a document as a dict, or None.
-fn part<'py, T: Serialize>(py: Python<'py>, part: Option<&T>) -> PyResult<Option<Bound<'py, PyAny>>> {
+fn part<'py, T: Serialize>(
+    py: Python<'py>,
+    part: Option<&T>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     part.map(|p| json_loads(py, &json_text(p))).transpose()
 }
 
@@ -93,7 +101,11 @@ impl RetentionAnswer {
     /// With `at`: `"keep"`, `"dispose"` or `"hold"`.
     #[getter]
     fn outcome(&self) -> Option<&'static str> {
-        self.answer.as_ref().ok().and_then(|d| d.outcome).map(|o| o.as_str())
+        self.answer
+            .as_ref()
+            .ok()
+            .and_then(|d| d.outcome)
+            .map(RecordOutcome::as_str)
     }
 
     /// The record's retention plan, as the JSON document's dict.
@@ -111,13 +123,23 @@ impl RetentionAnswer {
     /// The disposal's deadline, when one is due.
     #[getter]
     fn due_by(&self) -> Option<NaiveDate> {
-        self.answer.as_ref().ok().and_then(|d| d.due.as_ref()).map(|d| d.by)
+        self.answer
+            .as_ref()
+            .ok()
+            .and_then(|d| d.due.as_ref())
+            .map(|d| d.by)
     }
 
     /// For a `terminate_service` line: the plan, as a dict.
     #[getter]
     fn termination<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        part(py, self.answer.as_ref().ok().and_then(|d| d.termination.as_ref()))
+        part(
+            py,
+            self.answer
+                .as_ref()
+                .ok()
+                .and_then(|d| d.termination.as_ref()),
+        )
     }
 
     /// The answer as one JSON line, exactly as `lawful retention` writes it.
@@ -138,7 +160,7 @@ impl RetentionAnswer {
             Ok(doc) => format!(
                 "RetentionAnswer(id={}, outcome={})",
                 py_repr(doc.id.as_deref()),
-                py_repr(doc.outcome.map(|o| o.as_str()))
+                py_repr(doc.outcome.map(RecordOutcome::as_str))
             ),
             Err(line) => format!(
                 "RetentionAnswer(id={}, error={})",
@@ -223,7 +245,13 @@ impl RightsAnswer {
     #[getter]
     fn obligations(&self) -> Vec<Obligation> {
         self.doc()
-            .map(|d| d.obligations.iter().cloned().map(Obligation::from).collect())
+            .map(|d| {
+                d.obligations
+                    .iter()
+                    .cloned()
+                    .map(Obligation::from)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

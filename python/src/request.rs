@@ -31,10 +31,7 @@ pub(crate) enum Line {
     /// JSON text, for the library to read.
     Text(String),
     /// Not a request: the message, and the id the mapping gave, if any.
-    Unreadable {
-        message: String,
-        id: Option<String>,
-    },
+    Unreadable { message: String, id: Option<String> },
 }
 
 impl Line {
@@ -47,7 +44,9 @@ impl Line {
         let line = if let Ok(text) = request.cast::<PyString>() {
             match text.to_cow() {
                 Ok(text) => Line::Text(text.into_owned()),
-                Err(_) => Line::unreadable("the request is not valid Unicode text (it holds a lone surrogate)"),
+                Err(_) => Line::unreadable(
+                    "the request is not valid Unicode text (it holds a lone surrogate)",
+                ),
             }
         } else if let Ok(bytes) = request.cast::<PyBytes>() {
             match std::str::from_utf8(bytes.as_bytes()) {
@@ -84,10 +83,10 @@ impl Line {
 
 /// Whether `value` is a dict or another mapping.
 fn is_mapping(value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    static MAPPING: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     if value.is_instance_of::<PyDict>() {
         return Ok(true);
     }
-    static MAPPING: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let py = value.py();
     let mapping = MAPPING.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
         Ok(py.import("collections.abc")?.getattr("Mapping")?.unbind())
@@ -190,7 +189,11 @@ pub(crate) fn policy_ref(engine: &Engine) -> PolicyRef {
 
 /// The deny for a request that is not one, as `lawful decide` writes for a
 /// line it cannot read.
-pub(crate) fn unreadable_decision(engine: &Engine, message: String, id: Option<String>) -> DecisionDoc {
+pub(crate) fn unreadable_decision(
+    engine: &Engine,
+    message: String,
+    id: Option<String>,
+) -> DecisionDoc {
     DecisionDoc {
         id,
         effect: Effect::Deny,
@@ -210,7 +213,11 @@ pub(crate) fn unreadable_decision(engine: &Engine, message: String, id: Option<S
 }
 
 /// The error line for a retention or rights line that is not one.
-pub(crate) fn unreadable_answer(engine: &Engine, message: String, id: Option<String>) -> ErrorLineDoc {
+pub(crate) fn unreadable_answer(
+    engine: &Engine,
+    message: String,
+    id: Option<String>,
+) -> ErrorLineDoc {
     ErrorLineDoc {
         id,
         error: ErrorDoc {

@@ -84,7 +84,11 @@ impl Validity {
     /// # Errors
     ///
     /// Children of another length than the validity (a bug, reported).
-    pub(crate) fn finish(mut self, fields: Fields, children: Vec<ArrayRef>) -> Result<ArrayRef, ArrowError> {
+    pub(crate) fn finish(
+        mut self,
+        fields: Fields,
+        children: Vec<ArrayRef>,
+    ) -> Result<ArrayRef, ArrowError> {
         let nulls = NullBuffer::new(self.0.finish());
         let nulls = (nulls.null_count() > 0).then_some(nulls);
         Ok(Arc::new(StructArray::try_new(fields, children, nulls)?))
@@ -134,7 +138,8 @@ impl Obligations {
     pub(crate) fn push(&mut self, o: &ObligationDoc) {
         self.code.append_value(o.code.as_str());
         self.date.append_option(o.date.map(days));
-        self.until.append_option(o.until.map(|u| u.as_str()));
+        self.until
+            .append_option(o.until.map(lawful::policy::RetentionEvent::as_str));
         self.items += 1;
     }
 
@@ -161,7 +166,7 @@ impl Obligations {
 #[derive(Debug)]
 pub(crate) struct Words {
     offsets: Offsets,
-    words: StringBuilder,
+    values: StringBuilder,
     items: usize,
 }
 
@@ -169,7 +174,7 @@ impl Words {
     pub(crate) fn with_capacity(rows: usize) -> Words {
         Words {
             offsets: Offsets::with_capacity(rows),
-            words: StringBuilder::new(),
+            values: StringBuilder::new(),
             items: 0,
         }
     }
@@ -179,7 +184,7 @@ impl Words {
     }
 
     pub(crate) fn push(&mut self, word: &str) {
-        self.words.append_value(word);
+        self.values.append_value(word);
         self.items += 1;
     }
 
@@ -188,7 +193,8 @@ impl Words {
     }
 
     pub(crate) fn finish(mut self) -> Result<ArrayRef, ArrowError> {
-        self.offsets.finish(DataType::Utf8, Arc::new(self.words.finish()))
+        self.offsets
+            .finish(DataType::Utf8, Arc::new(self.values.finish()))
     }
 }
 
@@ -218,7 +224,9 @@ impl PolicyColumn {
 
     pub(crate) fn finish(self, engine: &Engine) -> Result<ArrayRef, ArrowError> {
         let repeat = |text: &str| {
-            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(text, self.rows))) as ArrayRef
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
+                text, self.rows,
+            ))) as ArrayRef
         };
         Ok(Arc::new(StructArray::try_new(
             Self::fields(),

@@ -72,7 +72,13 @@ impl Decisions {
     }
 
     /// Decides row `row` of `requests` and writes its decision.
-    pub(crate) fn decide_row(&mut self, engine: &Engine, requests: &Column, ids: Option<&Column>, row: usize) {
+    pub(crate) fn decide_row(
+        &mut self,
+        engine: &Engine,
+        requests: &Column,
+        ids: Option<&Column>,
+        row: usize,
+    ) {
         match RequestDoc::deserialize(requests.row(row)) {
             Ok(doc) => match engine.resolve(&doc) {
                 Ok(request) => self.push(engine, doc.id.as_deref(), &engine.decide(&request)),
@@ -81,7 +87,11 @@ impl Decisions {
             Err(error) => {
                 // As `lawful decide` echoes the id of a line it cannot read.
                 let id = ids.and_then(|ids| String::deserialize(ids.row(row)).ok());
-                self.push_rejected(id.as_deref(), ReasonCode::InvalidRequest, &error.to_string());
+                self.push_rejected(
+                    id.as_deref(),
+                    ReasonCode::InvalidRequest,
+                    &error.to_string(),
+                );
             }
         }
     }
@@ -90,7 +100,8 @@ impl Decisions {
     fn push(&mut self, engine: &Engine, id: Option<&str>, decision: &Decision) {
         self.id.append_option(id);
         self.effect.append_value(decision.effect().as_str());
-        self.basis.append_option(decision.basis().map(|b| b.as_str()));
+        self.basis
+            .append_option(decision.basis().map(lawful::Basis::as_str));
         for obligation in decision.obligations() {
             self.obligations.push(&ObligationDoc::from(obligation));
         }
@@ -98,15 +109,21 @@ impl Decisions {
         for reason in decision.reasons() {
             let rule = reason.rule().and_then(|id| engine.rule(id));
             self.reasons.code.append_value(reason.code().as_str());
-            self.reasons.rule.append_option(rule.map(|r| r.id()));
-            self.reasons.clause.append_option(rule.map(|r| r.clause()));
+            self.reasons
+                .rule
+                .append_option(rule.map(lawful::policy::Rule::id));
+            self.reasons
+                .clause
+                .append_option(rule.map(lawful::policy::Rule::clause));
             self.reasons.category.append_option(
                 reason
                     .category()
                     .and_then(|c| engine.category_info(c))
-                    .map(|c| c.name()),
+                    .map(lawful::policy::Category::name),
             );
-            self.reasons.detail.append_option(reason.detail().map(|d| d.as_str()));
+            self.reasons
+                .detail
+                .append_option(reason.detail().map(lawful::decision::Detail::as_str));
             self.reasons.message.append_null();
             self.reasons.items += 1;
         }
@@ -143,7 +160,11 @@ impl Decisions {
     }
 
     /// The batch: the decision columns, then `kept`.
-    pub(crate) fn finish(mut self, engine: &Engine, kept: Vec<(Field, ArrayRef)>) -> Result<RecordBatch, ArrowError> {
+    pub(crate) fn finish(
+        mut self,
+        engine: &Engine,
+        kept: Vec<(Field, ArrayRef)>,
+    ) -> Result<RecordBatch, ArrowError> {
         let mut fields = Decisions::fields();
         let mut columns: Vec<ArrayRef> = vec![
             Arc::new(self.id.finish()),

@@ -10,12 +10,12 @@
 //! due = pa.table(lawful.arrow.retention(engine, records, at="2026-11-28T02:00:00+08:00"))
 //! ```
 //!
-//! Input is anything that speaks the Arrow PyCapsule interface
+//! Input is anything that speaks the Arrow `PyCapsule` interface
 //! (`__arrow_c_stream__` or `__arrow_c_array__`): a pyarrow `Table`,
-//! `RecordBatch` or `RecordBatchReader`, a Polars `DataFrame`, a DuckDB
-//! relation, a DataFusion `DataFrame`, Spark's batches in `mapInArrow`. The
+//! `RecordBatch` or `RecordBatchReader`, a Polars `DataFrame`, a `DuckDB`
+//! relation, a `DataFusion` `DataFrame`, Spark's batches in `mapInArrow`. The
 //! output is a [`Table`] that speaks it too, so `pyarrow.table(out)`,
-//! `polars.DataFrame(out)` or DuckDB's `FROM out` read it without a copy,
+//! `polars.DataFrame(out)` or `DuckDB`'s `FROM out` read it without a copy,
 //! and no Arrow library is pinned by this package.
 //!
 //! How a row becomes a document is [`row`]'s business (generic: the
@@ -32,7 +32,7 @@ mod schema;
 use std::sync::Arc;
 
 use arrow_array::ffi::FFI_ArrowSchema;
-use arrow_array::ffi_stream::{RecordBatchStreamReader, FFI_ArrowArrayStream};
+use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchIterator, RecordBatchReader};
 use arrow_pyarrow::FromPyArrow;
 use arrow_schema::{ArrowError, Field, Schema, SchemaRef};
@@ -76,7 +76,10 @@ pub(crate) fn arrow_decide(
             Ok(out.finish(&engine, kept_columns(batch, &keep))?)
         })
     })?;
-    Ok(Table::new(batches, output_schema(Decisions::fields(), kept)))
+    Ok(Table::new(
+        batches,
+        output_schema(Decisions::fields(), kept),
+    ))
 }
 
 /// Sweeps a table of retention records (and `terminate_service` lines)
@@ -136,7 +139,9 @@ pub(crate) fn spark_schema(kind: &str) -> PyResult<String> {
         .iter()
         .map(|f| Ok(format!("`{}` {}", f.name(), spark_type(f.data_type())?)))
         .collect();
-    columns.map(|c| c.join(", ")).map_err(PyRuntimeError::new_err)
+    columns
+        .map(|c| c.join(", "))
+        .map_err(PyRuntimeError::new_err)
 }
 
 /// A column type of the answer tables in Spark's DDL.
@@ -184,7 +189,9 @@ impl From<ArrowError> for Failure {
 impl From<Failure> for PyErr {
     fn from(failure: Failure) -> PyErr {
         match failure {
-            Failure::Column(e) => PyValueError::new_err(format!("column `{}` {}", e.path, e.message)),
+            Failure::Column(e) => {
+                PyValueError::new_err(format!("column `{}` {}", e.path, e.message))
+            }
             Failure::Arrow(e) => PyRuntimeError::new_err(format!("cannot read the table: {e}")),
         }
     }
@@ -236,10 +243,14 @@ fn kept_fields(input: &Schema, keep: &[String], output: &[Field]) -> PyResult<Ve
     let mut fields = Vec::with_capacity(keep.len());
     for (i, name) in keep.iter().enumerate() {
         let field = input.field_with_name(name).map_err(|_| {
-            PyValueError::new_err(format!("`keep` names `{name}`, which is not a column of the table"))
+            PyValueError::new_err(format!(
+                "`keep` names `{name}`, which is not a column of the table"
+            ))
         })?;
         if keep.iter().take(i).any(|k| k == name) {
-            return Err(PyValueError::new_err(format!("`keep` names `{name}` twice")));
+            return Err(PyValueError::new_err(format!(
+                "`keep` names `{name}` twice"
+            )));
         }
         if output.iter().any(|f| f.name() == name) {
             return Err(PyValueError::new_err(format!(
@@ -295,13 +306,14 @@ fn instant(value: &Bound<'_, PyAny>) -> PyResult<DateTime<FixedOffset>> {
             type_name(value)
         )));
     };
-    DateTime::parse_from_rfc3339(&text)
-        .map_err(|e| PyValueError::new_err(format!("`at` is not an RFC 3339 instant (`{text}`): {e}")))
+    DateTime::parse_from_rfc3339(&text).map_err(|e| {
+        PyValueError::new_err(format!("`at` is not an RFC 3339 instant (`{text}`): {e}"))
+    })
 }
 
 /// The answer of an Arrow function: batches that any Arrow library reads
-/// through the PyCapsule interface (`pyarrow.table(t)`,
-/// `polars.DataFrame(t)`, DuckDB `FROM t`).
+/// through the `PyCapsule` interface (`pyarrow.table(t)`,
+/// `polars.DataFrame(t)`, `DuckDB` `FROM t`).
 #[pyclass(frozen, module = "lawful.arrow", skip_from_py_object)]
 #[derive(Debug)]
 pub(crate) struct Table {
@@ -317,24 +329,25 @@ impl Table {
 
 #[pymethods]
 impl Table {
-    /// The Arrow schema, as a PyCapsule (the PyCapsule interface).
+    /// The Arrow schema, as a `PyCapsule` (the `PyCapsule` interface).
     fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
         let schema = FFI_ArrowSchema::try_from(self.schema.as_ref())
             .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
         PyCapsule::new_with_value(py, schema, c"arrow_schema")
     }
 
-    /// The batches, as an Arrow C stream in a PyCapsule (the PyCapsule
+    /// The batches, as an Arrow C stream in a `PyCapsule` (the `PyCapsule`
     /// interface). A `requested_schema` is not honoured (the protocol lets
     /// a producer ignore it): the consumer casts if it wants other types.
     #[pyo3(signature = (requested_schema = None))]
     fn __arrow_c_stream__<'py>(
         &self,
         py: Python<'py>,
-        requested_schema: Option<Bound<'py, PyAny>>,
+        requested_schema: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyCapsule>> {
         let _ = requested_schema;
-        let batches: Vec<Result<RecordBatch, ArrowError>> = self.batches.iter().cloned().map(Ok).collect();
+        let batches: Vec<Result<RecordBatch, ArrowError>> =
+            self.batches.iter().cloned().map(Ok).collect();
         let reader: Box<dyn RecordBatchReader + Send> =
             Box::new(RecordBatchIterator::new(batches, self.schema.clone()));
         let stream = FFI_ArrowArrayStream::new(reader);
@@ -350,7 +363,11 @@ impl Table {
     /// The column names, in order.
     #[getter]
     fn column_names(&self) -> Vec<String> {
-        self.schema.fields().iter().map(|f| f.name().clone()).collect()
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
     }
 
     fn __len__(&self) -> usize {

@@ -29,6 +29,7 @@ use arrow_schema::{ArrowError, DataType, Field, Fields, Schema};
 use chrono::{DateTime, FixedOffset};
 use lawful::decision::ReasonCode;
 use lawful::lifecycle::{DeletionDue, RecordOutcome, RetentionEnd, RetentionPlan, RetentionSource};
+use lawful::policy::Rule;
 use lawful::wire::{ErrorDoc, ObligationDoc, RetentionRequestDoc, TerminationPlanDoc};
 use lawful::{Action, Engine};
 use serde::Deserialize;
@@ -120,27 +121,40 @@ impl Sweep {
         match engine.record_state(&doc) {
             Ok(record) => {
                 let plan = engine.record_plan(&record);
-                let due = doc.at.map(|at| engine.deletion_due(&record, at));
-                self.push_record(engine, doc.id.as_deref(), &plan, due.as_ref().map(Option::as_ref));
+                match doc.at {
+                    Some(at) => {
+                        let due = engine.deletion_due(&record, at);
+                        let outcome = RecordOutcome::of(due.as_ref());
+                        self.push_record(
+                            engine,
+                            doc.id.as_deref(),
+                            &plan,
+                            Some(outcome),
+                            due.as_ref(),
+                        );
+                    }
+                    None => self.push_record(engine, doc.id.as_deref(), &plan, None, None),
+                }
             }
             Err(error) => self.push_error(doc.id.as_deref(), &error),
         }
     }
 
-    /// A record's plan and, with `at`, its outcome and what is due: the
-    /// library's `retention_doc`, written into columns.
+    /// A record's plan and, swept at an instant, its outcome and what is
+    /// due then: the library's `retention_doc`, written into columns.
     fn push_record(
         &mut self,
         engine: &Engine,
         id: Option<&str>,
         plan: &RetentionPlan,
-        due: Option<Option<&DeletionDue>>,
+        outcome: Option<RecordOutcome>,
+        due: Option<&DeletionDue>,
     ) {
         self.id.append_option(id);
         self.plan.push(engine, plan);
         self.outcome
-            .append_option(due.map(|due| RecordOutcome::of(due).as_str()));
-        match due.flatten() {
+            .append_option(outcome.map(RecordOutcome::as_str));
+        match due {
             Some(due) => self.due.push(due),
             None => self.due.push_null(),
         }
@@ -170,7 +184,11 @@ impl Sweep {
     }
 
     /// The batch: the answer columns, then `kept`.
-    pub(crate) fn finish(mut self, engine: &Engine, kept: Vec<(Field, ArrayRef)>) -> Result<RecordBatch, ArrowError> {
+    pub(crate) fn finish(
+        mut self,
+        engine: &Engine,
+        kept: Vec<(Field, ArrayRef)>,
+    ) -> Result<RecordBatch, ArrowError> {
         let mut fields = Sweep::fields();
         let mut columns: Vec<ArrayRef> = vec![
             Arc::new(self.id.finish()),
@@ -249,11 +267,14 @@ impl Plans {
             RetentionSource::DeniedBy(id) => (None, engine.rule(id)),
             RetentionSource::NoRule => (None, None),
         };
-        self.rule.append_option(rule.map(|r| r.id()));
-        self.denied_by.append_option(denied_by.map(|r| r.id()));
-        self.clause.append_option(rule.or(denied_by).map(|r| r.clause()));
+        self.rule.append_option(rule.map(Rule::id));
+        self.denied_by.append_option(denied_by.map(Rule::id));
+        self.clause
+            .append_option(rule.or(denied_by).map(Rule::clause));
         match plan.retention() {
-            Some(retention) => self.retention.append_value(self.retention_text.text(retention)),
+            Some(retention) => self
+                .retention
+                .append_value(self.retention_text.text(retention)),
             None => self.retention.append_null(),
         }
         match plan.end() {
@@ -269,7 +290,8 @@ impl Plans {
         self.disposal.append_value(plan.disposal().as_str());
         self.backup_lag
             .append_value(self.backup_lag_text.text(plan.backup_lag()));
-        self.backup_purge.append_option(plan.backup_purge().date().map(days));
+        self.backup_purge
+            .append_option(plan.backup_purge().date().map(days));
         for obligation in plan.obligations() {
             self.obligations.push(&ObligationDoc::from(obligation));
         }
@@ -366,10 +388,12 @@ impl Dues {
         self.other_triggers.end_row();
         self.disposal.append_value(due.disposal().as_str());
         self.by.append_value(days(due.by()));
-        self.backup_purge_by.append_value(days(due.backup_purge_by()));
+        self.backup_purge_by
+            .append_value(days(due.backup_purge_by()));
         self.held_until
             .append_option(due.hold().map(|h| h.until().timestamp_micros()));
-        self.hold_law.append_option(due.hold().and_then(|h| h.law()));
+        self.hold_law
+            .append_option(due.hold().and_then(|h| h.law()));
         for &action in Action::ALL {
             if due.allows(action) {
                 self.allowed_actions.push(action.as_str());
@@ -475,8 +499,10 @@ impl Terminations {
 
     fn push(&mut self, t: &TerminationPlanDoc) {
         self.valid.push(true);
-        self.terminates_at.append_value(t.terminates_at.timestamp_micros());
-        self.collection_denied_from.append_value(days(t.collection_denied_from));
+        self.terminates_at
+            .append_value(t.terminates_at.timestamp_micros());
+        self.collection_denied_from
+            .append_value(days(t.collection_denied_from));
         self.notify_by.append_value(days(t.notify_by));
         self.dispose_by.append_value(days(t.dispose_by));
         self.backup_purge_by.append_value(days(t.backup_purge_by));

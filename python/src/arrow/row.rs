@@ -119,11 +119,17 @@ impl Column {
                 Values::Int(cast(&DataType::Int64)?.as_primitive::<Int64Type>().clone())
             }
             DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
-                Values::UInt(cast(&DataType::UInt64)?.as_primitive::<UInt64Type>().clone())
+                Values::UInt(
+                    cast(&DataType::UInt64)?
+                        .as_primitive::<UInt64Type>()
+                        .clone(),
+                )
             }
-            DataType::Float16 | DataType::Float32 | DataType::Float64 => {
-                Values::Float(cast(&DataType::Float64)?.as_primitive::<Float64Type>().clone())
-            }
+            DataType::Float16 | DataType::Float32 | DataType::Float64 => Values::Float(
+                cast(&DataType::Float64)?
+                    .as_primitive::<Float64Type>()
+                    .clone(),
+            ),
             DataType::Date32 => Values::Date(array.as_primitive::<Date32Type>().clone()),
             DataType::Date64 => {
                 let days = array
@@ -242,8 +248,8 @@ impl de::Error for RowError {
 impl std::error::Error for RowError {}
 
 impl fmt::Display for RowError {
-    /// `message (column `evidence.consents[0].given_at`)`, or the message
-    /// alone for the row as a whole (`missing field `at``).
+    /// ``message (column `evidence.consents[0].given_at`)``, or the message
+    /// alone for the row as a whole (``missing field `at` ``).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)?;
         if self.path.is_empty() {
@@ -294,11 +300,11 @@ impl<'c> de::Deserializer<'c> for Row<'c> {
             }
             Values::Timestamp(a, tz) => {
                 let mut buf = [0u8; INSTANT_BYTES];
-                let text = instant_text(a.value(row), tz, &mut buf);
+                let text = instant_text(a.value(row), *tz, &mut buf);
                 visitor.visit_str(text)
             }
             Values::Struct(fields) => visitor.visit_map(Fields {
-                fields,
+                columns: fields,
                 row,
                 next: 0,
                 current: None,
@@ -331,8 +337,8 @@ impl<'c> de::Deserializer<'c> for Row<'c> {
     /// with data is an object of one field.
     fn deserialize_enum<V: Visitor<'c>>(
         self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
+        name: &'static str,
+        variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, RowError> {
         match &self.column.values {
@@ -341,13 +347,13 @@ impl<'c> de::Deserializer<'c> for Row<'c> {
             }
             Values::Dictionary(keys, values) if !self.column.is_null(self.row) => {
                 match keys.get(self.row) {
-                    Some(&key) => values.row(key).deserialize_enum(_name, _variants, visitor),
+                    Some(&key) => values.row(key).deserialize_enum(name, variants, visitor),
                     None => visitor.visit_unit(),
                 }
             }
             Values::Struct(fields) if !self.column.is_null(self.row) => {
                 visitor.visit_enum(MapAccessDeserializer::new(Fields {
-                    fields,
+                    columns: fields,
                     row: self.row,
                     next: 0,
                     current: None,
@@ -371,7 +377,7 @@ impl<'c> de::Deserializer<'c> for Row<'c> {
 
 /// The fields of a struct row that are not null, in column order.
 struct Fields<'c> {
-    fields: &'c [(Arc<str>, Column)],
+    columns: &'c [(Arc<str>, Column)],
     row: usize,
     next: usize,
     /// The field whose key was just read.
@@ -385,7 +391,7 @@ impl<'c> MapAccess<'c> for Fields<'c> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, RowError> {
-        while let Some(field) = self.fields.get(self.next) {
+        while let Some(field) = self.columns.get(self.next) {
             self.next += 1;
             if field.1.is_null(self.row) {
                 continue;
@@ -466,8 +472,8 @@ fn date_text(days: i32, buf: &mut [u8; INSTANT_BYTES]) -> &str {
 
 /// The RFC 3339 text of an instant (microseconds since the epoch) in `tz`,
 /// with the zone's offset at that instant.
-fn instant_text<'b>(micros: i64, tz: &Tz, buf: &'b mut [u8; INSTANT_BYTES]) -> &'b str {
-    match as_datetime_with_timezone::<TimestampMicrosecondType>(micros, *tz) {
+fn instant_text(micros: i64, tz: Tz, buf: &mut [u8; INSTANT_BYTES]) -> &str {
+    match as_datetime_with_timezone::<TimestampMicrosecondType>(micros, tz) {
         Some(at) => {
             let at: DateTime<FixedOffset> = at.fixed_offset();
             let mut w = Writer { buf, len: 0 };
@@ -562,17 +568,17 @@ mod tests {
         // 2026-11-28T02:00:00Z
         let micros = 1_795_831_200_000_000;
         assert_eq!(
-            instant_text(micros, &tz, &mut buf),
+            instant_text(micros, tz, &mut buf),
             "2026-11-28T10:00:00+08:00"
         );
         let tz: Tz = "UTC".parse().unwrap();
         assert_eq!(
-            instant_text(micros + 1, &tz, &mut buf),
+            instant_text(micros + 1, tz, &mut buf),
             "2026-11-28T02:00:00.000001000+00:00"
         );
         let tz: Tz = "Europe/Paris".parse().unwrap();
         assert_eq!(
-            instant_text(micros, &tz, &mut buf),
+            instant_text(micros, tz, &mut buf),
             "2026-11-28T03:00:00+01:00"
         );
         assert_eq!(date_text(0, &mut buf), "1970-01-01");

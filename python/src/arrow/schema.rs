@@ -37,7 +37,10 @@ enum Step<'s> {
 ///
 /// The first column `T` has no field for, or whose type its field cannot
 /// take, with serde's words for it.
-pub(crate) fn check<T: DeserializeOwned>(fields: &Fields, skip: &[String]) -> Result<(), ColumnError> {
+pub(crate) fn check<T: DeserializeOwned>(
+    fields: &Fields,
+    skip: &[String],
+) -> Result<(), ColumnError> {
     let mut leaves = Vec::new();
     for field in fields {
         if skip.iter().any(|s| s == field.name()) {
@@ -106,7 +109,9 @@ fn probe<T: DeserializeOwned>(steps: &[Step<'_>], leaf: &DataType) -> Result<(),
         Some(false) => match seen.leaf_error.take() {
             Some(message) if message.starts_with("invalid type") => Err(ColumnError {
                 path: path_text(steps, steps.len()),
-                message: format!("has the Arrow type {leaf}, which this field cannot take: {message}"),
+                message: format!(
+                    "has the Arrow type {leaf}, which this field cannot take: {message}"
+                ),
             }),
             _ => Ok(()),
         },
@@ -171,11 +176,17 @@ impl<'de> de::Deserializer<'de> for Probe<'_, '_> {
         match self.steps.split_first() {
             Some((Step::Field(name), rest)) => visitor.visit_map(OneField {
                 name,
-                rest: Probe { steps: rest, ..self },
+                rest: Probe {
+                    steps: rest,
+                    ..self
+                },
                 done: false,
             }),
             Some((Step::Element, rest)) => visitor.visit_seq(OneElement {
-                rest: Probe { steps: rest, ..self },
+                rest: Probe {
+                    steps: rest,
+                    ..self
+                },
                 done: false,
             }),
             None => self.sample(visitor),
@@ -196,11 +207,16 @@ impl<'de> de::Deserializer<'de> for Probe<'_, '_> {
             Some((Step::Field(name), rest)) => {
                 visitor.visit_enum(MapAccessDeserializer::new(OneField {
                     name,
-                    rest: Probe { steps: rest, ..self },
+                    rest: Probe {
+                        steps: rest,
+                        ..self
+                    },
                     done: false,
                 }))
             }
-            None if is_text(self.leaf) => self.leaf_result(visitor.visit_enum(StrDeserializer::new(""))),
+            None if is_text(self.leaf) => {
+                self.leaf_result(visitor.visit_enum(StrDeserializer::new("")))
+            }
             _ => self.deserialize_any(visitor),
         }
     }
@@ -276,12 +292,15 @@ impl<'de> MapAccess<'de> for OneField<'_, '_> {
         }
         self.done = true;
         let key = seed.deserialize(StrDeserializer::<ProbeError>::new(self.name))?;
-        let seen = self.rest.seen;
-        seen.accepted.set(seen.accepted.get() + 1);
+        let accepted = &self.rest.seen.accepted;
+        accepted.set(accepted.get() + 1);
         Ok(Some(key))
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, ProbeError> {
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, ProbeError> {
         seed.deserialize(self.rest)
     }
 }
@@ -302,8 +321,8 @@ impl<'de> SeqAccess<'de> for OneElement<'_, '_> {
             return Ok(None);
         }
         self.done = true;
-        let seen = self.rest.seen;
-        seen.accepted.set(seen.accepted.get() + 1);
+        let accepted = &self.rest.seen.accepted;
+        accepted.set(accepted.get() + 1);
         seed.deserialize(self.rest).map(Some)
     }
 }
@@ -314,7 +333,10 @@ struct NoFields;
 impl<'de> MapAccess<'de> for NoFields {
     type Error = ProbeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, _: K) -> Result<Option<K::Value>, ProbeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        _: K,
+    ) -> Result<Option<K::Value>, ProbeError> {
         Ok(None)
     }
 
@@ -322,4 +344,3 @@ impl<'de> MapAccess<'de> for NoFields {
         Err(de::Error::custom("no value"))
     }
 }
-
