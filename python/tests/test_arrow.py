@@ -253,3 +253,40 @@ def test_the_answer_speaks_the_pycapsule_interface(engine: lawful.Engine) -> Non
     assert pa.table(out) == first  # the stream may be taken again
     assert out.to_pyarrow() == first
     assert pa.RecordBatchReader.from_stream(out).read_all() == first
+
+
+def test_a_batch_larger_than_an_answer_batch_is_answered_in_slices(engine: lawful.Engine) -> None:
+    rows = MIX * 1300  # 33,800 rows in one batch: more than two answer batches
+    table = arrow_table(rows).combine_chunks()
+    assert table.num_rows == len(rows) and len(table.to_batches()) == 1
+    out = pa.table(lawful.arrow.decide(engine, table))
+    assert out.num_rows == len(rows)
+    assert len(out.to_batches()) == 3
+    assert out.column("id").to_pylist() == [r["id"] for r in rows]
+    assert as_documents(out.slice(20_000, 26)) == as_documents(lawful.arrow.decide(engine, arrow_table(rows[20_000:20_026])))
+
+
+def test_a_schema_nested_past_the_bound_is_refused(engine: lawful.Engine) -> None:
+    deep: pa.DataType = pa.string()
+    for _ in range(40):
+        deep = pa.list_(deep)
+    table = pa.table({"categories": pa.array([None], deep)})
+    with pytest.raises(ValueError, match="nests deeper than 32 levels"):
+        lawful.arrow.decide(engine, table)
+
+
+def test_invalid_arrow_data_is_an_error_not_a_crash(engine: lawful.Engine) -> None:
+    """What the C data interface hands over is validated in full first: text
+    that is not UTF-8, dictionary keys past the dictionary (pyarrow builds
+    both unchecked) are errors, never a read out of bounds."""
+    offsets = pa.py_buffer(pa.array([0, 2], pa.int32()).buffers()[1])
+    not_utf8 = pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(b"\xff\xfe")])
+    with pytest.raises(pa.ArrowInvalid):
+        not_utf8.validate(full=True)
+    with pytest.raises(RuntimeError, match="cannot read the table: .*[Uu]tf-?8"):
+        lawful.arrow.decide(engine, pa.table({"id": not_utf8}))
+    keys = pa.DictionaryArray.from_arrays(pa.array([5], pa.int32()), pa.array(["collect"]), safe=False)
+    with pytest.raises(pa.ArrowInvalid):
+        keys.validate(full=True)
+    with pytest.raises(RuntimeError, match="cannot read the table"):
+        lawful.arrow.decide(engine, pa.table({"action": keys}))

@@ -205,14 +205,38 @@ fn column_error(e: &ColumnError, document: &str) -> PyErr {
     ))
 }
 
-/// Every batch of `reader`, answered.
+/// The most rows answered in one output batch. An input batch may be far
+/// larger (a table read whole from Parquet); answering it in slices keeps
+/// each answer batch's text under what its 32-bit offsets can address (its
+/// clauses run to tens of bytes a reason), and its builders small.
+const MAX_ANSWER_ROWS: usize = 16_384;
+
+/// Every batch of `reader`, validated and answered a slice at a time.
+///
+/// The batches come from another library through the C data interface,
+/// which trusts the producer: each is validated in full first (offsets,
+/// dictionary keys, UTF-8), so that a producer's bug is an error here, not a
+/// read past the end of a buffer.
 fn answer_all(
     reader: Box<dyn RecordBatchReader + Send>,
     mut answer: impl FnMut(&RecordBatch) -> Result<RecordBatch, Failure>,
 ) -> Result<Vec<RecordBatch>, Failure> {
     let mut out = Vec::new();
     for batch in reader {
-        out.push(answer(&batch?)?);
+        let batch = batch?;
+        for column in batch.columns() {
+            column.to_data().validate_full()?;
+        }
+        let rows = batch.num_rows();
+        let mut offset = 0;
+        loop {
+            let len = MAX_ANSWER_ROWS.min(rows - offset);
+            out.push(answer(&batch.slice(offset, len))?);
+            offset += len;
+            if offset >= rows {
+                break;
+            }
+        }
     }
     Ok(out)
 }

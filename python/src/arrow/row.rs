@@ -39,11 +39,18 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Timelike};
 use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
+/// How deep columns may nest (a struct in a list in a struct...): the wire
+/// documents nest four levels; the bound keeps the work a schema can cause,
+/// and the recursion reading it, small.
+pub(crate) const MAX_DEPTH: usize = 32;
+
 /// A column ready to be read row by row: its values downcast once.
 #[derive(Debug)]
 pub(crate) struct Column {
     nulls: Option<NullBuffer>,
     values: Values,
+    /// How many values.
+    len: usize,
 }
 
 /// The values of a [`Column`], by kind.
@@ -90,6 +97,7 @@ impl Column {
         Ok(Column {
             nulls: None,
             values: Values::Struct(fields),
+            len: batch.num_rows(),
         })
     }
 
@@ -100,10 +108,19 @@ impl Column {
     /// A type the wire format has no use for (binary, decimal, a time of
     /// day...), or a timestamp without a time zone.
     pub(crate) fn new(path: &str, array: &ArrayRef) -> Result<Column, ColumnError> {
+        Column::nested(path, array, 0)
+    }
+
+    fn nested(path: &str, array: &ArrayRef, depth: usize) -> Result<Column, ColumnError> {
         let unsupported = |what: &str| ColumnError {
             path: path.to_owned(),
             message: what.to_owned(),
         };
+        if depth > MAX_DEPTH {
+            return Err(unsupported(&format!(
+                "nests deeper than {MAX_DEPTH} levels, which no wire document does"
+            )));
+        }
         let cast = |to: &DataType| {
             arrow_cast::cast(array, to).map_err(|e| unsupported(&format!("cannot be read: {e}")))
         };
@@ -140,30 +157,7 @@ impl Column {
                 Values::Date(days)
             }
             DataType::Timestamp(unit, zone) => {
-                let Some(zone) = zone else {
-                    return Err(unsupported(
-                        "is a timestamp without a time zone; the wire format needs the offset \
-                         (give the column a zone, or write the instants as RFC 3339 strings)",
-                    ));
-                };
-                let tz: Tz = zone
-                    .parse()
-                    .map_err(|e| unsupported(&format!("has the time zone `{zone}`: {e}")))?;
-                let micros = match unit {
-                    TimeUnit::Second => array
-                        .as_primitive::<TimestampSecondType>()
-                        .unary(|s| s.saturating_mul(1_000_000)),
-                    TimeUnit::Millisecond => array
-                        .as_primitive::<TimestampMillisecondType>()
-                        .unary(|ms| ms.saturating_mul(1_000)),
-                    TimeUnit::Microsecond => {
-                        array.as_primitive::<TimestampMicrosecondType>().clone()
-                    }
-                    TimeUnit::Nanosecond => array
-                        .as_primitive::<TimestampNanosecondType>()
-                        .unary(|ns| ns.div_euclid(1_000)),
-                };
-                Values::Timestamp(micros, tz)
+                timestamps(array, *unit, zone.as_deref()).map_err(|m| unsupported(&m))?
             }
             DataType::Struct(fields) => {
                 let array = array.as_struct();
@@ -172,7 +166,7 @@ impl Column {
                     let child_path = format!("{path}.{}", field.name());
                     children.push((
                         Arc::<str>::from(field.name().as_str()),
-                        Column::new(&child_path, child)?,
+                        Column::nested(&child_path, child, depth + 1)?,
                     ));
                 }
                 Values::Struct(children)
@@ -180,17 +174,17 @@ impl Column {
             DataType::List(_) => {
                 let list = array.as_list::<i32>();
                 let offsets = list.offsets().iter().map(|&o| i64::from(o)).collect();
-                let values = Column::new(&format!("{path}[]"), list.values())?;
+                let values = Column::nested(&format!("{path}[]"), list.values(), depth + 1)?;
                 Values::List(OffsetBuffer::new(offsets), Box::new(values))
             }
             DataType::LargeList(_) => {
                 let list = array.as_list::<i64>();
-                let values = Column::new(&format!("{path}[]"), list.values())?;
+                let values = Column::nested(&format!("{path}[]"), list.values(), depth + 1)?;
                 Values::List(list.offsets().clone(), Box::new(values))
             }
             DataType::Dictionary(_, _) => {
                 let dictionary = array.as_any_dictionary();
-                let values = Column::new(path, dictionary.values())?;
+                let values = Column::nested(path, dictionary.values(), depth + 1)?;
                 Values::Dictionary(dictionary.normalized_keys(), Box::new(values))
             }
             other => {
@@ -199,7 +193,11 @@ impl Column {
                 )));
             }
         };
-        Ok(Column { nulls, values })
+        Ok(Column {
+            nulls,
+            values,
+            len: array.len(),
+        })
     }
 
     fn is_null(&self, row: usize) -> bool {
@@ -210,6 +208,38 @@ impl Column {
     pub(crate) fn row(&self, row: usize) -> Row<'_> {
         Row { column: self, row }
     }
+}
+
+/// The instants of a timestamp column, in microseconds, and its zone.
+///
+/// # Errors
+///
+/// A column without a zone (the wire format needs the offset), or a zone
+/// that is not a UTC offset or an IANA name.
+fn timestamps(array: &ArrayRef, unit: TimeUnit, zone: Option<&str>) -> Result<Values, String> {
+    let Some(zone) = zone else {
+        return Err(
+            "is a timestamp without a time zone; the wire format needs the offset \
+                    (give the column a zone, or write the instants as RFC 3339 strings)"
+                .to_owned(),
+        );
+    };
+    let tz: Tz = zone
+        .parse()
+        .map_err(|e| format!("has the time zone `{zone}`: {e}"))?;
+    let micros = match unit {
+        TimeUnit::Second => array
+            .as_primitive::<TimestampSecondType>()
+            .unary(|s| s.saturating_mul(1_000_000)),
+        TimeUnit::Millisecond => array
+            .as_primitive::<TimestampMillisecondType>()
+            .unary(|ms| ms.saturating_mul(1_000)),
+        TimeUnit::Microsecond => array.as_primitive::<TimestampMicrosecondType>().clone(),
+        TimeUnit::Nanosecond => array
+            .as_primitive::<TimestampNanosecondType>()
+            .unary(|ns| ns.div_euclid(1_000)),
+    };
+    Ok(Values::Timestamp(micros, tz))
 }
 
 /// Why a row is not a valid document: serde's message, and the column it
@@ -282,6 +312,12 @@ impl<'c> de::Deserializer<'c> for Row<'c> {
     type Error = RowError;
 
     fn deserialize_any<V: Visitor<'c>>(self, visitor: V) -> Result<V::Value, RowError> {
+        if self.row >= self.column.len {
+            // Valid Arrow data never gets here (the batch is validated first).
+            return Err(de::Error::custom(
+                "the table's data is inconsistent: a value past the end of its column",
+            ));
+        }
         if self.column.is_null(self.row) {
             return visitor.visit_unit();
         }
@@ -341,6 +377,9 @@ impl<'c> de::Deserializer<'c> for Row<'c> {
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, RowError> {
+        if self.row >= self.column.len {
+            return self.deserialize_any(visitor);
+        }
         match &self.column.values {
             Values::Str(a) if !self.column.is_null(self.row) => {
                 visitor.visit_enum(BorrowedStrDeserializer::new(a.value(self.row)))

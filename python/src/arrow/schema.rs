@@ -20,7 +20,7 @@ use arrow_schema::{DataType, Fields};
 use serde::de::value::{MapAccessDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
-use super::row::ColumnError;
+use super::row::{ColumnError, MAX_DEPTH};
 
 /// One step from a table's row to a leaf column.
 #[derive(Clone, Copy, Debug)]
@@ -49,6 +49,12 @@ pub(crate) fn check<T: DeserializeOwned>(
         let mut steps = vec![Step::Field(field.name())];
         collect(field.data_type(), &mut steps, &mut leaves);
     }
+    if let Some((steps, _)) = leaves.iter().find(|(steps, _)| steps.len() > MAX_DEPTH) {
+        return Err(ColumnError {
+            path: path_text(steps, MAX_DEPTH),
+            message: format!("nests deeper than {MAX_DEPTH} levels, which no wire document does"),
+        });
+    }
     for (steps, leaf) in &leaves {
         probe::<T>(steps, leaf)?;
     }
@@ -61,6 +67,11 @@ fn collect<'s>(
     steps: &mut Vec<Step<'s>>,
     leaves: &mut Vec<(Vec<Step<'s>>, &'s DataType)>,
 ) {
+    if steps.len() > MAX_DEPTH {
+        // Too deep to read: `check` reports it.
+        leaves.push((steps.clone(), data_type));
+        return;
+    }
     match data_type {
         DataType::Struct(children) if !children.is_empty() => {
             for child in children {
