@@ -87,9 +87,7 @@ impl Engine {
     #[staticmethod]
     #[pyo3(signature = (*, max_request_bytes = 1_048_576))]
     fn builtin(max_request_bytes: usize) -> PyResult<Engine> {
-        static BUILTIN: OnceLock<Arc<lawful::Engine>> = OnceLock::new();
-        let inner = BUILTIN.get_or_init(|| Arc::new(lawful::Engine::builtin().clone()));
-        Engine::new(inner.clone(), max_request_bytes)
+        Engine::new(builtin_engine().clone(), max_request_bytes)
     }
 
     /// Loads a policy file (at most `max_policy_bytes`, 4 MiB by default).
@@ -229,12 +227,56 @@ impl Engine {
         }))
     }
 
+    /// Pickling (a Spark closure, a process pool): the engine is rebuilt
+    /// from its policy's text, or is the built-in one again.
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        let module = py.import("lawful._lawful")?;
+        let rebuild = module.getattr("_engine_from_source")?;
+        let builtin = Arc::ptr_eq(&self.inner, builtin_engine());
+        let args = (
+            builtin,
+            self.inner.policy_source(),
+            self.inner.policy_source_name(),
+            self.max_request_bytes,
+        )
+            .into_pyobject(py)?
+            .into_any();
+        Ok((rebuild, args))
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Engine(policy_id={}, policy_version={})",
             py_str(self.inner.policy_id()),
             py_str(self.inner.policy_version())
         )
+    }
+}
+
+/// The built-in engine, shared by every `Engine.builtin()`.
+fn builtin_engine() -> &'static Arc<lawful::Engine> {
+    static BUILTIN: OnceLock<Arc<lawful::Engine>> = OnceLock::new();
+    BUILTIN.get_or_init(|| Arc::new(lawful::Engine::builtin().clone()))
+}
+
+/// An engine rebuilt by `pickle` (see `Engine.__reduce__`): the built-in
+/// one, or the policy `text` loaded again under its `name`, within a size
+/// limit that admits it.
+#[pyfunction]
+pub(crate) fn _engine_from_source(
+    py: Python<'_>,
+    builtin: bool,
+    text: &str,
+    name: &str,
+    max_request_bytes: usize,
+) -> PyResult<Engine> {
+    if builtin {
+        return Engine::builtin(max_request_bytes);
+    }
+    let options = LoadOptions::new().max_bytes(text.len().max(LoadOptions::DEFAULT_MAX_BYTES));
+    match py.detach(|| lawful::Engine::from_named_toml_with(name, text, options)) {
+        Ok(engine) => Engine::new(Arc::new(engine), max_request_bytes),
+        Err(error) => Err(policy_error(py, &error)),
     }
 }
 

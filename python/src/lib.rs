@@ -61,5 +61,6 @@ fn _lawful(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(arrow::arrow_retention, m)?)?;
     m.add_function(wrap_pyfunction!(arrow::spark_schema, m)?)?;
     m.add_function(wrap_pyfunction!(request::json_default, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::_engine_from_source, m)?)?;
     Ok(())
 }

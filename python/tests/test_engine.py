@@ -292,3 +292,14 @@ def test_the_version_is_the_crates() -> None:
     cargo = (ROOT / "python" / "Cargo.toml").read_text()
     version = next(l.split('"')[1] for l in cargo.splitlines() if l.startswith("version = "))
     assert lawful.__version__ == version
+
+
+def test_an_engine_pickles_as_its_policy() -> None:
+    import pickle
+
+    tiny = lawful.Engine.from_toml(TINY, name="tiny.toml", max_request_bytes=4096)
+    again = pickle.loads(pickle.dumps(tiny))
+    assert (again.policy_id, again.policy_source, again.max_request_bytes) == ("tiny", TINY, 4096)
+    builtin = pickle.loads(pickle.dumps(lawful.Engine.builtin()))
+    assert builtin.decide(ADULT) == lawful.Engine.builtin().decide(ADULT)
+    assert repr(builtin) == repr(lawful.Engine.builtin())
