@@ -216,8 +216,19 @@ mod tests {
         }
         // Bytes below `.` (`!`, `-`), above it, case, and partial names.
         for absent in [
-            "", ".", "account!", "account-x", "account.", "account.phone.", "Account",
-            "accounT", "acc", "accountin", "device.identifier.imeii", "zzz", "\u{0}",
+            "",
+            ".",
+            "account!",
+            "account-x",
+            "account.",
+            "account.phone.",
+            "Account",
+            "accounT",
+            "acc",
+            "accountin",
+            "device.identifier.imeii",
+            "zzz",
+            "\u{0}",
         ] {
             assert_eq!(t.lookup(absent), None, "{absent:?}");
         }
