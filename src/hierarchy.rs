@@ -78,9 +78,18 @@ impl Hierarchy {
     }
 
     /// The id of a name, by binary search in pre-order.
+    ///
+    /// The search compares bytes, not segments: a declared name holds only
+    /// `a-z`, `0-9`, `_` and `.` ([`check_name`]), and `.` sorts below all
+    /// of them, so on declared names byte order is the segment order
+    /// ([`compare_dotted`]) they are sorted in
+    /// (`prop_byte_order_is_segment_order_on_names` checks it). A name that
+    /// is not declared equals none of them either way. Splitting both names
+    /// into segments at every probe made looking up a request's names cost
+    /// several times more than deciding it.
     pub(crate) fn lookup(&self, name: &str) -> Option<u32> {
         self.names
-            .binary_search_by(|probe| compare_dotted(probe, name))
+            .binary_search_by(|probe| probe.as_bytes().cmp(name.as_bytes()))
             .ok()
             .and_then(|i| u32::try_from(i).ok())
     }
@@ -197,6 +206,65 @@ mod tests {
         );
         assert_eq!(t.parent(id("device")), None);
         assert_eq!(t.lookup("acount"), None);
+    }
+
+    #[test]
+    fn every_name_is_found_and_nothing_else() {
+        let t = tree();
+        for (i, name) in t.names().enumerate() {
+            assert_eq!(t.lookup(name), u32::try_from(i).ok(), "{name}");
+        }
+        // Bytes below `.` (`!`, `-`), above it, case, and partial names.
+        for absent in [
+            "",
+            ".",
+            "account!",
+            "account-x",
+            "account.",
+            "account.phone.",
+            "Account",
+            "accounT",
+            "acc",
+            "accountin",
+            "device.identifier.imeii",
+            "zzz",
+            "\u{0}",
+        ] {
+            assert_eq!(t.lookup(absent), None, "{absent:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// `lookup` searches the names, sorted by `compare_dotted`, in byte
+        /// order: the two orders must agree on every pair of valid names.
+        #[test]
+        fn prop_byte_order_is_segment_order_on_names(
+            a in "[a-z0-9_]{1,4}(\\.[a-z0-9_]{1,4}){0,3}",
+            b in "[a-z0-9_]{1,4}(\\.[a-z0-9_]{1,4}){0,3}",
+        ) {
+            proptest::prop_assert_eq!(a.as_bytes().cmp(b.as_bytes()), compare_dotted(&a, &b));
+        }
+
+        /// Whatever is looked up, a declared name is found and nothing else is.
+        #[test]
+        fn prop_lookup_finds_exactly_the_declared_names(
+            names in proptest::collection::vec("[a-z_]{1,3}(\\.[a-z_]{1,3}){0,2}", 1..12),
+            random in "[ -~]{0,8}",
+            pick in proptest::option::of(0..12usize),
+        ) {
+            let t = Hierarchy::build(names.iter().map(String::as_str));
+            // Half the time a declared name (or a prefix of one), else any text.
+            let probe = match pick {
+                Some(i) => t.names().nth(i % t.len()).unwrap_or_default().to_owned(),
+                None => random,
+            };
+            let found = t.lookup(&probe).and_then(|i| t.names().nth(i as usize));
+            let declared = t.names().any(|n| n == probe);
+            proptest::prop_assert_eq!(found.is_some(), declared);
+            if let Some(name) = found {
+                proptest::prop_assert_eq!(name, probe.as_str());
+            }
+        }
     }
 
     #[test]

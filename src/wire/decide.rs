@@ -760,21 +760,59 @@ impl Engine {
     /// assert_eq!(doc.reasons[0].code, lawful::decision::ReasonCode::InvalidRequest);
     /// ```
     pub fn decide_json(&self, line: &str) -> DecisionDoc {
+        self.decide_json_typed(line).0
+    }
+
+    /// Decides one JSON line as [`Engine::decide_json`] does, and also
+    /// returns the typed [`Decision`] behind the document, for
+    /// [`Decision::explain`]; `None` when the line is not a request this
+    /// policy can resolve (the document is then the deny that says why).
+    /// Bindings for other languages use it to offer both at once.
+    ///
+    /// # Example: the document and its explanation
+    ///
+    /// ```
+    /// let engine = lawful::Engine::builtin();
+    /// let line = r#"{"id":"r1","at":"2026-11-28T10:00:00+08:00","action":"collect","purpose":"account.registration","categories":["account.phone"],"subject":{"birth_date":"1990-01-01"},"evidence":{"contract":true}}"#;
+    /// let (doc, decision) = engine.decide_json_typed(line);
+    /// assert_eq!(doc, engine.decide_json(line));
+    /// let decision = decision.ok_or("a valid request has a typed decision")?;
+    /// assert!(decision.explain(engine).to_string().starts_with("Permit"));
+    ///
+    /// let (doc, decision) = engine.decide_json_typed(r#"{"id": "x1"}"#);
+    /// assert!(!doc.is_permit());
+    /// assert!(decision.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decide_json_typed(&self, line: &str) -> (DecisionDoc, Option<Decision>) {
         match json_object::<RequestDoc>(line) {
-            Ok(doc) => self.decide_doc(&doc),
+            Ok(doc) => self.decide_doc_typed(&doc),
             Err(message) => {
                 let id = request_id_of(line);
                 let error = RequestError::new(ReasonCode::InvalidRequest, message);
-                DecisionDoc::rejected(self, id, &error)
+                (DecisionDoc::rejected(self, id, &error), None)
             }
         }
     }
 
     /// Decides a parsed wire request.
     pub fn decide_doc(&self, doc: &RequestDoc) -> DecisionDoc {
+        self.decide_doc_typed(doc).0
+    }
+
+    /// Decides a parsed wire request as [`Engine::decide_doc`] does, and
+    /// also returns the typed [`Decision`] (`None` when a name does not
+    /// resolve); see [`Engine::decide_json_typed`].
+    pub fn decide_doc_typed(&self, doc: &RequestDoc) -> (DecisionDoc, Option<Decision>) {
         match self.resolve(doc) {
-            Ok(request) => DecisionDoc::new(self, doc.id.clone(), &self.decide(&request)),
-            Err(error) => DecisionDoc::rejected(self, doc.id.clone(), &error),
+            Ok(request) => {
+                let decision = self.decide(&request);
+                (
+                    DecisionDoc::new(self, doc.id.clone(), &decision),
+                    Some(decision),
+                )
+            }
+            Err(error) => (DecisionDoc::rejected(self, doc.id.clone(), &error), None),
         }
     }
 }

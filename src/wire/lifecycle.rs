@@ -471,6 +471,14 @@ impl std::fmt::Display for ErrorDoc {
 
 impl std::error::Error for ErrorDoc {}
 
+impl std::fmt::Display for ErrorLineDoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for ErrorLineDoc {}
+
 impl Engine {
     /// Answers one `lawful retention` line (a [`RetentionRequestDoc`]) with
     /// one JSON line (a [`RetentionResponseDoc`], or an [`ErrorLineDoc`]).
@@ -502,13 +510,44 @@ impl Engine {
     /// assert!(answer.starts_with(r#"{"id":"rec-2","error":{"code":"invalid_request","message":"missing field `purpose`"#));
     /// ```
     pub fn retention_json(&self, line: &str) -> String {
-        let answer = crate::wire::decide::json_object::<RetentionRequestDoc>(line)
-            .map_err(|message| ErrorDoc::new(ReasonCode::InvalidRequest, message))
-            .and_then(|doc| self.retention_doc(&doc));
-        match answer {
+        match self.retention_answer(line) {
             Ok(doc) => to_line(&doc),
-            Err(error) => self.error_line(request_id_of(line), error),
+            Err(error) => to_line(&error),
         }
+    }
+
+    /// Answers one `lawful retention` line as [`Engine::retention_json`]
+    /// does, as a document rather than its JSON text: bindings for other
+    /// languages read its fields.
+    ///
+    /// # Errors
+    ///
+    /// The error line for a line that cannot be read or resolved (its `id`
+    /// echoed when it has one); its JSON is what `retention_json` writes.
+    ///
+    /// # Example: a deregistered account's phone number is due for deletion
+    ///
+    /// ```
+    /// use lawful::lifecycle::RecordOutcome;
+    ///
+    /// let engine = lawful::Engine::builtin();
+    /// let line = r#"{"id": "rec-7", "at": "2026-11-28T02:00:00+08:00",
+    ///     "category": "account.phone", "purpose": "account.registration",
+    ///     "collected_at": "2025-09-01T10:00:00+08:00", "age_group": "adult",
+    ///     "deregistered_at": "2026-11-27T20:00:00+08:00"}"#;
+    /// let answer = engine.retention_answer(line)?;
+    /// assert_eq!(answer.outcome, Some(RecordOutcome::Dispose));
+    /// assert_eq!(answer.due.ok_or("due")?.by.to_string(), "2026-12-12");
+    ///
+    /// let error = engine.retention_answer(r#"{"id": "rec-8"}"#).unwrap_err();
+    /// assert_eq!(error.id.as_deref(), Some("rec-8"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn retention_answer(&self, line: &str) -> Result<RetentionResponseDoc, ErrorLineDoc> {
+        crate::wire::decide::json_object::<RetentionRequestDoc>(line)
+            .map_err(|message| ErrorDoc::new(ReasonCode::InvalidRequest, message))
+            .and_then(|doc| self.retention_doc(&doc))
+            .map_err(|error| self.error_line_doc(request_id_of(line), error))
     }
 
     /// Answers a parsed `lawful retention` line.
@@ -532,6 +571,47 @@ impl Engine {
             }
             return self.termination_doc(doc.id.clone(), stop);
         }
+        let record = self.record_state(doc)?;
+        let plan = self.record_plan(&record);
+        let due = doc.at.map(|at| self.deletion_due(&record, at));
+        Ok(RetentionResponseDoc {
+            id: doc.id.clone(),
+            plan: Some(self.plan_doc(&plan)),
+            outcome: due.as_ref().map(|due| RecordOutcome::of(due.as_ref())),
+            due: due.flatten().map(|due| due_doc(&due)),
+            termination: None,
+            policy: self.policy_ref(),
+        })
+    }
+
+    /// The record a `lawful retention` record line describes, its names
+    /// resolved, ready for [`Engine::record_plan`] and
+    /// [`Engine::deletion_due`]: what [`Engine::retention_doc`] answers a
+    /// record line from. A `terminate_service` in the line is not looked at
+    /// here (`retention_doc` answers it). Batch hosts that plan millions of
+    /// records use it to skip the answer's documents.
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::retention_doc`] for a record line: a missing `category`,
+    /// `purpose` or `collected_at`, a name the policy does not declare, an
+    /// unknown jurisdiction, both `age_group` and age sources.
+    ///
+    /// # Example: plan a record without building its answer
+    ///
+    /// ```
+    /// use lawful::wire::RetentionRequestDoc;
+    ///
+    /// let engine = lawful::Engine::builtin();
+    /// let doc: RetentionRequestDoc = serde_json::from_str(r#"{"category": "log.usage",
+    ///     "purpose": "operations.security", "collected_at": "2024-11-28T10:00:00+08:00",
+    ///     "age_group": "adult"}"#)?;
+    /// let record = engine.record_state(&doc)?;
+    /// let plan = engine.record_plan(&record);
+    /// assert_eq!(plan.end_due().date().map(|d| d.to_string()).as_deref(), Some("2025-11-28"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn record_state(&self, doc: &RetentionRequestDoc) -> Result<RecordState, ErrorDoc> {
         let missing = |field: &str| {
             ErrorDoc::new(
                 ReasonCode::InvalidRequest,
@@ -576,16 +656,7 @@ impl Engine {
         if let Some(date) = doc.next_backup_cycle {
             record = record.next_backup_cycle(date);
         }
-        let plan = self.record_plan(&record);
-        let due = doc.at.map(|at| self.deletion_due(&record, at));
-        Ok(RetentionResponseDoc {
-            id: doc.id.clone(),
-            plan: Some(self.plan_doc(&plan)),
-            outcome: due.as_ref().map(|due| RecordOutcome::of(due.as_ref())),
-            due: due.flatten().map(|due| due_doc(&due)),
-            termination: None,
-            policy: self.policy_ref(),
-        })
+        Ok(record)
     }
 
     /// Answers one `lawful rights` line (a [`RightsRequestDoc`]) with one
@@ -619,13 +690,34 @@ impl Engine {
     /// assert!(answer.starts_with(r#"{"id":"dsr-4","error":{"code":"invalid_request","message":"unknown right `erase`"#));
     /// ```
     pub fn rights_json(&self, line: &str) -> String {
-        let answer = crate::wire::decide::json_object::<RightsRequestDoc>(line)
-            .map_err(|message| ErrorDoc::new(ReasonCode::InvalidRequest, message))
-            .and_then(|doc| self.rights_doc(&doc));
-        match answer {
+        match self.rights_answer(line) {
             Ok(doc) => to_line(&doc),
-            Err(error) => self.error_line(request_id_of(line), error),
+            Err(error) => to_line(&error),
         }
+    }
+
+    /// Answers one `lawful rights` line as [`Engine::rights_json`] does, as a
+    /// document rather than its JSON text.
+    ///
+    /// # Errors
+    ///
+    /// The error line for a line that cannot be read or resolved (its `id`
+    /// echoed when it has one); its JSON is what `rights_json` writes.
+    ///
+    /// # Example: the date an access request is due
+    ///
+    /// ```
+    /// let engine = lawful::Engine::builtin();
+    /// let answer = engine.rights_answer(r#"{"id": "dsr-3", "kind": "access",
+    ///     "received_at": "2025-11-03T09:00:00+08:00", "identity_verified": true}"#)?;
+    /// assert_eq!(answer.respond_by.to_string(), "2025-11-18");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rights_answer(&self, line: &str) -> Result<RightsResponseDoc, ErrorLineDoc> {
+        crate::wire::decide::json_object::<RightsRequestDoc>(line)
+            .map_err(|message| ErrorDoc::new(ReasonCode::InvalidRequest, message))
+            .and_then(|doc| self.rights_doc(&doc))
+            .map_err(|error| self.error_line_doc(request_id_of(line), error))
     }
 
     /// Answers a parsed `lawful rights` line.
@@ -826,12 +918,12 @@ impl Engine {
         PolicyRef::of(self)
     }
 
-    fn error_line(&self, id: Option<String>, error: ErrorDoc) -> String {
-        to_line(&ErrorLineDoc {
+    fn error_line_doc(&self, id: Option<String>, error: ErrorDoc) -> ErrorLineDoc {
+        ErrorLineDoc {
             id,
             error,
             policy: self.policy_ref(),
-        })
+        }
     }
 }
 

@@ -1,0 +1,317 @@
+//! Column builders shared by the decision and retention tables: lists of
+//! obligations, lists of words, structs with a validity, the policy column.
+//!
+//! Every output column is nullable and of a plain type (`utf8`, `date32`,
+//! `int32`, `bool`, `timestamp[us, UTC]`, lists and structs of them), so that
+//! every Arrow consumer reads it, Spark's declared schemas included (which
+//! have no unsigned or dictionary types).
+
+use std::sync::Arc;
+
+use arrow_array::builder::{BooleanBufferBuilder, Date32Builder, StringBuilder};
+use arrow_array::types::Date32Type;
+use arrow_array::{ArrayRef, ListArray, StringArray, StructArray};
+use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::{ArrowError, DataType, Field, Fields, TimeUnit};
+use chrono::NaiveDate;
+use lawful::Engine;
+use lawful::wire::ObligationDoc;
+
+/// A nullable field.
+pub(crate) fn field(name: &str, data_type: DataType) -> Field {
+    Field::new(name, data_type, true)
+}
+
+/// The type of a list of `item`.
+pub(crate) fn list_of(item: DataType) -> DataType {
+    DataType::List(Arc::new(field("item", item)))
+}
+
+/// Instants: microseconds, in UTC (the wire's offsets are not kept; the
+/// instant is).
+pub(crate) fn instant_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+/// The days since 1970-01-01 of a date, as `date32` stores it.
+pub(crate) fn days(date: NaiveDate) -> i32 {
+    Date32Type::from_naive_date(date)
+}
+
+/// The offsets of a list column: where each row's items start.
+#[derive(Debug)]
+pub(crate) struct Offsets(Vec<i32>);
+
+impl Offsets {
+    pub(crate) fn with_capacity(rows: usize) -> Offsets {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        Offsets(offsets)
+    }
+
+    /// Ends a row whose items end at `items` (the items written so far).
+    pub(crate) fn end_row(&mut self, items: usize) {
+        self.0.push(i32::try_from(items).unwrap_or(i32::MAX));
+    }
+
+    /// The list column over `values`.
+    ///
+    /// # Errors
+    ///
+    /// More than `i32::MAX` items in one batch (offsets that do not fit).
+    pub(crate) fn finish(self, item: DataType, values: ArrayRef) -> Result<ArrayRef, ArrowError> {
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(self.0));
+        let list = ListArray::try_new(Arc::new(field("item", item)), offsets, values, None)?;
+        Ok(Arc::new(list))
+    }
+}
+
+/// A struct column's validity, row by row.
+#[derive(Debug)]
+pub(crate) struct Validity(BooleanBufferBuilder);
+
+impl Validity {
+    pub(crate) fn with_capacity(rows: usize) -> Validity {
+        Validity(BooleanBufferBuilder::new(rows))
+    }
+
+    pub(crate) fn push(&mut self, valid: bool) {
+        self.0.append(valid);
+    }
+
+    /// The struct column of `children` (named by `fields`).
+    ///
+    /// # Errors
+    ///
+    /// Children of another length than the validity (a bug, reported).
+    pub(crate) fn finish(
+        mut self,
+        fields: Fields,
+        children: Vec<ArrayRef>,
+    ) -> Result<ArrayRef, ArrowError> {
+        let nulls = NullBuffer::new(self.0.finish());
+        let nulls = (nulls.null_count() > 0).then_some(nulls);
+        Ok(Arc::new(StructArray::try_new(fields, children, nulls)?))
+    }
+}
+
+/// A column of lists of obligations: `{code, date, until}` each.
+#[derive(Debug)]
+pub(crate) struct Obligations {
+    offsets: Offsets,
+    code: StringBuilder,
+    date: Date32Builder,
+    until: StringBuilder,
+    items: usize,
+}
+
+impl Obligations {
+    pub(crate) fn with_capacity(rows: usize) -> Obligations {
+        Obligations {
+            offsets: Offsets::with_capacity(rows),
+            code: StringBuilder::with_capacity(rows * 2, rows * 24),
+            date: Date32Builder::with_capacity(rows * 2),
+            until: StringBuilder::new(),
+            items: 0,
+        }
+    }
+
+    /// The type of one obligation.
+    pub(crate) fn item_type() -> DataType {
+        DataType::Struct(Self::item_fields())
+    }
+
+    fn item_fields() -> Fields {
+        Fields::from(vec![
+            field("code", DataType::Utf8),
+            field("date", DataType::Date32),
+            field("until", DataType::Utf8),
+        ])
+    }
+
+    /// The type of the column.
+    pub(crate) fn data_type() -> DataType {
+        list_of(Self::item_type())
+    }
+
+    /// Adds an obligation to the current row.
+    pub(crate) fn push(&mut self, o: &ObligationDoc) {
+        self.code.append_value(o.code.as_str());
+        self.date.append_option(o.date.map(days));
+        self.until
+            .append_option(o.until.map(lawful::policy::RetentionEvent::as_str));
+        self.items += 1;
+    }
+
+    /// Ends the current row.
+    pub(crate) fn end_row(&mut self) {
+        self.offsets.end_row(self.items);
+    }
+
+    pub(crate) fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+        let items = StructArray::try_new(
+            Self::item_fields(),
+            vec![
+                Arc::new(self.code.finish()),
+                Arc::new(self.date.finish()),
+                Arc::new(self.until.finish()),
+            ],
+            None,
+        )?;
+        self.offsets.finish(Self::item_type(), Arc::new(items))
+    }
+}
+
+/// A column of lists of words (`allowed_actions`, `other_triggers`).
+#[derive(Debug)]
+pub(crate) struct Words {
+    offsets: Offsets,
+    values: StringBuilder,
+    items: usize,
+}
+
+impl Words {
+    pub(crate) fn with_capacity(rows: usize) -> Words {
+        Words {
+            offsets: Offsets::with_capacity(rows),
+            values: StringBuilder::new(),
+            items: 0,
+        }
+    }
+
+    pub(crate) fn data_type() -> DataType {
+        list_of(DataType::Utf8)
+    }
+
+    pub(crate) fn push(&mut self, word: &str) {
+        self.values.append_value(word);
+        self.items += 1;
+    }
+
+    pub(crate) fn end_row(&mut self) {
+        self.offsets.end_row(self.items);
+    }
+
+    pub(crate) fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+        self.offsets
+            .finish(DataType::Utf8, Arc::new(self.values.finish()))
+    }
+}
+
+/// The `policy` column: `{id, version}` of the engine on every row, the
+/// same on all, so written once the rows are counted.
+#[derive(Debug, Default)]
+pub(crate) struct PolicyColumn {
+    rows: usize,
+}
+
+impl PolicyColumn {
+    fn fields() -> Fields {
+        Fields::from(vec![
+            field("id", DataType::Utf8),
+            field("version", DataType::Utf8),
+        ])
+    }
+
+    pub(crate) fn data_type() -> DataType {
+        DataType::Struct(Self::fields())
+    }
+
+    /// Counts a row.
+    pub(crate) fn push(&mut self) {
+        self.rows += 1;
+    }
+
+    pub(crate) fn finish(self, engine: &Engine) -> Result<ArrayRef, ArrowError> {
+        let repeat = |text: &str| {
+            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
+                text, self.rows,
+            ))) as ArrayRef
+        };
+        Ok(Arc::new(StructArray::try_new(
+            Self::fields(),
+            vec![repeat(engine.policy_id()), repeat(engine.policy_version())],
+            None,
+        )?))
+    }
+}
+
+/// A column most rows leave null (a termination, an error): nothing is
+/// written for its rows until the first value, then their nulls at once,
+/// and a column without values is made null whole.
+#[derive(Debug)]
+pub(crate) struct Sparse<B> {
+    /// The rows before the first value.
+    nulls: usize,
+    builder: Option<B>,
+}
+
+/// A struct column [`Sparse`] can hold.
+pub(crate) trait StructColumn: Sized {
+    /// The fields.
+    fn fields() -> Fields;
+    /// A builder for `rows` more rows.
+    fn with_capacity(rows: usize) -> Self;
+    /// Adds a null row.
+    fn push_null(&mut self);
+    /// The column.
+    fn finish(self) -> Result<ArrayRef, ArrowError>;
+}
+
+impl<B: StructColumn> Sparse<B> {
+    pub(crate) fn new() -> Sparse<B> {
+        Sparse {
+            nulls: 0,
+            builder: None,
+        }
+    }
+
+    pub(crate) fn push_null(&mut self) {
+        match &mut self.builder {
+            Some(builder) => builder.push_null(),
+            None => self.nulls += 1,
+        }
+    }
+
+    /// The builder for a row with a value, its nulls before it written.
+    pub(crate) fn value(&mut self) -> &mut B {
+        let nulls = self.nulls;
+        self.builder.get_or_insert_with(|| {
+            let mut builder = B::with_capacity(nulls + 1);
+            for _ in 0..nulls {
+                builder.push_null();
+            }
+            builder
+        })
+    }
+
+    pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
+        match self.builder {
+            Some(builder) => builder.finish(),
+            None => Ok(Arc::new(StructArray::new_null(B::fields(), self.nulls))),
+        }
+    }
+}
+
+/// The last value formatted into a column, reused while values repeat (a
+/// retention period, a backup lag: a sweep writes a few, many times).
+#[derive(Debug)]
+pub(crate) struct Formatted<T> {
+    last: Option<(T, String)>,
+}
+
+impl<T> Default for Formatted<T> {
+    fn default() -> Formatted<T> {
+        Formatted { last: None }
+    }
+}
+
+impl<T: PartialEq + Copy + std::fmt::Display> Formatted<T> {
+    /// `value`'s text.
+    pub(crate) fn text(&mut self, value: T) -> &str {
+        if self.last.as_ref().is_none_or(|(v, _)| *v != value) {
+            self.last = Some((value, value.to_string()));
+        }
+        self.last.as_ref().map_or("", |(_, text)| text.as_str())
+    }
+}

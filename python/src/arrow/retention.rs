@@ -1,0 +1,605 @@
+//! A batch of records swept into a batch of retention answers.
+//!
+//! The answer table has the retention answer's fields as columns, nested as
+//! the document nests them (`docs/wire-format.md`, "Retention lines"):
+//!
+//! | column | type |
+//! | --- | --- |
+//! | `id` | utf8 |
+//! | `plan` | `{rule, denied_by, clause, retention: utf8, end: date32, until, disposal, backup_lag: utf8, backup_purge: date32, obligations}` |
+//! | `outcome` | utf8: `keep`, `dispose` or `hold` (with `at`) |
+//! | `due` | `{trigger: utf8, since: timestamp, other_triggers: list<utf8>, disposal: utf8, by, backup_purge_by: date32, held_until: timestamp, hold_law: utf8, allowed_actions: list<utf8>, obligations}` |
+//! | `termination` | `{terminates_at: timestamp, collection_denied_from, notify_by, dispose_by, backup_purge_by: date32, adult_disposal, child_disposal: utf8, obligations}` |
+//! | `error` | `{code, message: utf8}`: a line that could not be answered |
+//! | `policy` | `{id, version: utf8}` |
+//!
+//! `obligations` are lists of `{code: utf8, date: date32, until: utf8}`;
+//! instants are `timestamp[us, UTC]`.
+//!
+//! A record row is planned from the typed plan and deletion due, written as
+//! the library's `plan_doc` and `due_doc` write the documents (the tests
+//! compare the two on every line of the project's retention cases), so a
+//! sweep of millions of records builds no document strings.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{Date32Builder, StringBuilder, TimestampMicrosecondBuilder};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{ArrowError, DataType, Field, Fields, Schema};
+use chrono::{DateTime, FixedOffset};
+use lawful::decision::ReasonCode;
+use lawful::lifecycle::{DeletionDue, RecordOutcome, RetentionEnd, RetentionPlan, RetentionSource};
+use lawful::policy::Rule;
+use lawful::wire::{ErrorDoc, ObligationDoc, RetentionRequestDoc, TerminationPlanDoc};
+use lawful::{Action, Engine};
+use serde::Deserialize;
+
+use super::build::{
+    Formatted, Obligations, PolicyColumn, Sparse, StructColumn, Validity, Words, days, field,
+    instant_type,
+};
+use super::row::Column;
+
+/// The columns of a retention table, being written.
+#[derive(Debug)]
+pub(crate) struct Sweep {
+    id: StringBuilder,
+    plan: Plans,
+    outcome: StringBuilder,
+    due: Dues,
+    termination: Sparse<Terminations>,
+    error: Sparse<Errors>,
+    policy: PolicyColumn,
+}
+
+impl Sweep {
+    pub(crate) fn with_capacity(rows: usize) -> Sweep {
+        Sweep {
+            id: StringBuilder::with_capacity(rows, rows * 16),
+            plan: Plans::with_capacity(rows),
+            outcome: StringBuilder::with_capacity(rows, rows * 7),
+            due: Dues::with_capacity(rows),
+            termination: Sparse::new(),
+            error: Sparse::new(),
+            policy: PolicyColumn::default(),
+        }
+    }
+
+    /// The schema of a retention table (before the kept columns).
+    pub(crate) fn fields() -> Vec<Field> {
+        vec![
+            field("id", DataType::Utf8),
+            field("plan", DataType::Struct(Plans::fields())),
+            field("outcome", DataType::Utf8),
+            field("due", DataType::Struct(Dues::fields())),
+            field("termination", DataType::Struct(Terminations::fields())),
+            field("error", DataType::Struct(Errors::fields())),
+            field("policy", PolicyColumn::data_type()),
+        ]
+    }
+
+    /// Answers row `row` of `records`, swept at `at` when given.
+    pub(crate) fn sweep_row(
+        &mut self,
+        engine: &Engine,
+        records: &Column,
+        ids: Option<&Column>,
+        row: usize,
+        at: Option<DateTime<FixedOffset>>,
+    ) {
+        let mut doc = match RetentionRequestDoc::deserialize(records.row(row)) {
+            Ok(doc) => doc,
+            Err(error) => {
+                // As `lawful retention` echoes the id of a line it cannot read.
+                let id = ids.and_then(|ids| String::deserialize(ids.row(row)).ok());
+                let error = ErrorDoc {
+                    code: ReasonCode::InvalidRequest,
+                    message: error.to_string(),
+                };
+                return self.push_error(id.as_deref(), &error);
+            }
+        };
+        if at.is_some() {
+            doc.at = at;
+        }
+        if doc.terminate_service.is_some() {
+            // A termination (or a line that is both): the library's answer.
+            return match engine.retention_doc(&doc) {
+                Ok(answer) => match &answer.termination {
+                    Some(termination) => self.push_termination(answer.id.as_deref(), termination),
+                    None => self.push_error(
+                        answer.id.as_deref(),
+                        &ErrorDoc {
+                            code: ReasonCode::InvalidRequest,
+                            message: "a `terminate_service` line without its plan".to_owned(),
+                        },
+                    ),
+                },
+                Err(error) => self.push_error(doc.id.as_deref(), &error),
+            };
+        }
+        match engine.record_state(&doc) {
+            Ok(record) => {
+                let plan = engine.record_plan(&record);
+                match doc.at {
+                    Some(at) => {
+                        let due = engine.deletion_due(&record, at);
+                        let outcome = RecordOutcome::of(due.as_ref());
+                        self.push_record(
+                            engine,
+                            doc.id.as_deref(),
+                            &plan,
+                            Some(outcome),
+                            due.as_ref(),
+                        );
+                    }
+                    None => self.push_record(engine, doc.id.as_deref(), &plan, None, None),
+                }
+            }
+            Err(error) => self.push_error(doc.id.as_deref(), &error),
+        }
+    }
+
+    /// A record's plan and, swept at an instant, its outcome and what is
+    /// due then: the library's `retention_doc`, written into columns.
+    fn push_record(
+        &mut self,
+        engine: &Engine,
+        id: Option<&str>,
+        plan: &RetentionPlan,
+        outcome: Option<RecordOutcome>,
+        due: Option<&DeletionDue>,
+    ) {
+        self.id.append_option(id);
+        self.plan.push(engine, plan);
+        self.outcome
+            .append_option(outcome.map(RecordOutcome::as_str));
+        match due {
+            Some(due) => self.due.push(due),
+            None => self.due.push_null(),
+        }
+        self.termination.push_null();
+        self.error.push_null();
+        self.policy.push();
+    }
+
+    fn push_termination(&mut self, id: Option<&str>, termination: &TerminationPlanDoc) {
+        self.id.append_option(id);
+        self.plan.push_null();
+        self.outcome.append_null();
+        self.due.push_null();
+        self.termination.value().push(termination);
+        self.error.push_null();
+        self.policy.push();
+    }
+
+    fn push_error(&mut self, id: Option<&str>, error: &ErrorDoc) {
+        self.id.append_option(id);
+        self.plan.push_null();
+        self.outcome.append_null();
+        self.due.push_null();
+        self.termination.push_null();
+        self.error.value().push(error);
+        self.policy.push();
+    }
+
+    /// The batch: the answer columns, then `kept`.
+    pub(crate) fn finish(
+        mut self,
+        engine: &Engine,
+        kept: Vec<(Field, ArrayRef)>,
+    ) -> Result<RecordBatch, ArrowError> {
+        let mut fields = Sweep::fields();
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(self.id.finish()),
+            self.plan.finish()?,
+            Arc::new(self.outcome.finish()),
+            self.due.finish()?,
+            self.termination.finish()?,
+            self.error.finish()?,
+            self.policy.finish(engine)?,
+        ];
+        for (field, column) in kept {
+            fields.push(field);
+            columns.push(column);
+        }
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+    }
+}
+
+/// The `plan` column.
+#[derive(Debug)]
+struct Plans {
+    valid: Validity,
+    rule: StringBuilder,
+    denied_by: StringBuilder,
+    clause: StringBuilder,
+    retention: StringBuilder,
+    end: Date32Builder,
+    until: StringBuilder,
+    disposal: StringBuilder,
+    backup_lag: StringBuilder,
+    backup_purge: Date32Builder,
+    obligations: Obligations,
+    retention_text: Formatted<lawful::policy::Retention>,
+    backup_lag_text: Formatted<lawful::policy::Period>,
+}
+
+impl Plans {
+    fn with_capacity(rows: usize) -> Plans {
+        Plans {
+            valid: Validity::with_capacity(rows),
+            rule: StringBuilder::with_capacity(rows, rows * 16),
+            denied_by: StringBuilder::new(),
+            clause: StringBuilder::with_capacity(rows, rows * 80),
+            retention: StringBuilder::with_capacity(rows, rows * 4),
+            end: Date32Builder::with_capacity(rows),
+            until: StringBuilder::new(),
+            disposal: StringBuilder::with_capacity(rows, rows * 20),
+            backup_lag: StringBuilder::with_capacity(rows, rows * 4),
+            backup_purge: Date32Builder::with_capacity(rows),
+            obligations: Obligations::with_capacity(rows),
+            retention_text: Formatted::default(),
+            backup_lag_text: Formatted::default(),
+        }
+    }
+
+    fn fields() -> Fields {
+        Fields::from(vec![
+            field("rule", DataType::Utf8),
+            field("denied_by", DataType::Utf8),
+            field("clause", DataType::Utf8),
+            field("retention", DataType::Utf8),
+            field("end", DataType::Date32),
+            field("until", DataType::Utf8),
+            field("disposal", DataType::Utf8),
+            field("backup_lag", DataType::Utf8),
+            field("backup_purge", DataType::Date32),
+            field("obligations", Obligations::data_type()),
+        ])
+    }
+
+    /// As the library's `plan_doc`.
+    fn push(&mut self, engine: &Engine, plan: &RetentionPlan) {
+        self.valid.push(true);
+        let (rule, denied_by) = match plan.source() {
+            RetentionSource::Rule(id) => (engine.rule(id), None),
+            RetentionSource::DeniedBy(id) => (None, engine.rule(id)),
+            RetentionSource::NoRule => (None, None),
+        };
+        self.rule.append_option(rule.map(Rule::id));
+        self.denied_by.append_option(denied_by.map(Rule::id));
+        self.clause
+            .append_option(rule.or(denied_by).map(Rule::clause));
+        match plan.retention() {
+            Some(retention) => self
+                .retention
+                .append_value(self.retention_text.text(retention)),
+            None => self.retention.append_null(),
+        }
+        match plan.end() {
+            RetentionEnd::At(_) => {
+                self.end.append_option(plan.end_due().date().map(days));
+                self.until.append_null();
+            }
+            RetentionEnd::Event(event) => {
+                self.end.append_null();
+                self.until.append_value(event.as_str());
+            }
+        }
+        self.disposal.append_value(plan.disposal().as_str());
+        self.backup_lag
+            .append_value(self.backup_lag_text.text(plan.backup_lag()));
+        self.backup_purge
+            .append_option(plan.backup_purge().date().map(days));
+        for obligation in plan.obligations() {
+            self.obligations.push(&ObligationDoc::from(obligation));
+        }
+        self.obligations.end_row();
+    }
+
+    fn push_null(&mut self) {
+        self.valid.push(false);
+        self.rule.append_null();
+        self.denied_by.append_null();
+        self.clause.append_null();
+        self.retention.append_null();
+        self.end.append_null();
+        self.until.append_null();
+        self.disposal.append_null();
+        self.backup_lag.append_null();
+        self.backup_purge.append_null();
+        self.obligations.end_row();
+    }
+
+    fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+        let children: Vec<ArrayRef> = vec![
+            Arc::new(self.rule.finish()),
+            Arc::new(self.denied_by.finish()),
+            Arc::new(self.clause.finish()),
+            Arc::new(self.retention.finish()),
+            Arc::new(self.end.finish()),
+            Arc::new(self.until.finish()),
+            Arc::new(self.disposal.finish()),
+            Arc::new(self.backup_lag.finish()),
+            Arc::new(self.backup_purge.finish()),
+            self.obligations.finish()?,
+        ];
+        self.valid.finish(Self::fields(), children)
+    }
+}
+
+/// The `due` column.
+#[derive(Debug)]
+struct Dues {
+    valid: Validity,
+    trigger: StringBuilder,
+    since: TimestampMicrosecondBuilder,
+    other_triggers: Words,
+    disposal: StringBuilder,
+    by: Date32Builder,
+    backup_purge_by: Date32Builder,
+    held_until: TimestampMicrosecondBuilder,
+    hold_law: StringBuilder,
+    allowed_actions: Words,
+    obligations: Obligations,
+}
+
+impl Dues {
+    fn with_capacity(rows: usize) -> Dues {
+        Dues {
+            valid: Validity::with_capacity(rows),
+            trigger: StringBuilder::with_capacity(rows, rows * 16),
+            since: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            other_triggers: Words::with_capacity(rows),
+            disposal: StringBuilder::with_capacity(rows, rows * 20),
+            by: Date32Builder::with_capacity(rows),
+            backup_purge_by: Date32Builder::with_capacity(rows),
+            held_until: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            hold_law: StringBuilder::new(),
+            allowed_actions: Words::with_capacity(rows),
+            obligations: Obligations::with_capacity(rows),
+        }
+    }
+
+    fn fields() -> Fields {
+        Fields::from(vec![
+            field("trigger", DataType::Utf8),
+            field("since", instant_type()),
+            field("other_triggers", Words::data_type()),
+            field("disposal", DataType::Utf8),
+            field("by", DataType::Date32),
+            field("backup_purge_by", DataType::Date32),
+            field("held_until", instant_type()),
+            field("hold_law", DataType::Utf8),
+            field("allowed_actions", Words::data_type()),
+            field("obligations", Obligations::data_type()),
+        ])
+    }
+
+    /// As the library's `due_doc`.
+    fn push(&mut self, due: &DeletionDue) {
+        self.valid.push(true);
+        self.trigger.append_value(due.trigger().as_str());
+        self.since.append_value(due.since().timestamp_micros());
+        for trigger in due.other_triggers() {
+            self.other_triggers.push(trigger.as_str());
+        }
+        self.other_triggers.end_row();
+        self.disposal.append_value(due.disposal().as_str());
+        self.by.append_value(days(due.by()));
+        self.backup_purge_by
+            .append_value(days(due.backup_purge_by()));
+        self.held_until
+            .append_option(due.hold().map(|h| h.until().timestamp_micros()));
+        self.hold_law
+            .append_option(due.hold().and_then(|h| h.law()));
+        for &action in Action::ALL {
+            if due.allows(action) {
+                self.allowed_actions.push(action.as_str());
+            }
+        }
+        self.allowed_actions.end_row();
+        for obligation in due.obligations() {
+            self.obligations.push(&ObligationDoc::from(obligation));
+        }
+        self.obligations.end_row();
+    }
+
+    fn push_null(&mut self) {
+        self.valid.push(false);
+        self.trigger.append_null();
+        self.since.append_null();
+        self.other_triggers.end_row();
+        self.disposal.append_null();
+        self.by.append_null();
+        self.backup_purge_by.append_null();
+        self.held_until.append_null();
+        self.hold_law.append_null();
+        self.allowed_actions.end_row();
+        self.obligations.end_row();
+    }
+
+    fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+        let children: Vec<ArrayRef> = vec![
+            Arc::new(self.trigger.finish()),
+            Arc::new(self.since.finish()),
+            self.other_triggers.finish()?,
+            Arc::new(self.disposal.finish()),
+            Arc::new(self.by.finish()),
+            Arc::new(self.backup_purge_by.finish()),
+            Arc::new(self.held_until.finish()),
+            Arc::new(self.hold_law.finish()),
+            self.allowed_actions.finish()?,
+            self.obligations.finish()?,
+        ];
+        self.valid.finish(Self::fields(), children)
+    }
+}
+
+/// The `termination` column.
+#[derive(Debug)]
+struct Terminations {
+    valid: Validity,
+    terminates_at: TimestampMicrosecondBuilder,
+    collection_denied_from: Date32Builder,
+    notify_by: Date32Builder,
+    dispose_by: Date32Builder,
+    backup_purge_by: Date32Builder,
+    adult_disposal: StringBuilder,
+    child_disposal: StringBuilder,
+    obligations: Obligations,
+}
+
+impl StructColumn for Terminations {
+    fn fields() -> Fields {
+        Terminations::fields()
+    }
+
+    fn with_capacity(rows: usize) -> Terminations {
+        Terminations::with_capacity(rows)
+    }
+
+    fn push_null(&mut self) {
+        Terminations::push_null(self);
+    }
+
+    fn finish(self) -> Result<ArrayRef, ArrowError> {
+        Terminations::finish(self)
+    }
+}
+
+impl Terminations {
+    fn with_capacity(rows: usize) -> Terminations {
+        Terminations {
+            valid: Validity::with_capacity(rows),
+            terminates_at: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            collection_denied_from: Date32Builder::with_capacity(rows),
+            notify_by: Date32Builder::with_capacity(rows),
+            dispose_by: Date32Builder::with_capacity(rows),
+            backup_purge_by: Date32Builder::with_capacity(rows),
+            adult_disposal: StringBuilder::new(),
+            child_disposal: StringBuilder::new(),
+            obligations: Obligations::with_capacity(rows),
+        }
+    }
+
+    fn fields() -> Fields {
+        Fields::from(vec![
+            field("terminates_at", instant_type()),
+            field("collection_denied_from", DataType::Date32),
+            field("notify_by", DataType::Date32),
+            field("dispose_by", DataType::Date32),
+            field("backup_purge_by", DataType::Date32),
+            field("adult_disposal", DataType::Utf8),
+            field("child_disposal", DataType::Utf8),
+            field("obligations", Obligations::data_type()),
+        ])
+    }
+
+    fn push(&mut self, t: &TerminationPlanDoc) {
+        self.valid.push(true);
+        self.terminates_at
+            .append_value(t.terminates_at.timestamp_micros());
+        self.collection_denied_from
+            .append_value(days(t.collection_denied_from));
+        self.notify_by.append_value(days(t.notify_by));
+        self.dispose_by.append_value(days(t.dispose_by));
+        self.backup_purge_by.append_value(days(t.backup_purge_by));
+        self.adult_disposal.append_value(t.adult_disposal.as_str());
+        self.child_disposal.append_value(t.child_disposal.as_str());
+        for obligation in &t.obligations {
+            self.obligations.push(obligation);
+        }
+        self.obligations.end_row();
+    }
+
+    fn push_null(&mut self) {
+        self.valid.push(false);
+        self.terminates_at.append_null();
+        self.collection_denied_from.append_null();
+        self.notify_by.append_null();
+        self.dispose_by.append_null();
+        self.backup_purge_by.append_null();
+        self.adult_disposal.append_null();
+        self.child_disposal.append_null();
+        self.obligations.end_row();
+    }
+
+    fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+        let children: Vec<ArrayRef> = vec![
+            Arc::new(self.terminates_at.finish()),
+            Arc::new(self.collection_denied_from.finish()),
+            Arc::new(self.notify_by.finish()),
+            Arc::new(self.dispose_by.finish()),
+            Arc::new(self.backup_purge_by.finish()),
+            Arc::new(self.adult_disposal.finish()),
+            Arc::new(self.child_disposal.finish()),
+            self.obligations.finish()?,
+        ];
+        self.valid.finish(Self::fields(), children)
+    }
+}
+
+/// The `error` column.
+#[derive(Debug)]
+struct Errors {
+    valid: Validity,
+    code: StringBuilder,
+    message: StringBuilder,
+}
+
+impl StructColumn for Errors {
+    fn fields() -> Fields {
+        Errors::fields()
+    }
+
+    fn with_capacity(rows: usize) -> Errors {
+        Errors::with_capacity(rows)
+    }
+
+    fn push_null(&mut self) {
+        Errors::push_null(self);
+    }
+
+    fn finish(self) -> Result<ArrayRef, ArrowError> {
+        Errors::finish(self)
+    }
+}
+
+impl Errors {
+    fn with_capacity(rows: usize) -> Errors {
+        Errors {
+            valid: Validity::with_capacity(rows),
+            code: StringBuilder::new(),
+            message: StringBuilder::new(),
+        }
+    }
+
+    fn fields() -> Fields {
+        Fields::from(vec![
+            field("code", DataType::Utf8),
+            field("message", DataType::Utf8),
+        ])
+    }
+
+    fn push(&mut self, error: &ErrorDoc) {
+        self.valid.push(true);
+        self.code.append_value(error.code.as_str());
+        self.message.append_value(&error.message);
+    }
+
+    fn push_null(&mut self) {
+        self.valid.push(false);
+        self.code.append_null();
+        self.message.append_null();
+    }
+
+    fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+        let children: Vec<ArrayRef> = vec![
+            Arc::new(self.code.finish()),
+            Arc::new(self.message.finish()),
+        ];
+        self.valid.finish(Self::fields(), children)
+    }
+}
