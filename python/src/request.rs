@@ -179,13 +179,6 @@ pub(crate) fn type_name(value: &Bound<'_, PyAny>) -> String {
         .map_or_else(|_| "?".to_owned(), |n| n.to_string())
 }
 
-/// Where the policy of an answer is named.
-pub(crate) fn policy_ref(engine: &Engine) -> PolicyRef {
-    PolicyRef {
-        id: engine.policy_id().to_owned(),
-        version: engine.policy_version().to_owned(),
-    }
-}
 
 /// The deny for a request that is not one, as `lawful decide` writes for a
 /// line it cannot read.
@@ -208,7 +201,7 @@ pub(crate) fn unreadable_decision(
             message: Some(message),
         }],
         subject: None,
-        policy: policy_ref(engine),
+        policy: PolicyRef::of(engine),
     }
 }
 
@@ -224,6 +217,6 @@ pub(crate) fn unreadable_answer(
             code: ReasonCode::InvalidRequest,
             message,
         },
-        policy: policy_ref(engine),
+        policy: PolicyRef::of(engine),
     }
 }

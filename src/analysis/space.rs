@@ -34,7 +34,7 @@ pub struct Options {
 
 impl Options {
     /// The default [`Options::max_classes`]: 400 million base classes
-    /// (the built-in policy has about a third of that).
+    /// (the built-in policy has about a fifth of that).
     pub const DEFAULT_MAX_CLASSES: u64 = 400_000_000;
 }
 
