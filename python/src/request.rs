@@ -179,7 +179,6 @@ pub(crate) fn type_name(value: &Bound<'_, PyAny>) -> String {
         .map_or_else(|_| "?".to_owned(), |n| n.to_string())
 }
 
-
 /// The deny for a request that is not one, as `lawful decide` writes for a
 /// line it cannot read.
 pub(crate) fn unreadable_decision(
