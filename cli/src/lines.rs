@@ -12,9 +12,8 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use lawful::decision::ReasonCode;
-use lawful::wire::{DecisionDoc, ErrorDoc, ErrorLineDoc, PolicyRef, ReasonDoc};
-use lawful::{Effect, Engine};
+use lawful::Engine;
+use lawful::wire::{DecisionDoc, ErrorLineDoc};
 
 use crate::audit_log::{self, AuditLog, LogOptions};
 use crate::files::{self, Fail};
@@ -95,14 +94,7 @@ pub(crate) fn lifecycle(
 /// The error line of `retention` and `rights` for a line that cannot be
 /// handed to the library.
 pub(crate) fn error_line(engine: &Engine, unreadable: &Unreadable) -> String {
-    let line = ErrorLineDoc {
-        id: None,
-        error: ErrorDoc {
-            code: ReasonCode::InvalidRequest,
-            message: unreadable.message(),
-        },
-        policy: policy_ref(engine),
-    };
+    let line = ErrorLineDoc::unreadable(engine, None, unreadable.message());
     serde_json::to_string(&line).unwrap_or_default()
 }
 
@@ -135,26 +127,7 @@ impl Unreadable {
 /// instead could turn a garbled line into a valid request that says
 /// something else.
 pub(crate) fn unreadable_line(engine: &Engine, unreadable: &Unreadable) -> DecisionDoc {
-    DecisionDoc {
-        id: None,
-        effect: Effect::Deny,
-        basis: None,
-        obligations: Vec::new(),
-        reasons: vec![ReasonDoc {
-            code: ReasonCode::InvalidRequest,
-            rule: None,
-            clause: None,
-            category: None,
-            detail: None,
-            message: Some(unreadable.message()),
-        }],
-        subject: None,
-        policy: policy_ref(engine),
-    }
-}
-
-fn policy_ref(engine: &Engine) -> PolicyRef {
-    PolicyRef::of(engine)
+    DecisionDoc::unreadable(engine, None, unreadable.message())
 }
 
 /// Where answers (and audit records) go: both are kept until the next

@@ -298,7 +298,9 @@ fn decide_line(engine: &Arc<lawful::Engine>, line: Line) -> Decision {
 
 fn retention_line(engine: &Arc<lawful::Engine>, line: Line) -> RetentionAnswer {
     match line {
-        Line::Text(text) => RetentionAnswer::new(engine.retention_answer(text.trim())),
+        Line::Text(text) => {
+            RetentionAnswer::new(engine.retention_answer(text.trim()).map_err(|e| *e))
+        }
         Line::Unreadable { message, id } => {
             RetentionAnswer::new(Err(unreadable_answer(engine, message, id)))
         }
@@ -307,7 +309,7 @@ fn retention_line(engine: &Arc<lawful::Engine>, line: Line) -> RetentionAnswer {
 
 fn rights_line(engine: &Arc<lawful::Engine>, line: Line) -> RightsAnswer {
     match line {
-        Line::Text(text) => RightsAnswer::new(engine.rights_answer(text.trim())),
+        Line::Text(text) => RightsAnswer::new(engine.rights_answer(text.trim()).map_err(|e| *e)),
         Line::Unreadable { message, id } => {
             RightsAnswer::new(Err(unreadable_answer(engine, message, id)))
         }

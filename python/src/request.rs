@@ -13,9 +13,8 @@
 //! it gets a deny with `invalid_request` and a message saying why, and a
 //! batch goes on.
 
-use lawful::decision::ReasonCode;
-use lawful::wire::{DecisionDoc, ErrorDoc, ErrorLineDoc, PolicyRef, ReasonDoc};
-use lawful::{Effect, Engine};
+use lawful::Engine;
+use lawful::wire::{DecisionDoc, ErrorLineDoc};
 use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -186,22 +185,7 @@ pub(crate) fn unreadable_decision(
     message: String,
     id: Option<String>,
 ) -> DecisionDoc {
-    DecisionDoc {
-        id,
-        effect: Effect::Deny,
-        basis: None,
-        obligations: Vec::new(),
-        reasons: vec![ReasonDoc {
-            code: ReasonCode::InvalidRequest,
-            rule: None,
-            clause: None,
-            category: None,
-            detail: None,
-            message: Some(message),
-        }],
-        subject: None,
-        policy: PolicyRef::of(engine),
-    }
+    DecisionDoc::unreadable(engine, id, message)
 }
 
 /// The error line for a retention or rights line that is not one.
@@ -210,12 +194,5 @@ pub(crate) fn unreadable_answer(
     message: String,
     id: Option<String>,
 ) -> ErrorLineDoc {
-    ErrorLineDoc {
-        id,
-        error: ErrorDoc {
-            code: ReasonCode::InvalidRequest,
-            message,
-        },
-        policy: PolicyRef::of(engine),
-    }
+    ErrorLineDoc::unreadable(engine, id, message)
 }

@@ -978,18 +978,34 @@ impl DecisionDoc {
 
     /// The deny for a request that could not be read or resolved.
     pub fn rejected(engine: &Engine, id: Option<String>, error: &RequestError) -> DecisionDoc {
+        DecisionDoc::refusal(engine, id, error.code(), error.message().to_owned())
+    }
+
+    /// The deny for input that is not a request at all (a line that is not
+    /// UTF-8, too long, not JSON), with `invalid_request` and `message`:
+    /// what `lawful decide` and the bindings answer for it.
+    pub fn unreadable(engine: &Engine, id: Option<String>, message: String) -> DecisionDoc {
+        DecisionDoc::refusal(engine, id, ReasonCode::InvalidRequest, message)
+    }
+
+    fn refusal(
+        engine: &Engine,
+        id: Option<String>,
+        code: ReasonCode,
+        message: String,
+    ) -> DecisionDoc {
         DecisionDoc {
             id,
             effect: Effect::Deny,
             basis: None,
             obligations: Vec::new(),
             reasons: vec![ReasonDoc {
-                code: error.code(),
+                code,
                 rule: None,
                 clause: None,
                 category: None,
                 detail: None,
-                message: Some(error.message().to_owned()),
+                message: Some(message),
             }],
             subject: None,
             policy: PolicyRef::of(engine),

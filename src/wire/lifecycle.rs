@@ -471,6 +471,23 @@ impl std::fmt::Display for ErrorDoc {
 
 impl std::error::Error for ErrorDoc {}
 
+impl ErrorLineDoc {
+    /// The error line for input that is not a lifecycle request at all (a
+    /// line that is not UTF-8, too long, not JSON), with `invalid_request`
+    /// and `message`: what `lawful retention`/`rights` and the bindings
+    /// answer for it.
+    pub fn unreadable(engine: &Engine, id: Option<String>, message: String) -> ErrorLineDoc {
+        ErrorLineDoc {
+            id,
+            error: ErrorDoc {
+                code: ReasonCode::InvalidRequest,
+                message,
+            },
+            policy: PolicyRef::of(engine),
+        }
+    }
+}
+
 impl std::fmt::Display for ErrorLineDoc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(&self.error, f)
@@ -523,7 +540,8 @@ impl Engine {
     /// # Errors
     ///
     /// The error line for a line that cannot be read or resolved (its `id`
-    /// echoed when it has one); its JSON is what `retention_json` writes.
+    /// echoed when it has one), boxed as it is large beside an answer; its
+    /// JSON is what `retention_json` writes.
     ///
     /// # Example: a deregistered account's phone number is due for deletion
     ///
@@ -543,11 +561,11 @@ impl Engine {
     /// assert_eq!(error.id.as_deref(), Some("rec-8"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn retention_answer(&self, line: &str) -> Result<RetentionResponseDoc, ErrorLineDoc> {
+    pub fn retention_answer(&self, line: &str) -> Result<RetentionResponseDoc, Box<ErrorLineDoc>> {
         crate::wire::decide::json_object::<RetentionRequestDoc>(line)
             .map_err(|message| ErrorDoc::new(ReasonCode::InvalidRequest, message))
             .and_then(|doc| self.retention_doc(&doc))
-            .map_err(|error| self.error_line_doc(request_id_of(line), error))
+            .map_err(|error| Box::new(self.error_line_doc(request_id_of(line), error)))
     }
 
     /// Answers a parsed `lawful retention` line.
@@ -702,7 +720,8 @@ impl Engine {
     /// # Errors
     ///
     /// The error line for a line that cannot be read or resolved (its `id`
-    /// echoed when it has one); its JSON is what `rights_json` writes.
+    /// echoed when it has one), boxed as it is large beside an answer; its
+    /// JSON is what `rights_json` writes.
     ///
     /// # Example: the date an access request is due
     ///
@@ -713,11 +732,11 @@ impl Engine {
     /// assert_eq!(answer.respond_by.to_string(), "2025-11-18");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn rights_answer(&self, line: &str) -> Result<RightsResponseDoc, ErrorLineDoc> {
+    pub fn rights_answer(&self, line: &str) -> Result<RightsResponseDoc, Box<ErrorLineDoc>> {
         crate::wire::decide::json_object::<RightsRequestDoc>(line)
             .map_err(|message| ErrorDoc::new(ReasonCode::InvalidRequest, message))
             .and_then(|doc| self.rights_doc(&doc))
-            .map_err(|error| self.error_line_doc(request_id_of(line), error))
+            .map_err(|error| Box::new(self.error_line_doc(request_id_of(line), error)))
     }
 
     /// Answers a parsed `lawful rights` line.
