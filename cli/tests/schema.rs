@@ -258,7 +258,7 @@ fn the_request_schema_refuses_what_the_engine_refuses() {
                 map.insert(key.to_owned(), value);
             }
             Value::Array(items) => items[key.parse::<usize>().unwrap()] = value,
-            _ => unreachable!(),
+            other => panic!("{pointer}: `{other}` holds no field"),
         }
         assert!(
             !request.is_valid(&bad),
@@ -356,7 +356,7 @@ impl Server {
             body.len()
         );
         if !content_type.is_empty() {
-            head.push_str(&format!("Content-Type: {content_type}\r\n"));
+            head = head + "Content-Type: " + content_type + "\r\n";
         }
         head.push_str("\r\n");
         stream.write_all(head.as_bytes()).unwrap();
