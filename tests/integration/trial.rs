@@ -117,15 +117,26 @@ fn the_cli_is_publishable_and_the_readme_says_how_to_install_it() {
     };
     let workspace = manifest("Cargo.toml");
     let cli = manifest("cli/Cargo.toml");
-    let version = workspace["workspace"]["package"]["version"].as_str().unwrap();
+    let version = workspace["workspace"]["package"]["version"]
+        .as_str()
+        .unwrap();
     assert_eq!(version, env!("CARGO_PKG_VERSION"));
     for table in ["dependencies", "dev-dependencies"] {
         let lawful = &cli[table]["lawful"];
         assert_eq!(lawful["path"].as_str(), Some(".."), "{table}");
         assert_eq!(lawful["version"].as_str(), Some(version), "{table}");
     }
-    for (name, package) in [("lawful", &workspace["package"]), ("lawful-cli", &cli["package"])] {
-        for key in ["description", "documentation", "readme", "keywords", "categories"] {
+    for (name, package) in [
+        ("lawful", &workspace["package"]),
+        ("lawful-cli", &cli["package"]),
+    ] {
+        for key in [
+            "description",
+            "documentation",
+            "readme",
+            "keywords",
+            "categories",
+        ] {
             assert!(package.get(key).is_some(), "{name} has no `{key}`");
         }
         assert_eq!(
