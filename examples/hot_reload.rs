@@ -161,7 +161,7 @@ const PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Decides registrations through `host`, one generation a request, until
 /// `stop` is set (or [`MOST`] are done), counting each in `decided`.
-pub fn stream(host: &Host, decided: &AtomicUsize, stop: &AtomicBool) -> Result<Tally, Error> {
+fn stream(host: &Host, decided: &AtomicUsize, stop: &AtomicBool) -> Result<Tally, Error> {
     let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")?;
     let born = NaiveDate::from_ymd_opt(1990, 1, 1).ok_or("no such date")?;
     let mut tally = Tally::default();
@@ -202,7 +202,7 @@ fn wait_for(decided: &AtomicUsize, count: usize) -> Result<(), Error> {
 /// Two threads decide while `reloads` reloads happen, the first once the
 /// streams are under way, the streams going on for a while after the last:
 /// their tallies.
-pub fn reload_mid_stream(reloads: usize) -> Result<(Host, Vec<Tally>), Error> {
+fn reload_mid_stream(reloads: usize) -> Result<(Host, Vec<Tally>), Error> {
     let host = Host::new(Generation::load(&policy_version("v0")?)?);
     let decided = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);

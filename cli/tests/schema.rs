@@ -1,11 +1,11 @@
-//! The JSON Schemas of docs/schema/ and the OpenAPI document of
+//! The JSON Schemas of docs/schema/ and the HTTP description of
 //! docs/openapi.json, checked against what lawful really reads and writes:
 //! every request of the data-driven cases (tests/data) and of the README and
 //! docs examples validates against the request schema (and every request the
 //! engine cannot read fails it), the decisions the engine makes for them
 //! validate against the decision schema, and `lawful serve`'s real HTTP
-//! answers, error bodies included, validate against the OpenAPI document's
-//! response schemas for their path, method, status and media type.
+//! answers, error bodies included, validate against the response schemas of
+//! docs/openapi.json for their path, method, status and media type.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -77,8 +77,8 @@ fn validator(reference: &str) -> Validator {
         .unwrap_or_else(|e| panic!("{reference}: {e}"))
 }
 
-/// The OpenAPI response schema of `method path` answering `status` as
-/// `media`, as a validator.
+/// The response schema docs/openapi.json gives `method path` answering
+/// `status` as `media`, as a validator.
 fn response(path: &str, method: &str, status: u16, media: &str) -> Validator {
     let pointer = format!(
         "/paths/{}/{method}/responses/{status}/content/{}/schema",
@@ -118,9 +118,17 @@ fn assert_valid(validator: &Validator, value: &Value, what: &str) {
     assert!(errors.is_empty(), "{what}: {errors:#?}\n{value}");
 }
 
+/// A data-driven test file: its path, the engine of its policy, and each
+/// case's name and request line.
+struct DataFile {
+    file: String,
+    engine: Engine,
+    cases: Vec<(String, String)>,
+}
+
 /// Every request of every data-driven case (the JSON line each case's
 /// request becomes), with the engine of the case's policy.
-fn data_requests() -> Vec<(String, Engine, Vec<(String, String)>)> {
+fn data_requests() -> Vec<DataFile> {
     let mut files = Vec::new();
     let mut dirs = vec![root().join("tests/data")];
     while let Some(dir) = dirs.pop() {
@@ -149,7 +157,11 @@ fn data_requests() -> Vec<(String, Engine, Vec<(String, String)>)> {
             .iter()
             .map(|c| (c.name().to_owned(), c.request_json()))
             .collect();
-        out.push((path.display().to_string(), engine, cases));
+        out.push(DataFile {
+            file: path.display().to_string(),
+            engine,
+            cases,
+        });
     }
     out
 }
@@ -193,7 +205,12 @@ fn every_request_the_engine_reads_is_valid_and_every_decision_too() {
     let request = validator("schema/request.json");
     let decision = validator("schema/decision.json");
     let (mut valid, mut refused) = (0, 0);
-    for (file, engine, cases) in data_requests() {
+    for DataFile {
+        file,
+        engine,
+        cases,
+    } in data_requests()
+    {
         for (name, line) in cases {
             let what = format!("{file}: case `{name}`");
             let value: Value = serde_json::from_str(&line).unwrap();
