@@ -252,7 +252,7 @@ fn the_request_schema_refuses_what_the_engine_refuses() {
     .unwrap();
     assert_valid(&request, &good, "the good request");
     let engine = Engine::builtin();
-    let edits: [(&str, Value); 9] = [
+    let edits: [(&str, Value); 10] = [
         ("/linked_to_acount", Value::Bool(true)),
         ("/at", Value::from("2026-11-28T10:00:00")),
         ("/action", Value::from("sell")),
@@ -261,6 +261,7 @@ fn the_request_schema_refuses_what_the_engine_refuses() {
         ("/evidence/consents/0/by", Value::from("parent")),
         ("/evidence/consents/0/given_at", Value::from(5)),
         ("/evidence/contract", Value::from("yes")),
+        ("/evidence/consents/0/purposes", Value::Null),
         (
             "/evidence/consents/0/recipients",
             Value::from(vec!["x"; 33]),
