@@ -39,7 +39,9 @@ impl Action {
     }
 }
 
-/// A set of actions; empty means "any" in a consent scope.
+/// A set of actions. In a consent scope an empty set is read by the
+/// consent: a grant with none covers `collect`, `use` and `store`, a
+/// withdrawal with none every action.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct ActionSet(BitSet);
 

@@ -38,6 +38,10 @@ fn read_bounded(path: &Path, max: usize) -> std::io::Result<Option<String>> {
 /// The seed policy, embedded.
 const BUILTIN: &str = include_str!("../policies/default.toml");
 
+/// The privacy policy text the seed policy encodes (linked only into the
+/// programs that ask for it).
+const SEED_TEXT: &str = include_str!("../policies/seed-policy.txt");
+
 /// A compiled policy that decides requests.
 ///
 /// An `Engine` is immutable, `Send + Sync`, and cheap to share with [`Arc`].
@@ -205,6 +209,26 @@ impl Engine {
     /// The text of the built-in seed policy.
     pub fn builtin_source() -> &'static str {
         BUILTIN
+    }
+
+    /// The privacy policy, in words, that the built-in policy encodes
+    /// (`policies/seed-policy.txt`): the text its rules' clauses cite by
+    /// heading (`How do we collect and use personal information /
+    /// Registration and login`), for showing a clause's own words.
+    ///
+    /// # Example: every rule cites a heading of the text
+    ///
+    /// ```
+    /// use lawful::Engine;
+    ///
+    /// let text = Engine::builtin_policy_text();
+    /// let rule = Engine::builtin().rule_named("registration").ok_or("no rule")?;
+    /// let heading = rule.clause().rsplit(" / ").next().ok_or("no clause")?;
+    /// assert!(text.contains(heading));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub const fn builtin_policy_text() -> &'static str {
+        SEED_TEXT
     }
 
     /// Decides a request: permit or deny, the basis, the obligations and the

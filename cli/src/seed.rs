@@ -9,8 +9,9 @@
 
 use std::collections::HashMap;
 
-/// The seed policy the built-in engine encodes.
-pub(crate) const SEED: &str = include_str!("../../policies/seed-policy.txt");
+/// The seed policy the built-in engine encodes (from the library, so that
+/// the CLI's package needs no file outside its folder).
+pub(crate) const SEED: &str = lawful::Engine::builtin_policy_text();
 
 /// The first paragraph under the heading `clause` names, if the text has
 /// that heading path and a paragraph under it.

@@ -6,9 +6,10 @@
 //! of lines; times (`in 1.4 s`) are not compared.
 //!
 //! A `sh run refused` block shows a command refused (exit status 2).
-//! Examples marked `slow` decide the seed's whole space: `cargo test`
-//! skips them in a debug build, and `.ci/run` runs them in release
-//! (`--ignored`). A ```` ```sh ```` or ```` ```text ```` block without a
+//! Examples marked `slow` decide a whole space (the seed's, in full or
+//! sampled, or the EU example's) or report on it: `cargo test` skips them
+//! in a debug build, and `.ci/run` runs them in release (`--ignored`); only
+//! the refusal, which decides nothing, runs in every build. A ```` ```sh ```` or ```` ```text ```` block without a
 //! tag is an error, so no example escapes.
 #![allow(
     clippy::unwrap_used,
@@ -215,13 +216,13 @@ fn check(slow: bool) -> usize {
 
 #[test]
 fn the_counsel_docs_examples_run_and_show_what_they_print() {
-    assert!(check(false) >= 8);
+    assert!(check(false) >= 2);
 }
 
 #[test]
 #[ignore = "decides the whole seed space: run in release by .ci/run"]
 fn the_counsel_docs_whole_seed_examples_run_and_show_what_they_print() {
-    assert!(check(true) >= 4);
+    assert!(check(true) >= 14);
 }
 
 #[test]

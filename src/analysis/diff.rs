@@ -1243,6 +1243,7 @@ mod tests {
     /// edits, deciding only the purposes the changed rules name finds the
     /// same changes as deciding every class.
     #[test]
+    #[ignore = "decides the EU example whole for each edit: run in release by .ci/run"]
     fn deciding_the_touched_purposes_finds_what_deciding_everything_finds() {
         let text = include_str!("../../policies/examples/eu-fitness.toml");
         let old = Engine::from_toml(text).unwrap();

@@ -1117,6 +1117,7 @@ mod tests {
     /// recipient, expiry). Checked on a sample of the seed's space, so that
     /// a change of `decide()` that breaks them fails here.
     #[test]
+    #[ignore = "decides a sample of the seed space twice over: run in release by .ci/run"]
     fn refinements_only_skip_classes_that_cannot_permit() {
         let engine = Engine::builtin();
         let space = Space::build(&[engine], Options::default());

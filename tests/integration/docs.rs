@@ -238,3 +238,148 @@ fn the_docs_point_only_at_the_projects_own_files() {
         }
     }
 }
+
+/// The field names serde reads for a struct, captured from the
+/// `deserialize_struct` call its derived `Deserialize` makes.
+mod fields {
+    use std::fmt;
+
+    #[derive(Debug)]
+    pub(super) struct Captured(pub(super) Vec<&'static str>);
+
+    impl fmt::Display for Captured {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "fields {:?}", self.0)
+        }
+    }
+
+    impl std::error::Error for Captured {}
+
+    impl serde::de::Error for Captured {
+        fn custom<T: fmt::Display>(_: T) -> Self {
+            Captured(Vec::new())
+        }
+    }
+
+    struct Probe;
+
+    impl<'de> serde::Deserializer<'de> for Probe {
+        type Error = Captured;
+
+        fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Captured> {
+            Err(Captured(Vec::new()))
+        }
+
+        fn deserialize_struct<V: serde::de::Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Captured> {
+            Err(Captured(fields.to_vec()))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    /// The wire names of `T`'s fields.
+    pub(super) fn of<T: serde::de::DeserializeOwned>() -> Vec<&'static str> {
+        match T::deserialize(Probe) {
+            Err(Captured(fields)) => fields,
+            Ok(_) => Vec::new(),
+        }
+    }
+}
+
+/// The first cell of each row of the first table after `heading`, without
+/// its backticks (`` `evidence.contract` `` is `evidence.contract`).
+fn table_keys(text: &str, heading: &str) -> Vec<String> {
+    let start = text
+        .lines()
+        .position(|l| l.trim() == heading)
+        .unwrap_or_else(|| panic!("no heading `{heading}`"));
+    text.lines()
+        .skip(start + 1)
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|row| {
+            let cell = row.split('|').nth(1).unwrap().trim();
+            assert!(
+                cell.starts_with('`') && cell.ends_with('`') && cell.len() > 2,
+                "{heading}: a first cell is one name in backticks: {row}"
+            );
+            cell.trim_matches('`').to_owned()
+        })
+        .collect()
+}
+
+fn assert_same(heading: &str, documented: &[String], code: &[String]) {
+    use std::collections::BTreeSet;
+    let documented_set: BTreeSet<&str> = documented.iter().map(String::as_str).collect();
+    let code_set: BTreeSet<&str> = code.iter().map(String::as_str).collect();
+    assert_eq!(
+        documented.len(),
+        documented_set.len(),
+        "{heading}: a name is documented twice"
+    );
+    let undocumented: Vec<_> = code_set.difference(&documented_set).collect();
+    let stale: Vec<_> = documented_set.difference(&code_set).collect();
+    assert!(
+        undocumented.is_empty() && stale.is_empty(),
+        "docs/wire-format.md, {heading}: in the code but not documented: {undocumented:?}; \
+         documented but not in the code: {stale:?}"
+    );
+}
+
+/// Every field a request line may hold (serde's own names, nested fields by
+/// their path), every reason code and every detail code has its row in
+/// docs/wire-format.md, and the doc names nothing the code does not have.
+#[test]
+fn the_wire_format_documents_every_request_field_reason_and_detail() {
+    use lawful::decision::Detail;
+    use lawful::wire::{
+        ConsentDoc, EmergencyDoc, EvidenceDoc, PublicDataDoc, RecipientDoc, RequestDoc, SubjectDoc,
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("docs/wire-format.md")).unwrap();
+
+    let prefixed = |prefix: &str, fields: Vec<&'static str>| -> Vec<String> {
+        assert!(!fields.is_empty(), "no fields captured for `{prefix}`");
+        fields.into_iter().map(|f| format!("{prefix}{f}")).collect()
+    };
+    let mut request = prefixed("", fields::of::<RequestDoc>());
+    request.extend(prefixed("subject.", fields::of::<SubjectDoc>()));
+    request.extend(prefixed("recipient.", fields::of::<RecipientDoc>()));
+    request.extend(prefixed("evidence.", fields::of::<EvidenceDoc>()));
+    request.extend(prefixed("evidence.consents[].", fields::of::<ConsentDoc>()));
+    request.extend(prefixed(
+        "evidence.emergency.",
+        fields::of::<EmergencyDoc>(),
+    ));
+    request.extend(prefixed(
+        "evidence.public_data.",
+        fields::of::<PublicDataDoc>(),
+    ));
+    assert_same(
+        "## Decision request",
+        &table_keys(&text, "## Decision request"),
+        &request,
+    );
+
+    let names = |names: &[&str]| names.iter().map(|&n| n.to_owned()).collect::<Vec<_>>();
+    assert_same(
+        "## Reason codes",
+        &table_keys(&text, "## Reason codes"),
+        &names(ReasonCode::NAMES),
+    );
+    assert_same(
+        "## Detail codes",
+        &table_keys(&text, "## Detail codes"),
+        &names(Detail::NAMES),
+    );
+}

@@ -102,3 +102,51 @@ fn the_manifests_name_no_placeholder_home() {
         assert!(!text.contains("example.invalid"), "{manifest}");
     }
 }
+
+/// The CLI could not be published or installed from the registry: its
+/// `lawful` dependency was a path without a version, the manifests had no
+/// documentation link, and the README did not say `--locked`.
+#[test]
+fn the_cli_is_publishable_and_the_readme_says_how_to_install_it() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = |path: &str| -> toml::Table {
+        std::fs::read_to_string(root.join(path))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let workspace = manifest("Cargo.toml");
+    let cli = manifest("cli/Cargo.toml");
+    let version = workspace["workspace"]["package"]["version"]
+        .as_str()
+        .unwrap();
+    assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    for table in ["dependencies", "dev-dependencies"] {
+        let lawful = &cli[table]["lawful"];
+        assert_eq!(lawful["path"].as_str(), Some(".."), "{table}");
+        assert_eq!(lawful["version"].as_str(), Some(version), "{table}");
+    }
+    for (name, package) in [
+        ("lawful", &workspace["package"]),
+        ("lawful-cli", &cli["package"]),
+    ] {
+        for key in [
+            "description",
+            "documentation",
+            "readme",
+            "keywords",
+            "categories",
+        ] {
+            assert!(package.get(key).is_some(), "{name} has no `{key}`");
+        }
+        assert_eq!(
+            package["license"]["workspace"].as_bool(),
+            Some(true),
+            "{name}"
+        );
+        assert!(package.get("publish").is_none(), "{name} is not published");
+    }
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.contains("cargo install --locked --path cli"));
+    assert!(readme.contains("cargo install --locked lawful-cli"));
+}
