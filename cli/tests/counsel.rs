@@ -61,7 +61,11 @@ fn decide(policy: Option<&Path>, request: &str) -> serde_json::Value {
 #[test]
 #[ignore = "decides the whole seed space: run in release by .ci/run"]
 fn the_builtin_policy_verifies_clean() {
-    let out = lawful(&["verify"]);
+    // The built-in laws, and the password law the next test breaks with a
+    // seeded mistake: both hold on the seed (one run of the whole space
+    // proves both).
+    let laws = path("tests/fixtures/password_laws.toml");
+    let out = lawful(&["verify", laws.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(text(&out).contains("every law holds"), "{}", text(&out));
 }
@@ -71,8 +75,8 @@ fn the_builtin_policy_verifies_clean() {
 fn a_password_shared_with_a_third_party_is_found_with_a_reproducing_request() {
     let fixture = path("tests/fixtures/password_shared.toml");
     let laws = path("tests/fixtures/password_laws.toml");
-    let clean = lawful(&["verify", laws.to_str().unwrap()]);
-    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean));
+    // That the law holds on the seed itself is proven by
+    // `the_builtin_policy_verifies_clean`.
     let out = lawful(&[
         "verify",
         "-p",
