@@ -60,6 +60,11 @@ pub const MAX_CONSENT_RECIPIENTS: usize = 32;
 /// are nine actions, so a longer list repeats some).
 pub const MAX_CONSENT_ACTIONS: usize = 32;
 
+/// The most laws one request may cite for a legal obligation
+/// (`evidence.legal_obligation_law`; each is checked against every regime
+/// that applies, so the list is bounded like the others).
+pub const MAX_LEGAL_OBLIGATION_LAWS: usize = 32;
+
 /// Which limit a request goes past.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Exceeded {
@@ -194,9 +199,15 @@ pub(crate) mod wire {
 /// each consent.
 pub(crate) fn check(
     categories: usize,
+    laws: usize,
     consents: impl ExactSizeIterator<Item = ConsentSize>,
 ) -> Result<(), Exceeded> {
     Exceeded::check("categories", categories, MAX_CATEGORIES)?;
+    Exceeded::check(
+        "evidence.legal_obligation_law",
+        laws,
+        MAX_LEGAL_OBLIGATION_LAWS,
+    )?;
     Exceeded::check("evidence.consents", consents.len(), MAX_CONSENTS)?;
     for consent in consents {
         Exceeded::check(
@@ -238,6 +249,7 @@ pub(crate) fn within(request: &Request) -> bool {
     let consents = request.evidence.consents();
     check(
         request.categories.len(),
+        request.evidence.legal_obligation_laws.len(),
         consents.iter().map(|c| ConsentSize {
             categories: c.categories.len(),
             purposes: c.purposes.len(),

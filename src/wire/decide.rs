@@ -529,6 +529,9 @@ impl Engine {
         let consents = doc.evidence.as_ref().map_or(&[][..], |e| &e.consents);
         crate::limits::check(
             doc.categories.len(),
+            doc.evidence
+                .as_ref()
+                .map_or(0, |e| e.legal_obligation_law.len()),
             consents.iter().map(|c| crate::limits::ConsentSize {
                 categories: c.categories.len(),
                 purposes: c.purposes.len(),

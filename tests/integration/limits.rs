@@ -276,6 +276,48 @@ fn a_request_past_a_list_limit_is_invalid_and_names_the_limit() {
     assert_ne!(doc.reasons[0].code, ReasonCode::InvalidRequest, "{doc:?}");
 }
 
+/// The laws cited for a legal obligation are a list like the others: each is
+/// compared with every applicable regime, so it is bounded, on the wire and
+/// in Rust.
+#[test]
+fn legal_obligation_laws_past_their_limit_are_invalid() {
+    use lawful::decision::ReasonCode;
+    use lawful::limits::MAX_LEGAL_OBLIGATION_LAWS;
+    use lawful::{Action, Evidence, Request};
+    let engine = Engine::builtin();
+    let line = |laws: usize| {
+        let laws = vec!["\"CN\""; laws].join(",");
+        format!(
+            r#"{{"id":"laws","at":"2026-11-28T10:00:00+08:00","action":"use","purpose":"account.registration","categories":["account.phone"],"subject":{{"birth_date":"1990-01-01"}},"evidence":{{"legal_obligation":true,"legal_obligation_law":[{laws}]}}}}"#
+        )
+    };
+    let at_limit = engine.decide_json(&line(MAX_LEGAL_OBLIGATION_LAWS));
+    assert_ne!(at_limit.reasons[0].code, ReasonCode::InvalidRequest, "{at_limit:?}");
+    let past = engine.decide_json(&line(MAX_LEGAL_OBLIGATION_LAWS + 1));
+    assert!(!past.is_permit());
+    assert_eq!(past.reasons[0].code, ReasonCode::InvalidRequest);
+    assert!(
+        message(&past).contains("`evidence.legal_obligation_law` has more entries than the limit of 32"),
+        "{}",
+        message(&past)
+    );
+
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
+    let registration = engine.purpose("account.registration").unwrap();
+    let cn = "CN".parse().unwrap();
+    let mut evidence = Evidence::new().legal_obligation("Cybersecurity Law art. 21");
+    for _ in 0..=MAX_LEGAL_OBLIGATION_LAWS {
+        evidence = evidence.legal_obligation_law(cn);
+    }
+    let request = Request::new(Action::Use, registration, at)
+        .category(engine.category("account.phone").unwrap())
+        .evidence(evidence);
+    assert_eq!(
+        engine.decide(&request).reasons()[0].code(),
+        ReasonCode::InvalidRequest
+    );
+}
+
 /// A request built in Rust past a limit is denied as invalid, not judged.
 #[test]
 fn decide_denies_a_rust_request_past_a_limit() {
