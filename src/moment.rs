@@ -76,6 +76,19 @@ impl Moment {
         self.date.shifted(self.second + offset_secs)
     }
 
+    /// The earliest and the latest calendar date this instant has at any
+    /// UTC offset (every offset is less than a day either way): the UTC
+    /// date's day before and day after. [`Moment::local_date`] is always
+    /// one of the three dates from the first to the second.
+    pub(crate) fn local_date_bounds(self) -> (Civil, Civil) {
+        (self.date.pred(), self.date.succ())
+    }
+
+    /// The UTC calendar date.
+    pub(crate) fn utc_date(self) -> Civil {
+        self.date
+    }
+
     /// The calendar date at `offset`, as chrono's date (for a due date).
     pub(crate) fn naive_local_date(self, offset: FixedOffset) -> NaiveDate {
         let civil = self.local_date(offset.local_minus_utc());

@@ -171,6 +171,27 @@ pub(crate) fn civil_age_on(birth: Civil, on: Civil, boundary: AgeBoundary) -> Op
     }
 }
 
+/// Whether an age from `birth` reads the same, counted either way, on every
+/// date from `lo` to `hi` (`lo` ≤ `hi`, less than a year apart): no
+/// birthday (the anniversary's month and day, or the birth itself) falls
+/// between them, ends included. `false` may be said of a window where the
+/// age does not change after all; never `true` of one where it does.
+pub(crate) fn age_settled(birth: Civil, lo: Civil, hi: Civil) -> bool {
+    if birth >= lo {
+        // Unborn on every date, or born within the window.
+        return birth > hi;
+    }
+    let anniversary = (birth.month, birth.day);
+    let (from, to) = ((lo.month, lo.day), (hi.month, hi.day));
+    if lo.year == hi.year {
+        anniversary < from || anniversary > to
+    } else {
+        // Over a new year: the anniversary neither at the end of the
+        // first year nor at the start of the next.
+        anniversary < from && anniversary > to
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +199,35 @@ mod tests {
     use proptest::prelude::*;
 
     use AgeBoundary::{Birthday, DayAfter};
+
+    /// `age_settled` never calls a window settled where an age, counted
+    /// either way, differs between its first and last day: every birth
+    /// from 1998 to 2002 against every three-day window from 1999 to 2003
+    /// (29 February, new years and births within the window included).
+    #[test]
+    fn a_settled_window_has_one_age() {
+        let civil = |d: NaiveDate| Civil::of(d);
+        let mut birth = date(1998, 1, 1);
+        let mut settled = 0_u32;
+        while birth <= date(2002, 12, 31) {
+            let mut lo = date(1999, 1, 1);
+            while lo <= date(2003, 12, 31) {
+                let hi = lo + chrono::Duration::days(2);
+                let same = [Birthday, DayAfter].into_iter().all(|b| {
+                    civil_age_on(civil(birth), civil(lo), b)
+                        == civil_age_on(civil(birth), civil(hi), b)
+                });
+                if age_settled(civil(birth), civil(lo), civil(hi)) {
+                    assert!(same, "birth {birth}, window {lo} to {hi}");
+                    settled += 1;
+                }
+                lo += chrono::Duration::days(1);
+            }
+            birth += chrono::Duration::days(7);
+        }
+        // Most windows are settled: the shortcut is worth its test.
+        assert!(settled > 200_000, "{settled}");
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -588,7 +588,7 @@ impl<'a> Context<'a> {
     /// their jurisdiction) at the instant `at`: `None` when the age is
     /// unknown.
     fn child_at(&self, at: Moment) -> Option<bool> {
-        let on = self.jurisdiction.civil_date(&self.request.subject, at);
+        let on = self.age_date(at);
         let years = self.subject.years_on(on, self.jurisdiction.age_boundary)?;
         Some(self.child_under(self.child_regimes_on(on), years))
     }
@@ -608,10 +608,17 @@ impl<'a> Context<'a> {
     /// Whether the subject was a child under `regime` at the instant `at`:
     /// `None` when the age is unknown.
     fn child_under_at(&self, regime: Regime, at: Moment) -> Option<bool> {
-        let on = self.jurisdiction.civil_date(&self.request.subject, at);
+        let on = self.age_date(at);
         let threshold = self.child_age(regime);
         let years = self.subject.years_on(on, threshold.boundary)?;
         Some(years < u32::from(threshold.age))
+    }
+
+    /// A calendar date on which the subject's age reads as on their date
+    /// at `at` (see [`Jurisdiction::age_date`]).
+    fn age_date(&self, at: Moment) -> Civil {
+        self.jurisdiction
+            .age_date(&self.request.subject, at, [self.subject.birth, None])
     }
 
     /// Sets everything that depends on the subject's age group: a known
