@@ -13,7 +13,12 @@
 //! load, where timings do not. With the arguments `each N`, only the mix's
 //! request N is decided (in `measure_seed_mix`): a per-request count, to
 //! find the requests that weigh on the mix; `each N CLASS`, request N of a
-//! class (still counted in `measure_seed_mix`).
+//! class (still counted in `measure_seed_mix`). With `into` anywhere
+//! among the arguments, the host's own decision is written by
+//! `Engine::decide_into` instead of returned by `Engine::decide`.
+//!
+//! `benches/outside/` builds this same file as a crate outside the
+//! workspace (the host's default release profile), for what a host pays.
 
 #![allow(
     clippy::panic,
@@ -27,12 +32,12 @@ mod common;
 
 use std::hint::black_box;
 
-use lawful::{Engine, Request};
+use lawful::{Decision, Engine, Request};
 
 const ROUNDS: usize = 200;
 
-/// A class's measuring function.
-type Measure = fn(&Engine, &[Request]) -> usize;
+/// A class's measuring function: `into` decides with `decide_into`.
+type Measure = fn(&Engine, &[Request], bool) -> usize;
 
 fn decide_all(engine: &Engine, requests: &[Request]) -> usize {
     let mut permits = 0;
@@ -44,14 +49,30 @@ fn decide_all(engine: &Engine, requests: &[Request]) -> usize {
     permits
 }
 
+fn decide_all_into(engine: &Engine, requests: &[Request]) -> usize {
+    let mut permits = 0;
+    let mut decision = Decision::default();
+    for _ in 0..ROUNDS {
+        for request in requests {
+            engine.decide_into(black_box(request), &mut decision);
+            permits += usize::from(black_box(&decision).is_permit());
+        }
+    }
+    permits
+}
+
 macro_rules! measures {
     ($($name:ident),*) => {
         $(
             #[inline(never)]
-            fn $name(engine: &Engine, requests: &[Request]) -> usize {
+            fn $name(engine: &Engine, requests: &[Request], into: bool) -> usize {
                 // Its own name keeps the functions apart (no folding).
                 black_box(stringify!($name));
-                decide_all(engine, requests)
+                if into {
+                    decide_all_into(engine, requests)
+                } else {
+                    decide_all(engine, requests)
+                }
             }
         )*
     };
@@ -74,6 +95,7 @@ fn main() {
     if std::env::args().skip(1).all(|a| a.starts_with("--")) {
         return;
     }
+    let into = std::env::args().any(|a| a == "into");
     let engine = Engine::builtin();
     let class = |name: &str| {
         let prefix = common::CLASSES
@@ -114,12 +136,12 @@ fn main() {
             None => common::seed_mix(engine),
         };
         let one = &mix[n % mix.len()..=n % mix.len()];
-        let permits = measure_seed_mix(engine, one);
+        let permits = measure_seed_mix(engine, one, into);
         println!("measure_seed_mix: {ROUNDS} decisions (1 requests x {ROUNDS}), {permits} permits");
         return;
     }
     for (name, measure, requests) in &runs {
-        let permits = measure(engine, requests);
+        let permits = measure(engine, requests, into);
         println!(
             "measure_{name}: {} decisions ({} requests x {ROUNDS}), {permits} permits",
             requests.len() * ROUNDS,

@@ -63,20 +63,33 @@ pub(crate) fn decide_under(policy: &Policy, request: &Request, only: Option<Regi
     // Built in place and filled by reference: a decision is a few hundred
     // bytes, and moving it from step to step would cost more than a step.
     let mut decision = Decision::new();
+    decide_in_place(policy, request, only, &mut decision);
+    decision
+}
+
+/// [`decide_under`] into `decision`, which must be new
+/// ([`Decision::new`]): the host's own, or one [`decide_under`] returns.
+#[inline]
+pub(crate) fn decide_in_place(
+    policy: &Policy,
+    request: &Request,
+    only: Option<Regime>,
+    decision: &mut Decision,
+) {
     // Past the limits of `crate::limits` a request is not judged: its cost
     // would grow with consents times categories.
     if !crate::limits::within(request) {
         decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
-        return decision;
+        return;
     }
     let Some(facts) = Facts::of(policy, request) else {
         decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
-        return decision;
+        return;
     };
     let mut ctx = Context::new(policy, request, facts, only);
     if ctx.age_known {
-        flow::decide_flow(&mut ctx, &mut decision);
-        return decision;
+        flow::decide_flow(&mut ctx, decision);
+        return;
     }
     // Adulthood is never presumed: an unknown age is decided as an adult
     // and as a child, and only what both permit passes; unless every rule
@@ -84,8 +97,8 @@ pub(crate) fn decide_under(policy: &Policy, request: &Request, only: Option<Regi
     // One context serves both paths (no copy): each assumption sets every
     // field that depends on the age.
     ctx.assume(false);
-    flow::decide_flow(&mut ctx, &mut decision);
-    let taken_as_adult = decision.is_permit() && ctx.adult_rules_only(&decision);
+    flow::decide_flow(&mut ctx, decision);
+    let taken_as_adult = decision.is_permit() && ctx.adult_rules_only(decision);
     if !taken_as_adult {
         let mut as_child = Decision::new();
         ctx.assume(true);
@@ -109,7 +122,6 @@ pub(crate) fn decide_under(policy: &Policy, request: &Request, only: Option<Regi
         );
         decision.deny();
     }
-    decision
 }
 
 /// The procedure itself, for the context's action, writing into `decision`.
@@ -280,6 +292,10 @@ struct Context<'a> {
     covered: [&'a [RuleId]; COVERED_UP_FRONT],
     /// The record's retention, once worked out (see [`Context::record`]).
     record: Cell<Option<RecordRetention>>,
+    /// The last instant (its UTC second) whose age date was asked, and
+    /// that date (see [`Context::age_date`]): a consent's instant is asked
+    /// about under every regime, basis and pass.
+    age_date_seen: Cell<Option<(i64, Civil)>>,
 }
 
 /// A record's retention (see [`Context::record`]).
@@ -487,6 +503,7 @@ impl<'a> Context<'a> {
             guardian_access: false,
             covered,
             record: Cell::new(None),
+            age_date_seen: Cell::new(None),
         };
         // A child under any applicable regime's threshold (or the
         // jurisdiction's own) is a child: never treated as an adult.
@@ -617,8 +634,17 @@ impl<'a> Context<'a> {
     /// A calendar date on which the subject's age reads as on their date
     /// at `at` (see [`Jurisdiction::age_date`]).
     fn age_date(&self, at: Moment) -> Civil {
-        self.jurisdiction
-            .age_date(&self.request.subject, at, [self.subject.birth, None])
+        let second = at.utc_seconds();
+        if let Some((seen, date)) = self.age_date_seen.get()
+            && seen == second
+        {
+            return date;
+        }
+        let date =
+            self.jurisdiction
+                .age_date(&self.request.subject, at, [self.subject.birth, None]);
+        self.age_date_seen.set(Some((second, date)));
+        date
     }
 
     /// Sets everything that depends on the subject's age group: a known
