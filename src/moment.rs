@@ -76,15 +76,9 @@ impl Moment {
         self.date.shifted(self.second + offset_secs)
     }
 
-    /// The earliest and the latest calendar date this instant has at any
-    /// UTC offset (every offset is less than a day either way): the UTC
-    /// date's day before and day after. [`Moment::local_date`] is always
-    /// one of the three dates from the first to the second.
-    pub(crate) fn local_date_bounds(self) -> (Civil, Civil) {
-        (self.date.pred(), self.date.succ())
-    }
-
-    /// The UTC calendar date.
+    /// The UTC calendar date: [`Moment::local_date`] at any offset is this
+    /// date, the day before or the day after (every UTC offset is less
+    /// than a day either way).
     pub(crate) fn utc_date(self) -> Civil {
         self.date
     }

@@ -159,13 +159,11 @@ impl Jurisdiction {
         at: Moment,
         births: [Option<Civil>; 2],
     ) -> Civil {
-        let (lo, hi) = at.local_date_bounds();
-        if births
-            .into_iter()
-            .flatten()
-            .all(|birth| age::age_settled(birth, lo, hi))
-        {
-            at.utc_date()
+        let date = at.utc_date();
+        let [first, second] = births;
+        let settled = |birth: Option<Civil>| birth.is_none_or(|b| age::age_settled_around(b, date));
+        if settled(first) && settled(second) {
+            date
         } else {
             self.civil_date(subject, at)
         }
