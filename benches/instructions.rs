@@ -17,6 +17,10 @@
 //! among the arguments, the host's own decision is written by
 //! `Engine::decide_into` instead of returned by `Engine::decide`.
 //!
+//! With `big`, the generated policies of 1,000, 10,000 and 100,000 rules
+//! (`benches/common/mod.rs`) are counted too (`measure_generated_<n>`;
+//! generating and loading them is not counted).
+//!
 //! `benches/outside/` builds this same file as a crate outside the
 //! workspace (the host's default release profile), for what a host pays.
 
@@ -86,7 +90,10 @@ measures!(
     measure_retention,
     measure_unknown_age,
     measure_gdpr_subjects,
-    measure_seed_mix
+    measure_seed_mix,
+    measure_generated_1k,
+    measure_generated_10k,
+    measure_generated_100k
 );
 
 fn main() {
@@ -142,6 +149,23 @@ fn main() {
     }
     for (name, measure, requests) in &runs {
         let permits = measure(engine, requests, into);
+        println!(
+            "measure_{name}: {} decisions ({} requests x {ROUNDS}), {permits} permits",
+            requests.len() * ROUNDS,
+            requests.len()
+        );
+    }
+    if !std::env::args().any(|a| a == "big") {
+        return;
+    }
+    let big: [(&str, Measure, usize); 3] = [
+        ("generated_1k", measure_generated_1k, 1_000),
+        ("generated_10k", measure_generated_10k, 10_000),
+        ("generated_100k", measure_generated_100k, 100_000),
+    ];
+    for (name, measure, rules) in big {
+        let (engine, requests) = common::generated_engine(rules);
+        let permits = measure(&engine, &requests, into);
         println!(
             "measure_{name}: {} decisions ({} requests x {ROUNDS}), {permits} permits",
             requests.len() * ROUNDS,

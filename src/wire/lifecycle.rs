@@ -543,6 +543,10 @@ impl Engine {
     /// assert_eq!(error.id.as_deref(), Some("rec-8"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[expect(
+        clippy::result_large_err,
+        reason = "the error line is the answer a host writes back, built once per line"
+    )]
     pub fn retention_answer(&self, line: &str) -> Result<RetentionResponseDoc, ErrorLineDoc> {
         crate::wire::decide::json_object::<RetentionRequestDoc>(line)
             .map_err(|message| ErrorDoc::new(ReasonCode::InvalidRequest, message))
@@ -713,6 +717,10 @@ impl Engine {
     /// assert_eq!(answer.respond_by.to_string(), "2025-11-18");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[expect(
+        clippy::result_large_err,
+        reason = "the error line is the answer a host writes back, built once per line"
+    )]
     pub fn rights_answer(&self, line: &str) -> Result<RightsResponseDoc, ErrorLineDoc> {
         crate::wire::decide::json_object::<RightsRequestDoc>(line)
             .map_err(|message| ErrorDoc::new(ReasonCode::InvalidRequest, message))
