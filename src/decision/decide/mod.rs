@@ -296,6 +296,10 @@ struct Context<'a> {
     /// that date (see [`Context::age_date`]): a consent's instant is asked
     /// about under every regime, basis and pass.
     age_date_seen: Cell<Option<(i64, Civil)>>,
+    /// The last instant (its UTC second) whose date in the home
+    /// jurisdiction was asked, and that date (see [`Context::home_date`]):
+    /// a retention's end is dated in every pass.
+    home_date_seen: Cell<Option<(i64, chrono::NaiveDate)>>,
 }
 
 /// A record's retention (see [`Context::record`]).
@@ -504,6 +508,7 @@ impl<'a> Context<'a> {
             covered,
             record: Cell::new(None),
             age_date_seen: Cell::new(None),
+            home_date_seen: Cell::new(None),
         };
         // A child under any applicable regime's threshold (or the
         // jurisdiction's own) is a child: never treated as an adult.
