@@ -177,6 +177,10 @@ impl Context<'_> {
             .recipient
             .as_ref()
             .is_some_and(|r| r.international_organisation);
+        // No place named and no organisation: abroad under no regime.
+        if to.is_none() && at.is_none() && !organisation {
+            return RegimeSet::EMPTY;
+        }
         let mut abroad = RegimeSet::EMPTY;
         for regime in self.regimes.iter() {
             let outside = |region: Option<RegionCode>| region.is_some_and(|r| !regime.covers(r));
