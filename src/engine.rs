@@ -253,6 +253,21 @@ impl Engine {
         self
     }
 
+    /// The engine without `decide()`'s shortcuts (tests only: see
+    /// `Policy::no_shortcuts`).
+    #[cfg(test)]
+    pub(crate) fn without_shortcuts(mut self) -> Engine {
+        self.policy.no_shortcuts = true;
+        self
+    }
+
+    /// The engine merging covering lists in every slot (tests only).
+    #[cfg(test)]
+    pub(crate) fn merging_every_slot(mut self) -> Engine {
+        self.policy.merge_every_slot = true;
+        self
+    }
+
     /// [`Engine::decide`] as if `regime` alone of the regimes that apply
     /// governed the request (counsel's tools: a second regime only closes).
     pub(crate) fn decide_under(&self, request: &Request, regime: Regime) -> Decision {

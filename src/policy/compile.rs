@@ -230,6 +230,10 @@ pub(super) fn compile(
         adequacy,
         #[cfg(test)]
         labels_only: false,
+        #[cfg(test)]
+        no_shortcuts: false,
+        #[cfg(test)]
+        merge_every_slot: false,
         tag,
         regimes,
         minimums,

@@ -351,6 +351,16 @@ pub(crate) fn assess(subject: &Subject, jurisdiction: &Jurisdiction, at: Moment)
         _ => None,
     };
     let today = jurisdiction.age_date(subject, at, [from_id_birth, subject.birth]);
+    assess_on(subject, jurisdiction, today)
+}
+
+/// [`assess`] on the calendar date `today` (one on which every age reads
+/// as on the subject's date).
+pub(crate) fn assess_on(
+    subject: &Subject,
+    jurisdiction: &Jurisdiction,
+    today: Civil,
+) -> Assessment {
     let boundary = jurisdiction.age_boundary;
     let mut resident_id_invalid = false;
     let from_id = match &subject.resident_id {

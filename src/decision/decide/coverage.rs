@@ -201,6 +201,12 @@ impl<'a> Context<'a> {
     /// the size of the policy. The same rules either way: each list holds
     /// the slot's rules covering its category, in policy order.
     pub(super) fn touching_candidates<'c>(&'c self) -> Touching<'c, 'a> {
+        #[cfg(test)]
+        if self.policy.no_shortcuts {
+            return self.touching_candidates_above(usize::MAX);
+        } else if self.policy.merge_every_slot {
+            return self.touching_candidates_above(0);
+        }
         self.touching_candidates_above(WALK_COVERING_ABOVE)
     }
 

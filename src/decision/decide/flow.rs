@@ -178,7 +178,11 @@ impl Context<'_> {
             .as_ref()
             .is_some_and(|r| r.international_organisation);
         // No place named and no organisation: abroad under no regime.
-        if to.is_none() && at.is_none() && !organisation {
+        #[cfg(test)]
+        let shortcut = !self.policy.no_shortcuts;
+        #[cfg(not(test))]
+        let shortcut = true;
+        if shortcut && to.is_none() && at.is_none() && !organisation {
             return RegimeSet::EMPTY;
         }
         let mut abroad = RegimeSet::EMPTY;
