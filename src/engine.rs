@@ -255,14 +255,14 @@ impl Engine {
 
     /// The engine without `decide()`'s shortcuts (tests only: see
     /// `Policy::no_shortcuts`).
-    #[cfg(test)]
+    #[cfg(all(test, feature = "json"))]
     pub(crate) fn without_shortcuts(mut self) -> Engine {
         self.policy.no_shortcuts = true;
         self
     }
 
     /// The engine merging covering lists in every slot (tests only).
-    #[cfg(test)]
+    #[cfg(all(test, feature = "json"))]
     pub(crate) fn merging_every_slot(mut self) -> Engine {
         self.policy.merge_every_slot = true;
         self
