@@ -13,7 +13,16 @@
 //! load, where timings do not. With the arguments `each N`, only the mix's
 //! request N is decided (in `measure_seed_mix`): a per-request count, to
 //! find the requests that weigh on the mix; `each N CLASS`, request N of a
-//! class (still counted in `measure_seed_mix`).
+//! class (still counted in `measure_seed_mix`). With `into` anywhere
+//! among the arguments, the host's own decision is written by
+//! `Engine::decide_into` instead of returned by `Engine::decide`.
+//!
+//! With `big`, the generated policies of 1,000, 10,000 and 100,000 rules
+//! (`benches/common/mod.rs`) are counted too (`measure_generated_<n>`;
+//! generating and loading them is not counted).
+//!
+//! `benches/outside/` builds this same file as a crate outside the
+//! workspace (the host's default release profile), for what a host pays.
 
 #![allow(
     clippy::panic,
@@ -27,12 +36,12 @@ mod common;
 
 use std::hint::black_box;
 
-use lawful::{Engine, Request};
+use lawful::{Decision, Engine, Request};
 
 const ROUNDS: usize = 200;
 
-/// A class's measuring function.
-type Measure = fn(&Engine, &[Request]) -> usize;
+/// A class's measuring function: `into` decides with `decide_into`.
+type Measure = fn(&Engine, &[Request], bool) -> usize;
 
 fn decide_all(engine: &Engine, requests: &[Request]) -> usize {
     let mut permits = 0;
@@ -44,14 +53,30 @@ fn decide_all(engine: &Engine, requests: &[Request]) -> usize {
     permits
 }
 
+fn decide_all_into(engine: &Engine, requests: &[Request]) -> usize {
+    let mut permits = 0;
+    let mut decision = Decision::default();
+    for _ in 0..ROUNDS {
+        for request in requests {
+            engine.decide_into(black_box(request), &mut decision);
+            permits += usize::from(black_box(&decision).is_permit());
+        }
+    }
+    permits
+}
+
 macro_rules! measures {
     ($($name:ident),*) => {
         $(
             #[inline(never)]
-            fn $name(engine: &Engine, requests: &[Request]) -> usize {
+            fn $name(engine: &Engine, requests: &[Request], into: bool) -> usize {
                 // Its own name keeps the functions apart (no folding).
                 black_box(stringify!($name));
-                decide_all(engine, requests)
+                if into {
+                    decide_all_into(engine, requests)
+                } else {
+                    decide_all(engine, requests)
+                }
             }
         )*
     };
@@ -65,7 +90,10 @@ measures!(
     measure_retention,
     measure_unknown_age,
     measure_gdpr_subjects,
-    measure_seed_mix
+    measure_seed_mix,
+    measure_generated_1k,
+    measure_generated_10k,
+    measure_generated_100k
 );
 
 fn main() {
@@ -74,6 +102,7 @@ fn main() {
     if std::env::args().skip(1).all(|a| a.starts_with("--")) {
         return;
     }
+    let into = std::env::args().any(|a| a == "into");
     let engine = Engine::builtin();
     let class = |name: &str| {
         let prefix = common::CLASSES
@@ -114,12 +143,29 @@ fn main() {
             None => common::seed_mix(engine),
         };
         let one = &mix[n % mix.len()..=n % mix.len()];
-        let permits = measure_seed_mix(engine, one);
+        let permits = measure_seed_mix(engine, one, into);
         println!("measure_seed_mix: {ROUNDS} decisions (1 requests x {ROUNDS}), {permits} permits");
         return;
     }
     for (name, measure, requests) in &runs {
-        let permits = measure(engine, requests);
+        let permits = measure(engine, requests, into);
+        println!(
+            "measure_{name}: {} decisions ({} requests x {ROUNDS}), {permits} permits",
+            requests.len() * ROUNDS,
+            requests.len()
+        );
+    }
+    if !std::env::args().any(|a| a == "big") {
+        return;
+    }
+    let big: [(&str, Measure, usize); 3] = [
+        ("generated_1k", measure_generated_1k, 1_000),
+        ("generated_10k", measure_generated_10k, 10_000),
+        ("generated_100k", measure_generated_100k, 100_000),
+    ];
+    for (name, measure, rules) in big {
+        let (engine, requests) = common::generated_engine(rules);
+        let permits = measure(&engine, &requests, into);
         println!(
             "measure_{name}: {} decisions ({} requests x {ROUNDS}), {permits} permits",
             requests.len() * ROUNDS,

@@ -14,6 +14,14 @@ mod shapes;
 
 use shapes::Shape;
 
+#[allow(
+    dead_code,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "the benchmarks' shared module: only its policy generator is used here"
+)]
+mod common;
+
 fn load(c: &mut Criterion) {
     let mut group = c.benchmark_group("load");
     group.sample_size(10);
@@ -28,6 +36,24 @@ fn load(c: &mut Criterion) {
                 });
             });
         }
+    }
+    group.finish();
+
+    // The generated policy of `benches/common` (the shape of a large real
+    // one) at 1,000, 10,000 and 100,000 rules: loading should grow with
+    // the rules, not faster.
+    let mut group = c.benchmark_group("load_generated");
+    group.sample_size(10);
+    for rules in [1_000, 10_000, 100_000] {
+        let text = common::generate(rules, common::BIG_CATEGORIES, common::BIG_REQUESTS).toml;
+        let options = common::load_options(rules, text.len());
+        group.throughput(Throughput::Elements(rules as u64));
+        group.bench_with_input(BenchmarkId::new("rules", rules), &text, |b, text| {
+            b.iter(|| match Engine::from_toml_with(black_box(text), options) {
+                Ok(engine) => engine.rules().len(),
+                Err(e) => e.to_string().len(),
+            });
+        });
     }
     group.finish();
 }

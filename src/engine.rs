@@ -238,10 +238,57 @@ impl Engine {
         decide(&self.policy, request)
     }
 
+    /// [`Engine::decide`] into a decision the host keeps: what `decision`
+    /// held is replaced by the decision of `request`, the same answer
+    /// `decide` returns. Nothing is copied out: a host that decides in a
+    /// loop, or keeps its decision in a larger structure, writes it where
+    /// it lives (a decision is a few hundred bytes). Never fails, never
+    /// allocates.
+    ///
+    /// ```
+    /// use chrono::{DateTime, NaiveDate};
+    /// use lawful::{Action, Decision, Engine, Evidence, Request, Subject};
+    ///
+    /// let engine = Engine::builtin();
+    /// let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")?;
+    /// let adult = Subject::new().birth_date(NaiveDate::from_ymd_opt(1990, 1, 1).ok_or("date")?);
+    /// let request = Request::new(Action::Collect, engine.purpose("account.registration")?, at)
+    ///     .category(engine.category("account.phone")?)
+    ///     .subject(adult)
+    ///     .evidence(Evidence::new().contract());
+    ///
+    /// // One decision, kept by the host and written again for each request.
+    /// let mut decision = Decision::default();
+    /// engine.decide_into(&request, &mut decision);
+    /// assert!(decision.is_permit());
+    /// assert_eq!(decision, engine.decide(&request));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn decide_into(&self, request: &Request, decision: &mut Decision) {
+        *decision = Decision::new();
+        crate::decision::decide::decide_in_place(&self.policy, request, None, decision);
+    }
+
     /// The engine with no provision passes (tests of counsel's tools only).
     #[cfg(test)]
     pub(crate) fn labels_only(mut self) -> Engine {
         self.policy.labels_only = true;
+        self
+    }
+
+    /// The engine without `decide()`'s shortcuts (tests only: see
+    /// `Policy::no_shortcuts`).
+    #[cfg(all(test, feature = "json"))]
+    pub(crate) fn without_shortcuts(mut self) -> Engine {
+        self.policy.no_shortcuts = true;
+        self
+    }
+
+    /// The engine merging covering lists in every slot (tests only).
+    #[cfg(all(test, feature = "json"))]
+    pub(crate) fn merging_every_slot(mut self) -> Engine {
+        self.policy.merge_every_slot = true;
         self
     }
 

@@ -76,6 +76,13 @@ impl Moment {
         self.date.shifted(self.second + offset_secs)
     }
 
+    /// The UTC calendar date: [`Moment::local_date`] at any offset is this
+    /// date, the day before or the day after (every UTC offset is less
+    /// than a day either way).
+    pub(crate) fn utc_date(self) -> Civil {
+        self.date
+    }
+
     /// The calendar date at `offset`, as chrono's date (for a due date).
     pub(crate) fn naive_local_date(self, offset: FixedOffset) -> NaiveDate {
         let civil = self.local_date(offset.local_minus_utc());

@@ -144,3 +144,29 @@ fn decide_makes_no_heap_allocation() {
     assert!(permits >= 10, "only {permits} permits");
     assert!(denies >= 10, "only {denies} denies");
 }
+
+/// `decide_into` allocates nothing either, and writes what `decide`
+/// returns, over one decision the host reuses (whatever it held before).
+#[test]
+fn decide_into_makes_no_heap_allocation_and_answers_as_decide() {
+    let engine = Engine::builtin();
+    let mut requests = build::resolved(engine);
+    requests.extend(build::foreign_ids(engine));
+    let mut decision = lawful::Decision::default();
+    for (id, request) in &requests {
+        let counted = allocation_counter::measure(|| {
+            engine.decide_into(black_box(request), &mut decision);
+        });
+        assert_eq!(
+            counted.count_total, 0,
+            "decide_into() allocated {} times ({} bytes) on `{id}`",
+            counted.count_total, counted.bytes_total
+        );
+        assert_eq!(decision, engine.decide(request), "on `{id}`");
+        assert_eq!(
+            decision.explain(engine).to_string(),
+            engine.decide(request).explain(engine).to_string(),
+            "on `{id}`"
+        );
+    }
+}

@@ -337,6 +337,25 @@ pub(crate) const BIG_CATEGORIES: usize = 5_000;
 /// Requests decided on the generated policy.
 pub(crate) const BIG_REQUESTS: usize = 64;
 
+/// A generated policy of `rules` rules, loaded with limits raised to fit
+/// it (the defaults stop at 10,000 rules and 4 MiB), and its requests.
+pub(crate) fn generated_engine(rules: usize) -> (Engine, Vec<Request>) {
+    let generated = generate(rules, BIG_CATEGORIES, BIG_REQUESTS);
+    let options = load_options(rules, generated.toml.len());
+    let engine = Engine::from_toml_with(&generated.toml, options).unwrap_or_else(|e| panic!("{e}"));
+    let requests = resolve(&engine, &docs(&generated.requests));
+    (engine, requests)
+}
+
+/// Limits raised to fit a generated policy of `rules` rules and `bytes`
+/// bytes.
+pub(crate) fn load_options(rules: usize, bytes: usize) -> lawful::policy::LoadOptions {
+    lawful::policy::LoadOptions::new()
+        .max_rules(rules.max(10_000))
+        .max_bytes(bytes.max(4 << 20))
+        .max_index_entries(64_000_000)
+}
+
 /// lawful's benchmarks: the seed mix, the generated policy, two threads
 /// sharing one engine, and loading the seed policy.
 pub(crate) fn lawful_benches(c: &mut Criterion) {
@@ -347,10 +366,10 @@ pub(crate) fn lawful_benches(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("seed_mix", |b| b.iter(cycle(seed, &mix)));
 
-    let generated = generate(BIG_RULES, BIG_CATEGORIES, BIG_REQUESTS);
-    let big = Engine::from_toml(&generated.toml).unwrap_or_else(|e| panic!("{e}"));
-    let big_mix = resolve(&big, &docs(&generated.requests));
+    let (big, big_mix) = generated_engine(BIG_RULES);
     group.bench_function("generated_10k_rules", |b| b.iter(cycle(&big, &big_mix)));
+    let (huge, huge_mix) = generated_engine(100_000);
+    group.bench_function("generated_100k_rules", |b| b.iter(cycle(&huge, &huge_mix)));
     group.finish();
 
     // One group per request class: each iteration decides the next request

@@ -390,6 +390,16 @@ impl PartialEq for Decision {
 
 impl Eq for Decision {}
 
+/// A deny with no reasons: a place for [`Engine::decide_into`] to write
+/// a decision in (it says nothing of any request until then).
+///
+/// [`Engine::decide_into`]: crate::Engine::decide_into
+impl Default for Decision {
+    fn default() -> Decision {
+        Decision::new()
+    }
+}
+
 impl Decision {
     /// A deny with no reasons yet; the procedure adds them.
     pub(crate) fn new() -> Decision {

@@ -230,6 +230,10 @@ pub(super) fn compile(
         adequacy,
         #[cfg(test)]
         labels_only: false,
+        #[cfg(test)]
+        no_shortcuts: false,
+        #[cfg(test)]
+        merge_every_slot: false,
         tag,
         regimes,
         minimums,
@@ -374,13 +378,19 @@ fn review(
     adequacy: &Adequacy,
     warnings: &mut Vec<Diagnostic>,
 ) {
+    // Rules by name, for the rules marked occasional only (a search per
+    // rule made loading quadratic in the number of rules).
+    let mut by_name: Option<std::collections::HashMap<&str, &Rule>> = None;
     for raw_rule in &raw.permits {
-        let Some(rule) = rules.iter().find(|r| *r.name == *raw_rule.id.value) else {
+        let Some(flag) = raw_rule.occasional.as_ref().filter(|f| f.value) else {
             continue;
         };
-        if let Some(flag) = raw_rule.occasional.as_ref().filter(|f| f.value)
-            && rule.actions.contains(Action::Entrust)
-        {
+        let by_name =
+            by_name.get_or_insert_with(|| rules.iter().map(|r| (&*r.name, r)).rev().collect());
+        let Some(rule) = by_name.get(&*raw_rule.id.value) else {
+            continue;
+        };
+        if rule.actions.contains(Action::Entrust) {
             warnings.push(
                 Diagnostic::new(
                     DiagnosticKind::Review,

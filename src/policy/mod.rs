@@ -560,6 +560,15 @@ pub(crate) struct Policy {
     /// `relabelling-never-opens` must find).
     #[cfg(test)]
     pub(crate) labels_only: bool,
+    /// Tests of `decide()`'s shortcuts only: every calendar date looked up
+    /// in its time zone, nothing remembered between passes, every slot
+    /// walked (the procedure as written, for the equivalence check).
+    #[cfg(test)]
+    pub(crate) no_shortcuts: bool,
+    /// Tests of `decide()`'s shortcuts only: the covering lists merged in
+    /// every slot, however short.
+    #[cfg(test)]
+    pub(crate) merge_every_slot: bool,
     /// A tag no other engine in this process has: every id this policy
     /// hands out carries it, and an id with another is refused.
     pub(crate) tag: u32,

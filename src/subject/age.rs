@@ -171,6 +171,52 @@ pub(crate) fn civil_age_on(birth: Civil, on: Civil, boundary: AgeBoundary) -> Op
     }
 }
 
+/// Whether an age from `birth` reads the same, counted either way, on
+/// every date from the day before `date` to the day after: no birthday
+/// (the anniversary's month and day, or the birth itself) falls among
+/// them. A few integer compares: `false` may be said of a window where
+/// the age does not change after all (a birth in the last two years,
+/// around 28 February), never `true` of one where it does.
+#[inline]
+pub(crate) fn age_settled_around(birth: Civil, date: Civil) -> bool {
+    // Born in the last two years: the birth itself may be in the window.
+    if birth.year >= date.year.saturating_sub(1) {
+        return false;
+    }
+    let (month, day) = (date.month, date.day);
+    // The window's first and last (month, day), or a bound on them:
+    // February counted at 28 days, the day before the first of March is
+    // at least (2, 28), and the day after 28 February at most (3, 1).
+    let shortest = |month: u8| match month {
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    let anniversary = (birth.month, birth.day);
+    // Over a new year (31 December to 2 January): the anniversary neither
+    // at the end of the one year nor at the start of the next (the age is
+    // then the same on both sides: a year more, the anniversary not yet).
+    if (month, day) == (12, 31) {
+        return anniversary < (12, 30) && anniversary > (1, 1);
+    }
+    if (month, day) == (1, 1) {
+        return anniversary < (12, 31) && anniversary > (1, 2);
+    }
+    let from = if day >= 2 {
+        (month, day - 1)
+    } else {
+        (month - 1, shortest(month - 1))
+    };
+    let to = if day < shortest(month) {
+        (month, day + 1)
+    } else {
+        (month + 1, 1)
+    };
+    // An age changes only where the date passes the anniversary
+    // ((month, day) pairs compared in order, 29 February included).
+    anniversary < from || anniversary > to
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +224,43 @@ mod tests {
     use proptest::prelude::*;
 
     use AgeBoundary::{Birthday, DayAfter};
+
+    /// `age_settled_around` never calls a date settled where an age,
+    /// counted either way, differs between the day before and the day
+    /// after: every birth from 1990 to 2003 (every third day) against every
+    /// date from 1999 to 2004 (29 February, new years, month ends and
+    /// births within the window included).
+    #[test]
+    fn a_settled_window_has_one_age() {
+        let civil = |d: NaiveDate| Civil::of(d);
+        let mut birth = date(1990, 1, 1);
+        let mut settled = 0_u32;
+        let mut windows = 0_u32;
+        while birth <= date(2003, 12, 31) {
+            let mut on = date(1999, 1, 1);
+            while on <= date(2004, 12, 31) {
+                let lo = on - chrono::Duration::days(1);
+                let hi = on + chrono::Duration::days(1);
+                let same = [Birthday, DayAfter].into_iter().all(|b| {
+                    let at = |d| civil_age_on(civil(birth), civil(d), b);
+                    at(lo) == at(on) && at(on) == at(hi)
+                });
+                let settles = age_settled_around(civil(birth), civil(on));
+                if settles {
+                    assert!(same, "birth {birth}, around {on}");
+                }
+                if birth.year() + 2 <= on.year() {
+                    windows += 1;
+                    settled += u32::from(settles);
+                }
+                on += chrono::Duration::days(1);
+            }
+            birth += chrono::Duration::days(3);
+        }
+        // Past the first two years, nearly every window is settled (all
+        // but days next to a birthday or 28 February).
+        assert!(settled * 100 > windows * 97, "{settled} of {windows}");
+    }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

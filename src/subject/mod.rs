@@ -147,6 +147,28 @@ impl Jurisdiction {
         }
     }
 
+    /// A calendar date on which every age read from `births` is what it is
+    /// on the subject's calendar date at `at` ([`Jurisdiction::civil_date`]),
+    /// counted either way: the UTC date when no birthday falls within a
+    /// day of it either way (every UTC offset is less than a day, and an
+    /// age only grows with the date), else the subject's date itself, found
+    /// in the time zone (a look-up in the tz database, ten times the cost).
+    pub(crate) fn age_date(
+        &self,
+        subject: &Subject,
+        at: Moment,
+        births: [Option<Civil>; 2],
+    ) -> Civil {
+        let date = at.utc_date();
+        let [first, second] = births;
+        let settled = |birth: Option<Civil>| birth.is_none_or(|b| age::age_settled_around(b, date));
+        if settled(first) && settled(second) {
+            date
+        } else {
+            self.civil_date(subject, at)
+        }
+    }
+
     /// When a year of age is completed.
     pub fn age_boundary(&self) -> AgeBoundary {
         self.age_boundary
@@ -295,7 +317,9 @@ pub(crate) struct Assessment {
     pub(crate) birth_date_implausible: bool,
     /// The birth date the age was read from (the younger source's).
     pub(crate) birth: Option<Civil>,
-    /// The subject's calendar date at `at`.
+    /// A calendar date on which every age of the subject reads as on their
+    /// calendar date at `at` (see [`Jurisdiction::age_date`]): the ages,
+    /// never the date, are what it is for.
     pub(crate) today: Civil,
 }
 
@@ -322,7 +346,21 @@ impl Assessment {
 /// date; the younger age wins. An invalid id, or an implausible birth date,
 /// is reported and ignored as a source.
 pub(crate) fn assess(subject: &Subject, jurisdiction: &Jurisdiction, at: Moment) -> Assessment {
-    let today = jurisdiction.civil_date(subject, at);
+    let from_id_birth = match &subject.resident_id {
+        Some(Ok(id)) => Some(id.birth()),
+        _ => None,
+    };
+    let today = jurisdiction.age_date(subject, at, [from_id_birth, subject.birth]);
+    assess_on(subject, jurisdiction, today)
+}
+
+/// [`assess`] on the calendar date `today` (one on which every age reads
+/// as on the subject's date).
+pub(crate) fn assess_on(
+    subject: &Subject,
+    jurisdiction: &Jurisdiction,
+    today: Civil,
+) -> Assessment {
     let boundary = jurisdiction.age_boundary;
     let mut resident_id_invalid = false;
     let from_id = match &subject.resident_id {
@@ -374,5 +412,54 @@ pub(crate) fn assess(subject: &Subject, jurisdiction: &Jurisdiction, at: Moment)
         birth_date_implausible,
         birth: Some(birth),
         today,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Engine;
+    use chrono::{Datelike as _, Duration};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4_000))]
+
+        /// `age_date` reads every age (from either source, counted either
+        /// way) as the subject's civil date in the time zone does, for
+        /// instants within two days of a birthday at any offset, in every
+        /// jurisdiction of the seed and in a zone of the subject's own.
+        #[test]
+        fn age_date_reads_every_age_as_the_civil_date(
+            nth in 0usize..64,
+            birth_day in 0i64..25_000,
+            years in 0i32..30,
+            delta in -180_000i64..180_000,
+            offset_quarters in -48i32..=56,
+            own_zone in proptest::option::of(0usize..4),
+        ) {
+            let engine = Engine::builtin();
+            let jurisdictions = engine.jurisdictions();
+            let jurisdiction = &jurisdictions[nth % jurisdictions.len()];
+            let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap() + Duration::days(birth_day);
+            let anniversary = birth
+                .with_year(birth.year() + years)
+                .unwrap_or_else(|| birth + Duration::days(365 * i64::from(years)));
+            let offset = FixedOffset::east_opt(offset_quarters * 900).unwrap();
+            let at = anniversary.and_hms_opt(0, 0, 0).unwrap().and_utc().fixed_offset()
+                + Duration::seconds(delta);
+            let at = Moment::of(at.with_timezone(&offset));
+            let zones = ["America/Los_Angeles", "Pacific/Kiritimati", "Asia/Kolkata", "Europe/Berlin"];
+            let mut subject = Subject::new().birth_date(birth);
+            if let Some(zone) = own_zone {
+                subject = subject.time_zone(zones[zone].parse().unwrap());
+            }
+            let exact = jurisdiction.civil_date(&subject, at);
+            let read = jurisdiction.age_date(&subject, at, [subject.birth, None]);
+            for boundary in [AgeBoundary::Birthday, AgeBoundary::DayAfter] {
+                let birth = subject.birth.unwrap();
+                prop_assert_eq!(civil_age_on(birth, read, boundary), civil_age_on(birth, exact, boundary));
+            }
+        }
     }
 }

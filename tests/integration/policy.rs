@@ -313,3 +313,34 @@ fn a_cached_id_is_refused_by_a_reloaded_engine() {
     assert!(decision.is_permit());
     assert!(decision.has_obligation(lawful::decision::ObligationCode::EncryptAtRest));
 }
+
+/// A permit rule marked `occasional` is reviewed when it covers `entrust`
+/// (a processor's work is systematic), and only then: the rule is found by
+/// its name whatever its place in the policy.
+#[test]
+fn an_occasional_entrustment_is_reviewed() {
+    use lawful::Engine;
+    let seed = Engine::builtin_source();
+    let marked = seed
+        .replacen(
+            "actions = [\"entrust\"]\n",
+            "actions = [\"entrust\"]\noccasional = true\n",
+            1,
+        )
+        .replacen(
+            "id = \"browse\"\n",
+            "id = \"browse\"\noccasional = true\n",
+            1,
+        );
+    let engine = Engine::from_toml(&marked).unwrap();
+    let occasional: Vec<_> = engine
+        .warnings()
+        .iter()
+        .filter(|w| w.message().contains("occasional"))
+        .map(|w| w.message().to_owned())
+        .collect();
+    assert_eq!(
+        occasional,
+        ["rule `entrust` marks an entrustment occasional: a processor's work is systematic"]
+    );
+}

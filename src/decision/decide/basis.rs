@@ -86,8 +86,7 @@ impl Context<'_> {
         }
         let mut failures = BasisFailures::default();
         let age_known = self.age_known();
-        let mut touches = self.touches();
-        for rule in self.candidates().filter(|r| touches.rule(self, r)) {
+        for rule in self.touching_candidates() {
             // The first rule closed to this subject only because their age
             // is unknown: reported if no basis holds (the loop has then seen
             // every rule).

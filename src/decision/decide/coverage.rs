@@ -193,6 +193,40 @@ impl<'a> Context<'a> {
             .any(|c| rule.covers(c.index()))
     }
 
+    /// The candidates that cover a requested category, in policy order
+    /// (the basis search's rules). A slot of more than
+    /// [`WALK_COVERING_ABOVE`] rules (its length is the compiled index's)
+    /// is not walked: the covering lists looked up in advance are merged
+    /// instead, so the work follows the rules that touch the request, not
+    /// the size of the policy. The same rules either way: each list holds
+    /// the slot's rules covering its category, in policy order.
+    pub(super) fn touching_candidates<'c>(&'c self) -> Touching<'c, 'a> {
+        #[cfg(test)]
+        if self.policy.no_shortcuts {
+            return self.touching_candidates_above(usize::MAX);
+        } else if self.policy.merge_every_slot {
+            return self.touching_candidates_above(0);
+        }
+        self.touching_candidates_above(WALK_COVERING_ABOVE)
+    }
+
+    /// [`Context::touching_candidates`], merging the lists for a slot
+    /// longer than `above`.
+    fn touching_candidates_above<'c>(&'c self, above: usize) -> Touching<'c, 'a> {
+        let slot = self.policy.permits.get(self.action, self.request.purpose);
+        let touches = self.touches();
+        let merged = touches
+            .n
+            .filter(|_| slot.len() > above)
+            .map(|n| (touches.lists, n));
+        Touching {
+            ctx: self,
+            slot: slot.iter(),
+            touches,
+            merged,
+        }
+    }
+
     /// A test of "covers a requested category" for rules asked in policy
     /// order (see [`Touches`]).
     pub(super) fn touches(&self) -> Touches<'a> {
@@ -200,6 +234,59 @@ impl<'a> Context<'a> {
         Touches {
             lists: self.covered,
             n: (n <= COVERED_UP_FRONT).then_some(n),
+        }
+    }
+}
+
+/// A slot longer than this has its touching candidates found from the
+/// covering lists (see [`Context::touching_candidates`]): below it, one
+/// walk of the slot costs less per rule than merging lists.
+pub(super) const WALK_COVERING_ABOVE: usize = 64;
+
+/// The candidates that cover a requested category, in policy order (see
+/// [`Context::touching_candidates`]).
+pub(super) struct Touching<'c, 'a> {
+    ctx: &'c Context<'a>,
+    /// The slot, walked when the lists are not merged.
+    slot: core::slice::Iter<'a, RuleId>,
+    touches: Touches<'a>,
+    /// The covering lists and how many are the request's, when merged.
+    merged: Option<([&'a [RuleId]; COVERED_UP_FRONT], usize)>,
+}
+
+impl<'a> Iterator for Touching<'_, 'a> {
+    type Item = &'a Rule;
+
+    fn next(&mut self) -> Option<&'a Rule> {
+        let ctx = self.ctx;
+        if let Some((lists, n)) = &mut self.merged {
+            let lists = lists.get_mut(..*n).unwrap_or_default();
+            loop {
+                // The smallest head is the next rule in policy order; every
+                // list that starts with it moves on.
+                let id = lists.iter().filter_map(|l| l.first()).min().copied()?;
+                for list in lists.iter_mut() {
+                    if let Some((&first, rest)) = list.split_first()
+                        && first == id
+                    {
+                        *list = rest;
+                    }
+                }
+                if let Some(rule) = ctx.policy.rule(id)
+                    && rule.applies_to(ctx.audience)
+                {
+                    return Some(rule);
+                }
+            }
+        }
+        loop {
+            let &id = self.slot.next()?;
+            if let Some(rule) = ctx.policy.rule(id)
+                && rule.applies_to(ctx.audience)
+                && self.touches.rule(ctx, rule)
+            {
+                return Some(rule);
+            }
         }
     }
 }
@@ -287,5 +374,54 @@ mod tests {
             }
         }
         assert!(touching > 1000 && not > 1000, "{touching} {not}");
+    }
+
+    /// The covering lists merged give the rules the slot's walk gives, in
+    /// the same order, for every action and purpose of the seed, for
+    /// children and adults (the rules' applicability), on requests of one
+    /// to four categories (merged) and of five and six (walked either way).
+    #[test]
+    fn merged_covering_lists_are_the_touching_candidates() {
+        let engine = Engine::builtin();
+        let policy = engine.policy();
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
+        let categories: Vec<_> = policy.categories.iter().map(|c| c.id).collect();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % below as u64).unwrap()
+        };
+        let adult =
+            crate::Subject::new().birth_date(chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap());
+        let child =
+            crate::Subject::new().birth_date(chrono::NaiveDate::from_ymd_opt(2016, 1, 1).unwrap());
+        let mut rules_seen = 0;
+        for &action in Action::ALL {
+            for purpose in &policy.purposes {
+                for round in 0..40 {
+                    let subject = if round % 2 == 0 {
+                        adult.clone()
+                    } else {
+                        child.clone()
+                    };
+                    let mut request = Request::new(action, purpose.id, at).subject(subject);
+                    for _ in 0..=next(6) {
+                        request = request.category(categories[next(categories.len())]);
+                    }
+                    let facts = Facts::of(policy, &request).unwrap();
+                    let ctx = Context::new(policy, &request, facts, None);
+                    let walked: Vec<_> = ctx
+                        .touching_candidates_above(usize::MAX)
+                        .map(|r| r.id)
+                        .collect();
+                    let merged: Vec<_> = ctx.touching_candidates_above(0).map(|r| r.id).collect();
+                    assert_eq!(merged, walked, "{action:?} {}", purpose.name);
+                    rules_seen += walked.len();
+                }
+            }
+        }
+        assert!(rules_seen > 1000, "{rules_seen}");
     }
 }

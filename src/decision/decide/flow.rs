@@ -177,6 +177,14 @@ impl Context<'_> {
             .recipient
             .as_ref()
             .is_some_and(|r| r.international_organisation);
+        // No place named and no organisation: abroad under no regime.
+        #[cfg(test)]
+        let shortcut = !self.policy.no_shortcuts;
+        #[cfg(not(test))]
+        let shortcut = true;
+        if shortcut && to.is_none() && at.is_none() && !organisation {
+            return RegimeSet::EMPTY;
+        }
         let mut abroad = RegimeSet::EMPTY;
         for regime in self.regimes.iter() {
             let outside = |region: Option<RegionCode>| region.is_some_and(|r| !regime.covers(r));
@@ -231,7 +239,7 @@ impl Context<'_> {
     /// Whether the subject was a minor (under 18) at `at`; taken as so when
     /// the age is unknown (a child assumed).
     fn given_while_minor(&self, at: crate::moment::Moment) -> bool {
-        let on = self.jurisdiction.civil_date(&self.request.subject, at);
+        let on = self.age_date(at);
         self.subject
             .years_on(on, self.jurisdiction.age_boundary)
             .is_none_or(|years| years < crate::subject::scope::MINOR_AGE)

@@ -63,20 +63,33 @@ pub(crate) fn decide_under(policy: &Policy, request: &Request, only: Option<Regi
     // Built in place and filled by reference: a decision is a few hundred
     // bytes, and moving it from step to step would cost more than a step.
     let mut decision = Decision::new();
+    decide_in_place(policy, request, only, &mut decision);
+    decision
+}
+
+/// [`decide_under`] into `decision`, which must be new
+/// ([`Decision::new`]): the host's own, or one [`decide_under`] returns.
+#[inline]
+pub(crate) fn decide_in_place(
+    policy: &Policy,
+    request: &Request,
+    only: Option<Regime>,
+    decision: &mut Decision,
+) {
     // Past the limits of `crate::limits` a request is not judged: its cost
     // would grow with consents times categories.
     if !crate::limits::within(request) {
         decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
-        return decision;
+        return;
     }
     let Some(facts) = Facts::of(policy, request) else {
         decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
-        return decision;
+        return;
     };
     let mut ctx = Context::new(policy, request, facts, only);
     if ctx.age_known {
-        flow::decide_flow(&mut ctx, &mut decision);
-        return decision;
+        flow::decide_flow(&mut ctx, decision);
+        return;
     }
     // Adulthood is never presumed: an unknown age is decided as an adult
     // and as a child, and only what both permit passes; unless every rule
@@ -84,8 +97,8 @@ pub(crate) fn decide_under(policy: &Policy, request: &Request, only: Option<Regi
     // One context serves both paths (no copy): each assumption sets every
     // field that depends on the age.
     ctx.assume(false);
-    flow::decide_flow(&mut ctx, &mut decision);
-    let taken_as_adult = decision.is_permit() && ctx.adult_rules_only(&decision);
+    flow::decide_flow(&mut ctx, decision);
+    let taken_as_adult = decision.is_permit() && ctx.adult_rules_only(decision);
     if !taken_as_adult {
         let mut as_child = Decision::new();
         ctx.assume(true);
@@ -109,7 +122,6 @@ pub(crate) fn decide_under(policy: &Policy, request: &Request, only: Option<Regi
         );
         decision.deny();
     }
-    decision
 }
 
 /// The procedure itself, for the context's action, writing into `decision`.
@@ -280,6 +292,14 @@ struct Context<'a> {
     covered: [&'a [RuleId]; COVERED_UP_FRONT],
     /// The record's retention, once worked out (see [`Context::record`]).
     record: Cell<Option<RecordRetention>>,
+    /// The last instant (its UTC second) whose age date was asked, and
+    /// that date (see [`Context::age_date`]): a consent's instant is asked
+    /// about under every regime, basis and pass.
+    age_date_seen: Cell<Option<(i64, Civil)>>,
+    /// The last instant (its UTC second) whose date in the home
+    /// jurisdiction was asked, and that date (see [`Context::home_date`]):
+    /// a retention's end is dated in every pass.
+    home_date_seen: Cell<Option<(i64, chrono::NaiveDate)>>,
 }
 
 /// A record's retention (see [`Context::record`]).
@@ -384,6 +404,20 @@ impl<'a> Facts<'a> {
     }
 }
 
+/// The subject's age at the request's instant ([`assess`]; in tests of
+/// the shortcuts, on the date looked up in the time zone).
+#[inline]
+fn assess_subject(policy: &Policy, request: &Request, jurisdiction: &Jurisdiction) -> Assessment {
+    #[cfg(test)]
+    if policy.no_shortcuts {
+        let today = jurisdiction.civil_date(&request.subject, request.at_moment);
+        return crate::subject::assess_on(&request.subject, jurisdiction, today);
+    }
+    #[cfg(not(test))]
+    let _ = policy;
+    assess(&request.subject, jurisdiction, request.at_moment)
+}
+
 /// A rule that would have covered the request but needs a known age.
 #[derive(Clone, Copy, Default)]
 struct AgeBlock(Option<RuleId>);
@@ -441,7 +475,7 @@ impl<'a> Context<'a> {
         let action = request.action;
         let personal =
             !all_non_personal || identifying || unique || sensitive || request.linked_to_account;
-        let mut subject = assess(&request.subject, jurisdiction, request.at_moment);
+        let mut subject = assess_subject(policy, request, jurisdiction);
         let collected_in = request.collected_in.unwrap_or(jurisdiction.code);
         let mut covered: [&[RuleId]; COVERED_UP_FRONT] = [&[]; COVERED_UP_FRONT];
         for (slot, &category) in covered.iter_mut().zip(&request.categories) {
@@ -487,6 +521,8 @@ impl<'a> Context<'a> {
             guardian_access: false,
             covered,
             record: Cell::new(None),
+            age_date_seen: Cell::new(None),
+            home_date_seen: Cell::new(None),
         };
         // A child under any applicable regime's threshold (or the
         // jurisdiction's own) is a child: never treated as an adult.
@@ -588,7 +624,7 @@ impl<'a> Context<'a> {
     /// their jurisdiction) at the instant `at`: `None` when the age is
     /// unknown.
     fn child_at(&self, at: Moment) -> Option<bool> {
-        let on = self.jurisdiction.civil_date(&self.request.subject, at);
+        let on = self.age_date(at);
         let years = self.subject.years_on(on, self.jurisdiction.age_boundary)?;
         Some(self.child_under(self.child_regimes_on(on), years))
     }
@@ -608,10 +644,30 @@ impl<'a> Context<'a> {
     /// Whether the subject was a child under `regime` at the instant `at`:
     /// `None` when the age is unknown.
     fn child_under_at(&self, regime: Regime, at: Moment) -> Option<bool> {
-        let on = self.jurisdiction.civil_date(&self.request.subject, at);
+        let on = self.age_date(at);
         let threshold = self.child_age(regime);
         let years = self.subject.years_on(on, threshold.boundary)?;
         Some(years < u32::from(threshold.age))
+    }
+
+    /// A calendar date on which the subject's age reads as on their date
+    /// at `at` (see [`Jurisdiction::age_date`]).
+    fn age_date(&self, at: Moment) -> Civil {
+        #[cfg(test)]
+        if self.policy.no_shortcuts {
+            return self.jurisdiction.civil_date(&self.request.subject, at);
+        }
+        let second = at.utc_seconds();
+        if let Some((seen, date)) = self.age_date_seen.get()
+            && seen == second
+        {
+            return date;
+        }
+        let date =
+            self.jurisdiction
+                .age_date(&self.request.subject, at, [self.subject.birth, None]);
+        self.age_date_seen.set(Some((second, date)));
+        date
     }
 
     /// Sets everything that depends on the subject's age group: a known
@@ -710,4 +766,47 @@ fn owns_every_id(policy: &Policy, request: &Request) -> bool {
                     .iter()
                     .all(|&c| policy.category(c).is_some())
         })
+}
+
+// Counsel's analysis (the request space) comes with the wire format.
+#[cfg(all(test, feature = "json"))]
+mod tests {
+    use crate::Engine;
+    use crate::analysis::{Options, Space};
+
+    /// `decide()`'s shortcuts change no decision, over every request class
+    /// of the seed policy (not a sample): the engine with all of them (ages
+    /// read on the UTC date away from birthdays, dates remembered between
+    /// passes, no walk of the regimes for a flow that names no place, and
+    /// the covering lists merged in every slot, however short) against the
+    /// procedure as written (every date looked up in its zone, every slot
+    /// walked). Run in release: `cargo test --release -p lawful --lib --
+    /// --ignored shortcuts_change_no_decision` (`.ci/run` does).
+    #[test]
+    #[ignore = "the whole seed space: run in release (.ci/run)"]
+    fn shortcuts_change_no_decision() {
+        let seed = Engine::builtin();
+        let fast = seed.clone().merging_every_slot();
+        let exact = seed.clone().without_shortcuts();
+        let space = Space::build(&[&fast, &exact], Options::default());
+        assert_eq!(space.sampled(), None, "the whole space, not a sample");
+        let (differences, stats) = space.explore(
+            &[&fast, &exact],
+            Vec::new,
+            |differences: &mut Vec<String>, class, decisions| {
+                if let [with, without] = decisions
+                    && with != without
+                    && differences.len() < 5
+                {
+                    differences.push(format!(
+                        "{:?}: {with:?} with the shortcuts, {without:?} without",
+                        space.request_doc(class)
+                    ));
+                }
+            },
+        );
+        let differences: Vec<String> = differences.into_iter().flatten().collect();
+        assert!(differences.is_empty(), "{differences:#?}");
+        assert!(stats.classes > 1_000_000, "{stats:?}");
+    }
 }

@@ -389,7 +389,19 @@ impl<'a> Context<'a> {
 
     /// The calendar date of an instant in the home jurisdiction.
     pub(super) fn home_date(&self, at: Moment) -> chrono::NaiveDate {
-        at.naive_local_date(self.policy.home_jurisdiction.time_zone.offset(at))
+        #[cfg(test)]
+        if self.policy.no_shortcuts {
+            return at.naive_local_date(self.policy.home_jurisdiction.time_zone.offset(at));
+        }
+        let second = at.utc_seconds();
+        if let Some((seen, date)) = self.home_date_seen.get()
+            && seen == second
+        {
+            return date;
+        }
+        let date = at.naive_local_date(self.policy.home_jurisdiction.time_zone.offset(at));
+        self.home_date_seen.set(Some((second, date)));
+        date
     }
 }
 
