@@ -166,10 +166,12 @@ impl<'a> Context<'a> {
             .map(|(end, rule, category)| (end, rule, Some(category)));
         // Data whose storage rests only on a withdrawn consent is past its
         // retention from the withdrawal (recording the withdrawal aside).
+        // Device or log information on its own is not personal: it never
+        // rested on a consent, so no withdrawal ends it (only its period).
         let recording = self.purpose_info().is_some_and(|p| p.records_withdrawal);
         let by_withdrawal = record
             .withdrawn
-            .filter(|_| !recording)
+            .filter(|_| self.personal && !recording)
             .map(|(at, category)| (at, None, Some(category)));
         match (by_period, by_withdrawal) {
             (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
