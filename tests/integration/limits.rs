@@ -288,16 +288,21 @@ fn legal_obligation_laws_past_their_limit_are_invalid() {
     let line = |laws: usize| {
         let laws = vec!["\"CN\""; laws].join(",");
         format!(
-            r#"{{"id":"laws","at":"2026-11-28T10:00:00+08:00","action":"use","purpose":"account.registration","categories":["account.phone"],"subject":{{"birth_date":"1990-01-01"}},"evidence":{{"legal_obligation":true,"legal_obligation_law":[{laws}]}}}}"#
+            r#"{{"id":"laws","at":"2026-11-28T10:00:00+08:00","action":"use","purpose":"account.registration","categories":["account.phone"],"subject":{{"birth_date":"1990-01-01"}},"evidence":{{"legal_obligation":"Cybersecurity Law art. 21","legal_obligation_law":[{laws}]}}}}"#
         )
     };
     let at_limit = engine.decide_json(&line(MAX_LEGAL_OBLIGATION_LAWS));
-    assert_ne!(at_limit.reasons[0].code, ReasonCode::InvalidRequest, "{at_limit:?}");
+    assert_ne!(
+        at_limit.reasons[0].code,
+        ReasonCode::InvalidRequest,
+        "{at_limit:?}"
+    );
     let past = engine.decide_json(&line(MAX_LEGAL_OBLIGATION_LAWS + 1));
     assert!(!past.is_permit());
     assert_eq!(past.reasons[0].code, ReasonCode::InvalidRequest);
     assert!(
-        message(&past).contains("`evidence.legal_obligation_law` has more entries than the limit of 32"),
+        message(&past)
+            .contains("`evidence.legal_obligation_law` has more entries than the limit of 32"),
         "{}",
         message(&past)
     );
