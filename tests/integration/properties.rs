@@ -1202,7 +1202,14 @@ proptest! {
         let full = decide(&spec);
         let mut less = spec.clone();
         if let Some(r) = less.recipient.as_mut() {
-            if drop_name { r.name = None } else { r.region = None }
+            // The public's name is not information left out: a named public
+            // is a company, decided as the provision to it (see
+            // `less_information_never_helps`).
+            if drop_name && r.kind != RecipientKind::Public {
+                r.name = None;
+            } else if !drop_name {
+                r.region = None;
+            }
         }
         let reduced = decide(&less);
         if reduced.is_permit() {
@@ -1631,13 +1638,19 @@ proptest! {
 
     /// Principle 12: removing a recipient's name or region, a consent, or
     /// every age source together never turns a deny into a permit.
+    ///
+    /// Two removals are not "less information": a consent that carries a
+    /// withdrawal is an adverse fact (hiding it is the host's lie, not a
+    /// gap), and the public's name (a public recipient with a name is a
+    /// named company, decided as the provision to it; without one it is a
+    /// publication, decided as such).
     #[test]
     fn less_information_never_helps(spec in spec(), removed in 0_u8..4) {
         let full = decide(&spec);
         let mut less = spec.clone();
         match removed {
             0 => {
-                if let Some(r) = less.recipient.as_mut() {
+                if let Some(r) = less.recipient.as_mut().filter(|r| r.kind != RecipientKind::Public) {
                     r.name = None;
                 }
             }
@@ -1647,7 +1660,9 @@ proptest! {
                 }
             }
             2 => {
-                less.evidence.consents.pop();
+                if less.evidence.consents.last().is_some_and(|c| c.withdrawn_after.is_none()) {
+                    less.evidence.consents.pop();
+                }
             }
             _ => {
                 less.subject.birth_date = None;

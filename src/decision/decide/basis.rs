@@ -342,11 +342,13 @@ impl Context<'_> {
         let evidence = &self.request.evidence;
         // The competent PRC authority's approval is PIPL's obligation to give
         // the data to the foreign authority (art. 41): a basis for that
-        // giving, not for collecting or keeping, and under PIPL only (a
+        // giving, not for collecting, keeping or our own use (a `use` that
+        // names the authority is decided also as the provision it makes,
+        // and that pass rests on the approval), and under PIPL only (a
         // third country's request is no GDPR ground, art. 48).
         let approved = self.to_foreign_authority()
             && evidence.authority_approval.is_some()
-            && !matches!(self.action, Action::Collect | Action::Store);
+            && !matches!(self.action, Action::Collect | Action::Store | Action::Use);
         if approved && !self.regimes.contains(Regime::Gdpr) {
             return Ok(());
         }

@@ -117,10 +117,16 @@ impl Context<'_> {
         // subject is the request's subject; the public has no name, and
         // where it is published is the destination. Anyone else, labelled
         // guardian or not, is named in full.
-        let publication = recipient.kind == RecipientKind::Public;
-        if publication {
-            // An export to the public says where it is published: left
-            // out, the flow could be anywhere.
+        // A share, entrust, transfer or export labelled as going to the
+        // public is named and placed like any provision: the label must not
+        // spare the recipient its name.
+        let provision = matches!(
+            self.action,
+            Action::Share | Action::Entrust | Action::Transfer | Action::Export
+        );
+        if recipient.kind == RecipientKind::Public && !provision {
+            // A publication abroad says where it is published: left out,
+            // the flow could be anywhere.
             let placed = self.request.destination_region.is_some();
             return (needs && !placed).then_some(Detail::RecipientRegion);
         }
