@@ -1905,6 +1905,12 @@ proptest! {
             }
             split.evidence.consents.push(part);
         }
+        // A consent that covers none of the requested categories has none to
+        // split by: it stays as it is (a verified guardian's consent still
+        // says the guardian agreed, whatever it covers).
+        if split.evidence.consents.is_empty() {
+            split.evidence.consents.push(one);
+        }
         let parts = decide(&split);
         if joint.is_permit() {
             prop_assert!(parts.is_permit(), "joint: {joint:?}\nsplit: {parts:?}");
