@@ -1017,6 +1017,11 @@ proptest! {
                         | TransferMechanism::Scc
                         | TransferMechanism::Bcr
                         | TransferMechanism::Derogation
+                        | TransferMechanism::DerogationConsent
+                        | TransferMechanism::DerogationContract
+                        | TransferMechanism::DerogationPublicInterest
+                        | TransferMechanism::DerogationLegalClaims
+                        | TransferMechanism::DerogationVitalInterests
                 )
         });
         let decision = decide(&spec);
