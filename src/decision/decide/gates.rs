@@ -117,14 +117,18 @@ impl Context<'_> {
         // subject is the request's subject; the public has no name, and
         // where it is published is the destination. Anyone else, labelled
         // guardian or not, is named in full.
-        // A share, entrust, transfer or export labelled as going to the
-        // public is named and placed like any provision: the label must not
-        // spare the recipient its name.
+        // The public is no one to share, entrust, transfer or export to: a
+        // publication is `disclose`, and a provision labelled as going to
+        // the public names no recipient its consent could name (fail
+        // closed, whatever name the label carries).
         let provision = matches!(
             self.action,
             Action::Share | Action::Entrust | Action::Transfer | Action::Export
         );
-        if recipient.kind == RecipientKind::Public && !provision {
+        if recipient.kind == RecipientKind::Public && provision {
+            return Some(Detail::RecipientName);
+        }
+        if recipient.kind == RecipientKind::Public {
             // A publication abroad says where it is published: left out,
             // the flow could be anywhere.
             let placed = self.request.destination_region.is_some();
