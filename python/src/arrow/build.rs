@@ -10,12 +10,26 @@ use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBufferBuilder, Date32Builder, StringBuilder};
 use arrow_array::types::Date32Type;
-use arrow_array::{ArrayRef, ListArray, StringArray, StructArray};
+use arrow_array::{ArrayRef, ListArray, RecordBatch, StringArray, StructArray};
 use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
-use arrow_schema::{ArrowError, DataType, Field, Fields, TimeUnit};
+use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, TimeUnit};
 use chrono::NaiveDate;
 use lawful::Engine;
 use lawful::wire::ObligationDoc;
+
+/// The answer table: the answer's own columns, then the columns of the input
+/// the caller asked to keep, in that order.
+pub(crate) fn answer_batch(
+    mut fields: Vec<Field>,
+    mut columns: Vec<ArrayRef>,
+    kept: Vec<(Field, ArrayRef)>,
+) -> Result<RecordBatch, ArrowError> {
+    for (field, column) in kept {
+        fields.push(field);
+        columns.push(column);
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+}
 
 /// A nullable field.
 pub(crate) fn field(name: &str, data_type: DataType) -> Field {

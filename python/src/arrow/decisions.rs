@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBuilder, Int32Builder, StringBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{ArrowError, DataType, Field, Fields, Schema};
+use arrow_schema::{ArrowError, DataType, Field, Fields};
 use lawful::decision::ReasonCode;
 use lawful::wire::{ObligationDoc, RequestDoc};
 use lawful::{Decision, Engine};
@@ -165,8 +165,8 @@ impl Decisions {
         engine: &Engine,
         kept: Vec<(Field, ArrayRef)>,
     ) -> Result<RecordBatch, ArrowError> {
-        let mut fields = Decisions::fields();
-        let mut columns: Vec<ArrayRef> = vec![
+        let fields = Decisions::fields();
+        let columns: Vec<ArrayRef> = vec![
             Arc::new(self.id.finish()),
             Arc::new(self.effect.finish()),
             Arc::new(self.basis.finish()),
@@ -175,11 +175,7 @@ impl Decisions {
             self.subject.finish()?,
             self.policy.finish(engine)?,
         ];
-        for (field, column) in kept {
-            fields.push(field);
-            columns.push(column);
-        }
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        super::build::answer_batch(fields, columns, kept)
     }
 }
 

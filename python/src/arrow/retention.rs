@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use arrow_array::builder::{Date32Builder, StringBuilder, TimestampMicrosecondBuilder};
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{ArrowError, DataType, Field, Fields, Schema};
+use arrow_schema::{ArrowError, DataType, Field, Fields};
 use chrono::{DateTime, FixedOffset};
 use lawful::decision::ReasonCode;
 use lawful::lifecycle::{DeletionDue, RecordOutcome, RetentionEnd, RetentionPlan, RetentionSource};
@@ -189,8 +189,8 @@ impl Sweep {
         engine: &Engine,
         kept: Vec<(Field, ArrayRef)>,
     ) -> Result<RecordBatch, ArrowError> {
-        let mut fields = Sweep::fields();
-        let mut columns: Vec<ArrayRef> = vec![
+        let fields = Sweep::fields();
+        let columns: Vec<ArrayRef> = vec![
             Arc::new(self.id.finish()),
             self.plan.finish()?,
             Arc::new(self.outcome.finish()),
@@ -199,11 +199,7 @@ impl Sweep {
             self.error.finish()?,
             self.policy.finish(engine)?,
         ];
-        for (field, column) in kept {
-            fields.push(field);
-            columns.push(column);
-        }
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        super::build::answer_batch(fields, columns, kept)
     }
 }
 
