@@ -1761,14 +1761,25 @@ proptest! {
     }
 
     /// Principle 14: naming a recipient never opens a collection, a use or
-    /// a storage that was refused without one.
+    /// a storage that was refused without one. The evidence stays as it
+    /// was: a consent record that named the recipient still names it
+    /// without the request's recipient (dropping the name from a withdrawal
+    /// would widen it from what goes to the recipient to everything, an
+    /// adverse fact added, not framing taken away).
     #[test]
     fn p14_naming_a_recipient_never_opens(spec in spec()) {
         prop_assume!(matches!(spec.action, Action::Collect | Action::Use | Action::Store));
-        prop_assume!(spec.recipient.is_some());
+        let Some(recipient) = spec.recipient.as_ref() else { return Ok(()); };
         let named = decide(&spec);
         if named.is_permit() {
             let mut unnamed = spec.clone();
+            if let Some(name) = recipient.name {
+                for consent in &mut unnamed.evidence.consents {
+                    if consent.covers_request {
+                        consent.recipients.push(name);
+                    }
+                }
+            }
             unnamed.recipient = None;
             let decided = decide(&unnamed);
             // Without it, a flow abroad lacks only the party to identify
@@ -1932,3 +1943,4 @@ proptest! {
         prop_assert!(decision.has_reason(ReasonCode::InvalidRequest), "{decision:?}");
     }
 }
+
