@@ -14,12 +14,7 @@
     reason = "test helpers as well as tests: a failed unwrap is a failed test"
 )]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::path::Path;
 
 use jsonschema::{Retrieve, Uri, Validator};
 use lawful::Engine;
@@ -27,23 +22,14 @@ use lawful::decision::{Detail, ReasonCode};
 use lawful::wire::{RequestDoc, TestFile};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_lawful");
-
-/// The longest any single wait in these tests may take.
-const PATIENCE: Duration = Duration::from_secs(30);
+mod support;
+use support::{Answer, Server, root};
 
 /// Where the schemas seem to live for `$ref` resolution: a base of our own,
 /// mapped onto docs/ by [`Docs`], so no schema is ever fetched from anywhere
 /// else (and the repository's real path, whatever characters it has, never
 /// becomes a URI).
 const BASE: &str = "file:///lawful/docs/";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 /// Resolves `file:///lawful/docs/X` to the file docs/X; nothing else.
 struct Docs;
@@ -329,107 +315,15 @@ fn the_decision_schema_lists_every_code() {
 
 // ------------------------------------------------------------------ serve
 
-/// A running `lawful serve` on a loopback port the system picks.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(dir: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
-            .arg("serve")
-            .args(["--addr", "127.0.0.1:0"])
-            .args(args)
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, rx) = mpsc::channel();
-        let lines = BufReader::new(child.stderr.take().unwrap());
-        std::thread::spawn(move || {
-            for line in lines.lines() {
-                let Ok(line) = line else { break };
-                if let Some(at) = line.find("on http://127.0.0.1:") {
-                    let port = line[at + "on http://127.0.0.1:".len()..].parse::<u16>();
-                    let _ = tx.send(port.unwrap());
-                }
-            }
-        });
-        let Ok(port) = rx.recv_timeout(PATIENCE) else {
-            let _ = child.kill();
-            panic!("the server did not start");
-        };
-        Server { child, port }
-    }
-
-    /// One request on its own connection: status, content type, body.
-    fn call(&self, method: &str, path: &str, content_type: &str, body: &str) -> Answer {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        stream.set_read_timeout(Some(PATIENCE)).unwrap();
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        if !content_type.is_empty() {
-            head = head + "Content-Type: " + content_type + "\r\n";
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).unwrap();
-        stream.write_all(body.as_bytes()).unwrap();
-        let mut raw = String::new();
-        stream.read_to_string(&mut raw).unwrap();
-        let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-        let lower = head.to_ascii_lowercase();
-        let media = lower
-            .lines()
-            .find_map(|l| l.strip_prefix("content-type:"))
-            .map(|v| v.split(';').next().unwrap().trim().to_owned())
-            .unwrap_or_default();
-        let body = if lower.contains("transfer-encoding: chunked") {
-            dechunk(body)
-        } else {
-            body.to_owned()
-        };
-        Answer {
-            status,
-            media,
-            body,
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    media: String,
-    body: String,
-}
-
-/// The body of a chunked answer.
-fn dechunk(mut raw: &str) -> String {
-    let mut body = String::new();
-    while let Some((size, rest)) = raw.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if size == 0 || rest.len() < size {
-            break;
-        }
-        body.push_str(&rest[..size]);
-        raw = rest[size..].strip_prefix("\r\n").unwrap_or(&rest[size..]);
-    }
-    body
+/// One request to `server` on its own connection, with `content_type`
+/// (none when empty).
+fn send(server: &Server, method: &str, path: &str, content_type: &str, body: &str) -> Answer {
+    let headers: &[(&str, &str)] = if content_type.is_empty() {
+        &[]
+    } else {
+        &[("Content-Type", content_type)]
+    };
+    server.call(method, path, headers, body.as_bytes())
 }
 
 /// Asserts that `answer` is what docs/openapi.json says `method path`
@@ -437,7 +331,7 @@ fn dechunk(mut raw: &str) -> String {
 #[track_caller]
 fn assert_documented(method: &str, path: &str, answer: &Answer) {
     let what = format!("{method} {path} answered {}", answer.status);
-    if answer.media == "application/x-ndjson" {
+    if answer.media() == "application/x-ndjson" {
         let lines = response_lines(path, &method.to_ascii_lowercase(), answer.status);
         assert!(!answer.body.is_empty(), "{what}: no lines");
         for line in answer.body.lines() {
@@ -450,9 +344,9 @@ fn assert_documented(method: &str, path: &str, answer: &Answer) {
         path,
         &method.to_ascii_lowercase(),
         answer.status,
-        &answer.media,
+        &answer.media(),
     );
-    let value = if answer.media == "application/json" {
+    let value = if answer.media() == "application/json" {
         serde_json::from_str(&answer.body).unwrap_or_else(|e| panic!("{what}: {e}"))
     } else {
         Value::String(answer.body.clone())
@@ -511,7 +405,7 @@ fn every_answer_of_lawful_serve_is_as_the_openapi_document_says() {
         ("GET", "/metrics", "", String::new(), 200),
     ];
     for (method, path, media, body, status) in calls {
-        let answer = server.call(method, path, media, &body);
+        let answer = send(&server, method, path, media, &body);
         assert_eq!(answer.status, status, "{method} {path} {body}: {answer:#?}");
         assert_documented(method, path, &answer);
     }
@@ -520,13 +414,13 @@ fn every_answer_of_lawful_serve_is_as_the_openapi_document_says() {
         ("POST", "/v1/policy/reload", 409),
         ("GET", "/v1/log/head", 404),
     ] {
-        let answer = builtin.call(method, path, "", "");
+        let answer = send(&builtin, method, path, "", "");
         assert_eq!(answer.status, status, "{method} {path}: {answer:#?}");
         assert_documented(method, path, &answer);
     }
     // A policy edit with an error: 422, and the old one keeps serving.
     std::fs::write(dir.join("policy.toml"), "[policy]\nid = 1\n").unwrap();
-    let answer = server.call("POST", "/v1/policy/reload", "", "");
+    let answer = send(&server, "POST", "/v1/policy/reload", "", "");
     assert_eq!(answer.status, 422, "{answer:#?}");
     assert_documented("POST", "/v1/policy/reload", &answer);
 }

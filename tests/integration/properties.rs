@@ -1943,4 +1943,3 @@ proptest! {
         prop_assert!(decision.has_reason(ReasonCode::InvalidRequest), "{decision:?}");
     }
 }
-
