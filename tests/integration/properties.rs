@@ -1782,13 +1782,19 @@ proptest! {
             }
             unnamed.recipient = None;
             let decided = decide(&unnamed);
-            // Without it, a flow abroad lacks only the party to identify
-            // (principle 2): that is missing information, not a refusal.
+            // Without it, a flow abroad lacks the party to identify
+            // (principle 2) and the operator's assessment of that party (a
+            // child's data, CAC-2019 art. 16): missing information, not a
+            // refusal.
+            let assessed = recipient.security_assessment;
             let only_unidentified = decided
                 .reasons()
                 .iter()
                 .filter(|r| r.code().denies())
-                .all(|r| r.code() == ReasonCode::RecipientUnidentified);
+                .all(|r| {
+                    r.code() == ReasonCode::RecipientUnidentified
+                        || (assessed && r.code() == ReasonCode::SecurityAssessmentRequired)
+                });
             prop_assert!(decided.is_permit() || only_unidentified, "with: {named:?}\nwithout: {decided:?}");
         }
     }
