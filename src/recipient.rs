@@ -122,6 +122,18 @@ impl RecipientName {
     pub(crate) fn same_as(&self, other: &RecipientName) -> bool {
         self.hash == other.hash && self.name == other.name && self.is_visible()
     }
+
+    /// Equality ignoring letter case: how a withdrawal names whom it ends
+    /// (withdrawing must be as easy as consenting: `ACME` withdraws what
+    /// was given to `Acme`). A grant still names its recipient exactly.
+    pub(crate) fn same_ignoring_case(&self, other: &RecipientName) -> bool {
+        self.is_visible()
+            && self
+                .name
+                .chars()
+                .flat_map(char::to_lowercase)
+                .eq(other.name.chars().flat_map(char::to_lowercase))
+    }
 }
 
 impl fmt::Debug for RecipientName {

@@ -53,6 +53,9 @@ fn unbased_words(why: Option<Unbased>) -> &'static str {
         Some(Unbased::Deletion) => {
             "Permit, with no lawful basis needed: deleting is lawful unless the law keeps the data (PIPL art. 47; GDPR art. 17)."
         }
+        Some(Unbased::LegalHold) => {
+            "Permit, with no lawful basis needed: a legal hold keeps the data, for storage only (PIPL art. 47; GDPR arts. 17(3), 18(2))."
+        }
         Some(Unbased::RecordingWithdrawal) => {
             "Permit, with no lawful basis needed: recording the subject's withdrawal or objection so it is honoured."
         }

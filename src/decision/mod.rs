@@ -340,6 +340,8 @@ pub(crate) enum Unbased {
     Deletion,
     /// Recording a withdrawal (or objection) of the subject.
     RecordingWithdrawal,
+    /// Storing data a legal hold keeps, whatever became of its basis.
+    LegalHold,
 }
 
 /// How many reasons a decision keeps. Requests rarely need more than five;

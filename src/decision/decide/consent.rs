@@ -174,9 +174,14 @@ impl Context<'_> {
 
     /// Whether a withdrawal in another record (by the subject at any age, or
     /// a verified guardian), at or before `at`, ends `consent` for what the
-    /// request asks of it: the grant was given before the withdrawal, and the
-    /// withdrawal names the purpose, the category and (for a full scope) the
-    /// action and the recipient; its empty action or recipient list names all.
+    /// request asks of it: the grant was given before the withdrawal or at
+    /// its instant (a tie is no proof of consent), and the withdrawal names
+    /// the purpose, a category the request touches and (for a full scope)
+    /// the action and, for a share, transfer or export, the recipient; its
+    /// empty action or recipient list names all. Behind a child's contract
+    /// (or a processor's work) the consent to the processing ends with a
+    /// withdrawal of that processing, and for a provision also with a
+    /// withdrawal of that provision to that recipient.
     fn withdrawn_by_another(
         &self,
         consent: &Consent,
@@ -189,38 +194,42 @@ impl Context<'_> {
             let Some(withdrawn) = w.withdrawal_instant() else {
                 return false;
             };
-            if !(given < withdrawn && withdrawn <= request.at) || std::ptr::eq(w, consent) {
+            if !(given <= withdrawn && withdrawn <= request.at) || std::ptr::eq(w, consent) {
                 // Its own withdrawal is its timing.
                 return false;
             }
-            if !self.withdraws(w) {
+            if !self.withdraws_grant(w, consent) {
                 return false;
             }
             // A withdrawal names what it ends; its empty lists name all.
-            if !(w.purposes.is_empty() || self.covers_purpose(w)) {
+            if !(w.purposes.is_empty() || self.touches_purpose(w)) {
                 return false;
             }
             if scope != Scope::Purpose
-                && !(w.categories.is_empty() || self.covers_categories(w, category))
+                && !(w.categories.is_empty() || self.touches_categories(w, category))
             {
                 return false;
             }
-            let name = request.recipient.as_ref().and_then(|r| r.name.as_ref());
-            let names_recipient = name.is_some_and(|n| w.recipients.iter().any(|r| r.same_as(n)));
+            let actions = w.withdrawn_actions();
+            // Its recipients narrow only what a grant names recipients for.
+            let to_recipient = || {
+                let name = request.recipient.as_ref().and_then(|r| r.name.as_ref());
+                w.recipients.is_empty()
+                    || name.is_some_and(|n| w.recipients.iter().any(|r| r.same_ignoring_case(n)))
+            };
+            let provision = self.action.names_recipient_in_consent() && !self.guardian_access;
             match scope {
+                // Our own processing stands when it named someone else.
                 Scope::Full => {
-                    w.withdrawn_actions().contains(self.action)
-                        && (w.recipients.is_empty() || names_recipient)
+                    actions.contains(self.action)
+                        && (w.recipients.is_empty() || (provision && to_recipient()))
                 }
-                // The processing a processor does for us, a guardian's
-                // consent behind a contract: ended by a withdrawal of that
-                // processing, not of a provision to someone named.
                 Scope::Processing | Scope::Purpose => {
-                    let actions = w.withdrawn_actions();
-                    w.recipients.is_empty()
+                    let processing = w.recipients.is_empty()
                         && [Action::Collect, Action::Use, Action::Store, Action::Entrust]
                             .iter()
-                            .any(|&a| actions.contains(a))
+                            .any(|&a| actions.contains(a));
+                    processing || (provision && actions.contains(self.action) && to_recipient())
                 }
             }
         })
@@ -238,6 +247,43 @@ impl Context<'_> {
                         self.child_at(crate::moment::Moment::of(at)) != Some(false)
                     })
             }
+        }
+    }
+
+    /// Whether `w`'s withdrawal ends `grant`: as [`Context::withdraws`], and
+    /// a verified guardian's withdrawal also ends a guardian's grant at any
+    /// age (a guardian's consent given for a minor lasts past the threshold
+    /// until the subject or a guardian withdraws it), never the subject's
+    /// own once an adult.
+    pub(super) fn withdraws_grant(&self, w: &Consent, grant: &Consent) -> bool {
+        self.withdraws(w)
+            || (w.grantor.is_verified_guardian() && matches!(grant.grantor, Grantor::Guardian(_)))
+    }
+
+    /// Whether a withdrawal's purposes touch the request's purpose: one
+    /// covers the other (a group names every purpose under it).
+    fn touches_purpose(&self, withdrawal: &Consent) -> bool {
+        let purposes = &self.policy.purpose_tree;
+        let purpose = self.request.purpose.index();
+        withdrawal.purposes.iter().any(|p| {
+            purposes.covers(p.index(), purpose) || purposes.covers(purpose, p.index())
+        })
+    }
+
+    /// Whether a withdrawal's categories touch `category` (some requested
+    /// category when `None`): one covers the other, so a request for a
+    /// group is withdrawn where any category under it is.
+    fn touches_categories(&self, withdrawal: &Consent, category: Option<CategoryId>) -> bool {
+        let tree = &self.policy.category_tree;
+        let touches = |c: CategoryId| {
+            withdrawal
+                .categories
+                .iter()
+                .any(|k| tree.covers(k.index(), c.index()) || tree.covers(c.index(), k.index()))
+        };
+        match category {
+            Some(c) => touches(c),
+            None => self.request.categories.iter().any(|&c| touches(c)),
         }
     }
 

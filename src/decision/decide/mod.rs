@@ -24,7 +24,7 @@ use crate::action::Action;
 use crate::basis::{Basis, BasisSet};
 use crate::category::CategoryId;
 use crate::decision::request::Request;
-use crate::decision::{Decision, Detail, Effect, Reason, ReasonCode, Unbased};
+use crate::decision::{Decision, Detail, Effect, ObligationCode, Reason, ReasonCode, Unbased};
 use crate::moment::Civil;
 use crate::moment::Moment;
 use crate::policy::{Policy, RuleId, audience};
@@ -158,6 +158,21 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
         return ctx.finish(decision, None);
     }
 
+    // The public is no one to provide to (principle 2): a share, entrust,
+    // transfer or export labelled as going to it names no recipient, before
+    // any rule is looked for (publication is `disclose`).
+    let provision = matches!(
+        ctx.action,
+        Action::Share | Action::Entrust | Action::Transfer | Action::Export
+    );
+    if provision && ctx.recipient == Some(RecipientKind::Public) {
+        decision.push_reason(
+            Reason::new(ReasonCode::RecipientUnidentified, None, None)
+                .with_detail(Detail::RecipientName),
+        );
+        return ctx.finish(decision, None);
+    }
+
     // Step 3b: every category covered by a permit rule for this action and purpose.
     let Some(acceptable) = ctx.coverage(decision) else {
         return ctx.finish(decision, None);
@@ -208,9 +223,16 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
     } else {
         ctx.choose_basis(acceptable).map(Some)
     };
-    if let Err(failures) = &basis {
+    // A legal hold keeps the data (PIPL art. 47; GDPR arts. 17(3), 18(2)):
+    // storing it needs no basis of its own, and nothing but storage is
+    // open (`restrict_to_storage`, step 6).
+    let held = ctx.action == Action::Store && request.legal_hold;
+    if let Err(failures) = &basis
+        && !held
+    {
         failures.report(ctx, decision);
     }
+    let held_unbased = held && basis.is_err();
     let basis = basis.unwrap_or(None);
 
     // Step 5: action gates. Every failing gate is reported, whatever the basis did.
@@ -228,7 +250,10 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
     ctx.obligations(basis, decision);
     decision.set_effect(Effect::Permit);
     decision.set_basis(basis);
-    if basis.is_none() {
+    if held_unbased {
+        decision.add_obligation(ObligationCode::RestrictToStorage);
+        decision.set_unbased(Unbased::LegalHold);
+    } else if basis.is_none() {
         decision.set_unbased(Unbased::AcquirerBound);
     }
     ctx.finish(decision, basis);

@@ -262,24 +262,28 @@ impl<'a> Context<'a> {
             .evidence
             .consents
             .iter()
-            .filter(|w| self.withdraws(w))
+            .filter(|w| self.withdraws_grant(w, grant))
             .filter_map(|w| w.withdrawal_instant().map(|i| (w, i)))
             .filter(|&(w, i)| {
                 // A withdrawal naming recipients ends what goes to them,
-                // not the keeping of the data; its empty lists name all.
-                given < i
+                // not the keeping of the data; nor does one of the
+                // collection alone (what was collected may be kept). Its
+                // empty lists name all; a group names what is under it;
+                // a grant given at its instant is ended by it.
+                given <= i
                     && i <= at
                     && w.recipients.is_empty()
                     && (w.purposes.is_empty()
-                        || w.purposes
-                            .iter()
-                            .any(|p| purposes.covers(p.index(), purpose.index())))
+                        || w.purposes.iter().any(|p| {
+                            purposes.covers(p.index(), purpose.index())
+                                || purposes.covers(purpose.index(), p.index())
+                        }))
                     && (w.categories.is_empty()
-                        || w.categories
-                            .iter()
-                            .any(|k| tree.covers(k.index(), category.index())))
-                    && (w.withdrawn_actions().contains(Action::Store)
-                        || w.withdrawn_actions().contains(Action::Collect))
+                        || w.categories.iter().any(|k| {
+                            tree.covers(k.index(), category.index())
+                                || tree.covers(category.index(), k.index())
+                        }))
+                    && w.withdrawn_actions().contains(Action::Store)
             })
             .map(|(_, i)| i)
             .max()
