@@ -1948,4 +1948,47 @@ proptest! {
         prop_assert!(!decision.is_permit());
         prop_assert!(decision.has_reason(ReasonCode::InvalidRequest), "{decision:?}");
     }
+
+    /// Principle 16: withdrawing is as easy as consenting (GDPR art. 7(3),
+    /// PIPL art. 15). A withdrawal naming the recipient in other letters
+    /// ends what the same withdrawal in the grant's letters ends.
+    #[test]
+    fn p16_a_withdrawal_names_a_recipient_in_any_letter_case(
+        spec in spec(),
+        before in 0_i64..20_000_000,
+    ) {
+        let Some(name) = spec.recipient.as_ref().and_then(|r| r.name) else { return Ok(()); };
+        let at = spec.at - Duration::seconds(before);
+        let with = |written: &str| {
+            let withdrawal = Consent::by_subject(at).recipient(written).withdrawn_at(at);
+            let evidence = spec.evidence.build(builtin(), &spec).consent(withdrawal);
+            builtin().decide(&spec.build(builtin()).evidence(evidence))
+        };
+        let exact = with(name);
+        let shouted = with(&name.to_uppercase());
+        prop_assert_eq!(exact.is_permit(), shouted.is_permit(), "exact: {:?}\nshouted: {:?}", exact, shouted);
+        prop_assert_eq!(codes(&exact), codes(&shouted));
+    }
+
+    /// Principle 10: a legal hold keeps the data. Under one, storing it (in
+    /// our own systems or an existing processor's) is never refused for
+    /// want of a basis: not for a withdrawn consent, nor for none at all.
+    #[test]
+    fn p10_a_legal_hold_always_lets_the_data_be_stored(spec in spec()) {
+        let mut spec = spec;
+        spec.action = Action::Store;
+        prop_assume!(spec.recipient.as_ref().is_none_or(|r| r.kind == RecipientKind::Processor));
+        let decision = builtin().decide(&spec.build(builtin()).legal_hold(true));
+        for code in [
+            ReasonCode::BasisMissing,
+            ReasonCode::ConsentWithdrawn,
+            ReasonCode::ConsentOutOfScope,
+            ReasonCode::ConsentNotYetGiven,
+            ReasonCode::SeparateConsentRequired,
+            ReasonCode::GuardianConsentRequired,
+            ReasonCode::RetentionExpired,
+        ] {
+            prop_assert!(!decision.has_reason(code), "{decision:?}");
+        }
+    }
 }

@@ -265,9 +265,10 @@ impl Context<'_> {
     fn touches_purpose(&self, withdrawal: &Consent) -> bool {
         let purposes = &self.policy.purpose_tree;
         let purpose = self.request.purpose.index();
-        withdrawal.purposes.iter().any(|p| {
-            purposes.covers(p.index(), purpose) || purposes.covers(purpose, p.index())
-        })
+        withdrawal
+            .purposes
+            .iter()
+            .any(|p| purposes.covers(p.index(), purpose) || purposes.covers(purpose, p.index()))
     }
 
     /// Whether a withdrawal's categories touch `category` (some requested
