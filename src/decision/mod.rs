@@ -621,6 +621,15 @@ impl Decision {
                 // The child's duties bind too: a shorter retention for a
                 // child's data is the one kept.
                 self.keep_earlier_dues(child);
+                // The permit rests on the child path's rules as well: an
+                // auditor sees each rule either path relied on.
+                for &reason in child.reasons() {
+                    if reason.code == ReasonCode::RulePermits
+                        && !self.reasons().iter().any(|r| r.code == reason.code && r.rule == reason.rule)
+                    {
+                        self.push_reason(reason);
+                    }
+                }
             }
             (true, false) => {
                 let rule = child.reasons().iter().find_map(|r| r.rule);
