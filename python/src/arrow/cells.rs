@@ -2,6 +2,11 @@
 //! vocabulary, each `Some(None)` for a null (an absent field) and `None`
 //! for a value the typed readers leave to the generic path.
 
+#![expect(
+    clippy::option_option,
+    reason = "a cell reads as a value, as null (an absent field: `Some(None)`), or not at all (`None`: the generic path's row), and `?` passes the last on"
+)]
+
 use chrono::{DateTime, FixedOffset};
 use serde::de::DeserializeOwned;
 use serde::de::value::{Error as ValueError, StrDeserializer};

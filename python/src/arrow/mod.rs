@@ -18,9 +18,13 @@
 //! `polars.DataFrame(out)` or `DuckDB`'s `FROM out` read it without a copy,
 //! and no Arrow library is pinned by this package.
 //!
-//! How a row becomes a document is [`row`]'s business (generic: the
-//! document's own serde reads the columns), how the columns are checked
-//! first is [`schema`]'s; [`decisions`] and [`retention`] write the answers.
+//! A row is read first by a typed reader ([`requests`], [`records`]):
+//! straight from its typed cells into the library's typed request or
+//! record, each distinct name resolved once ([`memo`]). A row the typed
+//! reader cannot be sure of goes the generic way: [`row`] reads it as its
+//! wire document (the document's own serde reads the columns), which words
+//! every error. How the columns are checked first is [`schema`]'s;
+//! [`decisions`] and [`retention`] write the answers.
 //! The GIL is released while batches are read and answered.
 
 mod build;
@@ -126,7 +130,7 @@ pub(crate) fn arrow_retention(
             let mut out = Sweep::with_capacity(batch.num_rows());
             for row in 0..batch.num_rows() {
                 match typed.read(&engine, row) {
-                    Some(r) => out.sweep(&engine, r.id, &r.record, at.or(r.at)),
+                    Some(r) => out.sweep(&engine, r.id, &r.state, at.or(r.at)),
                     None => out.sweep_row(&engine, &records, ids.as_ref(), row, at),
                 }
             }

@@ -60,7 +60,7 @@ struct Memos {
 pub(crate) struct Record<'c> {
     pub(crate) id: Option<&'c str>,
     pub(crate) at: Option<DateTime<FixedOffset>>,
-    pub(crate) record: RecordState,
+    pub(crate) state: RecordState,
 }
 
 impl<'c> Records<'c> {
@@ -131,7 +131,11 @@ impl<'c> Records<'c> {
             None | Some(Cell::Null) => {}
             Some(cell) => record = record.next_backup_cycle(instants::date(cell)?),
         }
-        Some(Record { id, at, record })
+        Some(Record {
+            id,
+            at,
+            state: record,
+        })
     }
 }
 
@@ -172,14 +176,14 @@ mod tests {
         let mut typed = Records::of(&column);
         let mut read = Vec::new();
         for row in 0..batch.num_rows() {
-            let Some(fast) = typed.read(&engine, row) else {
+            let Some(fast) = typed.read(engine, row) else {
                 continue;
             };
             read.push(fast.id.unwrap());
             let doc = RetentionRequestDoc::deserialize(column.row(row)).unwrap();
             assert_eq!(fast.id, doc.id.as_deref());
             assert_eq!(fast.at, doc.at);
-            assert_eq!(Ok(fast.record), engine.record_state(&doc), "row {row}");
+            assert_eq!(Ok(fast.state), engine.record_state(&doc), "row {row}");
         }
         // Unknown names, other spellings, a subject, a missing field: generic.
         assert_eq!(read, ["a", "b", "f"]);

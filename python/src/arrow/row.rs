@@ -228,7 +228,7 @@ impl Column {
     /// Row `row` of this column as a typed reader sees it (a dictionary
     /// read through to its value); [`Cell::Other`] for anything the typed
     /// readers leave to serde (numbers, a value past the end).
-    #[inline(always)]
+    #[inline]
     pub(crate) fn cell(&self, row: usize) -> Cell<'_> {
         if row >= self.len {
             return Cell::Other;
