@@ -27,7 +27,7 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Fields};
 use lawful::decision::ReasonCode;
 use lawful::wire::{ObligationDoc, RequestDoc};
-use lawful::{Decision, Engine};
+use lawful::{Decision, Engine, Request};
 use serde::Deserialize;
 
 use super::build::{Obligations, Offsets, PolicyColumn, Validity, field, list_of};
@@ -71,7 +71,13 @@ impl Decisions {
         ]
     }
 
-    /// Decides row `row` of `requests` and writes its decision.
+    /// Decides a request read by the typed reader and writes its decision.
+    pub(crate) fn decide(&mut self, engine: &Engine, request: &Request) {
+        self.push(engine, request.request_id(), &engine.decide(request));
+    }
+
+    /// Decides row `row` of `requests` through its wire document (the
+    /// generic path) and writes its decision.
     pub(crate) fn decide_row(
         &mut self,
         engine: &Engine,

@@ -18,13 +18,22 @@
 //! `polars.DataFrame(out)` or `DuckDB`'s `FROM out` read it without a copy,
 //! and no Arrow library is pinned by this package.
 //!
-//! How a row becomes a document is [`row`]'s business (generic: the
-//! document's own serde reads the columns), how the columns are checked
-//! first is [`schema`]'s; [`decisions`] and [`retention`] write the answers.
+//! A row is read first by a typed reader ([`requests`], [`records`]):
+//! straight from its typed cells into the library's typed request or
+//! record, each distinct name resolved once ([`memo`]). A row the typed
+//! reader cannot be sure of goes the generic way: [`row`] reads it as its
+//! wire document (the document's own serde reads the columns), which words
+//! every error. How the columns are checked first is [`schema`]'s;
+//! [`decisions`] and [`retention`] write the answers.
 //! The GIL is released while batches are read and answered.
 
 mod build;
+mod cells;
 mod decisions;
+mod instants;
+mod memo;
+mod records;
+mod requests;
 mod retention;
 mod row;
 mod schema;
@@ -46,6 +55,8 @@ use pyo3::types::{PyCapsule, PyString};
 use crate::engine::Engine;
 use crate::request::type_name;
 use decisions::Decisions;
+use records::Records;
+use requests::Requests;
 use retention::Sweep;
 use row::{Column, ColumnError};
 
@@ -68,10 +79,14 @@ pub(crate) fn arrow_decide(
     let batches = py.detach(move || {
         answer_all(reader, |batch| {
             let requests = Column::of_batch(batch, &keep)?;
+            let mut typed = Requests::of(&requests);
             let ids = id_column(batch, &keep);
             let mut out = Decisions::with_capacity(batch.num_rows());
             for row in 0..batch.num_rows() {
-                out.decide_row(&engine, &requests, ids.as_ref(), row);
+                match typed.read(&engine, row) {
+                    Some(request) => out.decide(&engine, &request),
+                    None => out.decide_row(&engine, &requests, ids.as_ref(), row),
+                }
             }
             Ok(out.finish(&engine, kept_columns(batch, &keep))?)
         })
@@ -110,10 +125,14 @@ pub(crate) fn arrow_retention(
     let batches = py.detach(move || {
         answer_all(reader, |batch| {
             let records = Column::of_batch(batch, &keep)?;
+            let mut typed = Records::of(&records);
             let ids = id_column(batch, &keep);
             let mut out = Sweep::with_capacity(batch.num_rows());
             for row in 0..batch.num_rows() {
-                out.sweep_row(&engine, &records, ids.as_ref(), row, at);
+                match typed.read(&engine, row) {
+                    Some(r) => out.sweep(&engine, r.id, &r.state, at.or(r.at)),
+                    None => out.sweep_row(&engine, &records, ids.as_ref(), row, at),
+                }
             }
             Ok(out.finish(&engine, kept_columns(batch, &keep))?)
         })

@@ -28,7 +28,9 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Fields};
 use chrono::{DateTime, FixedOffset};
 use lawful::decision::ReasonCode;
-use lawful::lifecycle::{DeletionDue, RecordOutcome, RetentionEnd, RetentionPlan, RetentionSource};
+use lawful::lifecycle::{
+    DeletionDue, RecordOutcome, RecordState, RetentionEnd, RetentionPlan, RetentionSource,
+};
 use lawful::policy::Rule;
 use lawful::wire::{ErrorDoc, ObligationDoc, RetentionRequestDoc, TerminationPlanDoc};
 use lawful::{Action, Engine};
@@ -78,7 +80,8 @@ impl Sweep {
         ]
     }
 
-    /// Answers row `row` of `records`, swept at `at` when given.
+    /// Answers row `row` of `records` through its wire document (the
+    /// generic path), swept at `at` when given.
     pub(crate) fn sweep_row(
         &mut self,
         engine: &Engine,
@@ -119,24 +122,28 @@ impl Sweep {
             };
         }
         match engine.record_state(&doc) {
-            Ok(record) => {
-                let plan = engine.record_plan(&record);
-                match doc.at {
-                    Some(at) => {
-                        let due = engine.deletion_due(&record, at);
-                        let outcome = RecordOutcome::of(due.as_ref());
-                        self.push_record(
-                            engine,
-                            doc.id.as_deref(),
-                            &plan,
-                            Some(outcome),
-                            due.as_ref(),
-                        );
-                    }
-                    None => self.push_record(engine, doc.id.as_deref(), &plan, None, None),
-                }
-            }
+            Ok(record) => self.sweep(engine, doc.id.as_deref(), &record, doc.at),
             Err(error) => self.push_error(doc.id.as_deref(), &error),
+        }
+    }
+
+    /// Answers a record read by the typed reader (or from its document):
+    /// its plan and, swept at `at`, what is due.
+    pub(crate) fn sweep(
+        &mut self,
+        engine: &Engine,
+        id: Option<&str>,
+        record: &RecordState,
+        at: Option<DateTime<FixedOffset>>,
+    ) {
+        let plan = engine.record_plan(record);
+        match at {
+            Some(at) => {
+                let due = engine.deletion_due(record, at);
+                let outcome = RecordOutcome::of(due.as_ref());
+                self.push_record(engine, id, &plan, Some(outcome), due.as_ref());
+            }
+            None => self.push_record(engine, id, &plan, None, None),
         }
     }
 

@@ -74,6 +74,26 @@ enum Values {
     Dictionary(Vec<usize>, Box<Column>),
 }
 
+/// One value of a column, typed: what [`Column::cell`] gives the typed
+/// readers ([`requests`](super::requests), [`records`](super::records)).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Cell<'c> {
+    /// Null: an absent field.
+    Null,
+    Text(&'c str),
+    Bool(bool),
+    /// Days since 1970-01-01.
+    Date(i32),
+    /// An instant in microseconds, and the zone its column shows it in.
+    Micros(i64, Tz),
+    /// A struct value (read through [`Column::fields`]).
+    Struct,
+    /// A list: its elements are rows `start..end` of the column.
+    List(&'c Column, usize, usize),
+    /// A number, or a value past the end: left to serde.
+    Other,
+}
+
 /// Why a column cannot be read, found before any row is: its path and what
 /// is wrong.
 #[derive(Debug)]
@@ -200,8 +220,74 @@ impl Column {
         })
     }
 
+    #[inline]
     fn is_null(&self, row: usize) -> bool {
         matches!(self.values, Values::Null) || self.nulls.as_ref().is_some_and(|n| n.is_null(row))
+    }
+
+    /// Row `row` of this column as a typed reader sees it (a dictionary
+    /// read through to its value); [`Cell::Other`] for anything the typed
+    /// readers leave to serde (numbers, a value past the end).
+    #[inline]
+    pub(crate) fn cell(&self, row: usize) -> Cell<'_> {
+        if row >= self.len {
+            return Cell::Other;
+        }
+        if self.is_null(row) {
+            return Cell::Null;
+        }
+        match &self.values {
+            Values::Null => Cell::Null,
+            Values::Str(a) => Cell::Text(a.value(row)),
+            Values::Bool(a) => Cell::Bool(a.value(row)),
+            Values::Date(a) => Cell::Date(a.value(row)),
+            Values::Timestamp(a, tz) => Cell::Micros(a.value(row), *tz),
+            Values::Struct(_) => Cell::Struct,
+            Values::List(offsets, values) => {
+                let (start, end) = bounds(offsets, row);
+                Cell::List(values, start, end)
+            }
+            Values::Dictionary(keys, values) => values.value_at(keys.get(row).copied()),
+            Values::Int(_) | Values::UInt(_) | Values::Float(_) => Cell::Other,
+        }
+    }
+
+    /// The dictionary value a key points at (kept out of line: [`cell`]
+    /// stays small enough to inline into the readers).
+    ///
+    /// [`cell`]: Column::cell
+    #[inline(never)]
+    fn value_at(&self, key: Option<usize>) -> Cell<'_> {
+        key.map_or(Cell::Other, |key| self.cell(key))
+    }
+
+    /// The fields of a struct column, by name; empty for any other column.
+    #[inline]
+    pub(crate) fn fields(&self) -> &[(Arc<str>, Column)] {
+        match &self.values {
+            Values::Struct(fields) => fields,
+            _ => &[],
+        }
+    }
+
+    /// The items of a list column (the column its rows' elements are
+    /// rows of); `None` for any other column.
+    #[inline]
+    pub(crate) fn items(&self) -> Option<&Column> {
+        match &self.values {
+            Values::List(_, values) => Some(values),
+            _ => None,
+        }
+    }
+
+    /// Row `row`'s key into its dictionary, for a dictionary column: a
+    /// cache of what each dictionary value resolves to is indexed by it.
+    #[inline]
+    pub(crate) fn dictionary_key(&self, row: usize) -> Option<usize> {
+        match &self.values {
+            Values::Dictionary(keys, _) => keys.get(row).copied(),
+            _ => None,
+        }
     }
 
     /// Row `row` of this column, to deserialize.
