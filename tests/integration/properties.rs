@@ -1745,7 +1745,8 @@ proptest! {
 
     /// Principle 14: relabelling a flow never opens it. A request naming a
     /// recipient, permitted under any label, is permitted under the
-    /// provision its recipient makes.
+    /// provision its recipient makes, on the same evidence (the generated
+    /// consents that list the request's action keep listing the label's).
     #[test]
     fn p14_relabelling_never_opens_a_provision(spec in spec()) {
         let Some(recipient) = spec.recipient.as_ref() else { return Ok(()); };
@@ -1755,7 +1756,8 @@ proptest! {
         if labelled.is_permit() {
             let mut as_provision = spec.clone();
             as_provision.action = provision;
-            let decided = decide(&as_provision);
+            let evidence = spec.evidence.build(builtin(), &spec);
+            let decided = builtin().decide(&as_provision.build(builtin()).evidence(evidence));
             prop_assert!(decided.is_permit(), "labelled: {labelled:?}\nas {provision}: {decided:?}");
         }
     }
