@@ -521,7 +521,11 @@ impl<'a> Context<'a> {
             guardian_access: false,
             covered,
             record: Cell::new(None),
-            age_date_seen: Cell::new(None),
+            // The request's instant was dated by `assess` already (the
+            // subject's date, or the UTC date where no birthday is near
+            // any of the births it read): a consent given at that instant
+            // (a registration) finds it here.
+            age_date_seen: Cell::new(Some((request.at_moment.utc_seconds(), subject.today))),
             home_date_seen: Cell::new(None),
         };
         // A child under any applicable regime's threshold (or the
