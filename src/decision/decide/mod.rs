@@ -781,10 +781,13 @@ mod tests {
     /// `decide()`'s shortcuts change no decision, over every request class
     /// of the seed policy (not a sample): the engine with all of them (ages
     /// read on the UTC date away from birthdays, dates remembered between
-    /// passes, no walk of the regimes for a flow that names no place, and
-    /// the covering lists merged in every slot, however short) against the
-    /// procedure as written (every date looked up in its zone, every slot
-    /// walked). Run in release: `cargo test --release -p lawful --lib --
+    /// passes, the request's instant dated once for the subject's age and
+    /// the consents given then, a grant's scope and time judged once for
+    /// every regime, no walk of the regimes for a flow that names no place,
+    /// and the covering lists merged in every slot, however short) against
+    /// the procedure as written (every date looked up in its zone, every
+    /// grant judged in full under each regime, every slot walked). Run in
+    /// release: `cargo test --release -p lawful --lib --
     /// --ignored shortcuts_change_no_decision` (`.ci/run` does).
     #[test]
     #[ignore = "the whole seed space: run in release (.ci/run)"]
