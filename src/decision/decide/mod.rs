@@ -789,6 +789,68 @@ mod tests {
     /// grant judged in full under each regime, every slot walked). Run in
     /// release: `cargo test --release -p lawful --lib --
     /// --ignored shortcuts_change_no_decision` (`.ci/run` does).
+    /// The request's instant dated once (by `assess`, for the subject's
+    /// age, and reused for a consent given at that instant): the seed
+    /// space gives no consent at the request's instant, so this checks
+    /// those requests, in every seed jurisdiction, at every hour of a day,
+    /// for births on and around the birthday at every age from 12 to 18,
+    /// a subject's consent and a verified guardian's, against the
+    /// procedure as written (every date looked up in its zone).
+    #[test]
+    fn a_consent_given_at_the_request_reads_the_age_the_request_does() {
+        use crate::decision::consent::GuardianVerification;
+        use crate::{Action, Consent, Evidence, Request, Subject};
+        use chrono::{DateTime, Datelike as _, Days, NaiveDate};
+
+        let fast = Engine::builtin().clone();
+        let exact = fast.clone().without_shortcuts();
+        let purpose = fast.purpose("account.registration").unwrap();
+        let category = fast.category("account.email").unwrap();
+        let birthday = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let mut decided = 0;
+        for jurisdiction in fast.jurisdictions() {
+            for hour in 0..24 {
+                let at =
+                    DateTime::parse_from_rfc3339(&format!("2026-05-31T{hour:02}:30:00Z")).unwrap();
+                for years in 12..=18 {
+                    for shift in 0..5 {
+                        let birth = birthday
+                            .with_year(2026 - years)
+                            .unwrap()
+                            .checked_sub_days(Days::new(2))
+                            .unwrap()
+                            .checked_add_days(Days::new(shift))
+                            .unwrap();
+                        for guardian in [false, true] {
+                            let consent = if guardian {
+                                Consent::by_guardian(at, GuardianVerification::Verified)
+                            } else {
+                                Consent::by_subject(at)
+                            };
+                            let consent = consent.separate().purpose(purpose).category(category);
+                            let request = Request::new(Action::Collect, purpose, at)
+                                .category(category)
+                                .subject(
+                                    Subject::new()
+                                        .birth_date(birth)
+                                        .jurisdiction(jurisdiction.id()),
+                                )
+                                .evidence(Evidence::new().consent(consent));
+                            assert_eq!(
+                                fast.decide(&request),
+                                exact.decide(&request),
+                                "{} at {at}, born {birth}, guardian {guardian}",
+                                jurisdiction.code()
+                            );
+                            decided += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(decided > 10_000, "{decided}");
+    }
+
     #[test]
     #[ignore = "the whole seed space: run in release (.ci/run)"]
     fn shortcuts_change_no_decision() {
