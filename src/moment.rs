@@ -215,7 +215,7 @@ impl Civil {
         }
     }
 
-    fn succ(self) -> Civil {
+    pub(crate) fn succ(self) -> Civil {
         let last = days_in_month(i64::from(self.year), i64::from(self.month));
         if i64::from(self.day) < last {
             Civil {
@@ -237,7 +237,7 @@ impl Civil {
         }
     }
 
-    fn pred(self) -> Civil {
+    pub(crate) fn pred(self) -> Civil {
         if self.day > 1 {
             Civil {
                 day: self.day - 1,

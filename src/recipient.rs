@@ -95,6 +95,9 @@ impl FromIterator<RecipientKind> for RecipientKinds {
 pub struct RecipientName {
     hash: u64,
     name: Box<str>,
+    /// Whether the name shows anything ([`crate::text::visible`]), worked
+    /// out once here rather than in every comparison a decision makes.
+    visible: bool,
 }
 
 impl RecipientName {
@@ -104,13 +107,14 @@ impl RecipientName {
         RecipientName {
             hash: fnv1a(name.as_bytes()),
             name: name.into(),
+            visible: crate::text::visible(name),
         }
     }
 
     /// Whether the name shows anything: a blank or invisible name names no
     /// one, and matches no other.
     pub(crate) fn is_visible(&self) -> bool {
-        crate::text::visible(&self.name)
+        self.visible
     }
 
     /// The name as given.

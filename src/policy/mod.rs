@@ -561,8 +561,9 @@ pub(crate) struct Policy {
     #[cfg(test)]
     pub(crate) labels_only: bool,
     /// Tests of `decide()`'s shortcuts only: every calendar date looked up
-    /// in its time zone, nothing remembered between passes, every slot
-    /// walked (the procedure as written, for the equivalence check).
+    /// in its time zone, nothing remembered between passes or regimes
+    /// (each grant judged in full under each regime), every slot walked
+    /// (the procedure as written, for the equivalence check).
     #[cfg(test)]
     pub(crate) no_shortcuts: bool,
     /// Tests of `decide()`'s shortcuts only: the covering lists merged in

@@ -72,16 +72,22 @@ impl Context<'_> {
         scope: Scope,
         category: Option<CategoryId>,
     ) -> Result<(), Option<Failure>> {
-        if self.regimes.is_empty() {
+        let mut regimes = self.regimes.iter();
+        let (first, second) = (regimes.next(), regimes.next());
+        if second.is_none() {
+            // One regime or none: one look at each grant.
             return self
-                .best_fit_under(scope, category, None)
+                .best_fit_under(scope, category, first, None)
                 .map_err(|fit| fit.and_then(Fit::failure));
         }
         // Each regime must be satisfied; of the regimes that are not, the
-        // failure that came closest is reported.
+        // failure that came closest is reported. What a grant's fit owes to
+        // its scope and time alone is the same under every regime: judged
+        // once per grant, under the first regime that asks.
+        let mut seen = [Seen::Unjudged; crate::limits::MAX_CONSENTS];
         let mut failed: Option<Option<Fit>> = None;
         for regime in self.regimes.iter() {
-            if let Err(fit) = self.best_fit_under(scope, category, Some(regime)) {
+            if let Err(fit) = self.best_fit_under(scope, category, Some(regime), Some(&mut seen)) {
                 let closer = match (failed, fit) {
                     (None, _) | (Some(None), Some(_)) => true,
                     (Some(Some(known)), Some(new)) => new.rank() < known.rank(),
@@ -97,16 +103,40 @@ impl Context<'_> {
 
     /// [`Context::best_fit`] under one regime (`None`: the jurisdiction's
     /// own threshold, where no regime applies): the closest fit when none
-    /// is valid.
+    /// is valid. `seen`, under two regimes, holds per grant what its scope
+    /// and time said under an earlier regime (the same under this one).
     fn best_fit_under(
         &self,
         scope: Scope,
         category: Option<CategoryId>,
         regime: Option<Regime>,
+        mut seen: Option<&mut [Seen; crate::limits::MAX_CONSENTS]>,
     ) -> Result<(), Option<Fit>> {
+        #[cfg(test)]
+        if self.policy.no_shortcuts {
+            seen = None;
+        }
         let mut best: Option<Fit> = None;
-        for consent in &self.request.evidence.consents {
-            let fit = self.fit(consent, scope, category, regime);
+        for (nth, consent) in self.request.evidence.consents.iter().enumerate() {
+            let judge = || match self.fit_scope_and_time(consent, scope, category) {
+                Some(fit) => Seen::Fails(fit),
+                None => Seen::Holds,
+            };
+            let judged = match seen.as_deref_mut().and_then(|seen| seen.get_mut(nth)) {
+                Some(slot) => {
+                    if *slot == Seen::Unjudged {
+                        *slot = judge();
+                    }
+                    *slot
+                }
+                // More grants than a request may hold (never past the
+                // limits): judged afresh.
+                None => judge(),
+            };
+            let fit = match judged {
+                Seen::Fails(fit) => fit,
+                Seen::Holds | Seen::Unjudged => self.fit_grantor(consent, category, regime),
+            };
             if fit == Fit::Valid {
                 return Ok(());
             }
@@ -118,25 +148,38 @@ impl Context<'_> {
     }
 
     /// How well one grant supports `category` of the request (the whole
-    /// request when `None`), judged under `regime`'s children's threshold.
-    pub(super) fn fit(
+    /// request when `None`), in the part no regime changes: the grant's
+    /// scope, and whether it holds at `at`. `None` when both pass, and
+    /// [`Context::fit_grantor`] judges the rest under each regime.
+    fn fit_scope_and_time(
         &self,
         consent: &Consent,
         scope: Scope,
         category: Option<CategoryId>,
-        regime: Option<Regime>,
-    ) -> Fit {
+    ) -> Option<Fit> {
         if let Err(dimension) = self.in_scope(consent, scope, category) {
-            return Fit::OutOfScope(dimension);
+            return Some(Fit::OutOfScope(dimension));
         }
         match consent.state.timing(self.request.at) {
-            Timing::NotYetGiven => return Fit::NotYetGiven,
-            Timing::Withdrawn => return Fit::Withdrawn,
+            Timing::NotYetGiven => return Some(Fit::NotYetGiven),
+            Timing::Withdrawn => return Some(Fit::Withdrawn),
             Timing::Holds => {}
         }
         if self.withdrawn_by_another(consent, scope, category) {
-            return Fit::Withdrawn;
+            return Some(Fit::Withdrawn);
         }
+        None
+    }
+
+    /// The rest of a grant's fit, for one in scope that holds: who
+    /// gave it, judged by `regime`'s children's threshold, and whether it
+    /// is separate where it must be.
+    fn fit_grantor(
+        &self,
+        consent: &Consent,
+        category: Option<CategoryId>,
+        regime: Option<Regime>,
+    ) -> Fit {
         // Capacity is judged when the consent was given (PIPL art. 31), by
         // each regime's threshold: a child's own consent never counts, a
         // verified guardian's given while the subject was a child outlives
@@ -375,6 +418,18 @@ pub(super) enum Scope {
     Processing,
     /// The purpose only (a guardian's consent behind a child's contract).
     Purpose,
+}
+
+/// What a grant's scope and time said in one [`Context::best_fit`], kept
+/// for the next regime's look.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Seen {
+    /// Not looked at yet.
+    Unjudged,
+    /// In scope and holding: its grantor is judged under each regime.
+    Holds,
+    /// Out of scope, not yet given or withdrawn, under every regime.
+    Fails(Fit),
 }
 
 /// How well a consent fits, best first.

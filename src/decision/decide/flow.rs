@@ -239,9 +239,10 @@ impl Context<'_> {
     /// Whether the subject was a minor (under 18) at `at`; taken as so when
     /// the age is unknown (a child assumed).
     fn given_while_minor(&self, at: crate::moment::Moment) -> bool {
-        let on = self.age_date(at);
-        self.subject
-            .years_on(on, self.jurisdiction.age_boundary)
-            .is_none_or(|years| years < crate::subject::scope::MINOR_AGE)
+        self.read_age_at(at, |on| {
+            self.subject
+                .years_on(on, self.jurisdiction.age_boundary)
+                .is_none_or(|years| years < crate::subject::scope::MINOR_AGE)
+        })
     }
 }

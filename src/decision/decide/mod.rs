@@ -546,7 +546,11 @@ impl<'a> Context<'a> {
             guardian_access: false,
             covered,
             record: Cell::new(None),
-            age_date_seen: Cell::new(None),
+            // The request's instant was dated by `assess` already (the
+            // subject's date, or the UTC date where no birthday is near
+            // any of the births it read): a consent given at that instant
+            // (a registration) finds it here.
+            age_date_seen: Cell::new(Some((request.at_moment.utc_seconds(), subject.today))),
             home_date_seen: Cell::new(None),
         };
         // A child under any applicable regime's threshold (or the
@@ -649,9 +653,10 @@ impl<'a> Context<'a> {
     /// their jurisdiction) at the instant `at`: `None` when the age is
     /// unknown.
     fn child_at(&self, at: Moment) -> Option<bool> {
-        let on = self.age_date(at);
-        let years = self.subject.years_on(on, self.jurisdiction.age_boundary)?;
-        Some(self.child_under(self.child_regimes_on(on), years))
+        self.read_age_at(at, |on| {
+            let years = self.subject.years_on(on, self.jurisdiction.age_boundary)?;
+            Some(self.child_under(self.child_regimes_on(on), years))
+        })
     }
 
     /// Whether a subject of `years` (counted in the jurisdiction's way),
@@ -669,10 +674,38 @@ impl<'a> Context<'a> {
     /// Whether the subject was a child under `regime` at the instant `at`:
     /// `None` when the age is unknown.
     fn child_under_at(&self, regime: Regime, at: Moment) -> Option<bool> {
-        let on = self.age_date(at);
         let threshold = self.child_age(regime);
-        let years = self.subject.years_on(on, threshold.boundary)?;
-        Some(years < u32::from(threshold.age))
+        self.read_age_at(at, |on| {
+            let years = self.subject.years_on(on, threshold.boundary)?;
+            Some(years < u32::from(threshold.age))
+        })
+    }
+
+    /// What `read` says of the subject's age on their calendar date at
+    /// `at`, for a `read` that turns at most once as the date advances
+    /// (whether they were under a threshold). Every UTC offset is less than
+    /// a day, so that date lies between the day before the UTC date and the
+    /// day after: where `read` says the same on both, it says it on every
+    /// date between, and the date is not looked up in the time zone (a
+    /// consent given on the eve of an adult's birthday asks nothing of the
+    /// zone to know the adult was no child).
+    fn read_age_at<T: PartialEq>(&self, at: Moment, read: impl Fn(Civil) -> T) -> T {
+        #[cfg(test)]
+        let either_side = !self.policy.no_shortcuts;
+        #[cfg(not(test))]
+        let either_side = true;
+        let seen = self
+            .age_date_seen
+            .get()
+            .filter(|&(second, _)| second == at.utc_seconds());
+        if either_side && seen.is_none() {
+            let utc = at.utc_date();
+            let before = read(utc.pred());
+            if before == read(utc.succ()) {
+                return before;
+            }
+        }
+        read(self.age_date(at))
     }
 
     /// A calendar date on which the subject's age reads as on their date
@@ -802,11 +835,110 @@ mod tests {
     /// `decide()`'s shortcuts change no decision, over every request class
     /// of the seed policy (not a sample): the engine with all of them (ages
     /// read on the UTC date away from birthdays, dates remembered between
-    /// passes, no walk of the regimes for a flow that names no place, and
-    /// the covering lists merged in every slot, however short) against the
-    /// procedure as written (every date looked up in its zone, every slot
-    /// walked). Run in release: `cargo test --release -p lawful --lib --
+    /// passes, the request's instant dated once for the subject's age and
+    /// the consents given then, a grant's scope and time judged once for
+    /// every regime, no walk of the regimes for a flow that names no place,
+    /// and the covering lists merged in every slot, however short) against
+    /// the procedure as written (every date looked up in its zone, every
+    /// grant judged in full under each regime, every slot walked). Run in
+    /// release: `cargo test --release -p lawful --lib --
     /// --ignored shortcuts_change_no_decision` (`.ci/run` does).
+    /// The dates of a decision read without the time zone where they can
+    /// be: the request's instant dated once (by `assess`, for the
+    /// subject's age, and again for a consent given at that instant), and
+    /// an age test read on the days either side of the UTC date (a
+    /// consent's grantor, a guardian's withdrawal, a guardian receiving the
+    /// data). The seed space gives its consents 30 days before the request,
+    /// away from birthdays, so this checks requests whose instants fall
+    /// around them, against the procedure as written (every date looked up
+    /// in its zone): every seed jurisdiction, every hour of a day, births
+    /// from two days before to two days after the birthday at ages 12 to 18
+    /// and 25, consents given at the request's instant and one and two
+    /// years before it, by the subject and by a verified guardian, a
+    /// guardian's withdrawal then, and the guardian as the recipient.
+    #[test]
+    fn dates_read_around_birthdays_change_no_decision() {
+        use crate::decision::consent::GuardianVerification;
+        use crate::recipient::RecipientKind;
+        use crate::{Action, Consent, Evidence, Recipient, Request, Subject};
+        use chrono::{DateTime, Datelike as _, Days, Months, NaiveDate};
+
+        let fast = Engine::builtin().clone();
+        let exact = fast.clone().without_shortcuts();
+        let purpose = fast.purpose("account.registration").unwrap();
+        let category = fast.category("account.email").unwrap();
+        let birthday = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let guardian = |given| {
+            Consent::by_guardian(given, GuardianVerification::Verified)
+                .named_grantor("Mum")
+                .separate()
+                .purpose(purpose)
+                .category(category)
+        };
+        let mut decided = 0;
+        for jurisdiction in fast.jurisdictions() {
+            for hour in 0..24 {
+                let at =
+                    DateTime::parse_from_rfc3339(&format!("2026-05-31T{hour:02}:30:00Z")).unwrap();
+                for years in (12..=18).chain([25]) {
+                    for shift in 0..5 {
+                        let birth = birthday
+                            .with_year(2026 - years)
+                            .unwrap()
+                            .checked_sub_days(Days::new(2))
+                            .unwrap()
+                            .checked_add_days(Days::new(shift))
+                            .unwrap();
+                        let subject = Subject::new()
+                            .birth_date(birth)
+                            .jurisdiction(jurisdiction.id());
+                        for back in 0..3 {
+                            let given = at.checked_sub_months(Months::new(12 * back)).unwrap();
+                            let earlier = given.checked_sub_days(Days::new(10)).unwrap();
+                            let by_subject = Consent::by_subject(given)
+                                .separate()
+                                .purpose(purpose)
+                                .category(category);
+                            let withdrawn = Evidence::new()
+                                .consent(
+                                    Consent::by_subject(earlier)
+                                        .separate()
+                                        .purpose(purpose)
+                                        .category(category),
+                                )
+                                .consent(guardian(earlier).withdrawn_at(given));
+                            let collect = || {
+                                Request::new(Action::Collect, purpose, at)
+                                    .category(category)
+                                    .subject(subject.clone())
+                            };
+                            let requests = [
+                                collect().evidence(Evidence::new().consent(by_subject)),
+                                collect().evidence(Evidence::new().consent(guardian(given))),
+                                collect().evidence(withdrawn),
+                                Request::new(Action::Share, purpose, at)
+                                    .category(category)
+                                    .subject(subject.clone())
+                                    .recipient(Recipient::new(RecipientKind::Guardian).name("Mum"))
+                                    .evidence(Evidence::new().consent(guardian(given))),
+                            ];
+                            for request in &requests {
+                                assert_eq!(
+                                    fast.decide(request),
+                                    exact.decide(request),
+                                    "{} at {at}, born {birth}, given {given}: {request:?}",
+                                    jurisdiction.code()
+                                );
+                                decided += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(decided > 100_000, "{decided}");
+    }
+
     #[test]
     #[ignore = "the whole seed space: run in release (.ci/run)"]
     fn shortcuts_change_no_decision() {
