@@ -418,25 +418,61 @@ impl SparseTexts {
     }
 }
 
-/// The last value formatted into a column, reused while values repeat (a
-/// retention period, a backup lag: a sweep writes a few, many times).
+/// A text column of values formatted for display (a retention period, a
+/// backup lag: a sweep writes a few, many times): each distinct value is
+/// formatted once, a row pushes its index, and the column is copied out
+/// whole when the batch ends.
 #[derive(Debug)]
 pub(crate) struct Formatted<T> {
-    last: Option<(T, String)>,
-}
-
-impl<T> Default for Formatted<T> {
-    fn default() -> Formatted<T> {
-        Formatted { last: None }
-    }
+    /// The distinct values met so far, and their texts.
+    table: Vec<(T, String)>,
+    /// Each row's index into `table`, or `None` for a null.
+    keys: Vec<Option<usize>>,
+    /// The index pushed last: values repeat, so it is tried first.
+    last: usize,
 }
 
 impl<T: PartialEq + Copy + std::fmt::Display> Formatted<T> {
-    /// `value`'s text.
-    pub(crate) fn text(&mut self, value: T) -> &str {
-        if self.last.as_ref().is_none_or(|(v, _)| *v != value) {
-            self.last = Some((value, value.to_string()));
+    pub(crate) fn with_capacity(rows: usize) -> Formatted<T> {
+        Formatted {
+            table: Vec::new(),
+            keys: Vec::with_capacity(rows),
+            last: 0,
         }
-        self.last.as_ref().map_or("", |(_, text)| text.as_str())
+    }
+
+    /// Adds `value`'s text, or a null.
+    pub(crate) fn push(&mut self, value: Option<T>) {
+        let key = value.map(|value| {
+            if self.table.get(self.last).is_some_and(|(v, _)| *v == value) {
+                return self.last;
+            }
+            let key = match self.table.iter().position(|(v, _)| *v == value) {
+                Some(key) => key,
+                None => {
+                    self.table.push((value, value.to_string()));
+                    self.table.len() - 1
+                }
+            };
+            self.last = key;
+            key
+        });
+        self.keys.push(key);
+    }
+
+    /// The column.
+    ///
+    /// # Errors
+    ///
+    /// As [`Texts::finish`].
+    pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
+        let mut texts = Texts::with_capacity(self.keys.len());
+        for key in &self.keys {
+            texts.push(
+                key.and_then(|key| self.table.get(key))
+                    .map(|(_, text)| text.as_str()),
+            );
+        }
+        texts.finish()
     }
 }
