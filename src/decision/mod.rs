@@ -625,7 +625,10 @@ impl Decision {
                 // auditor sees each rule either path relied on.
                 for &reason in child.reasons() {
                     if reason.code == ReasonCode::RulePermits
-                        && !self.reasons().iter().any(|r| r.code == reason.code && r.rule == reason.rule)
+                        && !self
+                            .reasons()
+                            .iter()
+                            .any(|r| r.code == reason.code && r.rule == reason.rule)
                     {
                         self.push_reason(reason);
                     }
