@@ -5,10 +5,11 @@
 //! costs reading its typed cells, and each distinct name is resolved once
 //! ([`Memo`]). No wire document is built and no serde runs.
 //!
-//! The reader is exact or silent. It builds a row's request with the same
-//! public builders, in the same order, as [`Engine::resolve`] does from the
-//! row's document, and it reads a row only when it is sure the document
-//! would be valid: any value it does not read plainly (a name the policy
+//! The reader is exact or silent. It fills a row's request with the
+//! library's in-place methods (`set_*`, `push_*`, on which the builders
+//! [`Engine::resolve`] uses are written), in the order `resolve` follows
+//! for the row's document, and it reads a row only when it is sure the
+//! document would be valid: any value it does not read plainly (a name the policy
 //! lacks, an instant in another spelling, a list past its limit, a column
 //! it has no reader for holding a value, anything `resolve` would refuse)
 //! makes [`Requests::read`] answer `None`, and that row, alone, goes the
