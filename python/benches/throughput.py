@@ -1,6 +1,6 @@
 """Rows per second of every way Python reaches lawful, in one run.
 
-    python python/benches/throughput.py [--rows N] [--repeat K] [--no-spark]
+    python python/benches/throughput.py [--rows N] [--repeat K] [--no-spark] [--only TEXT]...
 
 Each path answers the same requests (benches/mix.jsonl, the 26 mixed request
 classes of the Rust benchmarks, tiled to N rows) or the same retention
@@ -173,6 +173,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-spark", action="store_true")
+    parser.add_argument(
+        "--only", action="append", default=[], metavar="TEXT",
+        help="run only the paths whose name contains TEXT (repeatable; e.g. `--only arrow --only piped`)",
+    )
     args = parser.parse_args()
     rows, repeat = args.rows, args.repeat
 
@@ -204,6 +208,8 @@ def main() -> None:
         ("`lawful.arrow.retention`, pyarrow table (instants as text)", rows, lambda: lawful.arrow.retention(engine, sweep_table, at=AT), False),
         ("`lawful.arrow.retention`, pyarrow table (timestamp column)", rows, lambda: lawful.arrow.retention(engine, sweep_timestamps, at=AT), False),
     ]
+    if args.only:
+        runs = [run for run in runs if any(text in run[0] for text in args.only)]
     results: list[tuple[str, float, float]] = []
     for name, n, work, child in runs:
         wall, cpu = timed(work, repeat, child)

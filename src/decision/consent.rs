@@ -180,21 +180,21 @@ impl Consent {
     /// bundled with the privacy policy or a sign-up click.
     #[must_use]
     pub fn separate(mut self) -> Consent {
-        self.separate = true;
+        self.set_separate(true);
         self
     }
 
     /// Adds a purpose to the scope.
     #[must_use]
     pub fn purpose(mut self, purpose: PurposeId) -> Consent {
-        self.purposes.push(purpose);
+        self.push_purpose(purpose);
         self
     }
 
     /// Adds a category to the scope.
     #[must_use]
     pub fn category(mut self, category: CategoryId) -> Consent {
-        self.categories.push(category);
+        self.push_category(category);
         self
     }
 
@@ -202,7 +202,7 @@ impl Consent {
     /// `collect`, `use` and `store`; a withdrawal with none, every action).
     #[must_use]
     pub fn action(mut self, action: Action) -> Consent {
-        self.actions = self.actions.with(action);
+        self.push_action(action);
         self
     }
 
@@ -210,11 +210,7 @@ impl Consent {
     /// one; a withdrawal with none, everyone).
     #[must_use]
     pub fn recipient(mut self, name: &str) -> Consent {
-        let name = RecipientName::new(name);
-        // A blank name names no one.
-        if name.is_visible() {
-            self.recipients.push(name);
-        }
+        self.push_recipient(name);
         self
     }
 
@@ -236,7 +232,7 @@ impl Consent {
     /// ```
     #[must_use]
     pub fn named_grantor(mut self, name: &str) -> Consent {
-        self.grantor_name = Some(RecipientName::new(name)).filter(RecipientName::is_visible);
+        self.set_grantor_name(name);
         self
     }
 
@@ -245,7 +241,7 @@ impl Consent {
     /// be the GDPR art. 49(1)(a) derogation (`derogation_consent`).
     #[must_use]
     pub fn transfer_risks_informed(mut self) -> Consent {
-        self.transfer_risks_informed = true;
+        self.set_transfer_risks_informed(true);
         self
     }
 
@@ -253,9 +249,97 @@ impl Consent {
     /// processing before `at` stays lawful.
     #[must_use]
     pub fn withdrawn_at(mut self, at: DateTime<FixedOffset>) -> Consent {
+        self.set_withdrawn_at(at);
+        self
+    }
+
+    /// Makes this record what [`Consent::new`] makes of `grantor` and
+    /// `given_at`, keeping the storage of its lists, to be filled in place
+    /// with the `set_*` and `push_*` methods (see
+    /// [`Evidence::drain_consents`] for reusing the records of one request
+    /// in the next).
+    ///
+    /// [`Evidence::drain_consents`]: crate::Evidence::drain_consents
+    ///
+    /// # Example: a record reused, filled in place
+    ///
+    /// ```
+    /// use chrono::DateTime;
+    /// use lawful::{Action, Consent, Engine};
+    /// use lawful::decision::Grantor;
+    ///
+    /// let engine = Engine::builtin();
+    /// let given = DateTime::parse_from_rfc3339("2026-01-01T00:00:00+08:00")?;
+    /// let mut consent = Consent::by_subject(given).purpose(engine.purpose("account")?);
+    /// consent.reset(Grantor::Subject, given);
+    /// consent.set_separate(true);
+    /// consent.push_purpose(engine.purpose("support.feedback")?);
+    /// consent.push_action(Action::Share);
+    /// consent.push_recipient("Acme");
+    /// let built = Consent::by_subject(given)
+    ///     .separate()
+    ///     .purpose(engine.purpose("support.feedback")?)
+    ///     .action(Action::Share)
+    ///     .recipient("Acme");
+    /// assert_eq!(consent, built);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reset(&mut self, grantor: Grantor, given_at: DateTime<FixedOffset>) {
+        self.grantor = grantor;
+        self.separate = false;
+        self.purposes.clear();
+        self.categories.clear();
+        self.actions = ActionSet::EMPTY;
+        self.recipients.clear();
+        self.grantor_name = None;
+        self.transfer_risks_informed = false;
+        self.state = ConsentState::Given { at: given_at };
+        self.given_moment = Moment::of(given_at);
+    }
+
+    /// In place, as [`Consent::separate`] (`false`: bundled).
+    pub fn set_separate(&mut self, separate: bool) {
+        self.separate = separate;
+    }
+
+    /// In place, as [`Consent::purpose`].
+    pub fn push_purpose(&mut self, purpose: PurposeId) {
+        self.purposes.push(purpose);
+    }
+
+    /// In place, as [`Consent::category`].
+    pub fn push_category(&mut self, category: CategoryId) {
+        self.categories.push(category);
+    }
+
+    /// In place, as [`Consent::action`].
+    pub fn push_action(&mut self, action: Action) {
+        self.actions = self.actions.with(action);
+    }
+
+    /// In place, as [`Consent::recipient`].
+    pub fn push_recipient(&mut self, name: &str) {
+        let name = RecipientName::new(name);
+        // A blank name names no one.
+        if name.is_visible() {
+            self.recipients.push(name);
+        }
+    }
+
+    /// In place, as [`Consent::named_grantor`].
+    pub fn set_grantor_name(&mut self, name: &str) {
+        self.grantor_name = Some(RecipientName::new(name)).filter(RecipientName::is_visible);
+    }
+
+    /// In place, as [`Consent::transfer_risks_informed`] (`false`: not told).
+    pub fn set_transfer_risks_informed(&mut self, informed: bool) {
+        self.transfer_risks_informed = informed;
+    }
+
+    /// In place, as [`Consent::withdrawn_at`].
+    pub fn set_withdrawn_at(&mut self, at: DateTime<FixedOffset>) {
         let given_at = self.state.given_at();
         self.state = ConsentState::Withdrawn { given_at, at };
-        self
     }
 
     /// Who gave it.

@@ -162,14 +162,14 @@ impl Evidence {
     /// Adds a consent record.
     #[must_use]
     pub fn consent(mut self, consent: Consent) -> Evidence {
-        self.consents.push(consent);
+        self.push_consent(consent);
         self
     }
 
     /// The processing is necessary for a contract with the subject.
     #[must_use]
     pub fn contract(mut self) -> Evidence {
-        self.contract = true;
+        self.set_contract(true);
         self
     }
 
@@ -179,22 +179,21 @@ impl Evidence {
     /// is no evidence.
     #[must_use]
     pub fn legal_obligation(mut self, citation: &str) -> Evidence {
-        let citation = citation.trim();
-        self.legal_obligation = visible(citation).then(|| citation.into());
+        self.set_legal_obligation(citation);
         self
     }
 
     /// An emergency.
     #[must_use]
     pub fn emergency(mut self, emergency: Emergency) -> Evidence {
-        self.emergency = Some(emergency);
+        self.set_emergency(emergency);
         self
     }
 
     /// Public data.
     #[must_use]
     pub fn public_data(mut self, public_data: PublicData) -> Evidence {
-        self.public_data = Some(public_data);
+        self.set_public_data(public_data);
         self
     }
 
@@ -206,7 +205,7 @@ impl Evidence {
     /// regime only).
     #[must_use]
     pub fn legal_obligation_law(mut self, law: RegionCode) -> Evidence {
-        self.legal_obligation_laws.push(law);
+        self.push_legal_obligation_law(law);
         self
     }
 
@@ -215,7 +214,7 @@ impl Evidence {
     /// A citation with no visible character is no approval.
     #[must_use]
     pub fn authority_approval(mut self, citation: &str) -> Evidence {
-        self.authority_approval = visible(citation).then(|| citation.trim().into());
+        self.set_authority_approval(citation);
         self
     }
 
@@ -223,14 +222,14 @@ impl Evidence {
     /// (GDPR art. 6(1)(f)). A reference with no visible character is none.
     #[must_use]
     pub fn legitimate_interests(mut self, assessment: &str) -> Evidence {
-        self.legitimate_interests = visible(assessment).then(|| assessment.trim().into());
+        self.set_legitimate_interests(assessment);
         self
     }
 
     /// The law that sets the public task (GDPR art. 6(1)(e), 6(3)), cited.
     #[must_use]
     pub fn public_task(mut self, citation: &str) -> Evidence {
-        self.public_task = visible(citation).then(|| citation.trim().into());
+        self.set_public_task(citation);
         self
     }
 
@@ -238,7 +237,7 @@ impl Evidence {
     /// 9(2)(c): vital interests for a special category need it).
     #[must_use]
     pub fn unable_to_consent(mut self) -> Evidence {
-        self.unable_to_consent = true;
+        self.set_unable_to_consent(true);
         self
     }
 
@@ -246,7 +245,7 @@ impl Evidence {
     /// emitted; the disclosure is still logged.
     #[must_use]
     pub fn confidential(mut self) -> Evidence {
-        self.confidential = true;
+        self.set_confidential(true);
         self
     }
 
@@ -255,9 +254,116 @@ impl Evidence {
     /// citation with no visible character is none.
     #[must_use]
     pub fn legal_claims(mut self, citation: &str) -> Evidence {
+        self.set_legal_claims(citation);
+        self
+    }
+
+    /// Makes this evidence [`Evidence::new`]'s, keeping the storage of its
+    /// lists for evidence filled in place (see [`Request::reset`]). The
+    /// consent records it held are dropped: [`Evidence::drain_consents`]
+    /// takes them out first, to reuse theirs.
+    ///
+    /// [`Request::reset`]: crate::Request::reset
+    pub fn clear(&mut self) {
+        self.consents.clear();
+        self.contract = false;
+        self.legal_obligation = None;
+        self.emergency = None;
+        self.public_data = None;
+        self.legal_obligation_laws.clear();
+        self.authority_approval = None;
+        self.legitimate_interests = None;
+        self.public_task = None;
+        self.unable_to_consent = false;
+        self.confidential = false;
+        self.legal_claims = None;
+    }
+
+    /// Takes the consent records out, leaving none (and the list's storage
+    /// in place): a host filling one request a row reuses them, each
+    /// [`Consent::reset`] and filled again, rather than build new ones.
+    ///
+    /// # Example: a consent record reused for the next row
+    ///
+    /// ```
+    /// use chrono::DateTime;
+    /// use lawful::{Consent, Evidence};
+    /// use lawful::decision::Grantor;
+    ///
+    /// let given = DateTime::parse_from_rfc3339("2026-01-01T00:00:00+08:00")?;
+    /// let mut evidence = Evidence::new().consent(Consent::by_subject(given).separate());
+    /// let mut spare: Vec<Consent> = evidence.drain_consents().collect();
+    /// assert!(evidence.consents().is_empty());
+    /// let mut consent = spare.pop().ok_or("no consent")?;
+    /// consent.reset(Grantor::Subject, given);
+    /// evidence.push_consent(consent);
+    /// assert_eq!(evidence, Evidence::new().consent(Consent::by_subject(given)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn drain_consents(&mut self) -> impl Iterator<Item = Consent> + '_ {
+        self.consents.drain(..)
+    }
+
+    /// In place, as [`Evidence::consent`].
+    pub fn push_consent(&mut self, consent: Consent) {
+        self.consents.push(consent);
+    }
+
+    /// In place, as [`Evidence::contract`] (`false`: no contract claimed).
+    pub fn set_contract(&mut self, contract: bool) {
+        self.contract = contract;
+    }
+
+    /// In place, as [`Evidence::legal_obligation`].
+    pub fn set_legal_obligation(&mut self, citation: &str) {
+        let citation = citation.trim();
+        self.legal_obligation = visible(citation).then(|| citation.into());
+    }
+
+    /// In place, as [`Evidence::emergency`].
+    pub fn set_emergency(&mut self, emergency: Emergency) {
+        self.emergency = Some(emergency);
+    }
+
+    /// In place, as [`Evidence::public_data`].
+    pub fn set_public_data(&mut self, public_data: PublicData) {
+        self.public_data = Some(public_data);
+    }
+
+    /// In place, as [`Evidence::legal_obligation_law`].
+    pub fn push_legal_obligation_law(&mut self, law: RegionCode) {
+        self.legal_obligation_laws.push(law);
+    }
+
+    /// In place, as [`Evidence::authority_approval`].
+    pub fn set_authority_approval(&mut self, citation: &str) {
+        self.authority_approval = visible(citation).then(|| citation.trim().into());
+    }
+
+    /// In place, as [`Evidence::legitimate_interests`].
+    pub fn set_legitimate_interests(&mut self, assessment: &str) {
+        self.legitimate_interests = visible(assessment).then(|| assessment.trim().into());
+    }
+
+    /// In place, as [`Evidence::public_task`].
+    pub fn set_public_task(&mut self, citation: &str) {
+        self.public_task = visible(citation).then(|| citation.trim().into());
+    }
+
+    /// In place, as [`Evidence::unable_to_consent`] (`false`: able).
+    pub fn set_unable_to_consent(&mut self, unable: bool) {
+        self.unable_to_consent = unable;
+    }
+
+    /// In place, as [`Evidence::confidential`] (`false`: no secrecy).
+    pub fn set_confidential(&mut self, confidential: bool) {
+        self.confidential = confidential;
+    }
+
+    /// In place, as [`Evidence::legal_claims`].
+    pub fn set_legal_claims(&mut self, citation: &str) {
         let citation = citation.trim();
         self.legal_claims = visible(citation).then(|| citation.into());
-        self
     }
 
     /// The consent records.
@@ -302,5 +408,46 @@ mod tests {
                 .citation(),
             Some("\u{200B}Civil Procedure Law art. 67")
         );
+    }
+
+    #[test]
+    fn evidence_filled_in_place_equals_the_built_and_clear_keeps_the_storage() {
+        let given = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00+08:00").unwrap();
+        let law: RegionCode = "CN".parse().unwrap();
+        let built = Evidence::new()
+            .consent(Consent::by_subject(given))
+            .contract()
+            .legal_obligation(" Civil Procedure Law art. 67 ")
+            .emergency(Emergency::ongoing(EmergencyKind::LifeOrHealth))
+            .public_data(PublicData::in_context(PublicSource::SelfDisclosed).refused_by_subject())
+            .legal_obligation_law(law)
+            .authority_approval(" approval 1 ")
+            .legitimate_interests("LIA-7")
+            .public_task("\u{200B}")
+            .unable_to_consent()
+            .confidential()
+            .legal_claims(" claim ");
+        let mut filled = built.clone();
+        let consents: Vec<Consent> = filled.drain_consents().collect();
+        assert_eq!(consents.len(), 1);
+        let laws = filled.legal_obligation_laws.capacity();
+        filled.clear();
+        assert_eq!(filled, Evidence::new());
+        assert_eq!(filled.legal_obligation_laws.capacity(), laws);
+        filled.push_consent(Consent::by_subject(given));
+        filled.set_contract(true);
+        filled.set_legal_obligation(" Civil Procedure Law art. 67 ");
+        filled.set_emergency(Emergency::ongoing(EmergencyKind::LifeOrHealth));
+        filled.set_public_data(
+            PublicData::in_context(PublicSource::SelfDisclosed).refused_by_subject(),
+        );
+        filled.push_legal_obligation_law(law);
+        filled.set_authority_approval(" approval 1 ");
+        filled.set_legitimate_interests("LIA-7");
+        filled.set_public_task("\u{200B}");
+        filled.set_unable_to_consent(true);
+        filled.set_confidential(true);
+        filled.set_legal_claims(" claim ");
+        assert_eq!(filled, built);
     }
 }

@@ -175,14 +175,14 @@ impl Request {
     /// An identifier the host uses to match decisions and logs to requests.
     #[must_use]
     pub fn id(mut self, id: &str) -> Request {
-        self.id = Some(id.into());
+        self.set_id(id);
         self
     }
 
     /// Adds a category of information the operation touches.
     #[must_use]
     pub fn category(mut self, category: CategoryId) -> Request {
-        self.categories.push(category);
+        self.push_category(category);
         self
     }
 
@@ -196,21 +196,21 @@ impl Request {
     /// The person the information is about.
     #[must_use]
     pub fn subject(mut self, subject: Subject) -> Request {
-        self.subject = subject;
+        self.set_subject(subject);
         self
     }
 
     /// The evidence for the lawful bases.
     #[must_use]
     pub fn evidence(mut self, evidence: Evidence) -> Request {
-        self.evidence = evidence;
+        self.set_evidence(evidence);
         self
     }
 
     /// Who receives the data (share, entrust, transfer, disclose, export).
     #[must_use]
     pub fn recipient(mut self, recipient: Recipient) -> Request {
-        self.recipient = Some(recipient);
+        self.set_recipient(recipient);
         self
     }
 
@@ -218,7 +218,7 @@ impl Request {
     /// makes it personal information.
     #[must_use]
     pub fn linked_to_account(mut self, linked: bool) -> Request {
-        self.linked_to_account = linked;
+        self.set_linked_to_account(linked);
         self
     }
 
@@ -226,7 +226,7 @@ impl Request {
     /// destination for `export`.
     #[must_use]
     pub fn destination_region(mut self, region: RegionCode) -> Request {
-        self.destination_region = Some(region);
+        self.set_destination_region(region);
         self
     }
 
@@ -234,7 +234,7 @@ impl Request {
     /// is abroad under PIPL and the GDPR needs one of each).
     #[must_use]
     pub fn transfer_mechanism(mut self, mechanism: TransferMechanism) -> Request {
-        self.mechanisms = self.mechanisms.with(mechanism);
+        self.push_transfer_mechanism(mechanism);
         self
     }
 
@@ -243,7 +243,7 @@ impl Request {
     /// purpose (default: the request's purpose).
     #[must_use]
     pub fn collected_for(mut self, purpose: PurposeId) -> Request {
-        self.collected_for = Some(purpose);
+        self.set_collected_for(purpose);
         self
     }
 
@@ -254,7 +254,7 @@ impl Request {
     /// host's word. Nationality and residence decide neither law.
     #[must_use]
     pub fn collected_in(mut self, region: RegionCode) -> Request {
-        self.collected_in = Some(region);
+        self.set_collected_in(region);
         self
     }
 
@@ -263,16 +263,149 @@ impl Request {
     /// (c)). Deletion is refused; past retention, only storage.
     #[must_use]
     pub fn legal_hold(mut self, held: bool) -> Request {
-        self.legal_hold = held;
+        self.set_legal_hold(held);
         self
     }
 
     /// When the data was collected; retention periods count from it.
     #[must_use]
     pub fn collected_at(mut self, at: DateTime<FixedOffset>) -> Request {
+        self.set_collected_at(at);
+        self
+    }
+
+    /// Makes this request what [`Request::new`] makes of `action`,
+    /// `purpose` and `at`, keeping the storage of its lists (categories,
+    /// consents, laws) for the next request a host fills in place with the
+    /// `set_*` and `push_*` methods: a host deciding a table reuses one
+    /// request for every row instead of building one a row.
+    ///
+    /// The consent records it held are dropped; take them out first with
+    /// [`Evidence::drain_consents`] (and [`Consent::reset`] each) to reuse
+    /// their storage too.
+    ///
+    /// [`Consent::reset`]: crate::Consent::reset
+    ///
+    /// # Example: one request, reused for two rows
+    ///
+    /// ```
+    /// use chrono::DateTime;
+    /// use lawful::{Action, Engine, Request};
+    ///
+    /// let engine = Engine::builtin();
+    /// let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")?;
+    /// let browse = engine.purpose("service.browse")?;
+    /// let mut request = Request::new(Action::Collect, browse, at);
+    /// for category in ["location.coarse", "device.model"] {
+    ///     request.reset(Action::Collect, browse, at);
+    ///     request.push_category(engine.category(category)?);
+    ///     let built = Request::new(Action::Collect, browse, at).category(engine.category(category)?);
+    ///     assert_eq!(request, built);
+    ///     assert_eq!(engine.decide(&request), engine.decide(&built));
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reset(&mut self, action: Action, purpose: PurposeId, at: DateTime<FixedOffset>) {
+        self.id = None;
+        self.action = action;
+        self.purpose = purpose;
+        self.at = at;
+        self.at_moment = Moment::of(at);
+        self.categories.clear();
+        self.subject = Subject::new();
+        self.evidence.clear();
+        self.recipient = None;
+        self.linked_to_account = false;
+        self.destination_region = None;
+        self.mechanisms = Mechanisms::EMPTY;
+        self.collected_at = None;
+        self.collected_moment = None;
+        self.collected_for = None;
+        self.collected_in = None;
+        self.legal_hold = false;
+    }
+
+    /// In place, as [`Request::id`].
+    pub fn set_id(&mut self, id: &str) {
+        self.id = Some(id.into());
+    }
+
+    /// In place, as [`Request::category`].
+    pub fn push_category(&mut self, category: CategoryId) {
+        self.categories.push(category);
+    }
+
+    /// In place, as [`Request::subject`].
+    pub fn set_subject(&mut self, subject: Subject) {
+        self.subject = subject;
+    }
+
+    /// In place, as [`Request::evidence`].
+    pub fn set_evidence(&mut self, evidence: Evidence) {
+        self.evidence = evidence;
+    }
+
+    /// The evidence, to fill in place (with [`Evidence`]'s `set_*` and
+    /// `push_*` methods) rather than build and move in.
+    ///
+    /// # Example: a contract claimed in place
+    ///
+    /// ```
+    /// use chrono::{DateTime, NaiveDate};
+    /// use lawful::{Action, Engine, Evidence, Request, Subject};
+    ///
+    /// let engine = Engine::builtin();
+    /// let at = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")?;
+    /// let mut request = Request::new(Action::Collect, engine.purpose("account.registration")?, at);
+    /// request.push_category(engine.category("account.phone")?);
+    /// request.set_subject(Subject::new().birth_date(NaiveDate::from_ymd_opt(1990, 1, 1).ok_or("date")?));
+    /// request.evidence_mut().set_contract(true);
+    /// assert!(engine.decide(&request).is_permit());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evidence_mut(&mut self) -> &mut Evidence {
+        &mut self.evidence
+    }
+
+    /// In place, as [`Request::recipient`].
+    pub fn set_recipient(&mut self, recipient: Recipient) {
+        self.recipient = Some(recipient);
+    }
+
+    /// In place, as [`Request::linked_to_account`].
+    pub fn set_linked_to_account(&mut self, linked: bool) {
+        self.linked_to_account = linked;
+    }
+
+    /// In place, as [`Request::destination_region`].
+    pub fn set_destination_region(&mut self, region: RegionCode) {
+        self.destination_region = Some(region);
+    }
+
+    /// In place, as [`Request::transfer_mechanism`].
+    pub fn push_transfer_mechanism(&mut self, mechanism: TransferMechanism) {
+        self.mechanisms = self.mechanisms.with(mechanism);
+    }
+
+    /// In place, as [`Request::collected_for`].
+    pub fn set_collected_for(&mut self, purpose: PurposeId) {
+        self.collected_for = Some(purpose);
+    }
+
+    /// In place, as [`Request::collected_in`].
+    pub fn set_collected_in(&mut self, region: RegionCode) {
+        self.collected_in = Some(region);
+    }
+
+    /// In place, as [`Request::legal_hold`].
+    pub fn set_legal_hold(&mut self, held: bool) {
+        self.legal_hold = held;
+    }
+
+    /// In place, as [`Request::collected_at`].
+    pub fn set_collected_at(&mut self, at: DateTime<FixedOffset>) {
         self.collected_at = Some(at);
         self.collected_moment = Some(Moment::of(at));
-        self
     }
 
     /// The host's identifier for the request, if given.
@@ -298,5 +431,122 @@ impl Request {
     /// The categories touched.
     pub fn category_ids(&self) -> &[CategoryId] {
         &self.categories
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::decision::consent::{Consent, Grantor, GuardianVerification};
+    use crate::engine::Engine;
+    use crate::recipient::RecipientKind;
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    /// A request with every field off its default, built with the builders.
+    fn built(engine: &Engine) -> Request {
+        let given = at("2026-01-01T00:00:00+08:00");
+        Request::new(
+            Action::Export,
+            engine.purpose("support.feedback").unwrap(),
+            at("2026-11-28T10:00:00+08:00"),
+        )
+        .id("r1")
+        .category(engine.category("account.phone").unwrap())
+        .category(engine.category("account.email").unwrap())
+        .subject(Subject::new().birth_date(NaiveDate::from_ymd_opt(2015, 1, 1).unwrap()))
+        .evidence(
+            Evidence::new()
+                .consent(
+                    Consent::new(Grantor::Guardian(GuardianVerification::Verified), given)
+                        .separate()
+                        .purpose(engine.purpose("support").unwrap())
+                        .category(engine.category("account").unwrap())
+                        .action(Action::Export)
+                        .recipient("Acme")
+                        .named_grantor("Mother")
+                        .transfer_risks_informed()
+                        .withdrawn_at(at("2026-12-01T00:00:00+08:00")),
+                )
+                .contract()
+                .legal_obligation("Civil Procedure Law art. 67")
+                .legal_obligation_law("CN".parse().unwrap())
+                .confidential(),
+        )
+        .recipient(Recipient::new(RecipientKind::ThirdParty).name("Acme"))
+        .linked_to_account(true)
+        .destination_region("FR".parse().unwrap())
+        .transfer_mechanism(TransferMechanism::Scc)
+        .transfer_mechanism(TransferMechanism::StandardContract)
+        .collected_for(engine.purpose("support.feedback").unwrap())
+        .collected_in("CN".parse().unwrap())
+        .legal_hold(true)
+        .collected_at(at("2026-02-01T00:00:00+08:00"))
+    }
+
+    /// The same request filled in place into a request that held another.
+    fn fill(engine: &Engine, request: &mut Request) {
+        let given = at("2026-01-01T00:00:00+08:00");
+        request.reset(
+            Action::Export,
+            engine.purpose("support.feedback").unwrap(),
+            at("2026-11-28T10:00:00+08:00"),
+        );
+        request.set_id("r1");
+        request.push_category(engine.category("account.phone").unwrap());
+        request.push_category(engine.category("account.email").unwrap());
+        request
+            .set_subject(Subject::new().birth_date(NaiveDate::from_ymd_opt(2015, 1, 1).unwrap()));
+        let mut consent = Consent::by_subject(at("2020-01-01T00:00:00Z"))
+            .purpose(engine.purpose("account").unwrap());
+        consent.reset(Grantor::Guardian(GuardianVerification::Verified), given);
+        consent.set_separate(true);
+        consent.push_purpose(engine.purpose("support").unwrap());
+        consent.push_category(engine.category("account").unwrap());
+        consent.push_action(Action::Export);
+        consent.push_recipient("Acme");
+        consent.set_grantor_name("Mother");
+        consent.set_transfer_risks_informed(true);
+        consent.set_withdrawn_at(at("2026-12-01T00:00:00+08:00"));
+        let evidence = request.evidence_mut();
+        evidence.push_consent(consent);
+        evidence.set_contract(true);
+        evidence.set_legal_obligation("Civil Procedure Law art. 67");
+        evidence.push_legal_obligation_law("CN".parse().unwrap());
+        evidence.set_confidential(true);
+        request.set_recipient(Recipient::new(RecipientKind::ThirdParty).name("Acme"));
+        request.set_linked_to_account(true);
+        request.set_destination_region("FR".parse().unwrap());
+        request.push_transfer_mechanism(TransferMechanism::Scc);
+        request.push_transfer_mechanism(TransferMechanism::StandardContract);
+        request.set_collected_for(engine.purpose("support.feedback").unwrap());
+        request.set_collected_in("CN".parse().unwrap());
+        request.set_legal_hold(true);
+        request.set_collected_at(at("2026-02-01T00:00:00+08:00"));
+    }
+
+    #[test]
+    fn a_request_filled_in_place_equals_the_built_one() {
+        let engine = Engine::builtin();
+        let mut request = built(engine);
+        fill(engine, &mut request);
+        assert_eq!(request, built(engine));
+        assert_eq!(engine.decide(&request), engine.decide(&built(engine)));
+    }
+
+    #[test]
+    fn reset_forgets_every_field_and_keeps_the_storage() {
+        let engine = Engine::builtin();
+        let mut request = built(engine);
+        let capacity = request.categories.capacity();
+        let purpose = engine.purpose("service.browse").unwrap();
+        let when = at("2026-11-28T10:00:00+08:00");
+        request.reset(Action::Use, purpose, when);
+        assert_eq!(request, Request::new(Action::Use, purpose, when));
+        assert_eq!(request.categories.capacity(), capacity);
     }
 }

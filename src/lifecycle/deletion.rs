@@ -9,7 +9,7 @@ use crate::decision::{Due, Obligation, ObligationCode};
 use crate::engine::Engine;
 use crate::lifecycle::record::{LegalHold, PurposeStatus, RecordState};
 use crate::lifecycle::retention_plan::{
-    RetentionEnd, backup_purge_by, days_after, disposal_code, home_date,
+    RetentionEnd, RetentionPlan, backup_purge_by, days_after, disposal_code, home_date,
 };
 use crate::retention::{Disposal, RetentionEvent};
 use crate::vocab::vocabulary;
@@ -217,52 +217,101 @@ impl Engine {
         record: &RecordState,
         at: DateTime<FixedOffset>,
     ) -> Option<DeletionDue> {
-        let policy = self.policy();
+        self.due_under(record, &self.record_plan(record), at)
+    }
+
+    /// The record's plan ([`Engine::record_plan`]) and what is due at `at`
+    /// ([`Engine::deletion_due`]), the plan worked out once for both: what
+    /// a sweep writes for each record.
+    ///
+    /// # Example: the plan and the deletion of two-year-old logs
+    ///
+    /// ```
+    /// use chrono::DateTime;
+    /// use lawful::Engine;
+    /// use lawful::lifecycle::{DeletionTrigger, RecordState};
+    /// use lawful::subject::AgeGroup;
+    ///
+    /// let engine = Engine::builtin();
+    /// let record = RecordState::new(
+    ///     engine.category("log.usage")?,
+    ///     engine.purpose("operations.security")?,
+    ///     DateTime::parse_from_rfc3339("2024-11-28T10:00:00+08:00")?,
+    /// )
+    /// .age_group(AgeGroup::Adult);
+    /// let now = DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00")?;
+    /// let (plan, due) = engine.record_plan_and_due(&record, now);
+    /// assert_eq!(plan, engine.record_plan(&record));
+    /// assert_eq!(due, engine.deletion_due(&record, now));
+    /// assert_eq!(due.ok_or("nothing due")?.trigger(), DeletionTrigger::RetentionExpired);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn record_plan_and_due(
+        &self,
+        record: &RecordState,
+        at: DateTime<FixedOffset>,
+    ) -> (RetentionPlan, Option<DeletionDue>) {
         let plan = self.record_plan(record);
-        let mut found: Vec<(DeletionTrigger, DateTime<FixedOffset>)> = Vec::new();
-        if let RetentionEnd::At(end) = plan.end() {
-            found.push((DeletionTrigger::RetentionExpired, end));
-        }
-        if let Some((status, when)) = record.purpose_status {
-            found.push((status.into(), when));
-        }
-        if let Some(when) = record.consent_withdrawn_at {
-            let rests_on_consent = matches!(record.basis, None | Some(Basis::Consent))
-                || plan.end() == RetentionEnd::Event(RetentionEvent::ConsentWithdrawn);
-            if rests_on_consent {
-                found.push((DeletionTrigger::ConsentWithdrawn, when));
-            }
-        }
-        let events = [
-            (
-                DeletionTrigger::ServiceTerminated,
-                record.service_terminated_at,
-            ),
-            (
-                DeletionTrigger::ProcessingUnlawful,
-                record.found_unlawful_at,
-            ),
-            (
-                DeletionTrigger::OtherLegalGround,
-                record.other_legal_ground.as_ref().map(|(when, _)| *when),
-            ),
-            (DeletionTrigger::Deregistered, record.deregistered_at),
+        let due = self.due_under(record, &plan, at);
+        (plan, due)
+    }
+
+    /// [`Engine::deletion_due`] of `record`, whose plan is `plan`.
+    fn due_under(
+        &self,
+        record: &RecordState,
+        plan: &RetentionPlan,
+        at: DateTime<FixedOffset>,
+    ) -> Option<DeletionDue> {
+        let policy = self.policy();
+        // The triggers that apply, on the stack: a sweep asks this of
+        // every record, and at most seven triggers can apply.
+        let expired = match plan.end() {
+            RetentionEnd::At(end) => Some((DeletionTrigger::RetentionExpired, end)),
+            RetentionEnd::Event(_) => None,
+        };
+        let rests_on_consent = matches!(record.basis, None | Some(Basis::Consent))
+            || plan.end() == RetentionEnd::Event(RetentionEvent::ConsentWithdrawn);
+        let found = [
+            expired,
+            record
+                .purpose_status
+                .map(|(status, when)| (status.into(), when)),
+            record
+                .consent_withdrawn_at
+                .filter(|_| rests_on_consent)
+                .map(|when| (DeletionTrigger::ConsentWithdrawn, when)),
+            record
+                .service_terminated_at
+                .map(|when| (DeletionTrigger::ServiceTerminated, when)),
+            record
+                .found_unlawful_at
+                .map(|when| (DeletionTrigger::ProcessingUnlawful, when)),
+            record
+                .other_legal_ground
+                .as_ref()
+                .map(|(when, _)| (DeletionTrigger::OtherLegalGround, *when)),
+            record
+                .deregistered_at
+                .map(|when| (DeletionTrigger::Deregistered, when)),
         ];
-        found.extend(events.into_iter().filter_map(|(t, when)| Some((t, when?))));
         let response_days = policy.rights.response_days;
-        let mut due: Vec<(NaiveDate, DateTime<FixedOffset>, DeletionTrigger)> = found
-            .into_iter()
-            .filter(|&(_, when)| when <= at)
-            .map(|(trigger, when)| {
-                let start = home_date(policy, when);
-                let by = if trigger == DeletionTrigger::RetentionExpired {
-                    start
-                } else {
-                    days_after(start, response_days).unwrap_or(start)
-                };
-                (by, when, trigger)
-            })
-            .collect();
+        let mut due = [(NaiveDate::MIN, at, DeletionTrigger::RetentionExpired); 7];
+        let mut count = 0;
+        for (slot, (trigger, when)) in due
+            .iter_mut()
+            .zip(found.into_iter().flatten().filter(|&(_, when)| when <= at))
+        {
+            let start = home_date(policy, when);
+            let by = if trigger == DeletionTrigger::RetentionExpired {
+                start
+            } else {
+                days_after(start, response_days).unwrap_or(start)
+            };
+            *slot = (by, when, trigger);
+            count += 1;
+        }
+        let due = due.get_mut(..count).unwrap_or_default();
         due.sort_unstable();
         let mut triggers = due.iter();
         let &(by, since, trigger) = triggers.next()?;
@@ -438,5 +487,59 @@ mod tests {
         assert!(after.hold().is_none());
         assert!(after.allows(Action::Delete));
         assert!(!after.allows(Action::Store));
+    }
+
+    #[test]
+    fn the_plan_and_due_together_equal_each_alone() {
+        let engine = Engine::builtin();
+        let records = [
+            record(
+                "log.usage",
+                "operations.security",
+                "2024-11-28T10:00:00+08:00",
+            )
+            .age_group(AgeGroup::Adult),
+            record(
+                "device.model",
+                "operations.security",
+                "2025-01-01T00:00:00+08:00",
+            )
+            .age_group(AgeGroup::Child)
+            .deregistered_at(at("2025-12-20T00:00:00+08:00"))
+            .found_unlawful_at(at("2025-06-01T00:00:00+08:00")),
+            record(
+                "log.usage",
+                "operations.security",
+                "2026-01-01T00:00:00+08:00",
+            )
+            .consent_withdrawn_at(at("2026-02-01T00:00:00+08:00")),
+            record(
+                "support.records",
+                "support.feedback",
+                "2024-06-30T00:00:00+08:00",
+            )
+            .legal_hold(LegalHold::new(at("2026-12-31T00:00:00+08:00"))),
+            record(
+                "account.phone",
+                "account.registration",
+                "2025-03-01T09:00:00+08:00",
+            )
+            .age_group(AgeGroup::Child),
+        ];
+        for r in &records {
+            for now in [
+                "2024-01-01T00:00:00Z",
+                "2025-06-10T00:00:00Z",
+                "2026-03-01T00:00:00+08:00",
+                "2027-01-05T10:00:00+08:00",
+            ] {
+                let now = at(now);
+                assert_eq!(
+                    engine.record_plan_and_due(r, now),
+                    (engine.record_plan(r), engine.deletion_due(r, now)),
+                    "{r:?} at {now}"
+                );
+            }
+        }
     }
 }

@@ -113,9 +113,9 @@ impl Validity {
 #[derive(Debug)]
 pub(crate) struct Obligations {
     offsets: Offsets,
-    code: StringBuilder,
+    code: Texts<'static>,
     date: Date32Builder,
-    until: StringBuilder,
+    until: Texts<'static>,
     items: usize,
 }
 
@@ -123,9 +123,9 @@ impl Obligations {
     pub(crate) fn with_capacity(rows: usize) -> Obligations {
         Obligations {
             offsets: Offsets::with_capacity(rows),
-            code: StringBuilder::with_capacity(rows * 2, rows * 24),
-            date: Date32Builder::with_capacity(rows * 2),
-            until: StringBuilder::new(),
+            code: Texts::with_capacity(rows * 3),
+            date: Date32Builder::with_capacity(rows * 3),
+            until: Texts::with_capacity(rows * 3),
             items: 0,
         }
     }
@@ -150,10 +150,10 @@ impl Obligations {
 
     /// Adds an obligation to the current row.
     pub(crate) fn push(&mut self, o: &ObligationDoc) {
-        self.code.append_value(o.code.as_str());
+        self.code.push_value(o.code.as_str());
         self.date.append_option(o.date.map(days));
         self.until
-            .append_option(o.until.map(lawful::policy::RetentionEvent::as_str));
+            .push(o.until.map(lawful::policy::RetentionEvent::as_str));
         self.items += 1;
     }
 
@@ -166,9 +166,9 @@ impl Obligations {
         let items = StructArray::try_new(
             Self::item_fields(),
             vec![
-                Arc::new(self.code.finish()),
+                self.code.finish()?,
                 Arc::new(self.date.finish()),
-                Arc::new(self.until.finish()),
+                self.until.finish()?,
             ],
             None,
         )?;
@@ -180,7 +180,7 @@ impl Obligations {
 #[derive(Debug)]
 pub(crate) struct Words {
     offsets: Offsets,
-    values: StringBuilder,
+    values: Texts<'static>,
     items: usize,
 }
 
@@ -188,7 +188,7 @@ impl Words {
     pub(crate) fn with_capacity(rows: usize) -> Words {
         Words {
             offsets: Offsets::with_capacity(rows),
-            values: StringBuilder::new(),
+            values: Texts::with_capacity(rows),
             items: 0,
         }
     }
@@ -197,8 +197,8 @@ impl Words {
         list_of(DataType::Utf8)
     }
 
-    pub(crate) fn push(&mut self, word: &str) {
-        self.values.append_value(word);
+    pub(crate) fn push(&mut self, word: &'static str) {
+        self.values.push_value(word);
         self.items += 1;
     }
 
@@ -206,9 +206,8 @@ impl Words {
         self.offsets.end_row(self.items);
     }
 
-    pub(crate) fn finish(mut self) -> Result<ArrayRef, ArrowError> {
-        self.offsets
-            .finish(DataType::Utf8, Arc::new(self.values.finish()))
+    pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
+        self.offsets.finish(DataType::Utf8, self.values.finish()?)
     }
 }
 
@@ -307,25 +306,173 @@ impl<B: StructColumn> Sparse<B> {
     }
 }
 
-/// The last value formatted into a column, reused while values repeat (a
-/// retention period, a backup lag: a sweep writes a few, many times).
+/// A text column written as references to texts that outlive the batch
+/// (the vocabulary's words, the engine's rule ids, clauses and category
+/// names): a row pushes a pointer, and [`Texts::finish`] copies every text
+/// once, into buffers of the exact size, with the validity in one pass.
 #[derive(Debug)]
-pub(crate) struct Formatted<T> {
-    last: Option<(T, String)>,
+pub(crate) struct Texts<'a> {
+    values: Vec<Option<&'a str>>,
+    /// The bytes of the texts pushed so far.
+    bytes: usize,
 }
 
-impl<T> Default for Formatted<T> {
-    fn default() -> Formatted<T> {
-        Formatted { last: None }
+impl<'a> Texts<'a> {
+    pub(crate) fn with_capacity(rows: usize) -> Texts<'a> {
+        Texts {
+            values: Vec::with_capacity(rows),
+            bytes: 0,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, text: Option<&'a str>) {
+        if let Some(text) = text {
+            self.bytes += text.len();
+        }
+        self.values.push(text);
+    }
+
+    #[inline]
+    pub(crate) fn push_value(&mut self, text: &'a str) {
+        self.bytes += text.len();
+        self.values.push(Some(text));
+    }
+
+    #[inline]
+    pub(crate) fn push_null(&mut self) {
+        self.values.push(None);
+    }
+
+    /// The column.
+    ///
+    /// # Errors
+    ///
+    /// More than `i32::MAX` bytes of text in one batch.
+    pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
+        let too_long = || ArrowError::ComputeError("a batch holds over 2 GiB of text".to_owned());
+        if i32::try_from(self.bytes).is_err() {
+            return Err(too_long());
+        }
+        let mut data = Vec::with_capacity(self.bytes);
+        let mut offsets = Vec::with_capacity(self.values.len() + 1);
+        offsets.push(0_i32);
+        let mut valid = BooleanBufferBuilder::new(self.values.len());
+        let mut nulls = false;
+        for text in &self.values {
+            match text {
+                Some(text) => {
+                    data.extend_from_slice(text.as_bytes());
+                    valid.append(true);
+                }
+                None => {
+                    valid.append(false);
+                    nulls = true;
+                }
+            }
+            offsets.push(i32::try_from(data.len()).map_err(|_| too_long())?);
+        }
+        let nulls = nulls.then(|| NullBuffer::new(valid.finish()));
+        let array = StringArray::try_new(
+            OffsetBuffer::new(ScalarBuffer::from(offsets)),
+            data.into(),
+            nulls,
+        )?;
+        Ok(Arc::new(array))
     }
 }
 
-impl<T: PartialEq + Copy + std::fmt::Display> Formatted<T> {
-    /// `value`'s text.
-    pub(crate) fn text(&mut self, value: T) -> &str {
-        if self.last.as_ref().is_none_or(|(v, _)| *v != value) {
-            self.last = Some((value, value.to_string()));
+/// A text column most rows leave null (the message of a rejected request):
+/// nothing is written for its rows until the first value, then their nulls
+/// at once, and a column without values is made null whole.
+#[derive(Debug, Default)]
+pub(crate) struct SparseTexts {
+    nulls: usize,
+    builder: Option<StringBuilder>,
+}
+
+impl SparseTexts {
+    pub(crate) fn push_null(&mut self) {
+        match &mut self.builder {
+            Some(builder) => builder.append_null(),
+            None => self.nulls += 1,
         }
-        self.last.as_ref().map_or("", |(_, text)| text.as_str())
+    }
+
+    pub(crate) fn push_value(&mut self, text: &str) {
+        let nulls = self.nulls;
+        self.builder
+            .get_or_insert_with(|| {
+                let mut builder = StringBuilder::with_capacity(nulls + 1, text.len());
+                builder.append_nulls(nulls);
+                builder
+            })
+            .append_value(text);
+    }
+
+    pub(crate) fn finish(self) -> ArrayRef {
+        match self.builder {
+            Some(mut builder) => Arc::new(builder.finish()),
+            None => Arc::new(StringArray::new_null(self.nulls)),
+        }
+    }
+}
+
+/// A text column of values formatted for display (a retention period, a
+/// backup lag: a sweep writes a few, many times): each distinct value is
+/// formatted once, a row pushes its index, and the column is copied out
+/// whole when the batch ends.
+#[derive(Debug)]
+pub(crate) struct Formatted<T> {
+    /// The distinct values met so far, and their texts.
+    table: Vec<(T, String)>,
+    /// Each row's index into `table`, or `None` for a null.
+    keys: Vec<Option<usize>>,
+    /// The index pushed last: values repeat, so it is tried first.
+    last: usize,
+}
+
+impl<T: PartialEq + Copy + std::fmt::Display> Formatted<T> {
+    pub(crate) fn with_capacity(rows: usize) -> Formatted<T> {
+        Formatted {
+            table: Vec::new(),
+            keys: Vec::with_capacity(rows),
+            last: 0,
+        }
+    }
+
+    /// Adds `value`'s text, or a null.
+    pub(crate) fn push(&mut self, value: Option<T>) {
+        let key = value.map(|value| {
+            if self.table.get(self.last).is_some_and(|(v, _)| *v == value) {
+                return self.last;
+            }
+            let key = match self.table.iter().position(|(v, _)| *v == value) {
+                Some(key) => key,
+                None => {
+                    self.table.push((value, value.to_string()));
+                    self.table.len() - 1
+                }
+            };
+            self.last = key;
+            key
+        });
+        self.keys.push(key);
+    }
+
+    /// The column.
+    ///
+    /// # Errors
+    ///
+    /// As [`Texts::finish`].
+    pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
+        let mut texts = Texts::with_capacity(self.keys.len());
+        for key in &self.keys {
+            texts.push(
+                key.and_then(|key| self.table.get(key))
+                    .map(|(_, text)| text.as_str()),
+            );
+        }
+        texts.finish()
     }
 }

@@ -30,27 +30,34 @@ use lawful::wire::{ObligationDoc, RequestDoc};
 use lawful::{Decision, Engine, Request};
 use serde::Deserialize;
 
-use super::build::{Obligations, Offsets, PolicyColumn, Validity, field, list_of};
+use super::build::{
+    Obligations, Offsets, PolicyColumn, SparseTexts, Texts, Validity, field, list_of,
+};
 use super::row::Column;
 
 /// The columns of a decision table, being written.
+///
+/// Every text but the id and a rejection's message is a word of the
+/// vocabulary or a text of the engine (a rule's id and clause, a category's
+/// name), outliving the batch: a row pushes references to them ([`Texts`]),
+/// and each column is copied out whole when the batch is finished.
 #[derive(Debug)]
-pub(crate) struct Decisions {
+pub(crate) struct Decisions<'e> {
     id: StringBuilder,
-    effect: StringBuilder,
-    basis: StringBuilder,
+    effect: Texts<'static>,
+    basis: Texts<'static>,
     obligations: Obligations,
-    reasons: Reasons,
+    reasons: Reasons<'e>,
     subject: Subjects,
     policy: PolicyColumn,
 }
 
-impl Decisions {
-    pub(crate) fn with_capacity(rows: usize) -> Decisions {
+impl<'e> Decisions<'e> {
+    pub(crate) fn with_capacity(rows: usize) -> Decisions<'e> {
         Decisions {
             id: StringBuilder::with_capacity(rows, rows * 16),
-            effect: StringBuilder::with_capacity(rows, rows * 6),
-            basis: StringBuilder::with_capacity(rows, rows * 8),
+            effect: Texts::with_capacity(rows),
+            basis: Texts::with_capacity(rows),
             obligations: Obligations::with_capacity(rows),
             reasons: Reasons::with_capacity(rows),
             subject: Subjects::with_capacity(rows),
@@ -72,7 +79,7 @@ impl Decisions {
     }
 
     /// Decides a request read by the typed reader and writes its decision.
-    pub(crate) fn decide(&mut self, engine: &Engine, request: &Request) {
+    pub(crate) fn decide(&mut self, engine: &'e Engine, request: &Request) {
         self.push(engine, request.request_id(), &engine.decide(request));
     }
 
@@ -80,7 +87,7 @@ impl Decisions {
     /// generic path) and writes its decision.
     pub(crate) fn decide_row(
         &mut self,
-        engine: &Engine,
+        engine: &'e Engine,
         requests: &Column,
         ids: Option<&Column>,
         row: usize,
@@ -103,25 +110,22 @@ impl Decisions {
     }
 
     /// Writes a decision, as [`lawful::wire::DecisionDoc::new`] would.
-    fn push(&mut self, engine: &Engine, id: Option<&str>, decision: &Decision) {
+    fn push(&mut self, engine: &'e Engine, id: Option<&str>, decision: &Decision) {
         self.id.append_option(id);
-        self.effect.append_value(decision.effect().as_str());
-        self.basis
-            .append_option(decision.basis().map(lawful::Basis::as_str));
+        self.effect.push_value(decision.effect().as_str());
+        self.basis.push(decision.basis().map(lawful::Basis::as_str));
         for obligation in decision.obligations() {
             self.obligations.push(&ObligationDoc::from(obligation));
         }
         self.obligations.end_row();
         for reason in decision.reasons() {
             let rule = reason.rule().and_then(|id| engine.rule(id));
-            self.reasons.code.append_value(reason.code().as_str());
-            self.reasons
-                .rule
-                .append_option(rule.map(lawful::policy::Rule::id));
+            self.reasons.code.push_value(reason.code().as_str());
+            self.reasons.rule.push(rule.map(lawful::policy::Rule::id));
             self.reasons
                 .clause
-                .append_option(rule.map(lawful::policy::Rule::clause));
-            self.reasons.category.append_option(
+                .push(rule.map(lawful::policy::Rule::clause));
+            self.reasons.category.push(
                 reason
                     .category()
                     .and_then(|c| engine.category_info(c))
@@ -129,8 +133,8 @@ impl Decisions {
             );
             self.reasons
                 .detail
-                .append_option(reason.detail().map(lawful::decision::Detail::as_str));
-            self.reasons.message.append_null();
+                .push(reason.detail().map(lawful::decision::Detail::as_str));
+            self.reasons.message.push_null();
             self.reasons.items += 1;
         }
         self.reasons.end_row();
@@ -150,15 +154,15 @@ impl Decisions {
     /// [`lawful::wire::DecisionDoc::rejected`] would.
     fn push_rejected(&mut self, id: Option<&str>, code: ReasonCode, message: &str) {
         self.id.append_option(id);
-        self.effect.append_value("deny");
-        self.basis.append_null();
+        self.effect.push_value("deny");
+        self.basis.push_null();
         self.obligations.end_row();
-        self.reasons.code.append_value(code.as_str());
-        self.reasons.rule.append_null();
-        self.reasons.clause.append_null();
-        self.reasons.category.append_null();
-        self.reasons.detail.append_null();
-        self.reasons.message.append_value(message);
+        self.reasons.code.push_value(code.as_str());
+        self.reasons.rule.push_null();
+        self.reasons.clause.push_null();
+        self.reasons.category.push_null();
+        self.reasons.detail.push_null();
+        self.reasons.message.push_value(message);
         self.reasons.items += 1;
         self.reasons.end_row();
         self.subject.push_null();
@@ -174,8 +178,8 @@ impl Decisions {
         let fields = Decisions::fields();
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.id.finish()),
-            Arc::new(self.effect.finish()),
-            Arc::new(self.basis.finish()),
+            self.effect.finish()?,
+            self.basis.finish()?,
             self.obligations.finish()?,
             self.reasons.finish()?,
             self.subject.finish()?,
@@ -187,27 +191,29 @@ impl Decisions {
 
 /// The `reasons` column.
 #[derive(Debug)]
-struct Reasons {
+struct Reasons<'e> {
     offsets: Offsets,
-    code: StringBuilder,
-    rule: StringBuilder,
-    clause: StringBuilder,
-    category: StringBuilder,
-    detail: StringBuilder,
-    message: StringBuilder,
+    code: Texts<'static>,
+    rule: Texts<'e>,
+    clause: Texts<'e>,
+    category: Texts<'e>,
+    detail: Texts<'static>,
+    message: SparseTexts,
     items: usize,
 }
 
-impl Reasons {
-    fn with_capacity(rows: usize) -> Reasons {
+impl<'e> Reasons<'e> {
+    fn with_capacity(rows: usize) -> Reasons<'e> {
+        // Most decisions give one or two reasons.
+        let items = rows * 2;
         Reasons {
             offsets: Offsets::with_capacity(rows),
-            code: StringBuilder::with_capacity(rows, rows * 16),
-            rule: StringBuilder::with_capacity(rows, rows * 16),
-            clause: StringBuilder::with_capacity(rows, rows * 80),
-            category: StringBuilder::new(),
-            detail: StringBuilder::new(),
-            message: StringBuilder::new(),
+            code: Texts::with_capacity(items),
+            rule: Texts::with_capacity(items),
+            clause: Texts::with_capacity(items),
+            category: Texts::with_capacity(items),
+            detail: Texts::with_capacity(items),
+            message: SparseTexts::default(),
             items: 0,
         }
     }
@@ -231,16 +237,16 @@ impl Reasons {
         self.offsets.end_row(self.items);
     }
 
-    fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+    fn finish(self) -> Result<ArrayRef, ArrowError> {
         let items = arrow_array::StructArray::try_new(
             Self::item_fields(),
             vec![
-                Arc::new(self.code.finish()),
-                Arc::new(self.rule.finish()),
-                Arc::new(self.clause.finish()),
-                Arc::new(self.category.finish()),
-                Arc::new(self.detail.finish()),
-                Arc::new(self.message.finish()),
+                self.code.finish()?,
+                self.rule.finish()?,
+                self.clause.finish()?,
+                self.category.finish()?,
+                self.detail.finish()?,
+                self.message.finish(),
             ],
             None,
         )?;
@@ -255,7 +261,7 @@ struct Subjects {
     valid: Validity,
     age: Int32Builder,
     child: BooleanBuilder,
-    age_source: StringBuilder,
+    age_source: Texts<'static>,
     sources_disagree: BooleanBuilder,
 }
 
@@ -265,7 +271,7 @@ impl Subjects {
             valid: Validity::with_capacity(rows),
             age: Int32Builder::with_capacity(rows),
             child: BooleanBuilder::with_capacity(rows),
-            age_source: StringBuilder::with_capacity(rows, rows * 10),
+            age_source: Texts::with_capacity(rows),
             sources_disagree: BooleanBuilder::with_capacity(rows),
         }
     }
@@ -283,11 +289,11 @@ impl Subjects {
         DataType::Struct(Self::fields())
     }
 
-    fn push(&mut self, age: i32, child: bool, source: &str, disagree: bool) {
+    fn push(&mut self, age: i32, child: bool, source: &'static str, disagree: bool) {
         self.valid.push(true);
         self.age.append_value(age);
         self.child.append_value(child);
-        self.age_source.append_value(source);
+        self.age_source.push_value(source);
         self.sources_disagree.append_value(disagree);
     }
 
@@ -295,7 +301,7 @@ impl Subjects {
         self.valid.push(false);
         self.age.append_null();
         self.child.append_null();
-        self.age_source.append_null();
+        self.age_source.push_null();
         self.sources_disagree.append_null();
     }
 
@@ -303,7 +309,7 @@ impl Subjects {
         let children: Vec<ArrayRef> = vec![
             Arc::new(self.age.finish()),
             Arc::new(self.child.finish()),
-            Arc::new(self.age_source.finish()),
+            self.age_source.finish()?,
             Arc::new(self.sources_disagree.finish()),
         ];
         self.valid.finish(Self::fields(), children)

@@ -84,7 +84,7 @@ pub(crate) fn arrow_decide(
             let mut out = Decisions::with_capacity(batch.num_rows());
             for row in 0..batch.num_rows() {
                 match typed.read(&engine, row) {
-                    Some(request) => out.decide(&engine, &request),
+                    Some(request) => out.decide(&engine, request),
                     None => out.decide_row(&engine, &requests, ids.as_ref(), row),
                 }
             }

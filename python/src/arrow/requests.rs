@@ -5,10 +5,11 @@
 //! costs reading its typed cells, and each distinct name is resolved once
 //! ([`Memo`]). No wire document is built and no serde runs.
 //!
-//! The reader is exact or silent. It builds a row's request with the same
-//! public builders, in the same order, as [`Engine::resolve`] does from the
-//! row's document, and it reads a row only when it is sure the document
-//! would be valid: any value it does not read plainly (a name the policy
+//! The reader is exact or silent. It fills a row's request with the
+//! library's in-place methods (`set_*`, `push_*`, on which the builders
+//! [`Engine::resolve`] uses are written), in the order `resolve` follows
+//! for the row's document, and it reads a row only when it is sure the
+//! document would be valid: any value it does not read plainly (a name the policy
 //! lacks, an instant in another spelling, a list past its limit, a column
 //! it has no reader for holding a value, anything `resolve` would refuse)
 //! makes [`Requests::read`] answer `None`, and that row, alone, goes the
@@ -51,6 +52,10 @@ pub(crate) struct Requests<'c> {
     recipient: Option<RecipientColumns<'c>>,
     evidence: Option<EvidenceColumns<'c>>,
     memos: Memos,
+    /// The request every row is read into (made at the first row).
+    request: Option<Request>,
+    /// Consent records of earlier rows, to be filled again.
+    spare: Vec<Consent>,
 }
 
 /// The top-level columns.
@@ -237,12 +242,20 @@ impl<'c> Requests<'c> {
             recipient,
             evidence,
             memos: Memos::default(),
+            request: None,
+            spare: Vec::new(),
         }
     }
 
     /// Row `row` as the typed request [`Engine::resolve`] makes of its
     /// document, or `None` when the row is the generic path's to read.
-    pub(crate) fn read(&mut self, engine: &Engine, row: usize) -> Option<Request> {
+    ///
+    /// One request serves every row of a batch: it is reset in place
+    /// ([`Request::reset`]) and filled with the library's `set_*` and
+    /// `push_*` methods, its lists keep their storage, and its consent
+    /// records are reused ([`Evidence::drain_consents`]), so a row moves no
+    /// request and allocates only for its texts.
+    pub(crate) fn read(&mut self, engine: &Engine, row: usize) -> Option<&Request> {
         let top = &self.top;
         let m = &mut self.memos;
         if !all_null(&top.others, row) {
@@ -252,56 +265,61 @@ impl<'c> Requests<'c> {
         let action = memo(&mut m.action, top.action, row, word::<Action>)??;
         let purpose = memo(&mut m.purpose, top.purpose, row, |n| engine.purpose(n).ok())??;
         let (values, rows) = list(top.categories, row, MAX_CATEGORIES)??;
-        let mut request = Request::new(action, purpose, at);
-        if let Some(id) = text(top.id, row)? {
-            request = request.id(id);
+        if self.request.is_none() {
+            self.request = Some(Request::new(action, purpose, at));
         }
-        let mut categories = Vec::with_capacity(rows.len());
+        let request = self.request.as_mut()?;
+        self.spare.extend(request.evidence_mut().drain_consents());
+        request.reset(action, purpose, at);
+        if let Some(id) = text(top.id, row)? {
+            request.set_id(id);
+        }
         for i in rows {
-            categories.push(
+            request.push_category(
                 m.categories
                     .read(values, i, |n| engine.category(n).ok())??,
             );
         }
-        if !categories.is_empty() {
-            request = request.categories(categories);
-        }
         if let Some(columns) = &self.subject {
             if let Some(subject) = columns.read(engine, &mut m.jurisdiction, top.subject, row)? {
-                request = request.subject(subject);
+                request.set_subject(subject);
             }
         }
-        // Builders are called only off their defaults: each moves the request.
         if flag(top.linked_to_account, row)? == Some(true) {
-            request = request.linked_to_account(true);
+            request.set_linked_to_account(true);
         }
         if let Some(columns) = &self.recipient {
             if let Some(recipient) = columns.read(&mut m.kind, &mut m.region, top.recipient, row)? {
-                request = request.recipient(recipient);
+                request.set_recipient(recipient);
             }
         }
         if let Some(region) = memo(&mut m.region, top.destination_region, row, word)? {
-            request = request.destination_region(region);
+            request.set_destination_region(region);
         }
         if let Some(region) = memo(&mut m.collected_in, top.collected_in, row, word)? {
-            request = request.collected_in(region);
+            request.set_collected_in(region);
         }
-        request = mechanisms(&mut m.mechanism, top.transfer_mechanism, row, request)?;
+        mechanisms(&mut m.mechanism, top.transfer_mechanism, row, request)?;
         if let Some(at) = m.collected_at.read(top.collected_at, row)? {
-            request = request.collected_at(at);
+            request.set_collected_at(at);
         }
         if let Some(purpose) = memo(&mut m.collected_for, top.collected_for, row, |n| {
             engine.purpose(n).ok()
         })? {
-            request = request.collected_for(purpose);
+            request.set_collected_for(purpose);
         }
         if flag(top.legal_hold, row)? == Some(true) {
-            request = request.legal_hold(true);
+            request.set_legal_hold(true);
         }
         if let Some(columns) = &self.evidence {
-            if let Some(evidence) = columns.read(engine, m, top.evidence, row)? {
-                request = request.evidence(evidence);
-            }
+            columns.read(
+                engine,
+                m,
+                &mut self.spare,
+                top.evidence,
+                row,
+                request.evidence_mut(),
+            )?;
         }
         Some(request)
     }
@@ -312,8 +330,8 @@ fn mechanisms(
     memo: &mut Memo<Mechanisms>,
     column: Option<&Column>,
     row: usize,
-    mut request: Request,
-) -> Option<Request> {
+    request: &mut Request,
+) -> Option<()> {
     let read = |text: &str| {
         if text == "none" {
             return Some(Mechanisms::None);
@@ -324,23 +342,26 @@ fn mechanisms(
             .map(Mechanisms::One)
     };
     let Some(column) = column else {
-        return Some(request);
+        return Some(());
     };
     match column.cell(row) {
-        Cell::Null => Some(request),
-        Cell::Text(_) => match memo.read(column, row, read)?? {
-            Mechanisms::None => Some(request),
-            Mechanisms::One(m) => Some(request.transfer_mechanism(m)),
-        },
+        Cell::Null => Some(()),
+        Cell::Text(_) => {
+            match memo.read(column, row, read)?? {
+                Mechanisms::None => {}
+                Mechanisms::One(m) => request.push_transfer_mechanism(m),
+            }
+            Some(())
+        }
         Cell::List(values, start, end) if end - start <= MAX_MECHANISMS => {
             for i in start..end {
                 // In a list each element is a mechanism (`none` is not one).
                 match memo.read(values, i, read)?? {
                     Mechanisms::None => return None,
-                    Mechanisms::One(m) => request = request.transfer_mechanism(m),
+                    Mechanisms::One(m) => request.push_transfer_mechanism(m),
                 }
             }
-            Some(request)
+            Some(())
         }
         _ => None,
     }
@@ -479,16 +500,19 @@ impl<'c> EvidenceColumns<'c> {
         e
     }
 
-    /// The evidence at `row` (`Some(None)`: none), as `resolve_evidence`.
+    /// Fills `evidence` (cleared) with the evidence at `row`, as
+    /// `resolve_evidence`; consent records come from `spare` when it has one.
     fn read(
         &self,
         engine: &Engine,
         m: &mut Memos,
+        spare: &mut Vec<Consent>,
         column: Option<&Column>,
         row: usize,
-    ) -> Option<Option<Evidence>> {
+        evidence: &mut Evidence,
+    ) -> Option<()> {
         match column.map(|c| c.cell(row)) {
-            None | Some(Cell::Null) => return Some(None),
+            None | Some(Cell::Null) => return Some(()),
             Some(Cell::Struct) => {}
             Some(_) => return None,
         }
@@ -498,46 +522,45 @@ impl<'c> EvidenceColumns<'c> {
         if !all_null(&self.others, row) {
             return None;
         }
-        let mut evidence = Evidence::new();
         if let Some((items, rows)) = list(self.consents, row, MAX_CONSENTS)? {
             let columns = self.consent.as_ref()?;
             for i in rows {
-                evidence = evidence.consent(columns.read(engine, m, items, i)?);
+                evidence.push_consent(columns.read(engine, m, spare, items, i)?);
             }
         }
         if flag(self.contract, row)? == Some(true) {
-            evidence = evidence.contract();
+            evidence.set_contract(true);
         }
         if let Some(citation) = text(self.legal_obligation, row)? {
-            evidence = evidence.legal_obligation(citation);
+            evidence.set_legal_obligation(citation);
         }
         match self.legal_obligation_law.map(|c| c.cell(row)) {
             None | Some(Cell::Null) => {}
             Some(Cell::Text(_)) => {
                 let law = memo(&mut m.law, self.legal_obligation_law, row, word)??;
-                evidence = evidence.legal_obligation_law(law);
+                evidence.push_legal_obligation_law(law);
             }
             Some(Cell::List(values, start, end)) if end - start <= MAX_LEGAL_OBLIGATION_LAWS => {
                 for i in start..end {
-                    evidence = evidence.legal_obligation_law(m.law.read(values, i, word)??);
+                    evidence.push_legal_obligation_law(m.law.read(values, i, word)??);
                 }
             }
             Some(_) => return None,
         }
         if let Some(approval) = text(self.authority_approval, row)? {
-            evidence = evidence.authority_approval(approval);
+            evidence.set_authority_approval(approval);
         }
         if let Some(assessment) = text(self.legitimate_interests, row)? {
-            evidence = evidence.legitimate_interests(assessment);
+            evidence.set_legitimate_interests(assessment);
         }
         if let Some(citation) = text(self.public_task, row)? {
-            evidence = evidence.public_task(citation);
+            evidence.set_public_task(citation);
         }
         if flag(self.confidential, row)? == Some(true) {
-            evidence = evidence.confidential();
+            evidence.set_confidential(true);
         }
         if let Some(claim) = text(self.legal_claims, row)? {
-            evidence = evidence.legal_claims(claim);
+            evidence.set_legal_claims(claim);
         }
         match self.emergency.map(|c| c.cell(row)) {
             None | Some(Cell::Null) => {}
@@ -545,13 +568,13 @@ impl<'c> EvidenceColumns<'c> {
                 let kind = memo(&mut m.emergency_kind, self.emergency_kind, row, word)?
                     .unwrap_or(EmergencyKind::LifeHealthProperty);
                 let ongoing = flag(self.emergency_ongoing, row)?.unwrap_or(false);
-                evidence = evidence.emergency(if ongoing {
+                evidence.set_emergency(if ongoing {
                     Emergency::ongoing(kind)
                 } else {
                     Emergency::ended(kind)
                 });
                 if flag(self.emergency_unable_to_consent, row)?.unwrap_or(false) {
-                    evidence = evidence.unable_to_consent();
+                    evidence.set_unable_to_consent(true);
                 }
             }
             Some(_) => return None,
@@ -569,11 +592,11 @@ impl<'c> EvidenceColumns<'c> {
                 if flag(self.public_subject_refused, row)?.unwrap_or(false) {
                     public = public.refused_by_subject();
                 }
-                evidence = evidence.public_data(public);
+                evidence.set_public_data(public);
             }
             Some(_) => return None,
         }
-        Some(Some(evidence))
+        Some(())
     }
 }
 
@@ -602,7 +625,16 @@ impl<'c> ConsentColumns<'c> {
     }
 
     /// Consent `item` of the consents' items, as `resolve_consent`.
-    fn read(&self, engine: &Engine, m: &mut Memos, items: &Column, item: usize) -> Option<Consent> {
+    ///
+    /// The record is one of `spare`, reset, when it has one.
+    fn read(
+        &self,
+        engine: &Engine,
+        m: &mut Memos,
+        spare: &mut Vec<Consent>,
+        items: &Column,
+        item: usize,
+    ) -> Option<Consent> {
         if !matches!(items.cell(item), Cell::Struct) || !all_null(&self.others, item) {
             return None;
         }
@@ -620,22 +652,28 @@ impl<'c> ConsentColumns<'c> {
         if withdrawn.is_some_and(|w| w < given_at) {
             return None;
         }
-        let mut consent = Consent::new(grantor, given_at);
+        let mut consent = match spare.pop() {
+            Some(mut consent) => {
+                consent.reset(grantor, given_at);
+                consent
+            }
+            None => Consent::new(grantor, given_at),
+        };
         if let Some(name) = text(self.grantor, item)? {
-            consent = consent.named_grantor(name);
+            consent.set_grantor_name(name);
         }
         if flag(self.transfer_risks_informed, item)? == Some(true) {
-            consent = consent.transfer_risks_informed();
+            consent.set_transfer_risks_informed(true);
         }
         if flag(self.separate, item)? == Some(true) {
-            consent = consent.separate();
+            consent.set_separate(true);
         }
         if let Some((values, rows)) = list(self.purposes, item, MAX_CONSENT_PURPOSES)? {
             for i in rows {
                 let purpose = m
                     .consent_purposes
                     .read(values, i, |n| engine.purpose(n).ok())??;
-                consent = consent.purpose(purpose);
+                consent.push_purpose(purpose);
             }
         }
         if let Some((values, rows)) = list(self.categories, item, MAX_CONSENT_CATEGORIES)? {
@@ -643,24 +681,24 @@ impl<'c> ConsentColumns<'c> {
                 let category = m
                     .consent_categories
                     .read(values, i, |n| engine.category(n).ok())??;
-                consent = consent.category(category);
+                consent.push_category(category);
             }
         }
         if let Some((values, rows)) = list(self.actions, item, MAX_CONSENT_ACTIONS)? {
             for i in rows {
-                consent = consent.action(m.consent_actions.read(values, i, word::<Action>)??);
+                consent.push_action(m.consent_actions.read(values, i, word::<Action>)??);
             }
         }
         if let Some((values, rows)) = list(self.recipients, item, MAX_CONSENT_RECIPIENTS)? {
             for i in rows {
                 match values.cell(i) {
-                    Cell::Text(name) => consent = consent.recipient(name),
+                    Cell::Text(name) => consent.push_recipient(name),
                     _ => return None,
                 }
             }
         }
         if let Some(at) = withdrawn {
-            consent = consent.withdrawn_at(at);
+            consent.set_withdrawn_at(at);
         }
         Some(consent)
     }
@@ -709,7 +747,7 @@ mod tests {
             let generic = engine.resolve(&doc).unwrap_or_else(|e| {
                 panic!("row {row}: the typed reader read a row `resolve` refuses: {e}")
             });
-            assert_eq!(fast, generic, "row {row}: {doc:?}");
+            assert_eq!(fast, &generic, "row {row}: {doc:?}");
         }
         read
     }

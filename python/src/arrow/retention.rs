@@ -37,29 +37,29 @@ use lawful::{Action, Engine};
 use serde::Deserialize;
 
 use super::build::{
-    Formatted, Obligations, PolicyColumn, Sparse, StructColumn, Validity, Words, days, field,
-    instant_type,
+    Formatted, Obligations, PolicyColumn, Sparse, SparseTexts, StructColumn, Texts, Validity,
+    Words, days, field, instant_type,
 };
 use super::row::Column;
 
 /// The columns of a retention table, being written.
 #[derive(Debug)]
-pub(crate) struct Sweep {
+pub(crate) struct Sweep<'e> {
     id: StringBuilder,
-    plan: Plans,
-    outcome: StringBuilder,
+    plan: Plans<'e>,
+    outcome: Texts<'static>,
     due: Dues,
     termination: Sparse<Terminations>,
     error: Sparse<Errors>,
     policy: PolicyColumn,
 }
 
-impl Sweep {
-    pub(crate) fn with_capacity(rows: usize) -> Sweep {
+impl<'e> Sweep<'e> {
+    pub(crate) fn with_capacity(rows: usize) -> Sweep<'e> {
         Sweep {
             id: StringBuilder::with_capacity(rows, rows * 16),
             plan: Plans::with_capacity(rows),
-            outcome: StringBuilder::with_capacity(rows, rows * 7),
+            outcome: Texts::with_capacity(rows),
             due: Dues::with_capacity(rows),
             termination: Sparse::new(),
             error: Sparse::new(),
@@ -84,7 +84,7 @@ impl Sweep {
     /// generic path), swept at `at` when given.
     pub(crate) fn sweep_row(
         &mut self,
-        engine: &Engine,
+        engine: &'e Engine,
         records: &Column,
         ids: Option<&Column>,
         row: usize,
@@ -131,19 +131,19 @@ impl Sweep {
     /// its plan and, swept at `at`, what is due.
     pub(crate) fn sweep(
         &mut self,
-        engine: &Engine,
+        engine: &'e Engine,
         id: Option<&str>,
         record: &RecordState,
         at: Option<DateTime<FixedOffset>>,
     ) {
-        let plan = engine.record_plan(record);
         match at {
             Some(at) => {
-                let due = engine.deletion_due(record, at);
+                // The plan once, for the answer and for what is due.
+                let (plan, due) = engine.record_plan_and_due(record, at);
                 let outcome = RecordOutcome::of(due.as_ref());
                 self.push_record(engine, id, &plan, Some(outcome), due.as_ref());
             }
-            None => self.push_record(engine, id, &plan, None, None),
+            None => self.push_record(engine, id, &engine.record_plan(record), None, None),
         }
     }
 
@@ -151,7 +151,7 @@ impl Sweep {
     /// due then: the library's `retention_doc`, written into columns.
     fn push_record(
         &mut self,
-        engine: &Engine,
+        engine: &'e Engine,
         id: Option<&str>,
         plan: &RetentionPlan,
         outcome: Option<RecordOutcome>,
@@ -159,8 +159,7 @@ impl Sweep {
     ) {
         self.id.append_option(id);
         self.plan.push(engine, plan);
-        self.outcome
-            .append_option(outcome.map(RecordOutcome::as_str));
+        self.outcome.push(outcome.map(RecordOutcome::as_str));
         match due {
             Some(due) => self.due.push(due),
             None => self.due.push_null(),
@@ -173,7 +172,7 @@ impl Sweep {
     fn push_termination(&mut self, id: Option<&str>, termination: &TerminationPlanDoc) {
         self.id.append_option(id);
         self.plan.push_null();
-        self.outcome.append_null();
+        self.outcome.push_null();
         self.due.push_null();
         self.termination.value().push(termination);
         self.error.push_null();
@@ -183,7 +182,7 @@ impl Sweep {
     fn push_error(&mut self, id: Option<&str>, error: &ErrorDoc) {
         self.id.append_option(id);
         self.plan.push_null();
-        self.outcome.append_null();
+        self.outcome.push_null();
         self.due.push_null();
         self.termination.push_null();
         self.error.value().push(error);
@@ -200,7 +199,7 @@ impl Sweep {
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.id.finish()),
             self.plan.finish()?,
-            Arc::new(self.outcome.finish()),
+            self.outcome.finish()?,
             self.due.finish()?,
             self.termination.finish()?,
             self.error.finish()?,
@@ -210,40 +209,37 @@ impl Sweep {
     }
 }
 
-/// The `plan` column.
+/// The `plan` column: the rule's texts are the engine's, the words the
+/// vocabulary's, so a row pushes references ([`Texts`]).
 #[derive(Debug)]
-struct Plans {
+struct Plans<'e> {
     valid: Validity,
-    rule: StringBuilder,
-    denied_by: StringBuilder,
-    clause: StringBuilder,
-    retention: StringBuilder,
+    rule: Texts<'e>,
+    denied_by: Texts<'e>,
+    clause: Texts<'e>,
+    retention: Formatted<lawful::policy::Retention>,
     end: Date32Builder,
-    until: StringBuilder,
-    disposal: StringBuilder,
-    backup_lag: StringBuilder,
+    until: Texts<'static>,
+    disposal: Texts<'static>,
+    backup_lag: Formatted<lawful::policy::Period>,
     backup_purge: Date32Builder,
     obligations: Obligations,
-    retention_text: Formatted<lawful::policy::Retention>,
-    backup_lag_text: Formatted<lawful::policy::Period>,
 }
 
-impl Plans {
-    fn with_capacity(rows: usize) -> Plans {
+impl<'e> Plans<'e> {
+    fn with_capacity(rows: usize) -> Plans<'e> {
         Plans {
             valid: Validity::with_capacity(rows),
-            rule: StringBuilder::with_capacity(rows, rows * 16),
-            denied_by: StringBuilder::new(),
-            clause: StringBuilder::with_capacity(rows, rows * 80),
-            retention: StringBuilder::with_capacity(rows, rows * 4),
+            rule: Texts::with_capacity(rows),
+            denied_by: Texts::with_capacity(rows),
+            clause: Texts::with_capacity(rows),
+            retention: Formatted::with_capacity(rows),
             end: Date32Builder::with_capacity(rows),
-            until: StringBuilder::new(),
-            disposal: StringBuilder::with_capacity(rows, rows * 20),
-            backup_lag: StringBuilder::with_capacity(rows, rows * 4),
+            until: Texts::with_capacity(rows),
+            disposal: Texts::with_capacity(rows),
+            backup_lag: Formatted::with_capacity(rows),
             backup_purge: Date32Builder::with_capacity(rows),
             obligations: Obligations::with_capacity(rows),
-            retention_text: Formatted::default(),
-            backup_lag_text: Formatted::default(),
         }
     }
 
@@ -263,36 +259,29 @@ impl Plans {
     }
 
     /// As the library's `plan_doc`.
-    fn push(&mut self, engine: &Engine, plan: &RetentionPlan) {
+    fn push(&mut self, engine: &'e Engine, plan: &RetentionPlan) {
         self.valid.push(true);
         let (rule, denied_by) = match plan.source() {
             RetentionSource::Rule(id) => (engine.rule(id), None),
             RetentionSource::DeniedBy(id) => (None, engine.rule(id)),
             RetentionSource::NoRule => (None, None),
         };
-        self.rule.append_option(rule.map(Rule::id));
-        self.denied_by.append_option(denied_by.map(Rule::id));
-        self.clause
-            .append_option(rule.or(denied_by).map(Rule::clause));
-        match plan.retention() {
-            Some(retention) => self
-                .retention
-                .append_value(self.retention_text.text(retention)),
-            None => self.retention.append_null(),
-        }
+        self.rule.push(rule.map(Rule::id));
+        self.denied_by.push(denied_by.map(Rule::id));
+        self.clause.push(rule.or(denied_by).map(Rule::clause));
+        self.retention.push(plan.retention());
         match plan.end() {
             RetentionEnd::At(_) => {
                 self.end.append_option(plan.end_due().date().map(days));
-                self.until.append_null();
+                self.until.push_null();
             }
             RetentionEnd::Event(event) => {
                 self.end.append_null();
-                self.until.append_value(event.as_str());
+                self.until.push_value(event.as_str());
             }
         }
-        self.disposal.append_value(plan.disposal().as_str());
-        self.backup_lag
-            .append_value(self.backup_lag_text.text(plan.backup_lag()));
+        self.disposal.push_value(plan.disposal().as_str());
+        self.backup_lag.push(Some(plan.backup_lag()));
         self.backup_purge
             .append_option(plan.backup_purge().date().map(days));
         for obligation in plan.obligations() {
@@ -303,28 +292,28 @@ impl Plans {
 
     fn push_null(&mut self) {
         self.valid.push(false);
-        self.rule.append_null();
-        self.denied_by.append_null();
-        self.clause.append_null();
-        self.retention.append_null();
+        self.rule.push_null();
+        self.denied_by.push_null();
+        self.clause.push_null();
+        self.retention.push(None);
         self.end.append_null();
-        self.until.append_null();
-        self.disposal.append_null();
-        self.backup_lag.append_null();
+        self.until.push_null();
+        self.disposal.push_null();
+        self.backup_lag.push(None);
         self.backup_purge.append_null();
         self.obligations.end_row();
     }
 
     fn finish(mut self) -> Result<ArrayRef, ArrowError> {
         let children: Vec<ArrayRef> = vec![
-            Arc::new(self.rule.finish()),
-            Arc::new(self.denied_by.finish()),
-            Arc::new(self.clause.finish()),
-            Arc::new(self.retention.finish()),
+            self.rule.finish()?,
+            self.denied_by.finish()?,
+            self.clause.finish()?,
+            self.retention.finish()?,
             Arc::new(self.end.finish()),
-            Arc::new(self.until.finish()),
-            Arc::new(self.disposal.finish()),
-            Arc::new(self.backup_lag.finish()),
+            self.until.finish()?,
+            self.disposal.finish()?,
+            self.backup_lag.finish()?,
             Arc::new(self.backup_purge.finish()),
             self.obligations.finish()?,
         ];
@@ -336,14 +325,14 @@ impl Plans {
 #[derive(Debug)]
 struct Dues {
     valid: Validity,
-    trigger: StringBuilder,
+    trigger: Texts<'static>,
     since: TimestampMicrosecondBuilder,
     other_triggers: Words,
-    disposal: StringBuilder,
+    disposal: Texts<'static>,
     by: Date32Builder,
     backup_purge_by: Date32Builder,
     held_until: TimestampMicrosecondBuilder,
-    hold_law: StringBuilder,
+    hold_law: SparseTexts,
     allowed_actions: Words,
     obligations: Obligations,
 }
@@ -352,14 +341,14 @@ impl Dues {
     fn with_capacity(rows: usize) -> Dues {
         Dues {
             valid: Validity::with_capacity(rows),
-            trigger: StringBuilder::with_capacity(rows, rows * 16),
+            trigger: Texts::with_capacity(rows),
             since: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
             other_triggers: Words::with_capacity(rows),
-            disposal: StringBuilder::with_capacity(rows, rows * 20),
+            disposal: Texts::with_capacity(rows),
             by: Date32Builder::with_capacity(rows),
             backup_purge_by: Date32Builder::with_capacity(rows),
             held_until: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
-            hold_law: StringBuilder::new(),
+            hold_law: SparseTexts::default(),
             allowed_actions: Words::with_capacity(rows),
             obligations: Obligations::with_capacity(rows),
         }
@@ -383,20 +372,22 @@ impl Dues {
     /// As the library's `due_doc`.
     fn push(&mut self, due: &DeletionDue) {
         self.valid.push(true);
-        self.trigger.append_value(due.trigger().as_str());
+        self.trigger.push_value(due.trigger().as_str());
         self.since.append_value(due.since().timestamp_micros());
         for trigger in due.other_triggers() {
             self.other_triggers.push(trigger.as_str());
         }
         self.other_triggers.end_row();
-        self.disposal.append_value(due.disposal().as_str());
+        self.disposal.push_value(due.disposal().as_str());
         self.by.append_value(days(due.by()));
         self.backup_purge_by
             .append_value(days(due.backup_purge_by()));
         self.held_until
             .append_option(due.hold().map(|h| h.until().timestamp_micros()));
-        self.hold_law
-            .append_option(due.hold().and_then(|h| h.law()));
+        match due.hold().and_then(|h| h.law()) {
+            Some(law) => self.hold_law.push_value(law),
+            None => self.hold_law.push_null(),
+        }
         for &action in Action::ALL {
             if due.allows(action) {
                 self.allowed_actions.push(action.as_str());
@@ -411,28 +402,28 @@ impl Dues {
 
     fn push_null(&mut self) {
         self.valid.push(false);
-        self.trigger.append_null();
+        self.trigger.push_null();
         self.since.append_null();
         self.other_triggers.end_row();
-        self.disposal.append_null();
+        self.disposal.push_null();
         self.by.append_null();
         self.backup_purge_by.append_null();
         self.held_until.append_null();
-        self.hold_law.append_null();
+        self.hold_law.push_null();
         self.allowed_actions.end_row();
         self.obligations.end_row();
     }
 
     fn finish(mut self) -> Result<ArrayRef, ArrowError> {
         let children: Vec<ArrayRef> = vec![
-            Arc::new(self.trigger.finish()),
+            self.trigger.finish()?,
             Arc::new(self.since.finish()),
             self.other_triggers.finish()?,
-            Arc::new(self.disposal.finish()),
+            self.disposal.finish()?,
             Arc::new(self.by.finish()),
             Arc::new(self.backup_purge_by.finish()),
             Arc::new(self.held_until.finish()),
-            Arc::new(self.hold_law.finish()),
+            self.hold_law.finish(),
             self.allowed_actions.finish()?,
             self.obligations.finish()?,
         ];
