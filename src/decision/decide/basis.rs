@@ -264,8 +264,7 @@ impl Context<'_> {
         if self.acquirer_unbound() && basis != Basis::Consent {
             return false;
         }
-        let held_store = self.action == Action::Store && self.request.legal_hold;
-        held_store || self.record_expired(Some(basis)).is_none()
+        self.held_storage() || self.record_expired(Some(basis)).is_none()
     }
 
     /// An emergency protects (PIPL art. 13(4), GDPR art. 6(1)(d)): a

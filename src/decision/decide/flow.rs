@@ -96,10 +96,8 @@ impl Context<'_> {
         let request = self.request;
         let provision = self.recipient?.provision()?;
         let own = request.action;
-        let held_storage = own == Action::Store
-            && request.legal_hold
-            && self.recipient == Some(RecipientKind::Processor);
-        (provision != own && own != Action::Delete && !held_storage).then_some(provision)
+        (provision != own && own != Action::Delete && !self.held_at_processor())
+            .then_some(provision)
     }
 
     /// Whether the flow must also pass as an export: it is abroad, and it
@@ -111,7 +109,29 @@ impl Context<'_> {
         !self.abroad_facts.is_empty()
             && own != Action::Export
             && own != Action::Delete
-            && (!matches!(own, Action::Collect | Action::Store) || self.provision().is_some())
+            && (!matches!(own, Action::Collect | Action::Store)
+                || self.provision().is_some()
+                || self.held_at_processor())
+    }
+
+    /// Whether this pass keeps data under a legal hold: the request stores
+    /// it under one, and this is that storage or the export a processor
+    /// abroad keeping it makes. Such a pass needs no basis and has no
+    /// retention of its own to run out (the hold keeps the data).
+    pub(super) fn held_storage(&self) -> bool {
+        self.request.action == Action::Store
+            && self.request.legal_hold
+            && matches!(self.action, Action::Store | Action::Export)
+    }
+
+    /// Whether the request stores data under a legal hold at a processor:
+    /// no entrustment of its own (the hold keeps the data where it is), but
+    /// a processor abroad still reaches it from abroad (an export), and a
+    /// child's data there still needs the processor assessed.
+    pub(super) fn held_at_processor(&self) -> bool {
+        self.request.action == Action::Store
+            && self.request.legal_hold
+            && self.recipient == Some(RecipientKind::Processor)
     }
 
     /// Switches the context to deciding `action` on the same facts: its

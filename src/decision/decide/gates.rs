@@ -79,7 +79,7 @@ impl Context<'_> {
         let gives_away = matches!(
             action,
             Action::Share | Action::Entrust | Action::Transfer | Action::Export
-        );
+        ) || self.held_at_processor();
         if gives_away
             && self.children_layer()
             && !self.guardian_access

@@ -224,9 +224,10 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
         ctx.choose_basis(acceptable).map(Some)
     };
     // A legal hold keeps the data (PIPL art. 47; GDPR arts. 17(3), 18(2)):
-    // storing it needs no basis of its own, and nothing but storage is
-    // open (`restrict_to_storage`, step 6).
-    let held = ctx.action == Action::Store && request.legal_hold;
+    // storing it needs no basis of its own, nor does a processor abroad
+    // keeping it (whose mechanism the gates still ask for), and nothing
+    // but storage is open (`restrict_to_storage`, step 6).
+    let held = ctx.held_storage();
     if let Err(failures) = &basis
         && !held
     {

@@ -104,7 +104,7 @@ impl<'a> Context<'a> {
         let Some((end, rule, category)) = self.record_expired(basis) else {
             return;
         };
-        if self.action == Action::Store && self.request.legal_hold {
+        if self.held_storage() {
             decision.add_obligation(ObligationCode::RestrictToStorage);
             return;
         }
