@@ -121,7 +121,8 @@ impl Context<'_> {
     pub(super) fn held_storage(&self) -> bool {
         self.request.action == Action::Store
             && self.request.legal_hold
-            && matches!(self.action, Action::Store | Action::Export)
+            && (self.action == Action::Store
+                || (self.action == Action::Export && self.held_at_processor()))
     }
 
     /// Whether the request stores data under a legal hold at a processor:
