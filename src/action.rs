@@ -37,6 +37,15 @@ impl Action {
     pub(crate) const fn names_recipient_in_consent(self) -> bool {
         matches!(self, Action::Share | Action::Transfer | Action::Export)
     }
+
+    /// Whether the data goes to someone else: another controller (share),
+    /// a processor (entrust), a new holder (transfer), or abroad (export).
+    pub(crate) const fn gives_away(self) -> bool {
+        matches!(
+            self,
+            Action::Share | Action::Entrust | Action::Transfer | Action::Export
+        )
+    }
 }
 
 /// A set of actions. In a consent scope an empty set is read by the

@@ -113,6 +113,11 @@ impl Hierarchy {
     pub(crate) fn covers(&self, outer: u32, inner: u32) -> bool {
         outer <= inner && inner < self.end(outer)
     }
+
+    /// Whether `a` and `b` share a subtree: one covers the other.
+    pub(crate) fn overlaps(&self, a: u32, b: u32) -> bool {
+        self.covers(a, b) || self.covers(b, a)
+    }
 }
 
 fn close(ends: &mut [u32], node: usize, end: usize) {

@@ -14,6 +14,7 @@ use crate::action::Action;
 use crate::category::CategoryId;
 use crate::decision::consent::{Consent, Grantor, Timing};
 use crate::decision::{Detail, ReasonCode};
+use crate::purpose::PurposeId;
 use crate::subject::regime::Regime;
 
 impl Context<'_> {
@@ -245,12 +246,10 @@ impl Context<'_> {
                 return false;
             }
             // A withdrawal names what it ends; its empty lists name all.
-            if !(w.purposes.is_empty() || self.touches_purpose(w)) {
+            if !self.withdrawal_names_purpose(w, request.purpose) {
                 return false;
             }
-            if scope != Scope::Purpose
-                && !(w.categories.is_empty() || self.touches_categories(w, category))
-            {
+            if scope != Scope::Purpose && !self.withdrawal_names_categories(w, category) {
                 return false;
             }
             let actions = w.withdrawn_actions();
@@ -303,32 +302,42 @@ impl Context<'_> {
             || (w.grantor.is_verified_guardian() && matches!(grant.grantor, Grantor::Guardian(_)))
     }
 
-    /// Whether a withdrawal's purposes touch the request's purpose: one
-    /// covers the other (a group names every purpose under it).
-    fn touches_purpose(&self, withdrawal: &Consent) -> bool {
-        let purposes = &self.policy.purpose_tree;
-        let purpose = self.request.purpose.index();
-        withdrawal
-            .purposes
-            .iter()
-            .any(|p| purposes.covers(p.index(), purpose) || purposes.covers(purpose, p.index()))
+    /// Whether a withdrawal names `purpose`: it names none (so all), or
+    /// one that overlaps it (a group names every purpose under it, and a
+    /// purpose its group).
+    pub(super) fn withdrawal_names_purpose(
+        &self,
+        withdrawal: &Consent,
+        purpose: PurposeId,
+    ) -> bool {
+        let tree = &self.policy.purpose_tree;
+        withdrawal.purposes.is_empty()
+            || withdrawal
+                .purposes
+                .iter()
+                .any(|p| tree.overlaps(p.index(), purpose.index()))
     }
 
-    /// Whether a withdrawal's categories touch `category` (some requested
-    /// category when `None`): one covers the other, so a request for a
-    /// group is withdrawn where any category under it is.
-    fn touches_categories(&self, withdrawal: &Consent, category: Option<CategoryId>) -> bool {
+    /// Whether a withdrawal names `category` (some requested category when
+    /// `None`): it names none (so all), or one that overlaps it, so a
+    /// request for a group is withdrawn where any category under it is.
+    pub(super) fn withdrawal_names_categories(
+        &self,
+        withdrawal: &Consent,
+        category: Option<CategoryId>,
+    ) -> bool {
         let tree = &self.policy.category_tree;
-        let touches = |c: CategoryId| {
+        let names = |c: CategoryId| {
             withdrawal
                 .categories
                 .iter()
-                .any(|k| tree.covers(k.index(), c.index()) || tree.covers(c.index(), k.index()))
+                .any(|k| tree.overlaps(k.index(), c.index()))
         };
-        match category {
-            Some(c) => touches(c),
-            None => self.request.categories.iter().any(|&c| touches(c)),
-        }
+        withdrawal.categories.is_empty()
+            || match category {
+                Some(c) => names(c),
+                None => self.request.categories.iter().any(|&c| names(c)),
+            }
     }
 
     /// Whether the record's purposes cover the request's purpose.

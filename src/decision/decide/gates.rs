@@ -76,10 +76,7 @@ impl Context<'_> {
         // CAC-2019 arts. 16-17: a child's data goes to a recipient or a
         // processor only after the operator's assessment of it; a PRC
         // authority acting on PRC law is the exception (engine choice).
-        let gives_away = matches!(
-            action,
-            Action::Share | Action::Entrust | Action::Transfer | Action::Export
-        ) || self.held_at_processor();
+        let gives_away = action.gives_away() || self.held_at_processor();
         if gives_away
             && self.children_layer()
             && !self.guardian_access
@@ -103,10 +100,8 @@ impl Context<'_> {
     /// share, entrust, transfer, export and every flow abroad. The guardian
     /// needs no region; an authority's region is the state it belongs to.
     pub(super) fn unidentified_recipient(&self) -> Option<Detail> {
-        let needs = matches!(
-            self.action,
-            Action::Share | Action::Entrust | Action::Transfer | Action::Export
-        ) || (!self.abroad.is_empty() && self.action != Action::Disclose);
+        let needs = self.action.gives_away()
+            || (!self.abroad.is_empty() && self.action != Action::Disclose);
         let Some(recipient) = self.request.recipient.as_ref() else {
             return needs.then_some(Detail::RecipientMissing);
         };
@@ -116,18 +111,9 @@ impl Context<'_> {
         // The guardian their own consent names is identified by it; the
         // subject is the request's subject; the public has no name, and
         // where it is published is the destination. Anyone else, labelled
-        // guardian or not, is named in full.
-        // The public is no one to share, entrust, transfer or export to: a
-        // publication is `disclose`, and a provision labelled as going to
-        // the public names no recipient its consent could name (fail
-        // closed, whatever name the label carries).
-        let provision = matches!(
-            self.action,
-            Action::Share | Action::Entrust | Action::Transfer | Action::Export
-        );
-        if recipient.kind == RecipientKind::Public && provision {
-            return Some(Detail::RecipientName);
-        }
+        // guardian or not, is named in full. (A share, entrust, transfer
+        // or export to the public is refused before any rule is looked
+        // for: see `decide_into`.)
         if recipient.kind == RecipientKind::Public {
             // A publication abroad says where it is published: left out,
             // the flow could be anywhere.

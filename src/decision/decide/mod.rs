@@ -161,11 +161,7 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
     // The public is no one to provide to (principle 2): a share, entrust,
     // transfer or export labelled as going to it names no recipient, before
     // any rule is looked for (publication is `disclose`).
-    let provision = matches!(
-        ctx.action,
-        Action::Share | Action::Entrust | Action::Transfer | Action::Export
-    );
-    if provision && ctx.recipient == Some(RecipientKind::Public) {
+    if ctx.action.gives_away() && ctx.recipient == Some(RecipientKind::Public) {
         decision.push_reason(
             Reason::new(ReasonCode::RecipientUnidentified, None, None)
                 .with_detail(Detail::RecipientName),

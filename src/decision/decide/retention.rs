@@ -255,8 +255,6 @@ impl<'a> Context<'a> {
         if let Some(own) = grant.withdrawal_instant().filter(|&w| w <= at) {
             return Some(own);
         }
-        let purposes = &self.policy.purpose_tree;
-        let tree = &self.policy.category_tree;
         let given = grant.state.given_at();
         self.request
             .evidence
@@ -273,16 +271,8 @@ impl<'a> Context<'a> {
                 given <= i
                     && i <= at
                     && w.recipients.is_empty()
-                    && (w.purposes.is_empty()
-                        || w.purposes.iter().any(|p| {
-                            purposes.covers(p.index(), purpose.index())
-                                || purposes.covers(purpose.index(), p.index())
-                        }))
-                    && (w.categories.is_empty()
-                        || w.categories.iter().any(|k| {
-                            tree.covers(k.index(), category.index())
-                                || tree.covers(category.index(), k.index())
-                        }))
+                    && self.withdrawal_names_purpose(w, purpose)
+                    && self.withdrawal_names_categories(w, Some(category))
                     && w.withdrawn_actions().contains(Action::Store)
             })
             .map(|(_, i)| i)
