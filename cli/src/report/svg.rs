@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use lawful::analysis::record::{FlowLine, Record, kind_words, mechanism_short, regime_words};
 
-use super::esc;
+use super::html::esc;
 
 const WIDTH: f64 = 1000.0;
 /// Column x and width: purpose, data, recipient, country.
