@@ -9,11 +9,10 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBufferBuilder, Date32Builder, StringBuilder};
-use arrow_array::types::Date32Type;
 use arrow_array::{ArrayRef, ListArray, RecordBatch, StringArray, StructArray};
-use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, TimeUnit};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use lawful::Engine;
 use lawful::wire::ObligationDoc;
 
@@ -47,9 +46,15 @@ pub(crate) fn instant_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }
 
-/// The days since 1970-01-01 of a date, as `date32` stores it.
+/// Days from 0001-01-01 (chrono's day 1) to 1970-01-01.
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+/// The days since 1970-01-01 of a date, as `date32` stores it: the same
+/// number as `Date32Type::from_naive_date`, counted from chrono's day
+/// number rather than through a duration (a sweep writes several a row).
+#[inline]
 pub(crate) fn days(date: NaiveDate) -> i32 {
-    Date32Type::from_naive_date(date)
+    date.num_days_from_ce() - EPOCH_DAYS_FROM_CE
 }
 
 /// The offsets of a list column: where each row's items start.
@@ -309,12 +314,16 @@ impl<B: StructColumn> Sparse<B> {
 /// A text column written as references to texts that outlive the batch
 /// (the vocabulary's words, the engine's rule ids, clauses and category
 /// names): a row pushes a pointer, and [`Texts::finish`] copies every text
-/// once, into buffers of the exact size, with the validity in one pass.
+/// once, into buffers of the exact size. The nulls are counted as they are
+/// pushed: a column without nulls gets no validity, a column of nulls only
+/// is made null whole, without a byte copied.
 #[derive(Debug)]
 pub(crate) struct Texts<'a> {
     values: Vec<Option<&'a str>>,
     /// The bytes of the texts pushed so far.
     bytes: usize,
+    /// The nulls pushed so far.
+    nulls: usize,
 }
 
 impl<'a> Texts<'a> {
@@ -322,13 +331,15 @@ impl<'a> Texts<'a> {
         Texts {
             values: Vec::with_capacity(rows),
             bytes: 0,
+            nulls: 0,
         }
     }
 
     #[inline]
     pub(crate) fn push(&mut self, text: Option<&'a str>) {
-        if let Some(text) = text {
-            self.bytes += text.len();
+        match text {
+            Some(text) => self.bytes += text.len(),
+            None => self.nulls += 1,
         }
         self.values.push(text);
     }
@@ -341,6 +352,7 @@ impl<'a> Texts<'a> {
 
     #[inline]
     pub(crate) fn push_null(&mut self) {
+        self.nulls += 1;
         self.values.push(None);
     }
 
@@ -350,29 +362,29 @@ impl<'a> Texts<'a> {
     ///
     /// More than `i32::MAX` bytes of text in one batch.
     pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
+        let rows = self.values.len();
+        if self.nulls == rows {
+            return Ok(Arc::new(StringArray::new_null(rows)));
+        }
         let too_long = || ArrowError::ComputeError("a batch holds over 2 GiB of text".to_owned());
         if i32::try_from(self.bytes).is_err() {
             return Err(too_long());
         }
         let mut data = Vec::with_capacity(self.bytes);
-        let mut offsets = Vec::with_capacity(self.values.len() + 1);
+        let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0_i32);
-        let mut valid = BooleanBufferBuilder::new(self.values.len());
-        let mut nulls = false;
         for text in &self.values {
-            match text {
-                Some(text) => {
-                    data.extend_from_slice(text.as_bytes());
-                    valid.append(true);
-                }
-                None => {
-                    valid.append(false);
-                    nulls = true;
-                }
+            if let Some(text) = text {
+                data.extend_from_slice(text.as_bytes());
             }
             offsets.push(i32::try_from(data.len()).map_err(|_| too_long())?);
         }
-        let nulls = nulls.then(|| NullBuffer::new(valid.finish()));
+        let nulls = (self.nulls > 0).then(|| {
+            let values = &self.values;
+            NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
+                values.get(i).is_some_and(Option::is_some)
+            }))
+        });
         let array = StringArray::try_new(
             OffsetBuffer::new(ScalarBuffer::from(offsets)),
             data.into(),

@@ -7,56 +7,11 @@
     reason = "a cell reads as a value, as null (an absent field: `Some(None)`), or not at all (`None`: the generic path's row), and `?` passes the last on"
 )]
 
-use chrono::{DateTime, FixedOffset};
 use serde::de::DeserializeOwned;
 use serde::de::value::{Error as ValueError, StrDeserializer};
 
-use super::instants;
 use super::memo::Memo;
 use super::row::{Cell, Column};
-
-/// The last instant text of a column and what it read as: the instants of
-/// a column often repeat row after row (a batch decided at one instant).
-#[derive(Debug, Default)]
-pub(crate) struct Last {
-    text: String,
-    micros: Option<i64>,
-    value: Option<DateTime<FixedOffset>>,
-}
-
-impl Last {
-    /// The instant of a cell (`Some(None)`: null), or `None` when the
-    /// strict reader leaves it to the generic path.
-    pub(crate) fn read(
-        &mut self,
-        column: Option<&Column>,
-        row: usize,
-    ) -> Option<Option<DateTime<FixedOffset>>> {
-        let Some(column) = column else {
-            return Some(None);
-        };
-        match column.cell(row) {
-            Cell::Null => Some(None),
-            Cell::Text(text) => {
-                if self.value.is_none() || self.micros.is_some() || self.text != text {
-                    self.value = instants::rfc3339(text);
-                    self.micros = None;
-                    self.text.clear();
-                    self.text.push_str(text);
-                }
-                self.value.map(Some)
-            }
-            Cell::Micros(micros, tz) => {
-                if self.value.is_none() || self.micros != Some(micros) {
-                    self.value = instants::timestamp(micros, tz);
-                    self.micros = Some(micros);
-                }
-                self.value.map(Some)
-            }
-            _ => None,
-        }
-    }
-}
 
 /// A value of a vocabulary read as the wire format reads it: the type's own
 /// `Deserialize`, from the text.
@@ -105,7 +60,7 @@ pub(crate) fn memo<T: Copy>(
     memo: &mut Memo<T>,
     column: Option<&Column>,
     row: usize,
-    resolve: impl FnOnce(&str) -> Option<T>,
+    resolve: impl FnMut(&str) -> Option<T>,
 ) -> Option<Option<T>> {
     match column {
         Some(column) => memo.read(column, row, resolve),

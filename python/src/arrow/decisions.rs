@@ -43,6 +43,15 @@ use super::row::Column;
 /// and each column is copied out whole when the batch is finished.
 #[derive(Debug)]
 pub(crate) struct Decisions<'e> {
+    columns: Columns<'e>,
+    /// The decision every row of the batch is decided into
+    /// ([`Engine::decide_into`]), rather than one returned by value a row.
+    decision: Decision,
+}
+
+/// The answer columns of [`Decisions`].
+#[derive(Debug)]
+struct Columns<'e> {
     id: StringBuilder,
     effect: Texts<'static>,
     basis: Texts<'static>,
@@ -55,6 +64,48 @@ pub(crate) struct Decisions<'e> {
 impl<'e> Decisions<'e> {
     pub(crate) fn with_capacity(rows: usize) -> Decisions<'e> {
         Decisions {
+            columns: Columns::with_capacity(rows),
+            decision: Decision::default(),
+        }
+    }
+
+    /// The schema of a decision table (before the kept columns).
+    pub(crate) fn fields() -> Vec<Field> {
+        Columns::fields()
+    }
+
+    /// Decides a request read by the typed reader and writes its decision.
+    pub(crate) fn decide(&mut self, engine: &'e Engine, request: &Request) {
+        engine.decide_into(request, &mut self.decision);
+        self.columns
+            .push(engine, request.request_id(), &self.decision);
+    }
+
+    /// Decides row `row` of `requests` through its wire document (the
+    /// generic path) and writes its decision.
+    pub(crate) fn decide_row(
+        &mut self,
+        engine: &'e Engine,
+        requests: &Column,
+        ids: Option<&Column>,
+        row: usize,
+    ) {
+        self.columns.decide_row(engine, requests, ids, row);
+    }
+
+    /// The batch: the decision columns, then `kept`.
+    pub(crate) fn finish(
+        self,
+        engine: &Engine,
+        kept: Vec<(Field, ArrayRef)>,
+    ) -> Result<RecordBatch, ArrowError> {
+        self.columns.finish(engine, kept)
+    }
+}
+
+impl<'e> Columns<'e> {
+    fn with_capacity(rows: usize) -> Columns<'e> {
+        Columns {
             id: StringBuilder::with_capacity(rows, rows * 16),
             effect: Texts::with_capacity(rows),
             basis: Texts::with_capacity(rows),
@@ -65,8 +116,7 @@ impl<'e> Decisions<'e> {
         }
     }
 
-    /// The schema of a decision table (before the kept columns).
-    pub(crate) fn fields() -> Vec<Field> {
+    fn fields() -> Vec<Field> {
         vec![
             field("id", DataType::Utf8),
             field("effect", DataType::Utf8),
@@ -78,14 +128,7 @@ impl<'e> Decisions<'e> {
         ]
     }
 
-    /// Decides a request read by the typed reader and writes its decision.
-    pub(crate) fn decide(&mut self, engine: &'e Engine, request: &Request) {
-        self.push(engine, request.request_id(), &engine.decide(request));
-    }
-
-    /// Decides row `row` of `requests` through its wire document (the
-    /// generic path) and writes its decision.
-    pub(crate) fn decide_row(
+    fn decide_row(
         &mut self,
         engine: &'e Engine,
         requests: &Column,
@@ -169,13 +212,12 @@ impl<'e> Decisions<'e> {
         self.policy.push();
     }
 
-    /// The batch: the decision columns, then `kept`.
-    pub(crate) fn finish(
+    fn finish(
         mut self,
         engine: &Engine,
         kept: Vec<(Field, ArrayRef)>,
     ) -> Result<RecordBatch, ArrowError> {
-        let fields = Decisions::fields();
+        let fields = Columns::fields();
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.id.finish()),
             self.effect.finish()?,

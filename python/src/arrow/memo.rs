@@ -1,14 +1,25 @@
-//! What each distinct value of a column reads as, worked out once: a table
-//! of a million rows naming 26 purposes resolves 26 names, not a million.
+//! What each value of a column reads as, worked out a column at a time: a
+//! table of a million rows naming 26 purposes resolves 26 names, not a
+//! million, and each row then reads its answer from a short array.
 //!
-//! A dictionary column is remembered by key (its dictionary is resolved at
-//! most once, and only the values rows use); a plain text column by the
-//! text itself, in a small map. The map stops growing at [`MAX_ENTRIES`]
-//! (a column of distinct values gains nothing from it), so the memory a
-//! column can cause is bounded; past it, values are resolved each time.
-//! What is remembered is the resolver's answer, a failure included, so a
-//! row with a name the policy lacks costs one look-up too (that row is then
-//! read by the generic path, which words the error).
+//! The first time a row of a column is asked for, the whole column (of the
+//! batch) is read in one pass, in order, into one slot a row: a null, a
+//! value, or nothing (a cell that is not text, or a text the resolver
+//! refuses). A row's read is then one look-up in that array, however many
+//! columns a row has (reading fifty columns a row, cell by cell, jumps
+//! between fifty places in memory; a pass reads one column's buffers in
+//! order).
+//!
+//! In the pass, a text equal to the row before's is not looked up again
+//! (runs are common: a table sorted by purpose, a batch decided at one
+//! instant). A dictionary column is remembered by key (each dictionary
+//! value is resolved at most once, and only the values rows use); a plain
+//! text column by the text itself, in a small map. The map stops growing at
+//! [`MAX_ENTRIES`] (a column of distinct values gains nothing from it), so
+//! the memory a column can cause is bounded; past it, values are resolved
+//! each time. What is remembered is the resolver's answer, a failure
+//! included, so a row with a name the policy lacks costs one look-up too
+//! (that row is then read by the generic path, which words the error).
 
 #![expect(
     clippy::option_option,
@@ -18,14 +29,46 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use chrono::{DateTime, FixedOffset};
+
+use super::instants;
 use super::row::{Cell, Column};
 
 /// The most distinct texts a column remembers.
 pub(crate) const MAX_ENTRIES: usize = 4096;
 
-/// The remembered values of one column.
+/// What one row of a column read as.
+#[derive(Clone, Copy, Debug)]
+enum Slot<T> {
+    Null,
+    Value(T),
+    /// Not text, or a text the resolver refuses: the generic path's row.
+    Other,
+}
+
+impl<T: Copy> Slot<T> {
+    #[inline]
+    fn read(slot: Option<&Slot<T>>) -> Option<Option<T>> {
+        match slot {
+            Some(Slot::Null) => Some(None),
+            Some(Slot::Value(value)) => Some(Some(*value)),
+            Some(Slot::Other) | None => None,
+        }
+    }
+}
+
+/// The address of a column, to know which one a memo's slots are of (the
+/// columns of a batch all live as long as its memos).
+fn address(column: &Column) -> usize {
+    std::ptr::from_ref(column).addr()
+}
+
+/// The resolved rows of one column.
 #[derive(Debug)]
 pub(crate) struct Memo<T> {
+    /// The column `slots` are of.
+    of: Option<usize>,
+    slots: Vec<Slot<T>>,
     by_key: Vec<Option<Option<T>>>,
     by_text: HashMap<Box<str>, Option<T>, BuildHasherDefault<Mix>>,
 }
@@ -33,6 +76,8 @@ pub(crate) struct Memo<T> {
 impl<T> Default for Memo<T> {
     fn default() -> Memo<T> {
         Memo {
+            of: None,
+            slots: Vec::new(),
             by_key: Vec::new(),
             by_text: HashMap::default(),
         }
@@ -42,39 +87,163 @@ impl<T> Default for Memo<T> {
 impl<T: Copy> Memo<T> {
     /// Row `row` of `column` as `resolve` reads its text: `Some(None)` for a
     /// null, `None` when the value is not text or `resolve` refuses it.
+    ///
+    /// A memo serves one column: the first read of a column resolves all
+    /// its rows.
     #[inline]
     pub(crate) fn read(
         &mut self,
         column: &Column,
         row: usize,
-        resolve: impl FnOnce(&str) -> Option<T>,
+        resolve: impl FnMut(&str) -> Option<T>,
     ) -> Option<Option<T>> {
-        let text = match column.cell(row) {
-            Cell::Null => return Some(None),
-            Cell::Text(text) => text,
-            _ => return None,
-        };
-        if let Some(key) = column.dictionary_key(row) {
-            if let Some(Some(known)) = self.by_key.get(key) {
-                return known.map(Some);
-            }
-            let value = resolve(text);
-            if self.by_key.len() <= key {
-                self.by_key.resize(key + 1, None);
-            }
-            if let Some(slot) = self.by_key.get_mut(key) {
-                *slot = Some(value);
-            }
-            return value.map(Some);
+        if self.of != Some(address(column)) {
+            self.fill(column, resolve);
         }
+        Slot::read(self.slots.get(row))
+    }
+
+    /// Resolves every row of `column` into `slots`.
+    #[inline(never)]
+    fn fill(&mut self, column: &Column, mut resolve: impl FnMut(&str) -> Option<T>) {
+        self.of = Some(address(column));
+        self.slots.clear();
+        self.slots.reserve(column.len());
+        let slot = |value: Option<T>| value.map_or(Slot::Other, Slot::Value);
+        if let Some(texts) = column.texts() {
+            let mut last: Option<(&str, Slot<T>)> = None;
+            for text in texts {
+                let Some(text) = text else {
+                    self.slots.push(Slot::Null);
+                    continue;
+                };
+                let read = match last {
+                    Some((before, read)) if before == text => read,
+                    _ => {
+                        let read = slot(self.by_text(text, &mut resolve));
+                        last = Some((text, read));
+                        read
+                    }
+                };
+                self.slots.push(read);
+            }
+            return;
+        }
+        for row in 0..column.len() {
+            let read = match column.cell(row) {
+                Cell::Null => Slot::Null,
+                Cell::Text(text) => match column.dictionary_key(row) {
+                    Some(key) => slot(self.by_key(key, text, &mut resolve)),
+                    None => slot(self.by_text(text, &mut resolve)),
+                },
+                _ => Slot::Other,
+            };
+            self.slots.push(read);
+        }
+    }
+
+    /// A dictionary value, resolved the first time its key is met.
+    fn by_key(
+        &mut self,
+        key: usize,
+        text: &str,
+        resolve: &mut impl FnMut(&str) -> Option<T>,
+    ) -> Option<T> {
+        if let Some(Some(known)) = self.by_key.get(key) {
+            return *known;
+        }
+        let value = resolve(text);
+        if self.by_key.len() <= key {
+            self.by_key.resize(key + 1, None);
+        }
+        if let Some(slot) = self.by_key.get_mut(key) {
+            *slot = Some(value);
+        }
+        value
+    }
+
+    /// A text, resolved the first time it is met (while the map has room).
+    fn by_text(&mut self, text: &str, resolve: &mut impl FnMut(&str) -> Option<T>) -> Option<T> {
         if let Some(known) = self.by_text.get(text) {
-            return known.map(Some);
+            return *known;
         }
         let value = resolve(text);
         if self.by_text.len() < MAX_ENTRIES {
             self.by_text.insert(text.into(), value);
         }
-        value.map(Some)
+        value
+    }
+}
+
+/// The instants of one column, read a column at a time as [`Memo`] reads
+/// names: an instant equal to the row before's (a batch decided at one
+/// instant) is not read again.
+#[derive(Debug, Default)]
+pub(crate) struct Last {
+    of: Option<usize>,
+    slots: Vec<Slot<DateTime<FixedOffset>>>,
+}
+
+impl Last {
+    /// The instant of a cell (`Some(None)`: null or no column), or `None`
+    /// when the strict reader leaves it to the generic path.
+    #[inline]
+    pub(crate) fn read(
+        &mut self,
+        column: Option<&Column>,
+        row: usize,
+    ) -> Option<Option<DateTime<FixedOffset>>> {
+        let Some(column) = column else {
+            return Some(None);
+        };
+        if self.of != Some(address(column)) {
+            self.fill(column);
+        }
+        Slot::read(self.slots.get(row))
+    }
+
+    #[inline(never)]
+    fn fill(&mut self, column: &Column) {
+        self.of = Some(address(column));
+        self.slots.clear();
+        self.slots.reserve(column.len());
+        let slot = |value: Option<DateTime<FixedOffset>>| value.map_or(Slot::Other, Slot::Value);
+        if let Some(texts) = column.texts() {
+            let mut last: Option<(&str, Slot<_>)> = None;
+            for text in texts {
+                let Some(text) = text else {
+                    self.slots.push(Slot::Null);
+                    continue;
+                };
+                let read = match last {
+                    Some((before, read)) if before == text => read,
+                    _ => {
+                        let read = slot(instants::rfc3339(text));
+                        last = Some((text, read));
+                        read
+                    }
+                };
+                self.slots.push(read);
+            }
+            return;
+        }
+        let mut last: Option<(i64, Slot<_>)> = None;
+        for row in 0..column.len() {
+            let read = match column.cell(row) {
+                Cell::Null => Slot::Null,
+                Cell::Text(text) => slot(instants::rfc3339(text)),
+                Cell::Micros(micros, tz) => match last {
+                    Some((before, read)) if before == micros => read,
+                    _ => {
+                        let read = slot(instants::timestamp(micros, tz));
+                        last = Some((micros, read));
+                        read
+                    }
+                },
+                _ => Slot::Other,
+            };
+            self.slots.push(read);
+        }
     }
 }
 

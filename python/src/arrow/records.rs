@@ -16,9 +16,9 @@ use lawful::lifecycle::RecordState;
 use lawful::subject::AgeGroup;
 use lawful::{Basis, CategoryId, Engine, PurposeId};
 
-use super::cells::{Last, all_null, memo, split, word};
+use super::cells::{all_null, memo, split, word};
 use super::instants;
-use super::memo::Memo;
+use super::memo::{Last, Memo};
 use super::row::{Cell, Column};
 
 /// The columns of a batch of records, by field, and what their values

@@ -34,9 +34,9 @@ use lawful::subject::{RegionCode, TimeZone};
 use lawful::wire::GrantorDoc;
 use lawful::{Action, CategoryId, Engine, JurisdictionId, PurposeId, Recipient, Request, Subject};
 
-use super::cells::{Last, all_null, flag, list, memo, split, text, word};
+use super::cells::{all_null, flag, list, memo, split, text, word};
 use super::instants;
-use super::memo::Memo;
+use super::memo::{Last, Memo};
 use super::row::{Cell, Column};
 
 /// The most transfer mechanisms a row may list and still be read here (the
@@ -154,10 +154,13 @@ struct Memos {
     jurisdiction: Memo<JurisdictionId>,
     kind: Memo<RecipientKind>,
     region: Memo<RegionCode>,
+    destination_region: Memo<RegionCode>,
     mechanism: Memo<Mechanisms>,
+    mechanism_items: Memo<Mechanisms>,
     collected_for: Memo<PurposeId>,
     collected_in: Memo<RegionCode>,
     law: Memo<RegionCode>,
+    law_items: Memo<RegionCode>,
     emergency_kind: Memo<EmergencyKind>,
     public_source: Memo<PublicSource>,
     by: Memo<GrantorDoc>,
@@ -293,13 +296,19 @@ impl<'c> Requests<'c> {
                 request.set_recipient(recipient);
             }
         }
-        if let Some(region) = memo(&mut m.region, top.destination_region, row, word)? {
+        if let Some(region) = memo(&mut m.destination_region, top.destination_region, row, word)? {
             request.set_destination_region(region);
         }
         if let Some(region) = memo(&mut m.collected_in, top.collected_in, row, word)? {
             request.set_collected_in(region);
         }
-        mechanisms(&mut m.mechanism, top.transfer_mechanism, row, request)?;
+        mechanisms(
+            &mut m.mechanism,
+            &mut m.mechanism_items,
+            top.transfer_mechanism,
+            row,
+            request,
+        )?;
         if let Some(at) = m.collected_at.read(top.collected_at, row)? {
             request.set_collected_at(at);
         }
@@ -328,6 +337,7 @@ impl<'c> Requests<'c> {
 /// The `transfer_mechanism` cell: a mechanism, a list of them, `"none"`.
 fn mechanisms(
     memo: &mut Memo<Mechanisms>,
+    items: &mut Memo<Mechanisms>,
     column: Option<&Column>,
     row: usize,
     request: &mut Request,
@@ -356,7 +366,7 @@ fn mechanisms(
         Cell::List(values, start, end) if end - start <= MAX_MECHANISMS => {
             for i in start..end {
                 // In a list each element is a mechanism (`none` is not one).
-                match memo.read(values, i, read)?? {
+                match items.read(values, i, read)?? {
                     Mechanisms::None => return None,
                     Mechanisms::One(m) => request.push_transfer_mechanism(m),
                 }
@@ -542,7 +552,7 @@ impl<'c> EvidenceColumns<'c> {
             }
             Some(Cell::List(values, start, end)) if end - start <= MAX_LEGAL_OBLIGATION_LAWS => {
                 for i in start..end {
-                    evidence.push_legal_obligation_law(m.law.read(values, i, word)??);
+                    evidence.push_legal_obligation_law(m.law_items.read(values, i, word)??);
                 }
             }
             Some(_) => return None,
