@@ -9,12 +9,14 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBufferBuilder, Date32Builder, StringBuilder};
-use arrow_array::{ArrayRef, ListArray, RecordBatch, StringArray, StructArray};
-use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_array::{Array, ArrayRef, ListArray, RecordBatch, StringArray, StructArray};
+use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, TimeUnit};
 use chrono::{Datelike, NaiveDate};
 use lawful::Engine;
 use lawful::wire::ObligationDoc;
+
+use super::row::Column;
 
 /// The answer table: the answer's own columns, then the columns of the input
 /// the caller asked to keep, in that order.
@@ -28,6 +30,44 @@ pub(crate) fn answer_batch(
         columns.push(column);
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+}
+
+/// The `id` column of an answer table. Every answer row echoes its row's
+/// id (the typed readers' text, the document's, or for a row that is not a
+/// document the cell read as text, as `lawful decide` echoes a line's), so
+/// when the input's `id` column is text the answer's is that column,
+/// shared rather than copied; else it is written row by row.
+#[derive(Debug)]
+pub(crate) enum Ids {
+    /// The input's column.
+    Input(StringArray),
+    /// Written row by row.
+    Written(StringBuilder),
+}
+
+impl Ids {
+    /// The answer's ids for a batch of `rows` whose `id` column is `input`.
+    pub(crate) fn new(input: Option<&Column>, rows: usize) -> Ids {
+        match input.and_then(Column::strings) {
+            Some(ids) if ids.len() == rows => Ids::Input(ids.clone()),
+            _ => Ids::Written(StringBuilder::with_capacity(rows, rows * 16)),
+        }
+    }
+
+    /// The id of the next row (the input's, when the column is the input's).
+    #[inline]
+    pub(crate) fn push(&mut self, id: Option<&str>) {
+        if let Ids::Written(builder) = self {
+            builder.append_option(id);
+        }
+    }
+
+    pub(crate) fn finish(self) -> ArrayRef {
+        match self {
+            Ids::Input(ids) => Arc::new(ids),
+            Ids::Written(mut builder) => Arc::new(builder.finish()),
+        }
+    }
 }
 
 /// A nullable field.
@@ -366,31 +406,19 @@ impl<'a> Texts<'a> {
         if self.nulls == rows {
             return Ok(Arc::new(StringArray::new_null(rows)));
         }
-        let too_long = || ArrowError::ComputeError("a batch holds over 2 GiB of text".to_owned());
         if i32::try_from(self.bytes).is_err() {
-            return Err(too_long());
+            return Err(ArrowError::ComputeError(
+                "a batch holds over 2 GiB of text".to_owned(),
+            ));
         }
-        let mut data = Vec::with_capacity(self.bytes);
-        let mut offsets = Vec::with_capacity(rows + 1);
-        offsets.push(0_i32);
+        // The builder, sized exactly, takes the texts as they are (they are
+        // `str`s already: nothing is checked again, as `StringArray::try_new`
+        // would check every byte), and makes a validity only at a null.
+        let mut builder = StringBuilder::with_capacity(rows, self.bytes);
         for text in &self.values {
-            if let Some(text) = text {
-                data.extend_from_slice(text.as_bytes());
-            }
-            offsets.push(i32::try_from(data.len()).map_err(|_| too_long())?);
+            builder.append_option(*text);
         }
-        let nulls = (self.nulls > 0).then(|| {
-            let values = &self.values;
-            NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
-                values.get(i).is_some_and(Option::is_some)
-            }))
-        });
-        let array = StringArray::try_new(
-            OffsetBuffer::new(ScalarBuffer::from(offsets)),
-            data.into(),
-            nulls,
-        )?;
-        Ok(Arc::new(array))
+        Ok(Arc::new(builder.finish()))
     }
 }
 

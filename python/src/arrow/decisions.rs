@@ -22,7 +22,7 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBuilder, Int32Builder, StringBuilder};
+use arrow_array::builder::{BooleanBuilder, Int32Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Fields};
 use lawful::decision::ReasonCode;
@@ -31,7 +31,7 @@ use lawful::{Decision, Engine, Request};
 use serde::Deserialize;
 
 use super::build::{
-    Obligations, Offsets, PolicyColumn, SparseTexts, Texts, Validity, field, list_of,
+    Ids, Obligations, Offsets, PolicyColumn, SparseTexts, Texts, Validity, field, list_of,
 };
 use super::row::Column;
 
@@ -52,7 +52,7 @@ pub(crate) struct Decisions<'e> {
 /// The answer columns of [`Decisions`].
 #[derive(Debug)]
 struct Columns<'e> {
-    id: StringBuilder,
+    id: Ids,
     effect: Texts<'static>,
     basis: Texts<'static>,
     obligations: Obligations,
@@ -62,9 +62,10 @@ struct Columns<'e> {
 }
 
 impl<'e> Decisions<'e> {
-    pub(crate) fn with_capacity(rows: usize) -> Decisions<'e> {
+    /// The decisions of a batch of `rows` whose `id` column is `ids`.
+    pub(crate) fn with_capacity(rows: usize, ids: Option<&Column>) -> Decisions<'e> {
         Decisions {
-            columns: Columns::with_capacity(rows),
+            columns: Columns::with_capacity(rows, ids),
             decision: Decision::default(),
         }
     }
@@ -104,9 +105,9 @@ impl<'e> Decisions<'e> {
 }
 
 impl<'e> Columns<'e> {
-    fn with_capacity(rows: usize) -> Columns<'e> {
+    fn with_capacity(rows: usize, ids: Option<&Column>) -> Columns<'e> {
         Columns {
-            id: StringBuilder::with_capacity(rows, rows * 16),
+            id: Ids::new(ids, rows),
             effect: Texts::with_capacity(rows),
             basis: Texts::with_capacity(rows),
             obligations: Obligations::with_capacity(rows),
@@ -154,7 +155,7 @@ impl<'e> Columns<'e> {
 
     /// Writes a decision, as [`lawful::wire::DecisionDoc::new`] would.
     fn push(&mut self, engine: &'e Engine, id: Option<&str>, decision: &Decision) {
-        self.id.append_option(id);
+        self.id.push(id);
         self.effect.push_value(decision.effect().as_str());
         self.basis.push(decision.basis().map(lawful::Basis::as_str));
         for obligation in decision.obligations() {
@@ -196,7 +197,7 @@ impl<'e> Columns<'e> {
     /// Writes the deny for a request that could not be read or resolved, as
     /// [`lawful::wire::DecisionDoc::rejected`] would.
     fn push_rejected(&mut self, id: Option<&str>, code: ReasonCode, message: &str) {
-        self.id.append_option(id);
+        self.id.push(id);
         self.effect.push_value("deny");
         self.basis.push_null();
         self.obligations.end_row();
@@ -213,13 +214,13 @@ impl<'e> Columns<'e> {
     }
 
     fn finish(
-        mut self,
+        self,
         engine: &Engine,
         kept: Vec<(Field, ArrayRef)>,
     ) -> Result<RecordBatch, ArrowError> {
         let fields = Columns::fields();
         let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.id.finish()),
+            self.id.finish(),
             self.effect.finish()?,
             self.basis.finish()?,
             self.obligations.finish()?,

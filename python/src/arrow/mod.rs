@@ -81,7 +81,7 @@ pub(crate) fn arrow_decide(
             let requests = Column::of_batch(batch, &keep)?;
             let mut typed = Requests::of(&requests);
             let ids = id_column(batch, &keep);
-            let mut out = Decisions::with_capacity(batch.num_rows());
+            let mut out = Decisions::with_capacity(batch.num_rows(), ids.as_ref());
             for row in 0..batch.num_rows() {
                 match typed.read(&engine, row) {
                     Some(request) => out.decide(&engine, request),
@@ -127,7 +127,7 @@ pub(crate) fn arrow_retention(
             let records = Column::of_batch(batch, &keep)?;
             let mut typed = Records::of(&records);
             let ids = id_column(batch, &keep);
-            let mut out = Sweep::with_capacity(batch.num_rows());
+            let mut out = Sweep::with_capacity(batch.num_rows(), ids.as_ref());
             for row in 0..batch.num_rows() {
                 match typed.read(&engine, row) {
                     Some(r) => out.sweep(&engine, r.id, &r.state, at.or(r.at)),

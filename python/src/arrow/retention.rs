@@ -37,7 +37,7 @@ use lawful::{Action, Engine};
 use serde::Deserialize;
 
 use super::build::{
-    Formatted, Obligations, PolicyColumn, Sparse, SparseTexts, StructColumn, Texts, Validity,
+    Formatted, Ids, Obligations, PolicyColumn, Sparse, SparseTexts, StructColumn, Texts, Validity,
     Words, days, field, instant_type,
 };
 use super::row::Column;
@@ -45,7 +45,7 @@ use super::row::Column;
 /// The columns of a retention table, being written.
 #[derive(Debug)]
 pub(crate) struct Sweep<'e> {
-    id: StringBuilder,
+    id: Ids,
     plan: Plans<'e>,
     outcome: Texts<'static>,
     due: Dues,
@@ -55,9 +55,10 @@ pub(crate) struct Sweep<'e> {
 }
 
 impl<'e> Sweep<'e> {
-    pub(crate) fn with_capacity(rows: usize) -> Sweep<'e> {
+    /// The answers of a batch of `rows` whose `id` column is `ids`.
+    pub(crate) fn with_capacity(rows: usize, ids: Option<&Column>) -> Sweep<'e> {
         Sweep {
-            id: StringBuilder::with_capacity(rows, rows * 16),
+            id: Ids::new(ids, rows),
             plan: Plans::with_capacity(rows),
             outcome: Texts::with_capacity(rows),
             due: Dues::with_capacity(rows),
@@ -157,7 +158,7 @@ impl<'e> Sweep<'e> {
         outcome: Option<RecordOutcome>,
         due: Option<&DeletionDue>,
     ) {
-        self.id.append_option(id);
+        self.id.push(id);
         self.plan.push(engine, plan);
         self.outcome.push(outcome.map(RecordOutcome::as_str));
         match due {
@@ -170,7 +171,7 @@ impl<'e> Sweep<'e> {
     }
 
     fn push_termination(&mut self, id: Option<&str>, termination: &TerminationPlanDoc) {
-        self.id.append_option(id);
+        self.id.push(id);
         self.plan.push_null();
         self.outcome.push_null();
         self.due.push_null();
@@ -180,7 +181,7 @@ impl<'e> Sweep<'e> {
     }
 
     fn push_error(&mut self, id: Option<&str>, error: &ErrorDoc) {
-        self.id.append_option(id);
+        self.id.push(id);
         self.plan.push_null();
         self.outcome.push_null();
         self.due.push_null();
@@ -191,13 +192,13 @@ impl<'e> Sweep<'e> {
 
     /// The batch: the answer columns, then `kept`.
     pub(crate) fn finish(
-        mut self,
+        self,
         engine: &Engine,
         kept: Vec<(Field, ArrayRef)>,
     ) -> Result<RecordBatch, ArrowError> {
         let fields = Sweep::fields();
         let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.id.finish()),
+            self.id.finish(),
             self.plan.finish()?,
             self.outcome.finish()?,
             self.due.finish()?,

@@ -298,6 +298,15 @@ impl Column {
         self.len
     }
 
+    /// The array of a plain text column (a large or view text column is
+    /// one once read); `None` for any other column.
+    pub(crate) fn strings(&self) -> Option<&StringArray> {
+        match &self.values {
+            Values::Str(a) => Some(a),
+            _ => None,
+        }
+    }
+
     /// The texts of a plain text column, each row's `None` for a null;
     /// `None` for any other column.
     pub(crate) fn texts(&self) -> Option<impl Iterator<Item = Option<&str>>> {
