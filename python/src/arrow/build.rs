@@ -8,9 +8,10 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBufferBuilder, Date32Builder, StringBuilder};
-use arrow_array::{Array, ArrayRef, ListArray, RecordBatch, StringArray, StructArray};
-use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_array::builder::{BooleanBufferBuilder, StringBuilder};
+use arrow_array::types::{ArrowPrimitiveType, Date32Type};
+use arrow_array::{Array, ArrayRef, ListArray, PrimitiveArray, RecordBatch, StringArray, StructArray};
+use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, TimeUnit};
 use chrono::{Datelike, NaiveDate};
 use lawful::Engine;
@@ -159,7 +160,7 @@ impl Validity {
 pub(crate) struct Obligations {
     offsets: Offsets,
     code: Texts<'static>,
-    date: Date32Builder,
+    date: Numbers<Date32Type>,
     until: Texts<'static>,
     items: usize,
 }
@@ -169,7 +170,7 @@ impl Obligations {
         Obligations {
             offsets: Offsets::with_capacity(rows),
             code: Texts::with_capacity(rows * 3),
-            date: Date32Builder::with_capacity(rows * 3),
+            date: Numbers::with_capacity(rows * 3),
             until: Texts::with_capacity(rows * 3),
             items: 0,
         }
@@ -196,7 +197,7 @@ impl Obligations {
     /// Adds an obligation to the current row.
     pub(crate) fn push(&mut self, o: &ObligationDoc) {
         self.code.push_value(o.code.as_str());
-        self.date.append_option(o.date.map(days));
+        self.date.push(o.date.map(days));
         self.until
             .push(o.until.map(lawful::policy::RetentionEvent::as_str));
         self.items += 1;
@@ -207,7 +208,7 @@ impl Obligations {
         self.offsets.end_row(self.items);
     }
 
-    pub(crate) fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+    pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
         let items = StructArray::try_new(
             Self::item_fields(),
             vec![
@@ -281,17 +282,38 @@ impl PolicyColumn {
     }
 
     pub(crate) fn finish(self, engine: &Engine) -> Result<ArrayRef, ArrowError> {
-        let repeat = |text: &str| {
-            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
-                text, self.rows,
-            ))) as ArrayRef
-        };
         Ok(Arc::new(StructArray::try_new(
             Self::fields(),
-            vec![repeat(engine.policy_id()), repeat(engine.policy_version())],
+            vec![
+                repeated(engine.policy_id(), self.rows)?,
+                repeated(engine.policy_version(), self.rows)?,
+            ],
             None,
         )?))
     }
+}
+
+/// A text column of `rows` rows, each `text`: its bytes repeated and its
+/// offsets counted, in bulk.
+///
+/// # Errors
+///
+/// More than `i32::MAX` bytes in the column.
+fn repeated(text: &str, rows: usize) -> Result<ArrayRef, ArrowError> {
+    let too_long = || ArrowError::ComputeError("a batch holds over 2 GiB of text".to_owned());
+    let len = i32::try_from(text.len()).map_err(|_| too_long())?;
+    let end = i32::try_from(rows)
+        .ok()
+        .and_then(|rows| rows.checked_mul(len))
+        .ok_or_else(too_long)?;
+    let offsets: Vec<i32> = (0..=end).step_by(text.len().max(1)).collect();
+    let offsets = if len == 0 { vec![0; rows + 1] } else { offsets };
+    let array = StringArray::try_new(
+        OffsetBuffer::new(ScalarBuffer::from(offsets)),
+        text.as_bytes().repeat(rows).into(),
+        None,
+    )?;
+    Ok(Arc::new(array))
 }
 
 /// A column most rows leave null (a termination, an error): nothing is
@@ -411,14 +433,76 @@ impl<'a> Texts<'a> {
                 "a batch holds over 2 GiB of text".to_owned(),
             ));
         }
-        // The builder, sized exactly, takes the texts as they are (they are
-        // `str`s already: nothing is checked again, as `StringArray::try_new`
-        // would check every byte), and makes a validity only at a null.
-        let mut builder = StringBuilder::with_capacity(rows, self.bytes);
+        let mut data = Vec::with_capacity(self.bytes);
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0_i32);
         for text in &self.values {
-            builder.append_option(*text);
+            if let Some(text) = text {
+                data.extend_from_slice(text.as_bytes());
+            }
+            // INVARIANT: the bytes fit an i32 (checked above).
+            offsets.push(i32::try_from(data.len()).unwrap_or(i32::MAX));
         }
-        Ok(Arc::new(builder.finish()))
+        let values = &self.values;
+        let nulls = (self.nulls > 0).then(|| {
+            NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
+                values.get(i).is_some_and(Option::is_some)
+            }))
+        });
+        let array = StringArray::try_new(
+            OffsetBuffer::new(ScalarBuffer::from(offsets)),
+            data.into(),
+            nulls,
+        )?;
+        Ok(Arc::new(array))
+    }
+}
+
+/// A column of numbers (dates, instants), each row's pushed in one step as
+/// an `Option`; the validity is made when the column is finished, and only
+/// if a null was pushed (an Arrow builder keeps a bitmap row by row).
+#[derive(Debug)]
+pub(crate) struct Numbers<T: ArrowPrimitiveType> {
+    values: Vec<Option<T::Native>>,
+    nulls: usize,
+}
+
+impl<T: ArrowPrimitiveType> Numbers<T> {
+    pub(crate) fn with_capacity(rows: usize) -> Numbers<T> {
+        Numbers {
+            values: Vec::with_capacity(rows),
+            nulls: 0,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, value: Option<T::Native>) {
+        self.nulls += usize::from(value.is_none());
+        self.values.push(value);
+    }
+
+    #[inline]
+    pub(crate) fn push_value(&mut self, value: T::Native) {
+        self.values.push(Some(value));
+    }
+
+    #[inline]
+    pub(crate) fn push_null(&mut self) {
+        self.nulls += 1;
+        self.values.push(None);
+    }
+
+    /// The column.
+    pub(crate) fn finish(self) -> PrimitiveArray<T> {
+        let rows = self.values.len();
+        let values = &self.values;
+        let nulls = (self.nulls > 0).then(|| {
+            NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
+                values.get(i).is_some_and(Option::is_some)
+            }))
+        });
+        let numbers: Vec<T::Native> = values.iter().map(|v| v.unwrap_or_default()).collect();
+        PrimitiveArray::new(numbers.into(), nulls)
     }
 }
 

@@ -24,6 +24,7 @@
 use std::sync::Arc;
 
 use arrow_array::builder::{Date32Builder, StringBuilder, TimestampMicrosecondBuilder};
+use arrow_array::types::{Date32Type, TimestampMicrosecondType};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Fields};
 use chrono::{DateTime, FixedOffset};
@@ -37,7 +38,7 @@ use lawful::{Action, Engine};
 use serde::Deserialize;
 
 use super::build::{
-    Formatted, Ids, Obligations, PolicyColumn, Sparse, SparseTexts, StructColumn, Texts, Validity,
+    Formatted, Ids, Numbers, Obligations, PolicyColumn, Sparse, SparseTexts, StructColumn, Texts, Validity,
     Words, days, field, instant_type,
 };
 use super::row::Column;
@@ -219,11 +220,11 @@ struct Plans<'e> {
     denied_by: Texts<'e>,
     clause: Texts<'e>,
     retention: Formatted<lawful::policy::Retention>,
-    end: Date32Builder,
+    end: Numbers<Date32Type>,
     until: Texts<'static>,
     disposal: Texts<'static>,
     backup_lag: Formatted<lawful::policy::Period>,
-    backup_purge: Date32Builder,
+    backup_purge: Numbers<Date32Type>,
     obligations: Obligations,
 }
 
@@ -235,11 +236,11 @@ impl<'e> Plans<'e> {
             denied_by: Texts::with_capacity(rows),
             clause: Texts::with_capacity(rows),
             retention: Formatted::with_capacity(rows),
-            end: Date32Builder::with_capacity(rows),
+            end: Numbers::with_capacity(rows),
             until: Texts::with_capacity(rows),
             disposal: Texts::with_capacity(rows),
             backup_lag: Formatted::with_capacity(rows),
-            backup_purge: Date32Builder::with_capacity(rows),
+            backup_purge: Numbers::with_capacity(rows),
             obligations: Obligations::with_capacity(rows),
         }
     }
@@ -273,18 +274,18 @@ impl<'e> Plans<'e> {
         self.retention.push(plan.retention());
         match plan.end() {
             RetentionEnd::At(_) => {
-                self.end.append_option(plan.end_due().date().map(days));
+                self.end.push(plan.end_due().date().map(days));
                 self.until.push_null();
             }
             RetentionEnd::Event(event) => {
-                self.end.append_null();
+                self.end.push_null();
                 self.until.push_value(event.as_str());
             }
         }
         self.disposal.push_value(plan.disposal().as_str());
         self.backup_lag.push(Some(plan.backup_lag()));
         self.backup_purge
-            .append_option(plan.backup_purge().date().map(days));
+            .push(plan.backup_purge().date().map(days));
         for obligation in plan.obligations() {
             self.obligations.push(&ObligationDoc::from(obligation));
         }
@@ -297,15 +298,15 @@ impl<'e> Plans<'e> {
         self.denied_by.push_null();
         self.clause.push_null();
         self.retention.push(None);
-        self.end.append_null();
+        self.end.push_null();
         self.until.push_null();
         self.disposal.push_null();
         self.backup_lag.push(None);
-        self.backup_purge.append_null();
+        self.backup_purge.push_null();
         self.obligations.end_row();
     }
 
-    fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+    fn finish(self) -> Result<ArrayRef, ArrowError> {
         let children: Vec<ArrayRef> = vec![
             self.rule.finish()?,
             self.denied_by.finish()?,
@@ -327,12 +328,12 @@ impl<'e> Plans<'e> {
 struct Dues {
     valid: Validity,
     trigger: Texts<'static>,
-    since: TimestampMicrosecondBuilder,
+    since: Numbers<TimestampMicrosecondType>,
     other_triggers: Words,
     disposal: Texts<'static>,
-    by: Date32Builder,
-    backup_purge_by: Date32Builder,
-    held_until: TimestampMicrosecondBuilder,
+    by: Numbers<Date32Type>,
+    backup_purge_by: Numbers<Date32Type>,
+    held_until: Numbers<TimestampMicrosecondType>,
     hold_law: SparseTexts,
     allowed_actions: Words,
     obligations: Obligations,
@@ -343,12 +344,12 @@ impl Dues {
         Dues {
             valid: Validity::with_capacity(rows),
             trigger: Texts::with_capacity(rows),
-            since: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            since: Numbers::with_capacity(rows),
             other_triggers: Words::with_capacity(rows),
             disposal: Texts::with_capacity(rows),
-            by: Date32Builder::with_capacity(rows),
-            backup_purge_by: Date32Builder::with_capacity(rows),
-            held_until: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            by: Numbers::with_capacity(rows),
+            backup_purge_by: Numbers::with_capacity(rows),
+            held_until: Numbers::with_capacity(rows),
             hold_law: SparseTexts::default(),
             allowed_actions: Words::with_capacity(rows),
             obligations: Obligations::with_capacity(rows),
@@ -374,17 +375,17 @@ impl Dues {
     fn push(&mut self, due: &DeletionDue) {
         self.valid.push(true);
         self.trigger.push_value(due.trigger().as_str());
-        self.since.append_value(due.since().timestamp_micros());
+        self.since.push_value(due.since().timestamp_micros());
         for trigger in due.other_triggers() {
             self.other_triggers.push(trigger.as_str());
         }
         self.other_triggers.end_row();
         self.disposal.push_value(due.disposal().as_str());
-        self.by.append_value(days(due.by()));
+        self.by.push_value(days(due.by()));
         self.backup_purge_by
-            .append_value(days(due.backup_purge_by()));
+            .push_value(days(due.backup_purge_by()));
         self.held_until
-            .append_option(due.hold().map(|h| h.until().timestamp_micros()));
+            .push(due.hold().map(|h| h.until().timestamp_micros()));
         match due.hold().and_then(|h| h.law()) {
             Some(law) => self.hold_law.push_value(law),
             None => self.hold_law.push_null(),
@@ -404,26 +405,26 @@ impl Dues {
     fn push_null(&mut self) {
         self.valid.push(false);
         self.trigger.push_null();
-        self.since.append_null();
+        self.since.push_null();
         self.other_triggers.end_row();
         self.disposal.push_null();
-        self.by.append_null();
-        self.backup_purge_by.append_null();
-        self.held_until.append_null();
+        self.by.push_null();
+        self.backup_purge_by.push_null();
+        self.held_until.push_null();
         self.hold_law.push_null();
         self.allowed_actions.end_row();
         self.obligations.end_row();
     }
 
-    fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+    fn finish(self) -> Result<ArrayRef, ArrowError> {
         let children: Vec<ArrayRef> = vec![
             self.trigger.finish()?,
-            Arc::new(self.since.finish()),
+            Arc::new(self.since.finish().with_timezone("UTC")),
             self.other_triggers.finish()?,
             self.disposal.finish()?,
             Arc::new(self.by.finish()),
             Arc::new(self.backup_purge_by.finish()),
-            Arc::new(self.held_until.finish()),
+            Arc::new(self.held_until.finish().with_timezone("UTC")),
             self.hold_law.finish(),
             self.allowed_actions.finish()?,
             self.obligations.finish()?,
