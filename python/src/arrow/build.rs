@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBufferBuilder, StringBuilder};
 use arrow_array::types::{ArrowPrimitiveType, Date32Type};
-use arrow_array::{Array, ArrayRef, ListArray, PrimitiveArray, RecordBatch, StringArray, StructArray};
+use arrow_array::{
+    Array, ArrayRef, ListArray, PrimitiveArray, RecordBatch, StringArray, StructArray,
+};
 use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, TimeUnit};
 use chrono::{Datelike, NaiveDate};
@@ -139,6 +141,15 @@ impl Validity {
         self.0.append(valid);
     }
 
+    /// The validity of rows, in bulk.
+    pub(crate) fn of(valid: impl ExactSizeIterator<Item = bool>) -> Validity {
+        let mut builder = BooleanBufferBuilder::new(valid.len());
+        for v in valid {
+            builder.append(v);
+        }
+        Validity(builder)
+    }
+
     /// The struct column of `children` (named by `fields`).
     ///
     /// # Errors
@@ -192,6 +203,22 @@ impl Obligations {
     /// The type of the column.
     pub(crate) fn data_type() -> DataType {
         list_of(Self::item_type())
+    }
+
+    /// The column of obligations written elsewhere: their list offsets, and
+    /// the columns of their codes, dates and events.
+    ///
+    /// # Errors
+    ///
+    /// Columns of other lengths, or offsets past them (a bug, reported).
+    pub(crate) fn from_parts(
+        offsets: Offsets,
+        code: ArrayRef,
+        date: ArrayRef,
+        until: ArrayRef,
+    ) -> Result<ArrayRef, ArrowError> {
+        let items = StructArray::try_new(Self::item_fields(), vec![code, date, until], None)?;
+        offsets.finish(Self::item_type(), Arc::new(items))
     }
 
     /// Adds an obligation to the current row.
@@ -406,6 +433,11 @@ impl<'a> Texts<'a> {
         self.values.push(text);
     }
 
+    /// How many rows.
+    pub(crate) fn len(&self) -> usize {
+        self.values.len()
+    }
+
     #[inline]
     pub(crate) fn push_value(&mut self, text: &'a str) {
         self.bytes += text.len();
@@ -481,6 +513,11 @@ impl<T: ArrowPrimitiveType> Numbers<T> {
         self.values.push(value);
     }
 
+    /// How many rows.
+    pub(crate) fn len(&self) -> usize {
+        self.values.len()
+    }
+
     #[inline]
     pub(crate) fn push_value(&mut self, value: T::Native) {
         self.values.push(Some(value));
@@ -539,64 +576,5 @@ impl SparseTexts {
             Some(mut builder) => Arc::new(builder.finish()),
             None => Arc::new(StringArray::new_null(self.nulls)),
         }
-    }
-}
-
-/// A text column of values formatted for display (a retention period, a
-/// backup lag: a sweep writes a few, many times): each distinct value is
-/// formatted once, a row pushes its index, and the column is copied out
-/// whole when the batch ends.
-#[derive(Debug)]
-pub(crate) struct Formatted<T> {
-    /// The distinct values met so far, and their texts.
-    table: Vec<(T, String)>,
-    /// Each row's index into `table`, or `None` for a null.
-    keys: Vec<Option<usize>>,
-    /// The index pushed last: values repeat, so it is tried first.
-    last: usize,
-}
-
-impl<T: PartialEq + Copy + std::fmt::Display> Formatted<T> {
-    pub(crate) fn with_capacity(rows: usize) -> Formatted<T> {
-        Formatted {
-            table: Vec::new(),
-            keys: Vec::with_capacity(rows),
-            last: 0,
-        }
-    }
-
-    /// Adds `value`'s text, or a null.
-    pub(crate) fn push(&mut self, value: Option<T>) {
-        let key = value.map(|value| {
-            if self.table.get(self.last).is_some_and(|(v, _)| *v == value) {
-                return self.last;
-            }
-            let key = match self.table.iter().position(|(v, _)| *v == value) {
-                Some(key) => key,
-                None => {
-                    self.table.push((value, value.to_string()));
-                    self.table.len() - 1
-                }
-            };
-            self.last = key;
-            key
-        });
-        self.keys.push(key);
-    }
-
-    /// The column.
-    ///
-    /// # Errors
-    ///
-    /// As [`Texts::finish`].
-    pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
-        let mut texts = Texts::with_capacity(self.keys.len());
-        for key in &self.keys {
-            texts.push(
-                key.and_then(|key| self.table.get(key))
-                    .map(|(_, text)| text.as_str()),
-            );
-        }
-        texts.finish()
     }
 }

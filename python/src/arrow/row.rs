@@ -355,7 +355,10 @@ fn list_values(
     }
     let items = items.slice(start, end - start);
     let values = Column::nested(&format!("{path}[]"), &items, depth + 1)?;
-    Ok(Values::List(OffsetBuffer::new(offsets.into()), Box::new(values)))
+    Ok(Values::List(
+        OffsetBuffer::new(offsets.into()),
+        Box::new(values),
+    ))
 }
 
 /// The instants of a timestamp column, in microseconds, and its zone.
