@@ -31,7 +31,6 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::{DateTime, FixedOffset};
 
-use super::instants;
 use super::row::{Cell, Column};
 
 /// The most distinct texts a column remembers.
@@ -175,41 +174,56 @@ impl<T: Copy> Memo<T> {
     }
 }
 
-/// The instants of one column, read a column at a time as [`Memo`] reads
-/// names: an instant equal to the row before's (a batch decided at one
-/// instant) is not read again.
-#[derive(Debug, Default)]
-pub(crate) struct Last {
+/// The instants or dates of one column, read a column at a time as
+/// [`Memo`] reads names: a value equal to the row before's (a batch
+/// decided at one instant, subjects born on a few dates) is not read again.
+#[derive(Debug)]
+pub(crate) struct Cells<V> {
     of: Option<usize>,
-    slots: Vec<Slot<DateTime<FixedOffset>>>,
+    slots: Vec<Slot<V>>,
 }
 
-impl Last {
-    /// The instant of a cell (`Some(None)`: null or no column), or `None`
-    /// when the strict reader leaves it to the generic path.
+/// The instants of one column.
+pub(crate) type Last = Cells<DateTime<FixedOffset>>;
+
+impl<V> Default for Cells<V> {
+    fn default() -> Cells<V> {
+        Cells {
+            of: None,
+            slots: Vec::new(),
+        }
+    }
+}
+
+impl<V: Copy> Cells<V> {
+    /// The value `value` reads in a cell (`Some(None)`: null or no column),
+    /// or `None` when the strict reader leaves it to the generic path.
+    ///
+    /// One `Cells` serves one column, read with one `value`.
     #[inline]
     pub(crate) fn read(
         &mut self,
         column: Option<&Column>,
         row: usize,
-    ) -> Option<Option<DateTime<FixedOffset>>> {
+        value: fn(Cell<'_>) -> Option<V>,
+    ) -> Option<Option<V>> {
         let Some(column) = column else {
             return Some(None);
         };
         if self.of != Some(address(column)) {
-            self.fill(column);
+            self.fill(column, value);
         }
         Slot::read(self.slots.get(row))
     }
 
     #[inline(never)]
-    fn fill(&mut self, column: &Column) {
+    fn fill(&mut self, column: &Column, value: fn(Cell<'_>) -> Option<V>) {
         self.of = Some(address(column));
         self.slots.clear();
         self.slots.reserve(column.len());
-        let slot = |value: Option<DateTime<FixedOffset>>| value.map_or(Slot::Other, Slot::Value);
+        let slot = |read: Option<V>| read.map_or(Slot::Other, Slot::Value);
         if let Some(texts) = column.texts() {
-            let mut last: Option<(&str, Slot<_>)> = None;
+            let mut last: Option<(&str, Slot<V>)> = None;
             for text in texts {
                 let Some(text) = text else {
                     self.slots.push(Slot::Null);
@@ -218,7 +232,7 @@ impl Last {
                 let read = match last {
                     Some((before, read)) if before == text => read,
                     _ => {
-                        let read = slot(instants::rfc3339(text));
+                        let read = slot(value(Cell::Text(text)));
                         last = Some((text, read));
                         read
                     }
@@ -227,20 +241,28 @@ impl Last {
             }
             return;
         }
-        let mut last: Option<(i64, Slot<_>)> = None;
+        // A number (microseconds, days) equal to the row before's.
+        let mut last: Option<(i64, Slot<V>)> = None;
         for row in 0..column.len() {
-            let read = match column.cell(row) {
-                Cell::Null => Slot::Null,
-                Cell::Text(text) => slot(instants::rfc3339(text)),
-                Cell::Micros(micros, tz) => match last {
-                    Some((before, read)) if before == micros => read,
-                    _ => {
-                        let read = slot(instants::timestamp(micros, tz));
-                        last = Some((micros, read));
-                        read
+            let cell = column.cell(row);
+            let number = match cell {
+                Cell::Null => {
+                    self.slots.push(Slot::Null);
+                    continue;
+                }
+                Cell::Micros(micros, _) => Some(micros),
+                Cell::Date(days) => Some(i64::from(days)),
+                _ => None,
+            };
+            let read = match (last, number) {
+                (Some((before, read)), Some(number)) if before == number => read,
+                _ => {
+                    let read = slot(value(cell));
+                    if let Some(number) = number {
+                        last = Some((number, read));
                     }
-                },
-                _ => Slot::Other,
+                    read
+                }
             };
             self.slots.push(read);
         }

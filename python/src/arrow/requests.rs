@@ -22,6 +22,7 @@
     reason = "a cell reads as a value, as null (an absent field: `Some(None)`), or not at all (`None`: the generic path's row), and `?` passes the last on"
 )]
 
+use chrono::NaiveDate;
 use lawful::decision::{
     Consent, Emergency, EmergencyKind, Evidence, Grantor, GuardianVerification, PublicData,
     PublicSource, RecipientKind, TransferMechanism,
@@ -36,7 +37,7 @@ use lawful::{Action, CategoryId, Engine, JurisdictionId, PurposeId, Recipient, R
 
 use super::cells::{all_null, flag, list, memo, split, text, word};
 use super::instants;
-use super::memo::{Last, Memo};
+use super::memo::{Cells, Last, Memo};
 use super::row::{Cell, Column};
 
 /// The most transfer mechanisms a row may list and still be read here (the
@@ -168,6 +169,7 @@ struct Memos {
     consent_categories: Memo<CategoryId>,
     consent_actions: Memo<Action>,
     given_at: Last,
+    birth_date: Cells<NaiveDate>,
     withdrawn_at: Last,
 }
 
@@ -264,7 +266,7 @@ impl<'c> Requests<'c> {
         if !all_null(&top.others, row) {
             return None;
         }
-        let at = m.at.read(top.at, row)??;
+        let at = m.at.read(top.at, row, instants::instant)??;
         let action = memo(&mut m.action, top.action, row, word::<Action>)??;
         let purpose = memo(&mut m.purpose, top.purpose, row, |n| engine.purpose(n).ok())??;
         let (values, rows) = list(top.categories, row, MAX_CATEGORIES)??;
@@ -284,7 +286,13 @@ impl<'c> Requests<'c> {
             );
         }
         if let Some(columns) = &self.subject {
-            if let Some(subject) = columns.read(engine, &mut m.jurisdiction, top.subject, row)? {
+            if let Some(subject) = columns.read(
+                engine,
+                &mut m.jurisdiction,
+                &mut m.birth_date,
+                top.subject,
+                row,
+            )? {
                 request.set_subject(subject);
             }
         }
@@ -309,7 +317,10 @@ impl<'c> Requests<'c> {
             row,
             request,
         )?;
-        if let Some(at) = m.collected_at.read(top.collected_at, row)? {
+        if let Some(at) = m
+            .collected_at
+            .read(top.collected_at, row, instants::instant)?
+        {
             request.set_collected_at(at);
         }
         if let Some(purpose) = memo(&mut m.collected_for, top.collected_for, row, |n| {
@@ -383,6 +394,7 @@ impl SubjectColumns<'_> {
         &self,
         engine: &Engine,
         jurisdictions: &mut Memo<JurisdictionId>,
+        birth_dates: &mut Cells<NaiveDate>,
         column: Option<&Column>,
         row: usize,
     ) -> Option<Option<Subject>> {
@@ -395,11 +407,8 @@ impl SubjectColumns<'_> {
             return None;
         }
         let mut subject = Subject::new();
-        if let Some(column) = self.birth_date {
-            match column.cell(row) {
-                Cell::Null => {}
-                cell => subject = subject.birth_date(instants::date(cell)?),
-            }
+        if let Some(date) = birth_dates.read(self.birth_date, row, instants::date)? {
+            subject = subject.birth_date(date);
         }
         if let Some(id) = text(self.resident_id, row)? {
             subject = subject.resident_id_str(id);
@@ -655,8 +664,10 @@ impl<'c> ConsentColumns<'c> {
             }
             GrantorDoc::Guardian => Grantor::Guardian(GuardianVerification::Unverified),
         };
-        let given = m.given_at.read(self.given_at, item)?;
-        let withdrawn = m.withdrawn_at.read(self.withdrawn_at, item)?;
+        let given = m.given_at.read(self.given_at, item, instants::instant)?;
+        let withdrawn = m
+            .withdrawn_at
+            .read(self.withdrawn_at, item, instants::instant)?;
         // No instant, or a withdrawal before the grant: `resolve` refuses.
         let given_at = given.or(withdrawn)?;
         if withdrawn.is_some_and(|w| w < given_at) {

@@ -32,7 +32,8 @@ use arrow_schema::{ArrowError, DataType, Field, Fields};
 use chrono::{DateTime, FixedOffset};
 use lawful::decision::{Due, ReasonCode};
 use lawful::lifecycle::{
-    DeletionDue, RecordOutcome, RecordState, RetentionEnd, RetentionPlan, RetentionSource,
+    DeletionDue, DeletionTrigger, RecordOutcome, RecordState, RetentionEnd, RetentionPlan,
+    RetentionSource,
 };
 use lawful::policy::Rule;
 use lawful::wire::{ErrorDoc, ObligationDoc, RetentionRequestDoc, TerminationPlanDoc};
@@ -426,11 +427,11 @@ impl<'e> Plans<'e> {
     }
 }
 
-/// A text column of the plans: each row's kind's `text`.
-fn by_kind<'k, 'e: 'k>(
+/// A text column written by kind: each row's kind's `text`.
+fn by_kind<'k, K>(
     rows: &[Option<u32>],
-    kinds: &'k [KindTexts<'e>],
-    text: impl Fn(&'k KindTexts<'e>) -> Option<&'k str>,
+    kinds: &'k [K],
+    text: impl Fn(&'k K) -> Option<&'k str>,
 ) -> Result<ArrayRef, ArrowError> {
     let mut texts = Texts::with_capacity(rows.len());
     for row in rows {
@@ -442,36 +443,110 @@ fn by_kind<'k, 'e: 'k>(
     texts.finish()
 }
 
-/// The `due` column.
+/// The `due` column, written a kind of due at a time as [`Plans`] is: what
+/// a due's texts say (its triggers, disposal, the actions it allows, its
+/// obligations' codes) follows from its triggers, disposal and whether a
+/// hold keeps the record. A row pushes its kind's index and its own
+/// instants and dates.
 #[derive(Debug)]
 struct Dues {
-    valid: Validity,
-    trigger: Texts<'static>,
+    /// Each row's index into `kinds`; `None` for a row without a due.
+    rows: Vec<Option<u32>>,
+    kinds: Vec<DueTexts>,
+    index: HashMap<DueKind, u32, BuildHasherDefault<Mix>>,
+    last: Option<(DueKind, u32)>,
+    /// As [`Plans`]'s.
+    memo: bool,
     since: Numbers<TimestampMicrosecondType>,
-    other_triggers: Words,
-    disposal: Texts<'static>,
     by: Numbers<Date32Type>,
     backup_purge_by: Numbers<Date32Type>,
     held_until: Numbers<TimestampMicrosecondType>,
     hold_law: SparseTexts,
-    allowed_actions: Words,
-    obligations: Obligations,
+    obligation_dates: Numbers<Date32Type>,
+}
+
+/// What a due's texts depend on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct DueKind {
+    trigger: DeletionTrigger,
+    /// The other triggers, in order, four bits each (a trigger's place in
+    /// the vocabulary, plus one); `None` past fifteen of them, when the
+    /// due is a kind of its own.
+    others: Option<u64>,
+    disposal: lawful::policy::Disposal,
+    held: bool,
+}
+
+impl DueKind {
+    fn of(due: &DeletionDue) -> DueKind {
+        let others = due
+            .other_triggers()
+            .iter()
+            .take(16)
+            .try_fold(0_u64, |code, trigger| {
+                let place = DeletionTrigger::ALL.iter().position(|t| t == trigger)?;
+                let digit = u64::try_from(place).ok()?.checked_add(1)?;
+                (digit < 16).then_some(code.checked_mul(16)?.checked_add(digit)?)
+            });
+        DueKind {
+            trigger: due.trigger(),
+            others: others.filter(|_| due.other_triggers().len() < 16),
+            disposal: due.disposal(),
+            held: due.hold().is_some(),
+        }
+    }
+}
+
+/// The texts of a kind of due, as the library's `due_doc` writes them.
+#[derive(Debug)]
+struct DueTexts {
+    trigger: &'static str,
+    other_triggers: Vec<&'static str>,
+    disposal: &'static str,
+    allowed_actions: Vec<&'static str>,
+    /// Each obligation's code and event.
+    obligations: Vec<(&'static str, Option<&'static str>)>,
+}
+
+impl DueTexts {
+    fn of(due: &DeletionDue) -> DueTexts {
+        DueTexts {
+            trigger: due.trigger().as_str(),
+            other_triggers: due.other_triggers().iter().map(|t| t.as_str()).collect(),
+            disposal: due.disposal().as_str(),
+            allowed_actions: Action::ALL
+                .iter()
+                .filter(|&&action| due.allows(action))
+                .map(|action| action.as_str())
+                .collect(),
+            obligations: due
+                .obligations()
+                .map(|o| {
+                    let doc = ObligationDoc::from(o);
+                    (
+                        doc.code.as_str(),
+                        doc.until.map(lawful::policy::RetentionEvent::as_str),
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Dues {
     fn with_capacity(rows: usize) -> Dues {
         Dues {
-            valid: Validity::with_capacity(rows),
-            trigger: Texts::with_capacity(rows),
+            rows: Vec::with_capacity(rows),
+            kinds: Vec::new(),
+            index: HashMap::default(),
+            last: None,
+            memo: true,
             since: Numbers::with_capacity(rows),
-            other_triggers: Words::with_capacity(rows),
-            disposal: Texts::with_capacity(rows),
             by: Numbers::with_capacity(rows),
             backup_purge_by: Numbers::with_capacity(rows),
             held_until: Numbers::with_capacity(rows),
             hold_law: SparseTexts::default(),
-            allowed_actions: Words::with_capacity(rows),
-            obligations: Obligations::with_capacity(rows),
+            obligation_dates: Numbers::with_capacity(rows * 3),
         }
     }
 
@@ -492,14 +567,32 @@ impl Dues {
 
     /// As the library's `due_doc`.
     fn push(&mut self, due: &DeletionDue) {
-        self.valid.push(true);
-        self.trigger.push_value(due.trigger().as_str());
+        let kind = DueKind::of(due);
+        let memo = self.memo && kind.others.is_some();
+        let index = match self.last {
+            Some((last, index)) if memo && last == kind => index,
+            _ => {
+                let known = if memo {
+                    self.index.get(&kind).copied()
+                } else {
+                    None
+                };
+                let index = known.unwrap_or_else(|| {
+                    let index = u32::try_from(self.kinds.len()).unwrap_or(u32::MAX);
+                    self.kinds.push(DueTexts::of(due));
+                    if memo {
+                        self.index.insert(kind, index);
+                    }
+                    index
+                });
+                if memo {
+                    self.last = Some((kind, index));
+                }
+                index
+            }
+        };
+        self.rows.push(Some(index));
         self.since.push_value(due.since().timestamp_micros());
-        for trigger in due.other_triggers() {
-            self.other_triggers.push(trigger.as_str());
-        }
-        self.other_triggers.end_row();
-        self.disposal.push_value(due.disposal().as_str());
         self.by.push_value(days(due.by()));
         self.backup_purge_by.push_value(days(due.backup_purge_by()));
         self.held_until
@@ -508,46 +601,69 @@ impl Dues {
             Some(law) => self.hold_law.push_value(law),
             None => self.hold_law.push_null(),
         }
-        for &action in Action::ALL {
-            if due.allows(action) {
-                self.allowed_actions.push(action.as_str());
-            }
-        }
-        self.allowed_actions.end_row();
         for obligation in due.obligations() {
-            self.obligations.push(&ObligationDoc::from(obligation));
+            self.obligation_dates
+                .push(obligation.due().and_then(Due::date).map(days));
         }
-        self.obligations.end_row();
     }
 
     fn push_null(&mut self) {
-        self.valid.push(false);
-        self.trigger.push_null();
+        self.rows.push(None);
         self.since.push_null();
-        self.other_triggers.end_row();
-        self.disposal.push_null();
         self.by.push_null();
         self.backup_purge_by.push_null();
         self.held_until.push_null();
         self.hold_law.push_null();
-        self.allowed_actions.end_row();
-        self.obligations.end_row();
     }
 
     fn finish(self) -> Result<ArrayRef, ArrowError> {
+        let kinds = &self.kinds;
+        let of = |row: &Option<u32>| {
+            row.and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| kinds.get(i))
+        };
+        let mut other_triggers = Words::with_capacity(0);
+        let mut allowed_actions = Words::with_capacity(self.rows.len());
+        let mut offsets = Offsets::with_capacity(self.rows.len());
+        let mut codes = Texts::with_capacity(self.obligation_dates.len());
+        let mut untils = Texts::with_capacity(self.obligation_dates.len());
+        for row in &self.rows {
+            if let Some(kind) = of(row) {
+                for &trigger in &kind.other_triggers {
+                    other_triggers.push(trigger);
+                }
+                for &action in &kind.allowed_actions {
+                    allowed_actions.push(action);
+                }
+                for &(code, until) in &kind.obligations {
+                    codes.push_value(code);
+                    untils.push(until);
+                }
+            }
+            other_triggers.end_row();
+            allowed_actions.end_row();
+            offsets.end_row(codes.len());
+        }
+        let obligations = Obligations::from_parts(
+            offsets,
+            codes.finish()?,
+            Arc::new(self.obligation_dates.finish()),
+            untils.finish()?,
+        )?;
+        let valid = Validity::of(self.rows.iter().map(Option::is_some));
         let children: Vec<ArrayRef> = vec![
-            self.trigger.finish()?,
+            by_kind(&self.rows, kinds, |k| Some(k.trigger))?,
             Arc::new(self.since.finish().with_timezone("UTC")),
-            self.other_triggers.finish()?,
-            self.disposal.finish()?,
+            other_triggers.finish()?,
+            by_kind(&self.rows, kinds, |k| Some(k.disposal))?,
             Arc::new(self.by.finish()),
             Arc::new(self.backup_purge_by.finish()),
             Arc::new(self.held_until.finish().with_timezone("UTC")),
             self.hold_law.finish(),
-            self.allowed_actions.finish()?,
-            self.obligations.finish()?,
+            allowed_actions.finish()?,
+            obligations,
         ];
-        self.valid.finish(Self::fields(), children)
+        valid.finish(Self::fields(), children)
     }
 }
 
@@ -743,13 +859,10 @@ mod tests {
         }
     }
 
-    /// Plans written a kind at a time (each kind's texts written once, a
-    /// row pushing its kind's index) equal plans written with every row a
-    /// kind of its own, row for row, over a large random table of records:
-    /// the kind holds everything a plan's texts depend on.
-    #[test]
-    fn prop_plans_written_by_kind_equal_plans_written_by_row() {
-        let engine = Engine::builtin();
+    /// A record of the mix's categories and purposes, collected at a random
+    /// instant of eight years in one of four offsets, of a random age group,
+    /// maybe on a basis, maybe with an event, a hold or a backup cycle.
+    fn random_record(engine: &Engine, rng: &mut Rng) -> RecordState {
         let categories = [
             "account.phone",
             "account.password",
@@ -780,49 +893,58 @@ mod tests {
         ];
         let offsets = ["+08:00", "Z", "-05:00", "+01:00"];
         let start = DateTime::parse_from_rfc3339("2019-01-01T00:00:00Z").unwrap();
+        let collected =
+            start + Duration::seconds(i64::try_from(rng.below(8 * 365 * 86_400)).unwrap());
+        let offset = *rng.pick(&offsets);
+        let collected = DateTime::parse_from_rfc3339(&format!(
+            "{}{offset}",
+            collected.naive_utc().format("%Y-%m-%dT%H:%M:%S")
+        ))
+        .unwrap();
+        let later = |rng: &mut Rng| {
+            collected + Duration::seconds(i64::try_from(rng.below(4 * 365 * 86_400)).unwrap())
+        };
+        let (category, purpose) = (*rng.pick::<&str>(&categories), *rng.pick::<&str>(&purposes));
+        let mut record = RecordState::new(
+            engine.category(category).unwrap(),
+            engine.purpose(purpose).unwrap(),
+            collected,
+        )
+        .age_group(*rng.pick(&ages));
+        if let Some(basis) = rng.pick(&bases) {
+            record = record.basis(*basis);
+        }
+        match rng.below(9) {
+            0 => record = record.consent_withdrawn_at(later(rng)),
+            1 => record = record.deregistered_at(later(rng)),
+            2 => record = record.service_terminated_at(later(rng)),
+            3 => record = record.found_unlawful_at(later(rng)),
+            4 => record = record.legal_hold(LegalHold::new(later(rng)).citation("PIPL art. 47")),
+            5 => record = record.other_legal_ground(later(rng), "a court order"),
+            _ => {}
+        }
+        if rng.below(4) == 0 {
+            record = record.next_backup_cycle(NaiveDate::from_ymd_opt(2026, 12, 10).unwrap());
+        }
+        record
+    }
+
+    /// Plans and dues written a kind at a time (each kind's texts written
+    /// once, a row pushing its kind's index) equal them written with every
+    /// row a kind of its own, row for row, over a large random table of
+    /// records: the kind holds everything their texts depend on.
+    #[test]
+    fn prop_plans_and_dues_written_by_kind_equal_them_written_by_row() {
+        let engine = Engine::builtin();
         let sweep_at = DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap();
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let rows = 30_000;
         let mut by_kind = Sweep::with_capacity(rows, None);
         let mut by_row = Sweep::with_capacity(rows, None);
         by_row.plan.memo = false;
+        by_row.due.memo = false;
         for i in 0..rows {
-            let collected =
-                start + Duration::seconds(i64::try_from(rng.below(8 * 365 * 86_400)).unwrap());
-            let offset = *rng.pick(&offsets);
-            let collected = DateTime::parse_from_rfc3339(&format!(
-                "{}{offset}",
-                collected.naive_utc().format("%Y-%m-%dT%H:%M:%S")
-            ))
-            .unwrap();
-            let later = |rng: &mut Rng| {
-                collected + Duration::seconds(i64::try_from(rng.below(4 * 365 * 86_400)).unwrap())
-            };
-            let (category, purpose) =
-                (*rng.pick::<&str>(&categories), *rng.pick::<&str>(&purposes));
-            let mut record = RecordState::new(
-                engine.category(category).unwrap(),
-                engine.purpose(purpose).unwrap(),
-                collected,
-            )
-            .age_group(*rng.pick(&ages));
-            if let Some(basis) = rng.pick(&bases) {
-                record = record.basis(*basis);
-            }
-            match rng.below(8) {
-                0 => record = record.consent_withdrawn_at(later(&mut rng)),
-                1 => record = record.deregistered_at(later(&mut rng)),
-                2 => record = record.service_terminated_at(later(&mut rng)),
-                3 => record = record.found_unlawful_at(later(&mut rng)),
-                4 => {
-                    record =
-                        record.legal_hold(LegalHold::new(later(&mut rng)).citation("PIPL art. 47"));
-                }
-                _ => {}
-            }
-            if rng.below(4) == 0 {
-                record = record.next_backup_cycle(NaiveDate::from_ymd_opt(2026, 12, 10).unwrap());
-            }
+            let record = random_record(engine, &mut rng);
             let at = (rng.below(10) != 0).then_some(sweep_at);
             let id = format!("r{i}");
             by_kind.sweep(engine, Some(&id), &record, at);
@@ -835,6 +957,12 @@ mod tests {
             by_kind.plan.kinds.len()
         );
         assert_eq!(by_row.plan.kinds.len(), rows);
+        assert!(by_kind.due.kinds.len() < 200, "{}", by_kind.due.kinds.len());
+        assert!(
+            by_row.due.kinds.len() > rows / 2,
+            "{}",
+            by_row.due.kinds.len()
+        );
         let by_kind = by_kind.finish(engine, Vec::new()).unwrap();
         let by_row = by_row.finish(engine, Vec::new()).unwrap();
         assert_eq!(by_kind.num_rows(), rows);
