@@ -11,7 +11,7 @@ use std::sync::Arc;
 use arrow_array::builder::{BooleanBufferBuilder, StringBuilder};
 use arrow_array::types::{ArrowPrimitiveType, Date32Type};
 use arrow_array::{
-    Array, ArrayRef, ListArray, PrimitiveArray, RecordBatch, StringArray, StructArray,
+    Array, ArrayRef, BooleanArray, ListArray, PrimitiveArray, RecordBatch, StringArray, StructArray,
 };
 use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, TimeUnit};
@@ -487,6 +487,47 @@ impl<'a> Texts<'a> {
             nulls,
         )?;
         Ok(Arc::new(array))
+    }
+}
+
+/// A column of flags, each row's pushed in one step as an `Option`, and
+/// packed into bits when the column is finished (as [`Numbers`]).
+#[derive(Debug)]
+pub(crate) struct Flags {
+    values: Vec<Option<bool>>,
+    nulls: usize,
+}
+
+impl Flags {
+    pub(crate) fn with_capacity(rows: usize) -> Flags {
+        Flags {
+            values: Vec::with_capacity(rows),
+            nulls: 0,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn push_value(&mut self, value: bool) {
+        self.values.push(Some(value));
+    }
+
+    #[inline]
+    pub(crate) fn push_null(&mut self) {
+        self.nulls += 1;
+        self.values.push(None);
+    }
+
+    /// The column.
+    pub(crate) fn finish(self) -> BooleanArray {
+        let rows = self.values.len();
+        let values = &self.values;
+        let nulls = (self.nulls > 0).then(|| {
+            NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
+                values.get(i).is_some_and(Option::is_some)
+            }))
+        });
+        let flags = BooleanBuffer::collect_bool(rows, |i| values.get(i) == Some(&Some(true)));
+        BooleanArray::new(flags, nulls)
     }
 }
 

@@ -22,7 +22,7 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBuilder, Int32Builder};
+use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Fields};
 use lawful::decision::ReasonCode;
@@ -31,7 +31,8 @@ use lawful::{Decision, Engine, Request};
 use serde::Deserialize;
 
 use super::build::{
-    Ids, Obligations, Offsets, PolicyColumn, SparseTexts, Texts, Validity, field, list_of,
+    Flags, Ids, Numbers, Obligations, Offsets, PolicyColumn, SparseTexts, Texts, Validity, field,
+    list_of,
 };
 use super::row::Column;
 
@@ -302,20 +303,20 @@ impl<'e> Reasons<'e> {
 #[derive(Debug)]
 struct Subjects {
     valid: Validity,
-    age: Int32Builder,
-    child: BooleanBuilder,
+    age: Numbers<Int32Type>,
+    child: Flags,
     age_source: Texts<'static>,
-    sources_disagree: BooleanBuilder,
+    sources_disagree: Flags,
 }
 
 impl Subjects {
     fn with_capacity(rows: usize) -> Subjects {
         Subjects {
             valid: Validity::with_capacity(rows),
-            age: Int32Builder::with_capacity(rows),
-            child: BooleanBuilder::with_capacity(rows),
+            age: Numbers::with_capacity(rows),
+            child: Flags::with_capacity(rows),
             age_source: Texts::with_capacity(rows),
-            sources_disagree: BooleanBuilder::with_capacity(rows),
+            sources_disagree: Flags::with_capacity(rows),
         }
     }
 
@@ -334,21 +335,21 @@ impl Subjects {
 
     fn push(&mut self, age: i32, child: bool, source: &'static str, disagree: bool) {
         self.valid.push(true);
-        self.age.append_value(age);
-        self.child.append_value(child);
+        self.age.push_value(age);
+        self.child.push_value(child);
         self.age_source.push_value(source);
-        self.sources_disagree.append_value(disagree);
+        self.sources_disagree.push_value(disagree);
     }
 
     fn push_null(&mut self) {
         self.valid.push(false);
-        self.age.append_null();
-        self.child.append_null();
+        self.age.push_null();
+        self.child.push_null();
         self.age_source.push_null();
-        self.sources_disagree.append_null();
+        self.sources_disagree.push_null();
     }
 
-    fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+    fn finish(self) -> Result<ArrayRef, ArrowError> {
         let children: Vec<ArrayRef> = vec![
             Arc::new(self.age.finish()),
             Arc::new(self.child.finish()),
