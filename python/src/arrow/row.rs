@@ -292,6 +292,16 @@ impl Column {
         }
     }
 
+    /// Whether every row is null (a column of no rows is not).
+    pub(crate) fn is_all_null(&self) -> bool {
+        self.len > 0
+            && (matches!(self.values, Values::Null)
+                || self
+                    .nulls
+                    .as_ref()
+                    .is_some_and(|n| n.null_count() == self.len))
+    }
+
     /// How many rows.
     #[inline]
     pub(crate) fn len(&self) -> usize {
