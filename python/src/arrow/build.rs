@@ -517,9 +517,12 @@ impl Flags {
         self.values.push(None);
     }
 
-    /// The column.
+    /// The column (a column of nulls only is made null whole).
     pub(crate) fn finish(self) -> BooleanArray {
         let rows = self.values.len();
+        if self.nulls == rows {
+            return BooleanArray::new_null(rows);
+        }
         let values = &self.values;
         let nulls = (self.nulls > 0).then(|| {
             NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
@@ -570,9 +573,12 @@ impl<T: ArrowPrimitiveType> Numbers<T> {
         self.values.push(None);
     }
 
-    /// The column.
+    /// The column (a column of nulls only is made null whole).
     pub(crate) fn finish(self) -> PrimitiveArray<T> {
         let rows = self.values.len();
+        if self.nulls == rows {
+            return PrimitiveArray::new_null(rows);
+        }
         let values = &self.values;
         let nulls = (self.nulls > 0).then(|| {
             NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
