@@ -12,7 +12,9 @@
 //!
 //! In the pass, a text equal to the row before's is not looked up again
 //! (runs are common: a table sorted by purpose, a batch decided at one
-//! instant). A dictionary column is remembered by key (each dictionary
+//! instant), and a short text (24 bytes or fewer, as most names are) is
+//! looked for first in a small table of the texts met last, compared as
+//! four words, with no hashing. A dictionary column is remembered by key (each dictionary
 //! value is resolved at most once, and only the values rows use); a plain
 //! text column by the text itself, in a small map. The map stops growing at
 //! [`MAX_ENTRIES`] (a column of distinct values gains nothing from it), so
@@ -70,6 +72,49 @@ pub(crate) struct Memo<T> {
     slots: Vec<Slot<T>>,
     by_key: Vec<Option<Option<T>>>,
     by_text: HashMap<Box<str>, Option<T>, BuildHasherDefault<Mix>>,
+    /// The texts met last, by their [`Short`] spelling, in a table of
+    /// [`RECENT`] places: a name is found there with a few word compares,
+    /// before any hashing.
+    recent: Vec<Option<(Short, Option<T>)>>,
+}
+
+/// How many places [`Memo`]'s table of recent texts has.
+const RECENT: usize = 64;
+
+/// A text of at most 24 bytes as four words: its bytes, zero-padded, and
+/// its length. Two texts are equal exactly when their words are.
+type Short = [u64; 4];
+
+/// The [`Short`] spelling of `text`, if it has at most 24 bytes (most
+/// names: `operations.security`, `device.identifier.imei`).
+#[inline]
+fn short(text: &str) -> Option<Short> {
+    let bytes = text.as_bytes();
+    if bytes.len() > 24 {
+        return None;
+    }
+    let mut words = [0_u64; 4];
+    for (word, chunk) in words.iter_mut().zip(bytes.chunks(8)) {
+        let mut buf = [0_u8; 8];
+        for (slot, &b) in buf.iter_mut().zip(chunk) {
+            *slot = b;
+        }
+        *word = u64::from_le_bytes(buf);
+    }
+    if let Some(len) = words.last_mut() {
+        *len = u64::try_from(bytes.len()).ok()?;
+    }
+    Some(words)
+}
+
+/// The place of a [`Short`] text in the table of recent texts.
+#[inline]
+fn place(short: &Short) -> usize {
+    let [a, b, c, len] = *short;
+    let mixed =
+        (a ^ b.rotate_left(21) ^ c.rotate_left(42) ^ len).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    // The top six bits: a place below `RECENT` (64).
+    usize::try_from(mixed >> 58).unwrap_or(0)
 }
 
 impl<T> Default for Memo<T> {
@@ -79,6 +124,7 @@ impl<T> Default for Memo<T> {
             slots: Vec::new(),
             by_key: Vec::new(),
             by_text: HashMap::default(),
+            recent: Vec::new(),
         }
     }
 }
@@ -163,6 +209,27 @@ impl<T: Copy> Memo<T> {
 
     /// A text, resolved the first time it is met (while the map has room).
     fn by_text(&mut self, text: &str, resolve: &mut impl FnMut(&str) -> Option<T>) -> Option<T> {
+        let Some(key) = short(text) else {
+            return self.by_map(text, resolve);
+        };
+        if self.recent.is_empty() {
+            self.recent.resize(RECENT, None);
+        }
+        let at = place(&key);
+        if let Some(Some((known, value))) = self.recent.get(at) {
+            if *known == key {
+                return *value;
+            }
+        }
+        let value = self.by_map(text, resolve);
+        if let Some(slot) = self.recent.get_mut(at) {
+            *slot = Some((key, value));
+        }
+        value
+    }
+
+    /// A text, from the map of texts met (while the map has room).
+    fn by_map(&mut self, text: &str, resolve: &mut impl FnMut(&str) -> Option<T>) -> Option<T> {
         if let Some(known) = self.by_text.get(text) {
             return *known;
         }
@@ -304,6 +371,67 @@ impl Hasher for Mix {
                 *slot = b;
             }
             self.add(u64::from_le_bytes(word));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, StringArray};
+
+    use super::*;
+
+    #[test]
+    fn a_short_spelling_is_exact() {
+        assert_eq!(short("account"), short("account"));
+        assert_ne!(short("a"), short("a\0"));
+        assert_ne!(short(""), short("\0"));
+        assert_ne!(short("operations.security"), short("operations.securitx"));
+        assert!(short("device.identifier.imei.x").is_some()); // 24 bytes
+        assert_eq!(short("device.identifier.imei.xy"), None); // 25
+    }
+
+    /// Every row reads what its text resolves to, whatever the texts
+    /// before it were: many distinct texts (sharing the recent table's
+    /// places), short and long, repeated and not, and nulls.
+    #[test]
+    fn prop_a_memo_reads_what_the_resolver_gives() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let texts: Vec<Option<String>> = (0..20_000)
+            .map(|_| match next() % 10 {
+                0 => None,
+                1 => Some(format!("a-long-name-of-more-than-24-bytes-{}", next() % 50)),
+                _ => Some(format!("name.{}", next() % 300)),
+            })
+            .collect();
+        let array: ArrayRef = Arc::new(StringArray::from(
+            texts.iter().map(Option::as_deref).collect::<Vec<_>>(),
+        ));
+        let column = Column::new("purpose", &array).unwrap();
+        // Names ending in a multiple of 7 are refused.
+        let resolve = |text: &str| {
+            let n: u64 = text.rsplit(['.', '-']).next()?.parse().ok()?;
+            (n % 7 != 0).then_some(n)
+        };
+        let mut memo = Memo::default();
+        for (row, text) in texts.iter().enumerate() {
+            let want = match text {
+                None => Some(None),
+                Some(text) => resolve(text).map(Some),
+            };
+            assert_eq!(
+                memo.read(&column, row, resolve),
+                want,
+                "row {row}: {text:?}"
+            );
         }
     }
 }
