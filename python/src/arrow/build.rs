@@ -490,6 +490,61 @@ impl<'a> Texts<'a> {
     }
 }
 
+/// A text column whose rows each hold one of a few `texts`: `keys` are the
+/// rows' indices into them (`None`, or a text `None`, for a null). Written
+/// straight into buffers of the exact size (their bytes counted first), as
+/// [`Texts::finish`] writes, without a reference a row in between.
+///
+/// # Errors
+///
+/// More than `i32::MAX` bytes of text in the column.
+pub(crate) fn keyed_texts(
+    keys: &[Option<u32>],
+    texts: &[Option<&str>],
+) -> Result<ArrayRef, ArrowError> {
+    let text = |key: &Option<u32>| {
+        key.and_then(|k| usize::try_from(k).ok())
+            .and_then(|k| texts.get(k).copied().flatten())
+    };
+    let rows = keys.len();
+    let (mut bytes, mut nulls) = (0_usize, 0_usize);
+    for key in keys {
+        match text(key) {
+            Some(text) => bytes += text.len(),
+            None => nulls += 1,
+        }
+    }
+    if nulls == rows {
+        return Ok(Arc::new(StringArray::new_null(rows)));
+    }
+    if i32::try_from(bytes).is_err() {
+        return Err(ArrowError::ComputeError(
+            "a batch holds over 2 GiB of text".to_owned(),
+        ));
+    }
+    let mut data = Vec::with_capacity(bytes);
+    let mut offsets = Vec::with_capacity(rows + 1);
+    offsets.push(0_i32);
+    for key in keys {
+        if let Some(text) = text(key) {
+            data.extend_from_slice(text.as_bytes());
+        }
+        // INVARIANT: the bytes fit an i32 (checked above).
+        offsets.push(i32::try_from(data.len()).unwrap_or(i32::MAX));
+    }
+    let nulls = (nulls > 0).then(|| {
+        NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
+            keys.get(i).is_some_and(|key| text(key).is_some())
+        }))
+    });
+    let array = StringArray::try_new(
+        OffsetBuffer::new(ScalarBuffer::from(offsets)),
+        data.into(),
+        nulls,
+    )?;
+    Ok(Arc::new(array))
+}
+
 /// A column of flags, each row's pushed in one step as an `Option`, and
 /// packed into bits when the column is finished (as [`Numbers`]).
 #[derive(Debug)]

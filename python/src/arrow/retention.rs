@@ -433,14 +433,8 @@ fn by_kind<'k, K>(
     kinds: &'k [K],
     text: impl Fn(&'k K) -> Option<&'k str>,
 ) -> Result<ArrayRef, ArrowError> {
-    let mut texts = Texts::with_capacity(rows.len());
-    for row in rows {
-        let kind = row
-            .and_then(|i| usize::try_from(i).ok())
-            .and_then(|i| kinds.get(i));
-        texts.push(kind.and_then(&text));
-    }
-    texts.finish()
+    let texts: Vec<Option<&str>> = kinds.iter().map(text).collect();
+    super::build::keyed_texts(rows, &texts)
 }
 
 /// The `due` column, written a kind of due at a time as [`Plans`] is: what
