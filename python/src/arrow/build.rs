@@ -8,14 +8,18 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBufferBuilder, Date32Builder, StringBuilder};
-use arrow_array::types::Date32Type;
-use arrow_array::{ArrayRef, ListArray, RecordBatch, StringArray, StructArray};
-use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_array::builder::{BooleanBufferBuilder, StringBuilder};
+use arrow_array::types::{ArrowPrimitiveType, Date32Type};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, ListArray, PrimitiveArray, RecordBatch, StringArray, StructArray,
+};
+use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, TimeUnit};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use lawful::Engine;
 use lawful::wire::ObligationDoc;
+
+use super::row::Column;
 
 /// The answer table: the answer's own columns, then the columns of the input
 /// the caller asked to keep, in that order.
@@ -29,6 +33,44 @@ pub(crate) fn answer_batch(
         columns.push(column);
     }
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+}
+
+/// The `id` column of an answer table. Every answer row echoes its row's
+/// id (the typed readers' text, the document's, or for a row that is not a
+/// document the cell read as text, as `lawful decide` echoes a line's), so
+/// when the input's `id` column is text the answer's is that column,
+/// shared rather than copied; else it is written row by row.
+#[derive(Debug)]
+pub(crate) enum Ids {
+    /// The input's column.
+    Input(StringArray),
+    /// Written row by row.
+    Written(StringBuilder),
+}
+
+impl Ids {
+    /// The answer's ids for a batch of `rows` whose `id` column is `input`.
+    pub(crate) fn new(input: Option<&Column>, rows: usize) -> Ids {
+        match input.and_then(Column::strings) {
+            Some(ids) if ids.len() == rows => Ids::Input(ids.clone()),
+            _ => Ids::Written(StringBuilder::with_capacity(rows, rows * 16)),
+        }
+    }
+
+    /// The id of the next row (the input's, when the column is the input's).
+    #[inline]
+    pub(crate) fn push(&mut self, id: Option<&str>) {
+        if let Ids::Written(builder) = self {
+            builder.append_option(id);
+        }
+    }
+
+    pub(crate) fn finish(self) -> ArrayRef {
+        match self {
+            Ids::Input(ids) => Arc::new(ids),
+            Ids::Written(mut builder) => Arc::new(builder.finish()),
+        }
+    }
 }
 
 /// A nullable field.
@@ -47,9 +89,15 @@ pub(crate) fn instant_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }
 
-/// The days since 1970-01-01 of a date, as `date32` stores it.
+/// Days from 0001-01-01 (chrono's day 1) to 1970-01-01.
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+/// The days since 1970-01-01 of a date, as `date32` stores it: the same
+/// number as `Date32Type::from_naive_date`, counted from chrono's day
+/// number rather than through a duration (a sweep writes several a row).
+#[inline]
 pub(crate) fn days(date: NaiveDate) -> i32 {
-    Date32Type::from_naive_date(date)
+    date.num_days_from_ce() - EPOCH_DAYS_FROM_CE
 }
 
 /// The offsets of a list column: where each row's items start.
@@ -93,6 +141,15 @@ impl Validity {
         self.0.append(valid);
     }
 
+    /// The validity of rows, in bulk.
+    pub(crate) fn of(valid: impl ExactSizeIterator<Item = bool>) -> Validity {
+        let mut builder = BooleanBufferBuilder::new(valid.len());
+        for v in valid {
+            builder.append(v);
+        }
+        Validity(builder)
+    }
+
     /// The struct column of `children` (named by `fields`).
     ///
     /// # Errors
@@ -114,7 +171,7 @@ impl Validity {
 pub(crate) struct Obligations {
     offsets: Offsets,
     code: Texts<'static>,
-    date: Date32Builder,
+    date: Numbers<Date32Type>,
     until: Texts<'static>,
     items: usize,
 }
@@ -124,7 +181,7 @@ impl Obligations {
         Obligations {
             offsets: Offsets::with_capacity(rows),
             code: Texts::with_capacity(rows * 3),
-            date: Date32Builder::with_capacity(rows * 3),
+            date: Numbers::with_capacity(rows * 3),
             until: Texts::with_capacity(rows * 3),
             items: 0,
         }
@@ -148,10 +205,26 @@ impl Obligations {
         list_of(Self::item_type())
     }
 
+    /// The column of obligations written elsewhere: their list offsets, and
+    /// the columns of their codes, dates and events.
+    ///
+    /// # Errors
+    ///
+    /// Columns of other lengths, or offsets past them (a bug, reported).
+    pub(crate) fn from_parts(
+        offsets: Offsets,
+        code: ArrayRef,
+        date: ArrayRef,
+        until: ArrayRef,
+    ) -> Result<ArrayRef, ArrowError> {
+        let items = StructArray::try_new(Self::item_fields(), vec![code, date, until], None)?;
+        offsets.finish(Self::item_type(), Arc::new(items))
+    }
+
     /// Adds an obligation to the current row.
     pub(crate) fn push(&mut self, o: &ObligationDoc) {
         self.code.push_value(o.code.as_str());
-        self.date.append_option(o.date.map(days));
+        self.date.push(o.date.map(days));
         self.until
             .push(o.until.map(lawful::policy::RetentionEvent::as_str));
         self.items += 1;
@@ -162,7 +235,7 @@ impl Obligations {
         self.offsets.end_row(self.items);
     }
 
-    pub(crate) fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+    pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
         let items = StructArray::try_new(
             Self::item_fields(),
             vec![
@@ -236,17 +309,38 @@ impl PolicyColumn {
     }
 
     pub(crate) fn finish(self, engine: &Engine) -> Result<ArrayRef, ArrowError> {
-        let repeat = |text: &str| {
-            Arc::new(StringArray::from_iter_values(std::iter::repeat_n(
-                text, self.rows,
-            ))) as ArrayRef
-        };
         Ok(Arc::new(StructArray::try_new(
             Self::fields(),
-            vec![repeat(engine.policy_id()), repeat(engine.policy_version())],
+            vec![
+                repeated(engine.policy_id(), self.rows)?,
+                repeated(engine.policy_version(), self.rows)?,
+            ],
             None,
         )?))
     }
+}
+
+/// A text column of `rows` rows, each `text`: its bytes repeated and its
+/// offsets counted, in bulk.
+///
+/// # Errors
+///
+/// More than `i32::MAX` bytes in the column.
+fn repeated(text: &str, rows: usize) -> Result<ArrayRef, ArrowError> {
+    let too_long = || ArrowError::ComputeError("a batch holds over 2 GiB of text".to_owned());
+    let len = i32::try_from(text.len()).map_err(|_| too_long())?;
+    let end = i32::try_from(rows)
+        .ok()
+        .and_then(|rows| rows.checked_mul(len))
+        .ok_or_else(too_long)?;
+    let offsets: Vec<i32> = (0..=end).step_by(text.len().max(1)).collect();
+    let offsets = if len == 0 { vec![0; rows + 1] } else { offsets };
+    let array = StringArray::try_new(
+        OffsetBuffer::new(ScalarBuffer::from(offsets)),
+        text.as_bytes().repeat(rows).into(),
+        None,
+    )?;
+    Ok(Arc::new(array))
 }
 
 /// A column most rows leave null (a termination, an error): nothing is
@@ -309,12 +403,16 @@ impl<B: StructColumn> Sparse<B> {
 /// A text column written as references to texts that outlive the batch
 /// (the vocabulary's words, the engine's rule ids, clauses and category
 /// names): a row pushes a pointer, and [`Texts::finish`] copies every text
-/// once, into buffers of the exact size, with the validity in one pass.
+/// once, into buffers of the exact size. The nulls are counted as they are
+/// pushed: a column without nulls gets no validity, a column of nulls only
+/// is made null whole, without a byte copied.
 #[derive(Debug)]
 pub(crate) struct Texts<'a> {
     values: Vec<Option<&'a str>>,
     /// The bytes of the texts pushed so far.
     bytes: usize,
+    /// The nulls pushed so far.
+    nulls: usize,
 }
 
 impl<'a> Texts<'a> {
@@ -322,15 +420,22 @@ impl<'a> Texts<'a> {
         Texts {
             values: Vec::with_capacity(rows),
             bytes: 0,
+            nulls: 0,
         }
     }
 
     #[inline]
     pub(crate) fn push(&mut self, text: Option<&'a str>) {
-        if let Some(text) = text {
-            self.bytes += text.len();
+        match text {
+            Some(text) => self.bytes += text.len(),
+            None => self.nulls += 1,
         }
         self.values.push(text);
+    }
+
+    /// How many rows.
+    pub(crate) fn len(&self) -> usize {
+        self.values.len()
     }
 
     #[inline]
@@ -341,6 +446,7 @@ impl<'a> Texts<'a> {
 
     #[inline]
     pub(crate) fn push_null(&mut self) {
+        self.nulls += 1;
         self.values.push(None);
     }
 
@@ -350,35 +456,192 @@ impl<'a> Texts<'a> {
     ///
     /// More than `i32::MAX` bytes of text in one batch.
     pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
-        let too_long = || ArrowError::ComputeError("a batch holds over 2 GiB of text".to_owned());
+        let rows = self.values.len();
+        if self.nulls == rows {
+            return Ok(Arc::new(StringArray::new_null(rows)));
+        }
         if i32::try_from(self.bytes).is_err() {
-            return Err(too_long());
+            return Err(ArrowError::ComputeError(
+                "a batch holds over 2 GiB of text".to_owned(),
+            ));
         }
         let mut data = Vec::with_capacity(self.bytes);
-        let mut offsets = Vec::with_capacity(self.values.len() + 1);
+        let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0_i32);
-        let mut valid = BooleanBufferBuilder::new(self.values.len());
-        let mut nulls = false;
         for text in &self.values {
-            match text {
-                Some(text) => {
-                    data.extend_from_slice(text.as_bytes());
-                    valid.append(true);
-                }
-                None => {
-                    valid.append(false);
-                    nulls = true;
-                }
+            if let Some(text) = text {
+                data.extend_from_slice(text.as_bytes());
             }
-            offsets.push(i32::try_from(data.len()).map_err(|_| too_long())?);
+            // INVARIANT: the bytes fit an i32 (checked above).
+            offsets.push(i32::try_from(data.len()).unwrap_or(i32::MAX));
         }
-        let nulls = nulls.then(|| NullBuffer::new(valid.finish()));
+        let values = &self.values;
+        let nulls = (self.nulls > 0).then(|| {
+            NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
+                values.get(i).is_some_and(Option::is_some)
+            }))
+        });
         let array = StringArray::try_new(
             OffsetBuffer::new(ScalarBuffer::from(offsets)),
             data.into(),
             nulls,
         )?;
         Ok(Arc::new(array))
+    }
+}
+
+/// A text column whose rows each hold one of a few `texts`: `keys` are the
+/// rows' indices into them (`None`, or a text `None`, for a null). Written
+/// straight into buffers of the exact size (their bytes counted first), as
+/// [`Texts::finish`] writes, without a reference a row in between.
+///
+/// # Errors
+///
+/// More than `i32::MAX` bytes of text in the column.
+pub(crate) fn keyed_texts(
+    keys: &[Option<u32>],
+    texts: &[Option<&str>],
+) -> Result<ArrayRef, ArrowError> {
+    let text = |key: &Option<u32>| {
+        key.and_then(|k| usize::try_from(k).ok())
+            .and_then(|k| texts.get(k).copied().flatten())
+    };
+    let rows = keys.len();
+    let (mut bytes, mut nulls) = (0_usize, 0_usize);
+    for key in keys {
+        match text(key) {
+            Some(text) => bytes += text.len(),
+            None => nulls += 1,
+        }
+    }
+    if nulls == rows {
+        return Ok(Arc::new(StringArray::new_null(rows)));
+    }
+    if i32::try_from(bytes).is_err() {
+        return Err(ArrowError::ComputeError(
+            "a batch holds over 2 GiB of text".to_owned(),
+        ));
+    }
+    let mut data = Vec::with_capacity(bytes);
+    let mut offsets = Vec::with_capacity(rows + 1);
+    offsets.push(0_i32);
+    for key in keys {
+        if let Some(text) = text(key) {
+            data.extend_from_slice(text.as_bytes());
+        }
+        // INVARIANT: the bytes fit an i32 (checked above).
+        offsets.push(i32::try_from(data.len()).unwrap_or(i32::MAX));
+    }
+    let nulls = (nulls > 0).then(|| {
+        NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
+            keys.get(i).is_some_and(|key| text(key).is_some())
+        }))
+    });
+    let array = StringArray::try_new(
+        OffsetBuffer::new(ScalarBuffer::from(offsets)),
+        data.into(),
+        nulls,
+    )?;
+    Ok(Arc::new(array))
+}
+
+/// A column of flags, each row's pushed in one step as an `Option`, and
+/// packed into bits when the column is finished (as [`Numbers`]).
+#[derive(Debug)]
+pub(crate) struct Flags {
+    values: Vec<Option<bool>>,
+    nulls: usize,
+}
+
+impl Flags {
+    pub(crate) fn with_capacity(rows: usize) -> Flags {
+        Flags {
+            values: Vec::with_capacity(rows),
+            nulls: 0,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn push_value(&mut self, value: bool) {
+        self.values.push(Some(value));
+    }
+
+    #[inline]
+    pub(crate) fn push_null(&mut self) {
+        self.nulls += 1;
+        self.values.push(None);
+    }
+
+    /// The column (a column of nulls only is made null whole).
+    pub(crate) fn finish(self) -> BooleanArray {
+        let rows = self.values.len();
+        if self.nulls == rows {
+            return BooleanArray::new_null(rows);
+        }
+        let values = &self.values;
+        let nulls = (self.nulls > 0).then(|| {
+            NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
+                values.get(i).is_some_and(Option::is_some)
+            }))
+        });
+        let flags = BooleanBuffer::collect_bool(rows, |i| values.get(i) == Some(&Some(true)));
+        BooleanArray::new(flags, nulls)
+    }
+}
+
+/// A column of numbers (dates, instants), each row's pushed in one step as
+/// an `Option`; the validity is made when the column is finished, and only
+/// if a null was pushed (an Arrow builder keeps a bitmap row by row).
+#[derive(Debug)]
+pub(crate) struct Numbers<T: ArrowPrimitiveType> {
+    values: Vec<Option<T::Native>>,
+    nulls: usize,
+}
+
+impl<T: ArrowPrimitiveType> Numbers<T> {
+    pub(crate) fn with_capacity(rows: usize) -> Numbers<T> {
+        Numbers {
+            values: Vec::with_capacity(rows),
+            nulls: 0,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, value: Option<T::Native>) {
+        self.nulls += usize::from(value.is_none());
+        self.values.push(value);
+    }
+
+    /// How many rows.
+    pub(crate) fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    #[inline]
+    pub(crate) fn push_value(&mut self, value: T::Native) {
+        self.values.push(Some(value));
+    }
+
+    #[inline]
+    pub(crate) fn push_null(&mut self) {
+        self.nulls += 1;
+        self.values.push(None);
+    }
+
+    /// The column (a column of nulls only is made null whole).
+    pub(crate) fn finish(self) -> PrimitiveArray<T> {
+        let rows = self.values.len();
+        if self.nulls == rows {
+            return PrimitiveArray::new_null(rows);
+        }
+        let values = &self.values;
+        let nulls = (self.nulls > 0).then(|| {
+            NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
+                values.get(i).is_some_and(Option::is_some)
+            }))
+        });
+        let numbers: Vec<T::Native> = values.iter().map(|v| v.unwrap_or_default()).collect();
+        PrimitiveArray::new(numbers.into(), nulls)
     }
 }
 
@@ -415,64 +678,5 @@ impl SparseTexts {
             Some(mut builder) => Arc::new(builder.finish()),
             None => Arc::new(StringArray::new_null(self.nulls)),
         }
-    }
-}
-
-/// A text column of values formatted for display (a retention period, a
-/// backup lag: a sweep writes a few, many times): each distinct value is
-/// formatted once, a row pushes its index, and the column is copied out
-/// whole when the batch ends.
-#[derive(Debug)]
-pub(crate) struct Formatted<T> {
-    /// The distinct values met so far, and their texts.
-    table: Vec<(T, String)>,
-    /// Each row's index into `table`, or `None` for a null.
-    keys: Vec<Option<usize>>,
-    /// The index pushed last: values repeat, so it is tried first.
-    last: usize,
-}
-
-impl<T: PartialEq + Copy + std::fmt::Display> Formatted<T> {
-    pub(crate) fn with_capacity(rows: usize) -> Formatted<T> {
-        Formatted {
-            table: Vec::new(),
-            keys: Vec::with_capacity(rows),
-            last: 0,
-        }
-    }
-
-    /// Adds `value`'s text, or a null.
-    pub(crate) fn push(&mut self, value: Option<T>) {
-        let key = value.map(|value| {
-            if self.table.get(self.last).is_some_and(|(v, _)| *v == value) {
-                return self.last;
-            }
-            let key = match self.table.iter().position(|(v, _)| *v == value) {
-                Some(key) => key,
-                None => {
-                    self.table.push((value, value.to_string()));
-                    self.table.len() - 1
-                }
-            };
-            self.last = key;
-            key
-        });
-        self.keys.push(key);
-    }
-
-    /// The column.
-    ///
-    /// # Errors
-    ///
-    /// As [`Texts::finish`].
-    pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
-        let mut texts = Texts::with_capacity(self.keys.len());
-        for key in &self.keys {
-            texts.push(
-                key.and_then(|key| self.table.get(key))
-                    .map(|(_, text)| text.as_str()),
-            );
-        }
-        texts.finish()
     }
 }

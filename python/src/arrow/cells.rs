@@ -7,56 +7,11 @@
     reason = "a cell reads as a value, as null (an absent field: `Some(None)`), or not at all (`None`: the generic path's row), and `?` passes the last on"
 )]
 
-use chrono::{DateTime, FixedOffset};
 use serde::de::DeserializeOwned;
 use serde::de::value::{Error as ValueError, StrDeserializer};
 
-use super::instants;
 use super::memo::Memo;
 use super::row::{Cell, Column};
-
-/// The last instant text of a column and what it read as: the instants of
-/// a column often repeat row after row (a batch decided at one instant).
-#[derive(Debug, Default)]
-pub(crate) struct Last {
-    text: String,
-    micros: Option<i64>,
-    value: Option<DateTime<FixedOffset>>,
-}
-
-impl Last {
-    /// The instant of a cell (`Some(None)`: null), or `None` when the
-    /// strict reader leaves it to the generic path.
-    pub(crate) fn read(
-        &mut self,
-        column: Option<&Column>,
-        row: usize,
-    ) -> Option<Option<DateTime<FixedOffset>>> {
-        let Some(column) = column else {
-            return Some(None);
-        };
-        match column.cell(row) {
-            Cell::Null => Some(None),
-            Cell::Text(text) => {
-                if self.value.is_none() || self.micros.is_some() || self.text != text {
-                    self.value = instants::rfc3339(text);
-                    self.micros = None;
-                    self.text.clear();
-                    self.text.push_str(text);
-                }
-                self.value.map(Some)
-            }
-            Cell::Micros(micros, tz) => {
-                if self.value.is_none() || self.micros != Some(micros) {
-                    self.value = instants::timestamp(micros, tz);
-                    self.micros = Some(micros);
-                }
-                self.value.map(Some)
-            }
-            _ => None,
-        }
-    }
-}
 
 /// A value of a vocabulary read as the wire format reads it: the type's own
 /// `Deserialize`, from the text.
@@ -66,6 +21,11 @@ pub(crate) fn word<T: DeserializeOwned>(text: &str) -> Option<T> {
 
 /// The columns of a struct column, each given to `take` by name; those it
 /// does not take are returned.
+///
+/// A column null in every row of the batch is left out: a reader then
+/// has no column there, which reads as a null does, and a row costs
+/// nothing for it (a table whose schema names every field of the wire
+/// format, most of them empty, reads as fast as one naming its few).
 pub(crate) fn split<'c>(
     column: &'c Column,
     mut take: impl FnMut(&str, &'c Column) -> bool,
@@ -73,6 +33,7 @@ pub(crate) fn split<'c>(
     column
         .fields()
         .iter()
+        .filter(|(_, child)| !child.is_all_null())
         .filter_map(|(name, child)| (!take(name, child)).then_some(child))
         .collect()
 }
@@ -105,7 +66,7 @@ pub(crate) fn memo<T: Copy>(
     memo: &mut Memo<T>,
     column: Option<&Column>,
     row: usize,
-    resolve: impl FnOnce(&str) -> Option<T>,
+    resolve: impl FnMut(&str) -> Option<T>,
 ) -> Option<Option<T>> {
     match column {
         Some(column) => memo.read(column, row, resolve),
@@ -126,5 +87,44 @@ pub(crate) fn list(
             Some(Some((values, start..end)))
         }
         Some(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, NullArray, RecordBatch, StringArray, StructArray};
+    use arrow_schema::{DataType, Field};
+
+    use super::*;
+
+    /// A column null in every row of a batch (of a null type or not, or a
+    /// field of a struct null in every row) is no reader's; one with a
+    /// value is.
+    #[test]
+    fn a_column_null_in_every_row_is_left_out() {
+        let texts = |values: Vec<Option<&str>>| Arc::new(StringArray::from(values)) as ArrayRef;
+        let subject = StructArray::try_new(
+            vec![Field::new("resident_id", DataType::Utf8, true)].into(),
+            vec![texts(vec![Some("1"), Some("2")])],
+            Some(vec![false, false].into()),
+        )
+        .unwrap();
+        let batch = RecordBatch::try_from_iter([
+            ("id", texts(vec![Some("a"), None])),
+            ("purpose", texts(vec![None, None])),
+            ("legal_hold", Arc::new(NullArray::new(2)) as ArrayRef),
+            ("subject", Arc::new(subject) as ArrayRef),
+        ])
+        .unwrap();
+        let column = Column::of_batch(&batch, &[]).unwrap();
+        let mut offered = Vec::new();
+        let others = split(&column, |name, _| {
+            offered.push(name.to_owned());
+            true
+        });
+        assert_eq!(offered, ["id"]);
+        assert!(others.is_empty());
     }
 }

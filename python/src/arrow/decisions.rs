@@ -22,7 +22,7 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBuilder, Int32Builder, StringBuilder};
+use arrow_array::types::Int32Type;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Fields};
 use lawful::decision::ReasonCode;
@@ -31,7 +31,8 @@ use lawful::{Decision, Engine, Request};
 use serde::Deserialize;
 
 use super::build::{
-    Obligations, Offsets, PolicyColumn, SparseTexts, Texts, Validity, field, list_of,
+    Flags, Ids, Numbers, Obligations, Offsets, PolicyColumn, SparseTexts, Texts, Validity, field,
+    list_of,
 };
 use super::row::Column;
 
@@ -43,7 +44,16 @@ use super::row::Column;
 /// and each column is copied out whole when the batch is finished.
 #[derive(Debug)]
 pub(crate) struct Decisions<'e> {
-    id: StringBuilder,
+    columns: Columns<'e>,
+    /// The decision every row of the batch is decided into
+    /// ([`Engine::decide_into`]), rather than one returned by value a row.
+    decision: Decision,
+}
+
+/// The answer columns of [`Decisions`].
+#[derive(Debug)]
+struct Columns<'e> {
+    id: Ids,
     effect: Texts<'static>,
     basis: Texts<'static>,
     obligations: Obligations,
@@ -53,9 +63,52 @@ pub(crate) struct Decisions<'e> {
 }
 
 impl<'e> Decisions<'e> {
-    pub(crate) fn with_capacity(rows: usize) -> Decisions<'e> {
+    /// The decisions of a batch of `rows` whose `id` column is `ids`.
+    pub(crate) fn with_capacity(rows: usize, ids: Option<&Column>) -> Decisions<'e> {
         Decisions {
-            id: StringBuilder::with_capacity(rows, rows * 16),
+            columns: Columns::with_capacity(rows, ids),
+            decision: Decision::default(),
+        }
+    }
+
+    /// The schema of a decision table (before the kept columns).
+    pub(crate) fn fields() -> Vec<Field> {
+        Columns::fields()
+    }
+
+    /// Decides a request read by the typed reader and writes its decision.
+    pub(crate) fn decide(&mut self, engine: &'e Engine, request: &Request) {
+        engine.decide_into(request, &mut self.decision);
+        self.columns
+            .push(engine, request.request_id(), &self.decision);
+    }
+
+    /// Decides row `row` of `requests` through its wire document (the
+    /// generic path) and writes its decision.
+    pub(crate) fn decide_row(
+        &mut self,
+        engine: &'e Engine,
+        requests: &Column,
+        ids: Option<&Column>,
+        row: usize,
+    ) {
+        self.columns.decide_row(engine, requests, ids, row);
+    }
+
+    /// The batch: the decision columns, then `kept`.
+    pub(crate) fn finish(
+        self,
+        engine: &Engine,
+        kept: Vec<(Field, ArrayRef)>,
+    ) -> Result<RecordBatch, ArrowError> {
+        self.columns.finish(engine, kept)
+    }
+}
+
+impl<'e> Columns<'e> {
+    fn with_capacity(rows: usize, ids: Option<&Column>) -> Columns<'e> {
+        Columns {
+            id: Ids::new(ids, rows),
             effect: Texts::with_capacity(rows),
             basis: Texts::with_capacity(rows),
             obligations: Obligations::with_capacity(rows),
@@ -65,8 +118,7 @@ impl<'e> Decisions<'e> {
         }
     }
 
-    /// The schema of a decision table (before the kept columns).
-    pub(crate) fn fields() -> Vec<Field> {
+    fn fields() -> Vec<Field> {
         vec![
             field("id", DataType::Utf8),
             field("effect", DataType::Utf8),
@@ -78,14 +130,7 @@ impl<'e> Decisions<'e> {
         ]
     }
 
-    /// Decides a request read by the typed reader and writes its decision.
-    pub(crate) fn decide(&mut self, engine: &'e Engine, request: &Request) {
-        self.push(engine, request.request_id(), &engine.decide(request));
-    }
-
-    /// Decides row `row` of `requests` through its wire document (the
-    /// generic path) and writes its decision.
-    pub(crate) fn decide_row(
+    fn decide_row(
         &mut self,
         engine: &'e Engine,
         requests: &Column,
@@ -111,7 +156,7 @@ impl<'e> Decisions<'e> {
 
     /// Writes a decision, as [`lawful::wire::DecisionDoc::new`] would.
     fn push(&mut self, engine: &'e Engine, id: Option<&str>, decision: &Decision) {
-        self.id.append_option(id);
+        self.id.push(id);
         self.effect.push_value(decision.effect().as_str());
         self.basis.push(decision.basis().map(lawful::Basis::as_str));
         for obligation in decision.obligations() {
@@ -153,7 +198,7 @@ impl<'e> Decisions<'e> {
     /// Writes the deny for a request that could not be read or resolved, as
     /// [`lawful::wire::DecisionDoc::rejected`] would.
     fn push_rejected(&mut self, id: Option<&str>, code: ReasonCode, message: &str) {
-        self.id.append_option(id);
+        self.id.push(id);
         self.effect.push_value("deny");
         self.basis.push_null();
         self.obligations.end_row();
@@ -169,15 +214,14 @@ impl<'e> Decisions<'e> {
         self.policy.push();
     }
 
-    /// The batch: the decision columns, then `kept`.
-    pub(crate) fn finish(
-        mut self,
+    fn finish(
+        self,
         engine: &Engine,
         kept: Vec<(Field, ArrayRef)>,
     ) -> Result<RecordBatch, ArrowError> {
-        let fields = Decisions::fields();
+        let fields = Columns::fields();
         let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.id.finish()),
+            self.id.finish(),
             self.effect.finish()?,
             self.basis.finish()?,
             self.obligations.finish()?,
@@ -259,20 +303,20 @@ impl<'e> Reasons<'e> {
 #[derive(Debug)]
 struct Subjects {
     valid: Validity,
-    age: Int32Builder,
-    child: BooleanBuilder,
+    age: Numbers<Int32Type>,
+    child: Flags,
     age_source: Texts<'static>,
-    sources_disagree: BooleanBuilder,
+    sources_disagree: Flags,
 }
 
 impl Subjects {
     fn with_capacity(rows: usize) -> Subjects {
         Subjects {
             valid: Validity::with_capacity(rows),
-            age: Int32Builder::with_capacity(rows),
-            child: BooleanBuilder::with_capacity(rows),
+            age: Numbers::with_capacity(rows),
+            child: Flags::with_capacity(rows),
             age_source: Texts::with_capacity(rows),
-            sources_disagree: BooleanBuilder::with_capacity(rows),
+            sources_disagree: Flags::with_capacity(rows),
         }
     }
 
@@ -291,21 +335,21 @@ impl Subjects {
 
     fn push(&mut self, age: i32, child: bool, source: &'static str, disagree: bool) {
         self.valid.push(true);
-        self.age.append_value(age);
-        self.child.append_value(child);
+        self.age.push_value(age);
+        self.child.push_value(child);
         self.age_source.push_value(source);
-        self.sources_disagree.append_value(disagree);
+        self.sources_disagree.push_value(disagree);
     }
 
     fn push_null(&mut self) {
         self.valid.push(false);
-        self.age.append_null();
-        self.child.append_null();
+        self.age.push_null();
+        self.child.push_null();
         self.age_source.push_null();
-        self.sources_disagree.append_null();
+        self.sources_disagree.push_null();
     }
 
-    fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+    fn finish(self) -> Result<ArrayRef, ArrowError> {
         let children: Vec<ArrayRef> = vec![
             Arc::new(self.age.finish()),
             Arc::new(self.child.finish()),

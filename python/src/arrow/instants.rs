@@ -40,6 +40,15 @@ pub(crate) fn date(cell: Cell<'_>) -> Option<NaiveDate> {
     }
 }
 
+/// The instant of a cell: a timestamp, or RFC 3339 text in the plain form.
+pub(crate) fn instant(cell: Cell<'_>) -> Option<DateTime<FixedOffset>> {
+    match cell {
+        Cell::Text(text) => rfc3339(text),
+        Cell::Micros(micros, tz) => timestamp(micros, tz),
+        _ => None,
+    }
+}
+
 /// An instant in microseconds shown in `tz`, as the generic path reads it:
 /// the zone's offset at that instant, when the offset is whole minutes and
 /// the year has four digits (else the generic path's text differs).

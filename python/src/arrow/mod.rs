@@ -78,15 +78,21 @@ pub(crate) fn arrow_decide(
     let engine = engine.get().inner().clone();
     let batches = py.detach(move || {
         answer_all(reader, |batch| {
-            let requests = Column::of_batch(batch, &keep)?;
-            let mut typed = Requests::of(&requests);
-            let ids = id_column(batch, &keep);
-            let mut out = Decisions::with_capacity(batch.num_rows());
-            for row in 0..batch.num_rows() {
-                match typed.read(&engine, row) {
-                    Some(request) => out.decide(&engine, request),
-                    None => out.decide_row(&engine, &requests, ids.as_ref(), row),
+            let rows = batch.num_rows();
+            let mut out = Decisions::with_capacity(rows, id_column(batch, &keep).as_ref());
+            let mut start = 0;
+            while start < rows {
+                let part = batch.slice(start, READ_ROWS.min(rows - start));
+                let requests = Column::of_batch(&part, &keep)?;
+                let mut typed = Requests::of(&requests);
+                let ids = id_column(&part, &keep);
+                for row in 0..part.num_rows() {
+                    match typed.read(&engine, row) {
+                        Some(request) => out.decide(&engine, request),
+                        None => out.decide_row(&engine, &requests, ids.as_ref(), row),
+                    }
                 }
+                start += part.num_rows();
             }
             Ok(out.finish(&engine, kept_columns(batch, &keep))?)
         })
@@ -124,15 +130,21 @@ pub(crate) fn arrow_retention(
     let engine = engine.get().inner().clone();
     let batches = py.detach(move || {
         answer_all(reader, |batch| {
-            let records = Column::of_batch(batch, &keep)?;
-            let mut typed = Records::of(&records);
-            let ids = id_column(batch, &keep);
-            let mut out = Sweep::with_capacity(batch.num_rows());
-            for row in 0..batch.num_rows() {
-                match typed.read(&engine, row) {
-                    Some(r) => out.sweep(&engine, r.id, &r.state, at.or(r.at)),
-                    None => out.sweep_row(&engine, &records, ids.as_ref(), row, at),
+            let rows = batch.num_rows();
+            let mut out = Sweep::with_capacity(rows, id_column(batch, &keep).as_ref());
+            let mut start = 0;
+            while start < rows {
+                let part = batch.slice(start, READ_ROWS.min(rows - start));
+                let records = Column::of_batch(&part, &keep)?;
+                let mut typed = Records::of(&records);
+                let ids = id_column(&part, &keep);
+                for row in 0..part.num_rows() {
+                    match typed.read(&engine, row) {
+                        Some(r) => out.sweep(&engine, r.id, &r.state, at.or(r.at)),
+                        None => out.sweep_row(&engine, &records, ids.as_ref(), row, at),
+                    }
                 }
+                start += part.num_rows();
             }
             Ok(out.finish(&engine, kept_columns(batch, &keep))?)
         })
@@ -229,6 +241,15 @@ fn column_error(e: &ColumnError, document: &str) -> PyErr {
 /// each answer batch's text under what its 32-bit offsets can address (its
 /// clauses run to tens of bytes a reason), and its builders small.
 const MAX_ANSWER_ROWS: usize = 16_384;
+
+/// The most rows read at a time. The readers resolve each column of what
+/// they read in one pass (`memo`), and a request row then reads the slots
+/// of some thirty columns: read 4,096 rows at a time they stay in the
+/// core's cache (A/B of the builds, 200,000 rows, 12 rounds: decide 1.02 M
+/// rows per CPU-second reading a slice of 16,384 rows whole, 1.10 M reading
+/// it in parts of 4,096). A record has a few columns: the sweep reads in
+/// parts too, for one way of reading, at no measurable cost or gain.
+const READ_ROWS: usize = 4_096;
 
 /// Every batch of `reader`, validated and answered a slice at a time.
 ///

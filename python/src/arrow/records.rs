@@ -16,9 +16,9 @@ use lawful::lifecycle::RecordState;
 use lawful::subject::AgeGroup;
 use lawful::{Basis, CategoryId, Engine, PurposeId};
 
-use super::cells::{Last, all_null, memo, split, word};
+use super::cells::{all_null, memo, split, word};
 use super::instants;
-use super::memo::Memo;
+use super::memo::{Last, Memo};
 use super::row::{Cell, Column};
 
 /// The columns of a batch of records, by field, and what their values
@@ -101,30 +101,32 @@ impl<'c> Records<'c> {
             Some(Cell::Text(id)) => Some(id),
             Some(_) => return None,
         };
-        let at = m.at.read(self.at, row)?;
+        let at = m.at.read(self.at, row, instants::instant)?;
         let category = memo(&mut m.category, self.category, row, |n| {
             engine.category(n).ok()
         })??;
         let purpose = memo(&mut m.purpose, self.purpose, row, |n| {
             engine.purpose(n).ok()
         })??;
-        let collected_at = m.collected_at.read(self.collected_at, row)??;
+        let collected_at = m
+            .collected_at
+            .read(self.collected_at, row, instants::instant)??;
         let age = memo(&mut m.age_group, self.age_group, row, word)?.unwrap_or(AgeGroup::Unknown);
         let mut record = RecordState::new(category, purpose, collected_at).age_group(age);
         if let Some(basis) = memo(&mut m.basis, self.basis, row, word)? {
             record = record.basis(basis);
         }
         let [withdrawn, terminated, deregistered, unlawful] = &mut m.events;
-        if let Some(at) = withdrawn.read(self.consent_withdrawn_at, row)? {
+        if let Some(at) = withdrawn.read(self.consent_withdrawn_at, row, instants::instant)? {
             record = record.consent_withdrawn_at(at);
         }
-        if let Some(at) = terminated.read(self.service_terminated_at, row)? {
+        if let Some(at) = terminated.read(self.service_terminated_at, row, instants::instant)? {
             record = record.service_terminated_at(at);
         }
-        if let Some(at) = deregistered.read(self.deregistered_at, row)? {
+        if let Some(at) = deregistered.read(self.deregistered_at, row, instants::instant)? {
             record = record.deregistered_at(at);
         }
-        if let Some(at) = unlawful.read(self.found_unlawful_at, row)? {
+        if let Some(at) = unlawful.read(self.found_unlawful_at, row, instants::instant)? {
             record = record.found_unlawful_at(at);
         }
         match self.next_backup_cycle.map(|c| c.cell(row)) {

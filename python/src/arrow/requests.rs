@@ -22,6 +22,7 @@
     reason = "a cell reads as a value, as null (an absent field: `Some(None)`), or not at all (`None`: the generic path's row), and `?` passes the last on"
 )]
 
+use chrono::NaiveDate;
 use lawful::decision::{
     Consent, Emergency, EmergencyKind, Evidence, Grantor, GuardianVerification, PublicData,
     PublicSource, RecipientKind, TransferMechanism,
@@ -34,9 +35,9 @@ use lawful::subject::{RegionCode, TimeZone};
 use lawful::wire::GrantorDoc;
 use lawful::{Action, CategoryId, Engine, JurisdictionId, PurposeId, Recipient, Request, Subject};
 
-use super::cells::{Last, all_null, flag, list, memo, split, text, word};
+use super::cells::{all_null, flag, list, memo, split, text, word};
 use super::instants;
-use super::memo::Memo;
+use super::memo::{Cells, Last, Memo};
 use super::row::{Cell, Column};
 
 /// The most transfer mechanisms a row may list and still be read here (the
@@ -154,10 +155,13 @@ struct Memos {
     jurisdiction: Memo<JurisdictionId>,
     kind: Memo<RecipientKind>,
     region: Memo<RegionCode>,
+    destination_region: Memo<RegionCode>,
     mechanism: Memo<Mechanisms>,
+    mechanism_items: Memo<Mechanisms>,
     collected_for: Memo<PurposeId>,
     collected_in: Memo<RegionCode>,
     law: Memo<RegionCode>,
+    law_items: Memo<RegionCode>,
     emergency_kind: Memo<EmergencyKind>,
     public_source: Memo<PublicSource>,
     by: Memo<GrantorDoc>,
@@ -165,6 +169,7 @@ struct Memos {
     consent_categories: Memo<CategoryId>,
     consent_actions: Memo<Action>,
     given_at: Last,
+    birth_date: Cells<NaiveDate>,
     withdrawn_at: Last,
 }
 
@@ -261,7 +266,7 @@ impl<'c> Requests<'c> {
         if !all_null(&top.others, row) {
             return None;
         }
-        let at = m.at.read(top.at, row)??;
+        let at = m.at.read(top.at, row, instants::instant)??;
         let action = memo(&mut m.action, top.action, row, word::<Action>)??;
         let purpose = memo(&mut m.purpose, top.purpose, row, |n| engine.purpose(n).ok())??;
         let (values, rows) = list(top.categories, row, MAX_CATEGORIES)??;
@@ -281,7 +286,13 @@ impl<'c> Requests<'c> {
             );
         }
         if let Some(columns) = &self.subject {
-            if let Some(subject) = columns.read(engine, &mut m.jurisdiction, top.subject, row)? {
+            if let Some(subject) = columns.read(
+                engine,
+                &mut m.jurisdiction,
+                &mut m.birth_date,
+                top.subject,
+                row,
+            )? {
                 request.set_subject(subject);
             }
         }
@@ -293,14 +304,23 @@ impl<'c> Requests<'c> {
                 request.set_recipient(recipient);
             }
         }
-        if let Some(region) = memo(&mut m.region, top.destination_region, row, word)? {
+        if let Some(region) = memo(&mut m.destination_region, top.destination_region, row, word)? {
             request.set_destination_region(region);
         }
         if let Some(region) = memo(&mut m.collected_in, top.collected_in, row, word)? {
             request.set_collected_in(region);
         }
-        mechanisms(&mut m.mechanism, top.transfer_mechanism, row, request)?;
-        if let Some(at) = m.collected_at.read(top.collected_at, row)? {
+        mechanisms(
+            &mut m.mechanism,
+            &mut m.mechanism_items,
+            top.transfer_mechanism,
+            row,
+            request,
+        )?;
+        if let Some(at) = m
+            .collected_at
+            .read(top.collected_at, row, instants::instant)?
+        {
             request.set_collected_at(at);
         }
         if let Some(purpose) = memo(&mut m.collected_for, top.collected_for, row, |n| {
@@ -328,6 +348,7 @@ impl<'c> Requests<'c> {
 /// The `transfer_mechanism` cell: a mechanism, a list of them, `"none"`.
 fn mechanisms(
     memo: &mut Memo<Mechanisms>,
+    items: &mut Memo<Mechanisms>,
     column: Option<&Column>,
     row: usize,
     request: &mut Request,
@@ -356,7 +377,7 @@ fn mechanisms(
         Cell::List(values, start, end) if end - start <= MAX_MECHANISMS => {
             for i in start..end {
                 // In a list each element is a mechanism (`none` is not one).
-                match memo.read(values, i, read)?? {
+                match items.read(values, i, read)?? {
                     Mechanisms::None => return None,
                     Mechanisms::One(m) => request.push_transfer_mechanism(m),
                 }
@@ -373,6 +394,7 @@ impl SubjectColumns<'_> {
         &self,
         engine: &Engine,
         jurisdictions: &mut Memo<JurisdictionId>,
+        birth_dates: &mut Cells<NaiveDate>,
         column: Option<&Column>,
         row: usize,
     ) -> Option<Option<Subject>> {
@@ -385,11 +407,8 @@ impl SubjectColumns<'_> {
             return None;
         }
         let mut subject = Subject::new();
-        if let Some(column) = self.birth_date {
-            match column.cell(row) {
-                Cell::Null => {}
-                cell => subject = subject.birth_date(instants::date(cell)?),
-            }
+        if let Some(date) = birth_dates.read(self.birth_date, row, instants::date)? {
+            subject = subject.birth_date(date);
         }
         if let Some(id) = text(self.resident_id, row)? {
             subject = subject.resident_id_str(id);
@@ -542,7 +561,7 @@ impl<'c> EvidenceColumns<'c> {
             }
             Some(Cell::List(values, start, end)) if end - start <= MAX_LEGAL_OBLIGATION_LAWS => {
                 for i in start..end {
-                    evidence.push_legal_obligation_law(m.law.read(values, i, word)??);
+                    evidence.push_legal_obligation_law(m.law_items.read(values, i, word)??);
                 }
             }
             Some(_) => return None,
@@ -645,8 +664,10 @@ impl<'c> ConsentColumns<'c> {
             }
             GrantorDoc::Guardian => Grantor::Guardian(GuardianVerification::Unverified),
         };
-        let given = m.given_at.read(self.given_at, item)?;
-        let withdrawn = m.withdrawn_at.read(self.withdrawn_at, item)?;
+        let given = m.given_at.read(self.given_at, item, instants::instant)?;
+        let withdrawn = m
+            .withdrawn_at
+            .read(self.withdrawn_at, item, instants::instant)?;
         // No instant, or a withdrawal before the grant: `resolve` refuses.
         let given_at = given.or(withdrawn)?;
         if withdrawn.is_some_and(|w| w < given_at) {

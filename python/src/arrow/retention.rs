@@ -21,15 +21,19 @@
 //! compare the two on every line of the project's retention cases), so a
 //! sweep of millions of records builds no document strings.
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use arrow_array::builder::{Date32Builder, StringBuilder, TimestampMicrosecondBuilder};
+use arrow_array::types::{Date32Type, TimestampMicrosecondType};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Fields};
 use chrono::{DateTime, FixedOffset};
-use lawful::decision::ReasonCode;
+use lawful::decision::{Due, ReasonCode};
 use lawful::lifecycle::{
-    DeletionDue, RecordOutcome, RecordState, RetentionEnd, RetentionPlan, RetentionSource,
+    DeletionDue, DeletionTrigger, RecordOutcome, RecordState, RetentionEnd, RetentionPlan,
+    RetentionSource,
 };
 use lawful::policy::Rule;
 use lawful::wire::{ErrorDoc, ObligationDoc, RetentionRequestDoc, TerminationPlanDoc};
@@ -37,15 +41,16 @@ use lawful::{Action, Engine};
 use serde::Deserialize;
 
 use super::build::{
-    Formatted, Obligations, PolicyColumn, Sparse, SparseTexts, StructColumn, Texts, Validity,
-    Words, days, field, instant_type,
+    Ids, Numbers, Obligations, Offsets, PolicyColumn, Sparse, SparseTexts, StructColumn, Texts,
+    Validity, Words, days, field, instant_type,
 };
+use super::memo::Mix;
 use super::row::Column;
 
 /// The columns of a retention table, being written.
 #[derive(Debug)]
 pub(crate) struct Sweep<'e> {
-    id: StringBuilder,
+    id: Ids,
     plan: Plans<'e>,
     outcome: Texts<'static>,
     due: Dues,
@@ -55,9 +60,10 @@ pub(crate) struct Sweep<'e> {
 }
 
 impl<'e> Sweep<'e> {
-    pub(crate) fn with_capacity(rows: usize) -> Sweep<'e> {
+    /// The answers of a batch of `rows` whose `id` column is `ids`.
+    pub(crate) fn with_capacity(rows: usize, ids: Option<&Column>) -> Sweep<'e> {
         Sweep {
-            id: StringBuilder::with_capacity(rows, rows * 16),
+            id: Ids::new(ids, rows),
             plan: Plans::with_capacity(rows),
             outcome: Texts::with_capacity(rows),
             due: Dues::with_capacity(rows),
@@ -157,7 +163,7 @@ impl<'e> Sweep<'e> {
         outcome: Option<RecordOutcome>,
         due: Option<&DeletionDue>,
     ) {
-        self.id.append_option(id);
+        self.id.push(id);
         self.plan.push(engine, plan);
         self.outcome.push(outcome.map(RecordOutcome::as_str));
         match due {
@@ -170,7 +176,7 @@ impl<'e> Sweep<'e> {
     }
 
     fn push_termination(&mut self, id: Option<&str>, termination: &TerminationPlanDoc) {
-        self.id.append_option(id);
+        self.id.push(id);
         self.plan.push_null();
         self.outcome.push_null();
         self.due.push_null();
@@ -180,7 +186,7 @@ impl<'e> Sweep<'e> {
     }
 
     fn push_error(&mut self, id: Option<&str>, error: &ErrorDoc) {
-        self.id.append_option(id);
+        self.id.push(id);
         self.plan.push_null();
         self.outcome.push_null();
         self.due.push_null();
@@ -191,13 +197,13 @@ impl<'e> Sweep<'e> {
 
     /// The batch: the answer columns, then `kept`.
     pub(crate) fn finish(
-        mut self,
+        self,
         engine: &Engine,
         kept: Vec<(Field, ArrayRef)>,
     ) -> Result<RecordBatch, ArrowError> {
         let fields = Sweep::fields();
         let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.id.finish()),
+            self.id.finish(),
             self.plan.finish()?,
             self.outcome.finish()?,
             self.due.finish()?,
@@ -209,37 +215,116 @@ impl<'e> Sweep<'e> {
     }
 }
 
-/// The `plan` column: the rule's texts are the engine's, the words the
-/// vocabulary's, so a row pushes references ([`Texts`]).
+/// The `plan` column, written a plan kind at a time.
+///
+/// A plan's texts (its rule, clause, retention, event, disposal, backup
+/// lag, and its obligations' codes and events) follow from its discrete
+/// part alone, its [`PlanKind`]: a batch of a million records has a few
+/// dozen. Each kind met is written once into `kinds`; a row pushes the
+/// index of its kind and its own dates (the end, the backup purge, its
+/// obligations'), and the columns are built whole when the batch ends.
 #[derive(Debug)]
 struct Plans<'e> {
-    valid: Validity,
-    rule: Texts<'e>,
-    denied_by: Texts<'e>,
-    clause: Texts<'e>,
-    retention: Formatted<lawful::policy::Retention>,
-    end: Date32Builder,
-    until: Texts<'static>,
-    disposal: Texts<'static>,
-    backup_lag: Formatted<lawful::policy::Period>,
-    backup_purge: Date32Builder,
-    obligations: Obligations,
+    /// Each row's index into `kinds`; `None` for a row without a plan.
+    rows: Vec<Option<u32>>,
+    kinds: Vec<KindTexts<'e>>,
+    /// Where each kind is in `kinds`.
+    index: HashMap<PlanKind, u32, BuildHasherDefault<Mix>>,
+    /// The index a row pushed last: neighbouring rows are often of a kind.
+    last: Option<(PlanKind, u32)>,
+    /// Whether a kind met again is looked up (always, but in the test that
+    /// writes every row as a kind of its own and compares the columns).
+    memo: bool,
+    end: Numbers<Date32Type>,
+    backup_purge: Numbers<Date32Type>,
+    /// The dates of each row's obligations, in order.
+    obligation_dates: Numbers<Date32Type>,
+}
+
+/// What a plan's texts depend on: the rule behind it, the retention it
+/// states, the event that ends it (if an event does), its disposal and
+/// the backup lag. Its dates depend on when the record was collected too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct PlanKind {
+    source: RetentionSource,
+    retention: Option<lawful::policy::Retention>,
+    event: Option<lawful::policy::RetentionEvent>,
+    disposal: lawful::policy::Disposal,
+    backup_lag: lawful::policy::Period,
+}
+
+impl PlanKind {
+    fn of(plan: &RetentionPlan) -> PlanKind {
+        PlanKind {
+            source: plan.source(),
+            retention: plan.retention(),
+            event: match plan.end() {
+                RetentionEnd::At(_) => None,
+                RetentionEnd::Event(event) => Some(event),
+            },
+            disposal: plan.disposal(),
+            backup_lag: plan.backup_lag(),
+        }
+    }
+}
+
+/// The texts of a plan kind, as the library's `plan_doc` writes them.
+#[derive(Debug)]
+struct KindTexts<'e> {
+    rule: Option<&'e str>,
+    denied_by: Option<&'e str>,
+    clause: Option<&'e str>,
+    retention: Option<String>,
+    until: Option<&'static str>,
+    disposal: &'static str,
+    backup_lag: String,
+    /// Each obligation's code and event.
+    obligations: Vec<(&'static str, Option<&'static str>)>,
+}
+
+impl<'e> KindTexts<'e> {
+    fn of(engine: &'e Engine, plan: &RetentionPlan) -> KindTexts<'e> {
+        let (rule, denied_by) = match plan.source() {
+            RetentionSource::Rule(id) => (engine.rule(id), None),
+            RetentionSource::DeniedBy(id) => (None, engine.rule(id)),
+            RetentionSource::NoRule => (None, None),
+        };
+        KindTexts {
+            rule: rule.map(Rule::id),
+            denied_by: denied_by.map(Rule::id),
+            clause: rule.or(denied_by).map(Rule::clause),
+            retention: plan.retention().map(|r| r.to_string()),
+            until: match plan.end() {
+                RetentionEnd::At(_) => None,
+                RetentionEnd::Event(event) => Some(event.as_str()),
+            },
+            disposal: plan.disposal().as_str(),
+            backup_lag: plan.backup_lag().to_string(),
+            obligations: plan
+                .obligations()
+                .map(|o| {
+                    let doc = ObligationDoc::from(o);
+                    (
+                        doc.code.as_str(),
+                        doc.until.map(lawful::policy::RetentionEvent::as_str),
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 impl<'e> Plans<'e> {
     fn with_capacity(rows: usize) -> Plans<'e> {
         Plans {
-            valid: Validity::with_capacity(rows),
-            rule: Texts::with_capacity(rows),
-            denied_by: Texts::with_capacity(rows),
-            clause: Texts::with_capacity(rows),
-            retention: Formatted::with_capacity(rows),
-            end: Date32Builder::with_capacity(rows),
-            until: Texts::with_capacity(rows),
-            disposal: Texts::with_capacity(rows),
-            backup_lag: Formatted::with_capacity(rows),
-            backup_purge: Date32Builder::with_capacity(rows),
-            obligations: Obligations::with_capacity(rows),
+            rows: Vec::with_capacity(rows),
+            kinds: Vec::new(),
+            index: HashMap::default(),
+            last: None,
+            memo: true,
+            end: Numbers::with_capacity(rows),
+            backup_purge: Numbers::with_capacity(rows),
+            obligation_dates: Numbers::with_capacity(rows * 3),
         }
     }
 
@@ -260,97 +345,202 @@ impl<'e> Plans<'e> {
 
     /// As the library's `plan_doc`.
     fn push(&mut self, engine: &'e Engine, plan: &RetentionPlan) {
-        self.valid.push(true);
-        let (rule, denied_by) = match plan.source() {
-            RetentionSource::Rule(id) => (engine.rule(id), None),
-            RetentionSource::DeniedBy(id) => (None, engine.rule(id)),
-            RetentionSource::NoRule => (None, None),
+        let kind = PlanKind::of(plan);
+        let index = match self.last {
+            Some((last, index)) if self.memo && last == kind => index,
+            _ => {
+                let known = if self.memo {
+                    self.index.get(&kind).copied()
+                } else {
+                    None
+                };
+                let index = known.unwrap_or_else(|| {
+                    let index = u32::try_from(self.kinds.len()).unwrap_or(u32::MAX);
+                    self.kinds.push(KindTexts::of(engine, plan));
+                    if self.memo {
+                        self.index.insert(kind, index);
+                    }
+                    index
+                });
+                self.last = Some((kind, index));
+                index
+            }
         };
-        self.rule.push(rule.map(Rule::id));
-        self.denied_by.push(denied_by.map(Rule::id));
-        self.clause.push(rule.or(denied_by).map(Rule::clause));
-        self.retention.push(plan.retention());
+        self.rows.push(Some(index));
         match plan.end() {
-            RetentionEnd::At(_) => {
-                self.end.append_option(plan.end_due().date().map(days));
-                self.until.push_null();
-            }
-            RetentionEnd::Event(event) => {
-                self.end.append_null();
-                self.until.push_value(event.as_str());
-            }
+            RetentionEnd::At(_) => self.end.push(plan.end_due().date().map(days)),
+            RetentionEnd::Event(_) => self.end.push_null(),
         }
-        self.disposal.push_value(plan.disposal().as_str());
-        self.backup_lag.push(Some(plan.backup_lag()));
-        self.backup_purge
-            .append_option(plan.backup_purge().date().map(days));
+        self.backup_purge.push(plan.backup_purge().date().map(days));
         for obligation in plan.obligations() {
-            self.obligations.push(&ObligationDoc::from(obligation));
+            self.obligation_dates
+                .push(obligation.due().and_then(Due::date).map(days));
         }
-        self.obligations.end_row();
     }
 
     fn push_null(&mut self) {
-        self.valid.push(false);
-        self.rule.push_null();
-        self.denied_by.push_null();
-        self.clause.push_null();
-        self.retention.push(None);
-        self.end.append_null();
-        self.until.push_null();
-        self.disposal.push_null();
-        self.backup_lag.push(None);
-        self.backup_purge.append_null();
-        self.obligations.end_row();
+        self.rows.push(None);
+        self.end.push_null();
+        self.backup_purge.push_null();
     }
 
-    fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+    fn finish(self) -> Result<ArrayRef, ArrowError> {
+        let kinds = &self.kinds;
+        let of = |row: &Option<u32>| {
+            row.and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| kinds.get(i))
+        };
+        // The obligations: each row's kind's codes and events, and the
+        // row's own dates.
+        let mut offsets = Offsets::with_capacity(self.rows.len());
+        let mut codes = Texts::with_capacity(self.obligation_dates.len());
+        let mut untils = Texts::with_capacity(self.obligation_dates.len());
+        for row in &self.rows {
+            if let Some(kind) = of(row) {
+                for &(code, until) in &kind.obligations {
+                    codes.push_value(code);
+                    untils.push(until);
+                }
+            }
+            offsets.end_row(codes.len());
+        }
+        let obligations = Obligations::from_parts(
+            offsets,
+            codes.finish()?,
+            Arc::new(self.obligation_dates.finish()),
+            untils.finish()?,
+        )?;
+        let valid = Validity::of(self.rows.iter().map(Option::is_some));
         let children: Vec<ArrayRef> = vec![
-            self.rule.finish()?,
-            self.denied_by.finish()?,
-            self.clause.finish()?,
-            self.retention.finish()?,
+            by_kind(&self.rows, kinds, |k| k.rule)?,
+            by_kind(&self.rows, kinds, |k| k.denied_by)?,
+            by_kind(&self.rows, kinds, |k| k.clause)?,
+            by_kind(&self.rows, kinds, |k| k.retention.as_deref())?,
             Arc::new(self.end.finish()),
-            self.until.finish()?,
-            self.disposal.finish()?,
-            self.backup_lag.finish()?,
+            by_kind(&self.rows, kinds, |k| k.until)?,
+            by_kind(&self.rows, kinds, |k| Some(k.disposal))?,
+            by_kind(&self.rows, kinds, |k| Some(k.backup_lag.as_str()))?,
             Arc::new(self.backup_purge.finish()),
-            self.obligations.finish()?,
+            obligations,
         ];
-        self.valid.finish(Self::fields(), children)
+        valid.finish(Self::fields(), children)
     }
 }
 
-/// The `due` column.
+/// A text column written by kind: each row's kind's `text`.
+fn by_kind<'k, K>(
+    rows: &[Option<u32>],
+    kinds: &'k [K],
+    text: impl Fn(&'k K) -> Option<&'k str>,
+) -> Result<ArrayRef, ArrowError> {
+    let texts: Vec<Option<&str>> = kinds.iter().map(text).collect();
+    super::build::keyed_texts(rows, &texts)
+}
+
+/// The `due` column, written a kind of due at a time as [`Plans`] is: what
+/// a due's texts say (its triggers, disposal, the actions it allows, its
+/// obligations' codes) follows from its triggers, disposal and whether a
+/// hold keeps the record. A row pushes its kind's index and its own
+/// instants and dates.
 #[derive(Debug)]
 struct Dues {
-    valid: Validity,
-    trigger: Texts<'static>,
-    since: TimestampMicrosecondBuilder,
-    other_triggers: Words,
-    disposal: Texts<'static>,
-    by: Date32Builder,
-    backup_purge_by: Date32Builder,
-    held_until: TimestampMicrosecondBuilder,
+    /// Each row's index into `kinds`; `None` for a row without a due.
+    rows: Vec<Option<u32>>,
+    kinds: Vec<DueTexts>,
+    index: HashMap<DueKind, u32, BuildHasherDefault<Mix>>,
+    last: Option<(DueKind, u32)>,
+    /// As [`Plans`]'s.
+    memo: bool,
+    since: Numbers<TimestampMicrosecondType>,
+    by: Numbers<Date32Type>,
+    backup_purge_by: Numbers<Date32Type>,
+    held_until: Numbers<TimestampMicrosecondType>,
     hold_law: SparseTexts,
-    allowed_actions: Words,
-    obligations: Obligations,
+    obligation_dates: Numbers<Date32Type>,
+}
+
+/// What a due's texts depend on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct DueKind {
+    trigger: DeletionTrigger,
+    /// The other triggers, in order, four bits each (a trigger's place in
+    /// the vocabulary, plus one); `None` past fifteen of them, when the
+    /// due is a kind of its own.
+    others: Option<u64>,
+    disposal: lawful::policy::Disposal,
+    held: bool,
+}
+
+impl DueKind {
+    fn of(due: &DeletionDue) -> DueKind {
+        let others = due
+            .other_triggers()
+            .iter()
+            .take(16)
+            .try_fold(0_u64, |code, trigger| {
+                let place = DeletionTrigger::ALL.iter().position(|t| t == trigger)?;
+                let digit = u64::try_from(place).ok()?.checked_add(1)?;
+                (digit < 16).then_some(code.checked_mul(16)?.checked_add(digit)?)
+            });
+        DueKind {
+            trigger: due.trigger(),
+            others: others.filter(|_| due.other_triggers().len() < 16),
+            disposal: due.disposal(),
+            held: due.hold().is_some(),
+        }
+    }
+}
+
+/// The texts of a kind of due, as the library's `due_doc` writes them.
+#[derive(Debug)]
+struct DueTexts {
+    trigger: &'static str,
+    other_triggers: Vec<&'static str>,
+    disposal: &'static str,
+    allowed_actions: Vec<&'static str>,
+    /// Each obligation's code and event.
+    obligations: Vec<(&'static str, Option<&'static str>)>,
+}
+
+impl DueTexts {
+    fn of(due: &DeletionDue) -> DueTexts {
+        DueTexts {
+            trigger: due.trigger().as_str(),
+            other_triggers: due.other_triggers().iter().map(|t| t.as_str()).collect(),
+            disposal: due.disposal().as_str(),
+            allowed_actions: Action::ALL
+                .iter()
+                .filter(|&&action| due.allows(action))
+                .map(|action| action.as_str())
+                .collect(),
+            obligations: due
+                .obligations()
+                .map(|o| {
+                    let doc = ObligationDoc::from(o);
+                    (
+                        doc.code.as_str(),
+                        doc.until.map(lawful::policy::RetentionEvent::as_str),
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Dues {
     fn with_capacity(rows: usize) -> Dues {
         Dues {
-            valid: Validity::with_capacity(rows),
-            trigger: Texts::with_capacity(rows),
-            since: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
-            other_triggers: Words::with_capacity(rows),
-            disposal: Texts::with_capacity(rows),
-            by: Date32Builder::with_capacity(rows),
-            backup_purge_by: Date32Builder::with_capacity(rows),
-            held_until: TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            rows: Vec::with_capacity(rows),
+            kinds: Vec::new(),
+            index: HashMap::default(),
+            last: None,
+            memo: true,
+            since: Numbers::with_capacity(rows),
+            by: Numbers::with_capacity(rows),
+            backup_purge_by: Numbers::with_capacity(rows),
+            held_until: Numbers::with_capacity(rows),
             hold_law: SparseTexts::default(),
-            allowed_actions: Words::with_capacity(rows),
-            obligations: Obligations::with_capacity(rows),
+            obligation_dates: Numbers::with_capacity(rows * 3),
         }
     }
 
@@ -371,63 +561,103 @@ impl Dues {
 
     /// As the library's `due_doc`.
     fn push(&mut self, due: &DeletionDue) {
-        self.valid.push(true);
-        self.trigger.push_value(due.trigger().as_str());
-        self.since.append_value(due.since().timestamp_micros());
-        for trigger in due.other_triggers() {
-            self.other_triggers.push(trigger.as_str());
-        }
-        self.other_triggers.end_row();
-        self.disposal.push_value(due.disposal().as_str());
-        self.by.append_value(days(due.by()));
-        self.backup_purge_by
-            .append_value(days(due.backup_purge_by()));
+        let kind = DueKind::of(due);
+        let memo = self.memo && kind.others.is_some();
+        let index = match self.last {
+            Some((last, index)) if memo && last == kind => index,
+            _ => {
+                let known = if memo {
+                    self.index.get(&kind).copied()
+                } else {
+                    None
+                };
+                let index = known.unwrap_or_else(|| {
+                    let index = u32::try_from(self.kinds.len()).unwrap_or(u32::MAX);
+                    self.kinds.push(DueTexts::of(due));
+                    if memo {
+                        self.index.insert(kind, index);
+                    }
+                    index
+                });
+                if memo {
+                    self.last = Some((kind, index));
+                }
+                index
+            }
+        };
+        self.rows.push(Some(index));
+        self.since.push_value(due.since().timestamp_micros());
+        self.by.push_value(days(due.by()));
+        self.backup_purge_by.push_value(days(due.backup_purge_by()));
         self.held_until
-            .append_option(due.hold().map(|h| h.until().timestamp_micros()));
+            .push(due.hold().map(|h| h.until().timestamp_micros()));
         match due.hold().and_then(|h| h.law()) {
             Some(law) => self.hold_law.push_value(law),
             None => self.hold_law.push_null(),
         }
-        for &action in Action::ALL {
-            if due.allows(action) {
-                self.allowed_actions.push(action.as_str());
-            }
-        }
-        self.allowed_actions.end_row();
         for obligation in due.obligations() {
-            self.obligations.push(&ObligationDoc::from(obligation));
+            self.obligation_dates
+                .push(obligation.due().and_then(Due::date).map(days));
         }
-        self.obligations.end_row();
     }
 
     fn push_null(&mut self) {
-        self.valid.push(false);
-        self.trigger.push_null();
-        self.since.append_null();
-        self.other_triggers.end_row();
-        self.disposal.push_null();
-        self.by.append_null();
-        self.backup_purge_by.append_null();
-        self.held_until.append_null();
+        self.rows.push(None);
+        self.since.push_null();
+        self.by.push_null();
+        self.backup_purge_by.push_null();
+        self.held_until.push_null();
         self.hold_law.push_null();
-        self.allowed_actions.end_row();
-        self.obligations.end_row();
     }
 
-    fn finish(mut self) -> Result<ArrayRef, ArrowError> {
+    fn finish(self) -> Result<ArrayRef, ArrowError> {
+        let kinds = &self.kinds;
+        let of = |row: &Option<u32>| {
+            row.and_then(|i| usize::try_from(i).ok())
+                .and_then(|i| kinds.get(i))
+        };
+        let mut other_triggers = Words::with_capacity(0);
+        let mut allowed_actions = Words::with_capacity(self.rows.len());
+        let mut offsets = Offsets::with_capacity(self.rows.len());
+        let mut codes = Texts::with_capacity(self.obligation_dates.len());
+        let mut untils = Texts::with_capacity(self.obligation_dates.len());
+        for row in &self.rows {
+            if let Some(kind) = of(row) {
+                for &trigger in &kind.other_triggers {
+                    other_triggers.push(trigger);
+                }
+                for &action in &kind.allowed_actions {
+                    allowed_actions.push(action);
+                }
+                for &(code, until) in &kind.obligations {
+                    codes.push_value(code);
+                    untils.push(until);
+                }
+            }
+            other_triggers.end_row();
+            allowed_actions.end_row();
+            offsets.end_row(codes.len());
+        }
+        let obligations = Obligations::from_parts(
+            offsets,
+            codes.finish()?,
+            Arc::new(self.obligation_dates.finish()),
+            untils.finish()?,
+        )?;
+        let valid = Validity::of(self.rows.iter().map(Option::is_some));
         let children: Vec<ArrayRef> = vec![
-            self.trigger.finish()?,
-            Arc::new(self.since.finish()),
-            self.other_triggers.finish()?,
-            self.disposal.finish()?,
+            by_kind(&self.rows, kinds, |k| Some(k.trigger))?,
+            Arc::new(self.since.finish().with_timezone("UTC")),
+            other_triggers.finish()?,
+            by_kind(&self.rows, kinds, |k| Some(k.disposal))?,
             Arc::new(self.by.finish()),
             Arc::new(self.backup_purge_by.finish()),
-            Arc::new(self.held_until.finish()),
+            Arc::new(self.held_until.finish().with_timezone("UTC")),
             self.hold_law.finish(),
-            self.allowed_actions.finish()?,
-            self.obligations.finish()?,
+            allowed_actions.finish()?,
+            obligations,
         ];
-        self.valid.finish(Self::fields(), children)
+        valid.finish(Self::fields(), children)
     }
 }
 
@@ -595,5 +825,147 @@ impl Errors {
             Arc::new(self.message.finish()),
         ];
         self.valid.finish(Self::fields(), children)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, NaiveDate};
+    use lawful::Basis;
+    use lawful::lifecycle::{LegalHold, RecordState};
+    use lawful::subject::AgeGroup;
+
+    use super::*;
+
+    /// A small deterministic generator (xorshift).
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+
+        fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+            &items[usize::try_from(self.below(items.len() as u64)).unwrap()]
+        }
+    }
+
+    /// A record of the mix's categories and purposes, collected at a random
+    /// instant of eight years in one of four offsets, of a random age group,
+    /// maybe on a basis, maybe with an event, a hold or a backup cycle.
+    fn random_record(engine: &Engine, rng: &mut Rng) -> RecordState {
+        let categories = [
+            "account.phone",
+            "account.password",
+            "account.email",
+            "account.id",
+            "log.usage",
+            "log.crash",
+            "device.model",
+            "device.identifier.imei",
+            "location.coarse",
+            "location.precise",
+            "network.ip",
+            "support.records",
+        ];
+        let purposes = [
+            "account.registration",
+            "service.browse",
+            "operations.security",
+            "operations.quality",
+            "support.feedback",
+        ];
+        let ages = [AgeGroup::Adult, AgeGroup::Child, AgeGroup::Unknown];
+        let bases = [
+            None,
+            Some(Basis::Consent),
+            Some(Basis::Contract),
+            Some(Basis::LegalObligation),
+        ];
+        let offsets = ["+08:00", "Z", "-05:00", "+01:00"];
+        let start = DateTime::parse_from_rfc3339("2019-01-01T00:00:00Z").unwrap();
+        let collected =
+            start + Duration::seconds(i64::try_from(rng.below(8 * 365 * 86_400)).unwrap());
+        let offset = *rng.pick(&offsets);
+        let collected = DateTime::parse_from_rfc3339(&format!(
+            "{}{offset}",
+            collected.naive_utc().format("%Y-%m-%dT%H:%M:%S")
+        ))
+        .unwrap();
+        let later = |rng: &mut Rng| {
+            collected + Duration::seconds(i64::try_from(rng.below(4 * 365 * 86_400)).unwrap())
+        };
+        let (category, purpose) = (*rng.pick::<&str>(&categories), *rng.pick::<&str>(&purposes));
+        let mut record = RecordState::new(
+            engine.category(category).unwrap(),
+            engine.purpose(purpose).unwrap(),
+            collected,
+        )
+        .age_group(*rng.pick(&ages));
+        if let Some(basis) = rng.pick(&bases) {
+            record = record.basis(*basis);
+        }
+        match rng.below(9) {
+            0 => record = record.consent_withdrawn_at(later(rng)),
+            1 => record = record.deregistered_at(later(rng)),
+            2 => record = record.service_terminated_at(later(rng)),
+            3 => record = record.found_unlawful_at(later(rng)),
+            4 => record = record.legal_hold(LegalHold::new(later(rng)).citation("PIPL art. 47")),
+            5 => record = record.other_legal_ground(later(rng), "a court order"),
+            _ => {}
+        }
+        if rng.below(4) == 0 {
+            record = record.next_backup_cycle(NaiveDate::from_ymd_opt(2026, 12, 10).unwrap());
+        }
+        record
+    }
+
+    /// Plans and dues written a kind at a time (each kind's texts written
+    /// once, a row pushing its kind's index) equal them written with every
+    /// row a kind of its own, row for row, over a large random table of
+    /// records: the kind holds everything their texts depend on.
+    #[test]
+    fn prop_plans_and_dues_written_by_kind_equal_them_written_by_row() {
+        let engine = Engine::builtin();
+        let sweep_at = DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let rows = 30_000;
+        let mut by_kind = Sweep::with_capacity(rows, None);
+        let mut by_row = Sweep::with_capacity(rows, None);
+        by_row.plan.memo = false;
+        by_row.due.memo = false;
+        for i in 0..rows {
+            let record = random_record(engine, &mut rng);
+            let at = (rng.below(10) != 0).then_some(sweep_at);
+            let id = format!("r{i}");
+            by_kind.sweep(engine, Some(&id), &record, at);
+            by_row.sweep(engine, Some(&id), &record, at);
+        }
+        // The kinds are shared (a few dozen), and every kind is exercised.
+        assert!(
+            by_kind.plan.kinds.len() < 200,
+            "{}",
+            by_kind.plan.kinds.len()
+        );
+        assert_eq!(by_row.plan.kinds.len(), rows);
+        assert!(by_kind.due.kinds.len() < 200, "{}", by_kind.due.kinds.len());
+        assert!(
+            by_row.due.kinds.len() > rows / 2,
+            "{}",
+            by_row.due.kinds.len()
+        );
+        let by_kind = by_kind.finish(engine, Vec::new()).unwrap();
+        let by_row = by_row.finish(engine, Vec::new()).unwrap();
+        assert_eq!(by_kind.num_rows(), rows);
+        for (name, (a, b)) in Sweep::fields()
+            .iter()
+            .map(Field::name)
+            .zip(by_kind.columns().iter().zip(by_row.columns()))
+        {
+            assert_eq!(a, b, "column `{name}`");
+        }
     }
 }

@@ -184,23 +184,25 @@ impl Column {
                 let mut children = Vec::with_capacity(fields.len());
                 for (field, child) in fields.iter().zip(array.columns()) {
                     let child_path = format!("{path}.{}", field.name());
-                    children.push((
-                        Arc::<str>::from(field.name().as_str()),
-                        Column::nested(&child_path, child, depth + 1)?,
-                    ));
+                    let mut column = Column::nested(&child_path, child, depth + 1)?;
+                    // A field of a null struct is null: no reader looks
+                    // below a null struct, and a column pass (`memo`) then
+                    // skips those rows rather than reading whatever values
+                    // the producer left there.
+                    column.nulls = NullBuffer::union(nulls.as_ref(), column.nulls.as_ref());
+                    children.push((Arc::<str>::from(field.name().as_str()), column));
                 }
                 Values::Struct(children)
             }
             DataType::List(_) => {
                 let list = array.as_list::<i32>();
-                let offsets = list.offsets().iter().map(|&o| i64::from(o)).collect();
-                let values = Column::nested(&format!("{path}[]"), list.values(), depth + 1)?;
-                Values::List(OffsetBuffer::new(offsets), Box::new(values))
+                let offsets: Vec<i64> = list.offsets().iter().map(|&o| i64::from(o)).collect();
+                list_values(path, offsets, list.values(), depth)?
             }
             DataType::LargeList(_) => {
                 let list = array.as_list::<i64>();
-                let values = Column::nested(&format!("{path}[]"), list.values(), depth + 1)?;
-                Values::List(list.offsets().clone(), Box::new(values))
+                let offsets = list.offsets().to_vec();
+                list_values(path, offsets, list.values(), depth)?
             }
             DataType::Dictionary(_, _) => {
                 let dictionary = array.as_any_dictionary();
@@ -290,10 +292,83 @@ impl Column {
         }
     }
 
+    /// Whether every row is null (a column of no rows is not).
+    pub(crate) fn is_all_null(&self) -> bool {
+        self.len > 0
+            && (matches!(self.values, Values::Null)
+                || self
+                    .nulls
+                    .as_ref()
+                    .is_some_and(|n| n.null_count() == self.len))
+    }
+
+    /// How many rows.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The array of a plain text column (a large or view text column is
+    /// one once read); `None` for any other column.
+    pub(crate) fn strings(&self) -> Option<&StringArray> {
+        match &self.values {
+            Values::Str(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The texts of a plain text column, each row's `None` for a null;
+    /// `None` for any other column.
+    pub(crate) fn texts(&self) -> Option<impl Iterator<Item = Option<&str>>> {
+        match &self.values {
+            Values::Str(a) => Some((0..self.len).map(move |row| {
+                (!self.nulls.as_ref().is_some_and(|n| n.is_null(row))).then(|| a.value(row))
+            })),
+            _ => None,
+        }
+    }
+
     /// Row `row` of this column, to deserialize.
     pub(crate) fn row(&self, row: usize) -> Row<'_> {
         Row { column: self, row }
     }
+}
+
+/// A list column over `items`, cut to the items its rows hold: a slice of
+/// a list array (a batch answered a slice at a time) keeps its parent's
+/// whole array of items, which a column pass (`memo`) would read in full
+/// for every slice. The offsets are counted from the first item kept.
+///
+/// # Errors
+///
+/// Offsets that do not fit the items (the batch was validated, so never).
+fn list_values(
+    path: &str,
+    mut offsets: Vec<i64>,
+    items: &ArrayRef,
+    depth: usize,
+) -> Result<Values, ColumnError> {
+    let out_of_range = || ColumnError {
+        path: path.to_owned(),
+        message: "has list offsets out of range".to_owned(),
+    };
+    let first = offsets.first().copied().unwrap_or(0);
+    let last = offsets.last().copied().unwrap_or(0);
+    let (Ok(start), Ok(end)) = (usize::try_from(first), usize::try_from(last)) else {
+        return Err(out_of_range());
+    };
+    if start > end || end > items.len() {
+        return Err(out_of_range());
+    }
+    for offset in &mut offsets {
+        *offset -= first;
+    }
+    let items = items.slice(start, end - start);
+    let values = Column::nested(&format!("{path}[]"), &items, depth + 1)?;
+    Ok(Values::List(
+        OffsetBuffer::new(offsets.into()),
+        Box::new(values),
+    ))
 }
 
 /// The instants of a timestamp column, in microseconds, and its zone.
