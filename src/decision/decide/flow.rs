@@ -29,7 +29,6 @@ use crate::action::Action;
 use crate::decision::{Decision, Detail, ReasonCode};
 use crate::recipient::RecipientKind;
 use crate::subject::regime::{Regime, RegimeSet};
-use crate::subject::region::RegionCode;
 
 /// Decides every pass of the request on `ctx` into `decision`.
 pub(super) fn decide_flow(ctx: &mut Context<'_>, decision: &mut Decision) {
@@ -206,9 +205,12 @@ impl Context<'_> {
         if shortcut && to.is_none() && at.is_none() && !organisation {
             return RegimeSet::EMPTY;
         }
+        // Each place's regime, looked up once for every governing regime.
+        let (to, at) = (to.map(Regime::of_region), at.map(Regime::of_region));
         let mut abroad = RegimeSet::EMPTY;
         for regime in self.regimes.iter() {
-            let outside = |region: Option<RegionCode>| region.is_some_and(|r| !regime.covers(r));
+            let outside =
+                |region: Option<Option<Regime>>| region.is_some_and(|r| r != Some(regime));
             let own_staff = regime == Regime::Gdpr
                 && request.action == Action::Use
                 && request.recipient.is_none();

@@ -511,9 +511,19 @@ impl<'a> Context<'a> {
             && request
                 .destination_region
                 .is_some_and(|r| !Regime::Pipl.covers(r));
-        let regimes = policy
-            .scope
-            .regimes(collected_in, policy.storage_region, kept_elsewhere);
+        // Collected where the subject lives (the usual case): the table
+        // worked out when compiling.
+        #[cfg(test)]
+        let table = !policy.no_shortcuts;
+        #[cfg(not(test))]
+        let table = true;
+        let regimes = if table && collected_in == jurisdiction.code {
+            policy.regimes_collected_in(jurisdiction, kept_elsewhere)
+        } else {
+            policy
+                .scope
+                .regimes(collected_in, policy.storage_region, kept_elsewhere)
+        };
         let mut ctx = Context {
             policy,
             request,
