@@ -291,6 +291,11 @@ struct Context<'a> {
     /// The regimes under whose area the facts of the flow lead outside
     /// (the destination or the recipient's region), whatever the action.
     abroad_facts: RegimeSet,
+    /// `abroad_facts` whoever the recipient turns out to be (see
+    /// [`Context::places_abroad`]): worked out once, as the age group
+    /// assumed or the recipient's kind may change only whether the
+    /// recipient is never abroad.
+    abroad_places: RegimeSet,
     /// The regimes under which this pass is abroad.
     abroad: RegimeSet,
     /// The recipient's kind as the facts make it: a `guardian` who is not
@@ -534,11 +539,12 @@ impl<'a> Context<'a> {
             child_regimes: RegimeSet::EMPTY,
             minor: false,
             age_known: subject.age.is_some(),
-            audience: 0,
+            audience: audience(None, None),
             collected_in,
             localized: within(collected_in, policy.storage_region),
             regimes,
             abroad_facts: RegimeSet::EMPTY,
+            abroad_places: RegimeSet::EMPTY,
             abroad: RegimeSet::EMPTY,
             recipient: None,
             personal,
@@ -560,6 +566,7 @@ impl<'a> Context<'a> {
             age_date_seen: Cell::new(Some((request.at_moment.utc_seconds(), subject.today))),
             home_date_seen: Cell::new(None),
         };
+        ctx.abroad_places = ctx.places_abroad();
         // A child under any applicable regime's threshold (or the
         // jurisdiction's own) is a child: never treated as an adult.
         if let Some(age) = subject.age {
@@ -575,9 +582,10 @@ impl<'a> Context<'a> {
                 .years_on(subject.today, policy.scope.pipl_child.boundary)
                 .unwrap_or(age.years);
             ctx.set_age_group(child, child_regimes, pipl_years < MINOR_AGE);
-        } else {
-            ctx.set_age_group_unknown();
         }
+        // An unknown age is decided only under an assumption
+        // ([`Context::assume`] sets every field that depends on it): until
+        // then nothing is presumed (no child, no recipient, not abroad).
         // Counsel's tools: one regime's law alone, the subject being who
         // they are (a child under any applicable threshold is a child to
         // the policy's rules).
@@ -587,6 +595,7 @@ impl<'a> Context<'a> {
             } else {
                 RegimeSet::EMPTY
             };
+            ctx.abroad_places = ctx.places_abroad();
             ctx.abroad_facts = ctx.abroad_under_facts();
             ctx.abroad = ctx.abroad_for(ctx.action);
         }
@@ -745,20 +754,6 @@ impl<'a> Context<'a> {
         self.audience = audience(self.child, self.recipient);
         self.guardian_access = child && self.recipient == Some(RecipientKind::Guardian);
         self.record = Cell::new(None);
-        self.abroad_facts = self.abroad_under_facts();
-        self.abroad = self.abroad_for(self.action);
-    }
-
-    /// The age group of a subject whose age is unknown, before a path
-    /// assumes one: the recipient as a third party would be, nothing
-    /// presumed.
-    fn set_age_group_unknown(&mut self) {
-        self.child = None;
-        self.child_regimes = RegimeSet::EMPTY;
-        self.minor = false;
-        self.recipient = self.effective_recipient();
-        self.audience = audience(None, self.recipient);
-        self.guardian_access = false;
         self.abroad_facts = self.abroad_under_facts();
         self.abroad = self.abroad_for(self.action);
     }
