@@ -376,7 +376,8 @@ mod tests {
                         request = request.category(categories[next(categories.len())]);
                     }
                     let facts = Facts::of(policy, &request).unwrap();
-                    let ctx = Context::new(policy, &request, facts, None);
+                    let mut ctx = Context::new(policy, &request, facts);
+                    ctx.settle(None);
                     let mut touches = ctx.touches();
                     for rule in ctx.candidates() {
                         let expected = ctx.touches_request(rule);
@@ -429,7 +430,8 @@ mod tests {
                         request = request.category(categories[next(categories.len())]);
                     }
                     let facts = Facts::of(policy, &request).unwrap();
-                    let ctx = Context::new(policy, &request, facts, None);
+                    let mut ctx = Context::new(policy, &request, facts);
+                    ctx.settle(None);
                     let walked: Vec<_> = ctx
                         .touching_candidates_above(usize::MAX)
                         .map(|r| r.id)

@@ -86,7 +86,8 @@ pub(crate) fn decide_in_place(
         decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
         return;
     };
-    let mut ctx = Context::new(policy, request, facts, only);
+    let mut ctx = Context::new(policy, request, facts);
+    ctx.settle(only);
     if ctx.age_known {
         flow::decide_flow(&mut ctx, decision);
         return;
@@ -195,11 +196,13 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
     // Recording a withdrawal is always lawful: it needs no basis.
     // Only what recording a withdrawal needs: nothing sensitive, no child's
     // data (the guardian's consent rules it), within the record's retention.
+    // (The purpose before the record: the usual case asks nothing of it.)
     let recording = matches!(ctx.action, Action::Use | Action::Store)
+        && ctx.purpose_info().is_some_and(|p| p.records_withdrawal)
         && !ctx.sensitive
         && !ctx.children_layer()
         && ctx.record_expired(None).is_none();
-    if recording && ctx.purpose_info().is_some_and(|p| p.records_withdrawal) {
+    if recording {
         // What the recording touches still obeys the facts of the flow.
         ctx.gates(None, decision);
         if decision.has_deny_reason() {
@@ -479,14 +482,12 @@ impl Failure {
 }
 
 impl<'a> Context<'a> {
-    /// What the procedure knows about `request`, from its [`Facts`]. Built
-    /// in place (a few hundred bytes: no `Option` around it to move).
-    fn new(
-        policy: &'a Policy,
-        request: &'a Request,
-        facts: Facts<'a>,
-        only: Option<Regime>,
-    ) -> Context<'a> {
+    /// What the procedure knows about `request`, from its [`Facts`], before
+    /// the age group is settled ([`Context::settle`], always next). Built
+    /// where the caller keeps it (a few hundred bytes: no `Option` around
+    /// it to move, and the rest is filled in place).
+    #[inline]
+    fn new(policy: &'a Policy, request: &'a Request, facts: Facts<'a>) -> Context<'a> {
         let Facts {
             jurisdiction,
             sensitive,
@@ -502,7 +503,7 @@ impl<'a> Context<'a> {
         let action = request.action;
         let personal =
             !all_non_personal || identifying || unique || sensitive || request.linked_to_account;
-        let mut subject = assess_subject(policy, request, jurisdiction);
+        let subject = assess_subject(policy, request, jurisdiction);
         let collected_in = request.collected_in.unwrap_or(jurisdiction.code);
         let mut covered: [&[RuleId]; COVERED_UP_FRONT] = [&[]; COVERED_UP_FRONT];
         for (slot, &category) in covered.iter_mut().zip(&request.categories) {
@@ -529,7 +530,7 @@ impl<'a> Context<'a> {
                 .scope
                 .regimes(collected_in, policy.storage_region, kept_elsewhere)
         };
-        let mut ctx = Context {
+        Context {
             policy,
             request,
             jurisdiction,
@@ -565,7 +566,16 @@ impl<'a> Context<'a> {
             // (a registration) finds it here.
             age_date_seen: Cell::new(Some((request.at_moment.utc_seconds(), subject.today))),
             home_date_seen: Cell::new(None),
-        };
+        }
+    }
+
+    /// Sets what depends on the subject's age group and on the regimes
+    /// (`only`: see [`decide_under`]), on a context [`Context::new`] made:
+    /// in place, where the caller keeps the context (no copy of it).
+    fn settle(&mut self, only: Option<Regime>) {
+        let ctx = self;
+        let policy = ctx.policy;
+        let mut subject = ctx.subject;
         ctx.abroad_places = ctx.places_abroad();
         // A child under any applicable regime's threshold (or the
         // jurisdiction's own) is a child: never treated as an adult.
@@ -619,7 +629,6 @@ impl<'a> Context<'a> {
         {
             ctx.combined = false;
         }
-        ctx
     }
 
     /// The regimes under whose children's threshold the subject is a child
