@@ -22,7 +22,9 @@
 //! It is permitted only if every pass permits: the obligations are the
 //! union, the earlier due dates win, and the basis is the last pass's (the
 //! provision's, the export's when abroad). Every pass runs on the same
-//! context, its action switched and then put back (no copy of the context).
+//! context, its action switched (no copy of the context); it is switched
+//! back to the request's own action only if the request is decided again
+//! (the child path of an unknown age, the guardian as a third party).
 
 use super::Context;
 use crate::action::Action;
@@ -53,7 +55,12 @@ pub(super) fn decide_flow(ctx: &mut Context<'_>, decision: &mut Decision) {
 
 /// The passes of [`decide_flow`] on the context as it stands.
 fn decide_passes(ctx: &mut Context<'_>, decision: &mut Decision) {
+    // The context may be left on the last pass's action by an earlier
+    // call (it is switched back only when decided again).
     let own = ctx.request.action;
+    if ctx.action != own {
+        ctx.switch_to(own);
+    }
     super::decide_into(ctx, decision);
     #[cfg(test)]
     let labels_only = ctx.policy.labels_only;
@@ -70,9 +77,6 @@ fn decide_passes(ctx: &mut Context<'_>, decision: &mut Decision) {
         let mut pass = Decision::new();
         super::decide_into(ctx, &mut pass);
         decision.combine_pass(&pass, Detail::Abroad);
-    }
-    if ctx.action != own {
-        ctx.switch_to(own);
     }
 }
 
