@@ -66,18 +66,28 @@ fn decide_passes(ctx: &mut Context<'_>, decision: &mut Decision) {
     let labels_only = ctx.policy.labels_only;
     #[cfg(not(test))]
     let labels_only = false;
+    // A later pass combined into a deny adds only its deny reasons and
+    // duties, or nothing (a permit): its own permit's obligations are not
+    // worked out ([`Context::denied_before`]).
+    #[cfg(test)]
+    let shortcut = !ctx.policy.no_shortcuts;
+    #[cfg(not(test))]
+    let shortcut = true;
     if let Some(provision) = ctx.provision().filter(|_| !labels_only) {
         ctx.switch_to(provision);
+        ctx.denied_before = shortcut && !decision.is_permit();
         let mut pass = Decision::new();
         super::decide_into(ctx, &mut pass);
         decision.combine_pass(&pass, Detail::Provision);
     }
     if ctx.decided_as_export_too() {
         ctx.switch_to(Action::Export);
+        ctx.denied_before = shortcut && !decision.is_permit();
         let mut pass = Decision::new();
         super::decide_into(ctx, &mut pass);
         decision.combine_pass(&pass, Detail::Abroad);
     }
+    ctx.denied_before = false;
 }
 
 impl Context<'_> {

@@ -320,6 +320,11 @@ struct Context<'a> {
     /// The covering permit rules of the first requested categories, looked
     /// up once (see [`Context::covering`]).
     covered: [&'a [RuleId]; COVERED_UP_FRONT],
+    /// This pass is combined into a decision that already denies: a
+    /// permit here adds nothing to it but whether its reasons were cut
+    /// short ([`Decision::combine_pass`]), so its obligations and its
+    /// retention's date are not worked out.
+    denied_before: bool,
     /// The record's retention, once worked out (see [`Context::record`]).
     record: Cell<Option<RecordRetention>>,
     /// The last instant (its UTC second) whose age date was asked, and
@@ -559,6 +564,7 @@ impl<'a> Context<'a> {
             purpose_bound,
             guardian_access: false,
             covered,
+            denied_before: false,
             record: Cell::new(None),
             // The request's instant was dated by `assess` already (the
             // subject's date, or the UTC date where no birthday is near
@@ -849,7 +855,11 @@ mod tests {
     /// passes, the request's instant dated once for the subject's age and
     /// the consents given then, a grant's scope and time judged once for
     /// every regime, no walk of the regimes for a flow that names no place,
-    /// and the covering lists merged in every slot, however short) against
+    /// where the flow's places lead abroad worked out once, the regimes of
+    /// a collection at home read from the compiled table, no obligations
+    /// worked out for a later pass combined into a deny, a one-category
+    /// request's covering list as its candidates, and the covering lists
+    /// merged in every slot, however short) against
     /// the procedure as written (every date looked up in its zone, every
     /// grant judged in full under each regime, every slot walked). Run in
     /// release: `cargo test --release -p lawful --lib --
