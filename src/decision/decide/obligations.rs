@@ -32,8 +32,10 @@ impl Context<'_> {
                 decision.add_obligations(rule.obligations);
             }
         }
-        // A permit combined into a deny keeps none of its obligations.
-        if self.denied_before {
+        // A permit combined into a deny keeps none of its obligations (a
+        // pass with a reason is a permit from here: none that follows
+        // denies).
+        if self.denied_before && !decision.reasons().is_empty() {
             return;
         }
         // Retention belongs to the data: until the record's end, whatever
@@ -52,7 +54,7 @@ impl Context<'_> {
     /// `retain_until`, come from [`Context::cite_rules`]).
     pub(super) fn obligations(&self, basis: Option<Basis>, decision: &mut Decision) {
         // A permit combined into a deny keeps none of its obligations.
-        if self.denied_before {
+        if self.denied_before && !decision.reasons().is_empty() {
             return;
         }
         let action = self.action;
