@@ -242,6 +242,7 @@ pub(super) fn compile(
         rights,
         retention,
         jurisdictions,
+        regimes_collected_at_home: Vec::new(),
         category_tree,
         categories,
         purpose_tree,
@@ -254,6 +255,7 @@ pub(super) fn compile(
         record,
     };
     policy.keeping = KeepIndex::build(&policy);
+    policy.regimes_collected_at_home = policy.regimes_collected_at_home_table();
     Some(policy)
 }
 

@@ -58,6 +58,7 @@ use crate::hierarchy::Hierarchy;
 use crate::outcome::{Effect, ObligationSet};
 use crate::purpose::PurposeId;
 use crate::recipient::{RecipientKind, RecipientKinds};
+use crate::subject::regime::RegimeSet;
 use crate::subject::region::RegionCode;
 use crate::subject::{Jurisdiction, JurisdictionId};
 use crate::vocab::vocabulary;
@@ -355,16 +356,17 @@ pub(crate) struct CoverIndex {
     lists: Vec<u32>,
     rules: Vec<RuleId>,
     /// For a policy small enough ([`DENSE_LIMIT`]): for every slot and
-    /// category (`slot * categories + category`), the entry whose list
-    /// covers it plus one, or 0 for none; what the binary search and the
-    /// walk up would find, found once when compiling. Empty otherwise.
-    dense: Vec<u32>,
+    /// category (`slot * categories + category`), the range of `rules`
+    /// covering it (empty for none); what the binary search, the walk up
+    /// and the entry's list would find, found once when compiling.
+    /// Empty otherwise.
+    dense: Vec<(u32, u32)>,
     /// The number of categories (the row length of `dense`).
     categories: usize,
 }
 
-/// The most (slot, category) pairs a dense table is built for: 4 bytes
-/// each, so at most 512 KiB (the seed policy needs 7,866).
+/// The most (slot, category) pairs a dense table is built for: 8 bytes
+/// each, so at most 1 MiB (the seed policy needs 7,866).
 pub(crate) const DENSE_LIMIT: usize = 1 << 17;
 
 impl CoverIndex {
@@ -469,7 +471,7 @@ impl CoverIndex {
 
     /// The dense table of a small policy (see `dense`), from the sparse
     /// look-up; empty past [`DENSE_LIMIT`].
-    fn dense_table(&self, slot_count: usize) -> Vec<u32> {
+    fn dense_table(&self, slot_count: usize) -> Vec<(u32, u32)> {
         let Some(size) = slot_count
             .checked_mul(self.categories)
             .filter(|&n| n <= DENSE_LIMIT)
@@ -480,7 +482,7 @@ impl CoverIndex {
         for slot in 0..slot_count {
             for category in 0..self.categories {
                 let entry = self.sparse_entry(slot, to_u32(category));
-                dense.push(entry.map_or(0, |e| to_u32(e).saturating_add(1)));
+                dense.push(entry.map_or((0, 0), |e| self.list(e)));
             }
         }
         dense
@@ -495,23 +497,32 @@ impl CoverIndex {
     /// in policy order.
     pub(crate) fn covering(&self, action: Action, purpose: PurposeId, category: u32) -> &[RuleId] {
         let slot = action.index() as usize * self.purposes + purpose.index() as usize;
-        let entry = if self.dense.is_empty() {
-            self.sparse_entry(slot, category)
+        let (from, to) = if self.dense.is_empty() {
+            match self.sparse_entry(slot, category) {
+                Some(e) => self.list(e),
+                None => return &[],
+            }
         } else {
             // A category past the row is no category of the policy (and
             // would read the next slot's row).
             let category = category as usize;
-            (category < self.categories)
+            match (category < self.categories)
                 .then(|| self.dense.get(slot * self.categories + category))
                 .flatten()
-                .and_then(|&e| (e as usize).checked_sub(1))
+            {
+                Some(&range) => range,
+                None => return &[],
+            }
         };
-        let Some(e) = entry else {
-            return &[];
-        };
-        let from = self.lists.get(e).copied().unwrap_or(0) as usize;
-        let to = self.lists.get(e + 1).copied().unwrap_or(0) as usize;
+        let (from, to) = (from as usize, to as usize);
         self.rules.get(from..to).unwrap_or(&[])
+    }
+
+    /// Entry `e`'s range of `rules`.
+    fn list(&self, e: usize) -> (u32, u32) {
+        let from = self.lists.get(e).copied().unwrap_or(0);
+        let to = self.lists.get(e + 1).copied().unwrap_or(0);
+        (from, to)
     }
 
     /// The entry of slot `slot` whose list covers `category`: the last
@@ -581,6 +592,12 @@ pub(crate) struct Policy {
     pub(crate) rights: RightsSettings,
     pub(crate) retention: RetentionSettings,
     pub(crate) jurisdictions: Vec<Jurisdiction>,
+    /// For each jurisdiction (by index), the regimes governing data
+    /// collected there ([`Scope::regimes`](crate::subject::scope::Scope::regimes)
+    /// at its code), kept in the storage region and elsewhere: what a
+    /// request collected where its subject lives finds without a look at
+    /// the regions.
+    pub(crate) regimes_collected_at_home: Vec<[RegimeSet; 2]>,
     pub(crate) category_tree: Hierarchy,
     pub(crate) categories: Vec<Category>,
     pub(crate) purpose_tree: Hierarchy,
@@ -638,6 +655,45 @@ impl Policy {
 
     pub(crate) fn home_jurisdiction(&self) -> &Jurisdiction {
         &self.home_jurisdiction
+    }
+
+    /// The regimes governing data collected in `jurisdiction` (its
+    /// code), kept elsewhere than the storage region or not: the table
+    /// worked out when compiling, else the scope's answer.
+    pub(crate) fn regimes_collected_in(
+        &self,
+        jurisdiction: &Jurisdiction,
+        kept_elsewhere: bool,
+    ) -> RegimeSet {
+        match self
+            .regimes_collected_at_home
+            .get(jurisdiction.id.index())
+            .filter(|_| jurisdiction.id.engine() == self.tag)
+        {
+            Some(&[kept_here, kept_abroad]) => {
+                if kept_elsewhere {
+                    kept_abroad
+                } else {
+                    kept_here
+                }
+            }
+            None => self
+                .scope
+                .regimes(jurisdiction.code, self.storage_region, kept_elsewhere),
+        }
+    }
+
+    /// The table of [`Policy::regimes_collected_in`], from the scope.
+    pub(crate) fn regimes_collected_at_home_table(&self) -> Vec<[RegimeSet; 2]> {
+        self.jurisdictions
+            .iter()
+            .map(|j| {
+                [false, true].map(|kept_elsewhere| {
+                    self.scope
+                        .regimes(j.code, self.storage_region, kept_elsewhere)
+                })
+            })
+            .collect()
     }
 
     /// The declared jurisdiction of a region code, if any.
@@ -806,5 +862,45 @@ mod tests {
         let policy = Policy::load("generated", &text, LoadOptions::new()).unwrap();
         let checked = check_cover_index(&policy);
         assert!(checked > 100, "only {checked} covered triples");
+    }
+
+    /// The regimes of data collected where each jurisdiction is, as the
+    /// compiled table gives them, are the scope's, kept in the storage
+    /// region or elsewhere (the seed's and the EU example's jurisdictions,
+    /// and a policy whose handler is in the EEA).
+    #[test]
+    fn regimes_collected_at_home_are_the_scopes() {
+        let eea = GENERATED_HEADER
+            .replace("home_jurisdiction = \"CN\"", "home_jurisdiction = \"DE\"")
+            .replace("storage_region = \"CN\"", "storage_region = \"DE\"")
+            .replace("code = \"CN\"", "code = \"DE\"")
+            + "\n[[category]]\nname = \"a\"\n\n[[purpose]]\nname = \"p\"\n";
+        let policies = [
+            seed(),
+            Policy::load("eea", &eea, LoadOptions::new()).unwrap(),
+        ];
+        let mut checked = 0;
+        for policy in &policies {
+            assert_eq!(
+                policy.regimes_collected_at_home.len(),
+                policy.jurisdictions.len()
+            );
+            for jurisdiction in &policy.jurisdictions {
+                for kept_elsewhere in [false, true] {
+                    assert_eq!(
+                        policy.regimes_collected_in(jurisdiction, kept_elsewhere),
+                        policy.scope.regimes(
+                            jurisdiction.code,
+                            policy.storage_region,
+                            kept_elsewhere
+                        ),
+                        "{} {kept_elsewhere}",
+                        jurisdiction.code
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10, "{checked}");
     }
 }

@@ -407,9 +407,13 @@ impl Context<'_> {
     /// leaves out (`basis_missing`, detail `split_request`): the host splits
     /// the request. Whether anything was reported.
     fn report_split(&self, decision: &mut Decision) -> bool {
-        let evidence = self.evidence_bases();
+        // (One category first: it splits nothing, and asks no evidence.)
         let n = self.request.categories.len();
-        if evidence.is_empty() || n < 2 {
+        if n < 2 {
+            return false;
+        }
+        let evidence = self.evidence_bases();
+        if evidence.is_empty() {
             return false;
         }
         // The bases that hold for one category: offered by a rule covering

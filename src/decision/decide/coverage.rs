@@ -211,10 +211,23 @@ impl<'a> Context<'a> {
     }
 
     /// [`Context::touching_candidates`], merging the lists for a slot
-    /// longer than `above`.
+    /// longer than `above`; for a request of one category, its list alone
+    /// (unless `above` is `usize::MAX`: every slot walked).
     fn touching_candidates_above<'c>(&'c self, above: usize) -> Touching<'c, 'a> {
         let slot = self.policy.permits.get(self.action, self.request.purpose);
         let touches = self.touches();
+        // One category: its covering list is the touching rules of the
+        // slot, in policy order; walked instead of the slot.
+        if touches.n == Some(1) && above != usize::MAX {
+            let [list, ..] = self.covered;
+            return Touching {
+                ctx: self,
+                slot: list.iter(),
+                touches,
+                merged: None,
+                listed: true,
+            };
+        }
         let merged = touches
             .n
             .filter(|_| slot.len() > above)
@@ -224,6 +237,7 @@ impl<'a> Context<'a> {
             slot: slot.iter(),
             touches,
             merged,
+            listed: false,
         }
     }
 
@@ -252,6 +266,9 @@ pub(super) struct Touching<'c, 'a> {
     touches: Touches<'a>,
     /// The covering lists and how many are the request's, when merged.
     merged: Option<([&'a [RuleId]; COVERED_UP_FRONT], usize)>,
+    /// `slot` is the one requested category's covering list: every rule
+    /// of it touches the request.
+    listed: bool,
 }
 
 impl<'a> Iterator for Touching<'_, 'a> {
@@ -283,7 +300,7 @@ impl<'a> Iterator for Touching<'_, 'a> {
             let &id = self.slot.next()?;
             if let Some(rule) = ctx.policy.rule(id)
                 && rule.applies_to(ctx.audience)
-                && self.touches.rule(ctx, rule)
+                && (self.listed || self.touches.rule(ctx, rule))
             {
                 return Some(rule);
             }
@@ -359,7 +376,8 @@ mod tests {
                         request = request.category(categories[next(categories.len())]);
                     }
                     let facts = Facts::of(policy, &request).unwrap();
-                    let ctx = Context::new(policy, &request, facts, None);
+                    let mut ctx = Context::new(policy, &request, facts);
+                    ctx.settle(None);
                     let mut touches = ctx.touches();
                     for rule in ctx.candidates() {
                         let expected = ctx.touches_request(rule);
@@ -379,7 +397,8 @@ mod tests {
     /// The covering lists merged give the rules the slot's walk gives, in
     /// the same order, for every action and purpose of the seed, for
     /// children and adults (the rules' applicability), on requests of one
-    /// to four categories (merged) and of five and six (walked either way).
+    /// category (its list walked), two to four (merged) and five and six
+    /// (the slot walked either way).
     #[test]
     fn merged_covering_lists_are_the_touching_candidates() {
         let engine = Engine::builtin();
@@ -411,7 +430,8 @@ mod tests {
                         request = request.category(categories[next(categories.len())]);
                     }
                     let facts = Facts::of(policy, &request).unwrap();
-                    let ctx = Context::new(policy, &request, facts, None);
+                    let mut ctx = Context::new(policy, &request, facts);
+                    ctx.settle(None);
                     let walked: Vec<_> = ctx
                         .touching_candidates_above(usize::MAX)
                         .map(|r| r.id)

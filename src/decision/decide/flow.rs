@@ -22,14 +22,15 @@
 //! It is permitted only if every pass permits: the obligations are the
 //! union, the earlier due dates win, and the basis is the last pass's (the
 //! provision's, the export's when abroad). Every pass runs on the same
-//! context, its action switched and then put back (no copy of the context).
+//! context, its action switched (no copy of the context); it is switched
+//! back to the request's own action only if the request is decided again
+//! (the child path of an unknown age, the guardian as a third party).
 
 use super::Context;
 use crate::action::Action;
 use crate::decision::{Decision, Detail, ReasonCode};
 use crate::recipient::RecipientKind;
 use crate::subject::regime::{Regime, RegimeSet};
-use crate::subject::region::RegionCode;
 
 /// Decides every pass of the request on `ctx` into `decision`.
 pub(super) fn decide_flow(ctx: &mut Context<'_>, decision: &mut Decision) {
@@ -54,27 +55,39 @@ pub(super) fn decide_flow(ctx: &mut Context<'_>, decision: &mut Decision) {
 
 /// The passes of [`decide_flow`] on the context as it stands.
 fn decide_passes(ctx: &mut Context<'_>, decision: &mut Decision) {
+    // The context may be left on the last pass's action by an earlier
+    // call (it is switched back only when decided again).
     let own = ctx.request.action;
+    if ctx.action != own {
+        ctx.switch_to(own);
+    }
     super::decide_into(ctx, decision);
     #[cfg(test)]
     let labels_only = ctx.policy.labels_only;
     #[cfg(not(test))]
     let labels_only = false;
+    // A later pass combined into a deny adds only its deny reasons and
+    // duties, or nothing (a permit): its own permit's obligations are not
+    // worked out ([`Context::denied_before`]).
+    #[cfg(test)]
+    let shortcut = !ctx.policy.no_shortcuts;
+    #[cfg(not(test))]
+    let shortcut = true;
     if let Some(provision) = ctx.provision().filter(|_| !labels_only) {
         ctx.switch_to(provision);
+        ctx.denied_before = shortcut && !decision.is_permit();
         let mut pass = Decision::new();
         super::decide_into(ctx, &mut pass);
         decision.combine_pass(&pass, Detail::Provision);
     }
     if ctx.decided_as_export_too() {
         ctx.switch_to(Action::Export);
+        ctx.denied_before = shortcut && !decision.is_permit();
         let mut pass = Decision::new();
         super::decide_into(ctx, &mut pass);
         decision.combine_pass(&pass, Detail::Abroad);
     }
-    if ctx.action != own {
-        ctx.switch_to(own);
-    }
+    ctx.denied_before = false;
 }
 
 impl Context<'_> {
@@ -180,8 +193,21 @@ impl Context<'_> {
     /// GDPR controller's own staff using data from abroad is no transfer
     /// (EDPB 05/2021), under PIPL it is.
     pub(super) fn abroad_under_facts(&self) -> RegimeSet {
+        if self.never_abroad() || self.request.action == Action::Delete {
+            return RegimeSet::EMPTY;
+        }
+        #[cfg(test)]
+        if self.policy.no_shortcuts {
+            return self.places_abroad();
+        }
+        self.abroad_places
+    }
+
+    /// [`Context::abroad_under_facts`] for a recipient who may be abroad:
+    /// where the flow's places lie against the governing regimes.
+    pub(super) fn places_abroad(&self) -> RegimeSet {
         let request = self.request;
-        if self.never_abroad() || request.action == Action::Delete {
+        if request.action == Action::Delete {
             return RegimeSet::EMPTY;
         }
         // A publication is where it is hosted: its destination (the
@@ -206,9 +232,12 @@ impl Context<'_> {
         if shortcut && to.is_none() && at.is_none() && !organisation {
             return RegimeSet::EMPTY;
         }
+        // Each place's regime, looked up once for every governing regime.
+        let (to, at) = (to.map(Regime::of_region), at.map(Regime::of_region));
         let mut abroad = RegimeSet::EMPTY;
         for regime in self.regimes.iter() {
-            let outside = |region: Option<RegionCode>| region.is_some_and(|r| !regime.covers(r));
+            let outside =
+                |region: Option<Option<Regime>>| region.is_some_and(|r| r != Some(regime));
             let own_staff = regime == Regime::Gdpr
                 && request.action == Action::Use
                 && request.recipient.is_none();

@@ -86,7 +86,8 @@ pub(crate) fn decide_in_place(
         decision.push_reason(Reason::new(ReasonCode::InvalidRequest, None, None));
         return;
     };
-    let mut ctx = Context::new(policy, request, facts, only);
+    let mut ctx = Context::new(policy, request, facts);
+    ctx.settle(only);
     if ctx.age_known {
         flow::decide_flow(&mut ctx, decision);
         return;
@@ -195,11 +196,13 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
     // Recording a withdrawal is always lawful: it needs no basis.
     // Only what recording a withdrawal needs: nothing sensitive, no child's
     // data (the guardian's consent rules it), within the record's retention.
+    // (The purpose before the record: the usual case asks nothing of it.)
     let recording = matches!(ctx.action, Action::Use | Action::Store)
+        && ctx.purpose_info().is_some_and(|p| p.records_withdrawal)
         && !ctx.sensitive
         && !ctx.children_layer()
         && ctx.record_expired(None).is_none();
-    if recording && ctx.purpose_info().is_some_and(|p| p.records_withdrawal) {
+    if recording {
         // What the recording touches still obeys the facts of the flow.
         ctx.gates(None, decision);
         if decision.has_deny_reason() {
@@ -291,6 +294,11 @@ struct Context<'a> {
     /// The regimes under whose area the facts of the flow lead outside
     /// (the destination or the recipient's region), whatever the action.
     abroad_facts: RegimeSet,
+    /// `abroad_facts` whoever the recipient turns out to be (see
+    /// [`Context::places_abroad`]): worked out once, as the age group
+    /// assumed or the recipient's kind may change only whether the
+    /// recipient is never abroad.
+    abroad_places: RegimeSet,
     /// The regimes under which this pass is abroad.
     abroad: RegimeSet,
     /// The recipient's kind as the facts make it: a `guardian` who is not
@@ -312,6 +320,11 @@ struct Context<'a> {
     /// The covering permit rules of the first requested categories, looked
     /// up once (see [`Context::covering`]).
     covered: [&'a [RuleId]; COVERED_UP_FRONT],
+    /// This pass is combined into a decision that already denies: a
+    /// permit here adds nothing to it but whether its reasons were cut
+    /// short ([`Decision::combine_pass`]), so its obligations and its
+    /// retention's date are not worked out.
+    denied_before: bool,
     /// The record's retention, once worked out (see [`Context::record`]).
     record: Cell<Option<RecordRetention>>,
     /// The last instant (its UTC second) whose age date was asked, and
@@ -474,14 +487,12 @@ impl Failure {
 }
 
 impl<'a> Context<'a> {
-    /// What the procedure knows about `request`, from its [`Facts`]. Built
-    /// in place (a few hundred bytes: no `Option` around it to move).
-    fn new(
-        policy: &'a Policy,
-        request: &'a Request,
-        facts: Facts<'a>,
-        only: Option<Regime>,
-    ) -> Context<'a> {
+    /// What the procedure knows about `request`, from its [`Facts`], before
+    /// the age group is settled ([`Context::settle`], always next). Built
+    /// where the caller keeps it (a few hundred bytes: no `Option` around
+    /// it to move, and the rest is filled in place).
+    #[inline]
+    fn new(policy: &'a Policy, request: &'a Request, facts: Facts<'a>) -> Context<'a> {
         let Facts {
             jurisdiction,
             sensitive,
@@ -497,7 +508,7 @@ impl<'a> Context<'a> {
         let action = request.action;
         let personal =
             !all_non_personal || identifying || unique || sensitive || request.linked_to_account;
-        let mut subject = assess_subject(policy, request, jurisdiction);
+        let subject = assess_subject(policy, request, jurisdiction);
         let collected_in = request.collected_in.unwrap_or(jurisdiction.code);
         let mut covered: [&[RuleId]; COVERED_UP_FRONT] = [&[]; COVERED_UP_FRONT];
         for (slot, &category) in covered.iter_mut().zip(&request.categories) {
@@ -511,10 +522,20 @@ impl<'a> Context<'a> {
             && request
                 .destination_region
                 .is_some_and(|r| !Regime::Pipl.covers(r));
-        let regimes = policy
-            .scope
-            .regimes(collected_in, policy.storage_region, kept_elsewhere);
-        let mut ctx = Context {
+        // Collected where the subject lives (the usual case): the table
+        // worked out when compiling.
+        #[cfg(test)]
+        let table = !policy.no_shortcuts;
+        #[cfg(not(test))]
+        let table = true;
+        let regimes = if table && collected_in == jurisdiction.code {
+            policy.regimes_collected_in(jurisdiction, kept_elsewhere)
+        } else {
+            policy
+                .scope
+                .regimes(collected_in, policy.storage_region, kept_elsewhere)
+        };
+        Context {
             policy,
             request,
             jurisdiction,
@@ -524,11 +545,12 @@ impl<'a> Context<'a> {
             child_regimes: RegimeSet::EMPTY,
             minor: false,
             age_known: subject.age.is_some(),
-            audience: 0,
+            audience: audience(None, None),
             collected_in,
             localized: within(collected_in, policy.storage_region),
             regimes,
             abroad_facts: RegimeSet::EMPTY,
+            abroad_places: RegimeSet::EMPTY,
             abroad: RegimeSet::EMPTY,
             recipient: None,
             personal,
@@ -542,6 +564,7 @@ impl<'a> Context<'a> {
             purpose_bound,
             guardian_access: false,
             covered,
+            denied_before: false,
             record: Cell::new(None),
             // The request's instant was dated by `assess` already (the
             // subject's date, or the UTC date where no birthday is near
@@ -549,7 +572,17 @@ impl<'a> Context<'a> {
             // (a registration) finds it here.
             age_date_seen: Cell::new(Some((request.at_moment.utc_seconds(), subject.today))),
             home_date_seen: Cell::new(None),
-        };
+        }
+    }
+
+    /// Sets what depends on the subject's age group and on the regimes
+    /// (`only`: see [`decide_under`]), on a context [`Context::new`] made:
+    /// in place, where the caller keeps the context (no copy of it).
+    fn settle(&mut self, only: Option<Regime>) {
+        let ctx = self;
+        let policy = ctx.policy;
+        let mut subject = ctx.subject;
+        ctx.abroad_places = ctx.places_abroad();
         // A child under any applicable regime's threshold (or the
         // jurisdiction's own) is a child: never treated as an adult.
         if let Some(age) = subject.age {
@@ -565,9 +598,10 @@ impl<'a> Context<'a> {
                 .years_on(subject.today, policy.scope.pipl_child.boundary)
                 .unwrap_or(age.years);
             ctx.set_age_group(child, child_regimes, pipl_years < MINOR_AGE);
-        } else {
-            ctx.set_age_group_unknown();
         }
+        // An unknown age is decided only under an assumption
+        // ([`Context::assume`] sets every field that depends on it): until
+        // then nothing is presumed (no child, no recipient, not abroad).
         // Counsel's tools: one regime's law alone, the subject being who
         // they are (a child under any applicable threshold is a child to
         // the policy's rules).
@@ -577,6 +611,7 @@ impl<'a> Context<'a> {
             } else {
                 RegimeSet::EMPTY
             };
+            ctx.abroad_places = ctx.places_abroad();
             ctx.abroad_facts = ctx.abroad_under_facts();
             ctx.abroad = ctx.abroad_for(ctx.action);
         }
@@ -600,7 +635,6 @@ impl<'a> Context<'a> {
         {
             ctx.combined = false;
         }
-        ctx
     }
 
     /// The regimes under whose children's threshold the subject is a child
@@ -739,20 +773,6 @@ impl<'a> Context<'a> {
         self.abroad = self.abroad_for(self.action);
     }
 
-    /// The age group of a subject whose age is unknown, before a path
-    /// assumes one: the recipient as a third party would be, nothing
-    /// presumed.
-    fn set_age_group_unknown(&mut self) {
-        self.child = None;
-        self.child_regimes = RegimeSet::EMPTY;
-        self.minor = false;
-        self.recipient = self.effective_recipient();
-        self.audience = audience(None, self.recipient);
-        self.guardian_access = false;
-        self.abroad_facts = self.abroad_under_facts();
-        self.abroad = self.abroad_for(self.action);
-    }
-
     /// The same facts for a subject of unknown age, assumed a child (under
     /// every applicable regime) or an adult: sets every field that depends
     /// on the assumption, and forgets the record's retention (it depends on
@@ -835,7 +855,11 @@ mod tests {
     /// passes, the request's instant dated once for the subject's age and
     /// the consents given then, a grant's scope and time judged once for
     /// every regime, no walk of the regimes for a flow that names no place,
-    /// and the covering lists merged in every slot, however short) against
+    /// where the flow's places lead abroad worked out once, the regimes of
+    /// a collection at home read from the compiled table, no obligations
+    /// worked out for a later pass combined into a deny, a one-category
+    /// request's covering list as its candidates, and the covering lists
+    /// merged in every slot, however short) against
     /// the procedure as written (every date looked up in its zone, every
     /// grant judged in full under each regime, every slot walked). Run in
     /// release: `cargo test --release -p lawful --lib --

@@ -32,6 +32,12 @@ impl Context<'_> {
                 decision.add_obligations(rule.obligations);
             }
         }
+        // A permit combined into a deny keeps none of its obligations (a
+        // pass with a reason is a permit from here: none that follows
+        // denies).
+        if self.denied_before && !decision.reasons().is_empty() {
+            return;
+        }
         // Retention belongs to the data: until the record's end, whatever
         // rule covers this action.
         let record = self.record();
@@ -47,6 +53,10 @@ impl Context<'_> {
     /// Step 7: the statutory obligations on a permit (the rules' own, and
     /// `retain_until`, come from [`Context::cite_rules`]).
     pub(super) fn obligations(&self, basis: Option<Basis>, decision: &mut Decision) {
+        // A permit combined into a deny keeps none of its obligations.
+        if self.denied_before && !decision.reasons().is_empty() {
+            return;
+        }
         let action = self.action;
         let child = self.is_child();
         let abroad = !self.abroad.is_empty() || action == Action::Export;
