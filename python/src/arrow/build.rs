@@ -476,11 +476,7 @@ impl<'a> Texts<'a> {
             offsets.push(i32::try_from(data.len()).unwrap_or(i32::MAX));
         }
         let values = &self.values;
-        let nulls = (self.nulls > 0).then(|| {
-            NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
-                values.get(i).is_some_and(Option::is_some)
-            }))
-        });
+        let nulls = validity(values, self.nulls);
         let array = StringArray::try_new(
             OffsetBuffer::new(ScalarBuffer::from(offsets)),
             data.into(),
@@ -579,11 +575,7 @@ impl Flags {
             return BooleanArray::new_null(rows);
         }
         let values = &self.values;
-        let nulls = (self.nulls > 0).then(|| {
-            NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
-                values.get(i).is_some_and(Option::is_some)
-            }))
-        });
+        let nulls = validity(values, self.nulls);
         let flags = BooleanBuffer::collect_bool(rows, |i| values.get(i) == Some(&Some(true)));
         BooleanArray::new(flags, nulls)
     }
@@ -635,11 +627,7 @@ impl<T: ArrowPrimitiveType> Numbers<T> {
             return PrimitiveArray::new_null(rows);
         }
         let values = &self.values;
-        let nulls = (self.nulls > 0).then(|| {
-            NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
-                values.get(i).is_some_and(Option::is_some)
-            }))
-        });
+        let nulls = validity(values, self.nulls);
         let numbers: Vec<T::Native> = values.iter().map(|v| v.unwrap_or_default()).collect();
         PrimitiveArray::new(numbers.into(), nulls)
     }
@@ -679,4 +667,13 @@ impl SparseTexts {
             None => Arc::new(StringArray::new_null(self.nulls)),
         }
     }
+}
+
+/// The validity of pushed values, if any of the `nulls` is there.
+fn validity<V>(values: &[Option<V>], nulls: usize) -> Option<NullBuffer> {
+    (nulls > 0).then(|| {
+        NullBuffer::new(BooleanBuffer::collect_bool(values.len(), |i| {
+            values.get(i).is_some_and(Option::is_some)
+        }))
+    })
 }

@@ -58,6 +58,32 @@ impl<T: Copy> Slot<T> {
     }
 }
 
+/// The slots of a text column's rows, each text read by `read` unless it
+/// equals the row before's (whose slot it then shares).
+#[inline]
+fn fill_texts<'t, T: Copy>(
+    slots: &mut Vec<Slot<T>>,
+    texts: impl Iterator<Item = Option<&'t str>>,
+    mut read: impl FnMut(&'t str) -> Slot<T>,
+) {
+    let mut last: Option<(&str, Slot<T>)> = None;
+    for text in texts {
+        let Some(text) = text else {
+            slots.push(Slot::Null);
+            continue;
+        };
+        let slot = match last {
+            Some((before, slot)) if before == text => slot,
+            _ => {
+                let slot = read(text);
+                last = Some((text, slot));
+                slot
+            }
+        };
+        slots.push(slot);
+    }
+}
+
 /// The address of a column, to know which one a memo's slots are of (the
 /// columns of a batch all live as long as its memos).
 fn address(column: &Column) -> usize {
@@ -156,22 +182,11 @@ impl<T: Copy> Memo<T> {
         self.slots.reserve(column.len());
         let slot = |value: Option<T>| value.map_or(Slot::Other, Slot::Value);
         if let Some(texts) = column.texts() {
-            let mut last: Option<(&str, Slot<T>)> = None;
-            for text in texts {
-                let Some(text) = text else {
-                    self.slots.push(Slot::Null);
-                    continue;
-                };
-                let read = match last {
-                    Some((before, read)) if before == text => read,
-                    _ => {
-                        let read = slot(self.by_text(text, &mut resolve));
-                        last = Some((text, read));
-                        read
-                    }
-                };
-                self.slots.push(read);
-            }
+            let mut slots = std::mem::take(&mut self.slots);
+            fill_texts(&mut slots, texts, |text| {
+                slot(self.by_text(text, &mut resolve))
+            });
+            self.slots = slots;
             return;
         }
         for row in 0..column.len() {
@@ -290,22 +305,7 @@ impl<V: Copy> Cells<V> {
         self.slots.reserve(column.len());
         let slot = |read: Option<V>| read.map_or(Slot::Other, Slot::Value);
         if let Some(texts) = column.texts() {
-            let mut last: Option<(&str, Slot<V>)> = None;
-            for text in texts {
-                let Some(text) = text else {
-                    self.slots.push(Slot::Null);
-                    continue;
-                };
-                let read = match last {
-                    Some((before, read)) if before == text => read,
-                    _ => {
-                        let read = slot(value(Cell::Text(text)));
-                        last = Some((text, read));
-                        read
-                    }
-                };
-                self.slots.push(read);
-            }
+            fill_texts(&mut self.slots, texts, |text| slot(value(Cell::Text(text))));
             return;
         }
         // A number (microseconds, days) equal to the row before's.

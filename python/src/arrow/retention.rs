@@ -229,9 +229,7 @@ struct Plans<'e> {
     rows: Vec<Option<u32>>,
     kinds: Vec<KindTexts<'e>>,
     /// Where each kind is in `kinds`.
-    index: HashMap<PlanKind, u32, BuildHasherDefault<Mix>>,
-    /// The index a row pushed last: neighbouring rows are often of a kind.
-    last: Option<(PlanKind, u32)>,
+    seen: Seen<PlanKind>,
     /// Whether a kind met again is looked up (always, but in the test that
     /// writes every row as a kind of its own and compares the columns).
     memo: bool,
@@ -239,6 +237,56 @@ struct Plans<'e> {
     backup_purge: Numbers<Date32Type>,
     /// The dates of each row's obligations, in order.
     obligation_dates: Numbers<Date32Type>,
+}
+
+/// Where each kind met in a batch is among its kinds' texts, so each kind's
+/// texts are made once and a row pushes only an index.
+#[derive(Debug)]
+struct Seen<K> {
+    index: HashMap<K, u32, BuildHasherDefault<Mix>>,
+    /// The kind met last: neighbouring rows are often of a kind.
+    last: Option<(K, u32)>,
+}
+
+impl<K> Default for Seen<K> {
+    fn default() -> Seen<K> {
+        Seen {
+            index: HashMap::default(),
+            last: None,
+        }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash> Seen<K> {
+    /// The index of `kind`'s texts in `kinds`, made by `texts` and added
+    /// when the kind is new; with `memo` off the row's kind is new whatever
+    /// it is (the test that writes every row as a kind of its own).
+    fn index<T>(
+        &mut self,
+        kinds: &mut Vec<T>,
+        kind: K,
+        memo: bool,
+        texts: impl FnOnce() -> T,
+    ) -> u32 {
+        if memo {
+            if let Some((last, index)) = self.last
+                && last == kind
+            {
+                return index;
+            }
+            if let Some(&index) = self.index.get(&kind) {
+                self.last = Some((kind, index));
+                return index;
+            }
+        }
+        let index = u32::try_from(kinds.len()).unwrap_or(u32::MAX);
+        kinds.push(texts());
+        if memo {
+            self.index.insert(kind, index);
+            self.last = Some((kind, index));
+        }
+        index
+    }
 }
 
 /// What a plan's texts depend on: the rule behind it, the retention it
@@ -319,8 +367,7 @@ impl<'e> Plans<'e> {
         Plans {
             rows: Vec::with_capacity(rows),
             kinds: Vec::new(),
-            index: HashMap::default(),
-            last: None,
+            seen: Seen::default(),
             memo: true,
             end: Numbers::with_capacity(rows),
             backup_purge: Numbers::with_capacity(rows),
@@ -345,27 +392,11 @@ impl<'e> Plans<'e> {
 
     /// As the library's `plan_doc`.
     fn push(&mut self, engine: &'e Engine, plan: &RetentionPlan) {
-        let kind = PlanKind::of(plan);
-        let index = match self.last {
-            Some((last, index)) if self.memo && last == kind => index,
-            _ => {
-                let known = if self.memo {
-                    self.index.get(&kind).copied()
-                } else {
-                    None
-                };
-                let index = known.unwrap_or_else(|| {
-                    let index = u32::try_from(self.kinds.len()).unwrap_or(u32::MAX);
-                    self.kinds.push(KindTexts::of(engine, plan));
-                    if self.memo {
-                        self.index.insert(kind, index);
-                    }
-                    index
-                });
-                self.last = Some((kind, index));
-                index
-            }
-        };
+        let index = self
+            .seen
+            .index(&mut self.kinds, PlanKind::of(plan), self.memo, || {
+                KindTexts::of(engine, plan)
+            });
         self.rows.push(Some(index));
         match plan.end() {
             RetentionEnd::At(_) => self.end.push(plan.end_due().date().map(days)),
@@ -447,8 +478,7 @@ struct Dues {
     /// Each row's index into `kinds`; `None` for a row without a due.
     rows: Vec<Option<u32>>,
     kinds: Vec<DueTexts>,
-    index: HashMap<DueKind, u32, BuildHasherDefault<Mix>>,
-    last: Option<(DueKind, u32)>,
+    seen: Seen<DueKind>,
     /// As [`Plans`]'s.
     memo: bool,
     since: Numbers<TimestampMicrosecondType>,
@@ -532,8 +562,7 @@ impl Dues {
         Dues {
             rows: Vec::with_capacity(rows),
             kinds: Vec::new(),
-            index: HashMap::default(),
-            last: None,
+            seen: Seen::default(),
             memo: true,
             since: Numbers::with_capacity(rows),
             by: Numbers::with_capacity(rows),
@@ -562,29 +591,11 @@ impl Dues {
     /// As the library's `due_doc`.
     fn push(&mut self, due: &DeletionDue) {
         let kind = DueKind::of(due);
+        // A due of more triggers than its kind spells is a kind of its own.
         let memo = self.memo && kind.others.is_some();
-        let index = match self.last {
-            Some((last, index)) if memo && last == kind => index,
-            _ => {
-                let known = if memo {
-                    self.index.get(&kind).copied()
-                } else {
-                    None
-                };
-                let index = known.unwrap_or_else(|| {
-                    let index = u32::try_from(self.kinds.len()).unwrap_or(u32::MAX);
-                    self.kinds.push(DueTexts::of(due));
-                    if memo {
-                        self.index.insert(kind, index);
-                    }
-                    index
-                });
-                if memo {
-                    self.last = Some((kind, index));
-                }
-                index
-            }
-        };
+        let index = self
+            .seen
+            .index(&mut self.kinds, kind, memo, || DueTexts::of(due));
         self.rows.push(Some(index));
         self.since.push_value(due.since().timestamp_micros());
         self.by.push_value(days(due.by()));
