@@ -167,7 +167,7 @@ pub(super) fn compile(
 ) -> Option<Policy> {
     let regimes = compile_regimes(raw, d);
     let (raw_categories, raw_purposes, raw_permits, raw_denies) = within_limits(raw, options, d);
-    let jurisdictions = compile_jurisdictions(raw, &regimes, tag, d);
+    let jurisdictions = compile_jurisdictions(raw, &regimes, tag, options, d);
     let home = home_jurisdiction(raw, &jurisdictions, d);
 
     let (category_tree, categories) = compile_categories(raw_categories, tag, options, d);
@@ -695,11 +695,22 @@ fn compile_jurisdictions(
     raw: &RawPolicy,
     regimes: &Regimes,
     tag: u32,
+    options: LoadOptions,
     d: &mut Vec<Diagnostic>,
 ) -> Vec<Jurisdiction> {
-    let mut out: Vec<Jurisdiction> = Vec::with_capacity(raw.jurisdictions.len());
+    // Within the limit every jurisdiction has an id of its own (ids are
+    // 16-bit; `jurisdictions_limit` is below `u16::MAX`).
+    let raw_jurisdictions = within(
+        &raw.jurisdictions,
+        options.jurisdictions_limit(),
+        |j| j.code.span.clone(),
+        "jurisdictions",
+        "max_jurisdictions",
+        d,
+    );
+    let mut out: Vec<Jurisdiction> = Vec::with_capacity(raw_jurisdictions.len());
     let mut spans: Vec<Range<usize>> = Vec::new();
-    for j in &raw.jurisdictions {
+    for j in raw_jurisdictions {
         if let Some(first) = out.iter().position(|o| o.code == j.code.value) {
             d.push(
                 Diagnostic::new(

@@ -22,6 +22,7 @@ pub struct LoadOptions {
     rules: usize,
     categories: usize,
     purposes: usize,
+    jurisdictions: usize,
     index_entries: usize,
 }
 
@@ -38,6 +39,9 @@ impl LoadOptions {
     pub const DEFAULT_MAX_CATEGORIES: usize = 10_000;
     /// The default number of declared purposes: 10,000.
     pub const DEFAULT_MAX_PURPOSES: usize = 10_000;
+    /// The default number of declared jurisdictions: 4,096 (every country,
+    /// with room for their states and provinces).
+    pub const DEFAULT_MAX_JURISDICTIONS: usize = 4_096;
     /// The default size of the rule indexes: 4,000,000 entries (4 bytes
     /// each).
     pub const DEFAULT_MAX_INDEX_ENTRIES: usize = 4_000_000;
@@ -51,6 +55,7 @@ impl LoadOptions {
             rules: Self::DEFAULT_MAX_RULES,
             categories: Self::DEFAULT_MAX_CATEGORIES,
             purposes: Self::DEFAULT_MAX_PURPOSES,
+            jurisdictions: Self::DEFAULT_MAX_JURISDICTIONS,
             index_entries: Self::DEFAULT_MAX_INDEX_ENTRIES,
         }
     }
@@ -98,6 +103,14 @@ impl LoadOptions {
         self
     }
 
+    /// The most declared jurisdictions. A jurisdiction's id is a 16-bit
+    /// number, so no setting admits more than 65,535.
+    #[must_use]
+    pub const fn max_jurisdictions(mut self, jurisdictions: usize) -> LoadOptions {
+        self.jurisdictions = jurisdictions;
+        self
+    }
+
     /// The most entries in the indexes `decide()` looks rules up in: one per
     /// (action, purpose, rule), and one per (action, purpose, category
     /// named, rule covering it). A rule naming `*` for actions, purposes and
@@ -137,6 +150,15 @@ impl LoadOptions {
     /// See [`LoadOptions::max_purposes`].
     pub const fn purposes_limit(&self) -> usize {
         self.purposes
+    }
+
+    /// See [`LoadOptions::max_jurisdictions`]: the setting, at most 65,535.
+    pub const fn jurisdictions_limit(&self) -> usize {
+        if self.jurisdictions < u16::MAX as usize {
+            self.jurisdictions
+        } else {
+            u16::MAX as usize
+        }
     }
 
     /// See [`LoadOptions::max_index_entries`].

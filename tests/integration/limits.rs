@@ -2,6 +2,7 @@
 //! error with a caret, and loading and rendering stay near-linear whatever
 //! the policy's shape.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use lawful::Engine;
@@ -130,6 +131,49 @@ fn counts_past_their_limits_are_errors() {
     let err = Engine::from_toml_with(&text, LoadOptions::new().max_index_entries(100)).unwrap_err();
     assert!(err.to_string().contains("more than 100 entries"), "{err}");
     assert!(Engine::from_toml(&text).is_ok());
+}
+
+/// Jurisdictions are counted too: ids of jurisdictions are small numbers,
+/// and a policy of more jurisdictions than the limit is refused at the first
+/// one past it, however many follow (each checked once for a duplicate).
+#[test]
+fn jurisdictions_past_their_limit_are_an_error() {
+    let many = |n: usize| {
+        let mut text = TINY.replace("RETENTION", "1y");
+        for i in 0..n {
+            let _ = write!(
+                text,
+                "\n[[jurisdiction]]\ncode = \"J{i}\"\nchild_age = 14\nutc_offset = \"+08:00\"\n"
+            );
+        }
+        text
+    };
+    let text = many(3);
+    let err = Engine::from_toml_with(&text, LoadOptions::new().max_jurisdictions(3)).unwrap_err();
+    assert_eq!(kinds(&err), [DiagnosticKind::TooLarge]);
+    assert!(
+        err.to_string()
+            .contains("too many jurisdictions: the limit is 3"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("max_jurisdictions"), "{err}");
+    assert!(Engine::from_toml_with(&text, LoadOptions::new().max_jurisdictions(4)).is_ok());
+    // The default holds every country with room for their subdivisions;
+    // past it, the load fails, and quickly.
+    assert_eq!(LoadOptions::new().jurisdictions_limit(), 4_096);
+    let text = many(10_000);
+    let started = CpuClock::start();
+    let err = Engine::from_toml(&text).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("too many jurisdictions: the limit is 4096"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// Every shape, at 100 KB, loads (or fails) and renders in well under the
