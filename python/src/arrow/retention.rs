@@ -289,6 +289,14 @@ impl<K: Copy + Eq + std::hash::Hash> Seen<K> {
     }
 }
 
+/// An obligation's code and the event it lasts until, as written.
+fn obligation_words(doc: &ObligationDoc) -> (&'static str, Option<&'static str>) {
+    (
+        doc.code.as_str(),
+        doc.until.map(lawful::policy::RetentionEvent::as_str),
+    )
+}
+
 /// What a plan's texts depend on: the rule behind it, the retention it
 /// states, the event that ends it (if an event does), its disposal and
 /// the backup lag. Its dates depend on when the record was collected too.
@@ -350,13 +358,7 @@ impl<'e> KindTexts<'e> {
             backup_lag: plan.backup_lag().to_string(),
             obligations: plan
                 .obligations()
-                .map(|o| {
-                    let doc = ObligationDoc::from(o);
-                    (
-                        doc.code.as_str(),
-                        doc.until.map(lawful::policy::RetentionEvent::as_str),
-                    )
-                })
+                .map(|o| obligation_words(&ObligationDoc::from(o)))
                 .collect(),
         }
     }
@@ -545,13 +547,7 @@ impl DueTexts {
                 .collect(),
             obligations: due
                 .obligations()
-                .map(|o| {
-                    let doc = ObligationDoc::from(o);
-                    (
-                        doc.code.as_str(),
-                        doc.until.map(lawful::policy::RetentionEvent::as_str),
-                    )
-                })
+                .map(|o| obligation_words(&ObligationDoc::from(o)))
                 .collect(),
         }
     }
