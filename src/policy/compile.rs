@@ -698,8 +698,9 @@ fn compile_jurisdictions(
     options: LoadOptions,
     d: &mut Vec<Diagnostic>,
 ) -> Vec<Jurisdiction> {
-    // Within the limit every jurisdiction has an id of its own (ids are
-    // 16-bit; `jurisdictions_limit` is below `u16::MAX`).
+    // Within the limit every jurisdiction has an id of its own: ids are
+    // 16-bit, and `jurisdictions_limit` is at most `u16::MAX`, so the ids
+    // given (0 to the count less one) never saturate.
     let raw_jurisdictions = within(
         &raw.jurisdictions,
         options.jurisdictions_limit(),
