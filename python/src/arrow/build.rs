@@ -456,33 +456,7 @@ impl<'a> Texts<'a> {
     ///
     /// More than `i32::MAX` bytes of text in one batch.
     pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
-        let rows = self.values.len();
-        if self.nulls == rows {
-            return Ok(Arc::new(StringArray::new_null(rows)));
-        }
-        if i32::try_from(self.bytes).is_err() {
-            return Err(ArrowError::ComputeError(
-                "a batch holds over 2 GiB of text".to_owned(),
-            ));
-        }
-        let mut data = Vec::with_capacity(self.bytes);
-        let mut offsets = Vec::with_capacity(rows + 1);
-        offsets.push(0_i32);
-        for text in &self.values {
-            if let Some(text) = text {
-                data.extend_from_slice(text.as_bytes());
-            }
-            // INVARIANT: the bytes fit an i32 (checked above).
-            offsets.push(i32::try_from(data.len()).unwrap_or(i32::MAX));
-        }
-        let values = &self.values;
-        let nulls = validity(values, self.nulls);
-        let array = StringArray::try_new(
-            OffsetBuffer::new(ScalarBuffer::from(offsets)),
-            data.into(),
-            nulls,
-        )?;
-        Ok(Arc::new(array))
+        string_column(self.bytes, self.nulls, self.values.iter().copied())
     }
 }
 
@@ -502,7 +476,6 @@ pub(crate) fn keyed_texts(
         key.and_then(|k| usize::try_from(k).ok())
             .and_then(|k| texts.get(k).copied().flatten())
     };
-    let rows = keys.len();
     let (mut bytes, mut nulls) = (0_usize, 0_usize);
     for key in keys {
         match text(key) {
@@ -510,6 +483,22 @@ pub(crate) fn keyed_texts(
             None => nulls += 1,
         }
     }
+    string_column(bytes, nulls, keys.iter().map(text))
+}
+
+/// A text column of `texts`, one a row, written straight into buffers of
+/// the exact size: `bytes` is their length in all, `nulls` how many are
+/// `None` (a column of nulls only is made null whole).
+///
+/// # Errors
+///
+/// More than `i32::MAX` bytes of text.
+fn string_column<'t>(
+    bytes: usize,
+    nulls: usize,
+    texts: impl ExactSizeIterator<Item = Option<&'t str>> + Clone,
+) -> Result<ArrayRef, ArrowError> {
+    let rows = texts.len();
     if nulls == rows {
         return Ok(Arc::new(StringArray::new_null(rows)));
     }
@@ -521,18 +510,14 @@ pub(crate) fn keyed_texts(
     let mut data = Vec::with_capacity(bytes);
     let mut offsets = Vec::with_capacity(rows + 1);
     offsets.push(0_i32);
-    for key in keys {
-        if let Some(text) = text(key) {
+    for text in texts.clone() {
+        if let Some(text) = text {
             data.extend_from_slice(text.as_bytes());
         }
         // INVARIANT: the bytes fit an i32 (checked above).
         offsets.push(i32::try_from(data.len()).unwrap_or(i32::MAX));
     }
-    let nulls = (nulls > 0).then(|| {
-        NullBuffer::new(BooleanBuffer::collect_bool(rows, |i| {
-            keys.get(i).is_some_and(|key| text(key).is_some())
-        }))
-    });
+    let nulls = (nulls > 0).then(|| NullBuffer::new(texts.map(|t| t.is_some()).collect()));
     let array = StringArray::try_new(
         OffsetBuffer::new(ScalarBuffer::from(offsets)),
         data.into(),
