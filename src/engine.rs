@@ -8,7 +8,7 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::category::{Category, CategoryId};
 use crate::decision::Decision;
-use crate::decision::decide::{decide, decide_under};
+use crate::decision::decide::decide;
 use crate::decision::request::Request;
 use crate::error::{Diagnostic, DiagnosticKind, LoadError, NameError, NameKind, Source, Warnings};
 use crate::policy::{LoadOptions, Policy, Rule, RuleId};
@@ -271,7 +271,7 @@ impl Engine {
     }
 
     /// The engine with no provision passes (tests of counsel's tools only).
-    #[cfg(test)]
+    #[cfg(all(test, feature = "json"))]
     pub(crate) fn labels_only(mut self) -> Engine {
         self.policy.labels_only = true;
         self
@@ -294,8 +294,9 @@ impl Engine {
 
     /// [`Engine::decide`] as if `regime` alone of the regimes that apply
     /// governed the request (counsel's tools: a second regime only closes).
+    #[cfg(feature = "json")]
     pub(crate) fn decide_under(&self, request: &Request, regime: Regime) -> Decision {
-        decide_under(&self.policy, request, Some(regime))
+        crate::decision::decide::decide_under(&self.policy, request, Some(regime))
     }
 
     /// Resolves a category name.

@@ -23,6 +23,7 @@
 //! # Example: a request with too many categories is refused
 //!
 //! ```
+//! # #[cfg(feature = "json")] {
 //! use lawful::Engine;
 //! use lawful::limits::MAX_CATEGORIES;
 //!
@@ -35,6 +36,7 @@
 //! assert!(!answer.is_permit());
 //! let message = answer.reasons[0].message.as_deref().unwrap_or_default();
 //! assert!(message.contains("limit of 64"), "{message}");
+//! # }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
