@@ -120,16 +120,21 @@ fn short(text: &str) -> Option<Short> {
         return None;
     }
     // Whole words loaded as they are, the last few bytes shifted in.
-    let (whole, rest) = bytes.as_chunks::<8>();
+    let whole = bytes.chunks_exact(8);
+    let rest = whole.remainder();
     let mut words = [0_u64; 4];
+    let mut filled = 0;
     for (word, chunk) in words.iter_mut().zip(whole) {
-        *word = u64::from_le_bytes(*chunk);
+        if let Ok(chunk) = <[u8; 8]>::try_from(chunk) {
+            *word = u64::from_le_bytes(chunk);
+        }
+        filled += 1;
     }
     let mut last = 0_u64;
     for (i, &b) in rest.iter().enumerate() {
         last |= u64::from(b) << (8 * i);
     }
-    if let Some(word) = words.get_mut(whole.len()) {
+    if let Some(word) = words.get_mut(filled) {
         *word = last;
     }
     if let Some(len) = words.last_mut() {
