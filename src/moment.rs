@@ -184,13 +184,23 @@ impl Ord for Moment {
 /// The calendar date of `at` at `offset`, by chrono (the saturating ends
 /// of its range where the shift overflows it): what the integers of this
 /// module agree with, and what works on chrono's types elsewhere.
+///
+/// Every offset is less than a day either way, so that date is the UTC
+/// date or the day next to it, as the UTC second of the day plus the
+/// offset says: chrono's `checked_add_offset` to the day, without its
+/// date-time arithmetic (a sweep asks this several times a record).
 #[inline]
 pub(crate) fn local_date(at: DateTime<FixedOffset>, offset: FixedOffset) -> NaiveDate {
     let utc = at.naive_utc();
-    match utc.checked_add_offset(offset) {
-        Some(local) => local.date(),
-        None if offset.local_minus_utc() < 0 => NaiveDate::MIN,
-        None => NaiveDate::MAX,
+    let second =
+        i64::from(utc.time().num_seconds_from_midnight()) + i64::from(offset.local_minus_utc());
+    let date = utc.date();
+    if second < 0 {
+        date.pred_opt().unwrap_or(NaiveDate::MIN)
+    } else if second >= SECONDS_PER_DAY {
+        date.succ_opt().unwrap_or(NaiveDate::MAX)
+    } else {
+        date
     }
 }
 
@@ -375,6 +385,69 @@ mod tests {
 
     fn instant(rfc3339: &str) -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339(rfc3339).unwrap()
+    }
+
+    /// [`local_date`] as chrono's date-time arithmetic words it: the shift
+    /// by the offset, saturating at the ends of chrono's range.
+    fn local_date_by_chrono(at: DateTime<FixedOffset>, offset: FixedOffset) -> NaiveDate {
+        match at.naive_utc().checked_add_offset(offset) {
+            Some(local) => local.date(),
+            None if offset.local_minus_utc() < 0 => NaiveDate::MIN,
+            None => NaiveDate::MAX,
+        }
+    }
+
+    #[test]
+    fn the_local_date_is_chronos_at_the_ends_of_its_range() {
+        let ends = [
+            DateTime::<chrono::Utc>::MIN_UTC,
+            DateTime::<chrono::Utc>::MAX_UTC,
+            NaiveDate::MIN.and_hms_opt(12, 0, 0).unwrap().and_utc(),
+            NaiveDate::MAX.and_hms_opt(0, 0, 0).unwrap().and_utc(),
+            NaiveDate::MAX
+                .and_hms_nano_opt(23, 59, 59, 1_999_999_999)
+                .unwrap()
+                .and_utc(),
+        ];
+        for at in ends {
+            for secs in [-86_399, -28_800, -1, 0, 1, 3_600, 28_800, 86_399] {
+                let offset = FixedOffset::east_opt(secs).unwrap();
+                for written in [FixedOffset::east_opt(0).unwrap(), offset] {
+                    let at = at.with_timezone(&written);
+                    assert_eq!(
+                        local_date(at, offset),
+                        local_date_by_chrono(at, offset),
+                        "{at:?} at {offset}"
+                    );
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// Any instant chrono holds, a leap second included, written at
+        /// any offset, at any other offset.
+        #[test]
+        fn prop_the_local_date_is_chronos(
+            secs in DateTime::<chrono::Utc>::MIN_UTC.timestamp()..=DateTime::<chrono::Utc>::MAX_UTC.timestamp(),
+            near in -200_000_i64..200_000,
+            nanos in 0_u32..1_000_000_000,
+            leap in any::<bool>(),
+            written in -86_399_i32..86_400,
+            offset in -86_399_i32..86_400,
+            near_now in any::<bool>(),
+        ) {
+            let secs = if near_now { 1_764_000_000 + near * 977 } else { secs };
+            // A leap second: chrono writes it as the 59th second's nanoseconds past 10⁹.
+            let (secs, nanos) = if leap { (secs - secs.rem_euclid(60) + 59, nanos + 1_000_000_000) } else { (secs, nanos) };
+            let (written, offset) = (FixedOffset::east_opt(written).unwrap(), FixedOffset::east_opt(offset).unwrap());
+            if let Some(at) = DateTime::from_timestamp(secs, nanos) {
+                let at = at.with_timezone(&written);
+                prop_assert_eq!(local_date(at, offset), local_date_by_chrono(at, offset));
+            }
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! time ends, and by when its backup copies must be purged (PIPL arts. 19,
 //! 47; GDPR art. 5(1)(e); CAC-2019 arts. 12, 20).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use chrono::{DateTime, Datelike as _, Days, FixedOffset, Months, NaiveDate, NaiveTime};
 
 use crate::basis::Basis;
 use crate::category::CategoryId;
@@ -14,7 +14,7 @@ pub use crate::policy::retention::RetentionSource;
 use crate::policy::retention::governing_retention;
 use crate::policy::{Policy, RuleId};
 use crate::purpose::PurposeId;
-use crate::retention::{Disposal, Period, Retention, RetentionEvent};
+use crate::retention::{Disposal, Period, PeriodUnit, Retention, RetentionEvent};
 use crate::subject::age_group::AgeGroup;
 
 /// When a retention period ends: at an instant, or at an event.
@@ -297,7 +297,38 @@ pub(crate) fn home_date(policy: &Policy, at: DateTime<FixedOffset>) -> NaiveDate
 }
 
 /// The date `period` after `date` on the home calendar; `None` on overflow.
+///
+/// The period runs from the date's midnight at the home offset and counts
+/// in that offset's calendar, so away from the ends of chrono's range (a
+/// year from either, where that midnight or the end might not be an
+/// instant) it is the date `period` after by dates alone, as chrono counts
+/// months and days ([`date_after_by_instants`] elsewhere): a sweep asks
+/// this twice a record.
+#[inline]
 pub(crate) fn date_after(policy: &Policy, period: Period, date: NaiveDate) -> Option<NaiveDate> {
+    let inside =
+        |d: NaiveDate| (NaiveDate::MIN.year() + 1..NaiveDate::MAX.year()).contains(&d.year());
+    match calendar_after(period, date) {
+        Some(end) if inside(date) && inside(end) => Some(end),
+        _ => date_after_by_instants(policy, period, date),
+    }
+}
+
+/// The date `period` after `date` by dates alone (months clamped to the
+/// month's end, as [`Period::after`]); `None` on overflow.
+fn calendar_after(period: Period, date: NaiveDate) -> Option<NaiveDate> {
+    let n = period.amount().get();
+    match period.unit() {
+        PeriodUnit::Days => date.checked_add_days(Days::new(u64::from(n))),
+        PeriodUnit::Weeks => date.checked_add_days(Days::new(u64::from(n) * 7)),
+        PeriodUnit::Months => date.checked_add_months(Months::new(n)),
+        PeriodUnit::Years => date.checked_add_months(Months::new(n.checked_mul(12)?)),
+    }
+}
+
+/// [`date_after`] through instants: the period after the date's midnight
+/// at the home offset ([`Period::after`]), and that instant's home date.
+fn date_after_by_instants(policy: &Policy, period: Period, date: NaiveDate) -> Option<NaiveDate> {
     let start = date
         .and_time(NaiveTime::MIN)
         .and_local_timezone(policy.home_offset)
@@ -348,6 +379,57 @@ mod tests {
             at(collected),
             age,
         )
+    }
+
+    /// The date a period after another, by dates, is the date through
+    /// instants ([`date_after_by_instants`]) on dates all over chrono's
+    /// range, its ends included, for every unit, at home offsets either
+    /// way of UTC.
+    #[test]
+    fn prop_a_date_after_by_dates_is_the_date_after_by_instants() {
+        use proptest::prelude::*;
+        let offsets = ["+08:00", "-11:00", "+00:00", "+14:00", "-05:30"];
+        let policies: Vec<Policy> = offsets
+            .iter()
+            .map(|offset| {
+                let mut policy = Engine::builtin().policy().clone();
+                policy.home_offset = offset.parse().unwrap();
+                policy
+            })
+            .collect();
+        let (min, max) = (
+            NaiveDate::MIN.num_days_from_ce(),
+            NaiveDate::MAX.num_days_from_ce(),
+        );
+        let day = prop_oneof![
+            min..=max,
+            min..min + 800,
+            max - 800..=max,
+            700_000..800_000, // the centuries around now
+        ];
+        let unit = prop_oneof![Just('d'), Just('w'), Just('m'), Just('y')];
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(8192));
+        runner
+            .run(
+                &(day, 1_u32..=400, unit, 0..policies.len()),
+                |(day, amount, unit, at)| {
+                    let date = NaiveDate::from_num_days_from_ce_opt(day).unwrap();
+                    let period: Period =
+                        format!("{}{unit}", amount.min(if unit == 'y' { 200 } else { 400 }))
+                            .parse()
+                            .unwrap();
+                    let policy = &policies[at];
+                    prop_assert_eq!(
+                        date_after(policy, period, date),
+                        date_after_by_instants(policy, period, date),
+                        "{} after {}",
+                        period,
+                        date
+                    );
+                    Ok(())
+                },
+            )
+            .unwrap();
     }
 
     #[test]

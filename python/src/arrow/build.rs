@@ -11,10 +11,12 @@ use std::sync::Arc;
 use arrow_array::builder::{BooleanBufferBuilder, StringBuilder};
 use arrow_array::types::{ArrowPrimitiveType, Date32Type};
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, ListArray, PrimitiveArray, RecordBatch, StringArray, StructArray,
+    Array, ArrayRef, BooleanArray, ListArray, PrimitiveArray, RecordBatch, StringArray,
+    StructArray, UInt32Array,
 };
 use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, TimeUnit};
+use arrow_select::take::{TakeOptions, take};
 use chrono::{Datelike, NaiveDate};
 use lawful::Engine;
 use lawful::wire::ObligationDoc;
@@ -249,38 +251,14 @@ impl Obligations {
     }
 }
 
-/// A column of lists of words (`allowed_actions`, `other_triggers`).
+/// A column of lists of words (`allowed_actions`, `other_triggers`),
+/// written by kind ([`Keys::items`]).
 #[derive(Debug)]
-pub(crate) struct Words {
-    offsets: Offsets,
-    values: Texts<'static>,
-    items: usize,
-}
+pub(crate) struct Words;
 
 impl Words {
-    pub(crate) fn with_capacity(rows: usize) -> Words {
-        Words {
-            offsets: Offsets::with_capacity(rows),
-            values: Texts::with_capacity(rows),
-            items: 0,
-        }
-    }
-
     pub(crate) fn data_type() -> DataType {
         list_of(DataType::Utf8)
-    }
-
-    pub(crate) fn push(&mut self, word: &'static str) {
-        self.values.push_value(word);
-        self.items += 1;
-    }
-
-    pub(crate) fn end_row(&mut self) {
-        self.offsets.end_row(self.items);
-    }
-
-    pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
-        self.offsets.finish(DataType::Utf8, self.values.finish()?)
     }
 }
 
@@ -433,11 +411,6 @@ impl<'a> Texts<'a> {
         self.values.push(text);
     }
 
-    /// How many rows.
-    pub(crate) fn len(&self) -> usize {
-        self.values.len()
-    }
-
     #[inline]
     pub(crate) fn push_value(&mut self, text: &'a str) {
         self.bytes += text.len();
@@ -460,30 +433,103 @@ impl<'a> Texts<'a> {
     }
 }
 
-/// A text column whose rows each hold one of a few `texts`: `keys` are the
-/// rows' indices into them (`None`, or a text `None`, for a null). Written
-/// straight into buffers of the exact size (their bytes counted first), as
-/// [`Texts::finish`] writes, without a reference a row in between.
+/// The rows of a column written by kind ([`keyed_texts`]): each row's
+/// index into its kinds (a row without one points one past them, at a
+/// null), and how many rows point at each, counted once for every column
+/// written from them.
+#[derive(Debug)]
+pub(crate) struct Keys {
+    indices: UInt32Array,
+    /// Rows a kind, the last place for the rows without one.
+    rows_of: Vec<usize>,
+}
+
+impl Keys {
+    /// The keys of `rows`, each `None` or an index below `kinds`.
+    pub(crate) fn new(rows: &[Option<u32>], kinds: usize) -> Keys {
+        let none = u32::try_from(kinds).unwrap_or(u32::MAX);
+        let mut rows_of = vec![0_usize; kinds + 1];
+        let indices: Vec<u32> = rows
+            .iter()
+            .map(|row| {
+                let key = row.filter(|&k| k < none).unwrap_or(none);
+                if let Some(n) = usize::try_from(key).ok().and_then(|k| rows_of.get_mut(k)) {
+                    *n += 1;
+                }
+                key
+            })
+            .collect();
+        Keys {
+            indices: UInt32Array::from(indices),
+            rows_of,
+        }
+    }
+
+    /// The keys of the items of a list column whose rows each hold their
+    /// kind's list (`counts[kind]` items, the kinds' items laid end to end
+    /// a kind after another), and the list's offsets.
+    pub(crate) fn items(&self, counts: &[usize]) -> (Offsets, Keys) {
+        let mut first = Vec::with_capacity(counts.len());
+        let mut sum = 0_usize;
+        for &count in counts {
+            first.push(sum);
+            sum += count;
+        }
+        let mut offsets = Offsets::with_capacity(self.indices.len());
+        let mut items = Vec::new();
+        for &key in self.indices.values() {
+            let kind = usize::try_from(key).ok();
+            if let Some((&first, &count)) = kind.and_then(|k| Some((first.get(k)?, counts.get(k)?)))
+            {
+                items.extend((first..first + count).map(|item| u32::try_from(item).ok()));
+            }
+            offsets.end_row(items.len());
+        }
+        (offsets, Keys::new(&items, sum))
+    }
+}
+
+/// A text column whose rows each hold one of a few `texts`, the kinds'
+/// (`keys` point at them; a text `None`, or no kind, is a null): the
+/// kinds' texts made a column of their own, and the rows gathered from it
+/// by Arrow's `take` kernel, which counts the rows' bytes into the offsets
+/// in one pass and copies them in another, into buffers of the exact size,
+/// with no check of the text again (it was text already). The nulls are
+/// counted by kind, not by row: a column without nulls gets no validity,
+/// a column of nulls only is made null whole.
 ///
 /// # Errors
 ///
 /// More than `i32::MAX` bytes of text in the column.
-pub(crate) fn keyed_texts(
-    keys: &[Option<u32>],
-    texts: &[Option<&str>],
-) -> Result<ArrayRef, ArrowError> {
-    let text = |key: &Option<u32>| {
-        key.and_then(|k| usize::try_from(k).ok())
-            .and_then(|k| texts.get(k).copied().flatten())
-    };
+pub(crate) fn keyed_texts(keys: &Keys, texts: &[Option<&str>]) -> Result<ArrayRef, ArrowError> {
+    let rows = keys.indices.len();
     let (mut bytes, mut nulls) = (0_usize, 0_usize);
-    for key in keys {
-        match text(key) {
-            Some(text) => bytes += text.len(),
-            None => nulls += 1,
+    for (key, &n) in keys.rows_of.iter().enumerate() {
+        match texts.get(key).copied().flatten() {
+            Some(text) => bytes = bytes.saturating_add(text.len().saturating_mul(n)),
+            None => nulls += n,
         }
     }
-    string_column(bytes, nulls, keys.iter().map(text))
+    if nulls == rows {
+        return Ok(Arc::new(StringArray::new_null(rows)));
+    }
+    if i32::try_from(bytes).is_err() {
+        return Err(ArrowError::ComputeError(
+            "a batch holds over 2 GiB of text".to_owned(),
+        ));
+    }
+    // The kinds' texts, and a null for the rows without a kind; without
+    // nulls in the column, a kind no row has is written empty, so that
+    // the column has no validity.
+    let kinds = keys.rows_of.len() - 1;
+    let kinds: StringArray = (0..=kinds)
+        .map(|key| match texts.get(key).copied().flatten() {
+            None if nulls == 0 => Some(""),
+            text => text,
+        })
+        .collect();
+    let options = TakeOptions { check_bounds: true };
+    take(&kinds, &keys.indices, Some(options))
 }
 
 /// A text column of `texts`, one a row, written straight into buffers of
@@ -587,11 +633,6 @@ impl<T: ArrowPrimitiveType> Numbers<T> {
     pub(crate) fn push(&mut self, value: Option<T::Native>) {
         self.nulls += usize::from(value.is_none());
         self.values.push(value);
-    }
-
-    /// How many rows.
-    pub(crate) fn len(&self) -> usize {
-        self.values.len()
     }
 
     #[inline]

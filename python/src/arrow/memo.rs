@@ -119,13 +119,23 @@ fn short(text: &str) -> Option<Short> {
     if bytes.len() > 24 {
         return None;
     }
+    // Whole words loaded as they are, the last few bytes shifted in.
+    let whole = bytes.chunks_exact(8);
+    let rest = whole.remainder();
     let mut words = [0_u64; 4];
-    for (word, chunk) in words.iter_mut().zip(bytes.chunks(8)) {
-        let mut buf = [0_u8; 8];
-        for (slot, &b) in buf.iter_mut().zip(chunk) {
-            *slot = b;
+    let mut filled = 0;
+    for (word, chunk) in words.iter_mut().zip(whole) {
+        if let Ok(chunk) = <[u8; 8]>::try_from(chunk) {
+            *word = u64::from_le_bytes(chunk);
         }
-        *word = u64::from_le_bytes(buf);
+        filled += 1;
+    }
+    let mut last = 0_u64;
+    for (i, &b) in rest.iter().enumerate() {
+        last |= u64::from(b) << (8 * i);
+    }
+    if let Some(word) = words.get_mut(filled) {
+        *word = last;
     }
     if let Some(len) = words.last_mut() {
         *len = u64::try_from(bytes.len()).ok()?;
@@ -391,6 +401,31 @@ mod tests {
         assert_ne!(short("operations.security"), short("operations.securitx"));
         assert!(short("device.identifier.imei.x").is_some()); // 24 bytes
         assert_eq!(short("device.identifier.imei.xy"), None); // 25
+    }
+
+    /// The words of a short text are its bytes, eight a word in order,
+    /// zero-padded, and its length: every length, every byte place.
+    #[test]
+    fn a_short_spelling_is_the_bytes_and_the_length() {
+        let alphabet = "abcdefghijklmnopqrstuvwxyz.0\u{e9}";
+        for len in 0..=24 {
+            for shift in 0..5 {
+                let text: String = alphabet.chars().cycle().skip(shift).take(len).collect();
+                let text = text.get(..len.min(text.len())).unwrap_or(&text);
+                let Some(words) = short(text) else {
+                    assert!(text.len() > 24);
+                    continue;
+                };
+                let mut bytes = text.as_bytes().to_vec();
+                bytes.resize(24, 0);
+                for (i, word) in words.iter().take(3).enumerate() {
+                    let mut want = [0_u8; 8];
+                    want.copy_from_slice(&bytes[8 * i..8 * i + 8]);
+                    assert_eq!(*word, u64::from_le_bytes(want), "{text:?} word {i}");
+                }
+                assert_eq!(words[3], text.len() as u64, "{text:?}");
+            }
+        }
     }
 
     /// Every row reads what its text resolves to, whatever the texts

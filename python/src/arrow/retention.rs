@@ -41,8 +41,8 @@ use lawful::{Action, Engine};
 use serde::Deserialize;
 
 use super::build::{
-    Ids, Numbers, Obligations, Offsets, PolicyColumn, Sparse, SparseTexts, StructColumn, Texts,
-    Validity, Words, days, field, instant_type,
+    Ids, Keys, Numbers, Obligations, PolicyColumn, Sparse, SparseTexts, StructColumn, Texts,
+    Validity, Words, days, field, instant_type, keyed_texts,
 };
 use super::memo::Mix;
 use super::row::Column;
@@ -419,40 +419,24 @@ impl<'e> Plans<'e> {
 
     fn finish(self) -> Result<ArrayRef, ArrowError> {
         let kinds = &self.kinds;
-        let of = |row: &Option<u32>| {
-            row.and_then(|i| usize::try_from(i).ok())
-                .and_then(|i| kinds.get(i))
-        };
+        let rows = Keys::new(&self.rows, kinds.len());
         // The obligations: each row's kind's codes and events, and the
         // row's own dates.
-        let mut offsets = Offsets::with_capacity(self.rows.len());
-        let mut codes = Texts::with_capacity(self.obligation_dates.len());
-        let mut untils = Texts::with_capacity(self.obligation_dates.len());
-        for row in &self.rows {
-            if let Some(kind) = of(row) {
-                for &(code, until) in &kind.obligations {
-                    codes.push_value(code);
-                    untils.push(until);
-                }
-            }
-            offsets.end_row(codes.len());
-        }
-        let obligations = Obligations::from_parts(
-            offsets,
-            codes.finish()?,
-            Arc::new(self.obligation_dates.finish()),
-            untils.finish()?,
+        let obligations = obligations_by_kind(
+            &rows,
+            kinds.iter().map(|k| k.obligations.as_slice()),
+            self.obligation_dates,
         )?;
         let valid = Validity::of(self.rows.iter().map(Option::is_some));
         let children: Vec<ArrayRef> = vec![
-            by_kind(&self.rows, kinds, |k| k.rule)?,
-            by_kind(&self.rows, kinds, |k| k.denied_by)?,
-            by_kind(&self.rows, kinds, |k| k.clause)?,
-            by_kind(&self.rows, kinds, |k| k.retention.as_deref())?,
+            by_kind(&rows, kinds, |k| k.rule)?,
+            by_kind(&rows, kinds, |k| k.denied_by)?,
+            by_kind(&rows, kinds, |k| k.clause)?,
+            by_kind(&rows, kinds, |k| k.retention.as_deref())?,
             Arc::new(self.end.finish()),
-            by_kind(&self.rows, kinds, |k| k.until)?,
-            by_kind(&self.rows, kinds, |k| Some(k.disposal))?,
-            by_kind(&self.rows, kinds, |k| Some(k.backup_lag.as_str()))?,
+            by_kind(&rows, kinds, |k| k.until)?,
+            by_kind(&rows, kinds, |k| Some(k.disposal))?,
+            by_kind(&rows, kinds, |k| Some(k.backup_lag.as_str()))?,
             Arc::new(self.backup_purge.finish()),
             obligations,
         ];
@@ -462,12 +446,44 @@ impl<'e> Plans<'e> {
 
 /// A text column written by kind: each row's kind's `text`.
 fn by_kind<'k, K>(
-    rows: &[Option<u32>],
+    rows: &Keys,
     kinds: &'k [K],
     text: impl Fn(&'k K) -> Option<&'k str>,
 ) -> Result<ArrayRef, ArrowError> {
     let texts: Vec<Option<&str>> = kinds.iter().map(text).collect();
-    super::build::keyed_texts(rows, &texts)
+    keyed_texts(rows, &texts)
+}
+
+/// A list column of words by kind: each row's kind's `words`.
+fn words_by_kind<'k>(
+    rows: &Keys,
+    words: impl ExactSizeIterator<Item = &'k [&'static str]> + Clone,
+) -> Result<ArrayRef, ArrowError> {
+    let counts: Vec<usize> = words.clone().map(<[_]>::len).collect();
+    let texts: Vec<Option<&str>> = words.flatten().map(|&w| Some(w)).collect();
+    let (offsets, items) = rows.items(&counts);
+    offsets.finish(DataType::Utf8, keyed_texts(&items, &texts)?)
+}
+
+/// The obligations column by kind: each row's kind's codes and events
+/// (`obligations`), and the row's own `dates`, one an obligation.
+fn obligations_by_kind<'k>(
+    rows: &Keys,
+    obligations: impl ExactSizeIterator<Item = &'k [(&'static str, Option<&'static str>)]> + Clone,
+    dates: Numbers<Date32Type>,
+) -> Result<ArrayRef, ArrowError> {
+    let counts: Vec<usize> = obligations.clone().map(<[_]>::len).collect();
+    let (codes, untils): (Vec<Option<&str>>, Vec<Option<&str>>) = obligations
+        .flatten()
+        .map(|&(code, until)| (Some(code), until))
+        .unzip();
+    let (offsets, items) = rows.items(&counts);
+    Obligations::from_parts(
+        offsets,
+        keyed_texts(&items, &codes)?,
+        Arc::new(dates.finish()),
+        keyed_texts(&items, &untils)?,
+    )
 }
 
 /// The `due` column, written a kind of due at a time as [`Plans`] is: what
@@ -619,49 +635,27 @@ impl Dues {
 
     fn finish(self) -> Result<ArrayRef, ArrowError> {
         let kinds = &self.kinds;
-        let of = |row: &Option<u32>| {
-            row.and_then(|i| usize::try_from(i).ok())
-                .and_then(|i| kinds.get(i))
-        };
-        let mut other_triggers = Words::with_capacity(0);
-        let mut allowed_actions = Words::with_capacity(self.rows.len());
-        let mut offsets = Offsets::with_capacity(self.rows.len());
-        let mut codes = Texts::with_capacity(self.obligation_dates.len());
-        let mut untils = Texts::with_capacity(self.obligation_dates.len());
-        for row in &self.rows {
-            if let Some(kind) = of(row) {
-                for &trigger in &kind.other_triggers {
-                    other_triggers.push(trigger);
-                }
-                for &action in &kind.allowed_actions {
-                    allowed_actions.push(action);
-                }
-                for &(code, until) in &kind.obligations {
-                    codes.push_value(code);
-                    untils.push(until);
-                }
-            }
-            other_triggers.end_row();
-            allowed_actions.end_row();
-            offsets.end_row(codes.len());
-        }
-        let obligations = Obligations::from_parts(
-            offsets,
-            codes.finish()?,
-            Arc::new(self.obligation_dates.finish()),
-            untils.finish()?,
+        let rows = Keys::new(&self.rows, kinds.len());
+        let other_triggers =
+            words_by_kind(&rows, kinds.iter().map(|k| k.other_triggers.as_slice()))?;
+        let allowed_actions =
+            words_by_kind(&rows, kinds.iter().map(|k| k.allowed_actions.as_slice()))?;
+        let obligations = obligations_by_kind(
+            &rows,
+            kinds.iter().map(|k| k.obligations.as_slice()),
+            self.obligation_dates,
         )?;
         let valid = Validity::of(self.rows.iter().map(Option::is_some));
         let children: Vec<ArrayRef> = vec![
-            by_kind(&self.rows, kinds, |k| Some(k.trigger))?,
+            by_kind(&rows, kinds, |k| Some(k.trigger))?,
             Arc::new(self.since.finish().with_timezone("UTC")),
-            other_triggers.finish()?,
-            by_kind(&self.rows, kinds, |k| Some(k.disposal))?,
+            other_triggers,
+            by_kind(&rows, kinds, |k| Some(k.disposal))?,
             Arc::new(self.by.finish()),
             Arc::new(self.backup_purge_by.finish()),
             Arc::new(self.held_until.finish().with_timezone("UTC")),
             self.hold_law.finish(),
-            allowed_actions.finish()?,
+            allowed_actions,
             obligations,
         ];
         valid.finish(Self::fields(), children)
