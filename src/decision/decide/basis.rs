@@ -540,10 +540,7 @@ impl Context<'_> {
     /// The rule `cited` names.
     fn cited(&self, cited: Cited) -> RuleId {
         match cited.basis {
-            Some(basis) => self
-                .used_rules(Some(basis))
-                .next()
-                .map_or(cited.rule, |(_, r)| r.id),
+            Some(basis) => self.first_used(Some(basis)).unwrap_or(cited.rule),
             None => cited.rule,
         }
     }

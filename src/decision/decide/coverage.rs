@@ -192,6 +192,20 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// The first rule [`Context::used_rules`] yields: what a refusal
+    /// cites. For a request with a plan, read from it (the first rule
+    /// offering the basis; with no basis, the list's first).
+    pub(super) fn first_used(&self, basis: Option<Basis>) -> Option<RuleId> {
+        if let Some(plan) = self.plan {
+            let [list, ..] = self.covered;
+            return match basis {
+                Some(basis) => plan.first_offering(basis),
+                None => list.first().copied(),
+            };
+        }
+        self.used_rules(basis).next().map(|(_, r)| r.id)
+    }
+
     /// Whether a rule covers at least one requested category.
     pub(super) fn touches_request(&self, rule: &Rule) -> bool {
         self.request
@@ -460,7 +474,8 @@ mod tests {
     /// the age allows it, and then the plan's steps are the bases the
     /// basis search meets walking the slot (each with the first rule
     /// offering it), its bases are the coverage's, and its first rule
-    /// offering a basis is the one the rules cited walk to.
+    /// offering a basis is the one the rules cited walk to (and a
+    /// refusal cites).
     #[test]
     fn plans_are_the_walks_they_replace() {
         use crate::basis::{Basis, BasisSet};
@@ -543,11 +558,14 @@ mod tests {
                                         ctx.covering(0, category.id).next().map(|r| r.id),
                                         list.first().copied()
                                     );
-                                    for &basis in Basis::ALL {
-                                        assert_eq!(
-                                            plan.first_offering(basis),
-                                            ctx.used_rules(Some(basis)).next().map(|(_, r)| r.id)
-                                        );
+                                    for basis in Basis::ALL.iter().copied().map(Some).chain([None])
+                                    {
+                                        let walked =
+                                            ctx.used_rules(basis).next().map(|(_, r)| r.id);
+                                        if let Some(basis) = basis {
+                                            assert_eq!(plan.first_offering(basis), walked);
+                                        }
+                                        assert_eq!(ctx.first_used(basis), walked);
                                     }
                                     compared += 1;
                                 }
