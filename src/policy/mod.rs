@@ -357,17 +357,120 @@ pub(crate) struct CoverIndex {
     rules: Vec<RuleId>,
     /// For a policy small enough ([`DENSE_LIMIT`]): for every slot and
     /// category (`slot * categories + category`), the range of `rules`
-    /// covering it (empty for none); what the binary search, the walk up
+    /// covering it (empty for none) and its entry's plan (an index into
+    /// `plans`, [`NO_PLAN`] for none); what the binary search, the walk up
     /// and the entry's list would find, found once when compiling.
     /// Empty otherwise.
-    dense: Vec<(u32, u32)>,
+    dense: Vec<Dense>,
     /// The number of categories (the row length of `dense`).
     categories: usize,
+    /// With the dense table only: the plans of the entries whose rules
+    /// apply to everyone (see [`Plan`]), at most one per (slot, category)
+    /// pair of the table, so at most [`DENSE_LIMIT`].
+    plans: Vec<Plan>,
 }
 
-/// The most (slot, category) pairs a dense table is built for: 8 bytes
-/// each, so at most 1 MiB (the seed policy needs 7,866).
+/// A cell of the dense table (see `CoverIndex::dense`).
+#[derive(Clone, Copy, Debug, Default)]
+struct Dense {
+    from: u32,
+    to: u32,
+    plan: u32,
+}
+
+/// No plan in a [`Dense`] cell.
+const NO_PLAN: u32 = u32::MAX;
+
+/// What the basis search of a one-category request finds in the
+/// category's covering list before it asks any evidence, compiled with
+/// the list: the distinct bases its rules offer, in the order the search
+/// meets them (the rules in policy order, each rule's bases in its order
+/// of preference), each with the first rule that offers it; and all of
+/// them. Only for a list whose rules apply to every subject and recipient
+/// and take any age (no `subjects`, no `recipients`, no
+/// `requires_known_age`): what each rule offers is then the same for
+/// every request, so the walk's answer is this one whoever asks.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Plan {
+    bases: [Basis; Basis::ALL.len()],
+    rules: [RuleId; Basis::ALL.len()],
+    len: u8,
+    offered: BasisSet,
+    /// No rule of the list needs a known age: the plan holds for a subject
+    /// of unknown age too (else only for a known age, where such a rule
+    /// offers what it offers anyone).
+    any_age: bool,
+}
+
+impl Plan {
+    /// The plan of a covering list: `None` unless every rule of it applies
+    /// to everyone and takes any age (see [`Plan`]).
+    fn of(list: &[RuleId], rules: &[Rule]) -> Option<Plan> {
+        let &first = list.first()?;
+        let mut plan = Plan {
+            bases: [Basis::Consent; Basis::ALL.len()],
+            rules: [first; Basis::ALL.len()],
+            len: 0,
+            offered: BasisSet::EMPTY,
+            any_age: true,
+        };
+        for &id in list {
+            let rule = rules.get(id.index())?;
+            if rule.subjects != SubjectScope::Any || rule.recipients.is_some() {
+                return None;
+            }
+            plan.any_age &= !rule.requires_known_age;
+            for &basis in &rule.bases {
+                if plan.offered.contains(basis) {
+                    continue;
+                }
+                let n = usize::from(plan.len);
+                *plan.bases.get_mut(n)? = basis;
+                *plan.rules.get_mut(n)? = id;
+                plan.len += 1;
+                plan.offered = plan.offered.with(basis);
+            }
+        }
+        Some(plan)
+    }
+
+    /// The distinct bases offered, in the order the basis search meets
+    /// them, each with the first rule offering it.
+    pub(crate) fn steps(&self) -> impl Iterator<Item = (Basis, RuleId)> + '_ {
+        let len = usize::from(self.len);
+        self.bases
+            .iter()
+            .copied()
+            .zip(self.rules.iter().copied())
+            .take(len)
+    }
+
+    /// Whether the plan holds for a subject of unknown age (no rule of the
+    /// list needs a known age).
+    pub(crate) fn any_age(&self) -> bool {
+        self.any_age
+    }
+
+    /// Every basis the list's rules offer.
+    pub(crate) fn offered(&self) -> BasisSet {
+        self.offered
+    }
+
+    /// The first rule of the list offering `basis`, if any.
+    pub(crate) fn first_offering(&self, basis: Basis) -> Option<RuleId> {
+        self.steps()
+            .find(|&(b, _)| b == basis)
+            .map(|(_, rule)| rule)
+    }
+}
+
+/// The most (slot, category) pairs a dense table is built for: 12 bytes
+/// each, so at most 1.5 MiB (the seed policy needs 7,866), with at most
+/// as many plans of at most 48 bytes (6 MiB; the seed has 810).
 pub(crate) const DENSE_LIMIT: usize = 1 << 17;
+
+// The bounds the comment above states.
+const _: () = assert!(size_of::<Dense>() <= 12 && size_of::<Plan>() <= 48);
 
 impl CoverIndex {
     /// Indexes the slots of `permits`, in time proportional to what it
@@ -465,13 +568,15 @@ impl CoverIndex {
             index.slots.push(to_u32(index.nodes.len()));
         }
         index.categories = categories.len();
-        index.dense = index.dense_table(slot_count);
+        index.dense = index.dense_table(slot_count, rules);
         Some(index)
     }
 
     /// The dense table of a small policy (see `dense`), from the sparse
-    /// look-up; empty past [`DENSE_LIMIT`].
-    fn dense_table(&self, slot_count: usize) -> Vec<(u32, u32)> {
+    /// look-up, with the plans of its entries; empty past [`DENSE_LIMIT`].
+    /// An entry's plan is made the first time a cell reads it, so there
+    /// are no more plans than cells (and no more than entries).
+    fn dense_table(&mut self, slot_count: usize, rules: &[Rule]) -> Vec<Dense> {
         let Some(size) = slot_count
             .checked_mul(self.categories)
             .filter(|&n| n <= DENSE_LIMIT)
@@ -479,13 +584,47 @@ impl CoverIndex {
             return Vec::new();
         };
         let mut dense = Vec::with_capacity(size);
+        // Each entry's plan, once made (`NO_PLAN` for none), and whether
+        // it was looked at.
+        let mut planned: Vec<Option<u32>> = vec![None; self.nodes.len()];
         for slot in 0..slot_count {
             for category in 0..self.categories {
-                let entry = self.sparse_entry(slot, to_u32(category));
-                dense.push(entry.map_or((0, 0), |e| self.list(e)));
+                let Some(e) = self.sparse_entry(slot, to_u32(category)) else {
+                    dense.push(Dense {
+                        plan: NO_PLAN,
+                        ..Dense::default()
+                    });
+                    continue;
+                };
+                let (from, to) = self.list(e);
+                let plan = match planned.get(e).copied().flatten() {
+                    Some(plan) => plan,
+                    None => {
+                        let list = self.rules.get(from as usize..to as usize).unwrap_or(&[]);
+                        // At most `DENSE_LIMIT` plans: the id fits in 32 bits.
+                        let plan = match Plan::of(list, rules) {
+                            Some(plan) => {
+                                self.plans.push(plan);
+                                to_u32(self.plans.len() - 1)
+                            }
+                            None => NO_PLAN,
+                        };
+                        if let Some(slot) = planned.get_mut(e) {
+                            *slot = Some(plan);
+                        }
+                        plan
+                    }
+                };
+                dense.push(Dense { from, to, plan });
             }
         }
         dense
+    }
+
+    /// How many plans it holds.
+    #[cfg(test)]
+    pub(crate) fn plan_count(&self) -> usize {
+        self.plans.len()
     }
 
     /// How many rule ids it holds.
@@ -510,12 +649,47 @@ impl CoverIndex {
                 .then(|| self.dense.get(slot * self.categories + category))
                 .flatten()
             {
-                Some(&range) => range,
+                Some(cell) => (cell.from, cell.to),
                 None => return &[],
             }
         };
         let (from, to) = (from as usize, to as usize);
         self.rules.get(from..to).unwrap_or(&[])
+    }
+
+    /// [`CoverIndex::covering`], with the list's [`Plan`] when it has one
+    /// (a policy with the dense table, a list whose rules apply to
+    /// everyone).
+    #[inline]
+    pub(crate) fn covering_planned(
+        &self,
+        action: Action,
+        purpose: PurposeId,
+        category: u32,
+    ) -> (&[RuleId], Option<&Plan>) {
+        let slot = action.index() as usize * self.purposes + purpose.index() as usize;
+        let (from, to, plan) = if self.dense.is_empty() {
+            match self.sparse_entry(slot, category) {
+                Some(e) => {
+                    let (from, to) = self.list(e);
+                    (from, to, None)
+                }
+                None => return (&[], None),
+            }
+        } else {
+            // A category past the row is no category of the policy (and
+            // would read the next slot's row).
+            let category = category as usize;
+            match (category < self.categories)
+                .then(|| self.dense.get(slot * self.categories + category))
+                .flatten()
+            {
+                Some(cell) => (cell.from, cell.to, self.plans.get(cell.plan as usize)),
+                None => return (&[], None),
+            }
+        };
+        let (from, to) = (from as usize, to as usize);
+        (self.rules.get(from..to).unwrap_or(&[]), plan)
     }
 
     /// Entry `e`'s range of `rules`.

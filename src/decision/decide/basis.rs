@@ -85,34 +85,29 @@ impl Context<'_> {
             acceptable = acceptable.intersection(BasisSet::EMPTY.with(Basis::Consent));
         }
         let mut failures = BasisFailures::default();
-        let age_known = self.age_known();
-        for rule in self.touching_candidates() {
-            // The first rule closed to this subject only because their age
-            // is unknown: reported if no basis holds (the loop has then seen
-            // every rule).
-            if !age_known && rule.requires_known_age && failures.age_block.0.is_none() {
-                failures.age_block = AgeBlock(Some(rule.id));
-            }
-            for &basis in &rule.bases {
-                if !acceptable.contains(basis) || failures.tried.contains(basis) {
-                    continue;
+        if let Some(plan) = self.plan {
+            // One category, its list's rules open to everyone and to any
+            // age: the bases in the order the walk below meets them, each
+            // with the first rule offering it, were listed when compiling
+            // (a basis met again is skipped by the walk: it was tried).
+            for (basis, rule) in plan.steps() {
+                if self.try_basis(basis, rule, acceptable, &mut failures) {
+                    return Ok(basis);
                 }
-                match self.check_basis(basis) {
-                    // The whole decision must pass on it: the gates and the
-                    // record's retention (so valid evidence never hurts).
-                    Ok(()) if self.passes_on(basis) => return Ok(basis),
-                    Ok(()) => {
-                        failures.tried = failures.tried.with(basis);
-                        failures.held_but_gated = true;
+            }
+        } else {
+            let age_known = self.age_known();
+            for rule in self.touching_candidates() {
+                // The first rule closed to this subject only because their
+                // age is unknown: reported if no basis holds (the loop has
+                // then seen every rule).
+                if !age_known && rule.requires_known_age && failures.age_block.0.is_none() {
+                    failures.age_block = AgeBlock(Some(rule.id));
+                }
+                for &basis in &rule.bases {
+                    if self.try_basis(basis, rule.id, acceptable, &mut failures) {
+                        return Ok(basis);
                     }
-                    Err(failure) => failures.record(
-                        basis,
-                        failure,
-                        Cited {
-                            rule: rule.id,
-                            basis: Some(basis),
-                        },
-                    ),
                 }
             }
         }
@@ -162,6 +157,45 @@ impl Context<'_> {
             }
         }
         Err(failures)
+    }
+
+    /// Tries `basis`, offered by `rule`, unless it is not acceptable or was
+    /// tried: whether the decision rests on it (else `failures` says why not).
+    #[allow(
+        clippy::inline_always,
+        reason = "the body of the basis search's two loops, as it was written in one: \
+                  out of line (`#[inline]` leaves it so) the mix costs 39 instructions \
+                  more a decision, provision abroad 71 (callgrind, benches/PERFORMANCE.md)"
+    )]
+    #[inline(always)]
+    fn try_basis(
+        &self,
+        basis: Basis,
+        rule: RuleId,
+        acceptable: BasisSet,
+        failures: &mut BasisFailures,
+    ) -> bool {
+        if !acceptable.contains(basis) || failures.tried.contains(basis) {
+            return false;
+        }
+        match self.check_basis(basis) {
+            // The whole decision must pass on it: the gates and the
+            // record's retention (so valid evidence never hurts).
+            Ok(()) if self.passes_on(basis) => return true,
+            Ok(()) => {
+                failures.tried = failures.tried.with(basis);
+                failures.held_but_gated = true;
+            }
+            Err(failure) => failures.record(
+                basis,
+                failure,
+                Cited {
+                    rule,
+                    basis: Some(basis),
+                },
+            ),
+        }
+        false
     }
 
     /// Whether the evidence for `basis` holds; if not, the most specific
@@ -506,10 +540,7 @@ impl Context<'_> {
     /// The rule `cited` names.
     fn cited(&self, cited: Cited) -> RuleId {
         match cited.basis {
-            Some(basis) => self
-                .used_rules(Some(basis))
-                .next()
-                .map_or(cited.rule, |(_, r)| r.id),
+            Some(basis) => self.first_used(Some(basis)).unwrap_or(cited.rule),
             None => cited.rule,
         }
     }

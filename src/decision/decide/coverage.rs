@@ -77,9 +77,16 @@ impl<'a> Context<'a> {
         for (nth, &category) in self.request.categories.iter().enumerate() {
             let mut offered = BasisSet::EMPTY;
             let mut first = None;
-            for rule in self.covering(nth, category) {
-                offered = offered.union(self.offered(rule));
-                first = first.or(Some(rule));
+            if let Some(plan) = self.plan {
+                // One category, its list's rules open to everyone: what
+                // they offer was worked out when compiling.
+                offered = plan.offered();
+                first = self.covering(nth, category).next();
+            } else {
+                for rule in self.covering(nth, category) {
+                    offered = offered.union(self.offered(rule));
+                    first = first.or(Some(rule));
+                }
             }
             match first {
                 None => {
@@ -183,6 +190,20 @@ impl<'a> Context<'a> {
                 .find(|r| fits(r))
                 .map(|rule| (Some(category), rule))
         })
+    }
+
+    /// The first rule [`Context::used_rules`] yields: what a refusal
+    /// cites. For a request with a plan, read from it (the first rule
+    /// offering the basis; with no basis, the list's first).
+    pub(super) fn first_used(&self, basis: Option<Basis>) -> Option<RuleId> {
+        if let Some(plan) = self.plan {
+            let [list, ..] = self.covered;
+            return match basis {
+                Some(basis) => plan.first_offering(basis),
+                None => list.first().copied(),
+            };
+        }
+        self.used_rules(basis).next().map(|(_, r)| r.id)
     }
 
     /// Whether a rule covers at least one requested category.
@@ -443,5 +464,119 @@ mod tests {
             }
         }
         assert!(rules_seen > 1000, "{rules_seen}");
+    }
+
+    /// The compiled plans say what the walks they replace say, for every
+    /// action, purpose and category of the seed and of the EU example: on
+    /// a request of that one category, for an adult, a child and a subject
+    /// of unknown age (both paths), with no recipient and with a third
+    /// party, the context has a plan exactly where the list has one and
+    /// the age allows it, and then the plan's steps are the bases the
+    /// basis search meets walking the slot (each with the first rule
+    /// offering it), its bases are the coverage's, and its first rule
+    /// offering a basis is the one the rules cited walk to (and a
+    /// refusal cites).
+    #[test]
+    fn plans_are_the_walks_they_replace() {
+        use crate::basis::{Basis, BasisSet};
+        use crate::recipient::{Recipient, RecipientKind};
+        let eu =
+            Engine::from_toml(include_str!("../../../policies/examples/eu-fitness.toml")).unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
+        let adult =
+            crate::Subject::new().birth_date(chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap());
+        let child =
+            crate::Subject::new().birth_date(chrono::NaiveDate::from_ymd_opt(2016, 1, 1).unwrap());
+        let unknown = crate::Subject::new();
+        for engine in [Engine::builtin(), &eu] {
+            let policy = engine.policy();
+            let (mut planned, mut compared) = (0, 0);
+            for &action in Action::ALL {
+                for purpose in &policy.purposes {
+                    for category in &policy.categories {
+                        let (list, plan) = policy.covering.covering_planned(
+                            action,
+                            purpose.id,
+                            category.id.index(),
+                        );
+                        planned += usize::from(plan.is_some());
+                        for subject in [&adult, &child, &unknown] {
+                            for recipient in [None, Some(RecipientKind::ThirdParty)] {
+                                let mut request = Request::new(action, purpose.id, at)
+                                    .category(category.id)
+                                    .subject(subject.clone());
+                                if let Some(kind) = recipient {
+                                    request = request.recipient(
+                                        Recipient::new(kind).name("Acme").region(
+                                            crate::subject::region::RegionCode::new("CN").unwrap(),
+                                        ),
+                                    );
+                                }
+                                let Some(facts) = Facts::of(policy, &request) else {
+                                    continue;
+                                };
+                                let mut ctx = Context::new(policy, &request, facts);
+                                ctx.settle(None);
+                                let paths: &[Option<bool>] = if ctx.age_known {
+                                    &[None]
+                                } else {
+                                    &[Some(false), Some(true)]
+                                };
+                                for &assumed in paths {
+                                    if let Some(child) = assumed {
+                                        ctx.assume(child);
+                                    }
+                                    let expected = plan.filter(|p| ctx.age_known || p.any_age());
+                                    assert_eq!(
+                                        ctx.plan.map(std::ptr::from_ref),
+                                        expected.map(std::ptr::from_ref),
+                                        "{action:?} {} {}",
+                                        purpose.name,
+                                        category.name
+                                    );
+                                    let Some(plan) = ctx.plan else {
+                                        continue;
+                                    };
+                                    // The basis search's walk, over the whole slot.
+                                    let mut steps = Vec::new();
+                                    let mut seen = BasisSet::EMPTY;
+                                    for rule in ctx.touching_candidates_above(usize::MAX) {
+                                        assert!(ctx.age_known || !rule.requires_known_age);
+                                        for &basis in &rule.bases {
+                                            if !seen.contains(basis) {
+                                                seen = seen.with(basis);
+                                                steps.push((basis, rule.id));
+                                            }
+                                        }
+                                    }
+                                    assert_eq!(plan.steps().collect::<Vec<_>>(), steps);
+                                    let walked = ctx
+                                        .covering(0, category.id)
+                                        .fold(BasisSet::EMPTY, |set, r| set.union(ctx.offered(r)));
+                                    assert_eq!(plan.offered(), walked);
+                                    assert_eq!(
+                                        ctx.covering(0, category.id).next().map(|r| r.id),
+                                        list.first().copied()
+                                    );
+                                    for basis in Basis::ALL.iter().copied().map(Some).chain([None])
+                                    {
+                                        let walked =
+                                            ctx.used_rules(basis).next().map(|(_, r)| r.id);
+                                        if let Some(basis) = basis {
+                                            assert_eq!(plan.first_offering(basis), walked);
+                                        }
+                                        assert_eq!(ctx.first_used(basis), walked);
+                                    }
+                                    compared += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            assert!(planned > 50 && compared > 400, "{planned} {compared}");
+            // One plan per entry that has one, read by at least one cell.
+            assert!(policy.covering.plan_count() <= planned);
+        }
     }
 }

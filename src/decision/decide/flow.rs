@@ -153,12 +153,8 @@ impl Context<'_> {
     /// depend on the request's own action only.
     pub(super) fn switch_to(&mut self, action: Action) {
         self.action = action;
-        for (slot, &category) in self.covered.iter_mut().zip(&self.request.categories) {
-            *slot = self
-                .policy
-                .covering
-                .covering(action, self.request.purpose, category.index());
-        }
+        (self.covered, self.plan) =
+            super::covered_up_front(self.policy, self.request, action, self.age_known);
         self.abroad = self.abroad_for(action);
     }
 

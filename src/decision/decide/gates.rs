@@ -19,7 +19,7 @@ impl Context<'_> {
         let action = self.action;
         // A failing gate cites the first rule used (looked up only then).
         let gate = |decision: &mut Decision, failure: Failure| {
-            let first = self.used_rules(basis).next().map(|(_, r)| r.id);
+            let first = self.first_used(basis);
             decision.push_reason(failure.reason(first));
         };
         // Localization: a commitment of the policy for the data collected

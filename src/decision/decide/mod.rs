@@ -27,7 +27,7 @@ use crate::decision::request::Request;
 use crate::decision::{Decision, Detail, Effect, ObligationCode, Reason, ReasonCode, Unbased};
 use crate::moment::Civil;
 use crate::moment::Moment;
-use crate::policy::{Policy, RuleId, audience};
+use crate::policy::{Plan, Policy, RuleId, audience};
 use crate::recipient::RecipientKind;
 use crate::retention::RetentionEvent;
 use crate::subject::regime::{Regime, RegimeSet, within};
@@ -320,6 +320,10 @@ struct Context<'a> {
     /// The covering permit rules of the first requested categories, looked
     /// up once (see [`Context::covering`]).
     covered: [&'a [RuleId]; COVERED_UP_FRONT],
+    /// For a request of one category, its covering list's compiled plan
+    /// (see [`Plan`]), when it has one: what the basis search, the
+    /// coverage and the rules cited find there without walking it.
+    plan: Option<&'a Plan>,
     /// This pass is combined into a decision that already denies: a
     /// permit here adds nothing to it but whether its reasons were cut
     /// short ([`Decision::combine_pass`]), so its obligations and its
@@ -510,12 +514,7 @@ impl<'a> Context<'a> {
             !all_non_personal || identifying || unique || sensitive || request.linked_to_account;
         let subject = assess_subject(policy, request, jurisdiction);
         let collected_in = request.collected_in.unwrap_or(jurisdiction.code);
-        let mut covered: [&[RuleId]; COVERED_UP_FRONT] = [&[]; COVERED_UP_FRONT];
-        for (slot, &category) in covered.iter_mut().zip(&request.categories) {
-            *slot = policy
-                .covering
-                .covering(action, request.purpose, category.index());
-        }
+        let (covered, plan) = covered_up_front(policy, request, action, subject.age.is_some());
         // A collection or storage made outside mainland China (our own
         // servers abroad) is not "data the policy keeps in the PRC".
         let kept_elsewhere = matches!(action, Action::Collect | Action::Store)
@@ -564,6 +563,7 @@ impl<'a> Context<'a> {
             purpose_bound,
             guardian_access: false,
             covered,
+            plan,
             denied_before: false,
             record: Cell::new(None),
             // The request's instant was dated by `assess` already (the
@@ -820,6 +820,39 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The covering lists of the first requested categories for `action`
+/// ([`Context::covered`]), and for a request of one category its list's
+/// plan ([`Context::plan`]).
+#[inline]
+fn covered_up_front<'a>(
+    policy: &'a Policy,
+    request: &Request,
+    action: Action,
+    age_known: bool,
+) -> ([&'a [RuleId]; COVERED_UP_FRONT], Option<&'a Plan>) {
+    let mut covered: [&[RuleId]; COVERED_UP_FRONT] = [&[]; COVERED_UP_FRONT];
+    let mut plan = None;
+    if let ([category], [slot, ..]) = (request.categories.as_slice(), &mut covered) {
+        let (list, planned) =
+            policy
+                .covering
+                .covering_planned(action, request.purpose, category.index());
+        *slot = list;
+        plan = planned.filter(|p| age_known || p.any_age());
+    } else {
+        for (slot, &category) in covered.iter_mut().zip(&request.categories) {
+            *slot = policy
+                .covering
+                .covering(action, request.purpose, category.index());
+        }
+    }
+    #[cfg(test)]
+    if policy.no_shortcuts {
+        plan = None;
+    }
+    (covered, plan)
+}
+
 fn all_bases() -> BasisSet {
     Basis::ALL.iter().copied().collect()
 }
@@ -858,7 +891,8 @@ mod tests {
     /// where the flow's places lead abroad worked out once, the regimes of
     /// a collection at home read from the compiled table, no obligations
     /// worked out for a later pass combined into a deny, a one-category
-    /// request's covering list as its candidates, and the covering lists
+    /// request's covering list as its candidates and its compiled plan
+    /// (the bases in the search's order, the rule each cites), and the covering lists
     /// merged in every slot, however short) against
     /// the procedure as written (every date looked up in its zone, every
     /// grant judged in full under each regime, every slot walked). Run in

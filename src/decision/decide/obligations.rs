@@ -5,6 +5,7 @@ use super::Context;
 use crate::action::Action;
 use crate::basis::Basis;
 use crate::decision::{Decision, Due, Effect, ObligationCode, Reason, ReasonCode};
+use crate::policy::Rule;
 use crate::recipient::RecipientKind;
 use crate::subject::regime::Regime;
 
@@ -21,15 +22,29 @@ impl Context<'_> {
         basis: Option<Basis>,
         own_obligations: bool,
     ) {
-        let mut previous = None;
-        for (_, rule) in self.used_rules(basis) {
-            // Categories often share their rule: count each rule once.
-            if previous.replace(rule.id) == Some(rule.id) {
-                continue;
-            }
+        let mut cite = |rule: &Rule| {
             decision.push_reason(Reason::new(ReasonCode::RulePermits, Some(rule.id), None));
             if own_obligations {
                 decision.add_obligations(rule.obligations);
+            }
+        };
+        if let (Some(plan), Some(basis)) = (self.plan, basis) {
+            // One category with a plan: the rule it uses (the first
+            // offering the basis) was found when compiling.
+            if let Some(rule) = plan
+                .first_offering(basis)
+                .and_then(|id| self.policy.rule(id))
+            {
+                cite(rule);
+            }
+        } else {
+            let mut previous = None;
+            for (_, rule) in self.used_rules(basis) {
+                // Categories often share their rule: count each rule once.
+                if previous.replace(rule.id) == Some(rule.id) {
+                    continue;
+                }
+                cite(rule);
             }
         }
         // A permit combined into a deny keeps none of its obligations (a

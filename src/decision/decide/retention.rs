@@ -19,7 +19,7 @@ impl<'a> Context<'a> {
     /// unless a legal hold keeps the data, or a statutory minimum retention
     /// for it has not run (`delete` then dated at the minimum's end).
     pub(super) fn deletion(&self, decision: &mut Decision) {
-        let first = self.used_rules(None).next().map(|(_, r)| r.id);
+        let first = self.first_used(None);
         if self.request.legal_hold {
             decision.push_reason(Reason::new(ReasonCode::LegalHold, first, None));
             decision.add_obligation(ObligationCode::RestrictToStorage);
