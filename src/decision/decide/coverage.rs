@@ -466,6 +466,71 @@ mod tests {
         assert!(rules_seen > 1000, "{rules_seen}");
     }
 
+    /// Permits added to the EU example for [`plans_are_the_walks_they_replace`].
+    const CRAFTED_PERMITS: &str = r#"
+[[permit]]
+id = "x1"
+clause = "Why we use your data / Improving the app"
+actions = ["collect", "use", "store", "entrust"]
+purposes = ["analytics.product"]
+categories = ["activity.steps"]
+bases = ["contract", "legitimate_interests", "consent", "legal_obligation"]
+obligations = ["impact_assessment"]
+unknown_age = "adult"
+retention = "30d"
+
+[[permit]]
+id = "x1b"
+clause = "Why we use your data / Improving the app"
+actions = ["collect", "use", "store", "entrust"]
+purposes = ["analytics.product"]
+categories = ["activity"]
+bases = ["legal_obligation", "public_task", "consent"]
+retention = "2y"
+
+[[permit]]
+id = "x2"
+clause = "Why we use your data / Improving the app"
+actions = ["share", "export", "transfer", "disclose"]
+purposes = ["analytics.product"]
+categories = ["activity"]
+bases = ["consent", "public_task", "emergency", "contract"]
+occasional = true
+retention = "2y"
+
+[[permit]]
+id = "x3"
+clause = "Why we use your data / Improving the app"
+actions = ["share", "export", "transfer", "disclose"]
+purposes = ["analytics.product"]
+categories = ["activity.workouts"]
+bases = ["legal_obligation", "consent", "legitimate_interests"]
+requires_known_age = true
+obligations = ["impact_assessment"]
+retention = "1y"
+
+[[permit]]
+id = "x4"
+clause = "Why we use your data / Keeping accounts safe"
+actions = ["share", "collect"]
+purposes = ["security.fraud_prevention"]
+categories = ["account.display_name", "log"]
+bases = ["legitimate_interests", "legal_obligation"]
+requires_known_age = true
+retention = "6m"
+
+[[permit]]
+id = "x5"
+clause = "Why we use your data / Keeping accounts safe"
+actions = ["share", "collect", "export"]
+purposes = ["security.fraud_prevention"]
+categories = ["account", "log.security"]
+bases = ["legal_obligation", "contract", "consent"]
+occasional = true
+obligations = ["impact_assessment"]
+retention = "1y"
+"#;
+
     /// The compiled plans say what the walks they replace say, for every
     /// action, purpose and category of the seed and of the EU example: on
     /// a request of that one category, for an adult, a child and a subject
@@ -480,15 +545,21 @@ mod tests {
     fn plans_are_the_walks_they_replace() {
         use crate::basis::{Basis, BasisSet};
         use crate::recipient::{Recipient, RecipientKind};
-        let eu =
-            Engine::from_toml(include_str!("../../../policies/examples/eu-fitness.toml")).unwrap();
+        let eu_text = include_str!("../../../policies/examples/eu-fitness.toml");
+        let eu = Engine::from_toml(eu_text).unwrap();
+        // The EU example with lists the example and the seed never plan:
+        // one list's rules offering the same bases in other orders, with
+        // their own obligations and retention, `unknown_age = "adult"` on a
+        // later rule, `occasional`, rules needing a known age beside open
+        // ones, and shares, exports and disclosures open to everyone.
+        let crafted = Engine::from_toml(&format!("{eu_text}{CRAFTED_PERMITS}")).unwrap();
         let at = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00+08:00").unwrap();
         let adult =
             crate::Subject::new().birth_date(chrono::NaiveDate::from_ymd_opt(1990, 1, 1).unwrap());
         let child =
             crate::Subject::new().birth_date(chrono::NaiveDate::from_ymd_opt(2016, 1, 1).unwrap());
         let unknown = crate::Subject::new();
-        for engine in [Engine::builtin(), &eu] {
+        for engine in [Engine::builtin(), &eu, &crafted] {
             let policy = engine.policy();
             let (mut planned, mut compared) = (0, 0);
             for &action in Action::ALL {
