@@ -634,27 +634,9 @@ impl CoverIndex {
 
     /// The permit rules of slot (`action`, `purpose`) that cover `category`,
     /// in policy order.
+    #[inline]
     pub(crate) fn covering(&self, action: Action, purpose: PurposeId, category: u32) -> &[RuleId] {
-        let slot = action.index() as usize * self.purposes + purpose.index() as usize;
-        let (from, to) = if self.dense.is_empty() {
-            match self.sparse_entry(slot, category) {
-                Some(e) => self.list(e),
-                None => return &[],
-            }
-        } else {
-            // A category past the row is no category of the policy (and
-            // would read the next slot's row).
-            let category = category as usize;
-            match (category < self.categories)
-                .then(|| self.dense.get(slot * self.categories + category))
-                .flatten()
-            {
-                Some(cell) => (cell.from, cell.to),
-                None => return &[],
-            }
-        };
-        let (from, to) = (from as usize, to as usize);
-        self.rules.get(from..to).unwrap_or(&[])
+        self.covering_planned(action, purpose, category).0
     }
 
     /// [`CoverIndex::covering`], with the list's [`Plan`] when it has one
