@@ -28,11 +28,11 @@ impl Context<'_> {
                 decision.add_obligations(rule.obligations);
             }
         };
-        if let (Some(plan), Some(basis)) = (self.plan, basis) {
+        if let (Some(_), Some(basis)) = (self.plan, basis) {
             // One category with a plan: the rule it uses (the first
             // offering the basis) was found when compiling.
-            if let Some(rule) = plan
-                .first_offering(basis)
+            if let Some(rule) = self
+                .first_used(Some(basis))
                 .and_then(|id| self.policy.rule(id))
             {
                 cite(rule);
