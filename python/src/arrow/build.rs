@@ -538,23 +538,39 @@ impl Keys {
     /// kind's list (`counts[kind]` items, the kinds' items laid end to end
     /// a kind after another), and the list's offsets.
     pub(crate) fn items(&self, counts: &[usize]) -> (Offsets, Keys) {
+        // Where each kind's items start, and each item's rows: its kind's
+        // (a row of a kind holds each of its items once), so that the
+        // items are counted by kind, not item by item.
         let mut first = Vec::with_capacity(counts.len());
-        let mut sum = 0_usize;
-        for &count in counts {
-            first.push(sum);
-            sum += count;
+        let mut rows_of = Vec::with_capacity(counts.iter().sum::<usize>() + 1);
+        let mut items_in_all = 0_usize;
+        for (kind, &count) in counts.iter().enumerate() {
+            first.push(rows_of.len());
+            let rows = self.rows_of.get(kind).copied().unwrap_or(0);
+            rows_of.extend(std::iter::repeat_n(rows, count));
+            items_in_all = items_in_all.saturating_add(rows.saturating_mul(count));
         }
+        // No item is of no kind.
+        rows_of.push(0);
         let mut offsets = Offsets::with_capacity(self.indices.len());
-        let mut items = Vec::new();
+        let mut items: Vec<i32> = Vec::with_capacity(items_in_all);
         for &key in self.indices.values() {
             let kind = usize::try_from(key).ok();
             if let Some((&first, &count)) = kind.and_then(|k| Some((first.get(k)?, counts.get(k)?)))
             {
-                items.extend((first..first + count).map(|item| u32::try_from(item).ok()));
+                // An item past `i32::MAX` points past the items: `take`
+                // refuses it (a batch that large is refused anyway).
+                items.extend(
+                    (first..first + count).map(|item| i32::try_from(item).unwrap_or(i32::MAX)),
+                );
             }
             offsets.end_row(items.len());
         }
-        (offsets, Keys::new(&items, sum))
+        let keys = Keys {
+            indices: Int32Array::from(items),
+            rows_of,
+        };
+        (offsets, keys)
     }
 }
 
