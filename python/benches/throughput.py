@@ -9,7 +9,8 @@ records (N records over six years, each collected at its own instant):
 - the JSON-lines pipe: `lawful decide` / `lawful retention` (release build)
   fed all N lines on stdin, as a Python host would pipe them;
 - `Engine.decide_many` on JSON strings and on dicts;
-- `lawful.arrow.decide` / `lawful.arrow.retention` on a pyarrow table;
+- `lawful.arrow.decide` / `lawful.arrow.retention` on a pyarrow table (the
+  sweep also with `dictionary=True`);
 - Spark local mode (`mapInArrow`), when pyspark and Java are installed.
 
 Every figure is the median of K runs, as wall-clock rows/s and as rows per
@@ -207,6 +208,7 @@ def main() -> None:
         ("`Engine.retention_many`, JSON strings", rows, lambda: engine.retention_many(sweep_lines), False),
         ("`lawful.arrow.retention`, pyarrow table (instants as text)", rows, lambda: lawful.arrow.retention(engine, sweep_table, at=AT), False),
         ("`lawful.arrow.retention`, pyarrow table (timestamp column)", rows, lambda: lawful.arrow.retention(engine, sweep_timestamps, at=AT), False),
+        ("`lawful.arrow.retention`, pyarrow table (text instants), `dictionary=True`", rows, lambda: lawful.arrow.retention(engine, sweep_table, at=AT, dictionary=True), False),
     ]
     if args.only:
         runs = [run for run in runs if any(text in run[0] for text in args.only)]

@@ -114,6 +114,41 @@ def test_each_library_runs_the_retention_sweep(engine: lawful.Engine, library: s
         assert normalized(rows[record["id"]]) == normalized(want)
 
 
+@pytest.mark.parametrize("library", ["pyarrow", "polars", "duckdb", "pandas"])
+def test_a_sweep_as_dictionaries_reads_as_the_plain_sweep(engine: lawful.Engine, library: str) -> None:
+    """``dictionary=True``: the columns by kind (and ``outcome``, ``policy``)
+    are ``dictionary<int32, string>``, and every library reads the values of
+    the plain sweep from them; planned only (no ``at``) too."""
+    records = arrow_table(RECORDS * 50)
+    for at in (AT, None):
+        plain = pa.table(lawful.arrow.retention(engine, records, at=at))
+        out = lawful.arrow.retention(engine, records, at=at, dictionary=True)
+        schema = pa.table(out).schema
+        text = pa.dictionary(pa.int32(), pa.string())
+        assert schema.field("outcome").type == text
+        assert schema.field("plan").type.field("rule").type == text
+        assert schema.field("due").type.field("allowed_actions").type == pa.list_(text)
+        assert schema.field("due").type.field("hold_law").type == pa.string()
+        assert schema.field("id").type == pa.string()
+        assert pa.table(out).cast(plain.schema).equals(plain)
+        if library == "polars":
+            pl = pytest.importorskip("polars")
+            assert pl.DataFrame(out).to_dicts() == pl.DataFrame(plain).to_dicts()
+            assert pl.DataFrame(out).schema["outcome"] == pl.Categorical
+        elif library == "duckdb":
+            duckdb = pytest.importorskip("duckdb")
+            query = "SELECT * FROM {} ORDER BY id, plan.rule"
+            assert duckdb.sql(query.format("out")).fetchall() == duckdb.sql(query.format("plain")).fetchall()
+        elif library == "pandas":
+            pytest.importorskip("pandas")
+            frame, want = pa.table(out).to_pandas(), plain.to_pandas()
+            assert str(frame["outcome"].dtype) == "category"
+            for column in want.columns:
+                assert [str(v) for v in frame[column]] == [str(v) for v in want[column]], column
+        else:
+            assert pa.table(out).to_pylist() == plain.to_pylist()
+
+
 def test_the_sweep_instant_is_an_argument_or_a_column(engine: lawful.Engine) -> None:
     shanghai = datetime.timezone(datetime.timedelta(hours=8))
     at = datetime.datetime(2026, 11, 28, 2, tzinfo=shanghai)

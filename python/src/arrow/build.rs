@@ -4,15 +4,17 @@
 //! Every output column is nullable and of a plain type (`utf8`, `date32`,
 //! `int32`, `bool`, `timestamp[us, UTC]`, lists and structs of them), so that
 //! every Arrow consumer reads it, Spark's declared schemas included (which
-//! have no unsigned or dictionary types).
+//! have no unsigned or dictionary types); a sweep's columns written by kind
+//! may be asked for as dictionaries instead ([`TextLayout`]).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::builder::{BooleanBufferBuilder, StringBuilder};
-use arrow_array::types::{ArrowPrimitiveType, Date32Type};
+use arrow_array::types::{ArrowPrimitiveType, Date32Type, Int32Type};
 use arrow_array::{
-    Array, ArrayRef, BooleanArray, ListArray, PrimitiveArray, RecordBatch, StringArray,
-    StructArray, UInt32Array,
+    Array, ArrayRef, BooleanArray, DictionaryArray, Int32Array, ListArray, PrimitiveArray,
+    RecordBatch, StringArray, StructArray, new_null_array,
 };
 use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, TimeUnit};
@@ -195,16 +197,26 @@ impl Obligations {
     }
 
     fn item_fields() -> Fields {
+        Self::item_fields_in(TextLayout::Plain)
+    }
+
+    /// The fields of one obligation, its texts laid out as `layout`.
+    fn item_fields_in(layout: TextLayout) -> Fields {
         Fields::from(vec![
-            field("code", DataType::Utf8),
+            field("code", layout.data_type()),
             field("date", DataType::Date32),
-            field("until", DataType::Utf8),
+            field("until", layout.data_type()),
         ])
     }
 
     /// The type of the column.
     pub(crate) fn data_type() -> DataType {
         list_of(Self::item_type())
+    }
+
+    /// The type of the column, its texts laid out as `layout`.
+    pub(crate) fn data_type_in(layout: TextLayout) -> DataType {
+        list_of(DataType::Struct(Self::item_fields_in(layout)))
     }
 
     /// The column of obligations written elsewhere: their list offsets, and
@@ -218,9 +230,11 @@ impl Obligations {
         code: ArrayRef,
         date: ArrayRef,
         until: ArrayRef,
+        layout: TextLayout,
     ) -> Result<ArrayRef, ArrowError> {
-        let items = StructArray::try_new(Self::item_fields(), vec![code, date, until], None)?;
-        offsets.finish(Self::item_type(), Arc::new(items))
+        let fields = Self::item_fields_in(layout);
+        let items = StructArray::try_new(fields.clone(), vec![code, date, until], None)?;
+        offsets.finish(DataType::Struct(fields), Arc::new(items))
     }
 
     /// Adds an obligation to the current row.
@@ -257,8 +271,8 @@ impl Obligations {
 pub(crate) struct Words;
 
 impl Words {
-    pub(crate) fn data_type() -> DataType {
-        list_of(DataType::Utf8)
+    pub(crate) fn data_type(layout: TextLayout) -> DataType {
+        list_of(layout.data_type())
     }
 }
 
@@ -270,15 +284,15 @@ pub(crate) struct PolicyColumn {
 }
 
 impl PolicyColumn {
-    fn fields() -> Fields {
+    fn fields(layout: TextLayout) -> Fields {
         Fields::from(vec![
-            field("id", DataType::Utf8),
-            field("version", DataType::Utf8),
+            field("id", layout.data_type()),
+            field("version", layout.data_type()),
         ])
     }
 
-    pub(crate) fn data_type() -> DataType {
-        DataType::Struct(Self::fields())
+    pub(crate) fn data_type(layout: TextLayout) -> DataType {
+        DataType::Struct(Self::fields(layout))
     }
 
     /// Counts a row.
@@ -286,13 +300,32 @@ impl PolicyColumn {
         self.rows += 1;
     }
 
-    pub(crate) fn finish(self, engine: &Engine) -> Result<ArrayRef, ArrowError> {
-        Ok(Arc::new(StructArray::try_new(
-            Self::fields(),
-            vec![
+    pub(crate) fn finish(
+        self,
+        engine: &Engine,
+        layout: TextLayout,
+    ) -> Result<ArrayRef, ArrowError> {
+        let children = match layout {
+            TextLayout::Plain => vec![
                 repeated(engine.policy_id(), self.rows)?,
                 repeated(engine.policy_version(), self.rows)?,
             ],
+            TextLayout::Dictionary => {
+                // One text a column, every row's key 0: one buffer of keys.
+                let keys = Int32Array::from(vec![0; self.rows]);
+                let one = |text: &str| -> Result<ArrayRef, ArrowError> {
+                    let values: ArrayRef = Arc::new(StringArray::from(vec![text]));
+                    Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
+                        keys.clone(),
+                        values,
+                    )?))
+                };
+                vec![one(engine.policy_id())?, one(engine.policy_version())?]
+            }
+        };
+        Ok(Arc::new(StructArray::try_new(
+            Self::fields(layout),
+            children,
             None,
         )?))
     }
@@ -431,6 +464,39 @@ impl<'a> Texts<'a> {
     pub(crate) fn finish(self) -> Result<ArrayRef, ArrowError> {
         string_column(self.bytes, self.nulls, self.values.iter().copied())
     }
+
+    /// The column laid out as `layout`: as a dictionary, the distinct
+    /// texts (a column of a few words, as `outcome`) and a key a row.
+    ///
+    /// # Errors
+    ///
+    /// As [`Texts::finish`].
+    pub(crate) fn finish_in(self, layout: TextLayout) -> Result<ArrayRef, ArrowError> {
+        if layout == TextLayout::Plain {
+            return self.finish();
+        }
+        let rows = self.values.len();
+        if self.nulls == rows {
+            return Ok(new_null_array(&layout.data_type(), rows));
+        }
+        let mut distinct: Vec<&str> = Vec::new();
+        let mut keys = Vec::with_capacity(rows);
+        for text in &self.values {
+            let key = text.map_or(0, |text| {
+                let place = distinct.iter().position(|&d| d == text).unwrap_or_else(|| {
+                    distinct.push(text);
+                    distinct.len() - 1
+                });
+                i32::try_from(place).unwrap_or(i32::MAX)
+            });
+            keys.push(key);
+        }
+        let keys = Int32Array::new(keys.into(), validity(&self.values, self.nulls));
+        let values: ArrayRef = Arc::new(StringArray::from(distinct));
+        Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
+            keys, values,
+        )?))
+    }
 }
 
 /// The rows of a column written by kind ([`keyed_texts`]): each row's
@@ -439,7 +505,7 @@ impl<'a> Texts<'a> {
 /// written from them.
 #[derive(Debug)]
 pub(crate) struct Keys {
-    indices: UInt32Array,
+    indices: Int32Array,
     /// Rows a kind, the last place for the rows without one.
     rows_of: Vec<usize>,
 }
@@ -447,12 +513,15 @@ pub(crate) struct Keys {
 impl Keys {
     /// The keys of `rows`, each `None` or an index below `kinds`.
     pub(crate) fn new(rows: &[Option<u32>], kinds: usize) -> Keys {
-        let none = u32::try_from(kinds).unwrap_or(u32::MAX);
+        let none = i32::try_from(kinds).unwrap_or(i32::MAX);
         let mut rows_of = vec![0_usize; kinds + 1];
-        let indices: Vec<u32> = rows
+        let indices: Vec<i32> = rows
             .iter()
             .map(|row| {
-                let key = row.filter(|&k| k < none).unwrap_or(none);
+                let key = row
+                    .and_then(|k| i32::try_from(k).ok())
+                    .filter(|&k| k < none)
+                    .unwrap_or(none);
                 if let Some(n) = usize::try_from(key).ok().and_then(|k| rows_of.get_mut(k)) {
                     *n += 1;
                 }
@@ -460,7 +529,7 @@ impl Keys {
             })
             .collect();
         Keys {
-            indices: UInt32Array::from(indices),
+            indices: Int32Array::from(indices),
             rows_of,
         }
     }
@@ -469,23 +538,39 @@ impl Keys {
     /// kind's list (`counts[kind]` items, the kinds' items laid end to end
     /// a kind after another), and the list's offsets.
     pub(crate) fn items(&self, counts: &[usize]) -> (Offsets, Keys) {
+        // Where each kind's items start, and each item's rows: its kind's
+        // (a row of a kind holds each of its items once), so that the
+        // items are counted by kind, not item by item.
         let mut first = Vec::with_capacity(counts.len());
-        let mut sum = 0_usize;
-        for &count in counts {
-            first.push(sum);
-            sum += count;
+        let mut rows_of = Vec::with_capacity(counts.iter().sum::<usize>() + 1);
+        let mut items_in_all = 0_usize;
+        for (kind, &count) in counts.iter().enumerate() {
+            first.push(rows_of.len());
+            let rows = self.rows_of.get(kind).copied().unwrap_or(0);
+            rows_of.extend(std::iter::repeat_n(rows, count));
+            items_in_all = items_in_all.saturating_add(rows.saturating_mul(count));
         }
+        // No item is of no kind.
+        rows_of.push(0);
         let mut offsets = Offsets::with_capacity(self.indices.len());
-        let mut items = Vec::new();
+        let mut items: Vec<i32> = Vec::with_capacity(items_in_all);
         for &key in self.indices.values() {
             let kind = usize::try_from(key).ok();
             if let Some((&first, &count)) = kind.and_then(|k| Some((first.get(k)?, counts.get(k)?)))
             {
-                items.extend((first..first + count).map(|item| u32::try_from(item).ok()));
+                // An item past `i32::MAX` points past the items: `take`
+                // refuses it (a batch that large is refused anyway).
+                items.extend(
+                    (first..first + count).map(|item| i32::try_from(item).unwrap_or(i32::MAX)),
+                );
             }
             offsets.end_row(items.len());
         }
-        (offsets, Keys::new(&items, sum))
+        let keys = Keys {
+            indices: Int32Array::from(items),
+            rows_of,
+        };
+        (offsets, keys)
     }
 }
 
@@ -501,7 +586,14 @@ impl Keys {
 /// # Errors
 ///
 /// More than `i32::MAX` bytes of text in the column.
-pub(crate) fn keyed_texts(keys: &Keys, texts: &[Option<&str>]) -> Result<ArrayRef, ArrowError> {
+pub(crate) fn keyed_texts(
+    keys: &Keys,
+    texts: &[Option<&str>],
+    layout: TextLayout,
+) -> Result<ArrayRef, ArrowError> {
+    if layout == TextLayout::Dictionary {
+        return keyed_dictionary(keys, texts);
+    }
     let rows = keys.indices.len();
     let (mut bytes, mut nulls) = (0_usize, 0_usize);
     for (key, &n) in keys.rows_of.iter().enumerate() {
@@ -530,6 +622,95 @@ pub(crate) fn keyed_texts(keys: &Keys, texts: &[Option<&str>]) -> Result<ArrayRe
         .collect();
     let options = TakeOptions { check_bounds: true };
     take(&kinds, &keys.indices, Some(options))
+}
+
+/// How the text columns a sweep writes by kind are laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TextLayout {
+    /// `utf8`: each row's text, its bytes copied (every consumer reads
+    /// it, Spark's `mapInArrow` included).
+    Plain,
+    /// `dictionary<int32, utf8>`: each row a key into the column's
+    /// distinct texts, written once a batch.
+    Dictionary,
+}
+
+impl TextLayout {
+    /// The type of a text column so laid out.
+    pub(crate) fn data_type(self) -> DataType {
+        match self {
+            TextLayout::Plain => DataType::Utf8,
+            TextLayout::Dictionary => {
+                DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+            }
+        }
+    }
+}
+
+/// [`keyed_texts`] as a dictionary column: the column's distinct texts
+/// (each once, as pandas' categoricals require), and a key a row. When
+/// every kind's text is its own and every row has a kind, the keys are
+/// the rows' kind indices themselves, the one buffer shared by every such
+/// column of the batch; else each row's key is its kind's place among the
+/// texts, and a row whose kind has no text (or that has no kind) is null.
+///
+/// # Errors
+///
+/// More than `i32::MAX` distinct texts (a bug, reported).
+fn keyed_dictionary(keys: &Keys, texts: &[Option<&str>]) -> Result<ArrayRef, ArrowError> {
+    let rows = keys.indices.len();
+    let mut values: Vec<&str> = Vec::new();
+    let mut place_of: HashMap<&str, i32> = HashMap::new();
+    // Each key's place among the values (`None`: a null), and the nulls.
+    let mut places: Vec<Option<i32>> = Vec::with_capacity(keys.rows_of.len());
+    let mut nulls = 0_usize;
+    for (key, &n) in keys.rows_of.iter().enumerate() {
+        match texts.get(key).copied().flatten() {
+            Some(text) => {
+                let next = i32::try_from(values.len()).map_err(|_| {
+                    ArrowError::ComputeError("a column of over 2^31 texts".to_owned())
+                })?;
+                let place = *place_of.entry(text).or_insert_with(|| {
+                    values.push(text);
+                    next
+                });
+                places.push(Some(place));
+            }
+            None => {
+                nulls += n;
+                places.push(None);
+            }
+        }
+    }
+    let data_type = TextLayout::Dictionary.data_type();
+    if nulls == rows {
+        return Ok(new_null_array(&data_type, rows));
+    }
+    let values: ArrayRef = Arc::new(StringArray::from(values));
+    let own = places.iter().enumerate().all(|(key, place)| match place {
+        Some(place) => usize::try_from(*place).ok() == Some(key),
+        None => keys.rows_of.get(key) == Some(&0),
+    });
+    let rows_keys = if own && nulls == 0 {
+        keys.indices.clone()
+    } else {
+        let place = |key: i32| {
+            usize::try_from(key)
+                .ok()
+                .and_then(|k| places.get(k).copied().flatten())
+        };
+        let indices = keys.indices.values();
+        let shared: Vec<i32> = indices.iter().map(|&k| place(k).unwrap_or(0)).collect();
+        let valid = (nulls > 0).then(|| {
+            NullBuffer::new(BooleanBuffer::collect_bool(rows, |r| {
+                indices.get(r).is_some_and(|&k| place(k).is_some())
+            }))
+        });
+        Int32Array::new(shared.into(), valid)
+    };
+    Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
+        rows_keys, values,
+    )?))
 }
 
 /// A text column of `texts`, one a row, written straight into buffers of

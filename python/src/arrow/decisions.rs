@@ -31,8 +31,8 @@ use lawful::{Decision, Engine, Request};
 use serde::Deserialize;
 
 use super::build::{
-    Flags, Ids, Numbers, Obligations, Offsets, PolicyColumn, SparseTexts, Texts, Validity, field,
-    list_of,
+    Flags, Ids, Numbers, Obligations, Offsets, PolicyColumn, SparseTexts, TextLayout, Texts,
+    Validity, field, list_of,
 };
 use super::row::Column;
 
@@ -126,7 +126,7 @@ impl<'e> Columns<'e> {
             field("obligations", Obligations::data_type()),
             field("reasons", Reasons::data_type()),
             field("subject", Subjects::data_type()),
-            field("policy", PolicyColumn::data_type()),
+            field("policy", PolicyColumn::data_type(TextLayout::Plain)),
         ]
     }
 
@@ -227,7 +227,7 @@ impl<'e> Columns<'e> {
             self.obligations.finish()?,
             self.reasons.finish()?,
             self.subject.finish()?,
-            self.policy.finish(engine)?,
+            self.policy.finish(engine, TextLayout::Plain)?,
         ];
         super::build::answer_batch(fields, columns, kept)
     }

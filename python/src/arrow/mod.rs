@@ -54,6 +54,7 @@ use pyo3::types::{PyCapsule, PyString};
 
 use crate::engine::Engine;
 use crate::request::type_name;
+use build::TextLayout;
 use decisions::Decisions;
 use records::Records;
 use requests::Requests;
@@ -106,16 +107,26 @@ pub(crate) fn arrow_decide(
 /// Sweeps a table of retention records (and `terminate_service` lines)
 /// into a table of retention answers; `at` is the sweep instant for every
 /// row (an aware `datetime` or RFC 3339 text), unless the table has an `at`
-/// column. `keep` as for [`arrow_decide`].
+/// column. `keep` as for [`arrow_decide`]. With `dictionary`, the columns
+/// whose texts follow from a record's kind (and `outcome`, `policy`) are
+/// dictionary arrays, a row's text a key into the batch's few texts,
+/// rather than `utf8` columns with every row's bytes (which Spark's
+/// `mapInArrow` needs).
 #[pyfunction]
-#[pyo3(signature = (engine, data, *, at = None, keep = Vec::new()))]
+#[pyo3(signature = (engine, data, *, at = None, keep = Vec::new(), dictionary = false))]
 pub(crate) fn arrow_retention(
     py: Python<'_>,
     engine: &Bound<'_, Engine>,
     data: &Bound<'_, PyAny>,
     at: Option<&Bound<'_, PyAny>>,
     keep: Vec<String>,
+    dictionary: bool,
 ) -> PyResult<Table> {
+    let layout = if dictionary {
+        TextLayout::Dictionary
+    } else {
+        TextLayout::Plain
+    };
     let at = at.map(instant).transpose()?;
     let reader = reader_of(data)?;
     let input = reader.schema();
@@ -124,14 +135,14 @@ pub(crate) fn arrow_retention(
             "`at` is given twice: as a column of the table and as an argument",
         ));
     }
-    let kept = kept_fields(&input, &keep, &Sweep::fields())?;
+    let kept = kept_fields(&input, &keep, &Sweep::fields(layout))?;
     schema::check::<RetentionRequestDoc>(input.fields(), &keep)
         .map_err(|e| column_error(&e, "retention record"))?;
     let engine = engine.get().inner().clone();
     let batches = py.detach(move || {
         answer_all(reader, |batch| {
             let rows = batch.num_rows();
-            let mut out = Sweep::with_capacity(rows, id_column(batch, &keep).as_ref());
+            let mut out = Sweep::with_capacity(rows, id_column(batch, &keep).as_ref(), layout);
             let mut start = 0;
             while start < rows {
                 let part = batch.slice(start, READ_ROWS.min(rows - start));
@@ -149,7 +160,10 @@ pub(crate) fn arrow_retention(
             Ok(out.finish(&engine, kept_columns(batch, &keep))?)
         })
     })?;
-    Ok(Table::new(batches, output_schema(Sweep::fields(), kept)))
+    Ok(Table::new(
+        batches,
+        output_schema(Sweep::fields(layout), kept),
+    ))
 }
 
 /// The answer table's schema in Spark's DDL (`` `id` STRING, `effect`
@@ -159,7 +173,7 @@ pub(crate) fn arrow_retention(
 pub(crate) fn spark_schema(kind: &str) -> PyResult<String> {
     let fields = match kind {
         "decide" => Decisions::fields(),
-        "retention" => Sweep::fields(),
+        "retention" => Sweep::fields(TextLayout::Plain),
         other => {
             return Err(PyValueError::new_err(format!(
                 "`kind` is `decide` or `retention`, not `{other}`"

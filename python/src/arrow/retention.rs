@@ -14,7 +14,9 @@
 //! | `policy` | `{id, version: utf8}` |
 //!
 //! `obligations` are lists of `{code: utf8, date: date32, until: utf8}`;
-//! instants are `timestamp[us, UTC]`.
+//! instants are `timestamp[us, UTC]`. Asked for ([`TextLayout::Dictionary`]),
+//! the texts written by kind, `outcome` and `policy` are
+//! `dictionary<int32, utf8>` instead of `utf8`.
 //!
 //! A record row is planned from the typed plan and deletion due, written as
 //! the library's `plan_doc` and `due_doc` write the documents (the tests
@@ -41,8 +43,8 @@ use lawful::{Action, Engine};
 use serde::Deserialize;
 
 use super::build::{
-    Ids, Keys, Numbers, Obligations, PolicyColumn, Sparse, SparseTexts, StructColumn, Texts,
-    Validity, Words, days, field, instant_type, keyed_texts,
+    Ids, Keys, Numbers, Obligations, PolicyColumn, Sparse, SparseTexts, StructColumn, TextLayout,
+    Texts, Validity, Words, days, field, instant_type, keyed_texts,
 };
 use super::memo::Mix;
 use super::row::Column;
@@ -57,12 +59,21 @@ pub(crate) struct Sweep<'e> {
     termination: Sparse<Terminations>,
     error: Sparse<Errors>,
     policy: PolicyColumn,
+    /// How the columns written by kind (and `outcome`, `policy`) are laid
+    /// out.
+    layout: TextLayout,
 }
 
 impl<'e> Sweep<'e> {
-    /// The answers of a batch of `rows` whose `id` column is `ids`.
-    pub(crate) fn with_capacity(rows: usize, ids: Option<&Column>) -> Sweep<'e> {
+    /// The answers of a batch of `rows` whose `id` column is `ids`, the
+    /// texts by kind laid out as `layout`.
+    pub(crate) fn with_capacity(
+        rows: usize,
+        ids: Option<&Column>,
+        layout: TextLayout,
+    ) -> Sweep<'e> {
         Sweep {
+            layout,
             id: Ids::new(ids, rows),
             plan: Plans::with_capacity(rows),
             outcome: Texts::with_capacity(rows),
@@ -73,16 +84,17 @@ impl<'e> Sweep<'e> {
         }
     }
 
-    /// The schema of a retention table (before the kept columns).
-    pub(crate) fn fields() -> Vec<Field> {
+    /// The schema of a retention table (before the kept columns), its
+    /// texts by kind laid out as `layout`.
+    pub(crate) fn fields(layout: TextLayout) -> Vec<Field> {
         vec![
             field("id", DataType::Utf8),
-            field("plan", DataType::Struct(Plans::fields())),
-            field("outcome", DataType::Utf8),
-            field("due", DataType::Struct(Dues::fields())),
+            field("plan", DataType::Struct(Plans::fields(layout))),
+            field("outcome", layout.data_type()),
+            field("due", DataType::Struct(Dues::fields(layout))),
             field("termination", DataType::Struct(Terminations::fields())),
             field("error", DataType::Struct(Errors::fields())),
-            field("policy", PolicyColumn::data_type()),
+            field("policy", PolicyColumn::data_type(layout)),
         ]
     }
 
@@ -201,15 +213,16 @@ impl<'e> Sweep<'e> {
         engine: &Engine,
         kept: Vec<(Field, ArrayRef)>,
     ) -> Result<RecordBatch, ArrowError> {
-        let fields = Sweep::fields();
+        let layout = self.layout;
+        let fields = Sweep::fields(layout);
         let columns: Vec<ArrayRef> = vec![
             self.id.finish(),
-            self.plan.finish()?,
-            self.outcome.finish()?,
-            self.due.finish()?,
+            self.plan.finish(layout)?,
+            self.outcome.finish_in(layout)?,
+            self.due.finish(layout)?,
             self.termination.finish()?,
             self.error.finish()?,
-            self.policy.finish(engine)?,
+            self.policy.finish(engine, layout)?,
         ];
         super::build::answer_batch(fields, columns, kept)
     }
@@ -377,18 +390,19 @@ impl<'e> Plans<'e> {
         }
     }
 
-    fn fields() -> Fields {
+    fn fields(layout: TextLayout) -> Fields {
+        let text = layout.data_type();
         Fields::from(vec![
-            field("rule", DataType::Utf8),
-            field("denied_by", DataType::Utf8),
-            field("clause", DataType::Utf8),
-            field("retention", DataType::Utf8),
+            field("rule", text.clone()),
+            field("denied_by", text.clone()),
+            field("clause", text.clone()),
+            field("retention", text.clone()),
             field("end", DataType::Date32),
-            field("until", DataType::Utf8),
-            field("disposal", DataType::Utf8),
-            field("backup_lag", DataType::Utf8),
+            field("until", text.clone()),
+            field("disposal", text.clone()),
+            field("backup_lag", text),
             field("backup_purge", DataType::Date32),
-            field("obligations", Obligations::data_type()),
+            field("obligations", Obligations::data_type_in(layout)),
         ])
     }
 
@@ -417,7 +431,7 @@ impl<'e> Plans<'e> {
         self.backup_purge.push_null();
     }
 
-    fn finish(self) -> Result<ArrayRef, ArrowError> {
+    fn finish(self, layout: TextLayout) -> Result<ArrayRef, ArrowError> {
         let kinds = &self.kinds;
         let rows = Keys::new(&self.rows, kinds.len());
         // The obligations: each row's kind's codes and events, and the
@@ -426,21 +440,22 @@ impl<'e> Plans<'e> {
             &rows,
             kinds.iter().map(|k| k.obligations.as_slice()),
             self.obligation_dates,
+            layout,
         )?;
         let valid = Validity::of(self.rows.iter().map(Option::is_some));
         let children: Vec<ArrayRef> = vec![
-            by_kind(&rows, kinds, |k| k.rule)?,
-            by_kind(&rows, kinds, |k| k.denied_by)?,
-            by_kind(&rows, kinds, |k| k.clause)?,
-            by_kind(&rows, kinds, |k| k.retention.as_deref())?,
+            by_kind(&rows, kinds, |k| k.rule, layout)?,
+            by_kind(&rows, kinds, |k| k.denied_by, layout)?,
+            by_kind(&rows, kinds, |k| k.clause, layout)?,
+            by_kind(&rows, kinds, |k| k.retention.as_deref(), layout)?,
             Arc::new(self.end.finish()),
-            by_kind(&rows, kinds, |k| k.until)?,
-            by_kind(&rows, kinds, |k| Some(k.disposal))?,
-            by_kind(&rows, kinds, |k| Some(k.backup_lag.as_str()))?,
+            by_kind(&rows, kinds, |k| k.until, layout)?,
+            by_kind(&rows, kinds, |k| Some(k.disposal), layout)?,
+            by_kind(&rows, kinds, |k| Some(k.backup_lag.as_str()), layout)?,
             Arc::new(self.backup_purge.finish()),
             obligations,
         ];
-        valid.finish(Self::fields(), children)
+        valid.finish(Self::fields(layout), children)
     }
 }
 
@@ -449,20 +464,22 @@ fn by_kind<'k, K>(
     rows: &Keys,
     kinds: &'k [K],
     text: impl Fn(&'k K) -> Option<&'k str>,
+    layout: TextLayout,
 ) -> Result<ArrayRef, ArrowError> {
     let texts: Vec<Option<&str>> = kinds.iter().map(text).collect();
-    keyed_texts(rows, &texts)
+    keyed_texts(rows, &texts, layout)
 }
 
 /// A list column of words by kind: each row's kind's `words`.
 fn words_by_kind<'k>(
     rows: &Keys,
     words: impl ExactSizeIterator<Item = &'k [&'static str]> + Clone,
+    layout: TextLayout,
 ) -> Result<ArrayRef, ArrowError> {
     let counts: Vec<usize> = words.clone().map(<[_]>::len).collect();
     let texts: Vec<Option<&str>> = words.flatten().map(|&w| Some(w)).collect();
     let (offsets, items) = rows.items(&counts);
-    offsets.finish(DataType::Utf8, keyed_texts(&items, &texts)?)
+    offsets.finish(layout.data_type(), keyed_texts(&items, &texts, layout)?)
 }
 
 /// The obligations column by kind: each row's kind's codes and events
@@ -471,6 +488,7 @@ fn obligations_by_kind<'k>(
     rows: &Keys,
     obligations: impl ExactSizeIterator<Item = &'k [(&'static str, Option<&'static str>)]> + Clone,
     dates: Numbers<Date32Type>,
+    layout: TextLayout,
 ) -> Result<ArrayRef, ArrowError> {
     let counts: Vec<usize> = obligations.clone().map(<[_]>::len).collect();
     let (codes, untils): (Vec<Option<&str>>, Vec<Option<&str>>) = obligations
@@ -480,9 +498,10 @@ fn obligations_by_kind<'k>(
     let (offsets, items) = rows.items(&counts);
     Obligations::from_parts(
         offsets,
-        keyed_texts(&items, &codes)?,
+        keyed_texts(&items, &codes, layout)?,
         Arc::new(dates.finish()),
-        keyed_texts(&items, &untils)?,
+        keyed_texts(&items, &untils, layout)?,
+        layout,
     )
 }
 
@@ -585,18 +604,18 @@ impl Dues {
         }
     }
 
-    fn fields() -> Fields {
+    fn fields(layout: TextLayout) -> Fields {
         Fields::from(vec![
-            field("trigger", DataType::Utf8),
+            field("trigger", layout.data_type()),
             field("since", instant_type()),
-            field("other_triggers", Words::data_type()),
-            field("disposal", DataType::Utf8),
+            field("other_triggers", Words::data_type(layout)),
+            field("disposal", layout.data_type()),
             field("by", DataType::Date32),
             field("backup_purge_by", DataType::Date32),
             field("held_until", instant_type()),
             field("hold_law", DataType::Utf8),
-            field("allowed_actions", Words::data_type()),
-            field("obligations", Obligations::data_type()),
+            field("allowed_actions", Words::data_type(layout)),
+            field("obligations", Obligations::data_type_in(layout)),
         ])
     }
 
@@ -633,24 +652,31 @@ impl Dues {
         self.hold_law.push_null();
     }
 
-    fn finish(self) -> Result<ArrayRef, ArrowError> {
+    fn finish(self, layout: TextLayout) -> Result<ArrayRef, ArrowError> {
         let kinds = &self.kinds;
         let rows = Keys::new(&self.rows, kinds.len());
-        let other_triggers =
-            words_by_kind(&rows, kinds.iter().map(|k| k.other_triggers.as_slice()))?;
-        let allowed_actions =
-            words_by_kind(&rows, kinds.iter().map(|k| k.allowed_actions.as_slice()))?;
+        let other_triggers = words_by_kind(
+            &rows,
+            kinds.iter().map(|k| k.other_triggers.as_slice()),
+            layout,
+        )?;
+        let allowed_actions = words_by_kind(
+            &rows,
+            kinds.iter().map(|k| k.allowed_actions.as_slice()),
+            layout,
+        )?;
         let obligations = obligations_by_kind(
             &rows,
             kinds.iter().map(|k| k.obligations.as_slice()),
             self.obligation_dates,
+            layout,
         )?;
         let valid = Validity::of(self.rows.iter().map(Option::is_some));
         let children: Vec<ArrayRef> = vec![
-            by_kind(&rows, kinds, |k| Some(k.trigger))?,
+            by_kind(&rows, kinds, |k| Some(k.trigger), layout)?,
             Arc::new(self.since.finish().with_timezone("UTC")),
             other_triggers,
-            by_kind(&rows, kinds, |k| Some(k.disposal))?,
+            by_kind(&rows, kinds, |k| Some(k.disposal), layout)?,
             Arc::new(self.by.finish()),
             Arc::new(self.backup_purge_by.finish()),
             Arc::new(self.held_until.finish().with_timezone("UTC")),
@@ -658,7 +684,7 @@ impl Dues {
             allowed_actions,
             obligations,
         ];
-        valid.finish(Self::fields(), children)
+        valid.finish(Self::fields(layout), children)
     }
 }
 
@@ -934,8 +960,9 @@ mod tests {
         let sweep_at = DateTime::parse_from_rfc3339("2026-11-28T02:00:00+08:00").unwrap();
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let rows = 30_000;
-        let mut by_kind = Sweep::with_capacity(rows, None);
-        let mut by_row = Sweep::with_capacity(rows, None);
+        let mut by_kind = Sweep::with_capacity(rows, None, TextLayout::Plain);
+        let mut by_row = Sweep::with_capacity(rows, None, TextLayout::Plain);
+        let mut dictionary = Sweep::with_capacity(rows, None, TextLayout::Dictionary);
         by_row.plan.memo = false;
         by_row.due.memo = false;
         for i in 0..rows {
@@ -944,6 +971,7 @@ mod tests {
             let id = format!("r{i}");
             by_kind.sweep(engine, Some(&id), &record, at);
             by_row.sweep(engine, Some(&id), &record, at);
+            dictionary.sweep(engine, Some(&id), &record, at);
         }
         // The kinds are shared (a few dozen), and every kind is exercised.
         assert!(
@@ -960,13 +988,26 @@ mod tests {
         );
         let by_kind = by_kind.finish(engine, Vec::new()).unwrap();
         let by_row = by_row.finish(engine, Vec::new()).unwrap();
+        let dictionary = dictionary.finish(engine, Vec::new()).unwrap();
         assert_eq!(by_kind.num_rows(), rows);
-        for (name, (a, b)) in Sweep::fields()
+        for (field, (a, b)) in Sweep::fields(TextLayout::Plain)
             .iter()
-            .map(Field::name)
             .zip(by_kind.columns().iter().zip(by_row.columns()))
         {
-            assert_eq!(a, b, "column `{name}`");
+            assert_eq!(a, b, "column `{}`", field.name());
+        }
+        // The dictionary layout holds the same texts: cast to the plain
+        // types, its columns equal the plain ones.
+        assert_eq!(
+            dictionary.schema().fields().len(),
+            by_kind.schema().fields().len()
+        );
+        for (field, (plain, dictionary)) in Sweep::fields(TextLayout::Plain)
+            .iter()
+            .zip(by_kind.columns().iter().zip(dictionary.columns()))
+        {
+            let cast = arrow_cast::cast(dictionary, field.data_type()).unwrap();
+            assert_eq!(&cast, plain, "column `{}`", field.name());
         }
     }
 }

@@ -40,4 +40,5 @@ def lifecycle(engine: lawful.Engine) -> tuple[Optional[datetime.date], Optional[
 def table(engine: lawful.Engine, data: lawful.arrow.ArrowStreamExportable) -> int:
     out: lawful.arrow.Table = lawful.arrow.decide(engine, data, keep=["customer"])
     swept = lawful.arrow.retention(engine, data, at=datetime.datetime.now(datetime.timezone.utc))
-    return len(out) + swept.num_rows
+    keyed = lawful.arrow.retention(engine, data, dictionary=True)
+    return len(out) + swept.num_rows + keyed.num_rows
