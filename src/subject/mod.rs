@@ -48,7 +48,7 @@ use chrono::{FixedOffset, NaiveDate};
 use crate::moment::{Civil, Moment};
 
 use crate::vocab::vocabulary;
-use age::civil_age_on;
+use age::{Years, civil_age_on};
 
 /// A jurisdiction resolved against an engine's policy, by
 /// [`Engine::jurisdiction`](crate::Engine::jurisdiction).
@@ -338,6 +338,14 @@ impl Assessment {
     pub(crate) fn years_on(&self, on: Civil, boundary: AgeBoundary) -> Option<u32> {
         let birth = self.birth?;
         Some(civil_age_on(birth, on, boundary).unwrap_or(0))
+    }
+
+    /// [`Assessment::years_on`] counted both ways at once: `None` when the
+    /// age is unknown (0 before birth).
+    #[inline]
+    pub(crate) fn ages_on(&self, on: Civil) -> Option<Years> {
+        let birth = self.birth?;
+        Some(Years::on(birth, on).unwrap_or(Years::ZERO))
     }
 }
 
