@@ -321,6 +321,9 @@ pub(crate) struct Assessment {
     /// calendar date at `at` (see [`Jurisdiction::age_date`]): the ages,
     /// never the date, are what it is for.
     pub(crate) today: Civil,
+    /// The age on `today`, counted both ways (`None` when unknown): what
+    /// [`Assessment::ages_on`] says of `today`, read once with the age.
+    pub(crate) years_today: Option<Years>,
 }
 
 /// Past this age a declared birth date is taken for a mistake.
@@ -378,7 +381,7 @@ pub(crate) fn assess_on(
                 resident_id_invalid = true;
                 None
             } else {
-                civil_age_on(birth, today, boundary).map(|years| (years, birth))
+                Years::on(birth, today).map(|both| (both.counted(boundary), birth, both))
             }
         }
         Some(_) => {
@@ -389,11 +392,13 @@ pub(crate) fn assess_on(
     };
     let mut birth_date_implausible = false;
     let from_birth_date = subject.birth.and_then(|birth| {
-        let years = civil_age_on(birth, today, boundary).filter(|&years| years <= OLDEST);
-        birth_date_implausible = years.is_none();
-        years.map(|years| (years, birth))
+        let found = Years::on(birth, today)
+            .map(|both| (both.counted(boundary), birth, both))
+            .filter(|&(years, ..)| years <= OLDEST);
+        birth_date_implausible = found.is_none();
+        found
     });
-    let ((years, birth), source, sources_disagree) = match (from_id, from_birth_date) {
+    let ((years, birth, both), source, sources_disagree) = match (from_id, from_birth_date) {
         (Some(a), Some(b)) if a.0 == b.0 => (a, AgeSource::Both, false),
         (Some(a), Some(b)) if a.0 < b.0 => (a, AgeSource::ResidentId, true),
         (Some(_), Some(b)) => (b, AgeSource::BirthDate, true),
@@ -406,6 +411,7 @@ pub(crate) fn assess_on(
                 birth_date_implausible,
                 birth: None,
                 today,
+                years_today: None,
             };
         }
     };
@@ -420,6 +426,7 @@ pub(crate) fn assess_on(
         birth_date_implausible,
         birth: Some(birth),
         today,
+        years_today: Some(both),
     }
 }
 

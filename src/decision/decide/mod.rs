@@ -587,9 +587,10 @@ impl<'a> Context<'a> {
         // A child under any applicable regime's threshold (or the
         // jurisdiction's own) is a child: never treated as an adult.
         if let Some(age) = subject.age {
-            // The age counted both ways once, for every regime's threshold
-            // and PIPL's minors.
-            let years = subject.ages_on(subject.today);
+            // The age counted both ways once (by `assess`, with the age),
+            // for every regime's threshold and PIPL's minors.
+            let years = subject.years_today;
+            debug_assert_eq!(years, subject.ages_on(subject.today));
             let child_regimes = years.map_or(RegimeSet::EMPTY, |y| ctx.child_regimes_at(y));
             let child = ctx.child_under(child_regimes, age.years);
             if let Some(found) = subject.age.as_mut() {
