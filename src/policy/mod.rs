@@ -107,7 +107,9 @@ pub struct Rule {
 
 /// A subject and a recipient as two bits of a [`Rule::applicability`]: one
 /// of the first three for a child, an adult, an unknown age; one of the
-/// next for no recipient, then each recipient kind.
+/// next for no recipient, then each recipient kind. Inlined: a context
+/// made asks it of constants.
+#[inline]
 pub(crate) fn audience(child: Option<bool>, recipient: Option<RecipientKind>) -> u16 {
     let subject = match child {
         Some(true) => 0,
