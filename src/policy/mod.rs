@@ -817,7 +817,9 @@ impl Policy {
 
     /// The regimes governing data collected in `jurisdiction` (its
     /// code), kept elsewhere than the storage region or not: the table
-    /// worked out when compiling, else the scope's answer.
+    /// worked out when compiling, else the scope's answer. Inlined: every
+    /// decision asks it once, and the look-up is a few loads.
+    #[inline]
     pub(crate) fn regimes_collected_in(
         &self,
         jurisdiction: &Jurisdiction,
