@@ -311,9 +311,9 @@ mod tests {
 
     /// `Years` is `civil_age_on` counted either way, for every birth from
     /// 1995 to 2001 (every day, 29 February 1996 and 2000 included)
-    /// against every date from 1995 to 2002 (every fifth day, and every
-    /// day of February and March, the anniversaries of the day of birth
-    /// included), and before birth.
+    /// against dates from December 1994 to 2002 (every fifth day, and
+    /// every day of February, March and the month of birth: every
+    /// anniversary, and the day of birth), and before birth.
     #[test]
     fn years_are_the_age_counted_either_way() {
         let civil = |d: NaiveDate| Civil::of(d);
@@ -331,7 +331,7 @@ mod tests {
                     );
                 }
                 compared += 1;
-                let step = if matches!(on.month(), 2 | 3) || on.day() == birth.day() {
+                let step = if matches!(on.month(), 2 | 3) || on.month() == birth.month() {
                     1
                 } else {
                     5
