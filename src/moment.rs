@@ -18,7 +18,9 @@
 
 use core::cmp::Ordering;
 
-use chrono::{DateTime, Datelike as _, FixedOffset, NaiveDate, Timelike as _};
+use chrono::{
+    DateTime, Datelike as _, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike as _,
+};
 
 use crate::retention::{Period, PeriodUnit};
 
@@ -74,6 +76,18 @@ impl Moment {
     /// than a day either way, as every UTC offset).
     pub(crate) fn local_date(self, offset_secs: i32) -> Civil {
         self.date.shifted(self.second + offset_secs)
+    }
+
+    /// The instant to the second as chrono's UTC date-time, what
+    /// `DateTime::from_timestamp(secs, 0)` makes of it, built from the UTC
+    /// date and second kept beside it: a time zone's offset is looked up by
+    /// one, and chrono's own conversion divides the day number into years
+    /// again. `None` past chrono's range.
+    pub(crate) fn naive_utc_second(self) -> Option<NaiveDateTime> {
+        let Civil { year, month, day } = self.date;
+        let date = NaiveDate::from_ymd_opt(year, u32::from(month), u32::from(day))?;
+        let second = u32::try_from(self.second).ok()?;
+        Some(date.and_time(NaiveTime::from_num_seconds_from_midnight_opt(second, 0)?))
     }
 
     /// The UTC calendar date: [`Moment::local_date`] at any offset is this
@@ -562,6 +576,26 @@ mod tests {
             let chrono = local_date(at, zone);
             prop_assert_eq!(Moment::of(at).local_date(offset), Civil::of(chrono));
             prop_assert_eq!(Moment::of(at).naive_local_date(zone), chrono);
+        }
+
+        /// The UTC date-time to the second, built from the date and second
+        /// kept beside the instant, is chrono's from the timestamp: for
+        /// instants as written and a period after them.
+        #[test]
+        fn the_utc_second_is_chronos(
+            secs in -62_000_000_000_i64..253_000_000_000,
+            offset in -86_399_i32..86_400,
+            days in 1_u32..2_000,
+        ) {
+            let zone = FixedOffset::east_opt(offset).unwrap();
+            let at = DateTime::from_timestamp(secs, 0).unwrap().with_timezone(&zone);
+            let moment = Moment::of(at);
+            let chrono = |m: Moment| DateTime::from_timestamp(m.utc_seconds(), 0).map(|u| u.naive_utc());
+            prop_assert_eq!(moment.naive_utc_second(), chrono(moment));
+            let period = Period::new(std::num::NonZeroU32::new(days).unwrap(), PeriodUnit::Days);
+            if let Some(later) = moment.after(period) {
+                prop_assert_eq!(later.naive_utc_second(), chrono(later));
+            }
         }
 
         #[test]

@@ -107,7 +107,9 @@ pub struct Rule {
 
 /// A subject and a recipient as two bits of a [`Rule::applicability`]: one
 /// of the first three for a child, an adult, an unknown age; one of the
-/// next for no recipient, then each recipient kind.
+/// next for no recipient, then each recipient kind. Inlined: a context
+/// made asks it of constants.
+#[inline]
 pub(crate) fn audience(child: Option<bool>, recipient: Option<RecipientKind>) -> u16 {
     let subject = match child {
         Some(true) => 0,
@@ -815,7 +817,9 @@ impl Policy {
 
     /// The regimes governing data collected in `jurisdiction` (its
     /// code), kept elsewhere than the storage region or not: the table
-    /// worked out when compiling, else the scope's answer.
+    /// worked out when compiling, else the scope's answer. Inlined: every
+    /// decision asks it once, and the look-up is a few loads.
+    #[inline]
     pub(crate) fn regimes_collected_in(
         &self,
         jurisdiction: &Jurisdiction,

@@ -171,6 +171,53 @@ pub(crate) fn civil_age_on(birth: Civil, on: Civil, boundary: AgeBoundary) -> Op
     }
 }
 
+/// An age in completed years counted both ways ([`AgeBoundary`]): the
+/// regimes that apply to one subject may count differently (PIPL the day
+/// after the birthday, the GDPR states on it), and the two counts differ
+/// only on the anniversary itself, so one reading of the dates serves
+/// every regime's threshold instead of one per regime.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Years {
+    /// Counted on the anniversary ([`AgeBoundary::Birthday`]).
+    birthday: u32,
+    /// Counted from the day after it ([`AgeBoundary::DayAfter`]).
+    day_after: u32,
+}
+
+impl Years {
+    /// No year completed, either way (before birth: see
+    /// [`Assessment::years_on`](super::Assessment::years_on)).
+    pub(crate) const ZERO: Years = Years {
+        birthday: 0,
+        day_after: 0,
+    };
+
+    /// Of someone born on `birth`, on the calendar date `on`: what
+    /// [`civil_age_on`] says with either boundary; `None` when `birth` is
+    /// after `on`.
+    #[inline]
+    pub(crate) fn on(birth: Civil, on: Civil) -> Option<Years> {
+        let birthday = civil_age_on(birth, on, AgeBoundary::Birthday)?;
+        // `DayAfter` counts one year less only on the anniversary itself,
+        // and only once a year is there to complete (`civil_age_on` says 0
+        // on the day of birth either way).
+        let anniversary = (on.month, on.day) == (birth.month, birth.day) && on.year > birth.year;
+        Some(Years {
+            birthday,
+            day_after: birthday.saturating_sub(u32::from(anniversary)),
+        })
+    }
+
+    /// The age counted with `boundary`.
+    #[inline]
+    pub(crate) const fn counted(self, boundary: AgeBoundary) -> u32 {
+        match boundary {
+            AgeBoundary::Birthday => self.birthday,
+            AgeBoundary::DayAfter => self.day_after,
+        }
+    }
+}
+
 /// Whether an age from `birth` reads the same, counted either way, on
 /// every date from the day before `date` to the day after: no birthday
 /// (the anniversary's month and day, or the birth itself) falls among
@@ -260,6 +307,40 @@ mod tests {
         // Past the first two years, nearly every window is settled (all
         // but days next to a birthday or 28 February).
         assert!(settled * 100 > windows * 97, "{settled} of {windows}");
+    }
+
+    /// `Years` is `civil_age_on` counted either way, for every birth from
+    /// 1995 to 2001 (every day, 29 February 1996 and 2000 included)
+    /// against dates from December 1994 to 2002 (every fifth day, and
+    /// every day of February, March and the month of birth: every
+    /// anniversary, and the day of birth), and before birth.
+    #[test]
+    fn years_are_the_age_counted_either_way() {
+        let civil = |d: NaiveDate| Civil::of(d);
+        let mut birth = date(1995, 1, 1);
+        let mut compared = 0_u32;
+        while birth <= date(2001, 12, 31) {
+            let mut on = date(1994, 12, 1);
+            while on <= date(2002, 12, 31) {
+                let years = Years::on(civil(birth), civil(on));
+                for boundary in [Birthday, DayAfter] {
+                    assert_eq!(
+                        years.map(|y| y.counted(boundary)),
+                        civil_age_on(civil(birth), civil(on), boundary),
+                        "birth {birth}, on {on}, {boundary:?}"
+                    );
+                }
+                compared += 1;
+                let step = if matches!(on.month(), 2 | 3) || on.month() == birth.month() {
+                    1
+                } else {
+                    5
+                };
+                on += chrono::Duration::days(step);
+            }
+            birth += chrono::Duration::days(1);
+        }
+        assert!(compared > 1_000_000, "{compared}");
     }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {

@@ -54,11 +54,12 @@ impl TimeZone {
     pub(crate) fn offset_at(self, at: Moment) -> i32 {
         match self.0 {
             Zone::Fixed(offset) => offset.local_minus_utc(),
-            Zone::Iana(tz) => DateTime::from_timestamp(at.utc_seconds(), 0).map_or(0, |utc| {
-                tz.offset_from_utc_datetime(&utc.naive_utc())
-                    .fix()
-                    .local_minus_utc()
-            }),
+            Zone::Iana(tz) => at
+                .naive_utc_second()
+                .or_else(|| DateTime::from_timestamp(at.utc_seconds(), 0).map(|u| u.naive_utc()))
+                .map_or(0, |utc| {
+                    tz.offset_from_utc_datetime(&utc).fix().local_minus_utc()
+                }),
         }
     }
 

@@ -48,7 +48,7 @@ use chrono::{FixedOffset, NaiveDate};
 use crate::moment::{Civil, Moment};
 
 use crate::vocab::vocabulary;
-use age::civil_age_on;
+use age::{Years, civil_age_on};
 
 /// A jurisdiction resolved against an engine's policy, by
 /// [`Engine::jurisdiction`](crate::Engine::jurisdiction).
@@ -321,6 +321,9 @@ pub(crate) struct Assessment {
     /// calendar date at `at` (see [`Jurisdiction::age_date`]): the ages,
     /// never the date, are what it is for.
     pub(crate) today: Civil,
+    /// The age on `today`, counted both ways (`None` when unknown): what
+    /// [`Assessment::ages_on`] says of `today`, read once with the age.
+    pub(crate) years_today: Option<Years>,
 }
 
 /// Past this age a declared birth date is taken for a mistake.
@@ -338,6 +341,14 @@ impl Assessment {
     pub(crate) fn years_on(&self, on: Civil, boundary: AgeBoundary) -> Option<u32> {
         let birth = self.birth?;
         Some(civil_age_on(birth, on, boundary).unwrap_or(0))
+    }
+
+    /// [`Assessment::years_on`] counted both ways at once: `None` when the
+    /// age is unknown (0 before birth).
+    #[inline]
+    pub(crate) fn ages_on(&self, on: Civil) -> Option<Years> {
+        let birth = self.birth?;
+        Some(Years::on(birth, on).unwrap_or(Years::ZERO))
     }
 }
 
@@ -370,7 +381,7 @@ pub(crate) fn assess_on(
                 resident_id_invalid = true;
                 None
             } else {
-                civil_age_on(birth, today, boundary).map(|years| (years, birth))
+                Years::on(birth, today).map(|both| (both.counted(boundary), birth, both))
             }
         }
         Some(_) => {
@@ -381,11 +392,13 @@ pub(crate) fn assess_on(
     };
     let mut birth_date_implausible = false;
     let from_birth_date = subject.birth.and_then(|birth| {
-        let years = civil_age_on(birth, today, boundary).filter(|&years| years <= OLDEST);
-        birth_date_implausible = years.is_none();
-        years.map(|years| (years, birth))
+        let found = Years::on(birth, today)
+            .map(|both| (both.counted(boundary), birth, both))
+            .filter(|&(years, ..)| years <= OLDEST);
+        birth_date_implausible = found.is_none();
+        found
     });
-    let ((years, birth), source, sources_disagree) = match (from_id, from_birth_date) {
+    let ((years, birth, both), source, sources_disagree) = match (from_id, from_birth_date) {
         (Some(a), Some(b)) if a.0 == b.0 => (a, AgeSource::Both, false),
         (Some(a), Some(b)) if a.0 < b.0 => (a, AgeSource::ResidentId, true),
         (Some(_), Some(b)) => (b, AgeSource::BirthDate, true),
@@ -398,6 +411,7 @@ pub(crate) fn assess_on(
                 birth_date_implausible,
                 birth: None,
                 today,
+                years_today: None,
             };
         }
     };
@@ -412,6 +426,7 @@ pub(crate) fn assess_on(
         birth_date_implausible,
         birth: Some(birth),
         today,
+        years_today: Some(both),
     }
 }
 

@@ -230,6 +230,9 @@ const EEA_ONLY: [&str; 3] = ["IS", "LI", "NO"];
 /// Whether `region` lies within `area`: the same code, or a state inside a
 /// group code. `EEA` holds the 30 states (and `EU`); `EU` holds the 27
 /// member states of the Union, not Iceland, Liechtenstein or Norway.
+/// Inlined: every decision asks it once, of the collection place and the
+/// storage region, and the call cost more than the compare.
+#[inline]
 pub(crate) fn within(region: RegionCode, area: RegionCode) -> bool {
     let (region, area) = (region.key(), area.key());
     if region == area {

@@ -30,6 +30,7 @@ use crate::moment::Moment;
 use crate::policy::{Plan, Policy, RuleId, audience};
 use crate::recipient::RecipientKind;
 use crate::retention::RetentionEvent;
+use crate::subject::age::Years;
 use crate::subject::regime::{Regime, RegimeSet, within};
 use crate::subject::region::RegionCode;
 use crate::subject::scope::{ChildAge, MINOR_AGE};
@@ -586,7 +587,11 @@ impl<'a> Context<'a> {
         // A child under any applicable regime's threshold (or the
         // jurisdiction's own) is a child: never treated as an adult.
         if let Some(age) = subject.age {
-            let child_regimes = ctx.child_regimes_on(subject.today);
+            // The age counted both ways once (by `assess`, with the age),
+            // for every regime's threshold and PIPL's minors.
+            let years = subject.years_today;
+            debug_assert_eq!(years, subject.ages_on(subject.today));
+            let child_regimes = years.map_or(RegimeSet::EMPTY, |y| ctx.child_regimes_at(y));
             let child = ctx.child_under(child_regimes, age.years);
             if let Some(found) = subject.age.as_mut() {
                 found.child = child;
@@ -594,9 +599,8 @@ impl<'a> Context<'a> {
             ctx.subject = subject;
             // Under 18, counted PIPL's way (the day after the birthday):
             // PIPL's minors' layer is PIPL's.
-            let pipl_years = subject
-                .years_on(subject.today, policy.scope.pipl_child.boundary)
-                .unwrap_or(age.years);
+            let pipl_years =
+                years.map_or(age.years, |y| y.counted(policy.scope.pipl_child.boundary));
             ctx.set_age_group(child, child_regimes, pipl_years < MINOR_AGE);
         }
         // An unknown age is decided only under an assumption
@@ -638,17 +642,14 @@ impl<'a> Context<'a> {
     }
 
     /// The regimes under whose children's threshold the subject is a child
-    /// on the calendar date `on` (each regime counts with its own boundary:
-    /// PIPL from the day after the birthday, the GDPR states on it).
-    fn child_regimes_on(&self, on: Civil) -> RegimeSet {
+    /// at the age `years` (on some calendar date), counted both ways: each
+    /// regime reads its own count (PIPL from the day after the birthday,
+    /// the GDPR states on it).
+    fn child_regimes_at(&self, years: Years) -> RegimeSet {
         let mut children = RegimeSet::EMPTY;
         for regime in self.regimes.iter() {
             let threshold = self.child_age(regime);
-            if self
-                .subject
-                .years_on(on, threshold.boundary)
-                .is_some_and(|years| years < u32::from(threshold.age))
-            {
+            if years.counted(threshold.boundary) < u32::from(threshold.age) {
                 children = children.with(regime);
             }
         }
@@ -685,8 +686,11 @@ impl<'a> Context<'a> {
     /// unknown.
     fn child_at(&self, at: Moment) -> Option<bool> {
         self.read_age_at(at, |on| {
-            let years = self.subject.years_on(on, self.jurisdiction.age_boundary)?;
-            Some(self.child_under(self.child_regimes_on(on), years))
+            let years = self.subject.ages_on(on)?;
+            Some(self.child_under(
+                self.child_regimes_at(years),
+                years.counted(self.jurisdiction.age_boundary),
+            ))
         })
     }
 
