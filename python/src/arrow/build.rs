@@ -553,17 +553,27 @@ impl Keys {
         }
         // No item is of no kind.
         rows_of.push(0);
+        // Each kind's items as `i32` keys, laid end to end, and where each
+        // kind's run of them is: a row's items are then its kind's run,
+        // copied (an item past `i32::MAX` points past the items: `take`
+        // refuses it, and a batch that large is refused anyway).
+        let item_keys: Vec<i32> = (0..counts.iter().sum::<usize>())
+            .map(|item| i32::try_from(item).unwrap_or(i32::MAX))
+            .collect();
+        let runs: Vec<(usize, usize)> = first
+            .iter()
+            .zip(counts)
+            .map(|(&first, &count)| (first, first + count))
+            .collect();
         let mut offsets = Offsets::with_capacity(self.indices.len());
         let mut items: Vec<i32> = Vec::with_capacity(items_in_all);
         for &key in self.indices.values() {
-            let kind = usize::try_from(key).ok();
-            if let Some((&first, &count)) = kind.and_then(|k| Some((first.get(k)?, counts.get(k)?)))
-            {
-                // An item past `i32::MAX` points past the items: `take`
-                // refuses it (a batch that large is refused anyway).
-                items.extend(
-                    (first..first + count).map(|item| i32::try_from(item).unwrap_or(i32::MAX)),
-                );
+            let run = usize::try_from(key)
+                .ok()
+                .and_then(|k| runs.get(k))
+                .and_then(|&(start, end)| item_keys.get(start..end));
+            if let Some(run) = run {
+                items.extend_from_slice(run);
             }
             offsets.end_row(items.len());
         }
