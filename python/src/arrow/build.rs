@@ -936,11 +936,11 @@ mod tests {
                         state % 4 < density
                     })
                     .collect();
-                let want = BooleanBuffer::from_iter(flags.iter().copied());
+                let want: BooleanBuffer = flags.iter().copied().collect();
                 let values: Vec<Option<u8>> = flags.iter().map(|&f| f.then_some(1)).collect();
                 let nulls = flags.iter().filter(|&&f| !f).count();
                 let got = validity(&values, nulls.max(1));
-                assert_eq!(got.map(|n| n.into_inner()), Some(want.clone()), "{len}");
+                assert_eq!(got.map(NullBuffer::into_inner), Some(want.clone()), "{len}");
                 let mut struct_validity = Validity::of(flags.iter().copied());
                 assert_eq!(struct_validity.0.finish(), want, "{len}");
             }
