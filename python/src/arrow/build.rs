@@ -16,7 +16,7 @@ use arrow_array::{
     Array, ArrayRef, BooleanArray, DictionaryArray, Int32Array, ListArray, PrimitiveArray,
     RecordBatch, StringArray, StructArray, new_null_array,
 };
-use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_buffer::{BooleanBuffer, Buffer, MutableBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{ArrowError, DataType, Field, Fields, Schema, TimeUnit};
 use arrow_select::take::{TakeOptions, take};
 use chrono::{Datelike, NaiveDate};
@@ -147,11 +147,12 @@ impl Validity {
 
     /// The validity of rows, in bulk.
     pub(crate) fn of(valid: impl ExactSizeIterator<Item = bool>) -> Validity {
-        let mut builder = BooleanBufferBuilder::new(valid.len());
-        for v in valid {
-            builder.append(v);
-        }
-        Validity(builder)
+        let len = valid.len();
+        let words = packed(valid);
+        Validity(BooleanBufferBuilder::new_from_buffer(
+            MutableBuffer::from(words),
+            len,
+        ))
     }
 
     /// The struct column of `children` (named by `fields`).
@@ -552,17 +553,27 @@ impl Keys {
         }
         // No item is of no kind.
         rows_of.push(0);
+        // Each kind's items as `i32` keys, laid end to end, and where each
+        // kind's run of them is: a row's items are then its kind's run,
+        // copied (an item past `i32::MAX` points past the items: `take`
+        // refuses it, and a batch that large is refused anyway).
+        let item_keys: Vec<i32> = (0..counts.iter().sum::<usize>())
+            .map(|item| i32::try_from(item).unwrap_or(i32::MAX))
+            .collect();
+        let runs: Vec<(usize, usize)> = first
+            .iter()
+            .zip(counts)
+            .map(|(&first, &count)| (first, first + count))
+            .collect();
         let mut offsets = Offsets::with_capacity(self.indices.len());
         let mut items: Vec<i32> = Vec::with_capacity(items_in_all);
         for &key in self.indices.values() {
-            let kind = usize::try_from(key).ok();
-            if let Some((&first, &count)) = kind.and_then(|k| Some((first.get(k)?, counts.get(k)?)))
-            {
-                // An item past `i32::MAX` points past the items: `take`
-                // refuses it (a batch that large is refused anyway).
-                items.extend(
-                    (first..first + count).map(|item| i32::try_from(item).unwrap_or(i32::MAX)),
-                );
+            let run = usize::try_from(key)
+                .ok()
+                .and_then(|k| runs.get(k))
+                .and_then(|&(start, end)| item_keys.get(start..end));
+            if let Some(run) = run {
+                items.extend_from_slice(run);
             }
             offsets.end_row(items.len());
         }
@@ -879,8 +890,60 @@ impl SparseTexts {
 /// The validity of pushed values, if any of the `nulls` is there.
 fn validity<V>(values: &[Option<V>], nulls: usize) -> Option<NullBuffer> {
     (nulls > 0).then(|| {
-        NullBuffer::new(BooleanBuffer::collect_bool(values.len(), |i| {
-            values.get(i).is_some_and(Option::is_some)
-        }))
+        let words = packed(values.iter().map(Option::is_some));
+        NullBuffer::new(BooleanBuffer::new(Buffer::from_vec(words), 0, values.len()))
     })
+}
+
+/// `flags` as Arrow's bitmap lays them out (the first the lowest bit of
+/// the first byte), 64 to a little-endian word, the last word's unused
+/// bits clear: a flag is a shift and an or, not a builder's append or a
+/// closure's bounds-checked look-up.
+fn packed(flags: impl Iterator<Item = bool>) -> Vec<u64> {
+    let mut words = Vec::with_capacity(flags.size_hint().0.div_ceil(64));
+    let (mut word, mut bit) = (0_u64, 0_u32);
+    for flag in flags {
+        word |= u64::from(flag) << bit;
+        bit += 1;
+        if bit == 64 {
+            words.push(word.to_le());
+            (word, bit) = (0, 0);
+        }
+    }
+    if bit > 0 {
+        words.push(word.to_le());
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Packed flags are Arrow's own bitmap of them, bit for bit, at every
+    /// length around the words' and bytes' ends, as a validity and as a
+    /// struct's.
+    #[test]
+    fn packed_flags_are_arrows_bitmap() {
+        let mut state = 0x853c_49e6_748f_ea9b_u64;
+        for len in (0..300).chain([4095, 4096, 4097, 16_384]) {
+            for density in [0, 1, 2, 3, 4] {
+                let flags: Vec<bool> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        state % 4 < density
+                    })
+                    .collect();
+                let want: BooleanBuffer = flags.iter().copied().collect();
+                let values: Vec<Option<u8>> = flags.iter().map(|&f| f.then_some(1)).collect();
+                let nulls = flags.iter().filter(|&&f| !f).count();
+                let got = validity(&values, nulls.max(1));
+                assert_eq!(got.map(NullBuffer::into_inner), Some(want.clone()), "{len}");
+                let mut struct_validity = Validity::of(flags.iter().copied());
+                assert_eq!(struct_validity.0.finish(), want, "{len}");
+            }
+        }
+    }
 }

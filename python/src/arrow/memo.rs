@@ -119,21 +119,41 @@ fn short(text: &str) -> Option<Short> {
     if bytes.len() > 24 {
         return None;
     }
-    // Whole words loaded as they are, the last few bytes shifted in.
+    // Whole words loaded as they are; the last few bytes as the end of an
+    // eight-byte (or, shorter, two four-byte) load that reaches the text's
+    // last byte, shifted down: no byte loop.
     let whole = bytes.chunks_exact(8);
-    let rest = whole.remainder();
+    let rest = whole.remainder().len();
+    let filled = bytes.len() / 8;
     let mut words = [0_u64; 4];
-    let mut filled = 0;
     for (word, chunk) in words.iter_mut().zip(whole) {
         if let Ok(chunk) = <[u8; 8]>::try_from(chunk) {
             *word = u64::from_le_bytes(chunk);
         }
-        filled += 1;
     }
-    let mut last = 0_u64;
-    for (i, &b) in rest.iter().enumerate() {
-        last |= u64::from(b) << (8 * i);
-    }
+    let last = if rest == 0 {
+        0
+    } else if let Some(tail) = bytes.len().checked_sub(8).and_then(|at| bytes.get(at..)) {
+        // The eight bytes ending the text: its last `rest` are the top ones.
+        let tail = <[u8; 8]>::try_from(tail).map_or(0, u64::from_le_bytes);
+        tail >> (8 * (8 - rest))
+    } else if rest >= 4 {
+        // Four to seven bytes: the first four and the last four, overlapping
+        // where they meet (the same bytes in the same places).
+        let four = |at: usize| {
+            bytes
+                .get(at..at + 4)
+                .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                .map_or(0, |b| u64::from(u32::from_le_bytes(b)))
+        };
+        four(0) | (four(rest - 4) << (8 * (rest - 4)))
+    } else {
+        let mut last = 0_u64;
+        for (i, &b) in bytes.iter().enumerate() {
+            last |= u64::from(b) << (8 * i);
+        }
+        last
+    };
     if let Some(word) = words.get_mut(filled) {
         *word = last;
     }

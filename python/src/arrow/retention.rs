@@ -159,9 +159,12 @@ impl<'e> Sweep<'e> {
                 // The plan once, for the answer and for what is due.
                 let (plan, due) = engine.record_plan_and_due(record, at);
                 let outcome = RecordOutcome::of(due.as_ref());
-                self.push_record(engine, id, &plan, Some(outcome), due.as_ref());
+                self.push_record(engine, id, record, &plan, Some(outcome), due.as_ref());
             }
-            None => self.push_record(engine, id, &engine.record_plan(record), None, None),
+            None => {
+                let plan = engine.record_plan(record);
+                self.push_record(engine, id, record, &plan, None, None);
+            }
         }
     }
 
@@ -171,12 +174,13 @@ impl<'e> Sweep<'e> {
         &mut self,
         engine: &'e Engine,
         id: Option<&str>,
+        record: &RecordState,
         plan: &RetentionPlan,
         outcome: Option<RecordOutcome>,
         due: Option<&DeletionDue>,
     ) {
         self.id.push(id);
-        self.plan.push(engine, plan);
+        self.plan.push(engine, PlanInputs::of(record), plan);
         self.outcome.push(outcome.map(RecordOutcome::as_str));
         match due {
             Some(due) => self.due.push(due),
@@ -243,6 +247,9 @@ struct Plans<'e> {
     kinds: Vec<KindTexts<'e>>,
     /// Where each kind is in `kinds`.
     seen: Seen<PlanKind>,
+    /// The kind of each [`PlanInputs`] met: a row whose inputs were met
+    /// before finds its kind without making it.
+    by_inputs: Known<PlanInputs>,
     /// Whether a kind met again is looked up (always, but in the test that
     /// writes every row as a kind of its own and compares the columns).
     memo: bool,
@@ -302,12 +309,70 @@ impl<K: Copy + Eq + std::hash::Hash> Seen<K> {
     }
 }
 
+/// The kind index of each key met (as [`Seen`], without making kinds).
+#[derive(Debug)]
+struct Known<K> {
+    index: HashMap<K, u32, BuildHasherDefault<Mix>>,
+    /// The key met last.
+    last: Option<(K, u32)>,
+}
+
+impl<K> Default for Known<K> {
+    fn default() -> Known<K> {
+        Known {
+            index: HashMap::default(),
+            last: None,
+        }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash> Known<K> {
+    fn get(&mut self, key: K) -> Option<u32> {
+        if let Some((last, index)) = self.last
+            && last == key
+        {
+            return Some(index);
+        }
+        let index = *self.index.get(&key)?;
+        self.last = Some((key, index));
+        Some(index)
+    }
+
+    fn insert(&mut self, key: K, index: u32) {
+        self.index.insert(key, index);
+        self.last = Some((key, index));
+    }
+}
+
 /// An obligation's code and the event it lasts until, as written.
 fn obligation_words(doc: &ObligationDoc) -> (&'static str, Option<&'static str>) {
     (
         doc.code.as_str(),
         doc.until.map(lawful::policy::RetentionEvent::as_str),
     )
+}
+
+/// What a record's plan is made from, but for its instants: the plan's
+/// kind ([`PlanKind`]) follows from these alone (`Engine::record_plan`
+/// reads nothing else of the record but when it was collected, which sets
+/// the plan's dates, not its kind).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct PlanInputs {
+    category: lawful::CategoryId,
+    purpose: lawful::PurposeId,
+    age: lawful::subject::AgeGroup,
+    basis: Option<lawful::Basis>,
+}
+
+impl PlanInputs {
+    fn of(record: &RecordState) -> PlanInputs {
+        PlanInputs {
+            category: record.category(),
+            purpose: record.purpose(),
+            age: record.age(),
+            basis: record.rests_on(),
+        }
+    }
 }
 
 /// What a plan's texts depend on: the rule behind it, the retention it
@@ -383,6 +448,7 @@ impl<'e> Plans<'e> {
             rows: Vec::with_capacity(rows),
             kinds: Vec::new(),
             seen: Seen::default(),
+            by_inputs: Known::default(),
             memo: true,
             end: Numbers::with_capacity(rows),
             backup_purge: Numbers::with_capacity(rows),
@@ -406,13 +472,25 @@ impl<'e> Plans<'e> {
         ])
     }
 
-    /// As the library's `plan_doc`.
-    fn push(&mut self, engine: &'e Engine, plan: &RetentionPlan) {
-        let index = self
-            .seen
-            .index(&mut self.kinds, PlanKind::of(plan), self.memo, || {
-                KindTexts::of(engine, plan)
-            });
+    /// As the library's `plan_doc`: `plan` is the plan of a record whose
+    /// inputs are `inputs`.
+    fn push(&mut self, engine: &'e Engine, inputs: PlanInputs, plan: &RetentionPlan) {
+        let known = if self.memo {
+            self.by_inputs.get(inputs)
+        } else {
+            None
+        };
+        let index = known.unwrap_or_else(|| {
+            let index = self
+                .seen
+                .index(&mut self.kinds, PlanKind::of(plan), self.memo, || {
+                    KindTexts::of(engine, plan)
+                });
+            if self.memo {
+                self.by_inputs.insert(inputs, index);
+            }
+            index
+        });
         self.rows.push(Some(index));
         match plan.end() {
             RetentionEnd::At(_) => self.end.push(plan.end_due().date().map(days)),
