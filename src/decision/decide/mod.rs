@@ -330,6 +330,9 @@ struct Context<'a> {
     /// short ([`Decision::combine_pass`]), so its obligations and its
     /// retention's date are not worked out.
     denied_before: bool,
+    /// Some consent record was withdrawn at or before `at`: the record's
+    /// retention may have ended with it (see [`Context::record_expired`]).
+    withdrawal_by_now: bool,
     /// The record's retention, once worked out (see [`Context::record`]).
     record: Cell<Option<RecordRetention>>,
     /// The last instant (its UTC second) whose age date was asked, and
@@ -566,6 +569,11 @@ impl<'a> Context<'a> {
             covered,
             plan,
             denied_before: false,
+            withdrawal_by_now: request
+                .evidence
+                .consents
+                .iter()
+                .any(|c| c.withdrawal_instant().is_some_and(|w| w <= request.at)),
             record: Cell::new(None),
             // The request's instant was dated by `assess` already (the
             // subject's date, or the UTC date where no birthday is near
