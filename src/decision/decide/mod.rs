@@ -217,11 +217,13 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
     }
 
     // Step 4: the lawful basis, in the rules' order of preference.
+    // The search also says which rule offered the basis it found.
+    let mut offered_by = None;
     let basis = if ctx.acquirer_bound() {
         // PIPL art. 22: the acquirer steps into our shoes; no fresh basis.
         Ok(None)
     } else {
-        ctx.choose_basis(acceptable).map(Some)
+        ctx.choose_basis(acceptable, &mut offered_by).map(Some)
     };
     // A legal hold keeps the data (PIPL art. 47; GDPR arts. 17(3), 18(2)):
     // storing it needs no basis of its own, nor does a processor abroad
@@ -247,7 +249,7 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
     }
 
     // Step 7: obligations.
-    ctx.cite_rules(decision, basis, true);
+    ctx.cite_rules_found(decision, basis, offered_by);
     ctx.obligations(basis, decision);
     decision.set_effect(Effect::Permit);
     decision.set_basis(basis);
@@ -920,7 +922,9 @@ mod tests {
     /// the regimes of a collection at home read from the compiled table, no obligations
     /// worked out for a later pass combined into a deny, a one-category
     /// request's covering list as its candidates and its compiled plan
-    /// (the bases in the search's order, the rule each cites), and the covering lists
+    /// (the bases in the search's order, the rule each cites), the rule the
+    /// basis search found cited without a walk for one category of a known
+    /// age, and the covering lists
     /// merged in every slot, however short) against
     /// the procedure as written (every date looked up in its zone, every
     /// grant judged in full under each regime, every slot walked). Run in
