@@ -333,7 +333,9 @@ struct Context<'a> {
     /// retention's date are not worked out.
     denied_before: bool,
     /// Some consent record was withdrawn at or before `at`: the record's
-    /// retention may have ended with it (see [`Context::record_expired`]).
+    /// retention may have ended with it (see [`Context::record_expired`]),
+    /// and a withdrawal may have ended another's grant
+    /// ([`Context::withdrawn_by_another`]); with none, neither is looked for.
     withdrawal_by_now: bool,
     /// The record's retention, once worked out (see [`Context::record`]).
     record: Cell<Option<RecordRetention>>,
