@@ -158,6 +158,21 @@ impl BitSet {
     pub(crate) const fn is_subset(self, other: BitSet) -> bool {
         self.0 & !other.0 == 0
     }
+
+    /// The members' indices, lowest first (a vocabulary's order): one
+    /// step a member, where testing every value of the vocabulary takes
+    /// one a value.
+    pub(crate) fn indices(self) -> impl Iterator<Item = u32> {
+        let mut bits = self.0;
+        std::iter::from_fn(move || {
+            if bits == 0 {
+                return None;
+            }
+            let index = bits.trailing_zeros();
+            bits &= bits - 1;
+            Some(index)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -170,5 +185,12 @@ mod tests {
         assert!(set.contains(17));
         assert!(!set.without(17).contains(17));
         assert!(BitSet::EMPTY.with(3).is_subset(set));
+        assert_eq!(set.indices().collect::<Vec<_>>(), [0, 3, 17]);
+        assert_eq!(BitSet::EMPTY.indices().count(), 0);
+        let all = (0..32).fold(BitSet::EMPTY, BitSet::with);
+        assert_eq!(
+            all.indices().collect::<Vec<_>>(),
+            (0..32).collect::<Vec<_>>()
+        );
     }
 }

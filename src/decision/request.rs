@@ -93,11 +93,12 @@ impl Mechanisms {
         self.0.contains(mechanism.index())
     }
 
+    /// The mechanisms named, in the vocabulary's order (a request names
+    /// one or two of the twenty: their bits are walked, not the twenty).
     pub(crate) fn iter(self) -> impl Iterator<Item = TransferMechanism> {
-        TransferMechanism::ALL
-            .iter()
-            .copied()
-            .filter(move |m| self.0.contains(m.index()))
+        self.0
+            .indices()
+            .filter_map(|index| TransferMechanism::ALL.get(index as usize).copied())
     }
 }
 

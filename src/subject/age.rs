@@ -218,6 +218,17 @@ impl Years {
     }
 }
 
+/// Whether someone born on `birth` is at least `age` years old, counted
+/// either way, on every date from the day before `date` to the day after,
+/// by the years alone: those dates' year is at least `date`'s less one,
+/// and an age on a date is at least its year less the year of birth, less
+/// one (the anniversary not yet reached). `false` may be said of someone
+/// who is (within two years of `age`), never `true` of someone who is not.
+#[inline]
+pub(crate) fn at_least_around(birth: Civil, date: Civil, age: u8) -> bool {
+    i64::from(date.year) - 2 - i64::from(birth.year) >= i64::from(age)
+}
+
 /// Whether an age from `birth` reads the same, counted either way, on
 /// every date from the day before `date` to the day after: no birthday
 /// (the anniversary's month and day, or the birth itself) falls among
@@ -271,6 +282,54 @@ mod tests {
     use proptest::prelude::*;
 
     use AgeBoundary::{Birthday, DayAfter};
+
+    /// `at_least_around` never says someone is at least an age when, on
+    /// some date of the window (the day before to the day after), counted
+    /// either way, they are younger: every birth from 1990 to 2003 (every
+    /// fifth day) against every date from 1999 to 2021 (every third day,
+    /// and every new year's eve and day), for every age to 20; and it
+    /// says so of most windows more than two years past the age.
+    #[test]
+    fn at_least_around_is_never_younger() {
+        let civil = |d: NaiveDate| Civil::of(d);
+        let mut birth = date(1990, 1, 1);
+        let (mut said, mut past) = (0_u32, 0_u32);
+        while birth <= date(2003, 12, 31) {
+            let mut on = date(1999, 1, 1);
+            while on <= date(2021, 12, 31) {
+                let lo = on - chrono::Duration::days(1);
+                let hi = on + chrono::Duration::days(1);
+                for age in 0..=20_u8 {
+                    let youngest = [lo, on, hi]
+                        .into_iter()
+                        .flat_map(|d| {
+                            [Birthday, DayAfter]
+                                .map(|b| civil_age_on(civil(birth), civil(d), b).unwrap_or(0))
+                        })
+                        .min()
+                        .unwrap();
+                    let at_least = at_least_around(civil(birth), civil(on), age);
+                    if at_least {
+                        assert!(
+                            youngest >= u32::from(age),
+                            "birth {birth}, around {on}, {age}"
+                        );
+                        said += 1;
+                    }
+                    if youngest >= u32::from(age) + 3 {
+                        past += 1;
+                    }
+                }
+                on += chrono::Duration::days(if on.month() == 12 && on.day() >= 29 {
+                    1
+                } else {
+                    3
+                });
+            }
+            birth += chrono::Duration::days(5);
+        }
+        assert!(said >= past && past > 10_000, "{said} of {past}");
+    }
 
     /// `age_settled_around` never calls a date settled where an age,
     /// counted either way, differs between the day before and the day

@@ -39,7 +39,9 @@ impl Context<'_> {
     }
 
     /// Whether the request names a mechanism of `regime` whose condition
-    /// holds; if not, why.
+    /// holds; if not, why. (Out of line: asked only of a flow abroad, and
+    /// inlined it costs every other pass's gates a dozen instructions.)
+    #[inline(never)]
     pub(super) fn mechanism(&self, regime: Regime) -> Result<(), Detail> {
         let mechanisms = self.request.mechanisms;
         if mechanisms.is_empty() {

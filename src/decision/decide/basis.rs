@@ -69,8 +69,14 @@ impl Context<'_> {
     }
 
     /// Tries the acceptable bases in the candidates' order of preference;
-    /// the first whose evidence holds is the basis.
-    pub(super) fn choose_basis(&self, mut acceptable: BasisSet) -> Result<Basis, BasisFailures> {
+    /// the first whose evidence holds is the basis; `offered_by` is set to
+    /// the rule the search met it at (the first candidate offering it: a
+    /// basis met again is not tried again).
+    pub(super) fn choose_basis(
+        &self,
+        mut acceptable: BasisSet,
+        offered_by: &mut Option<RuleId>,
+    ) -> Result<Basis, BasisFailures> {
         if self.action == Action::Disclose {
             // Disclosure only on a legal obligation or (separate) consent.
             acceptable = acceptable.intersection(
@@ -92,6 +98,7 @@ impl Context<'_> {
             // (a basis met again is skipped by the walk: it was tried).
             for (basis, rule) in plan.steps() {
                 if self.try_basis(basis, rule, acceptable, &mut failures) {
+                    *offered_by = Some(rule);
                     return Ok(basis);
                 }
             }
@@ -106,6 +113,7 @@ impl Context<'_> {
                 }
                 for &basis in &rule.bases {
                     if self.try_basis(basis, rule.id, acceptable, &mut failures) {
+                        *offered_by = Some(rule.id);
                         return Ok(basis);
                     }
                 }

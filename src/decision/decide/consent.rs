@@ -232,6 +232,10 @@ impl Context<'_> {
         scope: Scope,
         category: Option<CategoryId>,
     ) -> bool {
+        // With no withdrawal by the request's instant there is none to end it.
+        if !self.withdrawal_by_now {
+            return false;
+        }
         let request = self.request;
         let given = consent.state.given_at();
         request.evidence.consents.iter().any(|w| {

@@ -217,11 +217,13 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
     }
 
     // Step 4: the lawful basis, in the rules' order of preference.
+    // The search also says which rule offered the basis it found.
+    let mut offered_by = None;
     let basis = if ctx.acquirer_bound() {
         // PIPL art. 22: the acquirer steps into our shoes; no fresh basis.
         Ok(None)
     } else {
-        ctx.choose_basis(acceptable).map(Some)
+        ctx.choose_basis(acceptable, &mut offered_by).map(Some)
     };
     // A legal hold keeps the data (PIPL art. 47; GDPR arts. 17(3), 18(2)):
     // storing it needs no basis of its own, nor does a processor abroad
@@ -247,7 +249,7 @@ fn decide_into(ctx: &Context<'_>, decision: &mut Decision) {
     }
 
     // Step 7: obligations.
-    ctx.cite_rules(decision, basis, true);
+    ctx.cite_rules_found(decision, basis, offered_by);
     ctx.obligations(basis, decision);
     decision.set_effect(Effect::Permit);
     decision.set_basis(basis);
@@ -330,6 +332,11 @@ struct Context<'a> {
     /// short ([`Decision::combine_pass`]), so its obligations and its
     /// retention's date are not worked out.
     denied_before: bool,
+    /// Some consent record was withdrawn at or before `at`: the record's
+    /// retention may have ended with it (see [`Context::record_expired`]),
+    /// and a withdrawal may have ended another's grant
+    /// ([`Context::withdrawn_by_another`]); with none, neither is looked for.
+    withdrawal_by_now: bool,
     /// The record's retention, once worked out (see [`Context::record`]).
     record: Cell<Option<RecordRetention>>,
     /// The last instant (its UTC second) whose age date was asked, and
@@ -566,6 +573,11 @@ impl<'a> Context<'a> {
             covered,
             plan,
             denied_before: false,
+            withdrawal_by_now: request
+                .evidence
+                .consents
+                .iter()
+                .any(|c| c.withdrawal_instant().is_some_and(|w| w <= request.at)),
             record: Cell::new(None),
             // The request's instant was dated by `assess` already (the
             // subject's date, or the UTC date where no birthday is near
@@ -710,6 +722,21 @@ impl<'a> Context<'a> {
     /// `None` when the age is unknown.
     fn child_under_at(&self, regime: Regime, at: Moment) -> Option<bool> {
         let threshold = self.child_age(regime);
+        #[cfg(test)]
+        let by_years = !self.policy.no_shortcuts;
+        #[cfg(not(test))]
+        let by_years = true;
+        // Most grants were given by adults years past every children's
+        // threshold: their years alone say so, without the dates (a few
+        // integer operations where reading the age on them takes a hundred).
+        let utc = at.utc_date();
+        if by_years
+            && self.subject.birth.is_some_and(|birth| {
+                crate::subject::age::at_least_around(birth, utc, threshold.age)
+            })
+        {
+            return Some(false);
+        }
         self.read_age_at(at, |on| {
             let years = self.subject.years_on(on, threshold.boundary)?;
             Some(years < u32::from(threshold.age))
@@ -888,15 +915,18 @@ mod tests {
 
     /// `decide()`'s shortcuts change no decision, over every request class
     /// of the seed policy (not a sample): the engine with all of them (ages
-    /// read on the UTC date away from birthdays, dates remembered between
-    /// passes, the request's instant dated once for the subject's age and
-    /// the consents given then, a grant's scope and time judged once for
-    /// every regime, no walk of the regimes for a flow that names no place,
-    /// where the flow's places lead abroad worked out once, the regimes of
-    /// a collection at home read from the compiled table, no obligations
+    /// read on the UTC date away from birthdays, a grantor years past a
+    /// children's threshold known for no child by the years alone, dates
+    /// remembered between passes, the request's instant dated once for the
+    /// subject's age and the consents given then, a grant's scope and time
+    /// judged once for every regime, no walk of the regimes for a flow that
+    /// names no place, where the flow's places lead abroad worked out once,
+    /// the regimes of a collection at home read from the compiled table, no obligations
     /// worked out for a later pass combined into a deny, a one-category
     /// request's covering list as its candidates and its compiled plan
-    /// (the bases in the search's order, the rule each cites), and the covering lists
+    /// (the bases in the search's order, the rule each cites), the rule the
+    /// basis search found cited without a walk for one category of a known
+    /// age, and the covering lists
     /// merged in every slot, however short) against
     /// the procedure as written (every date looked up in its zone, every
     /// grant judged in full under each regime, every slot walked). Run in

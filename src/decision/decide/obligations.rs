@@ -5,11 +5,49 @@ use super::Context;
 use crate::action::Action;
 use crate::basis::Basis;
 use crate::decision::{Decision, Due, Effect, ObligationCode, Reason, ReasonCode};
-use crate::policy::Rule;
+use crate::policy::{Rule, RuleId};
 use crate::recipient::RecipientKind;
 use crate::subject::regime::Regime;
 
 impl Context<'_> {
+    /// [`Context::cite_rules`] for a permit on `basis`, which the basis
+    /// search found offered by `offered_by` (`None`: no search). For a
+    /// request of one category and a known age, that rule is the one the
+    /// rules used would walk to: the first candidate (the category's
+    /// covering rules that apply, in policy order) offering the basis,
+    /// where the search met it first (a known age: every rule offers its
+    /// bases); it is cited without the walk.
+    #[inline]
+    pub(super) fn cite_rules_found(
+        &self,
+        decision: &mut Decision,
+        basis: Option<Basis>,
+        offered_by: Option<RuleId>,
+    ) {
+        #[cfg(test)]
+        let found = !self.policy.no_shortcuts;
+        #[cfg(not(test))]
+        let found = true;
+        // (With a plan, `cite_rules` reads the rule from it.)
+        if self.plan.is_none()
+            && found
+            && basis.is_some()
+            && self.age_known()
+            && self.request.categories.len() == 1
+            && let Some(rule) = offered_by.and_then(|id| self.policy.rule(id))
+        {
+            // The walk it replaces, in every debug test.
+            debug_assert_eq!(
+                self.used_rules(basis).next().map(|(_, r)| r.id),
+                Some(rule.id)
+            );
+            decision.push_reason(Reason::new(ReasonCode::RulePermits, Some(rule.id), None));
+            decision.add_obligations(rule.obligations);
+            return self.retain_until(decision);
+        }
+        self.cite_rules(decision, basis, true);
+    }
+
     /// In one pass over the rules used: cites each (`rule_permits`), adds
     /// its own obligations when `own_obligations`, and `retain_until`: the
     /// earliest end among the rules used, counted from `collected_at` (or
@@ -47,6 +85,13 @@ impl Context<'_> {
                 cite(rule);
             }
         }
+        self.retain_until(decision);
+    }
+
+    /// `retain_until` on a permit: the record's end, or the event it waits
+    /// for (see [`Context::cite_rules`]).
+    #[inline]
+    fn retain_until(&self, decision: &mut Decision) {
         // A permit combined into a deny keeps none of its obligations (a
         // pass with a reason is a permit from here: none that follows
         // denies).

@@ -232,14 +232,11 @@ impl<'a> Context<'a> {
         None
     }
 
-    /// Whether some consent record was withdrawn at or before `at`.
+    /// Whether some consent record was withdrawn at or before `at` (worked
+    /// out once, with the context: every pass asks it, once for each basis
+    /// tried and again for its retention).
     fn any_withdrawal(&self) -> bool {
-        let at = self.request.at;
-        self.request
-            .evidence
-            .consents
-            .iter()
-            .any(|c| c.withdrawal_instant().is_some_and(|w| w <= at))
+        self.withdrawal_by_now
     }
 
     /// When a grant keeping `category` for `purpose` was ended, at or
