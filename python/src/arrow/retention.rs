@@ -246,7 +246,7 @@ struct Plans<'e> {
     rows: Vec<Option<u32>>,
     kinds: Vec<KindTexts<'e>>,
     /// Where each kind is in `kinds`.
-    seen: Seen<PlanKind>,
+    seen: Known<PlanKind>,
     /// The kind of each [`PlanInputs`] met: a row whose inputs were met
     /// before finds its kind without making it.
     by_inputs: Known<PlanInputs>,
@@ -259,61 +259,12 @@ struct Plans<'e> {
     obligation_dates: Numbers<Date32Type>,
 }
 
-/// Where each kind met in a batch is among its kinds' texts, so each kind's
-/// texts are made once and a row pushes only an index.
-#[derive(Debug)]
-struct Seen<K> {
-    index: HashMap<K, u32, BuildHasherDefault<Mix>>,
-    /// The kind met last: neighbouring rows are often of a kind.
-    last: Option<(K, u32)>,
-}
-
-impl<K> Default for Seen<K> {
-    fn default() -> Seen<K> {
-        Seen {
-            index: HashMap::default(),
-            last: None,
-        }
-    }
-}
-
-impl<K: Copy + Eq + std::hash::Hash> Seen<K> {
-    /// The index of `kind`'s texts in `kinds`, made by `texts` and added
-    /// when the kind is new; with `memo` off the row's kind is new whatever
-    /// it is (the test that writes every row as a kind of its own).
-    fn index<T>(
-        &mut self,
-        kinds: &mut Vec<T>,
-        kind: K,
-        memo: bool,
-        texts: impl FnOnce() -> T,
-    ) -> u32 {
-        if memo {
-            if let Some((last, index)) = self.last
-                && last == kind
-            {
-                return index;
-            }
-            if let Some(&index) = self.index.get(&kind) {
-                self.last = Some((kind, index));
-                return index;
-            }
-        }
-        let index = u32::try_from(kinds.len()).unwrap_or(u32::MAX);
-        kinds.push(texts());
-        if memo {
-            self.index.insert(kind, index);
-            self.last = Some((kind, index));
-        }
-        index
-    }
-}
-
-/// The kind index of each key met (as [`Seen`], without making kinds).
+/// Where each kind (or key) met in a batch is among its kinds' texts, so
+/// each kind's texts are made once and a row pushes only an index.
 #[derive(Debug)]
 struct Known<K> {
     index: HashMap<K, u32, BuildHasherDefault<Mix>>,
-    /// The key met last.
+    /// The key met last: neighbouring rows are often of a kind.
     last: Option<(K, u32)>,
 }
 
@@ -327,6 +278,7 @@ impl<K> Default for Known<K> {
 }
 
 impl<K: Copy + Eq + std::hash::Hash> Known<K> {
+    /// The index of `key`, if it was met.
     fn get(&mut self, key: K) -> Option<u32> {
         if let Some((last, index)) = self.last
             && last == key
@@ -338,9 +290,31 @@ impl<K: Copy + Eq + std::hash::Hash> Known<K> {
         Some(index)
     }
 
+    /// Remembers `key` at `index`.
     fn insert(&mut self, key: K, index: u32) {
         self.index.insert(key, index);
         self.last = Some((key, index));
+    }
+
+    /// The index of `kind`'s texts in `kinds`, made by `texts` and added
+    /// when the kind is new; with `memo` off the row's kind is new whatever
+    /// it is (the test that writes every row as a kind of its own).
+    fn index<T>(
+        &mut self,
+        kinds: &mut Vec<T>,
+        kind: K,
+        memo: bool,
+        texts: impl FnOnce() -> T,
+    ) -> u32 {
+        if memo && let Some(index) = self.get(kind) {
+            return index;
+        }
+        let index = u32::try_from(kinds.len()).unwrap_or(u32::MAX);
+        kinds.push(texts());
+        if memo {
+            self.insert(kind, index);
+        }
+        index
     }
 }
 
@@ -447,7 +421,7 @@ impl<'e> Plans<'e> {
         Plans {
             rows: Vec::with_capacity(rows),
             kinds: Vec::new(),
-            seen: Seen::default(),
+            seen: Known::default(),
             by_inputs: Known::default(),
             memo: true,
             end: Numbers::with_capacity(rows),
@@ -593,7 +567,7 @@ struct Dues {
     /// Each row's index into `kinds`; `None` for a row without a due.
     rows: Vec<Option<u32>>,
     kinds: Vec<DueTexts>,
-    seen: Seen<DueKind>,
+    seen: Known<DueKind>,
     /// As [`Plans`]'s.
     memo: bool,
     since: Numbers<TimestampMicrosecondType>,
@@ -671,7 +645,7 @@ impl Dues {
         Dues {
             rows: Vec::with_capacity(rows),
             kinds: Vec::new(),
-            seen: Seen::default(),
+            seen: Known::default(),
             memo: true,
             since: Numbers::with_capacity(rows),
             by: Numbers::with_capacity(rows),
