@@ -82,81 +82,6 @@ fn two(tens: u8, units: u8) -> Option<u32> {
     Some(digit(tens)? * 10 + digit(units)?)
 }
 
-/// The fields of `YYYY-MM-DDTHH:MM:SS`, the first 19 bytes of every text
-/// either reader reads, as numbers (not yet checked against their ranges).
-struct Fields {
-    year: u32,
-    month: u32,
-    day: u32,
-    hour: u32,
-    minute: u32,
-    second: u32,
-}
-
-impl Fields {
-    /// `head`'s fields; `None` when a separator is out of its place or a
-    /// field is not all digits.
-    #[inline]
-    fn of(head: &[u8]) -> Option<Fields> {
-        let [
-            y0,
-            y1,
-            y2,
-            y3,
-            b'-',
-            mo0,
-            mo1,
-            b'-',
-            d0,
-            d1,
-            b'T',
-            h0,
-            h1,
-            b':',
-            mi0,
-            mi1,
-            b':',
-            s0,
-            s1,
-        ] = *head
-        else {
-            return None;
-        };
-        Some(Fields {
-            year: two(y0, y1)? * 100 + two(y2, y3)?,
-            month: two(mo0, mo1)?,
-            day: two(d0, d1)?,
-            hour: two(h0, h1)?,
-            minute: two(mi0, mi1)?,
-            second: two(s0, s1)?,
-        })
-    }
-
-    /// The calendar date; `None` when there is no such day.
-    #[inline]
-    fn date(&self) -> Option<NaiveDate> {
-        NaiveDate::from_ymd_opt(i32::try_from(self.year).ok()?, self.month, self.day)
-    }
-}
-
-/// The offset `Z` or `±HH:MM` spells, in seconds east of UTC; `None` for
-/// anything else, an hour past 23 or a minute past 59 included.
-#[inline]
-fn offset(zone: &[u8]) -> Option<i32> {
-    match *zone {
-        [b'Z'] => Some(0),
-        [sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => {
-            let (hours, minutes) = (two(h0, h1)?, two(m0, m1)?);
-            if hours > 23 || minutes > 59 {
-                return None;
-            }
-            let seconds = i32::try_from(hours * 3600 + minutes * 60).ok()?;
-            Some(if sign == b'-' { -seconds } else { seconds })
-        }
-        _ => None,
-    }
-}
-
 /// `YYYY-MM-DDTHH:MM:SS` then `Z` or `±HH:MM` (what a sweep's instants
 /// mostly are: `datetime.isoformat()` of whole seconds, a log's `Z`), read
 /// with integers: the instant in UTC from the local time less the offset,
@@ -166,16 +91,47 @@ fn offset(zone: &[u8]) -> Option<i32> {
 /// refuses as it always did: a test compares the two on many texts.
 #[inline]
 fn whole_seconds(text: &str) -> Option<DateTime<FixedOffset>> {
-    let (head, zone) = text.as_bytes().split_at_checked(19)?;
-    let fields = Fields::of(head)?;
-    let offset = offset(zone)?;
-    let date = fields.date()?;
-    let Fields {
-        hour,
-        minute,
-        second,
-        ..
-    } = fields;
+    let bytes = text.as_bytes();
+    let (head, zone) = bytes.split_at_checked(19)?;
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        mo0,
+        mo1,
+        b'-',
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        b':',
+        mi0,
+        mi1,
+        b':',
+        s0,
+        s1,
+    ] = *head
+    else {
+        return None;
+    };
+    let offset = match *zone {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => {
+            let (hours, minutes) = (two(h0, h1)?, two(m0, m1)?);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let seconds = i32::try_from(hours * 3600 + minutes * 60).ok()?;
+            if sign == b'-' { -seconds } else { seconds }
+        }
+        _ => return None,
+    };
+    let year = two(y0, y1)? * 100 + two(y2, y3)?;
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, two(mo0, mo1)?, two(d0, d1)?)?;
+    let (hour, minute, second) = (two(h0, h1)?, two(mi0, mi1)?, two(s0, s1)?);
     if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
@@ -199,9 +155,37 @@ fn whole_seconds(text: &str) -> Option<DateTime<FixedOffset>> {
 /// [`rfc3339`]'s every shape, fractions of a second included, through
 /// chrono's dates and times.
 pub(crate) fn strict(text: &str) -> Option<DateTime<FixedOffset>> {
-    let (head, rest) = text.as_bytes().split_at_checked(19)?;
-    let fields = Fields::of(head)?;
-    let date = fields.date()?;
+    let bytes = text.as_bytes();
+    let (head, rest) = bytes.split_at_checked(19)?;
+    let [
+        y0,
+        y1,
+        y2,
+        y3,
+        b'-',
+        mo0,
+        mo1,
+        b'-',
+        d0,
+        d1,
+        b'T',
+        h0,
+        h1,
+        b':',
+        mi0,
+        mi1,
+        b':',
+        s0,
+        s1,
+    ] = head
+    else {
+        return None;
+    };
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(number(&[*y0, *y1, *y2, *y3])?).ok()?,
+        number(&[*mo0, *mo1])?,
+        number(&[*d0, *d1])?,
+    )?;
     let (nanos, zone) = match rest.split_first() {
         Some((b'.', after)) => {
             let digits = after.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -214,12 +198,26 @@ pub(crate) fn strict(text: &str) -> Option<DateTime<FixedOffset>> {
         }
         _ => (0, rest),
     };
+    let seconds = number(&[*s0, *s1])?;
     // A leap second (`:60`) is chrono's to read.
-    if fields.second > 59 {
+    if seconds > 59 {
         return None;
     }
-    let time = NaiveTime::from_hms_nano_opt(fields.hour, fields.minute, fields.second, nanos)?;
-    FixedOffset::east_opt(offset(zone)?)?
+    let time =
+        NaiveTime::from_hms_nano_opt(number(&[*h0, *h1])?, number(&[*mi0, *mi1])?, seconds, nanos)?;
+    let offset = match zone {
+        [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => {
+            let (hours, minutes) = (number(&[*h0, *h1])?, number(&[*m0, *m1])?);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let seconds = i32::try_from(hours * 3600 + minutes * 60).ok()?;
+            if *sign == b'-' { -seconds } else { seconds }
+        }
+        _ => return None,
+    };
+    FixedOffset::east_opt(offset)?
         .from_local_datetime(&date.and_time(time))
         .single()
 }

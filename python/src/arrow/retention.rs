@@ -279,6 +279,7 @@ impl<K> Default for Known<K> {
 
 impl<K: Copy + Eq + std::hash::Hash> Known<K> {
     /// The index of `key`, if it was met.
+    #[inline]
     fn get(&mut self, key: K) -> Option<u32> {
         if let Some((last, index)) = self.last
             && last == key
@@ -291,6 +292,7 @@ impl<K: Copy + Eq + std::hash::Hash> Known<K> {
     }
 
     /// Remembers `key` at `index`.
+    #[inline]
     fn insert(&mut self, key: K, index: u32) {
         self.index.insert(key, index);
         self.last = Some((key, index));
@@ -299,6 +301,7 @@ impl<K: Copy + Eq + std::hash::Hash> Known<K> {
     /// The index of `kind`'s texts in `kinds`, made by `texts` and added
     /// when the kind is new; with `memo` off the row's kind is new whatever
     /// it is (the test that writes every row as a kind of its own).
+    #[inline]
     fn index<T>(
         &mut self,
         kinds: &mut Vec<T>,
